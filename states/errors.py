@@ -1,0 +1,68 @@
+"""Domain errors of the lifecycles.
+
+SkpflowError
+├── TransitionNotAllowed   the trigger does not leave the current state (HTTP 409)
+├── StaleVersion           the record changed since the caller read it (HTTP 409)
+├── NotPermitted           the actor's roles may not fire this trigger (HTTP 403)
+├── GuardFailed            the transition's preconditions are unmet; lists each problem (HTTP 422)
+├── InvalidInput           the request itself is malformed (HTTP 422)
+└── NotFound               no such record, or not visible to the actor (HTTP 404)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class SkpflowError(Exception):
+    """Base of every error skpflow raises on purpose."""
+
+
+class TransitionNotAllowed(SkpflowError):
+    """The trigger is not allowed from the current state."""
+
+    def __init__(self, lifecycle: str, trigger: str, state: str, allowed: Sequence[str]) -> None:
+        self.lifecycle, self.trigger, self.state, self.allowed = lifecycle, trigger, state, list(allowed)
+        super().__init__(f"{lifecycle}: '{trigger}' is not allowed from state '{state}'")
+
+
+class StaleVersion(SkpflowError):
+    """The record's version is not the one the caller expected."""
+
+    def __init__(self, entity: str, expected: int, actual: int, state: str, allowed: Sequence[str]) -> None:
+        self.entity, self.expected, self.actual, self.state = entity, expected, actual, state
+        self.allowed = list(allowed)
+        super().__init__(f"{entity} is at version {actual}, not {expected}")
+
+
+class NotPermitted(SkpflowError):
+    """The actor has no role that may fire this trigger."""
+
+    def __init__(self, lifecycle: str, trigger: str, roles: Sequence[str]) -> None:
+        self.lifecycle, self.trigger, self.roles = lifecycle, trigger, list(roles)
+        who = ", ".join(roles) or "no role"
+        super().__init__(f"{lifecycle}: '{trigger}' may not be fired by {who}")
+
+
+class GuardFailed(SkpflowError):
+    """The transition's guards are unmet; each problem names what is missing."""
+
+    def __init__(self, lifecycle: str, trigger: str, problems: Sequence[str]) -> None:
+        self.lifecycle, self.trigger, self.problems = lifecycle, trigger, list(problems)
+        super().__init__(f"{lifecycle}: '{trigger}' refused: " + "; ".join(problems))
+
+
+class InvalidInput(SkpflowError):
+    """The input is malformed; each problem names the field."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(problems))
+
+
+class NotFound(SkpflowError):
+    """No such record (or the actor may not know it exists)."""
+
+    def __init__(self, entity: str, key: object) -> None:
+        self.entity, self.key = entity, key
+        super().__init__(f"{entity} {key} not found")

@@ -1,0 +1,81 @@
+"""The periodic evaluation lifecycle: one per SKP × period (month, quarter or semester)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+
+from states.lifecycle import Lifecycle, Row, TriggerInput
+from states.roles import Role
+
+
+class EvaluationState(StrEnum):
+    open = "open"
+    realisasi_submitted = "realisasi_submitted"
+    evaluated = "evaluated"
+    closed = "closed"
+    lapsed = "lapsed"  # the period closed without an evaluation
+
+
+@dataclass(frozen=True)
+class EvaluationFacts:
+    rhk_without_realisasi: tuple[str, ...] = ()
+    unit_capaian_set: bool = False
+    period_ended: bool = False
+
+
+def _realisasi_complete(f: EvaluationFacts, _: TriggerInput) -> Iterator[str]:
+    for text in f.rhk_without_realisasi:
+        yield f"RHK '{text}' has no realisasi for the period"
+
+
+def _note_given(_: EvaluationFacts, inp: TriggerInput) -> Iterator[str]:
+    if not (inp.note and inp.note.strip()):
+        yield "a note is required"
+
+
+def _ratings_given(_: EvaluationFacts, inp: TriggerInput) -> Iterator[str]:
+    if inp.rating_hasil_kerja is None:
+        yield "rating_hasil_kerja is required"
+    if inp.rating_perilaku is None:
+        yield "rating_perilaku is required"
+
+
+def _unit_capaian_set(f: EvaluationFacts, _: TriggerInput) -> Iterator[str]:
+    if not f.unit_capaian_set:
+        yield "the unit's capaian kinerja organisasi for the period is not set"
+
+
+def _period_ended(f: EvaluationFacts, _: TriggerInput) -> Iterator[str]:
+    if not f.period_ended:
+        yield "the period has not ended"
+
+
+GUARDS = {
+    "realisasi_complete": _realisasi_complete,
+    "note_given": _note_given,
+    "ratings_given": _ratings_given,
+    "unit_capaian_set": _unit_capaian_set,
+    "period_ended": _period_ended,
+}
+
+_E = EvaluationState
+ROWS: tuple[Row[EvaluationState], ...] = (
+    Row("submit_realisasi", _E.open, _E.realisasi_submitted, frozenset({Role.PEGAWAI}), ("realisasi_complete",)),
+    Row("return_realisasi", _E.realisasi_submitted, _E.open, frozenset({Role.PENILAI}), ("note_given",)),
+    Row(
+        "evaluate",
+        _E.realisasi_submitted,
+        _E.evaluated,
+        frozenset({Role.PENILAI}),
+        ("ratings_given", "unit_capaian_set"),
+    ),
+    Row("close", _E.evaluated, _E.closed, frozenset({Role.SYSTEM, Role.ADMIN}), ("period_ended",)),
+    Row("lapse", _E.open, _E.lapsed, frozenset({Role.SYSTEM, Role.ADMIN}), ("period_ended",)),
+    Row("lapse", _E.realisasi_submitted, _E.lapsed, frozenset({Role.SYSTEM, Role.ADMIN}), ("period_ended",)),
+)
+
+EVALUATION: Lifecycle[EvaluationState, EvaluationFacts] = Lifecycle(
+    "evaluation", EvaluationState, EvaluationState.open, ROWS, GUARDS
+)

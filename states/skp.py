@@ -1,0 +1,166 @@
+"""The SKP lifecycle: one SKP per pegawai × jabatan × cycle, from draft to follow-up."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+
+from states.enums import Rating
+from states.lifecycle import Lifecycle, Row, TriggerInput
+from states.roles import Role
+
+
+class SkpState(StrEnum):
+    drafted = "drafted"
+    cascaded = "cascaded"
+    agreed = "agreed"
+    monitored = "monitored"
+    adjusted = "adjusted"
+    assessed = "assessed"
+    followed_up = "followed_up"
+
+
+@dataclass(frozen=True)
+class SkpFacts:
+    """What the guards need to know about an SKP and its surroundings, gathered by the engine."""
+
+    proposed: bool = False
+    rhk_utama: int = 0
+    rhk_utama_without_indicator: tuple[str, ...] = ()
+    indicators_without_target: tuple[str, ...] = ()
+    top_jpt: bool = False  # rated from outside the organisation; derives from the Perjanjian Kinerja
+    atasan_skp_agreed: bool = False
+    rhk_utama_not_intervening: tuple[str, ...] = ()
+    cycle_state: str = "planning"
+    closing_for_mutasi: bool = False
+    unit_capaian_set: bool = False
+    unit_head_rating: Rating | None = None  # set when the pegawai heads a unit: the unit's capaian decides
+    objection_settled: bool = False
+    distribution_violations: tuple[str, ...] = ()
+
+
+def _atasan_skp_agreed(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
+    if not f.top_jpt and not f.atasan_skp_agreed:
+        yield "the atasan's SKP is not agreed yet"
+
+
+def _rhk_intervene_atasan(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
+    if f.top_jpt:
+        return
+    for text in f.rhk_utama_not_intervening:
+        yield f"RHK Utama '{text}' intervenes no RHK of the atasan's agreed SKP"
+
+
+def _proposed(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
+    if not f.proposed:
+        yield "the pegawai has not proposed the SKP"
+
+
+def _plan_complete(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
+    if f.rhk_utama < 1:
+        yield "at least one RHK Utama is required"
+    for text in f.rhk_utama_without_indicator:
+        yield f"RHK Utama '{text}' has no indicator"
+    for text in f.indicators_without_target:
+        yield f"indicator '{text}' has no target"
+
+
+def _note_given(_: SkpFacts, inp: TriggerInput) -> Iterator[str]:
+    if not (inp.note and inp.note.strip()):
+        yield "a note is required"
+
+
+def _reason_given(_: SkpFacts, inp: TriggerInput) -> Iterator[str]:
+    if not (inp.reason and inp.reason.strip()):
+        yield "a reason is required (mutasi, restrukturisasi, kebijakan, perubahan target, …)"
+
+
+def _cycle_monitoring(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
+    if f.cycle_state not in ("monitoring", "assessing", "following_up"):
+        yield f"the cycle is in {f.cycle_state}, not yet in monitoring"
+
+
+def _assessment_open(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
+    if not f.closing_for_mutasi and f.cycle_state not in ("assessing", "following_up"):
+        yield f"the cycle is in {f.cycle_state}, not in assessment (and the SKP is not closing for a mutasi)"
+
+
+def _ratings_given(f: SkpFacts, inp: TriggerInput) -> Iterator[str]:
+    if inp.rating_hasil_kerja is None and f.unit_head_rating is None:
+        yield "rating_hasil_kerja is required"
+    if inp.rating_perilaku is None:
+        yield "rating_perilaku is required"
+    if f.unit_head_rating is not None and inp.rating_hasil_kerja not in (None, f.unit_head_rating):
+        yield (
+            f"a unit head's rating_hasil_kerja is the unit's capaian ({f.unit_head_rating.value}), "
+            f"not {inp.rating_hasil_kerja}"
+        )
+
+
+def _unit_capaian_set(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
+    if not f.unit_capaian_set:
+        yield "the unit's capaian kinerja organisasi for the period is not set"
+
+
+def _objection_settled(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
+    if not f.objection_settled:
+        yield "the objection window is still open or an objection awaits its decision"
+
+
+def _distribution_holds(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
+    for v in f.distribution_violations:
+        yield f"the unit's distribution does not hold: {v}"
+
+
+GUARDS = {
+    "atasan_skp_agreed": _atasan_skp_agreed,
+    "rhk_intervene_atasan": _rhk_intervene_atasan,
+    "proposed": _proposed,
+    "plan_complete": _plan_complete,
+    "note_given": _note_given,
+    "reason_given": _reason_given,
+    "cycle_monitoring": _cycle_monitoring,
+    "assessment_open": _assessment_open,
+    "ratings_given": _ratings_given,
+    "unit_capaian_set": _unit_capaian_set,
+    "objection_settled": _objection_settled,
+    "distribution_holds": _distribution_holds,
+}
+
+_S = SkpState
+_PENILAI, _ADMIN, _SYSTEM = Role.PENILAI, Role.ADMIN, Role.SYSTEM
+
+ROWS: tuple[Row[SkpState], ...] = (
+    Row(
+        "cascade",
+        _S.drafted,
+        _S.cascaded,
+        frozenset({_PENILAI, _ADMIN, _SYSTEM}),
+        ("atasan_skp_agreed", "rhk_intervene_atasan"),
+    ),
+    Row("agree", _S.cascaded, _S.agreed, frozenset({_PENILAI}), ("proposed", "plan_complete")),
+    Row("return", _S.cascaded, _S.drafted, frozenset({_PENILAI}), ("note_given",)),
+    Row("monitor", _S.agreed, _S.monitored, frozenset({_SYSTEM, _ADMIN}), ("cycle_monitoring",)),
+    Row("adjust", _S.monitored, _S.adjusted, frozenset({_PENILAI, _ADMIN}), ("reason_given",)),
+    Row("reagree", _S.adjusted, _S.monitored, frozenset({_PENILAI}), ("proposed", "plan_complete")),
+    Row(
+        "assess",
+        _S.monitored,
+        _S.assessed,
+        frozenset({_PENILAI}),
+        ("assessment_open", "ratings_given", "unit_capaian_set"),
+    ),
+    Row(
+        "follow_up",
+        _S.assessed,
+        _S.followed_up,
+        frozenset({_SYSTEM, _ADMIN}),
+        ("objection_settled", "distribution_holds"),
+    ),
+)
+
+SKP: Lifecycle[SkpState, SkpFacts] = Lifecycle("skp", SkpState, SkpState.drafted, ROWS, GUARDS)
+
+EDITABLE_STATES = frozenset({SkpState.drafted, SkpState.cascaded, SkpState.adjusted})
+"""States in which the plan (RHK, indicators, ekspektasi) may still be edited."""
