@@ -79,6 +79,7 @@ class Lifecycle(Generic[S, F]):
         guards: Mapping[str, Guard[F]],
     ) -> None:
         self.name, self.states, self.initial = name, states, initial
+        self.all_states: tuple[S, ...] = tuple(states.__members__.values())
         self.rows: tuple[Row[S], ...] = tuple(rows)
         self.guards: Mapping[str, Guard[F]] = dict(guards)
         self._validate()

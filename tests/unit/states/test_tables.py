@@ -103,7 +103,7 @@ def test_every_guarded_row_refuses_with_reasons_when_guards_fail(item: tuple[Lif
 
 @pytest.mark.parametrize("lc", LIFECYCLES.values(), ids=list(LIFECYCLES))
 def test_triggers_not_leaving_a_state_are_refused_with_the_allowed_list(lc: Lifecycle[Any, Any]) -> None:
-    for state in lc.states:
+    for state in lc.all_states:
         for trigger in lc.triggers:
             if any(r.trigger == trigger for r in lc.rows_from(state)):
                 continue
@@ -124,7 +124,7 @@ def test_every_guard_name_resolves_and_every_state_is_reachable(lc: Lifecycle[An
             if row.dest not in reached:
                 reached.add(row.dest)
                 frontier.append(row.dest)
-    assert reached == set(lc.states)
+    assert reached == set(lc.all_states)
 
 
 def test_an_ill_defined_table_is_refused_when_defined() -> None:
