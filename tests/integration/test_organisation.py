@@ -1,0 +1,152 @@
+"""Organisation import: idempotent upsert, resolved atasan, per-row errors that write nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlmodel import col
+
+from states.errors import InvalidInput
+from tests.integration.org import KABID, KABID2, KADIS, SEKDA, STAF1, STAF2, small_org
+from workflows import audit
+from workflows.actors import Actor
+from workflows.organisation import import_org
+from workflows.passwords import verify_password
+from workflows.tables import AuditEvent, Pegawai, Unit
+from workflows.uow import unit_of_work
+
+ROOT = Actor.admin("root")
+
+
+def atasan_of(db: Engine) -> dict[str, str | None]:
+    with unit_of_work(db) as s:
+        nip = {p.id: p.nip for p in s.scalars(select(Pegawai))}
+        return {p.nip: nip.get(p.atasan_id) if p.atasan_id else None for p in s.scalars(select(Pegawai))}
+
+
+def counts(db: Engine) -> tuple[int, int, int]:
+    with unit_of_work(db) as s:
+        return (
+            s.scalar(select(func.count()).select_from(Unit)) or 0,
+            s.scalar(select(func.count()).select_from(Pegawai)) or 0,
+            s.scalar(select(func.count()).select_from(AuditEvent)) or 0,
+        )
+
+
+def test_import_resolves_each_pegawais_pejabat_penilai(db: Engine, now: datetime) -> None:
+    with unit_of_work(db) as s:
+        result = import_org(s, small_org(), actor=ROOT, now=now)
+    assert (result.units_created, result.pegawai_created) == (4, 6)
+    assert atasan_of(db) == {
+        SEKDA: None,  # rated from outside the organisation (the bupati)
+        KADIS: SEKDA,  # a head is rated by the head of the parent unit
+        KABID: KADIS,
+        KABID2: KADIS,
+        STAF1: KABID,
+        STAF2: KABID,
+    }
+    with unit_of_work(db) as s:
+        staff = s.scalar(select(Pegawai).where(col(Pegawai.nip) == STAF2))
+        units = {u.code: u for u in s.scalars(select(Unit))}
+    assert staff is not None and staff.password_hash and verify_password(staff.password_hash, "rahasia")
+    assert units["DINKES-P2P"].timezone == "Asia/Makassar"  # inherited from the root
+    assert units["DINKES-P2P"].path == f"/{units['PEMDA'].id}/{units['DINKES'].id}/{units['DINKES-P2P'].id}/"
+
+
+def test_reimport_is_idempotent_and_applies_changes(db: Engine, now: datetime) -> None:
+    with unit_of_work(db) as s:
+        import_org(s, small_org(), actor=ROOT, now=now)
+    first = counts(db)
+    payload = small_org()
+    moved = payload.model_copy(
+        update={
+            "pegawai": [p.model_copy(update={"atasan_nip": KABID2}) if p.nip == STAF1 else p for p in payload.pegawai]
+        }
+    )
+    with unit_of_work(db) as s:
+        result = import_org(s, moved, actor=ROOT, now=now)
+    assert (result.units_created, result.units_updated, result.pegawai_created, result.pegawai_updated) == (0, 4, 0, 6)
+    assert counts(db)[:2] == first[:2]
+    assert atasan_of(db)[STAF1] == KABID2
+    with unit_of_work(db) as s:
+        assert audit.verify(s).ok
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"units": [{"code": "X", "name": "X", "parent_code": "NOPE"}]}, "units[0].parent_code: unknown unit 'NOPE'"),
+        (
+            {"units": [{"code": "A", "name": "A", "parent_code": "B"}, {"code": "B", "name": "B", "parent_code": "A"}]},
+            "is on a cycle of parent units",
+        ),
+        (
+            {
+                "pegawai": [
+                    {
+                        "nip": SEKDA,
+                        "name": "a",
+                        "jenis": "PNS",
+                        "jabatan_type": "JPT",
+                        "jabatan_name": "x",
+                        "unit_code": "NOWHERE",
+                    }
+                ]
+            },
+            "pegawai[0].unit_code: unknown unit 'NOWHERE'",
+        ),
+        (
+            {
+                "pegawai": [
+                    {
+                        "nip": SEKDA,
+                        "name": "a",
+                        "jenis": "PNS",
+                        "jabatan_type": "JPT",
+                        "jabatan_name": "x",
+                        "unit_code": "PEMDA",
+                    }
+                ]
+                * 2
+            },
+            "pegawai[1].nip: duplicate of pegawai[0]",
+        ),
+    ],
+)
+def test_bad_rows_are_reported_and_nothing_is_written(
+    db: Engine, now: datetime, change: dict[str, object], problem: str
+) -> None:
+    with pytest.raises(InvalidInput) as refused, unit_of_work(db) as s:
+        import_org(s, small_org(**change), actor=ROOT, now=now)
+    assert any(problem in p for p in refused.value.problems), refused.value.problems
+    assert counts(db) == (0, 0, 0)
+
+
+def test_a_cycle_in_the_atasan_graph_is_refused(db: Engine, now: datetime) -> None:
+    payload = small_org()
+    looped = payload.model_copy(
+        update={
+            "pegawai": [p.model_copy(update={"atasan_nip": STAF1}) if p.nip == KABID else p for p in payload.pegawai]
+        }
+    )
+    with pytest.raises(InvalidInput, match="cycle of atasan"), unit_of_work(db) as s:
+        import_org(s, looped, actor=ROOT, now=now)
+    assert counts(db) == (0, 0, 0)
+
+
+def test_malformed_nip_is_refused_by_the_payload() -> None:
+    with pytest.raises(ValueError, match="18 digits"):
+        small_org(
+            pegawai=[
+                {
+                    "nip": "123",
+                    "name": "a",
+                    "jenis": "PNS",
+                    "jabatan_type": "JPT",
+                    "jabatan_name": "x",
+                    "unit_code": "PEMDA",
+                }
+            ]
+        )

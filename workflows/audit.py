@@ -1,0 +1,246 @@
+"""The audit trail: one hash chain per entity, appended in the transaction of the change it records.
+
+An event's `seq` equals its entity's version after the change, so the chain and the row check each other:
+an edited event breaks its hash, a deleted one leaves a gap or a row ahead of its chain, an inserted one
+breaks the links or runs ahead of its row. Chains are per entity, so writes to different SKPs never wait
+for one another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, insert, select
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from workflows.tables import AuditEvent, Capaian, Cycle, Evaluation, FollowUpCase, Instansi, Keberatan, Skp
+
+GENESIS = "0" * 64
+
+AUDITED: dict[str, type[Any]] = {
+    "skp": Skp,
+    "cycle": Cycle,
+    "evaluation": Evaluation,
+    "keberatan": Keberatan,
+    "follow_up_case": FollowUpCase,
+    "capaian": Capaian,
+    "instansi": Instansi,
+}
+"""Entity types with a chain, and their versioned tables."""
+
+
+def canonical_time(at: datetime) -> str:
+    """UTC, microseconds, 'Z': the same text whether the database kept the zone (PostgreSQL) or not (SQLite)."""
+    if at.tzinfo is not None:
+        at = at.astimezone(UTC).replace(tzinfo=None)
+    return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def digest(payload: Mapping[str, Any] | None) -> str:
+    text = json.dumps(payload or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+HASHED = (
+    "entity_type",
+    "entity_id",
+    "seq",
+    "at",
+    "actor",
+    "role",
+    "trigger",
+    "from_state",
+    "to_state",
+    "note",
+    "payload_digest",
+    "prev_hash",
+)
+
+
+def event_hash(event: Mapping[str, Any]) -> str:
+    fields = [canonical_time(event[f]) if f == "at" else event[f] for f in HASHED]
+    text = json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def new_event(
+    *,
+    entity_type: str,
+    entity_id: int,
+    seq: int,
+    prev_hash: str,
+    at: datetime,
+    actor: str,
+    role: str,
+    trigger: str,
+    from_state: str | None,
+    to_state: str | None,
+    note: str | None = None,
+    payload: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The column values of one event, hash included (for bulk INSERTs)."""
+    event: dict[str, Any] = {
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "seq": seq,
+        "at": at,
+        "actor": actor,
+        "role": role,
+        "trigger": trigger,
+        "from_state": from_state,
+        "to_state": to_state,
+        "note": note,
+        "payload_digest": digest(payload),
+        "prev_hash": prev_hash,
+    }
+    event["hash"] = event_hash(event)
+    return event
+
+
+def head_hash(session: Session, entity_type: str, entity_id: int, seq: int) -> str:
+    """Hash of the event `seq` of a chain (GENESIS before the first)."""
+    if seq == 0:
+        return GENESIS
+    found = session.scalar(
+        select(col(AuditEvent.hash)).where(
+            col(AuditEvent.entity_type) == entity_type,
+            col(AuditEvent.entity_id) == entity_id,
+            col(AuditEvent.seq) == seq,
+        )
+    )
+    if found is None:
+        raise RuntimeError(f"audit chain {entity_type} {entity_id} has no event #{seq}")
+    return str(found)
+
+
+def append(session: Session, *, entity_type: str, entity_id: int, seq: int, **fields: Any) -> dict[str, Any]:
+    """Append event `seq` to a chain, linking it to event `seq - 1`."""
+    event = new_event(
+        entity_type=entity_type,
+        entity_id=entity_id,
+        seq=seq,
+        prev_hash=head_hash(session, entity_type, entity_id, seq - 1),
+        **fields,
+    )
+    session.execute(insert(AuditEvent), [event])
+    return event
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing verification found wrong; `event_id` is None when the event itself is missing."""
+
+    entity_type: str
+    entity_id: int
+    seq: int | None
+    event_id: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.entity_type} {self.entity_id}" + (f" event #{self.seq}" if self.seq is not None else "")
+        ident = f" (audit id {self.event_id})" if self.event_id is not None else ""
+        return f"{where}{ident}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    checked: int
+    first_bad: Problem | None
+    problems: tuple[Problem, ...]
+
+
+def _chain_problems(events: Iterable[AuditEvent]) -> Iterator[tuple[Problem, int]]:
+    """Walk events ordered by chain and seq; yield problems with the id to order them by."""
+    key: tuple[str, int] | None = None
+    prev_seq, prev = 0, GENESIS
+    for e in events:
+        assert e.id is not None
+        if (e.entity_type, e.entity_id) != key:
+            key, prev_seq, prev = (e.entity_type, e.entity_id), 0, GENESIS
+        fields = {c: getattr(e, c) for c in HASHED}
+        if e.seq != prev_seq + 1:
+            missing = f"#{prev_seq + 1}" if e.seq == prev_seq + 2 else f"#{prev_seq + 1}..#{e.seq - 1}"
+            yield Problem(e.entity_type, e.entity_id, e.seq, e.id, f"event {missing} before it is missing"), e.id
+        elif e.prev_hash != prev:
+            yield Problem(e.entity_type, e.entity_id, e.seq, e.id, "does not link to the event before it"), e.id
+        if event_hash(fields) != e.hash:
+            yield Problem(e.entity_type, e.entity_id, e.seq, e.id, "content does not match its hash (altered)"), e.id
+        prev_seq, prev = e.seq, e.hash
+
+
+def _head_problems(session: Session) -> Iterator[tuple[Problem, int]]:
+    """Set-based cross-checks of each chain's head against its entity's version and state."""
+    for entity_type, table in AUDITED.items():
+        on = and_(col(AuditEvent.entity_type) == entity_type, col(AuditEvent.entity_id) == table.id)
+        has_state = hasattr(table, "state")
+        head = select(
+            table.id, table.version, col(AuditEvent.id), col(AuditEvent.to_state), *([table.state] if has_state else [])
+        )
+        head = head.outerjoin(AuditEvent, and_(on, col(AuditEvent.seq) == table.version))
+        for row in session.execute(head):
+            if row[2] is None:
+                yield (
+                    Problem(
+                        entity_type,
+                        row[0],
+                        row[1],
+                        None,
+                        f"the entity is at version {row[1]} but its chain has no event #{row[1]} (events deleted)",
+                    ),
+                    0,
+                )
+            elif has_state and row[3] != row[4]:
+                yield (
+                    Problem(entity_type, row[0], row[1], row[2], f"chain ends in '{row[3]}', entity is in '{row[4]}'"),
+                    row[2],
+                )
+        beyond = select(col(AuditEvent.id), col(AuditEvent.entity_id), col(AuditEvent.seq), table.version)
+        beyond = beyond.outerjoin(table, on).where(col(AuditEvent.entity_type) == entity_type)
+        for event_id, entity_id, seq, version in session.execute(beyond):
+            if version is None:
+                yield Problem(entity_type, entity_id, seq, event_id, "event of an entity that does not exist"), event_id
+            elif seq > version:
+                yield (
+                    Problem(
+                        entity_type, entity_id, seq, event_id, f"event beyond the entity's version {version} (inserted)"
+                    ),
+                    event_id,
+                )
+    known = select(col(AuditEvent.id), col(AuditEvent.entity_type), col(AuditEvent.entity_id), col(AuditEvent.seq))
+    for event_id, entity_type, entity_id, seq in session.execute(
+        known.where(col(AuditEvent.entity_type).not_in(AUDITED))
+    ):
+        yield Problem(entity_type, entity_id, seq, event_id, "event of an unknown entity type"), event_id
+
+
+def verify(session: Session, *, limit: int = 100) -> Verification:
+    """Verify every chain; name the first bad event (lowest audit id; a missing event sorts first)."""
+    stream = session.scalars(
+        select(AuditEvent)
+        .order_by(col(AuditEvent.entity_type), col(AuditEvent.entity_id), col(AuditEvent.seq))
+        .execution_options(yield_per=5000)
+    )
+    checked = 0
+    found: list[tuple[int, Problem]] = []
+
+    def counted(events: Iterable[AuditEvent]) -> Iterator[AuditEvent]:
+        nonlocal checked
+        for e in events:
+            checked += 1
+            yield e
+            session.expunge(e)
+
+    for problem, order in _chain_problems(counted(stream)):
+        found.append((order, problem))
+    for problem, order in _head_problems(session):
+        found.append((order, problem))
+    found.sort(key=lambda item: item[0])
+    problems = tuple(dict.fromkeys(p for _, p in found))[:limit]
+    return Verification(not problems, checked, problems[0] if problems else None, problems)

@@ -1,0 +1,245 @@
+"""The engine: the only code that writes a lifecycle state, one audit event per change, in the same transaction."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import col
+
+from states.errors import SkpflowError, StaleVersion
+from states.lifecycle import Fired, Lifecycle, TriggerInput
+from states.roles import Role
+from workflows import audit
+from workflows.actors import Actor
+from workflows.tables import AuditEvent
+
+S = TypeVar("S", bound=Enum)
+F = TypeVar("F")
+
+ROLE_PRIORITY = (Role.PEGAWAI, Role.PENILAI, Role.ATASAN_PENILAI, Role.PIMPINAN, Role.SYSTEM, Role.ADMIN)
+
+
+class Wrapped(Generic[S]):
+    """A row seen by its lifecycle: `state` reads and writes the row's column as the enum member."""
+
+    def __init__(self, row: Any, states: type[S]) -> None:
+        self._row, self._states = row, states
+
+    @property
+    def state(self) -> S:
+        return self._states(self._row.state)
+
+    @state.setter
+    def state(self, value: S) -> None:
+        self._row.state = value.value
+
+
+def acting_role(lifecycle: Lifecycle[Any, Any], state: Enum, trigger: str, roles: Iterable[Role]) -> Role:
+    """The role the audit records: the first of the actor's roles that the transition admits."""
+    admitted = {r for row in lifecycle.rows_from(state) if row.trigger == trigger for r in row.roles}
+    held = set(roles) & admitted
+    return next(r for r in ROLE_PRIORITY if r in held)
+
+
+def fire(
+    session: Session,
+    lifecycle: Lifecycle[S, F],
+    row: Any,
+    trigger: str,
+    *,
+    actor: Actor,
+    roles: Iterable[Role],
+    facts: F,
+    now: datetime,
+    inp: TriggerInput | None = None,
+    expected_version: int | None = None,
+    on_behalf: Role | None = None,
+    apply: Callable[[Any], None] | None = None,
+    payload: Mapping[str, Any] | None = None,
+) -> Fired[S]:
+    """Fire `trigger` on a versioned row: guard, version check, state write and audit event, or nothing."""
+    held = frozenset(roles)
+    if expected_version is not None and row.version != expected_version:
+        state = lifecycle.states(row.state)
+        raise StaleVersion(
+            lifecycle.name, expected_version, row.version, state.value, lifecycle.allowed_triggers(state, held)
+        )
+    before = row.version
+    fired = lifecycle.fire(Wrapped(row, lifecycle.states), trigger, held, facts, inp)
+    if apply is not None:
+        apply(row)
+    try:
+        session.flush()  # UPDATE … WHERE version = before; bumps version
+    except StaleDataError as exc:
+        raise StaleVersion(lifecycle.name, before, before + 1, fired.source.value, []) from exc
+    role = acting_role(lifecycle, fired.source, trigger, held).value
+    if on_behalf is not None:
+        role = f"{role} a.n. {on_behalf.value}"
+    note = inp.note if inp else None
+    audit.append(
+        session,
+        entity_type=_entity_type(row),
+        entity_id=row.id,
+        seq=before + 1,
+        at=now,
+        actor=actor.ref,
+        role=role,
+        trigger=trigger,
+        from_state=fired.source.value,
+        to_state=fired.dest.value,
+        note=note or (inp.reason if inp else None),
+        payload=payload or _payload(inp),
+    )
+    return fired
+
+
+def record(
+    session: Session,
+    row: Any,
+    trigger: str,
+    *,
+    actor: Actor,
+    role: str,
+    now: datetime,
+    note: str | None = None,
+    payload: Mapping[str, Any] | None = None,
+    created: bool = False,
+) -> None:
+    """Audit a change that is not a transition (creation, plan edit, import): bump the version, append an event."""
+    state = getattr(row, "state", None)
+    if created:
+        session.add(row)
+        session.flush()
+        seq = row.version
+    else:
+        before = row.version
+        from sqlalchemy.orm.attributes import flag_modified
+
+        flag_modified(row, "state" if state is not None else "name")
+        try:
+            session.flush()
+        except StaleDataError as exc:
+            raise StaleVersion(_entity_type(row), before, before + 1, str(state), []) from exc
+        seq = before + 1
+    audit.append(
+        session,
+        entity_type=_entity_type(row),
+        entity_id=row.id,
+        seq=seq,
+        at=now,
+        actor=actor.ref,
+        role=role,
+        trigger=trigger,
+        from_state=None if created else state,
+        to_state=state,
+        note=note,
+        payload=payload,
+    )
+
+
+def _entity_type(row: Any) -> str:
+    for name, table in audit.AUDITED.items():
+        if isinstance(row, table):
+            return name
+    raise TypeError(f"{type(row).__name__} has no audit chain")
+
+
+def _payload(inp: TriggerInput | None) -> dict[str, Any]:
+    if inp is None:
+        return {}
+    return {k: (v.isoformat() if isinstance(v, datetime) else str(v)) for k, v in vars(inp).items() if v is not None}
+
+
+@dataclass
+class BatchResult:
+    """What a batch transition did: ids moved, and ids refused with the reason."""
+
+    fired: list[int] = field(default_factory=list)
+    refused: dict[int, str] = field(default_factory=dict)
+    chunks: int = 0
+
+
+def fire_many(
+    sessions: Callable[[], Any],
+    lifecycle: Lifecycle[S, F],
+    entity_type: str,
+    trigger: str,
+    ids: Sequence[int],
+    *,
+    actor: Actor,
+    now: datetime,
+    facts: Callable[[int], F] | F,
+    inp: TriggerInput | None = None,
+    role: Role = Role.SYSTEM,
+    chunk: int = 5000,
+    note: str | None = None,
+    values: Mapping[str, Any] | None = None,
+) -> BatchResult:
+    """Fire one trigger over many rows, set-based: per chunk one locking SELECT, one UPDATE per source state and
+    one INSERT of audit rows, validated against the same table as `fire`. Each chunk is its own transaction, so a
+    sweep killed between chunks resumes where it stopped (already moved rows are refused as not allowed)."""
+    table = audit.AUDITED[entity_type]
+    result = BatchResult()
+    payload = _payload(inp)
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        with sessions() as session, session.begin():
+            on = and_(
+                col(AuditEvent.entity_type) == entity_type,
+                col(AuditEvent.entity_id) == table.id,
+                col(AuditEvent.seq) == table.version,
+            )
+            query = (
+                select(table.id, table.state, table.version, col(AuditEvent.hash))
+                .outerjoin(AuditEvent, on)
+                .where(table.id.in_(part))
+                .with_for_update(of=table)
+            )
+            moves: dict[tuple[str, str], list[int]] = defaultdict(list)
+            events: list[dict[str, Any]] = []
+            for entity_id, state, version, head in session.execute(query):
+                source = lifecycle.states(state)
+                try:
+                    dest = lifecycle.check(source, trigger, {role}, facts(entity_id) if callable(facts) else facts, inp)
+                except SkpflowError as exc:
+                    result.refused[entity_id] = str(exc)
+                    continue
+                if head is None:
+                    raise RuntimeError(f"{entity_type} {entity_id} has no audit event #{version}")
+                moves[(source.value, dest.value)].append(entity_id)
+                events.append(
+                    audit.new_event(
+                        entity_type=entity_type,
+                        entity_id=entity_id,
+                        seq=version + 1,
+                        prev_hash=head,
+                        at=now,
+                        actor=actor.ref,
+                        role=role.value,
+                        trigger=trigger,
+                        from_state=source.value,
+                        to_state=dest.value,
+                        note=note,
+                        payload=payload,
+                    )
+                )
+            for (source_value, dest_value), moved in moves.items():
+                session.execute(
+                    update(table)
+                    .where(table.id.in_(moved), table.state == source_value)
+                    .values(state=dest_value, version=table.version + 1, **(values or {}))
+                    .execution_options(synchronize_session=False)
+                )
+                result.fired += moved
+            if events:
+                session.execute(insert(AuditEvent), events)
+        result.chunks += 1
+    return result

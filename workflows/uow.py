@@ -1,0 +1,16 @@
+"""The unit of work: one session, one transaction, committed only when the use case returns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+
+@contextmanager
+def unit_of_work(engine: Engine) -> Iterator[Session]:
+    """Commit on success, roll back on any exception: a refused use case changes nothing."""
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session
