@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import Engine, delete, func, insert, select, update
@@ -56,7 +57,7 @@ def test_each_transition_writes_one_chained_event(db: Engine, now: datetime) -> 
         (3, "start_monitoring", "drafting", "monitoring"),
         (4, "start_assessment", "monitoring", "assessing"),
     ]
-    assert all(e.prev_hash == p.hash for p, e in zip(chain, chain[1:], strict=False))
+    assert all(e.prev_hash == p.hash for p, e in pairwise(chain))
     with unit_of_work(db) as s:
         cycle = s.get(Cycle, cycle_id)
         assert cycle is not None and (cycle.state, cycle.version) == ("assessing", 4)
