@@ -33,12 +33,14 @@ def make_cycle(db: Engine, now: datetime) -> int:
         return cycle.id
 
 
-def fire_cycle(db: Engine, cycle_id: int, trigger: str, now: datetime, **kw: object) -> None:
+def fire_cycle(
+    db: Engine, cycle_id: int, trigger: str, now: datetime, *, facts: CycleFacts = PINNED, expected: int | None = None
+) -> None:
     with unit_of_work(db) as s:
         cycle = s.get(Cycle, cycle_id)
         engine.fire(
-            s, CYCLE, cycle, trigger, actor=ROOT, roles={Role.ADMIN}, facts=kw.pop("facts", PINNED), now=now, **kw
-        )  # type: ignore[arg-type]
+            s, CYCLE, cycle, trigger, actor=ROOT, roles={Role.ADMIN}, facts=facts, now=now, expected_version=expected
+        )
 
 
 def events(db: Engine) -> list[AuditEvent]:
@@ -90,7 +92,7 @@ def test_a_stale_if_match_is_refused(db: Engine, now: datetime) -> None:
     cycle_id = make_cycle(db, now)
     fire_cycle(db, cycle_id, "open", now)
     with pytest.raises(StaleVersion) as stale:
-        fire_cycle(db, cycle_id, "start_monitoring", now, expected_version=1)
+        fire_cycle(db, cycle_id, "start_monitoring", now, expected=1)
     assert (stale.value.expected, stale.value.actual, stale.value.allowed) == (1, 2, ["start_monitoring"])
 
 

@@ -1,6 +1,7 @@
 """Alembic environment: runs on the connection handed in by `workflows.db.upgrade`, or on SKPFLOW_DATABASE_URL."""
 
 from alembic import context
+from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
 import workflows.tables  # noqa: F401  (registers the tables)
@@ -21,7 +22,7 @@ def run() -> None:
         _migrate(conn)
 
 
-def _migrate(connection: object) -> None:
+def _migrate(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
