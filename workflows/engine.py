@@ -80,9 +80,8 @@ def fire(
         session.flush()  # UPDATE … WHERE version = before; bumps version
     except StaleDataError as exc:
         raise StaleVersion(lifecycle.name, before, before + 1, fired.source.value, []) from exc
-    role = acting_role(lifecycle, fired.source, trigger, held).value
-    if on_behalf is not None:
-        role = f"{role} a.n. {on_behalf.value}"
+    acting = acting_role(lifecycle, fired.source, trigger, held)
+    role = f"{Role.ADMIN.value} a.n. {acting.value}" if acting == on_behalf else acting.value
     note = inp.note if inp else None
     audit.append(
         session,

@@ -259,3 +259,14 @@ class AuditEvent(SQLModel, table=True):
     payload_digest: str = Field(max_length=64)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+
+
+class AppUser(SQLModel, table=True):
+    """A user who is not a pegawai: HR admins and auditors. An admin with no instansi is a super-admin."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=120, unique=True)
+    password_hash: str = Field(max_length=200)
+    role: str = Field(max_length=16)
+    instansi_id: int | None = Field(default=None, foreign_key="instansi.id")
+    created_at: datetime = Field(sa_column=_utc())

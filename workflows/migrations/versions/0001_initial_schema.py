@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 14:15:24.156374
+Create Date: 2026-11-24 14:19:51.715139
 """
 
 from collections.abc import Sequence
@@ -64,6 +64,17 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outbox_status'), ['status'], unique=False)
 
+    op.create_table('appuser',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('password_hash', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('role', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('instansi_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['instansi_id'], ['instansi.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('username')
+    )
     op.create_table('policyversion',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('instansi_id', sa.Integer(), nullable=True),
@@ -383,6 +394,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_policyversion_content_hash'))
 
     op.drop_table('policyversion')
+    op.drop_table('appuser')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_status'))
 

@@ -1,0 +1,74 @@
+"""Due instants of the policy's deadlines and the escalation steps reached by a given time."""
+
+from datetime import date, datetime, timedelta, tzinfo
+
+from policies import calendar
+from policies.schema import AfterEventRule, AfterPeriodRule, DayCount, DeadlineKey, LadderStep, NonWorkingDay, Policy
+
+
+def due_day(
+    policy: Policy,
+    key: DeadlineKey,
+    *,
+    cycle_year: int | None = None,
+    period_end: date | None = None,
+    event_at: datetime | None = None,
+    tz: str | tzinfo | None = None,
+) -> date:
+    """The last local day on which the work is on time."""
+    rule = policy.deadlines.rule(key)
+    cal = policy.calendar
+    if isinstance(rule, AfterEventRule):
+        if event_at is None or event_at.tzinfo is None:
+            raise ValueError(f"{key}: needs an aware event_at")
+        start = event_at.astimezone(calendar.zone(cal, tz)).date()
+        if rule.count is DayCount.WORKING:
+            return calendar.add_working_days(cal, start, rule.days)
+        return start + timedelta(days=rule.days)
+    if isinstance(rule, AfterPeriodRule):
+        if period_end is None:
+            raise ValueError(f"{key}: needs period_end")
+        month_index = period_end.year * 12 + period_end.month - 1 + rule.months_after
+        day = date(month_index // 12, month_index % 12 + 1, rule.day_of_month)
+    else:
+        if cycle_year is None:
+            raise ValueError(f"{key}: needs cycle_year")
+        day = date(cycle_year + rule.year_offset, rule.month, rule.day)
+    if rule.on_non_working_day is NonWorkingDay.NEXT_WORKING_DAY:
+        return calendar.next_working_day(cal, day)
+    return day
+
+
+def due_date(
+    policy: Policy,
+    key: DeadlineKey,
+    *,
+    cycle_year: int | None = None,
+    period_end: date | None = None,
+    event_at: datetime | None = None,
+    tz: str | tzinfo | None = None,
+) -> datetime:
+    """The first instant at which the work is late: 00:00 local of the day after the due day.
+
+    Fixed-date rules need cycle_year, after-period rules period_end, after-event rules an aware event_at;
+    tz is the unit's zone (IANA name, WIB/WITA/WIT or tzinfo), defaulting to the policy's.
+    """
+    day = due_day(policy, key, cycle_year=cycle_year, period_end=period_end, event_at=event_at, tz=tz)
+    return calendar.start_of_day(day + timedelta(days=1), calendar.zone(policy.calendar, tz))
+
+
+def step_at(due: datetime, step: LadderStep) -> datetime:
+    return due + timedelta(days=step.offset_days)
+
+
+def steps_due(policy: Policy, key: DeadlineKey, due: datetime, now: datetime) -> list[LadderStep]:
+    """Every ladder step whose time (due + offset_days) has come by `now`, in ladder order."""
+    if now.tzinfo is None or due.tzinfo is None:
+        raise ValueError("due and now must be aware datetimes")
+    return [s for s in policy.deadlines.rule(key).ladder if step_at(due, s) <= now]
+
+
+def due_step(policy: Policy, key: DeadlineKey, due: datetime, now: datetime) -> LadderStep | None:
+    """The latest ladder step reached by `now`, or None before the first."""
+    reached = steps_due(policy, key, due, now)
+    return reached[-1] if reached else None

@@ -1,0 +1,119 @@
+"""Pola distribusi: the head-count range of each predikat group for a unit, and its violations (domain.md §5.4)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Literal
+
+from policies.schema import Constraint, DistributionMode, Policy, Rounding
+from states.enums import CapaianLevel, Predikat
+
+MinSource = Literal["none", "min_share", "at_least_one", "majority"]
+
+
+@dataclass(frozen=True)
+class Limit:
+    """Allowed head count [min, max] of one constraint's group in a unit of n; applies=False when waived."""
+
+    constraint: Constraint
+    n: int
+    min: int
+    max: int
+    applies: bool
+    min_from: MinSource = "none"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken bound; blocking when the policy's distribution mode is hard."""
+
+    level: CapaianLevel
+    predikat: tuple[Predikat, ...]
+    found: int
+    message: str
+    blocking: bool
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def head_count(share: float, n: int, rounding: Rounding) -> int:
+    """share × n as a head count; exact arithmetic, 'round' is half up."""
+    exact = Fraction(str(share)) * n
+    if rounding is Rounding.FLOOR:
+        return math.floor(exact)
+    if rounding is Rounding.CEIL:
+        return math.ceil(exact)
+    return math.floor(exact + Fraction(1, 2))
+
+
+def enforced(policy: Policy, n: int) -> bool:
+    """Whether the curve is checked at all for a unit of n (empty units and units below min_unit_size are not)."""
+    return n > 0 and n >= policy.distribution.min_unit_size
+
+
+def limits(policy: Policy, level: CapaianLevel, n: int) -> list[Limit]:
+    """The head-count range of each constraint of `level` for a unit of n (for a distribution calculator)."""
+    if n < 0:
+        raise ValueError(f"unit size must be ≥ 0, got {n}")
+    return [_limit(policy, c, n) for c in policy.distribution.levels[level]]
+
+
+def _limit(policy: Policy, c: Constraint, n: int) -> Limit:
+    dist = policy.distribution
+    if not enforced(policy, n) or n < (c.min_unit_size or 1):
+        return Limit(c, n, 0, n, applies=False)
+    hi = 0 if c.none_allowed else n if c.max_share is None else head_count(c.max_share, n, dist.rounding)
+    bounds: list[tuple[int, MinSource]] = []
+    if c.min_share is not None:
+        bounds.append((head_count(c.min_share, n, dist.rounding), "min_share"))
+    if c.at_least_one:
+        bounds.append((1, "at_least_one"))
+    if c.majority and dist.majority_minimum:
+        # More than half, but never beyond the cap: in a unit of 2 "max 70%" allows 1, so 1 is the majority asked.
+        bounds.append((min(n // 2 + 1, hi), "majority"))
+    lo, source = max(bounds, key=lambda b: b[0], default=(0, "none"))
+    return Limit(c, n, min(lo, n), hi, applies=True, min_from=source)
+
+
+def check(policy: Policy, level: CapaianLevel, counts: Mapping[Predikat, int]) -> list[Violation]:
+    """Violations of the curve for `level` by a unit's predikat counts; empty when the unit fits or is exempt."""
+    if any(v < 0 for v in counts.values()):
+        raise ValueError("counts must be ≥ 0")
+    n = sum(counts.values())
+    blocking = policy.distribution.mode is DistributionMode.HARD
+    found: list[Violation] = []
+    for limit in limits(policy, level, n):
+        if not limit.applies:
+            continue
+        c = limit.constraint
+        group = tuple(c.predikat)
+        x = sum(counts.get(p, 0) for p in group)
+        for message in _messages(c, limit, x):
+            found.append(Violation(level, group, x, message, blocking))
+    return found
+
+
+def _messages(c: Constraint, limit: Limit, x: int) -> list[str]:
+    names = " or ".join(p.value for p in c.predikat)
+    n = limit.n
+    out: list[str] = []
+    if c.none_allowed and x > 0:
+        out.append(f"no {names} allowed, found {x}")
+    if x < limit.min:
+        if limit.min_from == "min_share" and c.min_share is not None:
+            out.append(f"at least {_pct(c.min_share)} {names} (min {limit.min} of {n}), found {x}")
+        elif limit.min_from == "majority":
+            out.append(f"more than half {names} (sebagian besar; min {limit.min} of {n}), found {x}")
+        else:
+            out.append(f"at least one {names}, found {x}")
+    if c.max_share is not None and x > limit.max:
+        out.append(f"at most {_pct(c.max_share)} {names} (max {limit.max} of {n}), found {x}")
+    return out
+
+
+def _pct(share: float) -> str:
+    return f"{share * 100:g}%"

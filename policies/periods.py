@@ -1,0 +1,27 @@
+"""The periodic-evaluation periods of a cycle year (monthly, quarterly or semester)."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from policies.schema import Policy
+from states.enums import PeriodKind
+
+MONTHS_PER_PERIOD: dict[PeriodKind, int] = {PeriodKind.MONTHLY: 1, PeriodKind.QUARTERLY: 3, PeriodKind.SEMESTER: 6}
+
+
+@dataclass(frozen=True)
+class Period:
+    n: int
+    start: date
+    end: date
+
+
+def periods(policy: Policy, year: int) -> list[Period]:
+    """Periods 1..k of `year` for the policy's period kind; the last ends on 31 December."""
+    step = MONTHS_PER_PERIOD[policy.periods.kind]
+    out: list[Period] = []
+    for n, first_month in enumerate(range(1, 13, step), start=1):
+        start = date(year, first_month, 1)
+        after = date(year + 1, 1, 1) if first_month + step > 12 else date(year, first_month + step, 1)
+        out.append(Period(n, start, after - timedelta(days=1)))
+    return out

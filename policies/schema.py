@@ -1,0 +1,369 @@
+"""The policy document: every number and mapping of the SKP cycle as validated, frozen data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from itertools import pairwise
+from typing import Annotated, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
+
+from states.enums import CapaianLevel, FollowUpKind, Jenjang, PeriodKind, Predikat, Rating
+
+# WIB/WITA/WIT are how units name their zone; IANA names are accepted as well.
+ZONE_ALIASES: dict[str, str] = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
+
+
+class DistributionMode(StrEnum):
+    HARD = "hard"
+    SOFT = "soft"
+
+
+class Rounding(StrEnum):
+    FLOOR = "floor"
+    CEIL = "ceil"
+    ROUND = "round"
+
+
+class DayCount(StrEnum):
+    CALENDAR = "calendar"
+    WORKING = "working"
+
+
+class NonWorkingDay(StrEnum):
+    KEEP = "keep"
+    NEXT_WORKING_DAY = "next_working_day"
+
+
+class LadderAction(StrEnum):
+    REMINDER = "reminder"
+    NOTICE = "notice"
+    ESCALATE = "escalate"
+    AUTO_ACTION = "auto_action"
+
+
+class Recipient(StrEnum):
+    PEGAWAI = "pegawai"
+    PENILAI = "penilai"
+    ATASAN_PENILAI = "atasan_penilai"
+    HR = "hr"
+
+
+class AutoAction(StrEnum):
+    CLOSE_OBJECTION_WINDOW = "close_objection_window"
+    FLAG_HR = "flag_hr"
+    HR_DRAFTS = "hr_drafts"
+
+
+class DeadlineKey(StrEnum):
+    SKP_AGREEMENT = "skp_agreement"
+    REALISASI = "realisasi"
+    PERIODIC_EVALUATION = "periodic_evaluation"
+    ANNUAL_ASSESSMENT = "annual_assessment"
+    KEBERATAN_FILING = "keberatan_filing"
+    KEBERATAN_DECISION = "keberatan_decision"
+    COACHING_SCHEDULE = "coaching_schedule"
+
+
+# Decimal as plain text ("12.5", "50") so equal values always hash alike.
+Koefisien = Annotated[
+    Decimal,
+    Field(gt=0),
+    PlainSerializer(lambda d: format(d.normalize(), "f"), return_type=str, when_used="json"),
+]
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _require_all(keys: Iterable[object], of: type[StrEnum]) -> None:
+    present = set(keys)
+    if missing := [member.value for member in of if member not in present]:
+        raise ValueError(f"missing key(s): {', '.join(missing)}")
+
+
+class Constraint(Frozen):
+    """One rule of a distribution curve about the head count of a group of predikat."""
+
+    predikat: list[Predikat] = Field(min_length=1, description="The group of predikat counted together.")
+    min_share: Share | None = Field(default=None, description="Minimum share of the unit in this group (0–1).")
+    max_share: Share | None = Field(default=None, description="Maximum share of the unit in this group (0–1).")
+    at_least_one: bool = Field(default=False, description="At least one pegawai of the unit must be in this group.")
+    none_allowed: bool = Field(default=False, description="No pegawai of the unit may be in this group.")
+    majority: bool = Field(
+        default=False,
+        description="A 'sebagian besar' rule: with distribution.majority_minimum, the group also needs more than half.",
+    )
+    min_unit_size: int | None = Field(
+        default=None, ge=1, description="This rule applies only to units of at least this many pegawai."
+    )
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Self:
+        if len(set(self.predikat)) != len(self.predikat):
+            raise ValueError("predikat: duplicates in the group")
+        if self.min_share is not None and self.max_share is not None and self.min_share > self.max_share:
+            raise ValueError(f"min_share {self.min_share} > max_share {self.max_share}")
+        if self.none_allowed and (self.at_least_one or self.min_share or self.max_share is not None or self.majority):
+            raise ValueError("none_allowed excludes min_share, max_share, at_least_one and majority")
+        if (
+            not (self.none_allowed or self.at_least_one or self.majority)
+            and self.min_share is None
+            and self.max_share is None
+        ):
+            raise ValueError("a constraint needs min_share, max_share, at_least_one, none_allowed or majority")
+        return self
+
+
+class Distribution(Frozen):
+    """Pola distribusi predikat per capaian kinerja organisasi (domain.md §5.4)."""
+
+    mode: DistributionMode = Field(
+        default=DistributionMode.HARD, description="hard: violations block follow-up; soft: they only warn."
+    )
+    rounding: Rounding = Field(
+        default=Rounding.ROUND,
+        description="How share × unit size becomes a head count, for both min and max bounds (round = half up).",
+    )
+    min_unit_size: int = Field(
+        default=1, ge=1, description="Units smaller than this are not checked against the curve."
+    )
+    majority_minimum: bool = Field(
+        default=False, description="Whether a 'sebagian besar' rule (majority: true) also requires more than half."
+    )
+    levels: dict[CapaianLevel, list[Constraint]] = Field(description="The constraints for each capaian level.")
+
+    @field_validator("levels")
+    @classmethod
+    def _all_levels(cls, value: dict[CapaianLevel, list[Constraint]]) -> dict[CapaianLevel, list[Constraint]]:
+        _require_all(value.keys(), CapaianLevel)
+        return value
+
+
+class AngkaKredit(Frozen):
+    """Angka kredit conversion for jabatan fungsional (domain.md §5.6)."""
+
+    percent: dict[Predikat, int] = Field(description="Percent of the annual koefisien earned per predikat.")
+    koefisien: dict[Jenjang, Koefisien] = Field(description="Annual koefisien per jenjang.")
+    decimals: int = Field(default=3, ge=0, le=6, description="Decimal places kept, rounding half up.")
+
+    @field_validator("percent")
+    @classmethod
+    def _all_predikat(cls, value: dict[Predikat, int]) -> dict[Predikat, int]:
+        _require_all(value.keys(), Predikat)
+        if negative := [p.value for p, v in value.items() if v < 0]:
+            raise ValueError(f"negative percent for {', '.join(negative)}")
+        return value
+
+    @field_validator("koefisien")
+    @classmethod
+    def _all_jenjang(cls, value: dict[Jenjang, Decimal]) -> dict[Jenjang, Decimal]:
+        _require_all(value.keys(), Jenjang)
+        return value
+
+
+class Sanction(Frozen):
+    improvement_months: int = Field(default=6, ge=1, description="Months given to improve before uji kompetensi.")
+    temporary_placement_max_months: int = Field(
+        default=12, ge=1, description="Longest temporary placement before pemberhentian."
+    )
+
+
+class FollowUp(Frozen):
+    """Tindak lanjut per predikat (domain.md §7)."""
+
+    by_predikat: dict[Predikat, FollowUpKind | None] = Field(
+        description="The follow-up case opened for each predikat; null opens none."
+    )
+    sanction: Sanction = Field(default_factory=Sanction, description="Durations of the sanction path.")
+    coaching_schedule_days: int = Field(
+        default=30, ge=1, description="Days to schedule coaching; must equal deadlines.coaching_schedule.days."
+    )
+
+    @field_validator("by_predikat")
+    @classmethod
+    def _all_predikat(cls, value: dict[Predikat, FollowUpKind | None]) -> dict[Predikat, FollowUpKind | None]:
+        _require_all(value.keys(), Predikat)
+        return value
+
+
+class Eligibility(Frozen):
+    """Kenaikan pangkat and talent-pool eligibility (domain.md §7.1)."""
+
+    min_predikat: Predikat = Field(default=Predikat.BAIK, description="Lowest annual predikat that counts.")
+    years: int = Field(default=2, ge=1, description="How many most recent annual evaluations must reach it.")
+
+
+class Periods(Frozen):
+    kind: PeriodKind = Field(default=PeriodKind.MONTHLY, description="Length of a periodic evaluation period.")
+
+
+class Calendar(Frozen):
+    """Time zone and working days for deadline arithmetic."""
+
+    default_timezone: str = Field(
+        default="Asia/Jakarta", description="Zone used when a unit names none (IANA name or WIB/WITA/WIT)."
+    )
+    working_days: list[int] = Field(
+        default_factory=lambda: [1, 2, 3, 4, 5],
+        min_length=1,
+        description="ISO weekdays that are working days (1 = Mon).",
+    )
+    holidays: list[date] = Field(default_factory=list, description="Non-working dates (libur nasional, cuti bersama).")
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(ZONE_ALIASES.get(value, value))
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("working_days")
+    @classmethod
+    def _iso_weekdays(cls, value: list[int]) -> list[int]:
+        if any(d < 1 or d > 7 for d in value) or len(set(value)) != len(value):
+            raise ValueError("working_days must be distinct ISO weekdays 1–7")
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _distinct(cls, value: list[date]) -> list[date]:
+        if len(set(value)) != len(value):
+            raise ValueError("holidays must be distinct")
+        return value
+
+
+class LadderStep(Frozen):
+    """One escalation step, taken offset_days after the due instant (negative: before it)."""
+
+    offset_days: int = Field(description="Days relative to the due instant; negative = before, 0 = at due.")
+    action: LadderAction = Field(description="reminder, notice, escalate or auto_action.")
+    notify: list[Recipient] = Field(default_factory=list, description="Who is notified at this step.")
+    auto_action: AutoAction | None = Field(default=None, description="The automatic action of an auto_action step.")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Self:
+        if (self.action is LadderAction.AUTO_ACTION) != (self.auto_action is not None):
+            raise ValueError("auto_action is required for, and only for, action auto_action")
+        if self.action is not LadderAction.AUTO_ACTION and not self.notify:
+            raise ValueError(f"a {self.action.value} step must notify someone")
+        if len(set(self.notify)) != len(self.notify):
+            raise ValueError("notify: duplicate recipients")
+        return self
+
+
+class _Rule(Frozen):
+    ladder: list[LadderStep] = Field(default_factory=list, description="Escalation steps, by increasing offset.")
+
+    @field_validator("ladder")
+    @classmethod
+    def _increasing(cls, value: list[LadderStep]) -> list[LadderStep]:
+        offsets = [s.offset_days for s in value]
+        if any(a >= b for a, b in pairwise(offsets)):
+            raise ValueError(f"ladder offsets must strictly increase, got {offsets}")
+        return value
+
+
+class FixedDateRule(_Rule):
+    """Due on a fixed month and day of the cycle year plus year_offset."""
+
+    month: int = Field(ge=1, le=12, description="Month of the due day.")
+    day: int = Field(ge=1, le=31, description="Day of the due day.")
+    year_offset: int = Field(default=0, description="Years after the cycle year (1 = the next year).")
+    on_non_working_day: NonWorkingDay = Field(
+        default=NonWorkingDay.KEEP, description="Whether a due day off work moves to the next working day."
+    )
+
+    @model_validator(mode="after")
+    def _real_day(self) -> Self:
+        date(2023, self.month, self.day)  # a non-leap year: 29 February is refused
+        return self
+
+
+class AfterPeriodRule(_Rule):
+    """Due on a day of the month that follows a period's end."""
+
+    day_of_month: int = Field(ge=1, le=28, description="Day of the month (≤ 28 so every month has it).")
+    months_after: int = Field(default=1, ge=0, description="Months after the month in which the period ends.")
+    on_non_working_day: NonWorkingDay = Field(
+        default=NonWorkingDay.KEEP, description="Whether a due day off work moves to the next working day."
+    )
+
+
+class AfterEventRule(_Rule):
+    """Due a number of calendar or working days after an event (the result, a filing, a case opening)."""
+
+    days: int = Field(ge=0, description="Days after the local day of the event.")
+    count: DayCount = Field(default=DayCount.CALENDAR, description="calendar days, or working days on the calendar.")
+
+
+class Deadlines(Frozen):
+    """The deadline rules of the cycle (product.md Deadlines; domain.md §2.2)."""
+
+    skp_agreement: FixedDateRule = Field(description="SKP agreed (penetapan) in the cycle year.")
+    realisasi: AfterPeriodRule = Field(description="Pegawai submit realisasi after each period.")
+    periodic_evaluation: AfterPeriodRule = Field(description="Penilai evaluate each period.")
+    annual_assessment: FixedDateRule = Field(description="Annual assessment, in the year after the cycle.")
+    keberatan_filing: AfterEventRule = Field(description="Filing a keberatan after the result is given.")
+    keberatan_decision: AfterEventRule = Field(description="Deciding a keberatan after it is filed.")
+    coaching_schedule: AfterEventRule = Field(description="Scheduling coaching after the case opens.")
+
+    def rule(self, key: DeadlineKey) -> FixedDateRule | AfterPeriodRule | AfterEventRule:
+        rule: FixedDateRule | AfterPeriodRule | AfterEventRule = getattr(self, DeadlineKey(key).value)
+        return rule
+
+
+class Policy(Frozen):
+    """A complete policy: the national preset or an instansi version derived from it."""
+
+    name: str = Field(min_length=1, description="Identifier of the policy, e.g. permenpanrb-6-2022.")
+    version: str = Field(min_length=1, description="Version label; a stored version never changes.")
+    description: str = Field(default="", description="What this policy is and where it comes from.")
+    base: str | None = Field(default=None, description="Name of the policy this one extends, if any.")
+    kuadran: dict[Rating, dict[Rating, Predikat]] = Field(
+        description="Predikat by rating hasil kerja (outer key) and rating perilaku (inner key)."
+    )
+    distribution: Distribution = Field(description="Pola distribusi predikat per capaian kinerja organisasi.")
+    unit_head_rating: dict[CapaianLevel, Rating] = Field(
+        description="A unit head's rating hasil kerja for each capaian of the unit."
+    )
+    angka_kredit: AngkaKredit = Field(description="Angka kredit conversion for jabatan fungsional.")
+    follow_up: FollowUp = Field(description="Follow-up cases per predikat.")
+    eligibility: Eligibility = Field(
+        default_factory=Eligibility, description="Kenaikan pangkat and talent-pool eligibility."
+    )
+    periods: Periods = Field(default_factory=Periods, description="Periodic evaluation periods.")
+    calendar: Calendar = Field(default_factory=Calendar, description="Time zone and working-day calendar.")
+    deadlines: Deadlines = Field(description="Deadline rules with their escalation ladders.")
+
+    @field_validator("kuadran")
+    @classmethod
+    def _nine_cells(cls, value: dict[Rating, dict[Rating, Predikat]]) -> dict[Rating, dict[Rating, Predikat]]:
+        missing = [f"{hk.value}.{pk.value}" for hk in Rating for pk in Rating if pk not in value.get(hk, {})]
+        if missing:
+            raise ValueError(f"missing cell(s) {', '.join(missing)} (rating hasil kerja.rating perilaku)")
+        return value
+
+    @field_validator("unit_head_rating")
+    @classmethod
+    def _all_levels(cls, value: dict[CapaianLevel, Rating]) -> dict[CapaianLevel, Rating]:
+        _require_all(value.keys(), CapaianLevel)
+        return value
+
+    @model_validator(mode="after")
+    def _coaching_agrees(self) -> Self:
+        # Two settings name the same number; refuse drift rather than pick one silently.
+        if self.follow_up.coaching_schedule_days != self.deadlines.coaching_schedule.days:
+            raise ValueError(
+                f"follow_up.coaching_schedule_days ({self.follow_up.coaching_schedule_days}) must equal "
+                f"deadlines.coaching_schedule.days ({self.deadlines.coaching_schedule.days})"
+            )
+        return self

@@ -1,0 +1,259 @@
+"""Cycle use cases: create with a pinned policy, open (draft every active pegawai's SKP), move, re-pin."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from policies.kuadran import predikat as kuadran_predikat
+from policies.loader import PolicyChange, diff
+from states.cycle import CYCLE, CycleFacts, CycleState
+from states.enums import Rating
+from states.errors import InvalidInput, NotFound, NotPermitted
+from states.roles import Role
+from states.skp import SkpState
+from workflows import audit, engine, policy_store
+from workflows.actors import Actor
+from workflows.tables import AuditEvent, Cycle, Pegawai, PolicyVersion, Skp
+
+
+@dataclass(frozen=True)
+class CycleView:
+    id: int
+    instansi_id: int
+    year: int
+    name: str
+    state: str
+    version: int
+    policy_version_id: int | None
+    policy: str | None
+    allowed_triggers: list[str]
+
+
+def _roles(actor: Actor, cycle: Cycle) -> set[Role]:
+    roles = set()
+    if actor.system:
+        roles.add(Role.SYSTEM)
+    if actor.is_admin_of(cycle.instansi_id):
+        roles.add(Role.ADMIN)
+    return roles
+
+
+def view(session: Session, cycle: Cycle, actor: Actor) -> CycleView:
+    assert cycle.id is not None
+    pv = session.get(PolicyVersion, cycle.policy_version_id) if cycle.policy_version_id else None
+    return CycleView(
+        cycle.id,
+        cycle.instansi_id,
+        cycle.year,
+        cycle.name,
+        cycle.state,
+        cycle.version,
+        cycle.policy_version_id,
+        f"{pv.name} {pv.version}" if pv else None,
+        CYCLE.allowed_triggers(CycleState(cycle.state), _roles(actor, cycle)),
+    )
+
+
+def get(session: Session, cycle_id: int, actor: Actor) -> Cycle:
+    cycle = session.get(Cycle, cycle_id)
+    if cycle is None or not (actor.is_admin_of(cycle.instansi_id) or actor.system):
+        raise NotFound("cycle", cycle_id)
+    return cycle
+
+
+def create(
+    session: Session,
+    *,
+    instansi_id: int,
+    year: int,
+    name: str,
+    policy_version_id: int | None,
+    actor: Actor,
+    now: datetime,
+) -> CycleView:
+    if not actor.is_admin_of(instansi_id):
+        raise NotPermitted("cycle", "create", ["admin"])
+    if not 2000 <= year <= 2100:
+        raise InvalidInput([f"year: {year} is out of range"])
+    if session.scalar(select(col(Cycle.id)).where(col(Cycle.instansi_id) == instansi_id, col(Cycle.name) == name)):
+        raise InvalidInput([f"name: a cycle named '{name}' exists already"])
+    if policy_version_id is not None and session.get(PolicyVersion, policy_version_id) is None:
+        raise InvalidInput([f"policy: unknown policy version {policy_version_id}"])
+    cycle = Cycle(instansi_id=instansi_id, year=year, name=name, policy_version_id=policy_version_id, created_at=now)
+    engine.record(
+        session,
+        cycle,
+        "create",
+        actor=actor,
+        role=Role.ADMIN.value,
+        now=now,
+        created=True,
+        payload={"year": year, "name": name, "policy_version_id": policy_version_id},
+    )
+    return view(session, cycle, actor)
+
+
+def fire(
+    session: Session, cycle_id: int, trigger: str, *, actor: Actor, now: datetime, expected_version: int | None = None
+) -> CycleView:
+    cycle = get(session, cycle_id, actor)
+    not_done = session.scalar(
+        select(func.count()).where(col(Skp.cycle_id) == cycle_id, col(Skp.state) != SkpState.followed_up.value)
+    )
+    facts = CycleFacts(policy_pinned=cycle.policy_version_id is not None, skps_not_followed_up=not_done or 0)
+    engine.fire(
+        session,
+        CYCLE,
+        cycle,
+        trigger,
+        actor=actor,
+        roles=_roles(actor, cycle),
+        facts=facts,
+        now=now,
+        expected_version=expected_version,
+    )
+    return view(session, cycle, actor)
+
+
+@dataclass(frozen=True)
+class OpenResult:
+    cycle: CycleView
+    drafted: int
+    already: int
+
+
+def open_cycle(
+    sessions: Callable[[], Session], cycle_id: int, *, actor: Actor, now: datetime, chunk: int = 5000
+) -> OpenResult:
+    """Open the cycle (planning → drafting) and draft one SKP per active pegawai, set-based and resumable:
+    rerunning after an interruption drafts only the SKPs still missing."""
+    with sessions() as session, session.begin():
+        cycle = get(session, cycle_id, actor)
+        if cycle.state == CycleState.planning.value:
+            fire(session, cycle_id, "open", actor=actor, now=now)
+        elif cycle.state != CycleState.drafting.value:
+            raise InvalidInput([f"cycle is in {cycle.state}; SKPs are drafted when it opens"])
+        instansi_id, year = cycle.instansi_id, cycle.year
+    drafted = already = 0
+    role = Role.SYSTEM.value if actor.system else Role.ADMIN.value
+    while True:
+        with sessions() as session, session.begin():
+            has_skp = select(col(Skp.pegawai_id)).where(col(Skp.cycle_id) == cycle_id)
+            atasan = Pegawai.__table__.alias("atasan")  # type: ignore[attr-defined]
+            todo = session.execute(
+                select(
+                    col(Pegawai.id),
+                    col(Pegawai.unit_id),
+                    col(Pegawai.atasan_id),
+                    atasan.c.atasan_id,
+                    col(Pegawai.jabatan_type),
+                    col(Pegawai.jabatan_name),
+                )
+                .outerjoin(atasan, atasan.c.id == Pegawai.atasan_id)
+                .where(col(Pegawai.instansi_id) == instansi_id, col(Pegawai.active), col(Pegawai.id).not_in(has_skp))
+                .order_by(col(Pegawai.id))
+                .limit(chunk)
+            ).all()
+            if not todo:
+                already = session.scalar(select(func.count()).where(col(Skp.cycle_id) == cycle_id)) or 0
+                already -= drafted
+                break
+            rows: list[dict[str, Any]] = [
+                {
+                    "cycle_id": cycle_id,
+                    "pegawai_id": pid,
+                    "unit_id": unit_id,
+                    "penilai_id": penilai,
+                    "atasan_penilai_id": atasan_penilai,
+                    "jabatan_type": jt,
+                    "jabatan_name": jn,
+                    "periode_awal": date(year, 1, 1),
+                    "periode_akhir": date(year, 12, 31),
+                    "state": "drafted",
+                    "version": 1,
+                    "proposed": False,
+                    "ekspektasi_khusus": {},
+                    "lampiran": {},
+                }
+                for pid, unit_id, penilai, atasan_penilai, jt, jn in todo
+            ]
+            ids: list[int] = [i for i in session.execute(insert(Skp).returning(col(Skp.id)), rows).scalars() if i]
+            events = [
+                audit.new_event(
+                    entity_type="skp",
+                    entity_id=skp_id,
+                    seq=1,
+                    prev_hash=audit.GENESIS,
+                    at=now,
+                    actor=actor.ref,
+                    role=role,
+                    trigger="draft",
+                    from_state=None,
+                    to_state=SkpState.drafted.value,
+                    payload={"cycle_id": cycle_id},
+                )
+                for skp_id in ids
+            ]
+            session.execute(insert(AuditEvent), events)
+            drafted += len(ids)
+    with sessions() as session:
+        return OpenResult(view(session, get(session, cycle_id, actor), actor), drafted, already)
+
+
+@dataclass(frozen=True)
+class PolicyMigration:
+    """What moving a running cycle to another policy version changes (dry run) or changed."""
+
+    cycle_id: int
+    from_version_id: int | None
+    to_version_id: int
+    changes: list[PolicyChange]
+    predikat_changes: list[tuple[int, str, str]]  # skp id, predikat now, predikat under the new policy
+    applied: bool
+
+
+def migrate_policy(
+    session: Session, cycle_id: int, to_version_id: int, *, actor: Actor, now: datetime, dry_run: bool = True
+) -> PolicyMigration:
+    """Re-pin a running cycle; the dry run reports what would change and writes nothing."""
+    cycle = get(session, cycle_id, actor)
+    if Role.ADMIN not in _roles(actor, cycle):
+        raise NotPermitted("cycle", "migrate_policy", ["admin"])
+    target = session.get(PolicyVersion, to_version_id)
+    if target is None:
+        raise InvalidInput([f"policy: unknown policy version {to_version_id}"])
+    new = policy_store.policy_of(session, to_version_id)
+    old = policy_store.cycle_policy(session, cycle) if cycle.policy_version_id else None
+    changes = diff(old, new) if old else []
+    predikat_changes = []
+    rated = session.execute(
+        select(col(Skp.id), col(Skp.predikat), col(Skp.rating_hasil_kerja), col(Skp.rating_perilaku)).where(
+            col(Skp.cycle_id) == cycle_id, col(Skp.predikat).is_not(None)
+        )
+    )
+    for skp_id, current, hk, pk in rated:
+        recomputed = kuadran_predikat(new, Rating(hk), Rating(pk)).value
+        if recomputed != current:
+            predikat_changes.append((skp_id, current, recomputed))
+    from_id = cycle.policy_version_id
+    if not dry_run:
+        cycle.policy_version_id = to_version_id
+        engine.record(
+            session,
+            cycle,
+            "migrate_policy",
+            actor=actor,
+            role=Role.ADMIN.value,
+            now=now,
+            note=f"policy version {from_id} → {to_version_id}; {len(changes)} setting(s) changed, "
+            f"{len(predikat_changes)} predikat would differ (not rewritten)",
+            payload={"from": from_id, "to": to_version_id, "hash": target.content_hash},
+        )
+    return PolicyMigration(cycle_id, from_id, to_version_id, changes, predikat_changes, not dry_run)

@@ -1,0 +1,473 @@
+"""SKP use cases: who the actor is to an SKP, the facts its guards need, planning, firing and reading."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from policies.deadlines import due_date
+from policies.distribution import check as check_distribution
+from policies.kuadran import predikat as kuadran_predikat
+from policies.schema import DeadlineKey, Policy
+from policies.unit_head import rating_for_unit_head
+from states.enums import BERAKHLAK, Aspek, CapaianLevel, CascadeKind, CoreValue, JenisRhk, Predikat
+from states.errors import InvalidInput, NotFound, NotPermitted, StaleVersion
+from states.keberatan import KeberatanState
+from states.lifecycle import TriggerInput
+from states.roles import Role
+from states.skp import EDITABLE_STATES, SKP, SkpFacts, SkpState
+from workflows import engine, policy_store
+from workflows.actors import Actor
+from workflows.tables import Capaian, Cycle, Indikator, Keberatan, Pegawai, Rhk, Skp, Unit
+
+AGREED_OR_LATER = frozenset({"agreed", "monitored", "adjusted", "assessed", "followed_up"})
+ANNUAL = 0
+
+
+# --- who the actor is ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Standing:
+    roles: frozenset[Role]
+    on_behalf: Role | None = None  # an admin acting for a pejabat penilai outside the organisation
+
+
+def standing(session: Session, actor: Actor, skp: Skp, cycle: Cycle) -> Standing:
+    roles: set[Role] = set()
+    if actor.system:
+        roles.add(Role.SYSTEM)
+    if actor.is_admin_of(cycle.instansi_id):
+        roles.add(Role.ADMIN)
+    if actor.auditor_of is not None and cycle.instansi_id in actor.auditor_of:
+        roles.add(Role.AUDITOR)
+    pid = actor.pegawai_id
+    if pid is not None:
+        if pid == skp.pegawai_id:
+            roles.add(Role.PEGAWAI)
+        if pid == skp.penilai_id:
+            roles.add(Role.PENILAI)
+        if pid == skp.atasan_penilai_id:
+            roles.add(Role.ATASAN_PENILAI)
+        unit = session.get(Unit, skp.unit_id)
+        if unit is not None:
+            heads = session.scalars(select(col(Unit.head_id)).where(col(Unit.id).in_(_ids_on_path(unit.path)))).all()
+            if pid in heads:
+                roles.add(Role.PIMPINAN)
+    if Role.ADMIN in roles and skp.penilai_id is None:
+        roles.add(Role.PENILAI)
+        return Standing(frozenset(roles), on_behalf=Role.PENILAI)
+    return Standing(frozenset(roles))
+
+
+def _ids_on_path(path: str) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+# --- what the guards need ------------------------------------------------------------------------------------
+
+
+def atasan_skp(session: Session, skp: Skp) -> Skp | None:
+    """The agreed-or-later SKP of the pegawai's pejabat penilai in the same cycle, if any."""
+    if skp.penilai_id is None:
+        return None
+    return session.scalar(
+        select(Skp)
+        .where(col(Skp.cycle_id) == skp.cycle_id, col(Skp.pegawai_id) == skp.penilai_id)
+        .order_by(col(Skp.id).desc())
+        .limit(1)
+    )
+
+
+def capaian_level(session: Session, cycle_id: int, unit_id: int, period_no: int) -> CapaianLevel | None:
+    level = session.scalar(
+        select(col(Capaian.level)).where(
+            col(Capaian.cycle_id) == cycle_id, col(Capaian.unit_id) == unit_id, col(Capaian.period_no) == period_no
+        )
+    )
+    return CapaianLevel(level) if level else None
+
+
+def facts(session: Session, skp: Skp, cycle: Cycle, policy: Policy, now: datetime) -> SkpFacts:
+    rhk = session.scalars(select(Rhk).where(col(Rhk.skp_id) == skp.id).order_by(col(Rhk.position))).all()
+    indicators = session.scalars(
+        select(Indikator).where(col(Indikator.rhk_id).in_([r.id for r in rhk])).order_by(col(Indikator.position))
+    ).all()
+    by_rhk = Counter(i.rhk_id for i in indicators)
+    utama = [r for r in rhk if r.jenis == JenisRhk.UTAMA.value]
+    boss = atasan_skp(session, skp)
+    boss_agreed = boss is not None and boss.state in AGREED_OR_LATER
+    boss_rhk = set(session.scalars(select(col(Rhk.id)).where(col(Rhk.skp_id) == boss.id))) if boss else set()
+    level = capaian_level(session, skp.cycle_id, skp.unit_id, ANNUAL)
+    unit = session.get(Unit, skp.unit_id)
+    heads_unit = unit is not None and unit.head_id == skp.pegawai_id
+    return SkpFacts(
+        proposed=skp.proposed,
+        rhk_utama=len(utama),
+        rhk_utama_without_indicator=tuple(r.text for r in utama if not by_rhk[r.id or 0]),
+        indicators_without_target=tuple(i.text for i in indicators if i.target is None),
+        top_jpt=skp.penilai_id is None,
+        atasan_skp_agreed=boss_agreed,
+        rhk_utama_not_intervening=tuple(r.text for r in utama if r.intervensi_rhk_id not in boss_rhk),
+        cycle_state=cycle.state,
+        closing_for_mutasi=skp.closing_reason is not None,
+        unit_capaian_set=level is not None,
+        unit_head_rating=rating_for_unit_head(policy, level) if heads_unit and level else None,
+        objection_settled=_objection_settled(session, skp, policy, now, unit.timezone if unit else ""),
+        distribution_violations=_distribution_violations(session, skp, policy, level),
+    )
+
+
+def _objection_settled(session: Session, skp: Skp, policy: Policy, now: datetime, tz: str) -> bool:
+    """No keberatan is pending, and one was decided or withdrawn, or the filing window has closed."""
+    states = set(session.scalars(select(col(Keberatan.state)).where(col(Keberatan.skp_id) == skp.id)))
+    if states & {KeberatanState.filed.value, KeberatanState.under_review.value}:
+        return False
+    if states:
+        return True
+    if skp.assessed_at is None:
+        return False
+    window_closes = due_date(policy, DeadlineKey.KEBERATAN_FILING, event_at=aware(skp.assessed_at), tz=tz)
+    return now >= window_closes
+
+
+def aware(at: datetime) -> datetime:
+    """Datetimes come back from SQLite without their zone; they were stored in UTC."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def unit_predikat_counts(session: Session, cycle_id: int, unit_id: int) -> dict[Predikat, int]:
+    rows = session.execute(
+        select(col(Skp.predikat), func.count())
+        .where(col(Skp.cycle_id) == cycle_id, col(Skp.unit_id) == unit_id, col(Skp.predikat).is_not(None))
+        .group_by(col(Skp.predikat))
+    ).all()
+    return {Predikat(p): n for p, n in rows}
+
+
+def _distribution_violations(session: Session, skp: Skp, policy: Policy, level: CapaianLevel | None) -> tuple[str, ...]:
+    if policy.distribution.mode != "hard" or level is None:
+        return ()
+    counts = unit_predikat_counts(session, skp.cycle_id, skp.unit_id)
+    return tuple(str(v) for v in check_distribution(policy, level, counts))
+
+
+# --- plan -------------------------------------------------------------------------------------------------------
+
+
+class IndikatorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=2000)
+    aspek: Aspek
+    target: float | None = Field(default=None, description="Target value; required before the SKP is agreed.")
+    satuan: str = Field(default="", max_length=100)
+
+
+class RhkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: int | None = Field(default=None, description="Id of an existing RHK of this SKP to keep (and update).")
+    jenis: JenisRhk
+    text: str = Field(min_length=1, max_length=2000)
+    intervensi_rhk_id: int | None = Field(default=None, description="The atasan's RHK this one intervenes.")
+    cascade: CascadeKind | None = Field(default=None, description="DIRECT or INDIRECT; required with intervensi.")
+    indikator: list[IndikatorIn] = Field(default_factory=list)
+
+
+class PlanIn(BaseModel):
+    """The body of `PUT /skps/{id}/plan`."""
+
+    model_config = ConfigDict(extra="forbid")
+    rhk: list[RhkIn]
+    perilaku: dict[CoreValue, str] | None = Field(default=None, description="Ekspektasi khusus per core value.")
+    lampiran: dict[str, list[str]] | None = Field(
+        default=None, description="dukungan_sumber_daya, skema_pertanggungjawaban, konsekuensi."
+    )
+    propose: bool = Field(default=False, description="Mark the plan as proposed to the pejabat penilai.")
+
+
+LAMPIRAN_KEYS = ("dukungan_sumber_daya", "skema_pertanggungjawaban", "konsekuensi")
+
+
+def save_plan(
+    session: Session, skp_id: int, plan: PlanIn, *, actor: Actor, now: datetime, expected_version: int | None = None
+) -> SkpView:
+    skp, _, who = _load(session, skp_id, actor)
+    if not who.roles & {Role.PEGAWAI, Role.PENILAI}:
+        raise NotPermitted("skp", "plan", sorted(r.value for r in who.roles))
+    if SkpState(skp.state) not in EDITABLE_STATES:
+        raise _not_editable(skp, who)
+    if expected_version is not None and expected_version != skp.version:
+        raise StaleVersion(
+            "skp", expected_version, skp.version, skp.state, SKP.allowed_triggers(SkpState(skp.state), who.roles)
+        )
+    problems: list[str] = []
+    if plan.perilaku is not None and Role.PENILAI not in who.roles and plan.perilaku != skp.ekspektasi_khusus:
+        problems.append("perilaku: ekspektasi khusus is set by the pejabat penilai")
+    if plan.lampiran is not None:
+        problems += [f"lampiran.{k}: unknown section" for k in plan.lampiran if k not in LAMPIRAN_KEYS]
+    existing = {r.id: r for r in session.scalars(select(Rhk).where(col(Rhk.skp_id) == skp.id))}
+    boss = atasan_skp(session, skp)
+    boss_rhk = set(session.scalars(select(col(Rhk.id)).where(col(Rhk.skp_id) == boss.id))) if boss else set()
+    for i, r in enumerate(plan.rhk):
+        if r.id is not None and r.id not in existing:
+            problems.append(f"rhk[{i}].id: {r.id} is not an RHK of this SKP")
+        if r.intervensi_rhk_id is not None and r.intervensi_rhk_id not in boss_rhk:
+            problems.append(f"rhk[{i}].intervensi_rhk_id: {r.intervensi_rhk_id} is not an RHK of the atasan's SKP")
+        if r.intervensi_rhk_id is not None and r.cascade is None:
+            problems.append(f"rhk[{i}].cascade: DIRECT or INDIRECT is required with intervensi_rhk_id")
+    kept = {r.id for r in plan.rhk if r.id is not None}
+    dropped = [rid for rid in existing if rid not in kept]
+    if dropped:
+        used = session.execute(
+            select(col(Rhk.intervensi_rhk_id), func.count())
+            .where(col(Rhk.intervensi_rhk_id).in_(dropped))
+            .group_by(col(Rhk.intervensi_rhk_id))
+        ).all()
+        problems += [f"rhk: RHK {rid} is intervened by {n} subordinate RHK and cannot be removed" for rid, n in used]
+    if problems:
+        raise InvalidInput(problems)
+
+    session.execute(delete(Indikator).where(col(Indikator.rhk_id).in_(list(existing))))
+    session.execute(delete(Rhk).where(col(Rhk.id).in_(dropped)))
+    for position, r in enumerate(plan.rhk):
+        row = existing[r.id] if r.id is not None else Rhk(skp_id=skp.id or 0, position=position, jenis="", text="")
+        row.position, row.jenis, row.text = position, r.jenis.value, r.text
+        row.intervensi_rhk_id, row.cascade = r.intervensi_rhk_id, r.cascade.value if r.cascade else None
+        session.add(row)
+        session.flush()
+        for j, ind in enumerate(r.indikator):
+            session.add(
+                Indikator(
+                    rhk_id=row.id or 0,
+                    position=j,
+                    text=ind.text,
+                    aspek=ind.aspek.value,
+                    target=ind.target,
+                    satuan=ind.satuan,
+                )
+            )
+    if plan.perilaku is not None:
+        skp.ekspektasi_khusus = {k.value: v for k, v in plan.perilaku.items() if v.strip()}
+    if plan.lampiran is not None:
+        skp.lampiran = dict(plan.lampiran)
+    skp.proposed = plan.propose
+    role = next(r for r in (Role.PEGAWAI, Role.PENILAI) if r in who.roles).value
+    engine.record(
+        session,
+        skp,
+        "plan",
+        actor=actor,
+        role=role,
+        now=now,
+        note="proposed" if plan.propose else None,
+        payload=plan.model_dump(mode="json"),
+    )
+    return view(session, skp, actor)
+
+
+def _not_editable(skp: Skp, who: Standing) -> Exception:
+    from states.errors import TransitionNotAllowed
+
+    return TransitionNotAllowed("skp", "plan", skp.state, SKP.allowed_triggers(SkpState(skp.state), who.roles))
+
+
+# --- firing -----------------------------------------------------------------------------------------------------
+
+
+def fire(
+    session: Session,
+    skp_id: int,
+    trigger: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    inp: TriggerInput | None = None,
+    expected_version: int | None = None,
+) -> SkpView:
+    skp, cycle, who = _load(session, skp_id, actor)
+    policy = policy_store.cycle_policy(session, cycle)
+    f = facts(session, skp, cycle, policy, now)
+    given = inp or TriggerInput()
+    engine.fire(
+        session,
+        SKP,
+        skp,
+        trigger,
+        actor=actor,
+        roles=who.roles,
+        facts=f,
+        now=now,
+        inp=given,
+        expected_version=expected_version,
+        on_behalf=who.on_behalf,
+        apply=_effects(trigger, policy, f, given, now),
+    )
+    return view(session, skp, actor)
+
+
+def _effects(trigger: str, policy: Policy, f: SkpFacts, inp: TriggerInput, now: datetime) -> Callable[[Any], None]:
+    def apply(skp: Any) -> None:
+        if trigger in {"return", "adjust"}:
+            skp.proposed = False
+        elif trigger == "assess":
+            hk = f.unit_head_rating or inp.rating_hasil_kerja
+            pk = inp.rating_perilaku
+            assert hk is not None  # the guard has checked
+            assert pk is not None
+            skp.rating_hasil_kerja, skp.rating_perilaku = hk.value, pk.value
+            skp.predikat = kuadran_predikat(policy, hk, pk).value
+            skp.assessed_at = now
+
+    return apply
+
+
+# --- reading ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SkpView:
+    id: int
+    cycle_id: int
+    nip: str
+    name: str
+    jabatan_name: str
+    unit_id: int
+    penilai_nip: str | None
+    state: str
+    version: int
+    proposed: bool
+    allowed_triggers: list[str]
+    rhk: list[dict[str, Any]]
+    perilaku: list[dict[str, Any]]
+    lampiran: dict[str, list[str]]
+    rating_hasil_kerja: str | None
+    rating_perilaku: str | None
+    predikat: str | None
+
+
+def _load(session: Session, skp_id: int, actor: Actor) -> tuple[Skp, Cycle, Standing]:
+    skp = session.get(Skp, skp_id)
+    cycle = session.get(Cycle, skp.cycle_id) if skp else None
+    if skp is None or cycle is None:
+        raise NotFound("skp", skp_id)
+    who = standing(session, actor, skp, cycle)
+    if not who.roles:
+        raise NotFound("skp", skp_id)  # existence must not leak to outsiders
+    return skp, cycle, who
+
+
+def view(session: Session, skp: Skp, actor: Actor) -> SkpView:
+    cycle = session.get(Cycle, skp.cycle_id)
+    assert cycle is not None
+    assert skp.id is not None
+    who = standing(session, actor, skp, cycle)
+    pegawai = session.get(Pegawai, skp.pegawai_id)
+    penilai = session.get(Pegawai, skp.penilai_id) if skp.penilai_id else None
+    assert pegawai is not None
+    rhk = session.scalars(select(Rhk).where(col(Rhk.skp_id) == skp.id).order_by(col(Rhk.position))).all()
+    indicators = session.scalars(
+        select(Indikator).where(col(Indikator.rhk_id).in_([r.id for r in rhk])).order_by(col(Indikator.position))
+    ).all()
+    by_rhk: dict[int, list[dict[str, Any]]] = {}
+    for i in indicators:
+        by_rhk.setdefault(i.rhk_id, []).append(
+            {"id": i.id, "text": i.text, "aspek": i.aspek, "target": i.target, "satuan": i.satuan}
+        )
+    return SkpView(
+        id=skp.id,
+        cycle_id=skp.cycle_id,
+        nip=pegawai.nip,
+        name=pegawai.name,
+        jabatan_name=skp.jabatan_name,
+        unit_id=skp.unit_id,
+        penilai_nip=penilai.nip if penilai else None,
+        state=skp.state,
+        version=skp.version,
+        proposed=skp.proposed,
+        allowed_triggers=SKP.allowed_triggers(SkpState(skp.state), who.roles),
+        rhk=[
+            {
+                "id": r.id,
+                "jenis": r.jenis,
+                "text": r.text,
+                "intervensi_rhk_id": r.intervensi_rhk_id,
+                "cascade": r.cascade,
+                "indikator": by_rhk.get(r.id or 0, []),
+            }
+            for r in rhk
+        ],
+        perilaku=[
+            {
+                "core_value": v.value,
+                "indicators": list(BERAKHLAK[v]),
+                "ekspektasi_khusus": skp.ekspektasi_khusus.get(v.value),
+            }
+            for v in CoreValue
+        ],
+        lampiran={k: skp.lampiran.get(k, []) for k in LAMPIRAN_KEYS},
+        rating_hasil_kerja=skp.rating_hasil_kerja,
+        rating_perilaku=skp.rating_perilaku,
+        predikat=skp.predikat,
+    )
+
+
+def get(session: Session, skp_id: int, actor: Actor) -> SkpView:
+    skp, _, _ = _load(session, skp_id, actor)
+    return view(session, skp, actor)
+
+
+# --- capaian kinerja organisasi ---------------------------------------------------------------------------------
+
+
+def set_capaian(
+    session: Session, cycle_id: int, unit_id: int, period_no: int, level: CapaianLevel, *, actor: Actor, now: datetime
+) -> None:
+    """Set a unit's capaian for a period (0 = annual): the pimpinan of the parent unit, or an admin."""
+    cycle, unit = session.get(Cycle, cycle_id), session.get(Unit, unit_id)
+    if cycle is None or unit is None or unit.instansi_id != cycle.instansi_id:
+        raise NotFound("unit", unit_id)
+    parent = session.get(Unit, unit.parent_id) if unit.parent_id else None
+    is_pimpinan = actor.pegawai_id is not None and parent is not None and parent.head_id == actor.pegawai_id
+    if not (is_pimpinan or actor.is_admin_of(cycle.instansi_id)):
+        raise NotPermitted("capaian", "set", ["pimpinan of the parent unit", "admin"])
+    if period_no < 0:
+        raise InvalidInput([f"period: {period_no} is not a period"])
+    row = session.scalar(
+        select(Capaian).where(
+            col(Capaian.cycle_id) == cycle_id, col(Capaian.unit_id) == unit_id, col(Capaian.period_no) == period_no
+        )
+    )
+    role = Role.PIMPINAN.value if is_pimpinan else Role.ADMIN.value
+    if row is None:
+        row = Capaian(cycle_id=cycle_id, unit_id=unit_id, period_no=period_no, level=level.value)
+        engine.record(
+            session,
+            row,
+            "set_capaian",
+            actor=actor,
+            role=role,
+            now=now,
+            created=True,
+            note=level.value,
+            payload={"level": level.value, "period": period_no},
+        )
+    else:
+        row.level = level.value
+        engine.record(
+            session,
+            row,
+            "set_capaian",
+            actor=actor,
+            role=role,
+            now=now,
+            note=level.value,
+            payload={"level": level.value, "period": period_no},
+        )
