@@ -25,7 +25,7 @@ from workflows.demo import generate_kabupaten
 from workflows.organisation import import_org
 from workflows.settings import get_settings
 from workflows.tables import Cycle, Pegawai
-from workflows.uow import unit_of_work
+from workflows.uow import reading, unit_of_work
 from workflows.users import ensure_first_admin
 
 app = typer.Typer(help="skpflow: the SKP cycle as persisted, audited state machines.", no_args_is_help=True)
@@ -121,7 +121,7 @@ def seed_demo(
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Verify every audit chain; exit 1 and name the first bad event if any."""
-    with unit_of_work(make_engine(get_settings().database_url)) as s:
+    with reading(make_engine(get_settings().database_url)) as s:
         result = audit.verify(s)
     if result.ok:
         console.print(f"[green]audit trail verified[/green]: {result.checked} events")

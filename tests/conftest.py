@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
-from sqlmodel import SQLModel
 
+from tests.databases import empty_database
 from workflows.db import make_engine, upgrade
 
 POSTGRES_URL = os.environ.get("SKPFLOW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -66,10 +66,4 @@ def migrated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 def db(migrated: Engine) -> Iterator[Engine]:
     """A migrated, empty database; emptied again after the test."""
     yield migrated
-    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
-    with migrated.begin() as conn:
-        if migrated.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for t in tables:
-                conn.execute(text(f'DELETE FROM "{t}"'))
+    empty_database(migrated)

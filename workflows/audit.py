@@ -36,10 +36,10 @@ AUDITED: dict[str, type[Any]] = {
 
 
 def canonical_time(at: datetime) -> str:
-    """UTC, microseconds, 'Z': the same text whether the database kept the zone (PostgreSQL) or not (SQLite)."""
-    if at.tzinfo is not None:
-        at = at.astimezone(UTC).replace(tzinfo=None)
-    return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """UTC, microseconds, 'Z'; a naive time is refused (its instant is unknown)."""
+    if at.tzinfo is None:
+        raise ValueError("audit times must be aware datetimes")
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def digest(payload: Mapping[str, Any] | None) -> str:

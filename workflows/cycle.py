@@ -145,6 +145,8 @@ def open_cycle(
     role = Role.SYSTEM.value if actor.system else Role.ADMIN.value
     while True:
         with sessions() as session, session.begin():
+            # concurrent openers queue on the cycle row, so none drafts what another just drafted
+            session.execute(select(col(Cycle.id)).where(col(Cycle.id) == cycle_id).with_for_update())
             has_skp = select(col(Skp.pegawai_id)).where(col(Skp.cycle_id) == cycle_id)
             atasan = Pegawai.__table__.alias("atasan")  # type: ignore[attr-defined]
             todo = session.execute(

@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import col
@@ -42,11 +42,11 @@ class Wrapped(Generic[S]):
         self._row.state = value.value
 
 
-def acting_role(lifecycle: Lifecycle[Any, Any], state: Enum, trigger: str, roles: Iterable[Role]) -> Role:
+def acting_role(lifecycle: Lifecycle[Any, Any], state: Enum, trigger: str, roles: Iterable[Role]) -> Role | None:
     """The role the audit records: the first of the actor's roles that the transition admits."""
     admitted = {r for row in lifecycle.rows_from(state) if row.trigger == trigger for r in row.roles}
     held = set(roles) & admitted
-    return next(r for r in ROLE_PRIORITY if r in held)
+    return next((r for r in ROLE_PRIORITY if r in held), None)
 
 
 def fire(
@@ -81,6 +81,9 @@ def fire(
     except StaleDataError as exc:
         raise StaleVersion(lifecycle.name, before, before + 1, fired.source.value, []) from exc
     acting = acting_role(lifecycle, fired.source, trigger, held)
+    assert acting is not None  # the lifecycle admitted one of the held roles
+    if acting == on_behalf and Role.ADMIN in held and acting_role(lifecycle, fired.source, trigger, {Role.ADMIN}):
+        acting = Role.ADMIN  # the row admits admins in their own right: no need to act on anyone's behalf
     role = f"{Role.ADMIN.value} a.n. {acting.value}" if acting == on_behalf else acting.value
     note = inp.note if inp else None
     audit.append(
@@ -191,20 +194,24 @@ def fire_many(
     for start in range(0, len(ids), chunk):
         part = ids[start : start + chunk]
         with sessions() as session, session.begin():
-            on = and_(
-                col(AuditEvent.entity_type) == entity_type,
-                col(AuditEvent.entity_id) == table.id,
-                col(AuditEvent.seq) == table.version,
-            )
-            query = (
-                select(table.id, table.state, table.version, col(AuditEvent.hash))
-                .outerjoin(AuditEvent, on)
-                .where(table.id.in_(part))
-                .with_for_update(of=table)
+            # lock first, then read the chain heads: a row that changed while we waited is re-read at its new
+            # version by the lock, and its head must be looked up at that version
+            locked = session.execute(
+                select(table.id, table.state, table.version).where(table.id.in_(part)).with_for_update()
+            ).all()
+            version_of = {entity_id: version for entity_id, _, version in locked}
+            heads = dict(
+                session.execute(
+                    select(col(AuditEvent.entity_id), col(AuditEvent.hash)).where(
+                        col(AuditEvent.entity_type) == entity_type,
+                        tuple_(col(AuditEvent.entity_id), col(AuditEvent.seq)).in_(list(version_of.items())),
+                    )
+                ).all()
             )
             moves: dict[tuple[str, str], list[int]] = defaultdict(list)
             events: list[dict[str, Any]] = []
-            for entity_id, state, version, head in session.execute(query):
+            for entity_id, state, version in locked:
+                head = heads.get(entity_id)
                 source = lifecycle.states(state)
                 try:
                     dest = lifecycle.check(source, trigger, {role}, facts(entity_id) if callable(facts) else facts, inp)
@@ -231,12 +238,14 @@ def fire_many(
                     )
                 )
             for (source_value, dest_value), moved in moves.items():
-                session.execute(
+                done = session.execute(
                     update(table)
                     .where(table.id.in_(moved), table.state == source_value)
                     .values(state=dest_value, version=table.version + 1, **(values or {}))
                     .execution_options(synchronize_session=False)
                 )
+                if done.rowcount != len(moved):  # impossible under the lock; refuse rather than mis-audit
+                    raise RuntimeError(f"{entity_type} batch {trigger}: {done.rowcount} of {len(moved)} rows moved")
                 result.fired += moved
             if events:
                 session.execute(insert(AuditEvent), events)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import insert, select, update
@@ -29,6 +31,17 @@ class InstansiIn(BaseModel):
     name: str = Field(min_length=1, max_length=200, description="Nama instansi.")
 
 
+def _known_zone(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"unknown time zone '{value}' (use e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura)"
+            ) from exc
+    return value
+
+
 class UnitIn(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     code: str = Field(min_length=1, max_length=64, description="Kode unit organisasi, unique in the instansi.")
@@ -38,6 +51,11 @@ class UnitIn(BaseModel):
     timezone: str | None = Field(
         default=None, description="IANA time zone (Asia/Jakarta, Asia/Makassar, Asia/Jayapura); inherits."
     )
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone_exists(cls, value: str | None) -> str | None:
+        return _known_zone(value)
 
 
 class PegawaiIn(BaseModel):
@@ -115,9 +133,7 @@ def import_org(session: Session, payload: OrgImport, *, actor: Actor, now: datet
         raise InvalidInput(problems)
 
     # units: parents first, so each new unit's parent id is known when it is inserted
-    parent_code = {code: _parent_code(units, u) for code, u in units.items()} | {
-        u.code: u.parent_code for u in payload.units
-    }
+    parent_code = _parent_codes(units) | {u.code: u.parent_code for u in payload.units}
     incoming = {u.code: u for u in payload.units}
     created_units = updated_units = 0
     for code in _topological(parent_code, incoming):
@@ -133,9 +149,10 @@ def import_org(session: Session, payload: OrgImport, *, actor: Actor, now: datet
         row.parent_id = parent.id if parent else None
         row.timezone = u.timezone or (parent.timezone if parent else "Asia/Jakarta")
         session.add(row)
-        session.flush()
-        row.path = f"{parent.path if parent else '/'}{row.id}/"
+        if row.id is None:
+            session.flush()  # a new unit's id is needed by its children and its path
         units[code] = row
+    _repath(units)
 
     # pegawai: bulk insert the new, bulk update the known
     new_rows, known_rows = [], []
@@ -211,10 +228,10 @@ def _instansi_for(session: Session, payload: OrgImport, actor: Actor, now: datet
     return found
 
 
-def _parent_code(units: Mapping[str, Unit], unit: Unit) -> str | None:
+def _parent_codes(units: Mapping[str, Unit]) -> dict[str, str | None]:
+    """Each stored unit's parent code, computed in one pass."""
     by_id = _by_id(units)
-    parent = by_id.get(unit.parent_id) if unit.parent_id else None
-    return parent.code if parent else None
+    return {code: (by_id[u.parent_id].code if u.parent_id in by_id else None) for code, u in units.items()}
 
 
 def _by_id(units: Mapping[str, Unit]) -> dict[int | None, Unit]:
@@ -262,6 +279,7 @@ def _validate(
         if p.atasan_nip == p.nip:
             problems.append(f"pegawai[{i}].atasan_nip: a pegawai cannot be their own atasan")
     own_nips = set(seen_nips) | {nip for nip, (_, iid) in existing_pegawai.items() if iid == instansi.id}
+    unit_of_nip = {p.nip: p.unit_code for p in payload.pegawai}
     for i, p in enumerate(payload.pegawai):
         if p.atasan_nip and p.atasan_nip not in own_nips:
             problems.append(f"pegawai[{i}].atasan_nip: unknown pegawai '{p.atasan_nip}'")
@@ -272,9 +290,14 @@ def _validate(
             problems.append(f"units[{i}].parent_code: a unit cannot be its own parent")
         if u.head_nip is not None and u.head_nip not in own_nips:
             problems.append(f"units[{i}].head_nip: unknown pegawai '{u.head_nip}'")
-    parents = {code: _parent_code(units, u) for code, u in units.items()} | {
-        u.code: u.parent_code for u in payload.units
-    }
+        elif u.head_nip is not None and u.head_nip in unit_of_nip and unit_of_nip[u.head_nip] != u.code:
+            problems.append(
+                f"units[{i}].head_nip: {u.head_nip} belongs to unit '{unit_of_nip[u.head_nip]}', "
+                f"not '{u.code}' (a Plt is imported into the unit they act for, with is_plt)"
+            )
+    heads = Counter(u.head_nip for u in payload.units if u.head_nip)
+    problems += [f"units: {nip} heads {n} units; a pegawai heads one unit" for nip, n in heads.items() if n > 1]
+    parents = _parent_codes(units) | {u.code: u.parent_code for u in payload.units}
     problems += [f"units: '{code}' is on a cycle of parent units" for code in _cycle_in(parents)]
     if not problems:
         problems += _atasan_cycles(session, payload, instansi, units)
@@ -302,7 +325,7 @@ def _atasan_cycles(session: Session, payload: OrgImport, instansi: Instansi, uni
         if p.atasan_nip:
             override[p.nip] = p.atasan_nip
     head = {code: nip_of.get(u.head_id) if u.head_id else None for code, u in units.items()}
-    parent = {code: _parent_code(units, u) for code, u in units.items()}
+    parent = _parent_codes(units)
     for u in payload.units:
         head[u.code], parent[u.code] = u.head_nip, u.parent_code
     atasan = {nip: override.get(nip) or _default_atasan(nip, unit, head, parent) for nip, unit in unit_of.items()}
@@ -345,3 +368,20 @@ def _resolve_atasan(session: Session, instansi_id: int, overrides: Mapping[int, 
             updates.append({"id": pid, "atasan_id": resolved})
     for start in range(0, len(updates), 5000):
         session.execute(update(Pegawai), updates[start : start + 5000])
+
+
+def _repath(units: Mapping[str, Unit]) -> None:
+    """Recompute every unit's materialised path from its parents (a moved unit moves its whole subtree)."""
+    by_id = _by_id(units)
+    paths: dict[int | None, str] = {}
+
+    def path_of(unit: Unit) -> str:
+        if unit.id not in paths:
+            parent = by_id.get(unit.parent_id) if unit.parent_id else None
+            paths[unit.id] = f"{path_of(parent) if parent else '/'}{unit.id}/"
+        return paths[unit.id]
+
+    for unit in units.values():
+        new = path_of(unit)
+        if unit.path != new:
+            unit.path = new

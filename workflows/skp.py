@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -135,13 +135,8 @@ def _objection_settled(session: Session, skp: Skp, policy: Policy, now: datetime
         return True
     if skp.assessed_at is None:
         return False
-    window_closes = due_date(policy, DeadlineKey.KEBERATAN_FILING, event_at=aware(skp.assessed_at), tz=tz)
+    window_closes = due_date(policy, DeadlineKey.KEBERATAN_FILING, event_at=skp.assessed_at, tz=tz)
     return now >= window_closes
-
-
-def aware(at: datetime) -> datetime:
-    """Datetimes come back from SQLite without their zone; they were stored in UTC."""
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def unit_predikat_counts(session: Session, cycle_id: int, unit_id: int) -> dict[Predikat, int]:
@@ -235,6 +230,24 @@ def save_plan(
     if problems:
         raise InvalidInput(problems)
 
+    if plan.perilaku is not None:
+        skp.ekspektasi_khusus = {k.value: v for k, v in plan.perilaku.items() if v.strip()}
+    if plan.lampiran is not None:
+        skp.lampiran = dict(plan.lampiran)
+    # only the pegawai proposes; a penilai's edit withdraws the proposal until the pegawai proposes again
+    skp.proposed = plan.propose if Role.PEGAWAI in who.roles else False
+    role = next(r for r in (Role.PEGAWAI, Role.PENILAI) if r in who.roles).value
+    # the version-checked write comes first, so a concurrent edit is refused before any RHK row is touched
+    engine.record(
+        session,
+        skp,
+        "plan",
+        actor=actor,
+        role=role,
+        now=now,
+        note="proposed" if skp.proposed else None,
+        payload=plan.model_dump(mode="json"),
+    )
     session.execute(delete(Indikator).where(col(Indikator.rhk_id).in_(list(existing))))
     session.execute(delete(Rhk).where(col(Rhk.id).in_(dropped)))
     for position, r in enumerate(plan.rhk):
@@ -254,22 +267,6 @@ def save_plan(
                     satuan=ind.satuan,
                 )
             )
-    if plan.perilaku is not None:
-        skp.ekspektasi_khusus = {k.value: v for k, v in plan.perilaku.items() if v.strip()}
-    if plan.lampiran is not None:
-        skp.lampiran = dict(plan.lampiran)
-    skp.proposed = plan.propose
-    role = next(r for r in (Role.PEGAWAI, Role.PENILAI) if r in who.roles).value
-    engine.record(
-        session,
-        skp,
-        "plan",
-        actor=actor,
-        role=role,
-        now=now,
-        note="proposed" if plan.propose else None,
-        payload=plan.model_dump(mode="json"),
-    )
     return view(session, skp, actor)
 
 

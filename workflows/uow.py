@@ -14,3 +14,10 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
     """Commit on success, roll back on any exception: a refused use case changes nothing."""
     with Session(engine, expire_on_commit=False) as session, session.begin():
         yield session
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Session]:
+    """A read-only session: on SQLite it does not take the write lock, so it never blocks writers."""
+    with Session(engine.execution_options(read_only=True), expire_on_commit=False) as session, session.begin():
+        yield session

@@ -12,7 +12,7 @@ from states.errors import InvalidInput
 from tests.integration.org import KABID, KABID2, KADIS, SEKDA, STAF1, STAF2, small_org
 from workflows import audit
 from workflows.actors import Actor
-from workflows.organisation import import_org
+from workflows.organisation import UnitIn, import_org
 from workflows.passwords import verify_password
 from workflows.tables import AuditEvent, Pegawai, Unit
 from workflows.uow import unit_of_work
@@ -150,3 +150,41 @@ def test_malformed_nip_is_refused_by_the_payload() -> None:
                 }
             ]
         )
+
+
+def test_moving_a_unit_moves_its_subtree(db: Engine, now: datetime) -> None:
+    with unit_of_work(db) as s:
+        import_org(s, small_org(), actor=ROOT, now=now)
+    moved = small_org()
+    moved = moved.model_copy(
+        update={
+            "units": [
+                *moved.units[:1],
+                UnitIn(code="ASISTEN", name="Asisten Kesra", parent_code="PEMDA"),
+                *[
+                    u.model_copy(update={"parent_code": "ASISTEN"}) if u.code == "DINKES" else u
+                    for u in moved.units[1:]
+                ],
+            ]
+        }
+    )
+    with unit_of_work(db) as s:
+        import_org(s, moved, actor=ROOT, now=now)
+        units = {u.code: u for u in s.scalars(select(Unit))}
+    ids = [units[c].id for c in ("PEMDA", "ASISTEN", "DINKES", "DINKES-P2P")]
+    assert units["DINKES-P2P"].path == "/" + "/".join(map(str, ids)) + "/"
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"units": [{"code": "PEMDA", "name": "S", "head_nip": STAF1}]}, "belongs to unit 'DINKES-P2P', not 'PEMDA'"),
+        ({"units": [{"code": "PEMDA", "name": "S", "timezone": "Mars/Olympus"}]}, "unknown time zone"),
+    ],
+)
+def test_heads_belong_to_their_unit_and_zones_exist(
+    db: Engine, now: datetime, change: dict[str, object], problem: str
+) -> None:
+    with pytest.raises((InvalidInput, ValueError), match=problem), unit_of_work(db) as s:
+        import_org(s, small_org(**change), actor=ROOT, now=now)
+    assert counts(db) == (0, 0, 0)

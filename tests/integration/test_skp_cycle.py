@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -20,7 +21,7 @@ from workflows.actors import Actor
 from workflows.organisation import import_org
 from workflows.skp import PlanIn
 from workflows.tables import AuditEvent, Cycle, Pegawai, Skp, Unit
-from workflows.uow import unit_of_work
+from workflows.uow import reading, unit_of_work
 
 ROOT = Actor.admin("root")
 SYSTEM = Actor.scheduler("test")
@@ -172,7 +173,7 @@ def test_the_year_of_a_kepala_dinas(db: Engine, now: datetime, opened: int) -> N
         assert [(e.trigger, e.role) for e in chain] == [
             ("draft", "admin"),
             ("plan", "pegawai"),
-            ("cascade", "admin a.n. penilai"),
+            ("cascade", "admin"),  # admins may cascade in their own right
             ("agree", "admin a.n. penilai"),
             ("monitor", "system"),
         ]
@@ -193,3 +194,32 @@ def test_outsiders_do_not_see_an_skp_and_pegawai_cannot_set_ekspektasi(db: Engin
 def test_opening_again_drafts_nothing_twice(db: Engine, now: datetime, opened: int) -> None:
     again = cycle.open_cycle(lambda: Session(db, expire_on_commit=False), opened, actor=ROOT, now=now)
     assert (again.drafted, again.already) == (0, 6)
+
+
+def test_agree_rechecks_the_cascade_and_only_the_pegawai_proposes(db: Engine, now: datetime, opened: int) -> None:
+    sekda, kadis = who(db, SEKDA), who(db, KADIS)
+    sekda_skp, kadis_skp = skp_of(db, opened, SEKDA), skp_of(db, opened, KADIS)
+    with unit_of_work(db) as s:
+        skps.save_plan(s, sekda_skp, plan(), actor=sekda, now=now)
+        skps.fire(s, sekda_skp, "cascade", actor=ROOT, now=now)
+        skps.fire(s, sekda_skp, "agree", actor=ROOT, now=now)
+    with unit_of_work(db) as s:  # cascaded while empty, then filled with an RHK that intervenes nothing
+        skps.fire(s, kadis_skp, "cascade", actor=sekda, now=now)
+        skps.save_plan(s, kadis_skp, plan(), actor=kadis, now=now)
+    with pytest.raises(GuardFailed, match="intervenes no RHK"), unit_of_work(db) as s:
+        skps.fire(s, kadis_skp, "agree", actor=sekda, now=now)
+    with unit_of_work(db) as s:  # the penilai's own edit withdraws the proposal
+        view = skps.save_plan(s, kadis_skp, plan(propose=True), actor=sekda, now=now)
+    assert view.proposed is False
+    with pytest.raises(GuardFailed, match="has not proposed"), unit_of_work(db) as s:
+        skps.fire(s, kadis_skp, "agree", actor=sekda, now=now)
+
+
+def test_the_trail_verifies_whatever_zone_the_clock_is_in(db: Engine, opened: int) -> None:
+    wita = datetime(2026, 1, 5, 17, 0, tzinfo=ZoneInfo("Asia/Makassar"))
+    with unit_of_work(db) as s:
+        skps.save_plan(s, skp_of(db, opened, SEKDA), plan(), actor=who(db, SEKDA), now=wita)
+    with reading(db) as s:
+        assert audit.verify(s).ok
+        at = s.scalar(select(col(AuditEvent.at)).where(col(AuditEvent.trigger) == "plan"))
+        assert at == wita  # the same instant, read back aware
