@@ -443,28 +443,18 @@ def set_capaian(
         )
     )
     role = Role.PIMPINAN.value if is_pimpinan else Role.ADMIN.value
+    created = row is None
     if row is None:
         row = Capaian(cycle_id=cycle_id, unit_id=unit_id, period_no=period_no, level=level.value)
-        engine.record(
-            session,
-            row,
-            "set_capaian",
-            actor=actor,
-            role=role,
-            now=now,
-            created=True,
-            note=level.value,
-            payload={"level": level.value, "period": period_no},
-        )
-    else:
-        row.level = level.value
-        engine.record(
-            session,
-            row,
-            "set_capaian",
-            actor=actor,
-            role=role,
-            now=now,
-            note=level.value,
-            payload={"level": level.value, "period": period_no},
-        )
+    row.level = level.value
+    engine.record(
+        session,
+        row,
+        "set_capaian",
+        actor=actor,
+        role=role,
+        now=now,
+        created=created,
+        note=level.value,
+        payload={"level": level.value, "period": period_no},
+    )
