@@ -12,11 +12,16 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
 from tests.databases import empty_database
 from workflows.db import make_engine, upgrade
+
+# CI replays a fixed set of examples (a red CI must be reproducible); local runs keep exploring at random.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI", "").lower() == "true" else "default")
 
 POSTGRES_URL = os.environ.get("SKPFLOW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]

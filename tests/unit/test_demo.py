@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from datetime import date
 
@@ -275,12 +274,9 @@ def test_pegawai_below_one_is_refused() -> None:
 
 
 @pytest.mark.slow
-def test_a_hundred_thousand_pegawai_in_under_ten_seconds() -> None:
-    started = time.perf_counter()
+def test_a_hundred_thousand_pegawai_have_exact_count_and_unique_nips() -> None:
+    # speed is measured in bench/, never asserted in a unit test
     payload = generate_kabupaten(pegawai=100_000)
-    elapsed = time.perf_counter() - started
-
-    assert elapsed < 10
     assert len(payload.pegawai) == 100_000
     assert len({p.nip for p in payload.pegawai}) == 100_000
     units = Counter(u.code.split(".")[-1].rstrip("0123456789") for u in payload.units)
