@@ -21,7 +21,7 @@ from states import LIFECYCLES
 from workflows import audit, cycle, policy_store
 from workflows.actors import Actor
 from workflows.db import make_engine, upgrade
-from workflows.demo import generate_kabupaten
+from workflows.demo import demo_logins, generate_kabupaten
 from workflows.organisation import import_org
 from workflows.settings import get_settings
 from workflows.tables import Cycle, Pegawai
@@ -110,8 +110,6 @@ def seed_demo(
         f"imported {result.units_created} units and {result.pegawai_created} pegawai; "
         f"cycle '{name}' is {opened.cycle.state} with {opened.drafted + opened.already} SKPs"
     )
-    from workflows.demo import demo_logins
-
     table = Table("NIP", "name", "who", title="demo logins (password: demo)")
     for nip, person, description in demo_logins(payload):
         table.add_row(nip, person, description)

@@ -11,6 +11,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import col
 
@@ -123,8 +124,6 @@ def record(
         seq = row.version
     else:
         before = row.version
-        from sqlalchemy.orm.attributes import flag_modified
-
         flag_modified(row, "state" if state is not None else "name")
         try:
             session.flush()

@@ -19,7 +19,7 @@ from policies.kuadran import predikat as kuadran_predikat
 from policies.schema import DeadlineKey, Policy
 from policies.unit_head import rating_for_unit_head
 from states.enums import BERAKHLAK, Aspek, CapaianLevel, CascadeKind, CoreValue, JenisRhk, Predikat
-from states.errors import InvalidInput, NotFound, NotPermitted, StaleVersion
+from states.errors import InvalidInput, NotFound, NotPermitted, StaleVersion, TransitionNotAllowed
 from states.keberatan import KeberatanState
 from states.lifecycle import TriggerInput
 from states.roles import Role
@@ -271,8 +271,6 @@ def save_plan(
 
 
 def _not_editable(skp: Skp, who: Standing) -> Exception:
-    from states.errors import TransitionNotAllowed
-
     return TransitionNotAllowed("skp", "plan", skp.state, SKP.allowed_triggers(SkpState(skp.state), who.roles))
 
 

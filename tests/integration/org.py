@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from workflows.organisation import OrgImport
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from workflows import cycle, policy_store
+from workflows.actors import Actor
+from workflows.organisation import OrgImport, import_org
+from workflows.uow import unit_of_work
 
 SEKDA, KADIS, KABID, STAF1, STAF2, KABID2 = (
     "197001011995031001",
@@ -78,3 +86,17 @@ def small_org(**changes: object) -> OrgImport:
     }
     data.update(changes)
     return OrgImport.model_validate(data)
+
+
+def open_small_cycle(db: Engine, now: datetime, *, chunk: int = 5000) -> int:
+    """Import the small organisation, create its 2026 cycle on the national preset, open it; the cycle id."""
+    root = Actor.admin("root")
+    with unit_of_work(db) as s:
+        instansi_id = import_org(s, small_org(), actor=root, now=now).instansi_id
+        pv = policy_store.preset(s, "permenpanrb-6-2022", now=now)
+        cycle_id = cycle.create(
+            s, instansi_id=instansi_id, year=2026, name="SKP 2026", policy_version_id=pv.id, actor=root, now=now
+        ).id
+    opened = cycle.open_cycle(lambda: Session(db, expire_on_commit=False), cycle_id, actor=root, now=now, chunk=chunk)
+    assert (opened.drafted, opened.cycle.state) == (6, "drafting")
+    return cycle_id

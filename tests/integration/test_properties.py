@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from states.enums import CapaianLevel, Rating
@@ -16,11 +15,10 @@ from states.errors import SkpflowError
 from states.lifecycle import TriggerInput
 from states.skp import SKP, SkpState
 from tests.databases import empty_database
-from tests.integration.org import KABID, KADIS, SEKDA, STAF1, STAF2, small_org
-from workflows import audit, cycle, policy_store
+from tests.integration.org import KABID, KADIS, SEKDA, STAF1, STAF2, open_small_cycle
+from workflows import audit, cycle
 from workflows import skp as skps
 from workflows.actors import Actor
-from workflows.organisation import import_org
 from workflows.skp import PlanIn
 from workflows.tables import AuditEvent, Pegawai, Rhk, Skp, Unit
 from workflows.uow import reading, unit_of_work
@@ -58,19 +56,7 @@ def count_events(db: Engine) -> int:
 def test_random_operations_keep_the_trail_exact(migrated: Engine, now: datetime, script: list[tuple]) -> None:  # type: ignore[type-arg]
     db = migrated
     empty_database(db)
-    with unit_of_work(db) as s:
-        instansi_id = import_org(s, small_org(), actor=Actor.admin("root"), now=now).instansi_id
-        pv = policy_store.preset(s, "permenpanrb-6-2022", now=now)
-        cycle_id = cycle.create(
-            s,
-            instansi_id=instansi_id,
-            year=2026,
-            name="SKP",
-            policy_version_id=pv.id,
-            actor=Actor.admin("root"),
-            now=now,
-        ).id
-    cycle.open_cycle(lambda: Session(db, expire_on_commit=False), cycle_id, actor=Actor.admin("root"), now=now)
+    cycle_id = open_small_cycle(db, now)
     with unit_of_work(db) as s:
         people = {p.nip: Actor.pegawai(p.id or 0, p.nip) for p in s.scalars(select(Pegawai))}
         skp_of: dict[str, int] = {

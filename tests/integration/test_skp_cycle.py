@@ -14,11 +14,10 @@ from states.enums import CapaianLevel, Rating
 from states.errors import GuardFailed, InvalidInput, NotFound, NotPermitted
 from states.lifecycle import TriggerInput
 from states.skp import SKP
-from tests.integration.org import KADIS, SEKDA, STAF1, small_org
+from tests.integration.org import KADIS, SEKDA, STAF1, open_small_cycle
 from workflows import audit, cycle, engine, policy_store
 from workflows import skp as skps
 from workflows.actors import Actor
-from workflows.organisation import import_org
 from workflows.skp import PlanIn
 from workflows.tables import AuditEvent, Cycle, Pegawai, Skp, Unit
 from workflows.uow import reading, unit_of_work
@@ -29,15 +28,7 @@ SYSTEM = Actor.scheduler("test")
 
 @pytest.fixture
 def opened(db: Engine, now: datetime) -> int:
-    with unit_of_work(db) as s:
-        instansi_id = import_org(s, small_org(), actor=ROOT, now=now).instansi_id
-        pv = policy_store.preset(s, "permenpanrb-6-2022", now=now)
-        cycle_id = cycle.create(
-            s, instansi_id=instansi_id, year=2026, name="SKP 2026", policy_version_id=pv.id, actor=ROOT, now=now
-        ).id
-    result = cycle.open_cycle(lambda: Session(db, expire_on_commit=False), cycle_id, actor=ROOT, now=now, chunk=4)
-    assert (result.drafted, result.cycle.state) == (6, "drafting")
-    return cycle_id
+    return open_small_cycle(db, now, chunk=4)
 
 
 def who(db: Engine, nip: str) -> Actor:

@@ -12,10 +12,9 @@ from sqlmodel import col
 from policies.loader import load_preset, policy_from_dict
 from states.errors import InvalidInput
 from states.skp import SKP, SkpFacts
-from tests.integration.org import small_org
+from tests.integration.org import open_small_cycle
 from workflows import audit, cycle, engine, policy_store
 from workflows.actors import Actor
-from workflows.organisation import import_org
 from workflows.tables import AuditEvent, Cycle, Skp
 from workflows.uow import reading, unit_of_work
 
@@ -24,13 +23,7 @@ CASCADABLE = SkpFacts(top_jpt=True)
 
 
 def opened_cycle(db: Engine, now: datetime) -> tuple[int, list[int]]:
-    with unit_of_work(db) as s:
-        instansi_id = import_org(s, small_org(), actor=ROOT, now=now).instansi_id
-        pv = policy_store.preset(s, "permenpanrb-6-2022", now=now)
-        cycle_id = cycle.create(
-            s, instansi_id=instansi_id, year=2026, name="SKP", policy_version_id=pv.id, actor=ROOT, now=now
-        ).id
-    cycle.open_cycle(lambda: Session(db, expire_on_commit=False), cycle_id, actor=ROOT, now=now)
+    cycle_id = open_small_cycle(db, now)
     with reading(db) as s:
         return cycle_id, [i for i in s.scalars(select(col(Skp.id)).order_by(col(Skp.id))) if i]
 
