@@ -69,6 +69,6 @@ def migrated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 
 @pytest.fixture
 def db(migrated: Engine) -> Iterator[Engine]:
-    """A migrated, empty database; emptied again after the test."""
-    yield migrated
+    """A migrated database, empty whatever ran before it (hypothesis tests use `migrated` directly)."""
     empty_database(migrated)
+    yield migrated
