@@ -68,7 +68,7 @@ def migrated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 
 
 @pytest.fixture
-def db(migrated: Engine) -> Iterator[Engine]:
+def db(migrated: Engine) -> Engine:
     """A migrated database, empty whatever ran before it (hypothesis tests use `migrated` directly)."""
     empty_database(migrated)
-    yield migrated
+    return migrated
