@@ -51,6 +51,7 @@ HASHED = (
     "entity_type",
     "entity_id",
     "seq",
+    "instansi_id",
     "at",
     "actor",
     "role",
@@ -74,6 +75,7 @@ def new_event(
     entity_type: str,
     entity_id: int,
     seq: int,
+    instansi_id: int | None,
     prev_hash: str,
     at: datetime,
     actor: str,
@@ -89,6 +91,7 @@ def new_event(
         "entity_type": entity_type,
         "entity_id": entity_id,
         "seq": seq,
+        "instansi_id": instansi_id,
         "at": at,
         "actor": actor,
         "role": role,
@@ -117,6 +120,21 @@ def head_hash(session: Session, entity_type: str, entity_id: int, seq: int) -> s
     if found is None:
         raise RuntimeError(f"audit chain {entity_type} {entity_id} has no event #{seq}")
     return str(found)
+
+
+def instansi_of(session: Session, row: Any) -> int | None:
+    """The instansi whose trail an audited row belongs to."""
+    if isinstance(row, Instansi):
+        return row.id
+    if isinstance(row, Cycle):
+        return row.instansi_id
+    if isinstance(row, Skp | Capaian):
+        cycle = session.get(Cycle, row.cycle_id)
+        return cycle.instansi_id if cycle else None
+    if isinstance(row, Evaluation | Keberatan | FollowUpCase):
+        skp = session.get(Skp, row.skp_id)
+        return instansi_of(session, skp) if skp else None
+    raise TypeError(f"{type(row).__name__} has no audit chain")
 
 
 def append(session: Session, *, entity_type: str, entity_id: int, seq: int, **fields: Any) -> dict[str, Any]:

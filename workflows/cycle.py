@@ -192,6 +192,7 @@ def open_cycle(
                     entity_type="skp",
                     entity_id=skp_id,
                     seq=1,
+                    instansi_id=instansi_id,
                     prev_hash=audit.GENESIS,
                     at=now,
                     actor=actor.ref,

@@ -270,6 +270,7 @@ class AuditEvent(SQLModel, table=True):
     entity_type: str = Field(max_length=32)
     entity_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     seq: int
+    instansi_id: int | None = Field(default=None, index=True)  # whose trail it is; None for system-wide events
     at: datetime = Field(sa_column=_utc())
     actor: str = Field(max_length=120)
     role: str = Field(max_length=64)

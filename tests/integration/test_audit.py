@@ -119,6 +119,7 @@ def tampered(db: Engine, now: datetime, how: str) -> audit.Verification:
                 entity_type="cycle",
                 entity_id=cycle_id,
                 seq=5,
+                instansi_id=chain[-1].instansi_id,
                 prev_hash=chain[-1].hash,
                 at=now,
                 actor="user:root",

@@ -114,8 +114,18 @@ def test_the_year_of_a_kepala_dinas(db: Engine, now: datetime, opened: int) -> N
             policy_store.cycle_policy(s, s.get_one(Cycle, opened)),
             now,
         )
+        instansi_id = s.get_one(Cycle, opened).instansi_id
     moved = engine.fire_many(
-        lambda: Session(db), SKP, "skp", "monitor", agreed, actor=SYSTEM, now=now, facts=facts, chunk=1
+        lambda: Session(db),
+        SKP,
+        "skp",
+        "monitor",
+        agreed,
+        instansi_id=instansi_id,
+        actor=SYSTEM,
+        now=now,
+        facts=facts,
+        chunk=1,
     )
     assert (sorted(moved.fired), moved.chunks) == (sorted([sekda_skp, kadis_skp]), 2)
 

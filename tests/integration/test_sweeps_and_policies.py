@@ -49,6 +49,7 @@ def test_a_sweep_killed_between_chunks_resumes_exactly_once(db: Engine, now: dat
             "skp",
             "cascade",
             ids,
+            instansi_id=1,
             actor=SYSTEM,
             now=now,
             facts=dies_in_the_second_chunk,
@@ -57,7 +58,7 @@ def test_a_sweep_killed_between_chunks_resumes_exactly_once(db: Engine, now: dat
     with reading(db) as s:  # the first chunk committed, the second left nothing behind
         assert sorted(s.scalars(select(col(Skp.state)))) == ["cascaded"] * 2 + ["drafted"] * 4
     rerun = engine.fire_many(
-        lambda: Session(db), SKP, "skp", "cascade", ids, actor=SYSTEM, now=now, facts=CASCADABLE, chunk=2
+        lambda: Session(db), SKP, "skp", "cascade", ids, instansi_id=1, actor=SYSTEM, now=now, facts=CASCADABLE, chunk=2
     )
     assert (len(rerun.fired), len(rerun.refused)) == (4, 2)  # the two already moved are refused, not re-fired
     with reading(db) as s:
