@@ -186,10 +186,12 @@ def fire_many(
     chunk: int = 5000,
     note: str | None = None,
     values: Mapping[str, Any] | None = None,
+    after: Callable[[Session, list[int]], None] | None = None,
 ) -> BatchResult:
     """Fire one trigger over many rows, set-based: per chunk one locking SELECT, one UPDATE per source state and
     one INSERT of audit rows, validated against the same table as `fire`. Each chunk is its own transaction, so a
-    sweep killed between chunks resumes where it stopped (already moved rows are refused as not allowed)."""
+    sweep killed between chunks resumes where it stopped (already moved rows are refused as not allowed).
+    `after(session, moved_ids)` runs in each chunk's transaction, for effects that must commit with the moves."""
     table = audit.AUDITED[entity_type]
     result = BatchResult()
     payload = _payload(inp)
@@ -252,5 +254,7 @@ def fire_many(
                 result.fired += moved
             if events:
                 session.execute(insert(AuditEvent), events)
+            if after is not None:
+                after(session, [i for moved in moves.values() for i in moved])
         result.chunks += 1
     return result

@@ -74,6 +74,9 @@ class PegawaiIn(BaseModel):
     )
     is_plt: bool = Field(default=False, description="Acting head (Plt/Plh) of unit_code rather than titular.")
     password: str | None = Field(default=None, description="Initial password for logging in with the NIP.")
+    email: str | None = Field(
+        default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$", description="E-mail for notifications."
+    )
 
     @field_validator("nip", "atasan_nip")
     @classmethod
@@ -169,6 +172,7 @@ def import_org(session: Session, payload: OrgImport, *, actor: Actor, now: datet
             "is_plt": p.is_plt,
             "atasan_override": p.atasan_nip is not None,
             "active": True,
+            "email": p.email,
         }
         if p.password:
             values["password_hash"] = hash_password(p.password)

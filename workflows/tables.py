@@ -87,6 +87,7 @@ class Pegawai(SQLModel, table=True):
     is_plt: bool = False
     active: bool = True
     password_hash: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=254)  # where notifications go
 
 
 class PolicyVersion(SQLModel, table=True):
@@ -291,4 +292,5 @@ class AppUser(SQLModel, table=True):
     password_hash: str = Field(max_length=200)
     role: str = Field(max_length=16)
     instansi_id: int | None = Field(default=None, foreign_key="instansi.id")
+    email: str | None = Field(default=None, max_length=254)
     created_at: datetime = Field(sa_column=_utc())
