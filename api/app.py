@@ -1,32 +1,96 @@
-"""The FastAPI application factory."""
+"""The FastAPI application factory: one app, its routers, error mapping and limits; state injected for tests."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, HTTPException
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel
+from sqlalchemy import Engine
 
+from api import audit, auth, cycles, errors, org, policies, security, skps, units, users
 from api.diagram import mermaid
+from api.limits import BodyLimit
+from policies.loader import available_presets
 from states import LIFECYCLES
+from workflows import policy_store
+from workflows.db import make_engine
+from workflows.settings import Settings, get_settings
+from workflows.uow import unit_of_work
+
+UPLOAD_PATHS = ("/org/import", "/evidence")
+ROUTERS = (auth, org, users, policies, cycles, skps, units, audit)
 
 
-def create_app() -> FastAPI:
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)  # the edge: everything below receives `now`
+
+
+def create_app(
+    *,
+    engine: Engine | None = None,
+    settings: Settings | None = None,
+    clock: Callable[[], datetime] = _wall_clock,
+) -> FastAPI:
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        with unit_of_work(engine) as s:  # the shipped presets are listed and pinned like any stored version
+            for name in available_presets():
+                policy_store.preset(s, name, now=clock())
+        yield
+
     app = FastAPI(
         title="skpflow",
         version="0.1.0",
         summary="The SKP cycle (PermenPANRB 6/2022) as persisted, audited state machines.",
+        lifespan=lifespan,
     )
+    app.state.engine, app.state.settings, app.state.clock = engine, settings, clock
+    app.state.signing_key = security.signing_key(settings)
+    errors.install(app)
+    app.add_middleware(
+        BodyLimit, default=settings.max_body_bytes, upload=settings.max_upload_bytes, upload_paths=UPLOAD_PATHS
+    )
+    for module in ROUTERS:
+        app.include_router(module.router)
+    _meta_routes(app)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
 
-    @app.get("/health", summary="Liveness")
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        extra: tuple[type[BaseModel], ...] = org.EXTRA_SCHEMAS
+        for model in extra:  # bodies parsed by hand (several content types) still get a schema
+            found = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(found.pop("$defs", {}))
+            components[model.__name__] = found
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+def _meta_routes(app: FastAPI) -> None:
+    @app.get("/health", summary="Liveness", tags=["meta"])
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/lifecycles", summary="Every lifecycle's transition table")
+    @app.get("/lifecycles", summary="Every lifecycle's transition table", tags=["meta"])
     def lifecycles() -> dict[str, Any]:
         return {name: _table(name) for name in LIFECYCLES}
 
-    @app.get("/lifecycles/{name}", summary="One lifecycle's transition table")
+    @app.get(
+        "/lifecycles/{name}", summary="One lifecycle's transition table", tags=["meta"], responses=errors.responses(404)
+    )
     def lifecycle(name: str) -> dict[str, Any]:
         if name not in LIFECYCLES:
             raise HTTPException(404, f"unknown lifecycle '{name}'")
@@ -36,13 +100,13 @@ def create_app() -> FastAPI:
         "/lifecycles/{name}/diagram",
         summary="One lifecycle as a Mermaid state diagram",
         response_class=PlainTextResponse,
+        tags=["meta"],
+        responses=errors.responses(404),
     )
     def diagram(name: str) -> str:
         if name not in LIFECYCLES:
             raise HTTPException(404, f"unknown lifecycle '{name}'")
         return mermaid(LIFECYCLES[name])
-
-    return app
 
 
 def _table(name: str) -> dict[str, Any]:

@@ -72,7 +72,7 @@ def serve(
     console.print(f"  API docs:   {base}/docs  (OpenAPI at {base}/openapi.json)")
     console.print("  web UI:     not built yet (issue 7)")
     console.print("  Prefect UI: not built yet (issue 4: the flows)")
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings=settings, engine=engine), host=host, port=port, log_level="info")
 
 
 @app.command("seed-demo")

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, select
+from sqlalchemy import ColumnElement, and_, false, func, insert, select, true
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from workflows.actors import Actor
 from workflows.tables import AuditEvent, Capaian, Cycle, Evaluation, FollowUpCase, Instansi, Keberatan, Skp
 
 GENESIS = "0" * 64
@@ -262,3 +263,57 @@ def verify(session: Session, *, limit: int = 100) -> Verification:
     found.sort(key=lambda item: item[0])
     problems = tuple(dict.fromkeys(p for _, p in found))[:limit]
     return Verification(not problems, checked, problems[0] if problems else None, problems)
+
+
+def scope(actor: Actor) -> ColumnElement[bool]:
+    """The events an actor may read: their instansi's (admins and auditors), everything (the super-admin)."""
+    if actor.super_admin:
+        return true()
+    mine = set(actor.admin_of or ()) | set(actor.auditor_of or ())
+    return col(AuditEvent.instansi_id).in_(mine) if mine else false()
+
+
+def may_read(actor: Actor) -> bool:
+    return actor.super_admin or bool(actor.admin_of) or bool(actor.auditor_of)
+
+
+def events(
+    session: Session,
+    actor: Actor,
+    *,
+    entity_type: str | None = None,
+    entity_id: int | None = None,
+    after: int = 0,
+    limit: int = 100,
+) -> tuple[list[AuditEvent], int]:
+    """A page of events in id order after a cursor, and how many match in all."""
+    where = [scope(actor)]
+    if entity_type is not None:
+        where.append(col(AuditEvent.entity_type) == entity_type)
+    if entity_id is not None:
+        where.append(col(AuditEvent.entity_id) == entity_id)
+    total = session.scalar(select(func.count()).select_from(AuditEvent).where(*where)) or 0
+    rows = session.scalars(
+        select(AuditEvent).where(*where, col(AuditEvent.id) > after).order_by(col(AuditEvent.id)).limit(limit)
+    ).all()
+    return list(rows), total
+
+
+def verify_for(session: Session, actor: Actor) -> Verification:
+    """Verify every chain, reporting only problems in the actor's instansi (all of them to the super-admin)."""
+    result = verify(session)
+    if actor.super_admin or result.ok:
+        return result
+    mine = set(actor.admin_of or ()) | set(actor.auditor_of or ())
+    own = tuple(p for p in result.problems if _problem_instansi(session, p) in mine)
+    return Verification(not own, result.checked, own[0] if own else None, own)
+
+
+def _problem_instansi(session: Session, problem: Problem) -> int | None:
+    if problem.event_id is not None:
+        event = session.get(AuditEvent, problem.event_id)
+        if event is not None and event.instansi_id is not None:
+            return event.instansi_id
+    table = AUDITED.get(problem.entity_type)
+    row = session.get(table, problem.entity_id) if table is not None else None
+    return instansi_of(session, row) if row is not None else None

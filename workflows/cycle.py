@@ -7,20 +7,21 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from policies.kuadran import predikat as kuadran_predikat
-from policies.loader import PolicyChange, diff
+from policies.loader import PolicyChange, available_presets, diff
 from states.cycle import CYCLE, CycleFacts, CycleState
-from states.enums import Rating
+from states.enums import PeriodKind, Rating
 from states.errors import InvalidInput, NotFound, NotPermitted
 from states.roles import Role
 from states.skp import SkpState
 from workflows import audit, engine, policy_store
 from workflows.actors import Actor
-from workflows.tables import AuditEvent, Cycle, Pegawai, PolicyVersion, Skp
+from workflows.tables import AuditEvent, Cycle, Instansi, Pegawai, PolicyVersion, Skp
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,12 @@ def view(session: Session, cycle: Cycle, actor: Actor) -> CycleView:
 
 
 def get(session: Session, cycle_id: int, actor: Actor) -> Cycle:
+    """The cycle, for those who may change it (admins, the scheduler); readers get 403, outsiders 404."""
     cycle = session.get(Cycle, cycle_id)
-    if cycle is None or not (actor.is_admin_of(cycle.instansi_id) or actor.system):
+    if cycle is None or not _may_read(session, actor, cycle.instansi_id):
         raise NotFound("cycle", cycle_id)
+    if not (actor.is_admin_of(cycle.instansi_id) or actor.system):
+        raise NotPermitted("cycle", "change", ["admin"])
     return cycle
 
 
@@ -260,3 +264,96 @@ def migrate_policy(
             payload={"from": from_id, "to": to_version_id, "hash": target.content_hash},
         )
     return PolicyMigration(cycle_id, from_id, to_version_id, changes, predikat_changes, not dry_run)
+
+
+def readable(session: Session, cycle_id: int, actor: Actor) -> CycleView:
+    """A cycle as admins, auditors and the cycle's own pegawai see it."""
+    cycle = session.get(Cycle, cycle_id)
+    if cycle is None or not _may_read(session, actor, cycle.instansi_id):
+        raise NotFound("cycle", cycle_id)
+    return view(session, cycle, actor)
+
+
+def _may_read(session: Session, actor: Actor, instansi_id: int) -> bool:
+    if actor.is_admin_of(instansi_id) or actor.system or instansi_id in (actor.auditor_of or ()):
+        return True
+    pegawai = session.get(Pegawai, actor.pegawai_id) if actor.pegawai_id is not None else None
+    return pegawai is not None and pegawai.instansi_id == instansi_id
+
+
+def list_cycles(session: Session, actor: Actor, *, offset: int, limit: int) -> tuple[list[CycleView], int]:
+    query = select(Cycle)
+    if not actor.super_admin:
+        mine = set(actor.admin_of or ()) | set(actor.auditor_of or ())
+        pegawai = session.get(Pegawai, actor.pegawai_id) if actor.pegawai_id is not None else None
+        if pegawai is not None:
+            mine.add(pegawai.instansi_id)
+        query = query.where(col(Cycle.instansi_id).in_(mine))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(col(Cycle.id).desc()).offset(offset).limit(limit)).all()
+    return [view(session, c, actor) for c in rows], total
+
+
+class CycleIn(BaseModel):
+    """The body of `POST /cycles`."""
+
+    model_config = ConfigDict(extra="forbid")
+    year: int = Field(ge=2000, le=2100, examples=[2026])
+    name: str = Field(min_length=1, max_length=200, examples=["SKP 2026"])
+    policy: int | str | None = Field(
+        default=None,
+        description="Policy version id, or a policy name (its newest visible version, or a preset); "
+        "the configured default preset when omitted.",
+    )
+    period: PeriodKind | None = Field(
+        default=None, description="MONTHLY, QUARTERLY or SEMESTER; a derived policy version is stored if it differs."
+    )
+    instansi: str | None = Field(default=None, description="Instansi code; the caller's own when omitted.")
+
+
+def create_from(session: Session, body: CycleIn, *, actor: Actor, now: datetime, default_policy: str) -> CycleView:
+    """Create a cycle from the public request: resolve the instansi and the policy version it pins."""
+    if body.instansi is not None:
+        instansi_id = session.scalar(select(col(Instansi.id)).where(col(Instansi.code) == body.instansi))
+        if instansi_id is None:
+            raise InvalidInput([f"instansi: unknown instansi '{body.instansi}'"])
+    elif actor.admin_of is not None and len(actor.admin_of) == 1:
+        instansi_id = next(iter(actor.admin_of))
+    elif actor.super_admin or actor.admin_of:
+        raise InvalidInput(["instansi: required (the caller administers more than one instansi)"])
+    else:
+        raise NotPermitted("cycle", "create", ["admin"])
+    if not actor.is_admin_of(instansi_id):
+        raise NotPermitted("cycle", "create", ["admin of the instansi"])
+    pv = _policy_version(session, body.policy if body.policy is not None else default_policy, actor, now)
+    if body.period is not None:
+        policy = policy_store.policy_of(session, pv.id or 0)
+        if policy.periods.kind != body.period:
+            derived = policy.model_copy(
+                update={
+                    "name": f"{policy.name}+{body.period.value.lower()}",
+                    "base": policy.name,
+                    "periods": policy.periods.model_copy(update={"kind": body.period}),
+                }
+            )
+            pv = policy_store.store(session, derived, instansi_id=instansi_id, created_by=actor.ref, now=now)
+    return create(
+        session, instansi_id=instansi_id, year=body.year, name=body.name, policy_version_id=pv.id, actor=actor, now=now
+    )
+
+
+def _policy_version(session: Session, ref: int | str, actor: Actor, now: datetime) -> PolicyVersion:
+    if isinstance(ref, int):
+        try:
+            policy_store.get_version(session, ref, actor)
+        except NotFound as exc:
+            raise InvalidInput([f"policy: unknown policy version {ref}"]) from exc
+        return session.get_one(PolicyVersion, ref)
+    for row in session.scalars(
+        select(PolicyVersion).where(col(PolicyVersion.name) == ref).order_by(col(PolicyVersion.id).desc())
+    ):
+        if actor.super_admin or row.instansi_id is None or actor.is_admin_of(row.instansi_id):
+            return row
+    if ref in available_presets():
+        return policy_store.preset(session, ref, now=now)
+    raise InvalidInput([f"policy: no policy named '{ref}'"])

@@ -124,6 +124,8 @@ def _cycle_in(edges: Mapping[str, str | None]) -> list[str]:
 
 def import_org(session: Session, payload: OrgImport, *, actor: Actor, now: datetime) -> ImportResult:
     """Idempotent upsert of units and pegawai; every problem is reported per row and nothing is written if any."""
+    if not (actor.super_admin or actor.admin_of):
+        raise NotPermitted("organisation", "import", ["admin"])
     instansi = _instansi_for(session, payload, actor, now)
     assert instansi.id is not None
     units = {u.code: u for u in session.scalars(select(Unit).where(col(Unit.instansi_id) == instansi.id))}

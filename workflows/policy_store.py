@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from policies.loader import content_hash, load_preset
+from policies.loader import (
+    PolicyChange,
+    PolicyError,
+    available_presets,
+    content_hash,
+    diff,
+    load_preset,
+    policy_from_dict,
+)
 from policies.schema import Policy
-from states.errors import InvalidInput, NotFound
-from workflows.tables import Cycle, PolicyVersion
+from states.errors import InvalidInput, NotFound, NotPermitted
+from workflows.actors import Actor
+from workflows.tables import Cycle, Instansi, Pegawai, PolicyVersion
 
 
 def store(
@@ -77,3 +89,141 @@ def in_use(session: Session, policy_version_id: int) -> bool:
         session.scalar(select(col(Cycle.id)).where(col(Cycle.policy_version_id) == policy_version_id).limit(1))
         is not None
     )
+
+
+@dataclass(frozen=True)
+class VersionView:
+    id: int
+    name: str
+    version: str
+    base_name: str | None
+    description: str
+    instansi_id: int | None
+    content_hash: str
+    created_at: datetime
+    created_by: str
+    in_use: bool
+    document: dict[str, Any] | None = None
+
+
+def _instansi_of_actor(session: Session, actor: Actor) -> set[int]:
+    ids = set(actor.admin_of or ()) | set(actor.auditor_of or ())
+    if actor.pegawai_id is not None:
+        pegawai = session.get(Pegawai, actor.pegawai_id)
+        if pegawai is not None:
+            ids.add(pegawai.instansi_id)
+    return ids
+
+
+def _visible(session: Session, actor: Actor, row: PolicyVersion | None) -> bool:
+    if row is None:
+        return False
+    return actor.super_admin or row.instansi_id is None or row.instansi_id in _instansi_of_actor(session, actor)
+
+
+def _view(session: Session, row: PolicyVersion, *, document: bool = False) -> VersionView:
+    assert row.id is not None
+    return VersionView(
+        row.id,
+        row.name,
+        row.version,
+        row.base_name,
+        str(row.document.get("description", "")),
+        row.instansi_id,
+        row.content_hash,
+        row.created_at,
+        row.created_by,
+        in_use(session, row.id),
+        row.document if document else None,
+    )
+
+
+def list_versions(session: Session, actor: Actor, *, offset: int, limit: int) -> tuple[list[VersionView], int]:
+    """The presets and the actor's instansi versions, newest first."""
+    query = select(PolicyVersion)
+    if not actor.super_admin:
+        mine = _instansi_of_actor(session, actor)
+        query = query.where(or_(col(PolicyVersion.instansi_id).is_(None), col(PolicyVersion.instansi_id).in_(mine)))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(col(PolicyVersion.id).desc()).offset(offset).limit(limit)).all()
+    return [_view(session, r) for r in rows], total
+
+
+def get_version(session: Session, policy_version_id: int, actor: Actor) -> VersionView:
+    row = session.get(PolicyVersion, policy_version_id)
+    if row is None or not _visible(session, actor, row):
+        raise NotFound("policy", policy_version_id)
+    return _view(session, row, document=True)
+
+
+class PolicyIn(BaseModel):
+    """The body of `POST /policies`: a new instansi version = a base plus overrides, validated by the schema."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=120, pattern=r"^[a-z0-9][a-z0-9.+-]*$", examples=["kab-contoh"])
+    version: str = Field(min_length=1, max_length=40, examples=["2026.1"])
+    description: str = Field(default="", max_length=2000)
+    base: str = Field(
+        default="permenpanrb-6-2022", description="A stored policy name (its newest version) or a preset name."
+    )
+    base_version: str | None = Field(default=None, description="The base's version; the newest when omitted.")
+    overrides: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Only what differs from the base, nested as in the policy schema.",
+        examples=[{"distribution": {"mode": "soft"}, "periods": {"kind": "QUARTERLY"}}],
+    )
+    instansi: str | None = Field(default=None, description="Instansi code; the caller's own when omitted.")
+
+
+def _resolve_base(session: Session, actor: Actor, name: str, version: str | None) -> Policy:
+    query = select(PolicyVersion).where(col(PolicyVersion.name) == name)
+    if version is not None:
+        query = query.where(col(PolicyVersion.version) == version)
+    for row in session.scalars(query.order_by(col(PolicyVersion.id).desc())):
+        if _visible(session, actor, row):
+            assert row.id is not None
+            return policy_of(session, row.id)
+    if version is None and name in available_presets():
+        return load_preset(name)
+    raise InvalidInput([f"base: no policy '{name}'" + (f" version {version}" if version else "") + " is visible"])
+
+
+def create_version(session: Session, body: PolicyIn, *, actor: Actor, now: datetime) -> VersionView:
+    """Validate and store a new policy version for an instansi; stored versions never change."""
+    if body.instansi is not None:
+        found = session.scalar(select(Instansi).where(col(Instansi.code) == body.instansi))
+        instansi_id = found.id if found is not None else None
+        if instansi_id is None:
+            raise InvalidInput([f"instansi: unknown instansi '{body.instansi}'"])
+    elif actor.admin_of is not None and len(actor.admin_of) == 1:
+        instansi_id = next(iter(actor.admin_of))
+    elif actor.super_admin or actor.admin_of:
+        raise InvalidInput(["instansi: required (the caller administers more than one instansi)"])
+    else:
+        raise NotPermitted("policy", "create", ["admin"])
+    if not actor.is_admin_of(instansi_id):
+        raise NotPermitted("policy", "create", ["admin of the instansi"])
+    base = _resolve_base(session, actor, body.base, body.base_version)
+    overlay = {"name": body.name, "version": body.version, "base": body.base, "overrides": body.overrides}
+    if body.description:
+        overlay["description"] = body.description
+    try:
+        policy = policy_from_dict(overlay, lambda _: base)
+    except PolicyError as exc:
+        raise InvalidInput([f"overrides.{p}" for p in exc.problems]) from exc
+    existing = session.scalar(
+        select(PolicyVersion).where(
+            col(PolicyVersion.name) == policy.name, col(PolicyVersion.version) == policy.version
+        )
+    )
+    if existing is not None:
+        raise InvalidInput([f"version: {policy.name} {policy.version} exists; policy versions are immutable"])
+    return _view(session, store(session, policy, instansi_id=instansi_id, created_by=actor.ref, now=now))
+
+
+def diff_versions(session: Session, a_id: int, b_id: int, actor: Actor) -> list[PolicyChange]:
+    """What changes from version `b_id` (the one replaced) to `a_id`."""
+    for pid in (a_id, b_id):
+        if not _visible(session, actor, session.get(PolicyVersion, pid)):
+            raise NotFound("policy", pid)
+    return diff(policy_of(session, b_id), policy_of(session, a_id))

@@ -19,6 +19,15 @@ class Settings(BaseSettings):
     admin_password: SecretStr | None = Field(default=None, description="Password of the first admin.")
     batch_chunk: int = Field(default=5000, ge=1, description="Rows per chunk in set-based batch transitions.")
     policy: str = Field(default="permenpanrb-6-2022", description="Policy used by new cycles unless named.")
+    secret_key: SecretStr | None = Field(
+        default=None, description="Key that signs access tokens; without it one is kept in secret_file."
+    )
+    secret_file: str = Field(default="./var/secret.key", description="Where the generated signing key is kept.")
+    token_minutes: int = Field(default=480, ge=1, description="Lifetime of an access token in minutes.")
+    max_body_bytes: int = Field(default=1 << 20, ge=1024, description="Largest request body on ordinary routes.")
+    max_upload_bytes: int = Field(
+        default=64 << 20, ge=1024, description="Largest request body on import and evidence upload routes."
+    )
 
 
 @lru_cache

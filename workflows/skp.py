@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, false, func, or_, select, true
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -415,8 +415,101 @@ def view(session: Session, skp: Skp, actor: Actor) -> SkpView:
 
 
 def get(session: Session, skp_id: int, actor: Actor) -> SkpView:
+    """The SKP as the caller may see it; a pegawai also reads the RHK of their pejabat penilai's SKP."""
+    skp = session.get(Skp, skp_id)
+    cycle = session.get(Cycle, skp.cycle_id) if skp else None
+    outsider = skp is not None and cycle is not None and not standing(session, actor, skp, cycle).roles
+    if outsider and skp is not None and _rates_the_caller(session, skp, actor):
+        full = view(session, skp, actor)
+        # what a subordinate needs to pick an intervensi, not the atasan's own appraisal
+        return replace(full, rating_hasil_kerja=None, rating_perilaku=None, predikat=None, lampiran={})
     skp, _, _ = _load(session, skp_id, actor)
     return view(session, skp, actor)
+
+
+def _rates_the_caller(session: Session, skp: Skp, actor: Actor) -> bool:
+    if actor.pegawai_id is None:
+        return False
+    mine = select(col(Skp.id)).where(
+        col(Skp.cycle_id) == skp.cycle_id,
+        col(Skp.pegawai_id) == actor.pegawai_id,
+        col(Skp.penilai_id) == skp.pegawai_id,
+    )
+    return session.scalar(mine.limit(1)) is not None
+
+
+@dataclass(frozen=True)
+class SkpSummary:
+    id: int
+    cycle_id: int
+    nip: str
+    name: str
+    unit_code: str
+    jabatan_name: str
+    state: str
+    version: int
+    proposed: bool
+    predikat: str | None
+
+
+def visible_skps(actor: Actor) -> ColumnElement[bool]:
+    """The SKPs an actor may list: own, rated, rated by a subordinate, in a unit they head, or of their instansi."""
+    if actor.super_admin:
+        return true()
+    clauses: list[ColumnElement[bool]] = []
+    instansi = set(actor.admin_of or ()) | set(actor.auditor_of or ())
+    if instansi:
+        clauses.append(col(Skp.cycle_id).in_(select(col(Cycle.id)).where(col(Cycle.instansi_id).in_(instansi))))
+    pid = actor.pegawai_id
+    if pid is not None:
+        clauses += [col(Skp.pegawai_id) == pid, col(Skp.penilai_id) == pid, col(Skp.atasan_penilai_id) == pid]
+        led = Unit.__table__.alias("led")  # type: ignore[attr-defined]
+        below = select(col(Unit.id)).join(led, col(Unit.path).startswith(led.c.path)).where(led.c.head_id == pid)
+        clauses.append(col(Skp.unit_id).in_(below))
+    return or_(*clauses) if clauses else false()
+
+
+def list_skps(
+    session: Session,
+    actor: Actor,
+    *,
+    cycle_id: int | None = None,
+    nip: str | None = None,
+    state: SkpState | None = None,
+    unit_code: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[SkpSummary], int]:
+    """A page of the SKPs visible to the actor, filtered, ordered by id, and how many match in all."""
+    where: list[ColumnElement[bool]] = [visible_skps(actor)]
+    if cycle_id is not None:
+        where.append(col(Skp.cycle_id) == cycle_id)
+    if nip is not None:
+        where.append(col(Pegawai.nip) == nip)
+    if state is not None:
+        where.append(col(Skp.state) == state.value)
+    if unit_code is not None:
+        where.append(col(Unit.code) == unit_code)
+    base = (
+        select(
+            col(Skp.id),
+            col(Skp.cycle_id),
+            col(Pegawai.nip),
+            col(Pegawai.name),
+            col(Unit.code),
+            col(Skp.jabatan_name),
+            col(Skp.state),
+            col(Skp.version),
+            col(Skp.proposed),
+            col(Skp.predikat),
+        )
+        .join(Pegawai, col(Pegawai.id) == col(Skp.pegawai_id))
+        .join(Unit, col(Unit.id) == col(Skp.unit_id))
+        .where(*where)
+    )
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    rows = session.execute(base.order_by(col(Skp.id)).offset(offset).limit(limit)).all()
+    return [SkpSummary(*row) for row in rows], total
 
 
 # --- capaian kinerja organisasi ---------------------------------------------------------------------------------

@@ -1,15 +1,27 @@
-"""Users who are not pegawai (HR admins, auditors), and the bootstrap admin."""
+"""Who may log in: pegawai by NIP, HR admins and auditors by username; the bootstrap admin; new users."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from workflows.passwords import hash_password
-from workflows.tables import AppUser
+from states.errors import InvalidInput, NotPermitted
+from states.roles import Role
+from workflows import engine
+from workflows.actors import Actor
+from workflows.passwords import hash_password, verify_password
+from workflows.tables import AppUser, Instansi, Pegawai
+
+
+class UserRole(StrEnum):
+    admin = "admin"
+    auditor = "auditor"
 
 
 def ensure_first_admin(session: Session, username: str, password: str, *, now: datetime) -> bool:
@@ -18,3 +30,98 @@ def ensure_first_admin(session: Session, username: str, password: str, *, now: d
         return False
     session.add(AppUser(username=username, password_hash=hash_password(password), role="admin", created_at=now))
     return True
+
+
+def _actor_of_user(user: AppUser) -> Actor:
+    if user.role == UserRole.admin:
+        return Actor.admin(user.username, None if user.instansi_id is None else frozenset({user.instansi_id}))
+    return Actor(ref=f"user:{user.username}", auditor_of=frozenset({user.instansi_id or 0}))
+
+
+def authenticate(session: Session, username: str, password: str) -> Actor | None:
+    """The actor whose credentials these are, or None (the caller must not say which part was wrong)."""
+    if username.isdigit():
+        pegawai = session.scalar(select(Pegawai).where(col(Pegawai.nip) == username))
+        if pegawai is None or not pegawai.active or not pegawai.password_hash:
+            verify_password(None, password)  # same work either way, so timing tells nothing
+            return None
+        if not verify_password(pegawai.password_hash, password):
+            return None
+        assert pegawai.id is not None
+        return Actor.pegawai(pegawai.id, pegawai.nip)
+    user = session.scalar(select(AppUser).where(col(AppUser.username) == username))
+    if user is None:
+        verify_password(None, password)
+        return None
+    return _actor_of_user(user) if verify_password(user.password_hash, password) else None
+
+
+def actor_for(session: Session, ref: str) -> Actor | None:
+    """The actor a token names, as the organisation knows it now (a deactivated pegawai is nobody)."""
+    kind, _, key = ref.partition(":")
+    if kind == "pegawai":
+        pegawai = session.scalar(select(Pegawai).where(col(Pegawai.nip) == key))
+        if pegawai is None or not pegawai.active or pegawai.id is None:
+            return None
+        return Actor.pegawai(pegawai.id, pegawai.nip)
+    if kind == "user":
+        user = session.scalar(select(AppUser).where(col(AppUser.username) == key))
+        return _actor_of_user(user) if user is not None else None
+    return None
+
+
+class UserIn(BaseModel):
+    """The body of `POST /users`."""
+
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(
+        min_length=3, max_length=120, pattern=r"^[A-Za-z][A-Za-z0-9._@-]*$", description="Login name; not all digits."
+    )
+    password: str = Field(min_length=8, max_length=200, description="At least 8 characters.")
+    role: UserRole
+    instansi: str = Field(min_length=1, max_length=32, description="Code of the instansi the user belongs to.")
+    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class UserView:
+    id: int
+    username: str
+    role: str
+    instansi: str
+    email: str | None
+
+
+def create_user(session: Session, body: UserIn, *, actor: Actor, now: datetime) -> UserView:
+    """An admin creates an admin or auditor of their instansi (the super-admin: of any instansi)."""
+    instansi = session.scalar(select(Instansi).where(col(Instansi.code) == body.instansi))
+    if instansi is None or instansi.id is None:
+        if actor.super_admin:
+            raise InvalidInput([f"instansi: unknown instansi '{body.instansi}'"])
+        raise NotPermitted("user", "create", ["admin of the instansi"])
+    if not actor.is_admin_of(instansi.id):
+        raise NotPermitted("user", "create", ["admin of the instansi"])
+    if session.scalar(select(col(AppUser.id)).where(col(AppUser.username) == body.username)) is not None:
+        raise InvalidInput([f"username: '{body.username}' is taken"])
+    user = AppUser(
+        username=body.username,
+        password_hash=hash_password(body.password),
+        role=body.role.value,
+        instansi_id=instansi.id,
+        email=body.email,
+        created_at=now,
+    )
+    session.add(user)
+    session.flush()
+    assert user.id is not None
+    engine.record(
+        session,
+        instansi,
+        "create_user",
+        actor=actor,
+        role=Role.ADMIN.value,
+        now=now,
+        note=f"{body.role.value} {body.username}",
+        payload=body.model_dump(mode="json", exclude={"password"}),
+    )
+    return UserView(user.id, user.username, user.role, instansi.code, user.email)

@@ -1,0 +1,88 @@
+"""The audit trail: events by entity, and verification of every chain (admins and auditors)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from api.deps import CurrentActor, Db
+from api.errors import responses
+from states.errors import NotPermitted
+from workflows import audit
+from workflows.uow import reading
+
+router = APIRouter(tags=["audit"])
+
+
+class EventOut(BaseModel):
+    id: int
+    entity_type: str
+    entity_id: int
+    seq: int
+    at: datetime
+    actor: str
+    role: str
+    trigger: str
+    from_state: str | None
+    to_state: str | None
+    note: str | None
+    payload_digest: str
+    prev_hash: str
+    hash: str
+
+
+class EventPage(BaseModel):
+    items: list[EventOut]
+    total: int
+    next: int | None = Field(description="Cursor: pass it as `after` for the next page; null on the last.")
+
+
+class ProblemOut(BaseModel):
+    entity_type: str
+    entity_id: int
+    seq: int | None
+    event_id: int | None
+    reason: str
+
+
+class VerifyOut(BaseModel):
+    ok: bool
+    checked: int = Field(description="Events checked.")
+    first_bad: ProblemOut | None = Field(description="The first bad event (lowest audit id), if any.")
+    problems: list[ProblemOut]
+
+
+def _reader(actor: CurrentActor) -> None:
+    if not audit.may_read(actor):
+        raise NotPermitted("audit", "read", ["admin", "auditor"])
+
+
+@router.get("/audit", summary="Audit events", responses=responses(401, 403, 422))
+def events(
+    db: Db,
+    actor: CurrentActor,
+    entity_type: Annotated[str | None, Query(max_length=32, description="skp, cycle, evaluation, …")] = None,
+    entity_id: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+    after: Annotated[int, Query(ge=0, le=2**62, description="Cursor from the previous page.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> EventPage:
+    _reader(actor)
+    with reading(db) as s:
+        rows, total = audit.events(s, actor, entity_type=entity_type, entity_id=entity_id, after=after, limit=limit)
+        items = [EventOut.model_validate(r, from_attributes=True) for r in rows]
+    return EventPage(items=items, total=total, next=items[-1].id if len(items) == limit else None)
+
+
+@router.get("/audit/verify", summary="Verify the audit chains", responses=responses(401, 403))
+def verify(db: Db, actor: CurrentActor) -> VerifyOut:
+    """Detects altered, deleted and inserted events and names the first bad one."""
+    _reader(actor)
+    with reading(db) as s:
+        result = audit.verify_for(s, actor)
+    problems = [ProblemOut.model_validate(p, from_attributes=True) for p in result.problems]
+    return VerifyOut(
+        ok=result.ok, checked=result.checked, first_bad=problems[0] if problems else None, problems=problems
+    )

@@ -1,0 +1,133 @@
+"""Cycles: create with a pinned policy, open (one SKP per active pegawai), move, re-pin with a dry run."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from api.deps import Config, CurrentActor, Db, IfMatch, Now, Page
+from api.errors import known_trigger, responses
+from api.schemas import Page as PageOf
+from states.cycle import CYCLE
+from workflows import cycle
+from workflows.cycle import CycleIn
+from workflows.uow import reading, unit_of_work
+
+router = APIRouter(tags=["cycles"])
+
+CycleTrigger = Annotated[
+    str,
+    Path(description="A cycle trigger.", json_schema_extra={"enum": sorted({r.trigger for r in CYCLE.rows})}),
+]
+
+
+class CycleOut(BaseModel):
+    id: int
+    instansi_id: int
+    year: int
+    name: str
+    state: str
+    version: int
+    policy_version_id: int | None
+    policy: str | None
+    allowed_triggers: list[str]
+
+
+class OpenOut(BaseModel):
+    cycle: CycleOut
+    drafted: int = Field(description="SKPs drafted by this call.")
+    already: int = Field(description="SKPs that existed before this call.")
+
+
+class RepinIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    policy_version_id: int
+    dry_run: bool = Field(default=True, description="Report what would change and change nothing.")
+
+
+class Change(BaseModel):
+    path: str
+    old: Any
+    new: Any
+
+
+class PredikatChange(BaseModel):
+    skp_id: int
+    now: str
+    under_new_policy: str
+
+
+class RepinOut(BaseModel):
+    cycle_id: int
+    from_version_id: int | None
+    to_version_id: int
+    changes: list[Change]
+    predikat_changes: list[PredikatChange]
+    applied: bool
+
+
+@router.get("/cycles", summary="List cycles", responses=responses(401))
+def list_cycles(db: Db, actor: CurrentActor, page: Page) -> PageOf[CycleOut]:
+    with reading(db) as s:
+        items, total = cycle.list_cycles(s, actor, offset=page.offset, limit=page.limit)
+    return PageOf[CycleOut].of([CycleOut.model_validate(c, from_attributes=True) for c in items], total, page)
+
+
+@router.post("/cycles", status_code=201, summary="Create a cycle", responses=responses(401, 403, 422))
+def create_cycle(body: CycleIn, db: Db, now: Now, actor: CurrentActor, settings: Config) -> CycleOut:
+    """A cycle pins its policy version now, so editing a policy later never changes it silently."""
+    with unit_of_work(db) as s:
+        made = cycle.create_from(s, body, actor=actor, now=now, default_policy=settings.policy)
+    return CycleOut.model_validate(made, from_attributes=True)
+
+
+@router.get("/cycles/{cycle_id}", summary="One cycle", responses=responses(401, 404))
+def get_cycle(cycle_id: int, db: Db, actor: CurrentActor) -> CycleOut:
+    with reading(db) as s:
+        return CycleOut.model_validate(cycle.readable(s, cycle_id, actor), from_attributes=True)
+
+
+@router.post("/cycles/{cycle_id}/open", summary="Open the cycle: draft every SKP", responses=responses(401, 404, 422))
+def open_cycle(cycle_id: int, db: Db, now: Now, actor: CurrentActor, settings: Config) -> OpenOut:
+    """Drafts one SKP per active pegawai, set-based and resumable; calling it again drafts only what is missing."""
+    result = cycle.open_cycle(
+        lambda: Session(db, expire_on_commit=False), cycle_id, actor=actor, now=now, chunk=settings.batch_chunk
+    )
+    return OpenOut(
+        cycle=CycleOut.model_validate(result.cycle, from_attributes=True),
+        drafted=result.drafted,
+        already=result.already,
+    )
+
+
+@router.post(
+    "/cycles/{cycle_id}/transitions/{trigger}",
+    summary="Move the cycle",
+    responses=responses(401, 403, 404, 409, 422),
+)
+def fire(cycle_id: int, trigger: CycleTrigger, db: Db, now: Now, actor: CurrentActor, version: IfMatch) -> CycleOut:
+    known_trigger(CYCLE, trigger)
+    with unit_of_work(db) as s:
+        moved = cycle.fire(s, cycle_id, trigger, actor=actor, now=now, expected_version=version)
+    return CycleOut.model_validate(moved, from_attributes=True)
+
+
+@router.post(
+    "/cycles/{cycle_id}/policy",
+    summary="Move a running cycle to another policy version (dry run first)",
+    responses=responses(401, 403, 404, 422),
+)
+def repin(cycle_id: int, body: RepinIn, db: Db, now: Now, actor: CurrentActor) -> RepinOut:
+    with unit_of_work(db) as s:
+        m = cycle.migrate_policy(s, cycle_id, body.policy_version_id, actor=actor, now=now, dry_run=body.dry_run)
+    return RepinOut(
+        cycle_id=m.cycle_id,
+        from_version_id=m.from_version_id,
+        to_version_id=m.to_version_id,
+        changes=[Change(path=c.path, old=c.old, new=c.new) for c in m.changes],
+        predikat_changes=[PredikatChange(skp_id=i, now=a, under_new_policy=b) for i, a, b in m.predikat_changes],
+        applied=m.applied,
+    )

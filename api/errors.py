@@ -1,0 +1,109 @@
+"""Domain errors to HTTP, in exactly one place, with one error body for every refusal.
+
+401 no or bad token · 403 the actor may not · 404 unknown (or invisible) · 409 wrong state or stale version,
+with `state` and `allowed_triggers` · 413 body too large · 422 invalid input or unmet guard, with `problems`
+· 503 the database is unavailable, with Retry-After.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from states.errors import (
+    GuardFailed,
+    InvalidInput,
+    NotFound,
+    NotPermitted,
+    SkpflowError,
+    StaleVersion,
+    TransitionNotAllowed,
+)
+from states.lifecycle import Lifecycle
+
+
+class ErrorBody(BaseModel):
+    """Why a request was refused; a refused request changed nothing."""
+
+    detail: str = Field(description="What went wrong, in one sentence.")
+    problems: list[str] = Field(default_factory=list, description="Each unmet guard or invalid field.")
+    state: str | None = Field(default=None, description="The record's current state (409).")
+    version: int | None = Field(default=None, description="The record's current version (409 stale version).")
+    allowed_triggers: list[str] | None = Field(default=None, description="What the caller may fire now (409).")
+
+
+DESCRIPTIONS = {
+    401: "Not authenticated: no, invalid or expired token.",
+    403: "The caller's role may not do this.",
+    404: "No such record, or not visible to the caller.",
+    409: "The trigger is not allowed from the current state, or the version is stale.",
+    413: "The request body is too large.",
+    422: "Invalid input or an unmet guard; `problems` names each one.",
+    503: "The database is unavailable; retry after the given seconds.",
+}
+
+
+def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI error responses for a route."""
+    return {code: {"model": ErrorBody, "description": DESCRIPTIONS[code]} for code in codes}
+
+
+def known_trigger(lifecycle: Lifecycle[Any, Any], trigger: str) -> None:
+    """An unknown trigger is bad input (422), not a refusal by state (409)."""
+    known = sorted({r.trigger for r in lifecycle.rows})
+    if trigger not in known:
+        raise InvalidInput([f"trigger: '{trigger}' is not a {lifecycle.name} trigger ({', '.join(known)})"])
+
+
+def _body(status: int, detail: str, **extra: Any) -> JSONResponse:
+    return JSONResponse(ErrorBody(detail=detail, **extra).model_dump(exclude_none=True), status_code=status)
+
+
+def to_response(exc: SkpflowError) -> JSONResponse:
+    if isinstance(exc, TransitionNotAllowed):
+        return _body(409, str(exc), state=exc.state, allowed_triggers=exc.allowed)
+    if isinstance(exc, StaleVersion):
+        return _body(409, str(exc), state=exc.state, version=exc.actual, allowed_triggers=exc.allowed)
+    if isinstance(exc, NotPermitted):
+        return _body(403, str(exc))
+    if isinstance(exc, GuardFailed | InvalidInput):
+        return _body(422, str(exc), problems=exc.problems)
+    if isinstance(exc, NotFound):
+        return _body(404, str(exc))
+    return _body(400, str(exc))
+
+
+def install(app: FastAPI) -> None:
+    async def domain(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, SkpflowError)
+        return to_response(exc)
+
+    async def http(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        response = _body(exc.status_code, str(exc.detail))
+        response.headers.update(exc.headers or {})
+        return response
+
+    async def validation(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        return _body(422, "invalid request", problems=problems)
+
+    async def unavailable(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, DBAPIError)
+        if not isinstance(exc, OperationalError) and not exc.connection_invalidated:
+            raise exc
+        response = _body(503, "the database is unavailable; nothing was changed, retry shortly")
+        response.headers["Retry-After"] = "5"
+        return response
+
+    app.add_exception_handler(SkpflowError, domain)
+    app.add_exception_handler(StarletteHTTPException, http)
+    app.add_exception_handler(RequestValidationError, validation)
+    app.add_exception_handler(DBAPIError, unavailable)

@@ -1,0 +1,99 @@
+"""`POST /org/import`: the organisation as JSON (CSV and XLSX: see the content types), upserted idempotently."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import CurrentActor, Db, Now
+from api.errors import responses
+from states.errors import InvalidInput
+from workflows.actors import Actor
+from workflows.organisation import OrgImport, import_org
+from workflows.uow import unit_of_work
+
+router = APIRouter(tags=["organisation"])
+EXTRA_SCHEMAS = (OrgImport,)  # request bodies read by hand; app.py adds them to the OpenAPI components
+
+
+class ImportOut(BaseModel):
+    instansi_id: int
+    units_created: int
+    units_updated: int
+    pegawai_created: int
+    pegawai_updated: int
+
+
+EXAMPLE: dict[str, Any] = {
+    "instansi": {"code": "KAB-CONTOH", "name": "Pemerintah Kabupaten Contoh"},
+    "units": [
+        {"code": "SETDA", "name": "Sekretariat Daerah", "parent_code": None, "head_nip": "197001011990031001"},
+        {"code": "DINKES", "name": "Dinas Kesehatan", "parent_code": "SETDA", "head_nip": "197502022000031002"},
+    ],
+    "pegawai": [
+        {
+            "nip": "197001011990031001",
+            "name": "Sekretaris Daerah",
+            "jenis": "PNS",
+            "jabatan_type": "JPT",
+            "jabatan_name": "Sekretaris Daerah",
+            "unit_code": "SETDA",
+        },
+        {
+            "nip": "197502022000031002",
+            "name": "Kepala Dinas Kesehatan",
+            "jenis": "PNS",
+            "jabatan_type": "JPT",
+            "jabatan_name": "Kepala Dinas Kesehatan",
+            "unit_code": "DINKES",
+            "password": "rahasia-awal",
+        },
+    ],
+}
+
+
+def parse(content_type: str, body: bytes) -> OrgImport:
+    """The import payload from a request body, by its content type."""
+    kind = content_type.split(";", maxsplit=1)[0].strip().lower()
+    if kind in {"application/json", ""}:
+        try:
+            return OrgImport.model_validate_json(body or b"{}")
+        except ValidationError as exc:
+            raise InvalidInput([_problem(e) for e in exc.errors()]) from exc
+    raise InvalidInput([f"content type '{kind}' is not accepted; send application/json"])
+
+
+def _problem(error: Any) -> str:
+    loc = ".".join(str(p) for p in error["loc"])
+    return f"{loc}: {error['msg']}"
+
+
+@router.post(
+    "/org/import",
+    summary="Import the organisation (idempotent upsert)",
+    responses=responses(401, 403, 413, 422),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OrgImport"}, "example": EXAMPLE}},
+        }
+    },
+)
+async def import_organisation(request: Request, db: Db, now: Now, actor: CurrentActor) -> ImportOut:
+    """Units and pegawai with per-row validation: if any row is bad, nothing is imported and each bad row is named."""
+    payload = parse(request.headers.get("content-type", ""), await request.body())
+    return await _run(db, payload, actor, now)
+
+
+async def _run(db: Engine, payload: OrgImport, actor: Actor, now: datetime) -> ImportOut:
+    def work() -> ImportOut:
+        with unit_of_work(db) as s:
+            result = import_org(s, payload, actor=actor, now=now)
+        return ImportOut.model_validate(result, from_attributes=True)
+
+    return await run_in_threadpool(work)

@@ -1,0 +1,160 @@
+"""SKPs: list (scoped to the caller), read with the caller's allowed triggers, plan, and fire triggers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import CurrentActor, Db, IfMatch, Now, Page
+from api.errors import known_trigger, responses
+from api.schemas import Page as PageOf
+from states.enums import Rating
+from states.lifecycle import TriggerInput
+from states.skp import SKP, SkpState
+from workflows import skp as skps
+from workflows.skp import PlanIn, SkpView
+from workflows.uow import reading, unit_of_work
+
+router = APIRouter(tags=["skp"])
+
+SkpTrigger = Annotated[
+    str, Path(description="An SKP trigger.", json_schema_extra={"enum": sorted({r.trigger for r in SKP.rows})})
+]
+
+
+class IndikatorOut(BaseModel):
+    id: int
+    text: str
+    aspek: str
+    target: float | None
+    satuan: str
+
+
+class RhkOut(BaseModel):
+    id: int
+    jenis: str
+    text: str
+    intervensi_rhk_id: int | None
+    cascade: str | None
+    indikator: list[IndikatorOut]
+
+
+class PerilakuOut(BaseModel):
+    core_value: str
+    indicators: list[str]
+    ekspektasi_khusus: str | None
+
+
+class SkpOut(BaseModel):
+    id: int
+    cycle_id: int
+    nip: str
+    name: str
+    jabatan_name: str
+    unit_id: int
+    penilai_nip: str | None
+    state: str
+    version: int
+    proposed: bool
+    allowed_triggers: list[str] = Field(description="Triggers the caller may fire now.")
+    rhk: list[RhkOut]
+    perilaku: list[PerilakuOut]
+    lampiran: dict[str, list[str]]
+    rating_hasil_kerja: str | None
+    rating_perilaku: str | None
+    predikat: str | None
+
+
+class SkpSummaryOut(BaseModel):
+    id: int
+    cycle_id: int
+    nip: str
+    name: str
+    unit_code: str
+    jabatan_name: str
+    state: str
+    version: int
+    proposed: bool
+    predikat: str | None
+
+
+class TransitionIn(BaseModel):
+    """What the caller sends with a trigger; which fields a trigger needs is in its guard."""
+
+    model_config = ConfigDict(extra="forbid")
+    note: str | None = Field(default=None, max_length=4000, description="Required to return an SKP.")
+    reason: str | None = Field(default=None, max_length=4000, description="Required to adjust an SKP.")
+    rating_hasil_kerja: Rating | None = None
+    rating_perilaku: Rating | None = None
+
+
+def _out(view: SkpView, response: Response) -> SkpOut:
+    response.headers["ETag"] = f'"{view.version}"'
+    return SkpOut.model_validate(view, from_attributes=True)
+
+
+@router.get("/skps", summary="List SKPs visible to the caller", responses=responses(401, 422))
+def list_skps(
+    db: Db,
+    actor: CurrentActor,
+    page: Page,
+    cycle_id: int | None = None,
+    nip: Annotated[str | None, Query(pattern=r"^\d{18}$")] = None,
+    state: SkpState | None = None,
+    unit: Annotated[str | None, Query(max_length=64, description="Unit code.")] = None,
+) -> PageOf[SkpSummaryOut]:
+    """A pegawai sees their own, a penilai those they rate, an atasan penilai those below, a pimpinan their
+    unit, an admin or auditor their instansi."""
+    with reading(db) as s:
+        items, total = skps.list_skps(
+            s, actor, cycle_id=cycle_id, nip=nip, state=state, unit_code=unit, offset=page.offset, limit=page.limit
+        )
+    return PageOf[SkpSummaryOut].of([SkpSummaryOut.model_validate(i, from_attributes=True) for i in items], total, page)
+
+
+@router.get("/skps/{skp_id}", summary="One SKP, with what the caller may fire", responses=responses(401, 404))
+def get_skp(skp_id: int, db: Db, actor: CurrentActor, response: Response) -> SkpOut:
+    with reading(db) as s:
+        return _out(skps.get(s, skp_id, actor), response)
+
+
+@router.put(
+    "/skps/{skp_id}/plan",
+    summary="Plan the SKP (RHK, indicators, targets)",
+    responses=responses(401, 403, 404, 409, 422),
+)
+def plan(
+    skp_id: int, body: PlanIn, db: Db, now: Now, actor: CurrentActor, version: IfMatch, response: Response
+) -> SkpOut:
+    """Replace the plan while drafted or cascaded; `propose: true` marks it proposed to the pejabat penilai."""
+    with unit_of_work(db) as s:
+        return _out(skps.save_plan(s, skp_id, body, actor=actor, now=now, expected_version=version), response)
+
+
+@router.post(
+    "/skps/{skp_id}/transitions/{trigger}",
+    summary="Fire an SKP trigger",
+    responses=responses(401, 403, 404, 409, 422),
+)
+def fire(
+    skp_id: int,
+    trigger: SkpTrigger,
+    db: Db,
+    now: Now,
+    actor: CurrentActor,
+    version: IfMatch,
+    response: Response,
+    body: TransitionIn | None = None,
+) -> SkpOut:
+    given = body or TransitionIn()
+    inp = TriggerInput(
+        note=given.note,
+        reason=given.reason,
+        rating_hasil_kerja=given.rating_hasil_kerja,
+        rating_perilaku=given.rating_perilaku,
+    )
+    known_trigger(SKP, trigger)
+    with unit_of_work(db) as s:
+        return _out(skps.fire(s, skp_id, trigger, actor=actor, now=now, inp=inp, expected_version=version), response)

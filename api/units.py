@@ -1,0 +1,64 @@
+"""Units: capaian kinerja organisasi per period (and, with the services, the distribution per unit)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from api.deps import CurrentActor, Db, Now
+from api.errors import responses
+from states.enums import CapaianLevel
+from states.errors import NotFound
+from workflows import skp as skps
+from workflows.tables import Cycle, Unit
+from workflows.uow import unit_of_work
+
+router = APIRouter(tags=["units"])
+
+UnitCode = Annotated[str, Path(max_length=64, description="Unit code.")]
+
+
+class CapaianIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    cycle_id: int
+    period: Annotated[int, Field(ge=1, le=12)] | Literal["annual"] = Field(
+        description="A period number (1, 2, …) or 'annual'."
+    )
+    level: CapaianLevel
+
+
+class CapaianOut(BaseModel):
+    cycle_id: int
+    unit: str
+    period: int | Literal["annual"]
+    level: CapaianLevel
+
+
+def unit_id_of(session: Session, cycle_id: int, code: str) -> int:
+    """The unit with this code in the cycle's instansi."""
+    found = session.scalar(
+        select(col(Unit.id))
+        .join(Cycle, col(Cycle.instansi_id) == col(Unit.instansi_id))
+        .where(col(Cycle.id) == cycle_id, col(Unit.code) == code)
+    )
+    if found is None:
+        raise NotFound("unit", code)
+    return found
+
+
+@router.post(
+    "/units/{code}/capaian",
+    summary="Set a unit's capaian kinerja organisasi",
+    responses=responses(401, 403, 404, 422),
+)
+def set_capaian(code: UnitCode, body: CapaianIn, db: Db, now: Now, actor: CurrentActor) -> CapaianOut:
+    """By the pimpinan of the parent unit or an admin; it bounds the unit's predikat distribution."""
+    period = skps.ANNUAL if body.period == "annual" else body.period
+    with unit_of_work(db) as s:
+        skps.set_capaian(s, body.cycle_id, unit_id_of(s, body.cycle_id, code), period, body.level, actor=actor, now=now)
+    return CapaianOut(cycle_id=body.cycle_id, unit=code, period=body.period, level=body.level)
