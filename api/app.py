@@ -52,6 +52,8 @@ def create_app(
         version="0.1.0",
         summary="The SKP cycle (PermenPANRB 6/2022) as persisted, audited state machines.",
         lifespan=lifespan,
+        # operation ids a generated client can use as method names: "skp_fire", "cycles_create_cycle", …
+        generate_unique_id_function=lambda route: f"{route.tags[0]}_{route.name}" if route.tags else route.name,
     )
     app.state.engine, app.state.settings, app.state.clock = engine, settings, clock
     app.state.signing_key = security.signing_key(settings)
@@ -75,6 +77,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             found = model.model_json_schema(ref_template="#/components/schemas/{model}")
             components.update(found.pop("$defs", {}))
             components[model.__name__] = found
+        errors.document_errors(schema)
         app.openapi_schema = schema
     return app.openapi_schema
 

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from api.deps import Config, CurrentActor, Db, IfMatch, Now, Page
+from api.deps import Config, CurrentActor, Db, IfMatch, Now, Page, RowId
 from api.errors import known_trigger, responses
 from api.schemas import Page as PageOf
 from states.cycle import CYCLE
 from workflows import cycle
 from workflows.cycle import CycleIn
+from workflows.tables import MAX_ID
 from workflows.uow import reading, unit_of_work
 
 router = APIRouter(tags=["cycles"])
@@ -44,7 +45,7 @@ class OpenOut(BaseModel):
 
 class RepinIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    policy_version_id: int
+    policy_version_id: int = Field(ge=1, le=MAX_ID)
     dry_run: bool = Field(default=True, description="Report what would change and change nothing.")
 
 
@@ -85,13 +86,13 @@ def create_cycle(body: CycleIn, db: Db, now: Now, actor: CurrentActor, settings:
 
 
 @router.get("/cycles/{cycle_id}", summary="One cycle", responses=responses(401, 404))
-def get_cycle(cycle_id: int, db: Db, actor: CurrentActor) -> CycleOut:
+def get_cycle(cycle_id: RowId, db: Db, actor: CurrentActor) -> CycleOut:
     with reading(db) as s:
         return CycleOut.model_validate(cycle.readable(s, cycle_id, actor), from_attributes=True)
 
 
 @router.post("/cycles/{cycle_id}/open", summary="Open the cycle: draft every SKP", responses=responses(401, 404, 422))
-def open_cycle(cycle_id: int, db: Db, now: Now, actor: CurrentActor, settings: Config) -> OpenOut:
+def open_cycle(cycle_id: RowId, db: Db, now: Now, actor: CurrentActor, settings: Config) -> OpenOut:
     """Drafts one SKP per active pegawai, set-based and resumable; calling it again drafts only what is missing."""
     result = cycle.open_cycle(
         lambda: Session(db, expire_on_commit=False), cycle_id, actor=actor, now=now, chunk=settings.batch_chunk
@@ -108,7 +109,7 @@ def open_cycle(cycle_id: int, db: Db, now: Now, actor: CurrentActor, settings: C
     summary="Move the cycle",
     responses=responses(401, 403, 404, 409, 422),
 )
-def fire(cycle_id: int, trigger: CycleTrigger, db: Db, now: Now, actor: CurrentActor, version: IfMatch) -> CycleOut:
+def fire(cycle_id: RowId, trigger: CycleTrigger, db: Db, now: Now, actor: CurrentActor, version: IfMatch) -> CycleOut:
     known_trigger(CYCLE, trigger)
     with unit_of_work(db) as s:
         moved = cycle.fire(s, cycle_id, trigger, actor=actor, now=now, expected_version=version)
@@ -120,7 +121,7 @@ def fire(cycle_id: int, trigger: CycleTrigger, db: Db, now: Now, actor: CurrentA
     summary="Move a running cycle to another policy version (dry run first)",
     responses=responses(401, 403, 404, 422),
 )
-def repin(cycle_id: int, body: RepinIn, db: Db, now: Now, actor: CurrentActor) -> RepinOut:
+def repin(cycle_id: RowId, body: RepinIn, db: Db, now: Now, actor: CurrentActor) -> RepinOut:
     with unit_of_work(db) as s:
         m = cycle.migrate_policy(s, cycle_id, body.policy_version_id, actor=actor, now=now, dry_run=body.dry_run)
     return RepinOut(

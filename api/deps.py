@@ -7,15 +7,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Query, Request
+from fastapi import Depends, Header, HTTPException, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Engine
 
 from api import security
 from workflows.actors import Actor
 from workflows.settings import Settings
+from workflows.tables import MAX_ID
 from workflows.uow import reading
 from workflows.users import actor_for
+
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 

@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from states.errors import (
@@ -50,8 +50,23 @@ DESCRIPTIONS = {
 
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI error responses for a route."""
-    return {code: {"model": ErrorBody, "description": DESCRIPTIONS[code]} for code in codes}
+    """OpenAPI error responses for a route (JSON even where the route's own answer is not)."""
+    json_body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    return {code: {"model": ErrorBody, "description": DESCRIPTIONS[code], "content": json_body} for code in codes}
+
+
+def document_errors(schema: dict[str, Any]) -> None:
+    """Every operation documents 422 with the error body the app really sends (not FastAPI's default shape),
+    and 503, which any route answers while the database is away."""
+    json_body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            answers = operation.setdefault("responses", {})
+            answers["422"] = {"description": DESCRIPTIONS[422], "content": json_body}
+            answers.setdefault("503", {"description": DESCRIPTIONS[503], "content": json_body})
+    components = schema.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
 
 
 def known_trigger(lifecycle: Lifecycle[Any, Any], trigger: str) -> None:
@@ -86,6 +101,8 @@ def install(app: FastAPI) -> None:
 
     async def http(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 400:  # FastAPI's "error parsing the body": malformed input, as the contract says
+            return _body(422, "the request body is malformed", problems=[str(exc.detail)])
         response = _body(exc.status_code, str(exc.detail))
         response.headers.update(exc.headers or {})
         return response
@@ -95,8 +112,12 @@ def install(app: FastAPI) -> None:
         problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
         return _body(422, "invalid request", problems=problems)
 
-    async def unavailable(_: Request, exc: Exception) -> JSONResponse:
+    async def database(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DBAPIError)
+        if isinstance(exc, DataError):  # e.g. a NUL byte or an out-of-range number the schema let through
+            return _body(422, "a value cannot be stored", problems=[str(exc.orig).splitlines()[0]])
+        if isinstance(exc, IntegrityError):  # a concurrent writer got there first
+            return _body(409, "the record changed concurrently; read it again and retry")
         if not isinstance(exc, OperationalError) and not exc.connection_invalidated:
             raise exc
         response = _body(503, "the database is unavailable; nothing was changed, retry shortly")
@@ -106,4 +127,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(SkpflowError, domain)
     app.add_exception_handler(StarletteHTTPException, http)
     app.add_exception_handler(RequestValidationError, validation)
-    app.add_exception_handler(DBAPIError, unavailable)
+    app.add_exception_handler(DBAPIError, database)

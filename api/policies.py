@@ -8,11 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from api.deps import CurrentActor, Db, Now, Page
+from api.deps import CurrentActor, Db, Now, Page, RowId
 from api.errors import responses
 from api.schemas import Page as PageOf
 from workflows import policy_store
 from workflows.policy_store import PolicyIn
+from workflows.tables import MAX_ID
 from workflows.uow import reading, unit_of_work
 
 router = APIRouter(tags=["policies"])
@@ -56,7 +57,7 @@ def list_policies(db: Db, actor: CurrentActor, page: Page) -> PageOf[PolicyOut]:
 
 
 @router.get("/policies/{policy_id}", summary="One policy version, fully resolved", responses=responses(401, 404))
-def get_policy(policy_id: int, db: Db, actor: CurrentActor) -> PolicyDocument:
+def get_policy(policy_id: RowId, db: Db, actor: CurrentActor) -> PolicyDocument:
     with reading(db) as s:
         return PolicyDocument.model_validate(policy_store.get_version(s, policy_id, actor), from_attributes=True)
 
@@ -74,8 +75,8 @@ def create_policy(body: PolicyIn, db: Db, now: Now, actor: CurrentActor) -> Poli
 
 @router.get("/policies/{policy_id}/diff", summary="What a version changes", responses=responses(401, 404, 422))
 def diff_policy(
-    policy_id: int,
-    against: Annotated[int, Query(description="The version it replaces.")],
+    policy_id: RowId,
+    against: Annotated[int, Query(ge=1, le=MAX_ID, description="The version it replaces.")],
     db: Db,
     actor: CurrentActor,
 ) -> PolicyDiff:

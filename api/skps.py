@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import CurrentActor, Db, IfMatch, Now, Page
+from api.deps import CurrentActor, Db, IfMatch, Now, Page, QueryId, RowId
 from api.errors import known_trigger, responses
 from api.schemas import Page as PageOf
 from states.enums import Rating
@@ -100,7 +100,7 @@ def list_skps(
     db: Db,
     actor: CurrentActor,
     page: Page,
-    cycle_id: int | None = None,
+    cycle_id: QueryId = None,
     nip: Annotated[str | None, Query(pattern=r"^\d{18}$")] = None,
     state: SkpState | None = None,
     unit: Annotated[str | None, Query(max_length=64, description="Unit code.")] = None,
@@ -115,7 +115,7 @@ def list_skps(
 
 
 @router.get("/skps/{skp_id}", summary="One SKP, with what the caller may fire", responses=responses(401, 404))
-def get_skp(skp_id: int, db: Db, actor: CurrentActor, response: Response) -> SkpOut:
+def get_skp(skp_id: RowId, db: Db, actor: CurrentActor, response: Response) -> SkpOut:
     with reading(db) as s:
         return _out(skps.get(s, skp_id, actor), response)
 
@@ -126,7 +126,7 @@ def get_skp(skp_id: int, db: Db, actor: CurrentActor, response: Response) -> Skp
     responses=responses(401, 403, 404, 409, 422),
 )
 def plan(
-    skp_id: int, body: PlanIn, db: Db, now: Now, actor: CurrentActor, version: IfMatch, response: Response
+    skp_id: RowId, body: PlanIn, db: Db, now: Now, actor: CurrentActor, version: IfMatch, response: Response
 ) -> SkpOut:
     """Replace the plan while drafted or cascaded; `propose: true` marks it proposed to the pejabat penilai."""
     with unit_of_work(db) as s:
@@ -139,7 +139,7 @@ def plan(
     responses=responses(401, 403, 404, 409, 422),
 )
 def fire(
-    skp_id: int,
+    skp_id: RowId,
     trigger: SkpTrigger,
     db: Db,
     now: Now,

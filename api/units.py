@@ -15,7 +15,7 @@ from api.errors import responses
 from states.enums import CapaianLevel
 from states.errors import NotFound
 from workflows import skp as skps
-from workflows.tables import Cycle, Unit
+from workflows.tables import MAX_ID, Cycle, Unit
 from workflows.uow import unit_of_work
 
 router = APIRouter(tags=["units"])
@@ -25,7 +25,7 @@ UnitCode = Annotated[str, Path(max_length=64, description="Unit code.")]
 
 class CapaianIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    cycle_id: int
+    cycle_id: int = Field(ge=1, le=MAX_ID)
     period: Annotated[int, Field(ge=1, le=12)] | Literal["annual"] = Field(
         description="A period number (1, 2, …) or 'annual'."
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, insert, select
@@ -21,7 +21,7 @@ from states.roles import Role
 from states.skp import SkpState
 from workflows import audit, engine, policy_store
 from workflows.actors import Actor
-from workflows.tables import AuditEvent, Cycle, Instansi, Pegawai, PolicyVersion, Skp
+from workflows.tables import MAX_ID, AuditEvent, Cycle, Instansi, Pegawai, PolicyVersion, Skp
 
 
 @dataclass(frozen=True)
@@ -300,7 +300,7 @@ class CycleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     year: int = Field(ge=2000, le=2100, examples=[2026])
     name: str = Field(min_length=1, max_length=200, examples=["SKP 2026"])
-    policy: int | str | None = Field(
+    policy: Annotated[int, Field(ge=1, le=MAX_ID)] | Annotated[str, Field(max_length=120)] | None = Field(
         default=None,
         description="Policy version id, or a policy name (its newest visible version, or a preset); "
         "the configured default preset when omitted.",

@@ -198,6 +198,8 @@ def import_org(session: Session, payload: OrgImport, *, actor: Actor, now: datet
     _resolve_atasan(session, instansi.id or 0, overrides)
 
     result = ImportResult(instansi.id or 0, created_units, updated_units, len(new_rows), len(known_rows))
+    if payload.instansi is not None:  # renamed here, so the rename is flushed with the audited version bump
+        instansi.name = payload.instansi.name
     engine.record(
         session,
         instansi,
@@ -221,8 +223,6 @@ def _instansi_for(session: Session, payload: OrgImport, actor: Actor, now: datet
             session.add(found)
             session.flush()
             engine.record(session, found, "create", actor=actor, role=Role.ADMIN.value, now=now, created=True)
-        elif found.name != payload.instansi.name:
-            found.name = payload.instansi.name
     elif actor.admin_of is not None and len(actor.admin_of) == 1:
         found = session.get(Instansi, next(iter(actor.admin_of)))
     else:

@@ -26,7 +26,7 @@ from states.roles import Role
 from states.skp import EDITABLE_STATES, SKP, SkpFacts, SkpState
 from workflows import engine, policy_store
 from workflows.actors import Actor
-from workflows.tables import Capaian, Cycle, Indikator, Keberatan, Pegawai, Rhk, Skp, Unit
+from workflows.tables import MAX_ID, Capaian, Cycle, Indikator, Keberatan, Pegawai, Rhk, Skp, Unit
 
 AGREED_OR_LATER = frozenset({"agreed", "monitored", "adjusted", "assessed", "followed_up"})
 ANNUAL = 0
@@ -162,16 +162,22 @@ class IndikatorIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(min_length=1, max_length=2000)
     aspek: Aspek
-    target: float | None = Field(default=None, description="Target value; required before the SKP is agreed.")
+    target: float | None = Field(
+        default=None, allow_inf_nan=False, description="Target value; required before the SKP is agreed."
+    )
     satuan: str = Field(default="", max_length=100)
 
 
 class RhkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    id: int | None = Field(default=None, description="Id of an existing RHK of this SKP to keep (and update).")
+    id: int | None = Field(
+        default=None, ge=1, le=MAX_ID, description="Id of an existing RHK of this SKP to keep (and update)."
+    )
     jenis: JenisRhk
     text: str = Field(min_length=1, max_length=2000)
-    intervensi_rhk_id: int | None = Field(default=None, description="The atasan's RHK this one intervenes.")
+    intervensi_rhk_id: int | None = Field(
+        default=None, ge=1, le=MAX_ID, description="The atasan's RHK this one intervenes."
+    )
     cascade: CascadeKind | None = Field(default=None, description="DIRECT or INDIRECT; required with intervensi.")
     indikator: list[IndikatorIn] = Field(default_factory=list)
 

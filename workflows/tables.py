@@ -15,6 +15,9 @@ from sqlalchemy.orm import declared_attr
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+MAX_ID = 2**31 - 1
+"""Ids are 32-bit integers on PostgreSQL; inputs naming a larger id are refused as invalid."""
+
 
 class UtcDateTime(TypeDecorator[datetime]):
     """Aware datetimes only, stored as UTC; read back aware (SQLite keeps no zone, PostgreSQL converts)."""
