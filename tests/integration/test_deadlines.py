@@ -90,11 +90,8 @@ def world(db: Engine, now: datetime) -> World:
         ).id
     cycle.open_cycle(lambda: Session(db, expire_on_commit=False), cycle_id, actor=ROOT, now=now)
     with reading(db) as s:
-        skp = dict(
-            s.execute(select(col(Pegawai.nip), col(Skp.id)).join(Skp, col(Skp.pegawai_id) == col(Pegawai.id)))
-            .tuples()
-            .all()
-        )
+        rows = s.execute(select(col(Pegawai.nip), col(Skp.id)).join(Skp, col(Skp.pegawai_id) == col(Pegawai.id)))
+        skp = {nip: skp_id for nip, skp_id in rows if skp_id is not None}
     return World(db, cycle_id, skp)
 
 
@@ -116,8 +113,8 @@ def audit_count(db: Engine) -> int:
         return s.scalar(select(func.count()).select_from(AuditEvent)) or 0
 
 
-def local(zone: ZoneInfo, *args: int) -> datetime:
-    return datetime(*args, tzinfo=zone)  # type: ignore[misc]
+def local(zone: ZoneInfo, year: int, month: int, day: int, hour: int = 0) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=zone)
 
 
 # SKP agreement, national preset: due 31 January 2026, late from 1 February 00:00 local.
