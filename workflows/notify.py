@@ -195,7 +195,7 @@ def _claim(
         if exhausted:
             session.execute(
                 update(Outbox)
-                .where(col(Outbox.id).in_(exhausted))
+                .where(col(Outbox.id).in_(exhausted), due)
                 .values(
                     status=FAILED,
                     claim_token=None,
