@@ -1,28 +1,4 @@
-"""The deadline sweep: ladder steps reached by pending work become outbox notifications and audited automatic actions.
-
-For every open cycle, deadline rule of its pinned policy and unit, the entities still pending on the deadline are
-read set-based (one query per unit and chunk), their due instant is computed in the unit's zone and calendar, and
-each ladder step reached by `as_of` and not taken before is recorded once in `deadlinestep` (unique per deadline,
-entity and step). Only the steps that insert write anything else, in the same transaction: outbox rows (unique
-`dedupe_key`, insert-if-absent) and, for automatic actions, one audit event per entity on its own chain. A rerun
-for the same or a later `as_of` therefore never repeats a notification or an event.
-
-Catching up: when a sweep reaches several steps of an entity at once, a step is superseded (recorded, but neither
-notified nor acted on) when a later step of the same action is also reached, and a reminder is superseded once the
-deadline has passed: a reminder of something already late helps nobody.
-
-Automatic actions. None of the three has a lifecycle transition of its own, so each is an audited event on the
-entity's chain (state unchanged, version bumped) plus the step's notifications:
-- close_objection_window: the window's closing is derived from time by the SKP's `follow_up` guard; the event marks
-  the moment on the trail. Firing `follow_up` itself is the follow-up dispatch's job, because it must open the
-  predikat's case in the same transaction.
-- flag_hr: the flag is the step row (HR's list: `deadlinestep` rows with action auto_action) and its event.
-- hr_drafts: records that the pengelola kinerja may now draft the SKP; the plan use case does not yet read it.
-
-Recipients: the step's `notify` list; a penilai or atasan penilai outside the organisation (none recorded) is
-replaced by the instansi's HR admins, who act on their behalf. A recipient without an e-mail gets a row all the same,
-with `recipient` "nip:<nip>" or "user:<username>" and status `no_address`, so HR sees who could not be told.
-"""
+"""The deadline sweep: ladder steps reached by pending work become outbox notifications and audited actions."""
 
 from __future__ import annotations
 
@@ -113,7 +89,7 @@ class KeyReport:
     """One deadline across the swept cycles: what is pending, and what this sweep newly did."""
 
     pending: int = 0
-    late: int = 0  # pending and past the due instant
+    late: int = 0  # pending and past the due instant (keberatan_filing: the window has closed)
     steps: int = 0  # ladder steps newly taken, superseded ones included
     notified: dict[str, int] = field(default_factory=dict)  # new outbox rows per ladder action
     no_address: int = 0  # of those, rows whose recipient has no e-mail
@@ -167,7 +143,26 @@ class Context:
 def enforce_deadlines(
     sessions: Callable[[], Session], *, as_of: datetime, cycle_id: int | None = None, chunk: int = 5000
 ) -> DeadlineReport:
-    """Take every ladder step reached by `as_of` for work still pending in the open cycles (or the one given)."""
+    """Take every ladder step reached by `as_of` for work still pending in the open cycles (or the one given).
+
+    Per cycle, deadline and unit, pending entities are read set-based, `chunk` rows per transaction; their due
+    instant is computed in the unit's zone and calendar. Each reached step is recorded once in `deadlinestep`
+    (unique per deadline, entity and step), and only the steps this run inserted write outbox rows (unique
+    `dedupe_key`, insert-if-absent) and automatic-action audit events, so reruns never repeat either.
+
+    When one run reaches several steps of an entity, a step is superseded (recorded, neither sent nor acted on) by a
+    later step of the same action, and a reminder once the deadline has passed.
+
+    Automatic actions have no lifecycle transition, so each is an audited event on the entity's own chain (state
+    unchanged) plus the step's notifications: close_objection_window marks the window's end on the trail (the SKP's
+    `follow_up` guard derives it from time; firing `follow_up` is the follow-up dispatch's, which opens the case with
+    it); flag_hr is HR's flag, listed as `deadlinestep` rows with action auto_action; hr_drafts records that the
+    pengelola kinerja may draft the SKP (the plan use case does not read it yet).
+
+    Recipients follow the step's `notify`; a penilai or atasan penilai outside the organisation is replaced by the
+    instansi's HR admins, who act on their behalf. A recipient without an e-mail still gets a row, with recipient
+    "nip:<nip>" or "user:<username>" and status `no_address`, so HR sees who could not be told.
+    """
     if as_of.tzinfo is None:
         raise ValueError("as_of must be an aware datetime")
     report = DeadlineReport(as_of)
@@ -225,15 +220,16 @@ class _KeySweep:
 
     def run(self, units: Sequence[tuple[int, str, str]]) -> None:
         if isinstance(self.rule, AfterEventRule):
+            finished = self._finished_counts()
             for unit_id, code, tz in units:
-                self._by_event(unit_id, code, tz)
+                self._by_event(unit_id, code, tz, finished.get(unit_id, 0))
             return
         pending = self._pending_counts()
         for unit_id, code, tz in units:
             self._by_date(unit_id, code, tz, pending.get(unit_id, {}))
 
-    def _by_event(self, unit_id: int, code: str, tz: str) -> None:
-        """The due instant is per entity: read every pending row of the unit (objections and cases are few)."""
+    def _by_event(self, unit_id: int, code: str, tz: str, finished: int) -> None:
+        """The due instant is per entity: read the unit's pending rows whose ladder is not finished."""
         seen: Counter[bool] = Counter()
 
         def act(session: Session, rows: Sequence[Any]) -> None:
@@ -241,8 +237,21 @@ class _KeySweep:
             seen.update(self.ctx.as_of >= due for _, due in todo)
             self._take(session, todo, tz)
 
-        self._each_chunk(unit_id, None, act)
-        self._compliance(unit_id, code, on_time=seen[False], late=seen[True])
+        self._each_chunk(unit_id, None, act, unfinished=self._skips_finished)
+        self._compliance(unit_id, code, on_time=seen[False], late=seen[True] + finished)
+
+    @property
+    def _skips_finished(self) -> bool:
+        """Whether rows past their last step need no reading: true when that step is at or after the due instant,
+        so they are late whatever their own due instant (an objection window long closed, say)."""
+        return bool(self.ladder) and self.ladder[-1].offset_days >= 0
+
+    def _finished_counts(self) -> dict[int, int]:
+        if not self._skips_finished:
+            return {}
+        query = self._pending(col(Skp.unit_id), func.count()).where(self._taken() >= len(self.ladder) - 1)
+        with self.sessions() as session:
+            return dict(session.execute(query.group_by(col(Skp.unit_id))).tuples().all())
 
     def _by_date(self, unit_id: int, code: str, tz: str, pending: dict[int | None, int]) -> None:
         """One due instant per unit (and period): read only the rows with a reached step not yet taken."""
@@ -306,11 +315,9 @@ class _KeySweep:
                 out.setdefault(unit_id, {})[period_no] = n
         return out
 
-    def _each_chunk(self, unit_id: int, reached: Reached | None, act: Callable[[Session, Sequence[Any]], None]) -> None:
-        """Read the pending rows of one unit in id order, `chunk` at a time, and act on each chunk in the
-        transaction that read it. With `reached`, only rows with a reached step not yet taken are read."""
+    def _taken(self) -> Any:
+        """The highest ladder step already taken for the row (-1: none), as a correlated subquery."""
         t = self.src.table
-        owner, penilai, atasan = aliased(Pegawai), aliased(Pegawai), aliased(Pegawai)
         last = (
             select(func.max(DeadlineStep.step_index))
             .where(
@@ -321,7 +328,21 @@ class _KeySweep:
             .correlate(t)
             .scalar_subquery()
         )
-        taken = func.coalesce(last, -1)
+        return func.coalesce(last, -1)
+
+    def _each_chunk(
+        self,
+        unit_id: int,
+        reached: Reached | None,
+        act: Callable[[Session, Sequence[Any]], None],
+        *,
+        unfinished: bool = False,
+    ) -> None:
+        """Read the pending rows of one unit in id order, `chunk` at a time, and act on each chunk in the
+        transaction that read it. With `reached`, only rows with a reached step not yet taken are read."""
+        t = self.src.table
+        owner, penilai, atasan = aliased(Pegawai), aliased(Pegawai), aliased(Pegawai)
+        taken = self._taken()
         event = getattr(t, self.src.event) if self.src.event else literal(None)
         query = (
             self._pending(
@@ -348,6 +369,8 @@ class _KeySweep:
             .order_by(t.id)
             .limit(self.chunk)
         )
+        if unfinished:
+            query = query.where(taken < len(self.ladder) - 1)
         if reached is not None:
             # steps 0 … reach-1 are reached (offsets increase, so the reached steps are a prefix of the ladder)
             if t is Evaluation:

@@ -1,13 +1,4 @@
-"""Delivering the outbox: claim rows, send each through a Sender, then mark it sent or schedule its retry.
-
-A row is claimed (status `sending`, a claim token and time, one attempt counted) in a short transaction of its own
-before anything is sent, with SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL and under SQLite's single writer lock,
-so two deliverers never hold the same row. The row is marked sent, or rescheduled with exponential backoff, only
-through the claim that sent it. A deliverer that dies mid-send leaves its claim behind; once the claim is older than
-`lease` another deliverer takes the row over and sends it again. That resend is the one duplicate this design allows:
-between the SMTP server's acceptance and the commit of `sent` nothing can tell a sent message from an unsent one, so
-delivery is at-least-once at the SMTP edge and exactly-once everywhere before it.
-"""
+"""Delivering the outbox: claim rows, send each through a Sender, then mark it sent or schedule its retry."""
 
 from __future__ import annotations
 
@@ -133,7 +124,17 @@ def deliver(
     max_attempts: int = 8,
     lease: timedelta = timedelta(minutes=15),
 ) -> DeliveryReport:
-    """Send every e-mail outbox row that is due at `now`, `batch` claims at a time."""
+    """Send every e-mail outbox row that is due at `now`, `batch` claims at a time.
+
+    A row is claimed (status `sending`, a claim token and time, one attempt counted) in a short transaction of its
+    own before anything is sent: SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL, SQLite's single writer lock, and an
+    UPDATE that re-checks the row is still due, so two deliverers never hold the same row. The row is then marked
+    sent, rescheduled after `backoff(attempts)`, or failed after `max_attempts`, only through the claim that sent it.
+    A deliverer that dies mid-send leaves its claim; once older than `lease`, another deliverer takes the row over
+    and sends it again. That resend is the one duplicate allowed: between the SMTP server's acceptance and the
+    commit of `sent` nothing tells a sent message from an unsent one, so delivery is at-least-once at the SMTP edge
+    and exactly-once before it.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     report = DeliveryReport()

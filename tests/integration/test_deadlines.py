@@ -305,8 +305,10 @@ def test_objection_window_closes_and_decisions_are_chased(world: World) -> None:
     ]
 
     events, sent = audit_count(db), len(outbox(db))
-    world.sweep(local(WIB, 2027, 1, 25, 12))
+    rerun = world.sweep(local(WIB, 2027, 1, 25, 12))
     assert (audit_count(db), len(outbox(db))) == (events, sent)
+    window_closed = rerun.by_key["keberatan_filing"]  # no longer read, still counted: late, awaiting follow-up
+    assert (window_closed.pending, window_closed.late, window_closed.steps) == (1, 1, 0)
 
 
 def test_periodic_work_and_coaching_are_chased_per_period_and_case(world: World) -> None:
