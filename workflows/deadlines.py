@@ -192,8 +192,8 @@ def _context(session: Session, cycle_id: int, as_of: datetime) -> tuple[Context,
     ).all()
     hr = tuple(Person(f"user:{u}", u, e) for u, e in admins)
     if not hr:  # nobody to tell: one row per step all the same, so the gap shows
-        code = session.scalar(select(col(Instansi.code)).where(col(Instansi.id) == cycle.instansi_id))
-        hr = (Person(f"hr:{code}", "Pengelola Kinerja", None),)
+        instansi = session.scalar(select(col(Instansi.code)).where(col(Instansi.id) == cycle.instansi_id))
+        hr = (Person(f"hr:{instansi}", "Pengelola Kinerja", None),)
     units = [
         (uid, code, tz)
         for uid, code, tz in session.execute(
