@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -339,4 +340,21 @@ def test_periodic_work_and_coaching_are_chased_per_period_and_case(world: World)
     assert later.by_key["coaching_schedule"].notified == {"reminder": 1}
     assert [r.recipient for r in outbox(db, entity_type="follow_up_case", entity_id=coaching)] == [mail(KABID)]
     with reading(db) as s:
+        assert audit.verify(s).ok
+
+
+def test_two_sweeps_at_once_take_each_step_once(world: World) -> None:
+    as_of = local(WIB, 2026, 2, 8, 1)  # notice, escalation and the automatic action reached together
+    reports: list[DeadlineReport] = []
+    threads = [threading.Thread(target=lambda: reports.append(world.sweep(as_of))) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(reports) == 2
+    assert sum(r.by_key["skp_agreement"].auto_actions.get("hr_drafts", 0) for r in reports) == 6
+    assert sum(sum(r.by_key["skp_agreement"].notified.values()) for r in reports) == len(outbox(world.db)) == 28
+    assert len({r.dedupe_key for r in outbox(world.db)}) == 28
+    with reading(world.db) as s:
+        assert s.scalar(select(func.count()).where(col(AuditEvent.trigger) == "hr_drafts")) == 6
         assert audit.verify(s).ok
