@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from tests.e2e.conftest import Clock, bearer
 from tests.integration.org import KABID, KABID2, KADIS, SEKDA, STAF1, STAF2
@@ -112,7 +113,7 @@ def world(client: TestClient, root: dict[str, str], cycle_id: int) -> dict[str, 
     engine = client.app.state.engine  # type: ignore[attr-defined]
     with engine.connect() as conn:
         skp = conn.scalar(
-            select(Skp.id).join(Pegawai, Pegawai.id == Skp.pegawai_id).where(Pegawai.nip == STAF1)  # type: ignore[arg-type]
+            select(col(Skp.id)).join(Pegawai, col(Pegawai.id) == col(Skp.pegawai_id)).where(col(Pegawai.nip) == STAF1)
         )
         policy = conn.scalar(select(func.min(PolicyVersion.id)))
     return {"skp": skp, "cycle": cycle_id, "policy": policy}
@@ -123,8 +124,8 @@ def _fingerprint(client: TestClient) -> tuple[Any, ...]:
     with engine.connect() as conn:
         return (
             conn.scalar(select(func.count()).select_from(AuditEvent)),
-            tuple(conn.execute(select(Skp.id, Skp.state, Skp.version).order_by(Skp.id)).all()),  # type: ignore[arg-type]
-            tuple(conn.execute(select(Cycle.id, Cycle.state, Cycle.version)).all()),
+            tuple(conn.execute(select(col(Skp.id), col(Skp.state), col(Skp.version)).order_by(col(Skp.id))).all()),
+            tuple(conn.execute(select(col(Cycle.id), col(Cycle.state), col(Cycle.version))).all()),
             conn.scalar(select(func.count()).select_from(PolicyVersion)),
         )
 
