@@ -266,7 +266,7 @@ LAMPIRAN_KEYS = ("dukungan_sumber_daya", "skema_pertanggungjawaban", "konsekuens
 def save_plan(
     session: Session, skp_id: int, plan: PlanIn, *, actor: Actor, now: datetime, expected_version: int | None = None
 ) -> SkpView:
-    skp, _, who = _load(session, skp_id, actor)
+    skp, _, who = load(session, skp_id, actor)
     if not who.roles & {Role.PEGAWAI, Role.PENILAI}:
         raise NotPermitted("skp", "plan", sorted(r.value for r in who.roles))
     if SkpState(skp.state) not in EDITABLE_STATES:
@@ -386,7 +386,7 @@ def fire(
     inp: TriggerInput | None = None,
     expected_version: int | None = None,
 ) -> SkpView:
-    skp, cycle, who = _load(session, skp_id, actor)
+    skp, cycle, who = load(session, skp_id, actor)
     policy = policy_store.cycle_policy(session, cycle)
     f = facts(session, skp, cycle, policy, now)
     given = inp or TriggerInput()
@@ -447,7 +447,8 @@ class SkpView:
     predikat: str | None
 
 
-def _load(session: Session, skp_id: int, actor: Actor) -> tuple[Skp, Cycle, Standing]:
+def load(session: Session, skp_id: int, actor: Actor) -> tuple[Skp, Cycle, Standing]:
+    """The SKP, its cycle and the actor's standing; NotFound for an actor with no standing at all."""
     skp = session.get(Skp, skp_id)
     cycle = session.get(Cycle, skp.cycle_id) if skp else None
     if skp is None or cycle is None:
@@ -522,7 +523,7 @@ def get(session: Session, skp_id: int, actor: Actor) -> SkpView:
         full = view(session, skp, actor)
         # what a subordinate needs to pick an intervensi, not the atasan's own appraisal
         return replace(full, rating_hasil_kerja=None, rating_perilaku=None, predikat=None, lampiran={})
-    skp, _, _ = _load(session, skp_id, actor)
+    skp, _, _ = load(session, skp_id, actor)
     return view(session, skp, actor)
 
 
