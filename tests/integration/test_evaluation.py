@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -39,7 +40,7 @@ def indicators(db: Engine, cast: Cast, nip: str) -> list[int]:
     return [r.indikator_id for r in view.realisasi]
 
 
-def body(*items: dict[str, object], submit: bool = False) -> RealisasiIn:
+def body(*items: Mapping[str, object], submit: bool = False) -> RealisasiIn:
     return RealisasiIn.model_validate({"realisasi": list(items), "submit": submit})
 
 
