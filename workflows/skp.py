@@ -200,7 +200,7 @@ def follow_up_facts(
                 col(Capaian.period_no) == ANNUAL,
             )
         ).tuples()
-        levels: dict[int, str] = dict(found)
+        levels: dict[int, str] = dict(found.all())
         counts = units_predikat_counts(session, cycle_id, levels)
         violations = {
             unit_id: tuple(str(v) for v in check_distribution(policy, CapaianLevel(level), counts.get(unit_id, {})))
