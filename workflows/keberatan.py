@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -25,6 +26,25 @@ from workflows import engine, policy_store
 from workflows import skp as skps
 from workflows.actors import Actor
 from workflows.tables import Cycle, Keberatan, Skp, Unit
+
+
+class ObjectionIn(BaseModel):
+    """The body of `POST /skps/{id}/objection`."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=4000, description="Why the pegawai objects to the result.")
+
+
+class DecisionIn(BaseModel):
+    """The body of `POST /skps/{id}/objection/decision`; the decision is final."""
+
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["rejected", "changed"] = Field(description="rejected keeps the result; changed rewrites it.")
+    note: str = Field(min_length=1, max_length=4000, description="The reasons for the decision.")
+    rating_hasil_kerja: Rating | None = Field(
+        default=None, description="The new rating hasil kerja (changed only; a unit head's is the unit's capaian)."
+    )
+    rating_perilaku: Rating | None = Field(default=None, description="The new rating perilaku (changed only).")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from tests.integration.scenario import ROOT, Cast, assess, event_count, monitore
 from workflows import audit
 from workflows import keberatan as objections
 from workflows import skp as skps
+from workflows.keberatan import DecisionIn
 from workflows.tables import AuditEvent, Keberatan, Skp
 from workflows.uow import reading, unit_of_work
 
@@ -52,13 +53,21 @@ def test_an_objection_decided_changed_rewrites_the_result_once(db: Engine, now: 
         assert objections.review(s, skp_id, actor=kadis, now=at + timedelta(days=4)).state == "under_review"
     with pytest.raises(TransitionNotAllowed), unit_of_work(db) as s:  # too late to withdraw once under review
         objections.withdraw(s, skp_id, actor=staf, now=at + timedelta(days=5))
+    body = DecisionIn.model_validate(
+        {
+            "decision": "changed",
+            "note": "Bukti dukung triwulan IV memenuhi target",
+            "rating_hasil_kerja": "SESUAI_EKSPEKTASI",
+        }
+    )
     with unit_of_work(db) as s:
         decided = objections.decide(
             s,
             skp_id,
-            "changed",
-            "Bukti dukung triwulan IV memenuhi target",
-            rating_hasil_kerja=SESUAI,
+            body.decision,
+            body.note,
+            rating_hasil_kerja=body.rating_hasil_kerja,
+            rating_perilaku=body.rating_perilaku,
             actor=kadis,
             now=at + timedelta(days=6),
         )
