@@ -26,7 +26,7 @@ from workflows import cycle as cycles
 from workflows import skp as skps
 from workflows.actors import Actor
 from workflows.settings import get_settings
-from workflows.tables import AuditEvent, Cycle, Evaluation, Evidence, Indikator, Realisasi, Rhk, Skp, Unit
+from workflows.tables import MAX_ID, AuditEvent, Cycle, Evaluation, Evidence, Indikator, Realisasi, Rhk, Skp, Unit
 
 EVALUATED_SKP_STATES = ("agreed", "monitored", "adjusted")
 """SKP states in which a period is evaluated: the plan is agreed and not yet assessed for the year."""
@@ -137,7 +137,7 @@ class EvidenceIn(BaseModel):
     content_type: str = Field(
         max_length=100, description="MIME type: " + ", ".join(evidence.ALLOWED_CONTENT_TYPES) + "."
     )
-    size: int = Field(ge=1, description="Size in bytes, within the evidence store's limit.")
+    size: int = Field(ge=1, le=MAX_ID, description="Size in bytes, within the evidence store's limit.")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="Lowercase hex sha256 of the content.")
     uri: str = Field(
         min_length=1,
@@ -150,7 +150,7 @@ class IndikatorRealisasiIn(BaseModel):
     """The realisasi of one indicator for the period."""
 
     model_config = ConfigDict(extra="forbid")
-    indikator_id: int = Field(description="An indicator of this SKP.")
+    indikator_id: int = Field(ge=1, le=MAX_ID, description="An indicator of this SKP.")
     value: float | None = Field(
         default=None, allow_inf_nan=False, description="The realised value, in the indicator's satuan."
     )

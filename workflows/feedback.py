@@ -18,7 +18,7 @@ from states.skp import SKP, SkpState
 from workflows import engine, policy_store
 from workflows import skp as skps
 from workflows.actors import Actor
-from workflows.tables import Feedback, Pegawai, Rhk
+from workflows.tables import MAX_ID, Feedback, Pegawai, Rhk
 
 OPEN_FOR_FEEDBACK = frozenset({SkpState.agreed, SkpState.monitored, SkpState.adjusted, SkpState.assessed})
 """From the agreed plan to the annual result: feedback is on how the plan is carried out."""
@@ -30,9 +30,14 @@ class FeedbackIn(BaseModel):
     """The body of `POST /skps/{id}/feedback`: about exactly one RHK or one core value."""
 
     model_config = ConfigDict(extra="forbid")
-    rhk_id: int | None = Field(default=None, description="The RHK of this SKP the feedback is about.")
+    rhk_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="The RHK of this SKP the feedback is about.")
     core_value: CoreValue | None = Field(default=None, description="The BerAKHLAK core value it is about.")
-    period_no: int | None = Field(default=None, ge=1, description="The evaluation period it belongs to, if any.")
+    period_no: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description="The evaluation period it belongs to, if any (a period of the cycle).",
+    )
     text: str = Field(min_length=1, max_length=4000, description="The feedback.")
 
 
