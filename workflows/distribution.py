@@ -60,7 +60,8 @@ def unit_distribution(
         raise NotFound("unit", unit_id)
     if not (actor.is_admin_of(cycle.instansi_id) or _pimpinan(session, actor, unit)):
         pegawai = session.get(Pegawai, actor.pegawai_id) if actor.pegawai_id is not None else None
-        if pegawai is not None and pegawai.instansi_id == cycle.instansi_id:
+        auditor = cycle.instansi_id in (actor.auditor_of or ())
+        if auditor or (pegawai is not None and pegawai.instansi_id == cycle.instansi_id):
             raise NotPermitted("distribution", "read", ["admin", "pimpinan of the unit or a unit above it"])
         raise NotFound("unit", unit_id)  # outside the instansi: existence must not leak
     policy = policy_store.cycle_policy(session, cycle)

@@ -299,10 +299,8 @@ def list_cases(
     offset: int = 0,
     limit: int = 50,
 ) -> CasePage:
-    """The cycle's follow-up cases, oldest first, for admins of its instansi."""
-    cycle = session.get(Cycle, cycle_id)
-    if cycle is None or not actor.is_admin_of(cycle.instansi_id):
-        raise NotFound("cycle", cycle_id)
+    """The cycle's follow-up cases, oldest first, for admins of its instansi (and the scheduler)."""
+    cycles.get(session, cycle_id, actor)
     problems = []
     if state is not None and state not in CASE_STATES:
         problems.append(f"state: '{state}' is not a state of a follow-up case ({', '.join(sorted(CASE_STATES))})")

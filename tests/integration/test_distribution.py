@@ -46,6 +46,7 @@ def test_the_unit_distribution_for_hr_and_the_pimpinan(db: Engine, now: datetime
     refusals: list[tuple[type[Exception], Actor, int]] = [
         (NotPermitted, cast.actors[STAF1], 0),  # a member of the unit, not its head
         (NotPermitted, cast.actors[KABID2], 0),  # the head of a sibling unit
+        (NotPermitted, Actor(ref="user:bpk", auditor_of=frozenset({cast.instansi_id})), 0),  # auditors read trails
         (NotFound, Actor.admin("other", frozenset({999})), 0),  # HR of another instansi
         (NotFound, Actor(ref="pegawai:x", pegawai_id=99999), 0),
         (InvalidInput, ROOT, 13),

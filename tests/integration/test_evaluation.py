@@ -19,6 +19,7 @@ from tests.integration.scenario import ROOT, SYSTEM, Cast, event_count, monitore
 from workflows import audit, evidence
 from workflows import evaluation as evaluations
 from workflows import skp as skps
+from workflows.actors import Actor
 from workflows.evaluation import RealisasiIn
 from workflows.tables import AuditEvent, Evaluation, Evidence, Realisasi
 from workflows.uow import reading, unit_of_work
@@ -169,8 +170,12 @@ def test_opening_again_opens_only_what_is_missing(db: Engine, now: datetime, cas
     assert (rows(db, Evaluation), event_count(db)) == (6, events)
     with pytest.raises(InvalidInput, match="period_no: 13 is not a period of 2026"):
         evaluations.open_period(lambda: Session(db), cast.cycle_id, 13, actor=ROOT, now=now)
-    with pytest.raises(NotFound):  # a pegawai does not run sweeps, nor learn that the cycle exists
+    with pytest.raises(NotPermitted):  # a pegawai of the instansi sees the cycle but runs no sweeps
         evaluations.open_period(lambda: Session(db), cast.cycle_id, 2, actor=cast.actors[KADIS], now=now)
+    with pytest.raises(NotFound):  # HR of another instansi does not learn that it exists
+        evaluations.open_period(
+            lambda: Session(db), cast.cycle_id, 2, actor=Actor.admin("x", frozenset({999})), now=now
+        )
     assert (rows(db, Evaluation), event_count(db)) == (6, events)
     with reading(db) as s:
         assert audit.verify(s).ok

@@ -82,7 +82,7 @@ def test_dispatch_waits_for_objections_and_the_curve_and_opens_each_case_once(db
     again = dispatch(db, at + timedelta(days=17))
     assert (again.followed_up, again.refused, again.cases) == (0, 0, {})
     assert (event_count(db), rows(db, FollowUpCase)) == (events, cases) == (events, 3)
-    with pytest.raises(NotFound):
+    with pytest.raises(NotPermitted):  # the pegawai of the instansi see the cycle, HR and the scheduler run it
         follow_ups.dispatch(lambda: Session(db), cast.cycle_id, actor=cast.actors[KADIS], now=at)
     with reading(db) as s:
         assert set(s.scalars(select(col(Skp.state)))) == {"followed_up"}
@@ -163,8 +163,10 @@ def test_cases_move_by_their_lifecycles_and_hr_lists_them(db: Engine, now: datet
         )
         assert [(c.nip, c.state) for c in sanctions.items] == [(KADIS, "dismissed")]
         assert [(c.nip, c.kind, c.scheduled_at) for c in resolved.items] == [(STAF2, "COUNSELING", later)]
-        with pytest.raises(NotFound):  # a pegawai does not list the instansi's cases
+        with pytest.raises(NotPermitted):  # a pegawai does not list the instansi's cases
             follow_ups.list_cases(s, cycle_id=cast.cycle_id, actor=cast.actors[KADIS])
+        with pytest.raises(NotFound):  # nor does HR of another instansi learn the cycle exists
+            follow_ups.list_cases(s, cycle_id=cast.cycle_id, actor=Actor.admin("x", frozenset({999})))
         with pytest.raises(InvalidInput):
             follow_ups.list_cases(s, cycle_id=cast.cycle_id, actor=ROOT, state="bogus", limit=0)
         assert follow_ups.get_case(s, counseling, actor=cast.actors[STAF2]).state == "resolved"  # the pegawai reads it
