@@ -22,7 +22,7 @@ from workflows.actors import Actor
 from workflows.passwords import hash_password
 from workflows.tables import Instansi, Pegawai, Unit
 
-NIP_PATTERN = re.compile(r"^\d{18}$")
+NIP_PATTERN = re.compile(r"[0-9]{18}")  # ASCII digits only; used with fullmatch ($ admits a final newline)
 
 
 class InstansiIn(BaseModel):
@@ -81,7 +81,7 @@ class PegawaiIn(BaseModel):
     @field_validator("nip", "atasan_nip")
     @classmethod
     def _nip_is_18_digits(cls, value: str | None) -> str | None:
-        if value is not None and not NIP_PATTERN.match(value):
+        if value is not None and not NIP_PATTERN.fullmatch(value):
             raise ValueError("NIP must be exactly 18 digits")
         return value
 
