@@ -20,6 +20,7 @@ from api import (
     errors,
     evaluations,
     evidence,
+    exports,
     feedback,
     followups,
     objections,
@@ -55,6 +56,7 @@ ROUTERS = (
     units,
     followups,
     workflow_runs,
+    exports,
     audit,
 )
 

@@ -102,10 +102,10 @@ def test_a_year_from_import_to_follow_up(client: TestClient, clock: Clock) -> No
             )
         )
     heads = [(SEKDA, root), (KADIS, as_[SEKDA]), (KABID, as_[KADIS]), (KABID2, as_[KADIS])]
-    for nip, penilai in heads:
+    for nip, rater in heads:
         ok(
             client.post(
-                f"/skps/{ids[nip]}/transitions/assess", json={"rating_perilaku": "SESUAI_EKSPEKTASI"}, headers=penilai
+                f"/skps/{ids[nip]}/transitions/assess", json={"rating_perilaku": "SESUAI_EKSPEKTASI"}, headers=rater
             )
         )
     ok(client.post(f"/skps/{ids[STAF1]}/transitions/assess", json=rating, headers=as_[KABID]))
