@@ -93,6 +93,25 @@ ROUTES = [
         frozenset(ADMINS),
         lambda ids: {"instansi": {"code": "KAB-CONTOH", "name": "Pemerintah Kabupaten Contoh"}},
     ),
+    Route("GET", "/skps/{skp}/feedback", frozenset({"self", "penilai", "atasan_penilai", "admin", "root"})),
+    Route(
+        "POST", "/skps/{skp}/feedback", frozenset({"penilai"}), lambda ids: {"core_value": "ADAPTIF", "text": "Baik"}
+    ),
+    Route(
+        "POST",
+        "/skps/{skp}/objection",
+        frozenset({"self"}),  # refused by state (not assessed) for the pegawai, by permission for everyone else
+        lambda ids: {"reason": "Tidak sesuai"},
+    ),
+    Route(
+        "GET",
+        "/units/DINKES-P2P/distribution?cycle_id={cycle}",
+        frozenset({"penilai", "atasan_penilai", "pimpinan", "admin", "root"}),  # heads of the unit or above, HR
+    ),
+    Route("GET", "/followups?cycle_id={cycle}", frozenset(ADMINS)),
+    Route("POST", "/workflows/close-assessment/run", frozenset(ADMINS), lambda ids: {"cycle_id": ids["cycle"]}),
+    Route("GET", "/cycles/{cycle}/export", frozenset({"admin", "auditor", "root"})),
+    Route("GET", "/audit/export?instansi=KAB-CONTOH", frozenset({"admin", "auditor", "root"})),
     Route("GET", "/audit", frozenset({"admin", "auditor", "root", "foreign_admin"})),  # the foreign admin sees none
     Route("GET", "/audit/verify", frozenset({"admin", "auditor", "root", "foreign_admin"})),
 ]
