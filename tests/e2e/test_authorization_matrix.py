@@ -75,6 +75,7 @@ ROUTES = [
     ),
     Route("GET", "/policies", frozenset(EVERYONE)),
     Route("GET", "/policies/{policy}", frozenset(EVERYONE)),
+    Route("GET", "/policies/{policy}/diff?against={policy}", frozenset(EVERYONE)),
     Route(
         "POST",
         "/policies",
