@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import CursorResult, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
@@ -265,3 +265,72 @@ def fire_many(
                 after(session, [i for moved in moves.values() for i in moved])
         result.chunks += 1
     return result
+
+
+def record_many(
+    session: Session,
+    entity_type: str,
+    ids: Sequence[int],
+    trigger: str,
+    *,
+    instansi_id: int,
+    actor: Actor,
+    role: Role,
+    now: datetime,
+    states: Iterable[str] | None = None,
+    note: str | None = None,
+    payload: Mapping[str, Any] | None = None,
+) -> list[int]:
+    """Audit an event that is not a transition (a flag, an automatic action) on many rows, set-based, in the
+    caller's transaction: one locking SELECT, one version bump, one INSERT of events. With `states`, rows that
+    have left those states by the time they are locked are skipped. Returns the ids recorded."""
+    if not ids:
+        return []
+    table = audit.AUDITED[entity_type]
+    locked = session.execute(
+        select(table.id, table.state, table.version).where(table.id.in_(list(ids))).with_for_update()
+    ).all()
+    allowed = set(states) if states is not None else None
+    chosen = [(i, s, v) for i, s, v in locked if allowed is None or s in allowed]
+    if not chosen:
+        return []
+    found = session.execute(
+        select(col(AuditEvent.entity_id), col(AuditEvent.hash)).where(
+            col(AuditEvent.entity_type) == entity_type,
+            tuple_(col(AuditEvent.entity_id), col(AuditEvent.seq)).in_([(i, v) for i, _, v in chosen]),
+        )
+    )
+    heads: dict[int, str] = dict(found.tuples().all())
+    events = []
+    for entity_id, state, version in chosen:
+        head = heads.get(entity_id)
+        if head is None:
+            raise RuntimeError(f"{entity_type} {entity_id} has no audit event #{version}")
+        events.append(
+            audit.new_event(
+                entity_type=entity_type,
+                entity_id=entity_id,
+                seq=version + 1,
+                instansi_id=instansi_id,
+                prev_hash=head,
+                at=now,
+                actor=actor.ref,
+                role=role.value,
+                trigger=trigger,
+                from_state=state,
+                to_state=state,
+                note=note,
+                payload=payload,
+            )
+        )
+    recorded = [i for i, _, _ in chosen]
+    done: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        update(table)
+        .where(table.id.in_(recorded))
+        .values(version=table.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != len(recorded):  # impossible under the lock; refuse rather than mis-audit
+        raise RuntimeError(f"{entity_type} record {trigger}: {done.rowcount} of {len(recorded)} rows bumped")
+    session.execute(insert(AuditEvent), events)
+    return recorded

@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     secret_file: str = Field(default="./var/secret.key", description="Where the generated signing key is kept.")
     token_minutes: int = Field(default=480, ge=1, description="Lifetime of an access token in minutes.")
     max_body_bytes: int = Field(default=1 << 20, ge=1024, description="Largest request body on ordinary routes.")
+    notify_url: SecretStr | None = Field(
+        default=None,
+        description="Apprise URL of the mail server and sender, e.g. "
+        "mailto://user:pass@host:587?from=skp@example.go.id (mailtos:// for TLS); unset, notifications stay queued.",
+    )
     max_upload_bytes: int = Field(
         default=64 << 20, ge=1024, description="Largest request body on import and evidence upload routes."
     )

@@ -249,8 +249,13 @@ class FollowUpCase(Versioned, table=True):
 
 
 class Outbox(SQLModel, table=True):
-    """Notifications to send; `dedupe_key` makes every sweep idempotent."""
+    """Notifications to send; `dedupe_key` makes every sweep idempotent.
 
+    status: pending → sending (claimed by one deliverer) → sent | pending again (retry at next_attempt_at) |
+    failed (attempts exhausted); `no_address` rows name a recipient without an e-mail and are never sent.
+    """
+
+    __table_args__ = (Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),)
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str = Field(max_length=300, unique=True)
     channel: str = Field(default="email", max_length=32)
@@ -262,6 +267,39 @@ class Outbox(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_utc())
     sent_at: datetime | None = Field(default=None, sa_column=_utc_nullable())
     last_error: str | None = Field(default=None, max_length=2000)
+    next_attempt_at: datetime | None = Field(default=None, sa_column=_utc_nullable())  # None: as soon as possible
+    claimed_at: datetime | None = Field(default=None, sa_column=_utc_nullable())
+    claim_token: str | None = Field(default=None, max_length=32)  # the deliverer holding the claim
+    instansi_id: int | None = Field(default=None, index=True)  # whose HR may see the row
+    unit_id: int | None = Field(default=None)
+    entity_type: str | None = Field(default=None, max_length=32)
+    entity_id: int | None = Field(default=None)
+    deadline_key: str | None = Field(default=None, max_length=32)
+    action: str | None = Field(default=None, max_length=16)
+
+
+class DeadlineStep(SQLModel, table=True):
+    """A ladder step taken for one pending entity: what makes the deadline sweep idempotent, and HR's list of
+    automatic actions (flags). `notified` is false for a step superseded by a later one reached in the same sweep."""
+
+    __table_args__ = (
+        UniqueConstraint("deadline_key", "entity_type", "entity_id", "step_index", name="uq_deadline_step"),
+        Index("ix_deadlinestep_cycle_key", "cycle_id", "deadline_key"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id")
+    instansi_id: int = Field(index=True)
+    unit_id: int
+    deadline_key: str = Field(max_length=32)
+    entity_type: str = Field(max_length=32)
+    entity_id: int
+    step_index: int
+    action: str = Field(max_length=16)
+    auto_action: str | None = Field(default=None, max_length=32)
+    due_at: datetime = Field(sa_column=_utc())
+    step_at: datetime = Field(sa_column=_utc())
+    taken_at: datetime = Field(sa_column=_utc())
+    notified: bool = True
 
 
 class AuditEvent(SQLModel, table=True):

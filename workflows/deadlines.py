@@ -1,0 +1,571 @@
+"""The deadline sweep: ladder steps reached by pending work become outbox notifications and audited automatic actions.
+
+For every open cycle, deadline rule of its pinned policy and unit, the entities still pending on the deadline are
+read set-based (one query per unit and chunk), their due instant is computed in the unit's zone and calendar, and
+each ladder step reached by `as_of` and not taken before is recorded once in `deadlinestep` (unique per deadline,
+entity and step). Only the steps that insert write anything else, in the same transaction: outbox rows (unique
+`dedupe_key`, insert-if-absent) and, for automatic actions, one audit event per entity on its own chain. A rerun
+for the same or a later `as_of` therefore never repeats a notification or an event.
+
+Catching up: when a sweep reaches several steps of an entity at once, a step is superseded (recorded, but neither
+notified nor acted on) when a later step of the same action is also reached, and a reminder is superseded once the
+deadline has passed: a reminder of something already late helps nobody.
+
+Automatic actions. None of the three has a lifecycle transition of its own, so each is an audited event on the
+entity's chain (state unchanged, version bumped) plus the step's notifications:
+- close_objection_window: the window's closing is derived from time by the SKP's `follow_up` guard; the event marks
+  the moment on the trail. Firing `follow_up` itself is the follow-up dispatch's job, because it must open the
+  predikat's case in the same transaction.
+- flag_hr: the flag is the step row (HR's list: `deadlinestep` rows with action auto_action) and its event.
+- hr_drafts: records that the pengelola kinerja may now draft the SKP; the plan use case does not yet read it.
+
+Recipients: the step's `notify` list; a penilai or atasan penilai outside the organisation (none recorded) is
+replaced by the instansi's HR admins, who act on their behalf. A recipient without an e-mail gets a row all the same,
+with `recipient` "nip:<nip>" or "user:<username>" and status `no_address`, so HR sees who could not be told.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import Select, case, exists, func, literal, null, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, aliased
+from sqlmodel import col
+
+from policies import calendar
+from policies.deadlines import due_date, steps_due
+from policies.periods import periods
+from policies.schema import (
+    AfterEventRule,
+    AfterPeriodRule,
+    AutoAction,
+    DeadlineKey,
+    LadderAction,
+    Policy,
+    Recipient,
+)
+from states.cycle import CycleState
+from states.enums import FollowUpKind
+from states.evaluation import EvaluationState
+from states.follow_up import CaseState
+from states.keberatan import KeberatanState
+from states.roles import Role
+from states.skp import SkpState
+from workflows import engine, policy_store
+from workflows.actors import Actor
+from workflows.tables import (
+    AppUser,
+    Cycle,
+    DeadlineStep,
+    Evaluation,
+    FollowUpCase,
+    Instansi,
+    Keberatan,
+    Outbox,
+    Pegawai,
+    Skp,
+    Unit,
+)
+
+SWEEP = Actor.scheduler("enforce-deadlines")
+Reached = dict[int | None, tuple[datetime, int]]
+"""Per period (None: the whole cycle): the due instant and how many ladder steps it has reached."""
+OPEN_CYCLES = (CycleState.drafting, CycleState.monitoring, CycleState.assessing, CycleState.following_up)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the entities pending on a deadline live and what their due instant is computed from."""
+
+    entity_type: str
+    table: type[Any]
+    states: tuple[str, ...]
+    event: str | None = None  # the column holding the event of an after-event rule
+    kind: FollowUpKind | None = None
+
+
+SOURCES: dict[DeadlineKey, Source] = {
+    DeadlineKey.SKP_AGREEMENT: Source("skp", Skp, (SkpState.drafted, SkpState.cascaded)),
+    DeadlineKey.REALISASI: Source("evaluation", Evaluation, (EvaluationState.open,)),
+    DeadlineKey.PERIODIC_EVALUATION: Source("evaluation", Evaluation, (EvaluationState.realisasi_submitted,)),
+    DeadlineKey.ANNUAL_ASSESSMENT: Source("skp", Skp, (SkpState.monitored, SkpState.adjusted)),
+    DeadlineKey.KEBERATAN_FILING: Source("skp", Skp, (SkpState.assessed,), event="assessed_at"),
+    DeadlineKey.KEBERATAN_DECISION: Source(
+        "keberatan", Keberatan, (KeberatanState.filed, KeberatanState.under_review), event="filed_at"
+    ),
+    DeadlineKey.COACHING_SCHEDULE: Source(
+        "follow_up_case", FollowUpCase, (CaseState.opened,), event="opened_at", kind=FollowUpKind.COACHING
+    ),
+}
+
+
+# --- the report ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class KeyReport:
+    """One deadline across the swept cycles: what is pending, and what this sweep newly did."""
+
+    pending: int = 0
+    late: int = 0  # pending and past the due instant
+    steps: int = 0  # ladder steps newly taken, superseded ones included
+    notified: dict[str, int] = field(default_factory=dict)  # new outbox rows per ladder action
+    no_address: int = 0  # of those, rows whose recipient has no e-mail
+    auto_actions: dict[str, int] = field(default_factory=dict)  # entities acted on per automatic action
+
+
+@dataclass(frozen=True)
+class UnitCompliance:
+    """Work pending on one deadline in one unit: still on time, or late, as of the sweep."""
+
+    cycle_id: int
+    unit_id: int
+    unit_code: str
+    deadline_key: str
+    on_time: int
+    late: int
+
+
+@dataclass
+class DeadlineReport:
+    as_of: datetime
+    cycles: list[int] = field(default_factory=list)
+    by_key: dict[str, KeyReport] = field(default_factory=dict)
+    units: list[UnitCompliance] = field(default_factory=list)
+
+    def key(self, key: DeadlineKey) -> KeyReport:
+        return self.by_key.setdefault(key.value, KeyReport())
+
+
+# --- the sweep ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    ref: str  # nip:<nip> or user:<username>: who, whatever their address
+    name: str
+    email: str | None
+
+
+@dataclass(frozen=True)
+class Context:
+    cycle_id: int
+    cycle_name: str
+    year: int
+    instansi_id: int
+    policy: Policy
+    hr: tuple[Person, ...]
+    as_of: datetime
+
+
+def enforce_deadlines(
+    sessions: Callable[[], Session], *, as_of: datetime, cycle_id: int | None = None, chunk: int = 5000
+) -> DeadlineReport:
+    """Take every ladder step reached by `as_of` for work still pending in the open cycles (or the one given)."""
+    if as_of.tzinfo is None:
+        raise ValueError("as_of must be an aware datetime")
+    report = DeadlineReport(as_of)
+    with sessions() as session:
+        query = select(col(Cycle.id)).order_by(col(Cycle.id))
+        if cycle_id is not None:
+            query = query.where(col(Cycle.id) == cycle_id)
+        else:
+            query = query.where(col(Cycle.state).in_([s.value for s in OPEN_CYCLES]))
+        cycle_ids = [i for i in session.scalars(query) if i is not None]
+    for cid in cycle_ids:
+        with sessions() as session:
+            ctx, units = _context(session, cid, as_of)
+        report.cycles.append(cid)
+        for key in DeadlineKey:
+            _KeySweep(sessions, ctx, key, report, chunk).run(units)
+    return report
+
+
+def _context(session: Session, cycle_id: int, as_of: datetime) -> tuple[Context, list[tuple[int, str, str]]]:
+    cycle = session.get_one(Cycle, cycle_id)
+    policy = policy_store.cycle_policy(session, cycle)
+    admins = session.execute(
+        select(col(AppUser.username), col(AppUser.email))
+        .where(col(AppUser.role) == Role.ADMIN.value, col(AppUser.instansi_id) == cycle.instansi_id)
+        .order_by(col(AppUser.username))
+    ).all()
+    hr = tuple(Person(f"user:{u}", u, e) for u, e in admins)
+    if not hr:  # nobody to tell: one row per step all the same, so the gap shows
+        code = session.scalar(select(col(Instansi.code)).where(col(Instansi.id) == cycle.instansi_id))
+        hr = (Person(f"hr:{code}", "Pengelola Kinerja", None),)
+    units = [
+        (uid, code, tz)
+        for uid, code, tz in session.execute(
+            select(col(Unit.id), col(Unit.code), col(Unit.timezone))
+            .where(col(Unit.instansi_id) == cycle.instansi_id)
+            .order_by(col(Unit.id))
+        )
+    ]
+    ctx = Context(cycle_id, cycle.name, cycle.year, cycle.instansi_id, policy, hr, as_of)
+    return ctx, units
+
+
+class _KeySweep:
+    """One deadline of one cycle, unit by unit."""
+
+    def __init__(
+        self, sessions: Callable[[], Session], ctx: Context, key: DeadlineKey, report: DeadlineReport, chunk: int
+    ) -> None:
+        self.sessions, self.ctx, self.key, self.report, self.chunk = sessions, ctx, key, report, chunk
+        self.rule = ctx.policy.deadlines.rule(key)
+        self.ladder = self.rule.ladder
+        self.src = SOURCES[key]
+        self.counts = report.key(key)
+
+    def run(self, units: Sequence[tuple[int, str, str]]) -> None:
+        if isinstance(self.rule, AfterEventRule):
+            for unit_id, code, tz in units:
+                self._by_event(unit_id, code, tz)
+            return
+        pending = self._pending_counts()
+        for unit_id, code, tz in units:
+            self._by_date(unit_id, code, tz, pending.get(unit_id, {}))
+
+    def _by_event(self, unit_id: int, code: str, tz: str) -> None:
+        """The due instant is per entity: read every pending row of the unit (objections and cases are few)."""
+        seen: Counter[bool] = Counter()
+
+        def act(session: Session, rows: Sequence[Any]) -> None:
+            todo = [(r, due_date(self.ctx.policy, self.key, event_at=r.event_at, tz=tz)) for r in rows]
+            seen.update(self.ctx.as_of >= due for _, due in todo)
+            self._take(session, todo, tz)
+
+        self._each_chunk(unit_id, None, act)
+        self._compliance(unit_id, code, on_time=seen[False], late=seen[True])
+
+    def _by_date(self, unit_id: int, code: str, tz: str, pending: dict[int | None, int]) -> None:
+        """One due instant per unit (and period): read only the rows with a reached step not yet taken."""
+        ends = {p.n: p.end for p in periods(self.ctx.policy, self.ctx.year)}
+        on_time = late = 0
+        reached: Reached = {}
+        for period_no, n in pending.items():
+            if isinstance(self.rule, AfterPeriodRule):
+                if period_no not in ends:
+                    continue  # an evaluation of a period the policy does not have: no due day to compute
+                due = due_date(self.ctx.policy, self.key, period_end=ends[period_no], tz=tz)
+            else:
+                due = due_date(self.ctx.policy, self.key, cycle_year=self.ctx.year, tz=tz)
+            if self.ctx.as_of >= due:
+                late += n
+            else:
+                on_time += n
+            if reach := len(steps_due(self.ctx.policy, self.key, due, self.ctx.as_of)):
+                reached[period_no] = (due, reach)
+        self._compliance(unit_id, code, on_time=on_time, late=late)
+        if reached:
+            self._each_chunk(
+                unit_id,
+                reached,
+                lambda session, rows: self._take(session, [(r, reached[r.period_no][0]) for r in rows], tz),
+            )
+
+    def _compliance(self, unit_id: int, code: str, *, on_time: int, late: int) -> None:
+        self.counts.pending += on_time + late
+        self.counts.late += late
+        if on_time or late:
+            self.report.units.append(UnitCompliance(self.ctx.cycle_id, unit_id, code, self.key.value, on_time, late))
+
+    # --- reading pending work -------------------------------------------------------------------------------------
+
+    def _pending(self, *columns: Any) -> Select[Any]:
+        t, src = self.src.table, self.src
+        query = select(*columns).select_from(t)
+        if t is not Skp:
+            query = query.join(Skp, col(Skp.id) == t.skp_id)
+        query = query.where(col(Skp.cycle_id) == self.ctx.cycle_id, t.state.in_([str(s) for s in src.states]))
+        if src.kind is not None:
+            query = query.where(t.kind == src.kind.value)
+        if self.key is DeadlineKey.KEBERATAN_FILING:
+            # a keberatan filed (pending, decided or withdrawn) settles the window; only untouched results wait on it
+            query = query.where(
+                col(Skp.assessed_at).is_not(None), ~exists().where(col(Keberatan.skp_id) == col(Skp.id))
+            )
+        return query
+
+    def _pending_counts(self) -> dict[int, dict[int | None, int]]:
+        """Pending entities per unit (and per period for evaluations): one grouped query per cycle and deadline."""
+        by_period = self.src.table is Evaluation
+        period = col(Evaluation.period_no) if by_period else null()
+        query = self._pending(col(Skp.unit_id), period, func.count()).group_by(col(Skp.unit_id))
+        if by_period:
+            query = query.group_by(col(Evaluation.period_no))
+        out: dict[int, dict[int | None, int]] = {}
+        with self.sessions() as session:
+            for unit_id, period_no, n in session.execute(query):
+                out.setdefault(unit_id, {})[period_no] = n
+        return out
+
+    def _each_chunk(self, unit_id: int, reached: Reached | None, act: Callable[[Session, Sequence[Any]], None]) -> None:
+        """Read the pending rows of one unit in id order, `chunk` at a time, and act on each chunk in the
+        transaction that read it. With `reached`, only rows with a reached step not yet taken are read."""
+        t = self.src.table
+        owner, penilai, atasan = aliased(Pegawai), aliased(Pegawai), aliased(Pegawai)
+        last = (
+            select(func.max(DeadlineStep.step_index))
+            .where(
+                col(DeadlineStep.deadline_key) == self.key.value,
+                col(DeadlineStep.entity_type) == self.src.entity_type,
+                col(DeadlineStep.entity_id) == t.id,
+            )
+            .correlate(t)
+            .scalar_subquery()
+        )
+        taken = func.coalesce(last, -1)
+        event = getattr(t, self.src.event) if self.src.event else literal(None)
+        query = (
+            self._pending(
+                t.id.label("entity_id"),
+                t.state.label("state"),
+                col(Skp.unit_id).label("unit_id"),
+                (col(Evaluation.period_no) if t is Evaluation else literal(None)).label("period_no"),
+                event.label("event_at"),
+                taken.label("taken"),
+                col(owner.nip).label("nip"),
+                col(owner.name).label("name"),
+                col(owner.email).label("email"),
+                col(penilai.nip).label("penilai_nip"),
+                col(penilai.name).label("penilai_name"),
+                col(penilai.email).label("penilai_email"),
+                col(atasan.nip).label("atasan_nip"),
+                col(atasan.name).label("atasan_name"),
+                col(atasan.email).label("atasan_email"),
+            )
+            .join(owner, col(owner.id) == col(Skp.pegawai_id))
+            .outerjoin(penilai, col(penilai.id) == col(Skp.penilai_id))
+            .outerjoin(atasan, col(atasan.id) == col(Skp.atasan_penilai_id))
+            .where(col(Skp.unit_id) == unit_id)
+            .order_by(t.id)
+            .limit(self.chunk)
+        )
+        if reached is not None:
+            # steps 0 … reach-1 are reached (offsets increase, so the reached steps are a prefix of the ladder)
+            if t is Evaluation:
+                by_period = {p: n for p, (_, n) in reached.items() if p is not None}
+                reach: Any = case(by_period, value=col(Evaluation.period_no), else_=0)
+                query = query.where(col(Evaluation.period_no).in_(list(by_period)))
+            else:
+                reach = reached[None][1]
+            query = query.where(taken < reach - 1)
+        after = 0
+        while True:
+            with self.sessions() as session, session.begin():
+                rows = session.execute(query.where(t.id > after)).all()
+                if rows:
+                    act(session, rows)
+            if len(rows) < self.chunk:
+                return
+            after = rows[-1].entity_id
+
+    # --- taking steps ---------------------------------------------------------------------------------------------
+
+    def _superseded(self, new: range, due: datetime) -> set[int]:
+        out = set()
+        for i in new:
+            step = self.ladder[i]
+            later_same = any(self.ladder[j].action is step.action for j in new if j > i)
+            stale_reminder = step.action is LadderAction.REMINDER and self.ctx.as_of >= due
+            if later_same or stale_reminder:
+                out.add(i)
+        return out
+
+    def _take(self, session: Session, todo: Sequence[tuple[Any, datetime]], tz: str) -> None:
+        """Record the newly reached steps of these rows; notify and act for those this transaction inserted."""
+        ctx, ladder = self.ctx, self.ladder
+        steps: list[dict[str, Any]] = []
+        by_entity: dict[int, tuple[Any, datetime]] = {}
+        superseded: set[tuple[int, int]] = set()
+        for row, due in todo:
+            new = range(row.taken + 1, len(steps_due(ctx.policy, self.key, due, ctx.as_of)))
+            if not new:
+                continue
+            by_entity[row.entity_id] = (row, due)
+            skipped = self._superseded(new, due)
+            superseded.update((row.entity_id, i) for i in skipped)
+            steps += [
+                {
+                    "cycle_id": ctx.cycle_id,
+                    "instansi_id": ctx.instansi_id,
+                    "unit_id": row.unit_id,
+                    "deadline_key": self.key.value,
+                    "entity_type": self.src.entity_type,
+                    "entity_id": row.entity_id,
+                    "step_index": i,
+                    "action": ladder[i].action.value,
+                    "auto_action": auto.value if (auto := ladder[i].auto_action) else None,
+                    "due_at": due,
+                    "step_at": due + timedelta(days=ladder[i].offset_days),
+                    "taken_at": ctx.as_of,
+                    "notified": i not in skipped,
+                }
+                for i in new
+            ]
+        if not steps:
+            return
+        inserted = _insert_absent(
+            session,
+            DeadlineStep,
+            steps,
+            ["deadline_key", "entity_type", "entity_id", "step_index"],
+            [col(DeadlineStep.entity_id), col(DeadlineStep.step_index)],
+        )
+        self.counts.steps += len(inserted)
+        zone = calendar.zone(ctx.policy.calendar, tz)
+        messages: list[dict[str, Any]] = []
+        acted: dict[AutoAction, list[int]] = {}
+        for entity_id, i in sorted(inserted):
+            if (entity_id, i) in superseded:
+                continue
+            row, due = by_entity[entity_id]
+            step = ladder[i]
+            if step.auto_action is not None:
+                acted.setdefault(step.auto_action, []).append(entity_id)
+            messages += [self._message(row, i, person, due, zone) for person in _recipients(ctx, row, step.notify)]
+        for auto, ids in acted.items():
+            done = engine.record_many(
+                session,
+                self.src.entity_type,
+                ids,
+                auto.value,
+                instansi_id=ctx.instansi_id,
+                actor=SWEEP,
+                role=Role.SYSTEM,
+                now=ctx.as_of,
+                states=[str(s) for s in self.src.states],
+                note=AUTO_NOTE[auto],
+                payload={"deadline": self.key.value},
+            )
+            self.counts.auto_actions[auto.value] = self.counts.auto_actions.get(auto.value, 0) + len(done)
+        if messages:
+            sent = _insert_absent(session, Outbox, messages, ["dedupe_key"], [col(Outbox.action), col(Outbox.status)])
+            for action, status in sent:
+                self.counts.notified[action] = self.counts.notified.get(action, 0) + 1
+                self.counts.no_address += status == NO_ADDRESS
+
+    def _message(self, row: Any, index: int, person: Person, due: datetime, zone: tzinfo) -> dict[str, Any]:
+        ctx, step = self.ctx, self.ladder[index]
+        what = WHAT[self.key].format(period=row.period_no)
+        deadline = local_time(due - timedelta(minutes=1), zone)  # the last on-time minute of the due day
+        if step.action is LadderAction.REMINDER:
+            lead = f"{what} untuk {ctx.cycle_name} belum selesai. Batas waktunya {deadline}."
+        elif step.action is LadderAction.NOTICE:
+            lead = f"Batas waktu {what.lower()} untuk {ctx.cycle_name} ({deadline}) telah terlewati."
+        elif step.action is LadderAction.ESCALATE:
+            lead = (
+                f"{what} untuk {ctx.cycle_name} terlambat {step.offset_days} hari dari batas waktu {deadline}. "
+                "Mohon ditindaklanjuti."
+            )
+        else:
+            assert step.auto_action is not None
+            lead = f"{what} untuk {ctx.cycle_name}, batas waktu {deadline}. {AUTO_NOTE[step.auto_action]}"
+        body = "\n".join(
+            [
+                f"Yth. {person.name},",
+                "",
+                lead,
+                "",
+                f"Pegawai: {row.name} (NIP {row.nip})",
+                f"Status saat ini: {row.state}",
+                "",
+                "Pesan ini dikirim otomatis oleh skpflow.",
+            ]
+        )
+        return {
+            "dedupe_key": f"deadline:{self.key.value}:{self.src.entity_type}:{row.entity_id}:{index}:{person.ref}",
+            "channel": "email",
+            "recipient": person.email or person.ref,
+            "subject": f"[SKP] {LABEL[step.action]}: {what} — {row.name}"[:300],
+            "body": body,
+            "status": "pending" if person.email else NO_ADDRESS,
+            "attempts": 0,
+            "created_at": ctx.as_of,
+            "instansi_id": ctx.instansi_id,
+            "unit_id": row.unit_id,
+            "entity_type": self.src.entity_type,
+            "entity_id": row.entity_id,
+            "deadline_key": self.key.value,
+            "action": step.action.value,
+        }
+
+
+def _insert_absent(
+    session: Session, table: type[Any], rows: list[dict[str, Any]], unique: list[str], returning: list[Any]
+) -> list[Any]:
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL; the rows this statement inserted."""
+    dialect = session.get_bind().dialect.name
+    make = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = make(table).on_conflict_do_nothing(index_elements=unique).returning(*returning)
+    return [tuple(r) for r in session.execute(stmt, rows).all()]
+
+
+# --- messages -----------------------------------------------------------------------------------------------------
+
+NO_ADDRESS = "no_address"
+BULAN = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+
+WHAT: dict[DeadlineKey, str] = {
+    DeadlineKey.SKP_AGREEMENT: "Persetujuan (penetapan) SKP",
+    DeadlineKey.REALISASI: "Pengisian realisasi periode {period}",
+    DeadlineKey.PERIODIC_EVALUATION: "Evaluasi kinerja periode {period}",
+    DeadlineKey.ANNUAL_ASSESSMENT: "Penilaian kinerja tahunan",
+    DeadlineKey.KEBERATAN_FILING: "Masa pengajuan keberatan atas hasil penilaian",
+    DeadlineKey.KEBERATAN_DECISION: "Keputusan atas keberatan",
+    DeadlineKey.COACHING_SCHEDULE: "Penjadwalan bimbingan kinerja (coaching)",
+}
+LABEL: dict[LadderAction, str] = {
+    LadderAction.REMINDER: "Pengingat",
+    LadderAction.NOTICE: "Batas waktu terlewati",
+    LadderAction.ESCALATE: "Eskalasi",
+    LadderAction.AUTO_ACTION: "Tindakan otomatis",
+}
+AUTO_NOTE: dict[AutoAction, str] = {
+    AutoAction.CLOSE_OBJECTION_WINDOW: "Masa pengajuan keberatan ditutup; hasil penilaian dapat ditindaklanjuti.",
+    AutoAction.FLAG_HR: "Ditandai untuk ditangani pengelola kinerja (HR).",
+    AutoAction.HR_DRAFTS: "Pengelola kinerja dipersilakan menyusun SKP ini.",
+}
+
+
+def local_time(at: datetime, zone: tzinfo) -> str:
+    """'Sabtu, 31 Januari 2026 pukul 23.59 WITA'."""
+    t = at.astimezone(zone)
+    return f"{HARI[t.weekday()]}, {t.day} {BULAN[t.month - 1]} {t.year} pukul {t:%H.%M} {t.tzname()}"
+
+
+def _recipients(ctx: Context, row: Any, notify: Sequence[Recipient]) -> list[Person]:
+    penilai = Person(f"nip:{row.penilai_nip}", row.penilai_name, row.penilai_email) if row.penilai_nip else None
+    atasan = Person(f"nip:{row.atasan_nip}", row.atasan_name, row.atasan_email) if row.atasan_nip else None
+    people: list[Person] = []
+    for who in notify:
+        if who is Recipient.PEGAWAI:
+            people.append(Person(f"nip:{row.nip}", row.name, row.email))
+        elif who is Recipient.PENILAI:
+            people += [penilai] if penilai else ctx.hr  # rated from outside: HR acts on the penilai's behalf
+        elif who is Recipient.ATASAN_PENILAI:
+            people += [atasan] if atasan else ctx.hr
+        else:
+            people += ctx.hr
+    return list({p.ref: p for p in people}.values())
