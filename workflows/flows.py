@@ -28,6 +28,7 @@ STATES_OF: dict[str, set[str]] = {
     "close-period": {"monitoring", "assessing"},
     "close-assessment": {"assessing", "following_up"},
     "dispatch-follow-up": {"assessing", "following_up"},
+    "enforce-deadlines": {"drafting", "monitoring", "assessing", "following_up"},
 }
 """The cycle states in which each per-cycle workflow has something to do."""
 
@@ -40,7 +41,7 @@ def _as_of(given: datetime | None) -> datetime:
 
 
 @task(name="sweep-cycle")
-def sweep_cycle(name: str, cycle_id: int, as_of: datetime, period: int | None) -> dict[str, Any]:
+def sweep_cycle(name: str, cycle_id: int | None, as_of: datetime, period: int | None) -> dict[str, Any]:
     settings = get_settings()
     engine = make_engine(settings.database_url)
     try:
@@ -94,4 +95,19 @@ def dispatch_follow_up(as_of: datetime | None = None, cycle_id: int | None = Non
     return _per_cycle("dispatch-follow-up", as_of, cycle_id, None)
 
 
-FLOWS = {f.name: f for f in (open_period, close_period, close_assessment, dispatch_follow_up)}
+@flow(name="enforce-deadlines")
+def enforce_deadlines(as_of: datetime | None = None, cycle_id: int | None = None) -> dict[str, Any]:
+    """Reminders, notices, escalations and automatic actions for every deadline reached by `as_of`."""
+    return _per_cycle("enforce-deadlines", as_of, cycle_id, None)
+
+
+@flow(name="deliver-notifications")
+def deliver_notifications(as_of: datetime | None = None) -> dict[str, Any]:
+    """Drain the outbox through Apprise, with retries."""
+    return sweep_cycle("deliver-notifications", None, _as_of(as_of), None)
+
+
+FLOWS = {
+    f.name: f
+    for f in (open_period, close_period, close_assessment, dispatch_follow_up, enforce_deadlines, deliver_notifications)
+}

@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from policies import periods
-from states.errors import InvalidInput, NotFound
+from states.errors import InvalidInput, NotFound, NotPermitted
 from states.skp import SKP, SkpFacts, SkpState
-from workflows import cycle, engine, evaluation, follow_up, policy_store
+from workflows import cycle, deadlines, engine, evaluation, follow_up, notify, policy_store
 from workflows.actors import Actor
 from workflows.distribution import unit_distribution
+from workflows.settings import get_settings
 from workflows.skp import ANNUAL
 from workflows.tables import MAX_ID, Cycle, Skp
 
@@ -44,6 +45,7 @@ class RunContext:
     cycle_id: int | None
     period: int | None
     chunk: int
+    sender: notify.Sender | None = None  # tests and simulations send through a fake
 
     def sessions(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -162,12 +164,40 @@ def dispatch_follow_up(ctx: RunContext) -> dict[str, Any]:
     return {"cycles": out}
 
 
+def enforce_deadlines(ctx: RunContext) -> dict[str, Any]:
+    """Every ladder step reached by `as_of` for pending work: reminders, notices, escalations, automatic actions."""
+    out = []
+    for c in _cycles(ctx, {"drafting", "monitoring", "assessing", "following_up"}):
+        report = deadlines.enforce_deadlines(ctx.sessions, as_of=ctx.as_of, cycle_id=c.id, chunk=ctx.chunk)
+        out.append({"cycle_id": c.id, "by_key": _plain_map(report.by_key), "units": [asdict(u) for u in report.units]})
+    return {"cycles": out}
+
+
+def deliver_notifications(ctx: RunContext) -> dict[str, Any]:
+    """Drain the outbox through Apprise (SKPFLOW_NOTIFY_URL), with retries; the outbox serves every instansi."""
+    if not (ctx.actor.super_admin or ctx.actor.system):
+        raise NotPermitted("workflow", "deliver-notifications", ["super-admin", "system"])
+    sender = ctx.sender
+    if sender is None:
+        settings = get_settings()
+        if settings.notify_url is None:
+            raise InvalidInput(["SKPFLOW_NOTIFY_URL is not set: this service has no way to send notifications"])
+        sender = notify.AppriseSender.from_settings(settings)
+    return asdict(notify.deliver(ctx.sessions, now=ctx.as_of, sender=sender))
+
+
+def _plain_map(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _plain(v) for k, v in values.items()}
+
+
 RUNS: dict[str, Run] = {
     "open-cycle": open_cycle,
     "open-period": open_period,
     "close-period": close_period,
     "close-assessment": close_assessment,
     "dispatch-follow-up": dispatch_follow_up,
+    "enforce-deadlines": enforce_deadlines,
+    "deliver-notifications": deliver_notifications,
 }
 
 
