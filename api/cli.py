@@ -71,7 +71,7 @@ def serve(
     console.print(f"[bold]skpflow[/bold] on {settings.database_url}")
     console.print(f"  API docs:   {base}/docs  (OpenAPI at {base}/openapi.json; log in at {base}/auth/token)")
     console.print("  web UI:     not built yet (issue 7)")
-    console.print("  Prefect UI: not built yet (issue 4: the flows)")
+    console.print("  Prefect UI: not served yet (issue 4: the flows exist, their schedules are not served)")
     uvicorn.run(create_app(settings=settings, engine=engine), host=host, port=port, log_level="info")
 
 
