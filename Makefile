@@ -18,6 +18,8 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 ## Run the service on SQLite with a demo organisation.
+run: export SKPFLOW_ADMIN_USER ?= admin
+run: export SKPFLOW_ADMIN_PASSWORD ?= admin-demo
 run: install
 	$(BIN)/skpflow db upgrade
 	$(BIN)/skpflow seed-demo --if-empty

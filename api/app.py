@@ -13,7 +13,25 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
-from api import audit, auth, cycles, errors, org, policies, security, skps, units, users
+from api import (
+    audit,
+    auth,
+    cycles,
+    errors,
+    evaluations,
+    evidence,
+    exports,
+    feedback,
+    followups,
+    objections,
+    org,
+    policies,
+    security,
+    skps,
+    units,
+    users,
+    workflow_runs,
+)
 from api.diagram import mermaid
 from api.limits import BodyLimit
 from policies.loader import available_presets
@@ -24,7 +42,23 @@ from workflows.settings import Settings, get_settings
 from workflows.uow import unit_of_work
 
 UPLOAD_PATHS = ("/org/import", "/evidence")
-ROUTERS = (auth, org, users, policies, cycles, skps, units, audit)
+ROUTERS = (
+    auth,
+    org,
+    users,
+    policies,
+    cycles,
+    skps,
+    feedback,
+    evaluations,
+    evidence,
+    objections,
+    units,
+    followups,
+    workflow_runs,
+    exports,
+    audit,
+)
 
 
 def _wall_clock() -> datetime:

@@ -22,6 +22,7 @@ class EventOut(BaseModel):
     entity_type: str
     entity_id: int
     seq: int
+    instansi_id: int | None
     at: datetime
     actor: str
     role: str

@@ -66,12 +66,12 @@ def serve(
         with unit_of_work(engine) as s:
             created = ensure_first_admin(s, settings.admin_user, settings.admin_password.get_secret_value(), now=_now())
         if created:
-            console.print(f"created the first admin '{settings.admin_user}'")
+            console.print(f"created the first admin '{settings.admin_user}' (password from SKPFLOW_ADMIN_PASSWORD)")
     base = f"http://{host}:{port}"
     console.print(f"[bold]skpflow[/bold] on {settings.database_url}")
-    console.print(f"  API docs:   {base}/docs  (OpenAPI at {base}/openapi.json)")
+    console.print(f"  API docs:   {base}/docs  (OpenAPI at {base}/openapi.json; log in at {base}/auth/token)")
     console.print("  web UI:     not built yet (issue 7)")
-    console.print("  Prefect UI: not built yet (issue 4: the flows)")
+    console.print("  Prefect UI: not served yet (issue 4: the flows exist, their schedules are not served)")
     uvicorn.run(create_app(settings=settings, engine=engine), host=host, port=port, log_level="info")
 
 

@@ -14,6 +14,7 @@ from api.deps import CurrentActor, Db, Now
 from api.errors import responses
 from states.errors import InvalidInput
 from workflows.actors import Actor
+from workflows.org_files import CSV_TYPE, XLSX_TYPE, import_org_file
 from workflows.organisation import OrgImport, import_org
 from workflows.uow import unit_of_work
 
@@ -57,15 +58,20 @@ EXAMPLE: dict[str, Any] = {
 }
 
 
-def parse(content_type: str, body: bytes) -> OrgImport:
-    """The import payload from a request body, by its content type."""
+FILE_TYPES = {CSV_TYPE, XLSX_TYPE, "application/vnd.ms-excel"}  # browsers send the last one for .csv files
+
+
+def parse(content_type: str, body: bytes) -> OrgImport | None:
+    """The JSON import payload; None for a CSV or XLSX file (read with its row numbers by `org_files`)."""
     kind = content_type.split(";", maxsplit=1)[0].strip().lower()
     if kind in {"application/json", ""}:
         try:
             return OrgImport.model_validate_json(body or b"{}")
         except ValidationError as exc:
             raise InvalidInput([_problem(e) for e in exc.errors()]) from exc
-    raise InvalidInput([f"content type '{kind}' is not accepted; send application/json"])
+    if kind in FILE_TYPES:
+        return None
+    raise InvalidInput([f"content type '{kind}' is not accepted; send application/json, {CSV_TYPE} or {XLSX_TYPE}"])
 
 
 def _problem(error: Any) -> str:
@@ -80,20 +86,35 @@ def _problem(error: Any) -> str:
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OrgImport"}, "example": EXAMPLE}},
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/OrgImport"}, "example": EXAMPLE},
+                CSV_TYPE: {
+                    "schema": {"type": "string"},
+                    "example": "record,code,name,parent_code,head_nip,nip,jenis,jabatan_type,jabatan_name,unit_code\n"
+                    "unit,SETDA,Sekretariat Daerah,,197001011990031001,,,,,\n"
+                    "pegawai,,Sekretaris Daerah,,,197001011990031001,PNS,JPT,Sekretaris Daerah,SETDA\n",
+                },
+                XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            },
         }
     },
 )
 async def import_organisation(request: Request, db: Db, now: Now, actor: CurrentActor) -> ImportOut:
-    """Units and pegawai with per-row validation: if any row is bad, nothing is imported and each bad row is named."""
-    payload = parse(request.headers.get("content-type", ""), await request.body())
-    return await _run(db, payload, actor, now)
+    """Units and pegawai as JSON, or as a CSV (one `record` column: instansi, unit or pegawai) or XLSX file
+    (sheets `units`, `pegawai`, optionally `instansi`); headers equal the JSON field names. If any row is bad,
+    nothing is imported and each bad row is named (in a file, by its sheet and row number as Excel shows it)."""
+    body = await request.body()
+    payload = parse(request.headers.get("content-type", ""), body)
+    return await _run(db, payload, body, actor, now)
 
 
-async def _run(db: Engine, payload: OrgImport, actor: Actor, now: datetime) -> ImportOut:
+async def _run(db: Engine, payload: OrgImport | None, body: bytes, actor: Actor, now: datetime) -> ImportOut:
     def work() -> ImportOut:
         with unit_of_work(db) as s:
-            result = import_org(s, payload, actor=actor, now=now)
+            if payload is None:
+                result = import_org_file(s, body, actor=actor, now=now)
+            else:
+                result = import_org(s, payload, actor=actor, now=now)
         return ImportOut.model_validate(result, from_attributes=True)
 
     return await run_in_threadpool(work)

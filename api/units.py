@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,8 +15,9 @@ from api.errors import responses
 from states.enums import CapaianLevel
 from states.errors import NotFound
 from workflows import skp as skps
+from workflows.distribution import DistributionView, unit_distribution
 from workflows.tables import MAX_ID, Cycle, Unit
-from workflows.uow import unit_of_work
+from workflows.uow import reading, unit_of_work
 
 router = APIRouter(tags=["units"])
 
@@ -62,3 +63,23 @@ def set_capaian(code: UnitCode, body: CapaianIn, db: Db, now: Now, actor: Curren
     with unit_of_work(db) as s:
         skps.set_capaian(s, body.cycle_id, unit_id_of(s, body.cycle_id, code), period, body.level, actor=actor, now=now)
     return CapaianOut(cycle_id=body.cycle_id, unit=code, period=body.period, level=body.level)
+
+
+@router.get(
+    "/units/{code}/distribution",
+    summary="A unit's predikat distribution against the curve",
+    responses=responses(401, 403, 404, 422),
+)
+def distribution(
+    code: UnitCode,
+    db: Db,
+    actor: CurrentActor,
+    cycle_id: Annotated[int, Query(ge=1, le=MAX_ID)],
+    period: Annotated[
+        str, Query(pattern=r"^(annual|[1-9]|1[0-2])$", description="A period number or 'annual'.")
+    ] = "annual",
+) -> DistributionView:
+    """Counts per predikat, the limits for the unit's capaian, and violations (blocking under a hard policy)."""
+    period_no = skps.ANNUAL if period == "annual" else int(period)
+    with reading(db) as s:
+        return unit_distribution(s, cycle_id, unit_id_of(s, cycle_id, code), period_no, actor=actor)

@@ -1,8 +1,9 @@
 """The periodic-evaluation periods of a cycle year (monthly, quarterly or semester)."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
+from policies import calendar
 from policies.schema import Policy
 from states.enums import PeriodKind
 
@@ -25,3 +26,13 @@ def periods(policy: Policy, year: int) -> list[Period]:
         after = date(year + 1, 1, 1) if first_month + step > 12 else date(year, first_month + step, 1)
         out.append(Period(n, start, after - timedelta(days=1)))
     return out
+
+
+def ends_at(policy: Policy, period: Period, tz: str | tzinfo | None = None) -> datetime:
+    """The instant the period is over: 00:00 of the day after its last day, in the unit's zone."""
+    return calendar.start_of_day(period.end + timedelta(days=1), calendar.zone(policy.calendar, tz))
+
+
+def find(policy: Policy, year: int, n: int) -> Period | None:
+    """Period n of `year`, or None when the policy's period kind has no such period."""
+    return next((p for p in periods(policy, year) if p.n == n), None)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
+from states.enums import Rating
 from states.lifecycle import Lifecycle, Row, TriggerInput
 from states.roles import Role
 
@@ -23,6 +24,7 @@ class EvaluationFacts:
     rhk_without_realisasi: tuple[str, ...] = ()
     unit_capaian_set: bool = False
     period_ended: bool = False
+    unit_head_rating: Rating | None = None  # set when the pegawai heads a unit: the unit's capaian decides
 
 
 def _realisasi_complete(f: EvaluationFacts, _: TriggerInput) -> Iterator[str]:
@@ -35,11 +37,16 @@ def _note_given(_: EvaluationFacts, inp: TriggerInput) -> Iterator[str]:
         yield "a note is required"
 
 
-def _ratings_given(_: EvaluationFacts, inp: TriggerInput) -> Iterator[str]:
-    if inp.rating_hasil_kerja is None:
+def _ratings_given(f: EvaluationFacts, inp: TriggerInput) -> Iterator[str]:
+    if inp.rating_hasil_kerja is None and f.unit_head_rating is None:
         yield "rating_hasil_kerja is required"
     if inp.rating_perilaku is None:
         yield "rating_perilaku is required"
+    if f.unit_head_rating is not None and inp.rating_hasil_kerja not in (None, f.unit_head_rating):
+        yield (
+            f"a unit head's rating_hasil_kerja is the unit's capaian ({f.unit_head_rating.value}), "
+            f"not {inp.rating_hasil_kerja}"
+        )
 
 
 def _unit_capaian_set(f: EvaluationFacts, _: TriggerInput) -> Iterator[str]:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
+from states.enums import Rating
 from states.lifecycle import Lifecycle, Row, TriggerInput
 from states.roles import Role
 
@@ -22,16 +23,32 @@ DECISIONS = ("rejected", "changed")
 
 @dataclass(frozen=True)
 class KeberatanFacts:
-    pass
+    """The ratings under objection, and the unit's capaian-derived rating when the pegawai heads a unit."""
+
+    rating_hasil_kerja: Rating | None = None
+    rating_perilaku: Rating | None = None
+    unit_head_rating: Rating | None = None
 
 
-def _decision_valid(_: KeberatanFacts, inp: TriggerInput) -> Iterator[str]:
+def _decision_valid(f: KeberatanFacts, inp: TriggerInput) -> Iterator[str]:
     if inp.decision not in DECISIONS:
         yield "decision must be 'rejected' or 'changed'"
     if not (inp.note and inp.note.strip()):
         yield "a note explaining the decision is required"
-    if inp.decision == "changed" and inp.rating_hasil_kerja is None and inp.rating_perilaku is None:
+    if inp.decision != "changed":
+        return
+    if inp.rating_hasil_kerja is None and inp.rating_perilaku is None:
         yield "a changed decision names the new rating_hasil_kerja and/or rating_perilaku"
+        return
+    if f.unit_head_rating is not None and inp.rating_hasil_kerja not in (None, f.unit_head_rating):
+        yield (
+            f"a unit head's rating_hasil_kerja is the unit's capaian ({f.unit_head_rating.value}), "
+            f"not {inp.rating_hasil_kerja}"
+        )
+    hk = inp.rating_hasil_kerja or f.rating_hasil_kerja
+    pk = inp.rating_perilaku or f.rating_perilaku
+    if (hk, pk) == (f.rating_hasil_kerja, f.rating_perilaku):
+        yield "a changed decision must change a rating; to keep the result, reject the objection"
 
 
 GUARDS = {"decision_valid": _decision_valid}

@@ -145,6 +145,9 @@ class Lifecycle(Generic[S, F]):
         held = frozenset(roles)
         source = subject.state
         candidates = [r for r in self.rows_from(source) if r.trigger == trigger]
+        if not any(r.roles & held for r in self.rows if r.trigger == trigger):
+            # never theirs to fire, in any state: a matter of permission (403), whatever the state is now
+            raise NotPermitted(self.name, trigger, sorted(r.value for r in held))
         if not candidates:
             raise TransitionNotAllowed(self.name, trigger, source.value, self.allowed_triggers(source, held))
         if not any(r.roles & held for r in candidates):

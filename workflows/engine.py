@@ -187,11 +187,14 @@ def fire_many(
     note: str | None = None,
     values: Mapping[str, Any] | None = None,
     after: Callable[[Session, list[int]], None] | None = None,
+    chunk_facts: Callable[[Session, list[int]], Mapping[int, F]] | None = None,
 ) -> BatchResult:
     """Fire one trigger over many rows, set-based: per chunk one locking SELECT, one UPDATE per source state and
     one INSERT of audit rows, validated against the same table as `fire`. Each chunk is its own transaction, so a
     sweep killed between chunks resumes where it stopped (already moved rows are refused as not allowed).
-    `after(session, moved_ids)` runs in each chunk's transaction, for effects that must commit with the moves."""
+    `after(session, moved_ids)` runs in each chunk's transaction, for effects that must commit with the moves.
+    `chunk_facts(session, locked_ids)` gathers facts in the chunk's transaction once its rows are locked, so they
+    see every change committed before the lock; ids it leaves out get `facts`."""
     table = audit.AUDITED[entity_type]
     result = BatchResult()
     payload = _payload(inp)
@@ -212,13 +215,17 @@ def fire_many(
                     )
                 ).all()
             )
+            gathered = chunk_facts(session, list(version_of)) if chunk_facts is not None else {}
             moves: dict[tuple[str, str], list[int]] = defaultdict(list)
             events: list[dict[str, Any]] = []
             for entity_id, state, version in locked:
                 head = heads.get(entity_id)
                 source = lifecycle.states(state)
+                found = gathered.get(entity_id)
+                if found is None:
+                    found = facts(entity_id) if callable(facts) else facts
                 try:
-                    dest = lifecycle.check(source, trigger, {role}, facts(entity_id) if callable(facts) else facts, inp)
+                    dest = lifecycle.check(source, trigger, {role}, found, inp)
                 except SkpflowError as exc:
                     result.refused[entity_id] = str(exc)
                     continue

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -22,7 +22,7 @@ from workflows.actors import Actor
 from workflows.passwords import hash_password
 from workflows.tables import Instansi, Pegawai, Unit
 
-NIP_PATTERN = re.compile(r"^\d{18}$")
+NIP_PATTERN = re.compile(r"[0-9]{18}")  # ASCII digits only; used with fullmatch ($ admits a final newline)
 
 
 class InstansiIn(BaseModel):
@@ -81,7 +81,7 @@ class PegawaiIn(BaseModel):
     @field_validator("nip", "atasan_nip")
     @classmethod
     def _nip_is_18_digits(cls, value: str | None) -> str | None:
-        if value is not None and not NIP_PATTERN.match(value):
+        if value is not None and not NIP_PATTERN.fullmatch(value):
             raise ValueError("NIP must be exactly 18 digits")
         return value
 
@@ -93,6 +93,28 @@ class OrgImport(BaseModel):
     instansi: InstansiIn | None = None
     units: list[UnitIn] = Field(default_factory=list)
     pegawai: list[PegawaiIn] = Field(default_factory=list)
+
+
+class RowLabels(Protocol):
+    """How import problems name a row: by default a JSON path; `workflows.org_files` names spreadsheet rows."""
+
+    def at(self, record: str, index: int | None, field: str | None) -> str:
+        """Where a problem is: a record kind ('units', 'pegawai'), optionally one row of it and a field."""
+        ...
+
+    def ref(self, record: str, index: int) -> str:
+        """Another row a problem refers to (the row a duplicate repeats)."""
+        ...
+
+
+class JsonPaths:
+    """`units[3].parent_code`: rows named by their place in the JSON payload."""
+
+    def at(self, record: str, index: int | None, field: str | None) -> str:
+        return record + ("" if index is None else f"[{index}]") + ("" if field is None else f".{field}")
+
+    def ref(self, record: str, index: int) -> str:
+        return f"{record}[{index}]"
 
 
 @dataclass(frozen=True)
@@ -122,7 +144,9 @@ def _cycle_in(edges: Mapping[str, str | None]) -> list[str]:
     return on_cycle
 
 
-def import_org(session: Session, payload: OrgImport, *, actor: Actor, now: datetime) -> ImportResult:
+def import_org(
+    session: Session, payload: OrgImport, *, actor: Actor, now: datetime, labels: RowLabels | None = None
+) -> ImportResult:
     """Idempotent upsert of units and pegawai; every problem is reported per row and nothing is written if any."""
     if not (actor.super_admin or actor.admin_of):
         raise NotPermitted("organisation", "import", ["admin"])
@@ -133,7 +157,7 @@ def import_org(session: Session, payload: OrgImport, *, actor: Actor, now: datet
         nip: (pid, iid)
         for pid, nip, iid in session.execute(select(col(Pegawai.id), col(Pegawai.nip), col(Pegawai.instansi_id)))
     }
-    problems = _validate(session, payload, instansi, units, existing_pegawai)
+    problems = _validate(session, payload, instansi, units, existing_pegawai, labels=labels or JsonPaths())
     if problems:
         raise InvalidInput(problems)
 
@@ -264,54 +288,71 @@ def _validate(
     instansi: Instansi,
     units: Mapping[str, Unit],
     existing_pegawai: Mapping[str, tuple[int, int]],
+    *,
+    labels: RowLabels,
 ) -> list[str]:
+    at, ref = labels.at, labels.ref
     problems: list[str] = []
     seen_units: dict[str, int] = {}
     for i, u in enumerate(payload.units):
         if u.code in seen_units:
-            problems.append(f"units[{i}].code: duplicate of units[{seen_units[u.code]}] ({u.code})")
+            problems.append(f"{at('units', i, 'code')}: duplicate of {ref('units', seen_units[u.code])} ({u.code})")
         seen_units.setdefault(u.code, i)
     known_units = set(units) | set(seen_units)
     seen_nips: dict[str, int] = {}
     for i, p in enumerate(payload.pegawai):
         if p.nip in seen_nips:
-            problems.append(f"pegawai[{i}].nip: duplicate of pegawai[{seen_nips[p.nip]}] ({p.nip})")
+            problems.append(f"{at('pegawai', i, 'nip')}: duplicate of {ref('pegawai', seen_nips[p.nip])} ({p.nip})")
         seen_nips.setdefault(p.nip, i)
         owner = existing_pegawai.get(p.nip)
         if owner is not None and owner[1] != instansi.id:
-            problems.append(f"pegawai[{i}].nip: {p.nip} belongs to another instansi")
+            problems.append(f"{at('pegawai', i, 'nip')}: {p.nip} belongs to another instansi")
         if p.unit_code not in known_units:
-            problems.append(f"pegawai[{i}].unit_code: unknown unit '{p.unit_code}'")
+            problems.append(f"{at('pegawai', i, 'unit_code')}: unknown unit '{p.unit_code}'")
         if p.atasan_nip == p.nip:
-            problems.append(f"pegawai[{i}].atasan_nip: a pegawai cannot be their own atasan")
+            problems.append(f"{at('pegawai', i, 'atasan_nip')}: a pegawai cannot be their own atasan")
     own_nips = set(seen_nips) | {nip for nip, (_, iid) in existing_pegawai.items() if iid == instansi.id}
     unit_of_nip = {p.nip: p.unit_code for p in payload.pegawai}
     for i, p in enumerate(payload.pegawai):
         if p.atasan_nip and p.atasan_nip not in own_nips:
-            problems.append(f"pegawai[{i}].atasan_nip: unknown pegawai '{p.atasan_nip}'")
+            problems.append(f"{at('pegawai', i, 'atasan_nip')}: unknown pegawai '{p.atasan_nip}'")
+    headed: dict[str, int] = {}
     for i, u in enumerate(payload.units):
         if u.parent_code is not None and u.parent_code not in known_units:
-            problems.append(f"units[{i}].parent_code: unknown unit '{u.parent_code}'")
+            problems.append(f"{at('units', i, 'parent_code')}: unknown unit '{u.parent_code}'")
         if u.parent_code == u.code:
-            problems.append(f"units[{i}].parent_code: a unit cannot be its own parent")
+            problems.append(f"{at('units', i, 'parent_code')}: a unit cannot be its own parent")
         if u.head_nip is not None and u.head_nip not in own_nips:
-            problems.append(f"units[{i}].head_nip: unknown pegawai '{u.head_nip}'")
+            problems.append(f"{at('units', i, 'head_nip')}: unknown pegawai '{u.head_nip}'")
         elif u.head_nip is not None and u.head_nip in unit_of_nip and unit_of_nip[u.head_nip] != u.code:
             problems.append(
-                f"units[{i}].head_nip: {u.head_nip} belongs to unit '{unit_of_nip[u.head_nip]}', "
+                f"{at('units', i, 'head_nip')}: {u.head_nip} belongs to unit '{unit_of_nip[u.head_nip]}', "
                 f"not '{u.code}' (a Plt is imported into the unit they act for, with is_plt)"
             )
-    heads = Counter(u.head_nip for u in payload.units if u.head_nip)
-    problems += [f"units: {nip} heads {n} units; a pegawai heads one unit" for nip, n in heads.items() if n > 1]
+        if u.head_nip is not None:
+            if u.head_nip in headed:
+                problems.append(
+                    f"{at('units', i, 'head_nip')}: {u.head_nip} already heads {ref('units', headed[u.head_nip])}; "
+                    "a pegawai heads one unit"
+                )
+            headed.setdefault(u.head_nip, i)
     parents = _parent_codes(units) | {u.code: u.parent_code for u in payload.units}
-    problems += [f"units: '{code}' is on a cycle of parent units" for code in _cycle_in(parents)]
+    problems += [
+        f"{at('units', seen_units.get(code), 'parent_code')}: '{code}' is on a cycle of parent units"
+        for code in _cycle_in(parents)
+    ]
     if not problems:
-        problems += _atasan_cycles(session, payload, instansi, units)
+        overrides = {p.nip for p in payload.pegawai if p.atasan_nip}
+        problems += [
+            f"{at('pegawai', seen_nips.get(nip), 'atasan_nip' if nip in overrides else None)}: "
+            f"'{nip}' is on a cycle of atasan"
+            for nip in _atasan_cycles(session, payload, instansi, units)
+        ]
     return problems
 
 
 def _atasan_cycles(session: Session, payload: OrgImport, instansi: Instansi, units: Mapping[str, Unit]) -> list[str]:
-    """Resolve every pegawai's atasan as the import would, and report cycles in that graph."""
+    """Resolve every pegawai's atasan as the import would; the NIPs on cycles of that graph."""
     rows = session.execute(
         select(
             col(Pegawai.nip),
@@ -335,7 +376,7 @@ def _atasan_cycles(session: Session, payload: OrgImport, instansi: Instansi, uni
     for u in payload.units:
         head[u.code], parent[u.code] = u.head_nip, u.parent_code
     atasan = {nip: override.get(nip) or _default_atasan(nip, unit, head, parent) for nip, unit in unit_of.items()}
-    return [f"pegawai: '{nip}' is on a cycle of atasan" for nip in _cycle_in(atasan)]
+    return _cycle_in(atasan)
 
 
 def _default_atasan(

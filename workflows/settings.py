@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=64 << 20, ge=1024, description="Largest request body on import and evidence upload routes."
     )
+    evidence_dir: str = Field(
+        default="./var/evidence", description="Directory of the content-addressed evidence store (bukti dukung)."
+    )
+    evidence_max_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1, description="Largest evidence file accepted, in bytes."
+    )
 
 
 @lru_cache

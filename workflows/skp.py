@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -26,7 +26,7 @@ from states.roles import Role
 from states.skp import EDITABLE_STATES, SKP, SkpFacts, SkpState
 from workflows import engine, policy_store
 from workflows.actors import Actor
-from workflows.tables import MAX_ID, Capaian, Cycle, Indikator, Keberatan, Pegawai, Rhk, Skp, Unit
+from workflows.tables import MAX_ID, Capaian, Cycle, Indikator, Keberatan, Pegawai, Realisasi, Rhk, Skp, Unit
 
 AGREED_OR_LATER = frozenset({"agreed", "monitored", "adjusted", "assessed", "followed_up"})
 ANNUAL = 0
@@ -126,26 +126,47 @@ def facts(session: Session, skp: Skp, cycle: Cycle, policy: Policy, now: datetim
     )
 
 
+PENDING_OBJECTION = frozenset({KeberatanState.filed.value, KeberatanState.under_review.value})
+
+
 def _objection_settled(session: Session, skp: Skp, policy: Policy, now: datetime, tz: str) -> bool:
-    """No keberatan is pending, and one was decided or withdrawn, or the filing window has closed."""
     states = set(session.scalars(select(col(Keberatan.state)).where(col(Keberatan.skp_id) == skp.id)))
-    if states & {KeberatanState.filed.value, KeberatanState.under_review.value}:
+    return objection_settled(states, skp.assessed_at, policy, now, tz)
+
+
+def objection_settled(
+    keberatan_states: set[str], assessed_at: datetime | None, policy: Policy, now: datetime, tz: str
+) -> bool:
+    """No keberatan is pending, and one was decided or withdrawn, or the filing window has closed."""
+    if keberatan_states & PENDING_OBJECTION:
         return False
-    if states:
+    if keberatan_states:
         return True
-    if skp.assessed_at is None:
+    if assessed_at is None:
         return False
-    window_closes = due_date(policy, DeadlineKey.KEBERATAN_FILING, event_at=skp.assessed_at, tz=tz)
-    return now >= window_closes
+    return now >= filing_window_closes(policy, assessed_at, tz)
+
+
+def filing_window_closes(policy: Policy, assessed_at: datetime, tz: str) -> datetime:
+    """The first instant at which a keberatan against a result given at `assessed_at` is too late."""
+    return due_date(policy, DeadlineKey.KEBERATAN_FILING, event_at=assessed_at, tz=tz)
 
 
 def unit_predikat_counts(session: Session, cycle_id: int, unit_id: int) -> dict[Predikat, int]:
+    return units_predikat_counts(session, cycle_id, [unit_id]).get(unit_id, {})
+
+
+def units_predikat_counts(session: Session, cycle_id: int, unit_ids: Iterable[int]) -> dict[int, dict[Predikat, int]]:
+    """Annual predikat counts of the SKPs of each unit (the unit's own members, not its subtree)."""
     rows = session.execute(
-        select(col(Skp.predikat), func.count())
-        .where(col(Skp.cycle_id) == cycle_id, col(Skp.unit_id) == unit_id, col(Skp.predikat).is_not(None))
-        .group_by(col(Skp.predikat))
+        select(col(Skp.unit_id), col(Skp.predikat), func.count())
+        .where(col(Skp.cycle_id) == cycle_id, col(Skp.unit_id).in_(list(unit_ids)), col(Skp.predikat).is_not(None))
+        .group_by(col(Skp.unit_id), col(Skp.predikat))
     ).all()
-    return {Predikat(p): n for p, n in rows}
+    counts: dict[int, dict[Predikat, int]] = defaultdict(dict)
+    for unit_id, p, n in rows:
+        counts[unit_id][Predikat(p)] = n
+    return counts
 
 
 def _distribution_violations(session: Session, skp: Skp, policy: Policy, level: CapaianLevel | None) -> tuple[str, ...]:
@@ -155,11 +176,56 @@ def _distribution_violations(session: Session, skp: Skp, policy: Policy, level: 
     return tuple(str(v) for v in check_distribution(policy, level, counts))
 
 
+def follow_up_facts(
+    session: Session, cycle_id: int, policy: Policy, skp_ids: Sequence[int], now: datetime
+) -> dict[int, SkpFacts]:
+    """What the `follow_up` guards need for many SKPs of a cycle, in a fixed number of queries (for sweeps)."""
+    rows = session.execute(
+        select(col(Skp.id), col(Skp.unit_id), col(Skp.assessed_at), col(Unit.timezone))
+        .join(Unit, col(Unit.id) == col(Skp.unit_id))
+        .where(col(Skp.id).in_(list(skp_ids)))
+    ).all()
+    objections: dict[int, set[str]] = defaultdict(set)
+    for skp_id, state in session.execute(
+        select(col(Keberatan.skp_id), col(Keberatan.state)).where(col(Keberatan.skp_id).in_(list(skp_ids)))
+    ):
+        objections[skp_id].add(state)
+    violations: dict[int, tuple[str, ...]] = {}
+    units = {unit_id for _, unit_id, _, _ in rows}
+    if policy.distribution.mode == "hard" and units:
+        found = session.execute(
+            select(col(Capaian.unit_id), col(Capaian.level)).where(
+                col(Capaian.cycle_id) == cycle_id,
+                col(Capaian.unit_id).in_(list(units)),
+                col(Capaian.period_no) == ANNUAL,
+            )
+        ).tuples()
+        levels: dict[int, str] = dict(found.all())
+        counts = units_predikat_counts(session, cycle_id, levels)
+        violations = {
+            unit_id: tuple(str(v) for v in check_distribution(policy, CapaianLevel(level), counts.get(unit_id, {})))
+            for unit_id, level in levels.items()
+        }
+    return {
+        skp_id: SkpFacts(
+            objection_settled=objection_settled(objections[skp_id], assessed_at, policy, now, tz),
+            distribution_violations=violations.get(unit_id, ()),
+        )
+        for skp_id, unit_id, assessed_at, tz in rows
+    }
+
+
 # --- plan -------------------------------------------------------------------------------------------------------
 
 
 class IndikatorIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    id: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description="Id of an existing indicator of this RHK to keep (and update); its realisasi stay attached.",
+    )
     text: str = Field(min_length=1, max_length=2000)
     aspek: Aspek
     target: float | None = Field(
@@ -200,7 +266,7 @@ LAMPIRAN_KEYS = ("dukungan_sumber_daya", "skema_pertanggungjawaban", "konsekuens
 def save_plan(
     session: Session, skp_id: int, plan: PlanIn, *, actor: Actor, now: datetime, expected_version: int | None = None
 ) -> SkpView:
-    skp, _, who = _load(session, skp_id, actor)
+    skp, _, who = load(session, skp_id, actor)
     if not who.roles & {Role.PEGAWAI, Role.PENILAI}:
         raise NotPermitted("skp", "plan", sorted(r.value for r in who.roles))
     if SkpState(skp.state) not in EDITABLE_STATES:
@@ -226,6 +292,7 @@ def save_plan(
             problems.append(f"rhk[{i}].cascade: DIRECT or INDIRECT is required with intervensi_rhk_id")
     kept = {r.id for r in plan.rhk if r.id is not None}
     dropped = [rid for rid in existing if rid not in kept]
+    indicators, dropped_indicators = _indicator_changes(session, plan, list(existing), problems)
     if dropped:
         used = session.execute(
             select(col(Rhk.intervensi_rhk_id), func.count())
@@ -254,7 +321,7 @@ def save_plan(
         note="proposed" if skp.proposed else None,
         payload=plan.model_dump(mode="json"),
     )
-    session.execute(delete(Indikator).where(col(Indikator.rhk_id).in_(list(existing))))
+    session.execute(delete(Indikator).where(col(Indikator.id).in_(dropped_indicators)))
     session.execute(delete(Rhk).where(col(Rhk.id).in_(dropped)))
     for position, r in enumerate(plan.rhk):
         row = existing[r.id] if r.id is not None else Rhk(skp_id=skp.id or 0, position=position, jenis="", text="")
@@ -263,17 +330,43 @@ def save_plan(
         session.add(row)
         session.flush()
         for j, ind in enumerate(r.indikator):
-            session.add(
-                Indikator(
-                    rhk_id=row.id or 0,
-                    position=j,
-                    text=ind.text,
-                    aspek=ind.aspek.value,
-                    target=ind.target,
-                    satuan=ind.satuan,
-                )
+            indikator = (
+                indicators[ind.id]
+                if ind.id is not None
+                else Indikator(rhk_id=row.id or 0, position=j, text="", aspek="")
             )
+            indikator.position, indikator.text, indikator.aspek = j, ind.text, ind.aspek.value
+            indikator.target, indikator.satuan = ind.target, ind.satuan
+            session.add(indikator)
     return view(session, skp, actor)
+
+
+def _indicator_changes(
+    session: Session, plan: PlanIn, rhk_ids: list[int | None], problems: list[str]
+) -> tuple[dict[int | None, Indikator], list[int | None]]:
+    """The RHKs' current indicators by id and those the plan drops; adds a problem per refused change."""
+    indicators = {i.id: i for i in session.scalars(select(Indikator).where(col(Indikator.rhk_id).in_(rhk_ids)))}
+    seen: set[int] = set()
+    for i, r in enumerate(plan.rhk):
+        for j, ind in enumerate(r.indikator):
+            if ind.id is None:
+                continue
+            if ind.id not in indicators or indicators[ind.id].rhk_id != r.id:
+                problems.append(f"rhk[{i}].indikator[{j}].id: {ind.id} is not an indicator of this RHK")
+            elif ind.id in seen:
+                problems.append(f"rhk[{i}].indikator[{j}].id: {ind.id} is listed twice")
+            seen.add(ind.id)
+    dropped = [iid for iid in indicators if iid not in seen]
+    if dropped:
+        # realisasi of past periods refer to their indicator: it stays, so the record of those periods stays whole
+        measured = session.scalars(
+            select(col(Realisasi.indikator_id)).where(col(Realisasi.indikator_id).in_(dropped)).distinct()
+        ).all()
+        problems += [
+            f"rhk: indicator '{indicators[iid].text}' (id {iid}) has realisasi recorded and cannot be removed"
+            for iid in measured
+        ]
+    return indicators, dropped
 
 
 def _not_editable(skp: Skp, who: Standing) -> Exception:
@@ -293,7 +386,7 @@ def fire(
     inp: TriggerInput | None = None,
     expected_version: int | None = None,
 ) -> SkpView:
-    skp, cycle, who = _load(session, skp_id, actor)
+    skp, cycle, who = load(session, skp_id, actor)
     policy = policy_store.cycle_policy(session, cycle)
     f = facts(session, skp, cycle, policy, now)
     given = inp or TriggerInput()
@@ -354,7 +447,8 @@ class SkpView:
     predikat: str | None
 
 
-def _load(session: Session, skp_id: int, actor: Actor) -> tuple[Skp, Cycle, Standing]:
+def load(session: Session, skp_id: int, actor: Actor) -> tuple[Skp, Cycle, Standing]:
+    """The SKP, its cycle and the actor's standing; NotFound for an actor with no standing at all."""
     skp = session.get(Skp, skp_id)
     cycle = session.get(Cycle, skp.cycle_id) if skp else None
     if skp is None or cycle is None:
@@ -429,7 +523,7 @@ def get(session: Session, skp_id: int, actor: Actor) -> SkpView:
         full = view(session, skp, actor)
         # what a subordinate needs to pick an intervensi, not the atasan's own appraisal
         return replace(full, rating_hasil_kerja=None, rating_perilaku=None, predikat=None, lampiran={})
-    skp, _, _ = _load(session, skp_id, actor)
+    skp, _, _ = load(session, skp_id, actor)
     return view(session, skp, actor)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,10 +40,15 @@ def clock(now: datetime) -> Clock:
 
 
 @pytest.fixture
-def app(db: Engine, clock: Clock) -> FastAPI:
+def app(db: Engine, clock: Clock, tmp_path: Path) -> FastAPI:
     with unit_of_work(db) as s:
         ensure_first_admin(s, "root", ROOT_PASSWORD, now=clock())
-    settings = Settings(database_url="sqlite://", secret_key=SecretStr(KEY), max_body_bytes=64 * 1024)
+    settings = Settings(
+        database_url="sqlite://",
+        secret_key=SecretStr(KEY),
+        max_body_bytes=64 * 1024,
+        evidence_dir=str(tmp_path / "evidence"),
+    )
     return create_app(engine=db, settings=settings, clock=clock)
 
 
@@ -52,9 +58,9 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield c
 
 
-def bearer(ref: str, clock: Clock) -> dict[str, str]:
+def bearer(ref: str, clock: Clock, *, minutes: int = 60) -> dict[str, str]:
     """Headers of a logged-in actor ('user:root', 'pegawai:<nip>'), without paying for a password hash."""
-    return {"Authorization": f"Bearer {security.issue(ref, key=KEY, now=clock(), minutes=60)}"}
+    return {"Authorization": f"Bearer {security.issue(ref, key=KEY, now=clock(), minutes=minutes)}"}
 
 
 @pytest.fixture

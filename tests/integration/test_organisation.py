@@ -136,12 +136,13 @@ def test_a_cycle_in_the_atasan_graph_is_refused(db: Engine, now: datetime) -> No
     assert counts(db) == (0, 0, 0)
 
 
-def test_malformed_nip_is_refused_by_the_payload() -> None:
+@pytest.mark.parametrize("nip", ["123", "198501012010011001\n", "١٩٨٥٠١٠١٢٠١٠٠١١٠٠١"])
+def test_malformed_nip_is_refused_by_the_payload(nip: str) -> None:
     with pytest.raises(ValueError, match="18 digits"):
         small_org(
             pegawai=[
                 {
-                    "nip": "123",
+                    "nip": nip,
                     "name": "a",
                     "jenis": "PNS",
                     "jabatan_type": "JPT",

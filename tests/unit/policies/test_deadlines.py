@@ -6,7 +6,7 @@ import pytest
 
 from policies.calendar import add_working_days, is_working_day, zone
 from policies.deadlines import due_date, due_day, due_step, steps_due
-from policies.periods import Period, periods
+from policies.periods import Period, ends_at, find, periods
 from policies.schema import AutoAction, DeadlineKey, LadderAction, Policy
 
 from .conftest import Derive
@@ -182,6 +182,14 @@ def test_monthly_periods_cover_the_year(preset: Policy) -> None:
     assert got[1] == Period(2, date(2028, 2, 1), date(2028, 2, 29))  # leap year
     assert got[-1].end == date(2028, 12, 31)
     assert all(b.start - a.end == timedelta(days=1) for a, b in pairwise(got))
+
+
+def test_a_period_ends_at_midnight_after_its_last_day_in_the_unit_zone(preset: Policy) -> None:
+    january = find(preset, 2026, 1)
+    assert january is not None and find(preset, 2026, 13) is None
+    assert ends_at(preset, january, "WIT") == datetime(2026, 1, 31, 15, 0, tzinfo=UTC)
+    assert ends_at(preset, january, "WIB") == datetime(2026, 1, 31, 17, 0, tzinfo=UTC)
+    assert ends_at(preset, january) == ends_at(preset, january, "WIB")  # the policy's default zone
 
 
 def test_working_days(preset: Policy) -> None:

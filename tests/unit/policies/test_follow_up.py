@@ -1,6 +1,9 @@
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
-from policies.follow_up import kind_for
+from policies.follow_up import add_months, improvement_ends, kind_for, placement_ends
 from policies.schema import Policy
 from states.enums import FollowUpKind, Predikat
 
@@ -31,3 +34,27 @@ def test_mapping_is_configurable(derive: Derive) -> None:
     assert kind_for(policy, Predikat.BAIK) is FollowUpKind.COACHING
     assert kind_for(policy, Predikat.SANGAT_BAIK) is None
     assert kind_for(policy, Predikat.KURANG) is FollowUpKind.COUNSELING
+
+
+@pytest.mark.parametrize(
+    ("start", "n", "expected"),
+    [
+        (datetime(2026, 1, 15, 8, 0), 6, datetime(2026, 7, 15, 8, 0)),
+        (datetime(2026, 8, 31, 0, 0), 6, datetime(2027, 2, 28, 0, 0)),  # February lacks the 31st
+        (datetime(2027, 8, 31, 0, 0), 6, datetime(2028, 2, 29, 0, 0)),  # a leap year
+        (datetime(2026, 12, 1, 0, 0), 12, datetime(2027, 12, 1, 0, 0)),
+        (datetime(2026, 11, 30, 0, 0), 3, datetime(2027, 2, 28, 0, 0)),
+    ],
+)
+def test_add_months_keeps_the_wall_time_and_clamps_the_day(start: datetime, n: int, expected: datetime) -> None:
+    assert add_months(start, n) == expected
+
+
+def test_sanction_periods_are_counted_in_the_unit_zone(preset: Policy, derive: Derive) -> None:
+    # 31 Aug 16:00 UTC is 23:00 on 31 Aug in WIB but already 1 Sep in WIT: the months count from the local day.
+    since = datetime(2026, 8, 31, 16, 0, tzinfo=UTC)
+    assert improvement_ends(preset, since, "WIT") == datetime(2027, 3, 1, 1, 0, tzinfo=ZoneInfo("Asia/Jayapura"))
+    assert improvement_ends(preset, since, "WIB") == datetime(2027, 2, 28, 23, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
+    shorter = derive({"follow_up": {"sanction": {"temporary_placement_max_months": 6}}})
+    assert placement_ends(shorter, since, "WIB") == datetime(2027, 2, 28, 23, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
+    assert placement_ends(preset, since, "WIB") == datetime(2027, 8, 31, 23, 0, tzinfo=ZoneInfo("Asia/Jakarta"))

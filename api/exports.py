@@ -1,0 +1,126 @@
+"""Exports, streamed: predikat per pegawai of a cycle (CSV, XLSX) and the audit trail (CSV, JSONL)."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+from sqlalchemy import select
+from sqlmodel import col
+
+from api.deps import CurrentActor, Db, RowId
+from api.errors import responses
+from states.errors import InvalidInput, NotFound, NotPermitted
+from workflows import exports
+from workflows.actors import Actor
+from workflows.cycle import readable
+from workflows.org_files import XLSX_TYPE
+from workflows.tables import MAX_ID, Instansi
+from workflows.uow import reading
+
+router = APIRouter(tags=["exports"])
+
+CSV = "text/csv; charset=utf-8"
+JSONL = "application/x-ndjson"
+
+
+def _reader_of(actor: Actor, instansi_id: int) -> bool:
+    return actor.is_admin_of(instansi_id) or instansi_id in (actor.auditor_of or ())
+
+
+def _attachment(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
+@router.get(
+    "/cycles/{cycle_id}/export",
+    summary="Predikat per pegawai (for tukin/TPP and SIASN)",
+    responses={
+        **responses(401, 403, 404, 422),
+        200: {
+            "content": {
+                CSV: {"schema": {"type": "string"}},
+                XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            }
+        },
+    },
+    response_class=StreamingResponse,
+)
+def predikat(
+    cycle_id: RowId,
+    db: Db,
+    actor: CurrentActor,
+    format: Annotated[Literal["csv", "xlsx"], Query(description="csv (UTF-8, Excel BOM optional) or xlsx.")] = "csv",
+    bom: Annotated[bool, Query(description="Start the CSV with a byte-order mark, for Excel.")] = False,
+) -> StreamingResponse:
+    with reading(db) as s:
+        view = readable(s, cycle_id, actor)
+    if not _reader_of(actor, view.instansi_id):
+        raise NotPermitted("export", "predikat", ["admin", "auditor"])
+    sessions = lambda: reading(db)  # noqa: E731 - a factory: each chunk reads in its own short transaction
+    name = f"predikat-cycle-{cycle_id}"
+    if format == "csv":
+        chunks = exports.predikat_csv(sessions, instansi_id=view.instansi_id, cycle_id=cycle_id, bom=bom)
+        return StreamingResponse(chunks, media_type=CSV, headers=_attachment(f"{name}.csv"))
+    spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 - closed by the response's iterator
+    exports.write_predikat_xlsx(sessions, spool, instansi_id=view.instansi_id, cycle_id=cycle_id)
+    spool.seek(0)
+
+    def stream() -> Iterator[bytes]:
+        with spool:
+            while block := spool.read(1 << 16):
+                yield block
+
+    return StreamingResponse(stream(), media_type=XLSX_TYPE, headers=_attachment(f"{name}.xlsx"))
+
+
+@router.get(
+    "/audit/export",
+    summary="Export the audit trail",
+    responses={
+        **responses(401, 403, 404, 422),
+        200: {"content": {CSV: {"schema": {"type": "string"}}, JSONL: {"schema": {"type": "string"}}}},
+    },
+    response_class=StreamingResponse,
+)
+def audit_export(
+    db: Db,
+    actor: CurrentActor,
+    format: Annotated[Literal["csv", "jsonl"], Query(description="csv, or jsonl: one event per line.")] = "jsonl",
+    instansi: Annotated[str | None, Query(max_length=32, description="Instansi code; yours when omitted.")] = None,
+    entity_type: Annotated[str | None, Query(max_length=32)] = None,
+    entity_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    since: Annotated[datetime | None, Query(description="From this instant (inclusive), with its zone.")] = None,
+    until: Annotated[datetime | None, Query(description="Up to this instant (exclusive), with its zone.")] = None,
+) -> StreamingResponse:
+    """Every field that is hashed, exactly as hashed, so an auditor can recompute each event's hash."""
+    instansi_id = _instansi(db, actor, instansi)
+    sessions = lambda: reading(db)  # noqa: E731
+    if format == "csv":
+        chunks = exports.audit_csv(
+            sessions, instansi_id=instansi_id, entity_type=entity_type, entity_id=entity_id, since=since, until=until
+        )
+        return StreamingResponse(chunks, media_type=CSV, headers=_attachment("audit.csv"))
+    chunks = exports.audit_jsonl(
+        sessions, instansi_id=instansi_id, entity_type=entity_type, entity_id=entity_id, since=since, until=until
+    )
+    return StreamingResponse(chunks, media_type=JSONL, headers=_attachment("audit.jsonl"))
+
+
+def _instansi(db: Db, actor: Actor, code: str | None) -> int:
+    mine = set(actor.admin_of or ()) | set(actor.auditor_of or ())
+    if not (mine or actor.super_admin):
+        raise NotPermitted("audit", "export", ["admin", "auditor"])
+    if code is None:
+        if len(mine) != 1:
+            raise InvalidInput(["instansi: required (name the instansi whose trail to export)"])
+        return next(iter(mine))
+    with reading(db) as s:
+        found = s.scalar(select(col(Instansi.id)).where(col(Instansi.code) == code))
+    if found is None or not _reader_of(actor, found):
+        raise NotFound("instansi", code)
+    return found

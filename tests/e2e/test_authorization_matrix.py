@@ -1,0 +1,172 @@
+"""Every role × route through HTTP: a forbidden pair gets 401, 403 or 404 and changes nothing; an allowed pair
+gets through authorization (whatever the business answer)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlmodel import col
+
+from tests.e2e.conftest import Clock, bearer
+from tests.integration.org import KABID, KABID2, KADIS, SEKDA, STAF1, STAF2
+from workflows.tables import AuditEvent, Cycle, Pegawai, PolicyVersion, Skp
+
+# who, relative to STAF1's SKP in DINKES-P2P: self, pejabat penilai, atasan penilai, pimpinan above, a colleague
+ROLES: dict[str, str | None] = {
+    "anonymous": None,
+    "self": f"pegawai:{STAF1}",
+    "penilai": f"pegawai:{KABID}",
+    "atasan_penilai": f"pegawai:{KADIS}",
+    "pimpinan": f"pegawai:{SEKDA}",
+    "colleague": f"pegawai:{STAF2}",
+    "other_bidang": f"pegawai:{KABID2}",
+    "admin": "user:hr.kab",
+    "auditor": "user:irban",
+    "foreign_admin": "user:hr.lain",
+    "root": "user:root",
+}
+PEGAWAI = {"self", "penilai", "atasan_penilai", "pimpinan", "colleague", "other_bidang"}
+EVERYONE = set(ROLES) - {"anonymous"}
+ADMINS = {"admin", "root"}
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    allowed: frozenset[str]
+    body: Callable[[dict[str, Any]], Any] | None = None
+
+    def url(self, ids: dict[str, Any]) -> str:
+        return self.path.format(**ids)
+
+
+def _plan(_: dict[str, Any]) -> dict[str, Any]:
+    return {"rhk": [{"jenis": "TAMBAHAN", "text": "Tugas tambahan", "indikator": []}]}
+
+
+ROUTES = [
+    Route("GET", "/skps", frozenset(EVERYONE)),
+    Route(
+        "GET", "/skps/{skp}", frozenset({"self", "penilai", "atasan_penilai", "pimpinan", "admin", "auditor", "root"})
+    ),
+    Route("PUT", "/skps/{skp}/plan", frozenset({"self", "penilai"}), _plan),
+    Route("POST", "/skps/{skp}/transitions/cascade", frozenset({"penilai", "admin", "root"})),
+    Route("POST", "/skps/{skp}/transitions/agree", frozenset({"penilai"})),
+    Route("POST", "/skps/{skp}/transitions/monitor", frozenset({"admin", "root"})),
+    Route("GET", "/cycles", frozenset(EVERYONE)),
+    Route("GET", "/cycles/{cycle}", frozenset(EVERYONE - {"foreign_admin"})),
+    Route(
+        "POST", "/cycles", frozenset(ADMINS), lambda ids: {"year": 2027, "name": "SKP 2027", "instansi": "KAB-CONTOH"}
+    ),
+    Route("POST", "/cycles/{cycle}/open", frozenset(ADMINS)),
+    Route("POST", "/cycles/{cycle}/transitions/start_monitoring", frozenset(ADMINS)),
+    Route("POST", "/cycles/{cycle}/policy", frozenset(ADMINS), lambda ids: {"policy_version_id": ids["policy"]}),
+    Route(
+        "POST",
+        "/units/DINKES-P2P/capaian",
+        frozenset({"atasan_penilai", "admin", "root"}),  # the pimpinan of the parent unit (the kepala dinas)
+        lambda ids: {"cycle_id": ids["cycle"], "period": "annual", "level": "BAIK"},
+    ),
+    Route("GET", "/policies", frozenset(EVERYONE)),
+    Route("GET", "/policies/{policy}", frozenset(EVERYONE)),
+    Route("GET", "/policies/{policy}/diff?against={policy}", frozenset(EVERYONE)),
+    Route(
+        "POST",
+        "/policies",
+        frozenset(ADMINS),
+        lambda ids: {"name": "kab-contoh", "version": "1", "instansi": "KAB-CONTOH", "overrides": {}},
+    ),
+    Route(
+        "POST",
+        "/users",
+        frozenset(ADMINS),
+        lambda ids: {"username": "new.user", "password": "rahasia-123", "role": "auditor", "instansi": "KAB-CONTOH"},
+    ),
+    Route(
+        "POST",
+        "/org/import",
+        frozenset(ADMINS),
+        lambda ids: {"instansi": {"code": "KAB-CONTOH", "name": "Pemerintah Kabupaten Contoh"}},
+    ),
+    Route("GET", "/skps/{skp}/feedback", frozenset({"self", "penilai", "atasan_penilai", "admin", "root"})),
+    Route(
+        "POST", "/skps/{skp}/feedback", frozenset({"penilai"}), lambda ids: {"core_value": "ADAPTIF", "text": "Baik"}
+    ),
+    Route(
+        "POST",
+        "/skps/{skp}/objection",
+        frozenset({"self"}),  # refused by state (not assessed) for the pegawai, by permission for everyone else
+        lambda ids: {"reason": "Tidak sesuai"},
+    ),
+    Route(
+        "GET",
+        "/units/DINKES-P2P/distribution?cycle_id={cycle}",
+        frozenset({"penilai", "atasan_penilai", "pimpinan", "admin", "root"}),  # heads of the unit or above, HR
+    ),
+    Route("GET", "/followups?cycle_id={cycle}", frozenset(ADMINS)),
+    Route("POST", "/workflows/close-assessment/run", frozenset(ADMINS), lambda ids: {"cycle_id": ids["cycle"]}),
+    Route("GET", "/cycles/{cycle}/export", frozenset({"admin", "auditor", "root"})),
+    Route("GET", "/audit/export?instansi=KAB-CONTOH", frozenset({"admin", "auditor", "root"})),
+    Route("GET", "/audit", frozenset({"admin", "auditor", "root", "foreign_admin"})),  # the foreign admin sees none
+    Route("GET", "/audit/verify", frozenset({"admin", "auditor", "root", "foreign_admin"})),
+]
+
+
+@pytest.fixture
+def world(client: TestClient, root: dict[str, str], cycle_id: int) -> dict[str, Any]:
+    for username, role, instansi in [
+        ("hr.kab", "admin", "KAB-CONTOH"),
+        ("irban", "auditor", "KAB-CONTOH"),
+        ("hr.lain", "admin", "KAB-LAIN"),
+    ]:
+        if instansi == "KAB-LAIN":
+            other = {"instansi": {"code": "KAB-LAIN", "name": "Kabupaten Lain"}, "units": [], "pegawai": []}
+            assert client.post("/org/import", json=other, headers=root).status_code == 200
+        body = {"username": username, "password": "rahasia-123", "role": role, "instansi": instansi}
+        assert client.post("/users", json=body, headers=root).status_code == 201
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        skp = conn.scalar(
+            select(col(Skp.id)).join(Pegawai, col(Pegawai.id) == col(Skp.pegawai_id)).where(col(Pegawai.nip) == STAF1)
+        )
+        policy = conn.scalar(select(func.min(PolicyVersion.id)))
+    return {"skp": skp, "cycle": cycle_id, "policy": policy}
+
+
+def _fingerprint(client: TestClient) -> tuple[Any, ...]:
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        return (
+            conn.scalar(select(func.count()).select_from(AuditEvent)),
+            tuple(conn.execute(select(col(Skp.id), col(Skp.state), col(Skp.version)).order_by(col(Skp.id))).all()),
+            tuple(conn.execute(select(col(Cycle.id), col(Cycle.state), col(Cycle.version))).all()),
+            conn.scalar(select(func.count()).select_from(PolicyVersion)),
+        )
+
+
+def test_every_role_on_every_route(client: TestClient, clock: Clock, world: dict[str, Any]) -> None:
+    violations: list[str] = []
+    checked = 0
+    for route in ROUTES:
+        for role, ref in ROLES.items():
+            headers = bearer(ref, clock) if ref else {}
+            before = _fingerprint(client)
+            body = route.body(world) if route.body else None
+            answer = client.request(route.method, route.url(world), json=body, headers=headers)
+            checked += 1
+            forbidden = role not in route.allowed
+            code = answer.status_code
+            if forbidden:
+                expected = {401} if ref is None else {403, 404}
+                if code not in expected or _fingerprint(client) != before:
+                    violations.append(f"{role} {route.method} {route.path}: {code} {answer.text[:200]}")
+            elif code in {401, 403, 404} or code >= 500:
+                violations.append(f"{role} {route.method} {route.path}: allowed but got {code} {answer.text[:200]}")
+    assert not violations, "\n".join(violations)
+    assert checked == len(ROUTES) * len(ROLES)

@@ -1,0 +1,602 @@
+"""Periodic evaluation use cases: open and close a period (set-based), realisasi with evidence, rating."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import delete, exists, func, insert, select
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from policies import periods
+from policies.kuadran import predikat as kuadran_predikat
+from policies.schema import Policy
+from policies.unit_head import rating_for_unit_head
+from states.enums import Rating
+from states.errors import InvalidInput, NotFound, NotPermitted, StaleVersion, TransitionNotAllowed
+from states.evaluation import EVALUATION, EvaluationFacts, EvaluationState
+from states.lifecycle import TriggerInput
+from states.roles import Role
+from workflows import audit, engine, evidence, policy_store
+from workflows import cycle as cycles
+from workflows import skp as skps
+from workflows.actors import Actor
+from workflows.settings import get_settings
+from workflows.tables import MAX_ID, AuditEvent, Cycle, Evaluation, Evidence, Indikator, Realisasi, Rhk, Skp, Unit
+
+EVALUATED_SKP_STATES = ("agreed", "monitored", "adjusted")
+"""SKP states in which a period is evaluated: the plan is agreed and not yet assessed for the year."""
+
+
+# --- opening a period -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenPeriodResult:
+    cycle_id: int
+    period_no: int
+    opened: int
+    already: int
+
+
+def open_period(
+    sessions: Callable[[], Session],
+    cycle_id: int,
+    period_no: int,
+    *,
+    actor: Actor,
+    now: datetime,
+    chunk: int = 5000,
+) -> OpenPeriodResult:
+    """Open period `period_no` for every agreed SKP of the cycle, set-based and resumable: a rerun opens only the
+    evaluations still missing (an SKP agreed since the last run, or a chunk an interruption lost)."""
+    with sessions() as session, session.begin():
+        cycle = cycles.get(session, cycle_id, actor)
+        period_of(policy_store.cycle_policy(session, cycle), cycle.year, period_no)
+        instansi_id = cycle.instansi_id
+    role = Role.SYSTEM.value if actor.system else Role.ADMIN.value
+    opened = 0
+    while True:
+        with sessions() as session, session.begin():
+            # concurrent openers queue on the cycle row, so none opens what another just opened
+            session.execute(select(col(Cycle.id)).where(col(Cycle.id) == cycle_id).with_for_update())
+            has_one = exists().where(col(Evaluation.skp_id) == col(Skp.id), col(Evaluation.period_no) == period_no)
+            todo = session.scalars(
+                select(col(Skp.id))
+                .where(col(Skp.cycle_id) == cycle_id, col(Skp.state).in_(EVALUATED_SKP_STATES), ~has_one)
+                .order_by(col(Skp.id))
+                .limit(chunk)
+            ).all()
+            if not todo:
+                already = _count_evaluations(session, cycle_id, period_no) - opened
+                break
+            rows: list[dict[str, Any]] = [
+                {"skp_id": skp_id, "period_no": period_no, "state": EvaluationState.open.value, "version": 1}
+                for skp_id in todo
+            ]
+            created = session.execute(
+                insert(Evaluation).returning(col(Evaluation.id), col(Evaluation.skp_id)), rows
+            ).all()
+            events = [
+                audit.new_event(
+                    entity_type="evaluation",
+                    entity_id=evaluation_id,
+                    seq=1,
+                    instansi_id=instansi_id,
+                    prev_hash=audit.GENESIS,
+                    at=now,
+                    actor=actor.ref,
+                    role=role,
+                    trigger="open",
+                    from_state=None,
+                    to_state=EvaluationState.open.value,
+                    payload={"skp_id": skp_id, "period_no": period_no},
+                )
+                for evaluation_id, skp_id in created
+            ]
+            session.execute(insert(AuditEvent), events)
+            opened += len(created)
+    return OpenPeriodResult(cycle_id, period_no, opened, already)
+
+
+def _count_evaluations(session: Session, cycle_id: int, period_no: int) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Evaluation)
+            .join(Skp, col(Skp.id) == col(Evaluation.skp_id))
+            .where(col(Skp.cycle_id) == cycle_id, col(Evaluation.period_no) == period_no)
+        )
+        or 0
+    )
+
+
+def period_of(policy: Policy, year: int, period_no: int) -> periods.Period:
+    """Period `period_no` of the cycle year under the policy's period kind; InvalidInput when there is none."""
+    found = periods.find(policy, year, period_no)
+    if found is None:
+        count = len(periods.periods(policy, year))
+        raise InvalidInput(
+            [f"period_no: {period_no} is not a period of {year} ({policy.periods.kind.value}: 1–{count})"]
+        )
+    return found
+
+
+# --- realisasi --------------------------------------------------------------------------------------------------
+
+
+class EvidenceIn(BaseModel):
+    """Metadata of one bukti dukung, as the evidence store returned it (or a link to evidence kept elsewhere)."""
+
+    model_config = ConfigDict(extra="forbid")
+    filename: str = Field(min_length=1, max_length=255, description="The file's name as the pegawai knows it.")
+    content_type: str = Field(
+        max_length=100, description="MIME type: " + ", ".join(evidence.ALLOWED_CONTENT_TYPES) + "."
+    )
+    size: int = Field(ge=1, le=MAX_ID, description="Size in bytes, within the evidence store's limit.")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="Lowercase hex sha256 of the content.")
+    uri: str = Field(
+        min_length=1,
+        max_length=1000,
+        description="'evidence:<sha256>' for a file in the evidence store, or a link to where the evidence is.",
+    )
+
+
+class IndikatorRealisasiIn(BaseModel):
+    """The realisasi of one indicator for the period."""
+
+    model_config = ConfigDict(extra="forbid")
+    indikator_id: int = Field(ge=1, le=MAX_ID, description="An indicator of this SKP.")
+    value: float | None = Field(
+        default=None, allow_inf_nan=False, description="The realised value, in the indicator's satuan."
+    )
+    text: str = Field(default="", max_length=4000, description="The realisasi in words; required without a value.")
+    evidence: list[EvidenceIn] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Bukti dukung; replaces the evidence recorded for this indicator before.",
+    )
+
+
+class RealisasiIn(BaseModel):
+    """The body of `POST /skps/{id}/periods/{n}/realisasi`."""
+
+    model_config = ConfigDict(extra="forbid")
+    realisasi: list[IndikatorRealisasiIn] = Field(
+        default_factory=list, description="Per indicator; indicators not listed keep what they have."
+    )
+    submit: bool = Field(
+        default=False, description="Submit the period's realisasi to the pejabat penilai (every RHK needs one)."
+    )
+
+
+def save_realisasi(
+    session: Session,
+    skp_id: int,
+    period_no: int,
+    body: RealisasiIn,
+    *,
+    actor: Actor,
+    now: datetime,
+    expected_version: int | None = None,
+) -> EvaluationView:
+    """The pegawai records realisasi and evidence for an open period, and optionally submits it."""
+    ev, skp, cycle, who = load(session, skp_id, period_no, actor)
+    if Role.PEGAWAI not in who.roles:
+        raise NotPermitted("evaluation", "realisasi", sorted(r.value for r in who.roles))
+    state = EvaluationState(ev.state)
+    if state is not EvaluationState.open:
+        raise TransitionNotAllowed("evaluation", "realisasi", ev.state, EVALUATION.allowed_triggers(state, who.roles))
+    if expected_version is not None and expected_version != ev.version:
+        raise StaleVersion(
+            "evaluation", expected_version, ev.version, ev.state, EVALUATION.allowed_triggers(state, who.roles)
+        )
+    indicators = set(
+        session.scalars(
+            select(col(Indikator.id)).join(Rhk, col(Rhk.id) == col(Indikator.rhk_id)).where(col(Rhk.skp_id) == skp.id)
+        )
+    )
+    problems = _realisasi_problems(body, indicators)
+    if problems:
+        raise InvalidInput(problems)
+    if body.realisasi:
+        # the version-checked write comes first, so a concurrent edit is refused before any realisasi is touched
+        engine.record(
+            session,
+            ev,
+            "realisasi",
+            actor=actor,
+            role=Role.PEGAWAI.value,
+            now=now,
+            payload=body.model_dump(mode="json"),
+        )
+        _write_realisasi(session, ev, body)
+    if body.submit:
+        policy = policy_store.cycle_policy(session, cycle)
+        engine.fire(
+            session,
+            EVALUATION,
+            ev,
+            "submit_realisasi",
+            actor=actor,
+            roles=who.roles,
+            facts=facts(session, ev, skp, cycle, policy, now=now),
+            now=now,
+        )
+    return view(session, ev, skp, cycle, actor)
+
+
+def _realisasi_problems(body: RealisasiIn, indicators: set[int | None]) -> list[str]:
+    problems: list[str] = []
+    if not body.realisasi and not body.submit:
+        problems.append("realisasi: nothing to record (give realisasi, or submit)")
+    limit = get_settings().evidence_max_bytes
+    seen: dict[int, int] = {}
+    for i, item in enumerate(body.realisasi):
+        at = f"realisasi[{i}]"
+        if item.indikator_id not in indicators:
+            problems.append(f"{at}.indikator_id: {item.indikator_id} is not an indicator of this SKP")
+        elif item.indikator_id in seen:
+            problems.append(
+                f"{at}.indikator_id: {item.indikator_id} is listed twice (also realisasi[{seen[item.indikator_id]}])"
+            )
+        seen.setdefault(item.indikator_id, i)
+        if item.value is None and not item.text.strip():
+            problems.append(f"{at}: a value or a text is required")
+        for j, e in enumerate(item.evidence):
+            where = f"{at}.evidence[{j}]"
+            if evidence.normalise_content_type(e.content_type) not in evidence.ALLOWED_CONTENT_TYPES:
+                problems.append(f"{where}.content_type: '{e.content_type}' is not allowed")
+            if e.size > limit:
+                problems.append(f"{where}.size: {e.size} bytes is more than the limit of {limit}")
+            if e.uri.startswith(evidence.URI_PREFIX) and e.uri != evidence.uri_for(e.sha256):
+                problems.append(f"{where}.uri: a stored file's uri is 'evidence:' followed by its sha256")
+    return problems
+
+
+def _write_realisasi(session: Session, ev: Evaluation, body: RealisasiIn) -> None:
+    existing = {
+        r.indikator_id: r for r in session.scalars(select(Realisasi).where(col(Realisasi.evaluation_id) == ev.id))
+    }
+    for item in body.realisasi:
+        row = existing.get(item.indikator_id) or Realisasi(evaluation_id=ev.id or 0, indikator_id=item.indikator_id)
+        row.value, row.text = item.value, item.text.strip()
+        session.add(row)
+        session.flush()
+        session.execute(delete(Evidence).where(col(Evidence.realisasi_id) == row.id))
+        for e in item.evidence:
+            session.add(
+                Evidence(
+                    realisasi_id=row.id or 0,
+                    filename=evidence.clean_filename(e.filename) or e.filename,
+                    content_type=evidence.normalise_content_type(e.content_type),
+                    size=e.size,
+                    sha256=e.sha256,
+                    uri=e.uri,
+                )
+            )
+    session.flush()
+
+
+# --- the pejabat penilai ----------------------------------------------------------------------------------------
+
+
+def return_realisasi(
+    session: Session,
+    skp_id: int,
+    period_no: int,
+    note: str | None,
+    *,
+    actor: Actor,
+    now: datetime,
+    expected_version: int | None = None,
+) -> EvaluationView:
+    """The pejabat penilai sends submitted realisasi back to the pegawai, saying why."""
+    return _fire(
+        session,
+        skp_id,
+        period_no,
+        "return_realisasi",
+        TriggerInput(note=note),
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+    )
+
+
+def evaluate(
+    session: Session,
+    skp_id: int,
+    period_no: int,
+    *,
+    rating_hasil_kerja: Rating | None = None,
+    rating_perilaku: Rating | None = None,
+    note: str | None = None,
+    actor: Actor,
+    now: datetime,
+    expected_version: int | None = None,
+) -> EvaluationView:
+    """The pejabat penilai rates the period; the predikat follows the kuadran. A unit head's rating hasil kerja is
+    the unit's capaian for the period and may be left out."""
+    inp = TriggerInput(note=note, rating_hasil_kerja=rating_hasil_kerja, rating_perilaku=rating_perilaku)
+    return _fire(session, skp_id, period_no, "evaluate", inp, actor=actor, now=now, expected_version=expected_version)
+
+
+def _fire(
+    session: Session,
+    skp_id: int,
+    period_no: int,
+    trigger: str,
+    inp: TriggerInput,
+    *,
+    actor: Actor,
+    now: datetime,
+    expected_version: int | None,
+) -> EvaluationView:
+    ev, skp, cycle, who = load(session, skp_id, period_no, actor)
+    policy = policy_store.cycle_policy(session, cycle)
+    f = facts(session, ev, skp, cycle, policy, now=now)
+
+    def apply(row: Any) -> None:
+        if trigger == "evaluate":
+            hk = f.unit_head_rating or inp.rating_hasil_kerja
+            pk = inp.rating_perilaku
+            assert hk is not None  # the guard has checked
+            assert pk is not None
+            row.rating_hasil_kerja, row.rating_perilaku = hk.value, pk.value
+            row.predikat = kuadran_predikat(policy, hk, pk).value
+
+    engine.fire(
+        session,
+        EVALUATION,
+        ev,
+        trigger,
+        actor=actor,
+        roles=who.roles,
+        facts=f,
+        now=now,
+        inp=inp,
+        expected_version=expected_version,
+        on_behalf=who.on_behalf,
+        apply=apply,
+    )
+    return view(session, ev, skp, cycle, actor)
+
+
+def facts(
+    session: Session, ev: Evaluation, skp: Skp, cycle: Cycle, policy: Policy, *, now: datetime
+) -> EvaluationFacts:
+    rhk = session.execute(
+        select(col(Rhk.id), col(Rhk.text)).where(col(Rhk.skp_id) == skp.id).order_by(col(Rhk.position))
+    )
+    measured = set(
+        session.scalars(
+            select(col(Indikator.rhk_id))
+            .join(Realisasi, col(Realisasi.indikator_id) == col(Indikator.id))
+            .where(col(Realisasi.evaluation_id) == ev.id)
+        )
+    )
+    with_indicators = set(
+        session.scalars(
+            select(col(Indikator.rhk_id))
+            .join(Rhk, col(Rhk.id) == col(Indikator.rhk_id))
+            .where(col(Rhk.skp_id) == skp.id)
+        )
+    )
+    level = skps.capaian_level(session, skp.cycle_id, skp.unit_id, ev.period_no)
+    unit = session.get(Unit, skp.unit_id)
+    heads_unit = unit is not None and unit.head_id == skp.pegawai_id
+    period = period_of(policy, cycle.year, ev.period_no)
+    return EvaluationFacts(
+        # an RHK without indicators (only a Tambahan can be) has nothing to measure, so it needs no realisasi
+        rhk_without_realisasi=tuple(text for rid, text in rhk if rid in with_indicators and rid not in measured),
+        unit_capaian_set=level is not None,
+        period_ended=now >= periods.ends_at(policy, period, unit.timezone if unit else None),
+        unit_head_rating=rating_for_unit_head(policy, level) if heads_unit and level else None,
+    )
+
+
+# --- closing a period -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClosePeriodResult:
+    cycle_id: int
+    period_no: int
+    closed: int
+    lapsed: int
+    not_ended: int  # evaluations left as they are because the period has not ended in their unit's zone
+    chunks: int
+
+
+def close_period(
+    sessions: Callable[[], Session],
+    cycle_id: int,
+    period_no: int,
+    *,
+    actor: Actor,
+    now: datetime,
+    chunk: int = 5000,
+) -> ClosePeriodResult:
+    """Close the period, set-based: evaluated → closed, open or submitted → lapsed, wherever the period has ended
+    in the unit's zone. Idempotent: closed and lapsed evaluations are not touched again."""
+    with sessions() as session, session.begin():
+        cycle = cycles.get(session, cycle_id, actor)
+        policy = policy_store.cycle_policy(session, cycle)
+        period = period_of(policy, cycle.year, period_no)
+        instansi_id = cycle.instansi_id
+        rows = session.execute(
+            select(col(Evaluation.id), col(Evaluation.state), col(Unit.timezone))
+            .join(Skp, col(Skp.id) == col(Evaluation.skp_id))
+            .join(Unit, col(Unit.id) == col(Skp.unit_id))
+            .where(
+                col(Skp.cycle_id) == cycle_id,
+                col(Evaluation.period_no) == period_no,
+                col(Evaluation.state).in_(
+                    [
+                        EvaluationState.evaluated.value,
+                        EvaluationState.open.value,
+                        EvaluationState.realisasi_submitted.value,
+                    ]
+                ),
+            )
+            .order_by(col(Evaluation.id))
+        ).all()
+    ended_in: dict[str, bool] = {}
+    ended: dict[int, bool] = {}
+    for evaluation_id, _, tz in rows:
+        if tz not in ended_in:
+            ended_in[tz] = now >= periods.ends_at(policy, period, tz)
+        ended[evaluation_id] = ended_in[tz]
+    role = Role.SYSTEM if actor.system else Role.ADMIN
+
+    def run(trigger: str, ids: list[int]) -> engine.BatchResult:
+        return engine.fire_many(
+            sessions,
+            EVALUATION,
+            "evaluation",
+            trigger,
+            ids,
+            instansi_id=instansi_id,
+            actor=actor,
+            now=now,
+            facts=lambda evaluation_id: EvaluationFacts(period_ended=ended.get(evaluation_id, False)),
+            role=role,
+            chunk=chunk,
+            note=f"period {period_no} ended {period.end.isoformat()}",
+        )
+
+    evaluated = EvaluationState.evaluated.value
+    closed = run("close", [i for i, state, _ in rows if state == evaluated and ended[i]])
+    lapsed = run("lapse", [i for i, state, _ in rows if state != evaluated and ended[i]])
+    return ClosePeriodResult(
+        cycle_id,
+        period_no,
+        closed=len(closed.fired),
+        lapsed=len(lapsed.fired),
+        not_ended=sum(1 for i, _, _ in rows if not ended[i]),
+        chunks=closed.chunks + lapsed.chunks,
+    )
+
+
+# --- reading ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uri: str
+
+
+@dataclass(frozen=True)
+class RealisasiView:
+    """One indicator of the SKP and what was realised for it in the period (recorded=False: nothing yet)."""
+
+    indikator_id: int
+    rhk_id: int
+    rhk_text: str
+    indikator_text: str
+    aspek: str
+    target: float | None
+    satuan: str
+    recorded: bool
+    value: float | None
+    text: str
+    evidence: tuple[EvidenceView, ...]
+
+
+@dataclass(frozen=True)
+class EvaluationView:
+    id: int
+    skp_id: int
+    period_no: int
+    period_start: date
+    period_end: date
+    state: str
+    version: int
+    allowed_triggers: list[str]
+    realisasi: list[RealisasiView]
+    rating_hasil_kerja: str | None
+    rating_perilaku: str | None
+    predikat: str | None
+
+
+def load(session: Session, skp_id: int, period_no: int, actor: Actor) -> tuple[Evaluation, Skp, Cycle, skps.Standing]:
+    """The period's evaluation, its SKP and cycle, and the actor's standing; NotFound for outsiders."""
+    skp, cycle, who = skps.load(session, skp_id, actor)
+    ev = session.scalar(
+        select(Evaluation).where(col(Evaluation.skp_id) == skp_id, col(Evaluation.period_no) == period_no)
+    )
+    if ev is None:
+        raise NotFound("evaluation", f"skp {skp_id} period {period_no}")
+    return ev, skp, cycle, who
+
+
+def get_evaluation(session: Session, skp_id: int, period_no: int, *, actor: Actor) -> EvaluationView:
+    """The period's evaluation as the caller may see it: anyone with a standing on the SKP."""
+    ev, skp, cycle, _ = load(session, skp_id, period_no, actor)
+    return view(session, ev, skp, cycle, actor)
+
+
+def view(session: Session, ev: Evaluation, skp: Skp, cycle: Cycle, actor: Actor) -> EvaluationView:
+    assert ev.id is not None
+    who = skps.standing(session, actor, skp, cycle)
+    period = period_of(policy_store.cycle_policy(session, cycle), cycle.year, ev.period_no)
+    indicators = session.execute(
+        select(Indikator, col(Rhk.text))
+        .join(Rhk, col(Rhk.id) == col(Indikator.rhk_id))
+        .where(col(Rhk.skp_id) == skp.id)
+        .order_by(col(Rhk.position), col(Indikator.position))
+    ).all()
+    recorded = {
+        r.indikator_id: r for r in session.scalars(select(Realisasi).where(col(Realisasi.evaluation_id) == ev.id))
+    }
+    files: dict[int, list[EvidenceView]] = {}
+    for e in session.scalars(
+        select(Evidence)
+        .where(col(Evidence.realisasi_id).in_([r.id for r in recorded.values()]))
+        .order_by(col(Evidence.id))
+    ):
+        files.setdefault(e.realisasi_id, []).append(
+            EvidenceView(e.id or 0, e.filename, e.content_type, e.size, e.sha256, e.uri)
+        )
+    items = []
+    for ind, rhk_text in indicators:
+        r = recorded.get(ind.id or 0)
+        items.append(
+            RealisasiView(
+                indikator_id=ind.id or 0,
+                rhk_id=ind.rhk_id,
+                rhk_text=rhk_text,
+                indikator_text=ind.text,
+                aspek=ind.aspek,
+                target=ind.target,
+                satuan=ind.satuan,
+                recorded=r is not None,
+                value=r.value if r else None,
+                text=r.text if r else "",
+                evidence=tuple(files.get(r.id or 0, [])) if r else (),
+            )
+        )
+    return EvaluationView(
+        id=ev.id,
+        skp_id=ev.skp_id,
+        period_no=ev.period_no,
+        period_start=period.start,
+        period_end=period.end,
+        state=ev.state,
+        version=ev.version,
+        allowed_triggers=EVALUATION.allowed_triggers(EvaluationState(ev.state), who.roles),
+        realisasi=items,
+        rating_hasil_kerja=ev.rating_hasil_kerja,
+        rating_perilaku=ev.rating_perilaku,
+        predikat=ev.predikat,
+    )

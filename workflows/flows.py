@@ -1,0 +1,113 @@
+"""Prefect flows: thin wrappers that run the named workflows (`workflows.runs`) as the scheduler.
+
+One flow run per sweep and one task run per cycle, whatever the number of SKPs: the work inside a task is
+set-based and chunked. `as_of` defaults to the run's scheduled start, so a late or replayed run acts as of
+the moment it was meant for.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from prefect import flow, task
+from prefect.runtime import flow_run
+from sqlalchemy import select
+from sqlmodel import col
+
+from workflows import runs
+from workflows.actors import Actor
+from workflows.db import make_engine
+from workflows.runs import RunContext
+from workflows.settings import get_settings
+from workflows.tables import Cycle
+from workflows.uow import reading
+
+STATES_OF: dict[str, set[str]] = {
+    "open-period": {"monitoring"},
+    "close-period": {"monitoring", "assessing"},
+    "close-assessment": {"assessing", "following_up"},
+    "dispatch-follow-up": {"assessing", "following_up"},
+    "enforce-deadlines": {"drafting", "monitoring", "assessing", "following_up"},
+}
+"""The cycle states in which each per-cycle workflow has something to do."""
+
+
+def _as_of(given: datetime | None) -> datetime:
+    if given is not None:
+        return given if given.tzinfo else given.replace(tzinfo=UTC)
+    scheduled = flow_run.scheduled_start_time
+    return scheduled if isinstance(scheduled, datetime) else datetime.now(UTC)  # the edge: time enters here
+
+
+@task(name="sweep-cycle")
+def sweep_cycle(name: str, cycle_id: int | None, as_of: datetime, period: int | None) -> dict[str, Any]:
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        ctx = RunContext(engine, Actor.scheduler(name), as_of, cycle_id, period, settings.batch_chunk)
+        return runs.run(name, ctx)
+    finally:
+        engine.dispose()
+
+
+def _per_cycle(name: str, as_of: datetime | None, cycle_id: int | None, period: int | None) -> dict[str, Any]:
+    when = _as_of(as_of)
+    if cycle_id is not None:
+        ids = [cycle_id]
+    else:
+        engine = make_engine(get_settings().database_url)
+        try:
+            with reading(engine) as s:
+                query = select(col(Cycle.id)).where(col(Cycle.state).in_(STATES_OF[name])).order_by(col(Cycle.id))
+                ids = [i for i in s.scalars(query) if i is not None]
+        finally:
+            engine.dispose()
+    results = [sweep_cycle(name, i, when, period) for i in ids]
+    return {"workflow": name, "as_of": when.isoformat(), "cycles": results}
+
+
+@flow(name="open-period")
+def open_period(
+    as_of: datetime | None = None, cycle_id: int | None = None, period: int | None = None
+) -> dict[str, Any]:
+    """Monitor agreed SKPs and open the period's evaluations."""
+    return _per_cycle("open-period", as_of, cycle_id, period)
+
+
+@flow(name="close-period")
+def close_period(
+    as_of: datetime | None = None, cycle_id: int | None = None, period: int | None = None
+) -> dict[str, Any]:
+    """Close the period that has ended: evaluated → closed, the rest lapsed."""
+    return _per_cycle("close-period", as_of, cycle_id, period)
+
+
+@flow(name="close-assessment")
+def close_assessment(as_of: datetime | None = None, cycle_id: int | None = None) -> dict[str, Any]:
+    """Each unit's distribution against the curve."""
+    return _per_cycle("close-assessment", as_of, cycle_id, None)
+
+
+@flow(name="dispatch-follow-up")
+def dispatch_follow_up(as_of: datetime | None = None, cycle_id: int | None = None) -> dict[str, Any]:
+    """Follow up assessed SKPs whose objections are settled and open the policy's cases."""
+    return _per_cycle("dispatch-follow-up", as_of, cycle_id, None)
+
+
+@flow(name="enforce-deadlines")
+def enforce_deadlines(as_of: datetime | None = None, cycle_id: int | None = None) -> dict[str, Any]:
+    """Reminders, notices, escalations and automatic actions for every deadline reached by `as_of`."""
+    return _per_cycle("enforce-deadlines", as_of, cycle_id, None)
+
+
+@flow(name="deliver-notifications")
+def deliver_notifications(as_of: datetime | None = None) -> dict[str, Any]:
+    """Drain the outbox through Apprise, with retries."""
+    return sweep_cycle("deliver-notifications", None, _as_of(as_of), None)
+
+
+FLOWS = {
+    f.name: f
+    for f in (open_period, close_period, close_assessment, dispatch_follow_up, enforce_deadlines, deliver_notifications)
+}
