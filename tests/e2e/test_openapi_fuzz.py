@@ -7,6 +7,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from pydantic import SecretStr
@@ -56,6 +57,8 @@ schema = _schema()
 
 
 @schema.parametrize()
+# XLSX bodies cannot be generated from a schema; the workbook reader has its own table of malformed files
+@pytest.mark.filterwarnings("ignore:Skipped test cases with unsupported payload media types")
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_error_and_responses_match_the_schema(case: schemathesis.Case) -> None:  # type: ignore[type-arg]
     case.call_and_validate(
