@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.e2e.conftest import Clock, bearer
+from tests.e2e.conftest import Clock, bearer, org_json
 from tests.integration.org import KABID, KABID2, KADIS, SEKDA, STAF1, STAF2
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -38,7 +38,7 @@ def test_a_year_from_import_to_follow_up(client: TestClient, clock: Clock) -> No
     clock.now = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
     year = 60 * 24 * 800  # tokens that outlive the simulated year
     root = bearer("user:root", clock, minutes=year)
-    ok(client.post("/org/import", json=_org(), headers=root))
+    ok(client.post("/org/import", json=org_json(), headers=root))
     cycle = ok(
         client.post("/cycles", json={"year": 2026, "name": "SKP 2026", "instansi": "KAB-CONTOH"}, headers=root), 201
     )
@@ -153,9 +153,3 @@ def test_a_year_from_import_to_follow_up(client: TestClient, clock: Clock) -> No
     ok(client.post(f"/cycles/{cycle['id']}/transitions/close", headers=root))
     verified = ok(client.get("/audit/verify", headers=root))
     assert verified["ok"], verified
-
-
-def _org() -> dict[str, Any]:
-    from tests.e2e.conftest import org_json
-
-    return org_json()
