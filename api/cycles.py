@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from api.deps import Config, CurrentActor, Db, IfMatch, Now, Page, RowId
 from api.errors import known_trigger, responses
 from api.schemas import Page as PageOf
+from policies.loader import PolicyChange
 from states.cycle import CYCLE
 from workflows import cycle
-from workflows.cycle import CycleIn
+from workflows.cycle import CycleIn, CycleView
 from workflows.tables import MAX_ID
 from workflows.uow import reading, unit_of_work
 
@@ -25,20 +26,8 @@ CycleTrigger = Annotated[
 ]
 
 
-class CycleOut(BaseModel):
-    id: int
-    instansi_id: int
-    year: int
-    name: str
-    state: str
-    version: int
-    policy_version_id: int | None
-    policy: str | None
-    allowed_triggers: list[str]
-
-
 class OpenOut(BaseModel):
-    cycle: CycleOut
+    cycle: CycleView
     drafted: int = Field(description="SKPs drafted by this call.")
     already: int = Field(description="SKPs that existed before this call.")
 
@@ -47,12 +36,6 @@ class RepinIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     policy_version_id: int = Field(ge=1, le=MAX_ID)
     dry_run: bool = Field(default=True, description="Report what would change and change nothing.")
-
-
-class Change(BaseModel):
-    path: str
-    old: Any
-    new: Any
 
 
 class PredikatChange(BaseModel):
@@ -65,30 +48,30 @@ class RepinOut(BaseModel):
     cycle_id: int
     from_version_id: int | None
     to_version_id: int
-    changes: list[Change]
+    changes: list[PolicyChange]
     predikat_changes: list[PredikatChange]
     applied: bool
 
 
 @router.get("/cycles", summary="List cycles", responses=responses(401))
-def list_cycles(db: Db, actor: CurrentActor, page: Page) -> PageOf[CycleOut]:
+def list_cycles(db: Db, actor: CurrentActor, page: Page) -> PageOf[CycleView]:
     with reading(db) as s:
         items, total = cycle.list_cycles(s, actor, offset=page.offset, limit=page.limit)
-    return PageOf[CycleOut].of([CycleOut.model_validate(c, from_attributes=True) for c in items], total, page)
+    return PageOf[CycleView].of(items, total, page)
 
 
 @router.post("/cycles", status_code=201, summary="Create a cycle", responses=responses(401, 403, 422))
-def create_cycle(body: CycleIn, db: Db, now: Now, actor: CurrentActor, settings: Config) -> CycleOut:
+def create_cycle(body: CycleIn, db: Db, now: Now, actor: CurrentActor, settings: Config) -> CycleView:
     """A cycle pins its policy version now, so editing a policy later never changes it silently."""
     with unit_of_work(db) as s:
         made = cycle.create_from(s, body, actor=actor, now=now, default_policy=settings.policy)
-    return CycleOut.model_validate(made, from_attributes=True)
+    return made
 
 
 @router.get("/cycles/{cycle_id}", summary="One cycle", responses=responses(401, 404))
-def get_cycle(cycle_id: RowId, db: Db, actor: CurrentActor) -> CycleOut:
+def get_cycle(cycle_id: RowId, db: Db, actor: CurrentActor) -> CycleView:
     with reading(db) as s:
-        return CycleOut.model_validate(cycle.readable(s, cycle_id, actor), from_attributes=True)
+        return cycle.readable(s, cycle_id, actor)
 
 
 @router.post("/cycles/{cycle_id}/open", summary="Open the cycle: draft every SKP", responses=responses(401, 404, 422))
@@ -98,7 +81,7 @@ def open_cycle(cycle_id: RowId, db: Db, now: Now, actor: CurrentActor, settings:
         lambda: Session(db, expire_on_commit=False), cycle_id, actor=actor, now=now, chunk=settings.batch_chunk
     )
     return OpenOut(
-        cycle=CycleOut.model_validate(result.cycle, from_attributes=True),
+        cycle=result.cycle,
         drafted=result.drafted,
         already=result.already,
     )
@@ -109,11 +92,11 @@ def open_cycle(cycle_id: RowId, db: Db, now: Now, actor: CurrentActor, settings:
     summary="Move the cycle",
     responses=responses(401, 403, 404, 409, 422),
 )
-def fire(cycle_id: RowId, trigger: CycleTrigger, db: Db, now: Now, actor: CurrentActor, version: IfMatch) -> CycleOut:
+def fire(cycle_id: RowId, trigger: CycleTrigger, db: Db, now: Now, actor: CurrentActor, version: IfMatch) -> CycleView:
     known_trigger(CYCLE, trigger)
     with unit_of_work(db) as s:
         moved = cycle.fire(s, cycle_id, trigger, actor=actor, now=now, expected_version=version)
-    return CycleOut.model_validate(moved, from_attributes=True)
+    return moved
 
 
 @router.post(
@@ -128,7 +111,7 @@ def repin(cycle_id: RowId, body: RepinIn, db: Db, now: Now, actor: CurrentActor)
         cycle_id=m.cycle_id,
         from_version_id=m.from_version_id,
         to_version_id=m.to_version_id,
-        changes=[Change(path=c.path, old=c.old, new=c.new) for c in m.changes],
+        changes=m.changes,
         predikat_changes=[PredikatChange(skp_id=i, now=a, under_new_policy=b) for i, a, b in m.predikat_changes],
         applied=m.applied,
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Protocol, TypeVar
 
-from fastapi import Depends, Header, HTTPException, Path, Query, Request
+from fastapi import Depends, Header, HTTPException, Path, Query, Request, Response
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Engine
 
@@ -77,6 +77,20 @@ def _if_match(
 
 
 IfMatch = Annotated[int | None, Depends(_if_match)]
+
+
+class HasVersion(Protocol):
+    @property
+    def version(self) -> int: ...
+
+
+V = TypeVar("V", bound=HasVersion)
+
+
+def with_etag(view: V, response: Response) -> V:
+    """Answer with the record's version as its ETag: what a later write sends back in If-Match."""
+    response.headers["ETag"] = f'"{view.version}"'
+    return view
 
 
 @dataclass(frozen=True)

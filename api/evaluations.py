@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import CurrentActor, Db, IfMatch, Now, RowId
+from api.deps import CurrentActor, Db, IfMatch, Now, RowId, with_etag
 from api.errors import responses
 from states.enums import Rating
 from workflows import evaluation
@@ -31,15 +31,10 @@ class EvaluationIn(BaseModel):
     note: str | None = Field(default=None, max_length=4000)
 
 
-def _out(view: EvaluationView, response: Response) -> EvaluationView:
-    response.headers["ETag"] = f'"{view.version}"'
-    return view
-
-
 @router.get("/skps/{skp_id}/periods/{n}", summary="One period's evaluation", responses=responses(401, 404))
 def get_period(skp_id: RowId, n: PeriodNo, db: Db, actor: CurrentActor, response: Response) -> EvaluationView:
     with reading(db) as s:
-        return _out(evaluation.get_evaluation(s, skp_id, n, actor=actor), response)
+        return with_etag(evaluation.get_evaluation(s, skp_id, n, actor=actor), response)
 
 
 @router.post(
@@ -60,7 +55,7 @@ def realisasi(
     """The pegawai's realisasi per indicator; evidence is uploaded first (`POST /evidence`) and named by its uri."""
     with unit_of_work(db) as s:
         view = evaluation.save_realisasi(s, skp_id, n, body, actor=actor, now=now, expected_version=version)
-    return _out(view, response)
+    return with_etag(view, response)
 
 
 @router.post(
@@ -80,7 +75,7 @@ def return_realisasi(
 ) -> EvaluationView:
     with unit_of_work(db) as s:
         view = evaluation.return_realisasi(s, skp_id, n, body.note, actor=actor, now=now, expected_version=version)
-    return _out(view, response)
+    return with_etag(view, response)
 
 
 @router.post(
@@ -110,4 +105,4 @@ def evaluate(
             now=now,
             expected_version=version,
         )
-    return _out(view, response)
+    return with_etag(view, response)

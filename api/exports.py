@@ -29,7 +29,7 @@ JSONL = "application/x-ndjson"
 
 
 def _reader_of(actor: Actor, instansi_id: int) -> bool:
-    return actor.is_admin_of(instansi_id) or instansi_id in (actor.auditor_of or ())
+    return actor.super_admin or instansi_id in actor.oversees()
 
 
 def _attachment(name: str) -> dict[str, str]:
@@ -112,7 +112,7 @@ def audit_export(
 
 
 def _instansi(db: Db, actor: Actor, code: str | None) -> int:
-    mine = set(actor.admin_of or ()) | set(actor.auditor_of or ())
+    mine = actor.oversees()
     if not (mine or actor.super_admin):
         raise NotPermitted("audit", "export", ["admin", "auditor"])
     if code is None:

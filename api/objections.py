@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import CurrentActor, Db, IfMatch, Now, RowId
+from api.deps import CurrentActor, Db, IfMatch, Now, RowId, with_etag
 from api.errors import responses
 from workflows import keberatan
 from workflows.keberatan import DecisionIn, KeberatanView, ObjectionIn
@@ -19,15 +19,10 @@ class WithdrawIn(BaseModel):
     note: str | None = Field(default=None, max_length=4000)
 
 
-def _out(view: KeberatanView, response: Response) -> KeberatanView:
-    response.headers["ETag"] = f'"{view.version}"'
-    return view
-
-
 @router.get("/skps/{skp_id}/objection", summary="The SKP's objection", responses=responses(401, 404))
 def get_objection(skp_id: RowId, db: Db, actor: CurrentActor, response: Response) -> KeberatanView:
     with reading(db) as s:
-        return _out(keberatan.get(s, skp_id, actor=actor), response)
+        return with_etag(keberatan.get(s, skp_id, actor=actor), response)
 
 
 @router.post(
@@ -41,7 +36,7 @@ def file_objection(
 ) -> KeberatanView:
     """By the pegawai, while the SKP is assessed and the filing window is open; one pending at a time."""
     with unit_of_work(db) as s:
-        return _out(keberatan.file(s, skp_id, body.reason, actor=actor, now=now), response)
+        return with_etag(keberatan.file(s, skp_id, body.reason, actor=actor, now=now), response)
 
 
 @router.post(
@@ -51,7 +46,7 @@ def file_objection(
 )
 def review(skp_id: RowId, db: Db, now: Now, actor: CurrentActor, version: IfMatch, response: Response) -> KeberatanView:
     with unit_of_work(db) as s:
-        return _out(keberatan.review(s, skp_id, actor=actor, now=now, expected_version=version), response)
+        return with_etag(keberatan.review(s, skp_id, actor=actor, now=now, expected_version=version), response)
 
 
 @router.post(
@@ -64,7 +59,7 @@ def withdraw(
 ) -> KeberatanView:
     with unit_of_work(db) as s:
         view = keberatan.withdraw(s, skp_id, note=body.note, actor=actor, now=now, expected_version=version)
-    return _out(view, response)
+    return with_etag(view, response)
 
 
 @router.post(
@@ -88,4 +83,4 @@ def decide(
             now=now,
             expected_version=version,
         )
-    return _out(view, response)
+    return with_etag(view, response)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
@@ -15,19 +15,11 @@ from api.errors import responses
 from states.errors import InvalidInput
 from workflows.actors import Actor
 from workflows.org_files import CSV_TYPE, XLSX_TYPE, import_org_file
-from workflows.organisation import OrgImport, import_org
+from workflows.organisation import ImportResult, OrgImport, import_org
 from workflows.uow import unit_of_work
 
 router = APIRouter(tags=["organisation"])
 EXTRA_SCHEMAS = (OrgImport,)  # request bodies read by hand; app.py adds them to the OpenAPI components
-
-
-class ImportOut(BaseModel):
-    instansi_id: int
-    units_created: int
-    units_updated: int
-    pegawai_created: int
-    pegawai_updated: int
 
 
 EXAMPLE: dict[str, Any] = {
@@ -99,7 +91,7 @@ def _problem(error: Any) -> str:
         }
     },
 )
-async def import_organisation(request: Request, db: Db, now: Now, actor: CurrentActor) -> ImportOut:
+async def import_organisation(request: Request, db: Db, now: Now, actor: CurrentActor) -> ImportResult:
     """Units and pegawai as JSON, or as a CSV (one `record` column: instansi, unit or pegawai) or XLSX file
     (sheets `units`, `pegawai`, optionally `instansi`); headers equal the JSON field names. If any row is bad,
     nothing is imported and each bad row is named (in a file, by its sheet and row number as Excel shows it)."""
@@ -108,13 +100,13 @@ async def import_organisation(request: Request, db: Db, now: Now, actor: Current
     return await _run(db, payload, body, actor, now)
 
 
-async def _run(db: Engine, payload: OrgImport | None, body: bytes, actor: Actor, now: datetime) -> ImportOut:
-    def work() -> ImportOut:
+async def _run(db: Engine, payload: OrgImport | None, body: bytes, actor: Actor, now: datetime) -> ImportResult:
+    def work() -> ImportResult:
         with unit_of_work(db) as s:
             if payload is None:
                 result = import_org_file(s, body, actor=actor, now=now)
             else:
                 result = import_org(s, payload, actor=actor, now=now)
-        return ImportOut.model_validate(result, from_attributes=True)
+        return result
 
     return await run_in_threadpool(work)

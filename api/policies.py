@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from api.deps import CurrentActor, Db, Now, Page, RowId
 from api.errors import responses
 from api.schemas import Page as PageOf
+from policies.loader import PolicyChange
 from workflows import policy_store
 from workflows.policy_store import PolicyIn
 from workflows.tables import MAX_ID
@@ -36,16 +37,10 @@ class PolicyDocument(PolicyOut):
     document: dict[str, Any]
 
 
-class Change(BaseModel):
-    path: str
-    old: Any
-    new: Any
-
-
 class PolicyDiff(BaseModel):
     id: int
     against: int
-    changes: list[Change]
+    changes: list[PolicyChange]
 
 
 @router.get("/policies", summary="List policy versions", responses=responses(401))
@@ -82,6 +77,4 @@ def diff_policy(
 ) -> PolicyDiff:
     with reading(db) as s:
         changes = policy_store.diff_versions(s, policy_id, against, actor)
-    return PolicyDiff(
-        id=policy_id, against=against, changes=[Change(path=c.path, old=c.old, new=c.new) for c in changes]
-    )
+    return PolicyDiff(id=policy_id, against=against, changes=changes)

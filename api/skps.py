@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import CurrentActor, Db, IfMatch, Now, Page, QueryId, RowId
+from api.deps import CurrentActor, Db, IfMatch, Now, Page, QueryId, RowId, with_etag
 from api.errors import known_trigger, responses
 from api.schemas import Page as PageOf
 from states.enums import Rating
 from states.lifecycle import TriggerInput
 from states.skp import SKP, SkpState
 from workflows import skp as skps
-from workflows.skp import PlanIn, SkpView
+from workflows.skp import PlanIn, SkpSummary, SkpView
 from workflows.uow import reading, unit_of_work
 
 router = APIRouter(tags=["skp"])
@@ -67,19 +67,6 @@ class SkpOut(BaseModel):
     predikat: str | None
 
 
-class SkpSummaryOut(BaseModel):
-    id: int
-    cycle_id: int
-    nip: str
-    name: str
-    unit_code: str
-    jabatan_name: str
-    state: str
-    version: int
-    proposed: bool
-    predikat: str | None
-
-
 class TransitionIn(BaseModel):
     """What the caller sends with a trigger; which fields a trigger needs is in its guard."""
 
@@ -91,8 +78,7 @@ class TransitionIn(BaseModel):
 
 
 def _out(view: SkpView, response: Response) -> SkpOut:
-    response.headers["ETag"] = f'"{view.version}"'
-    return SkpOut.model_validate(view, from_attributes=True)
+    return SkpOut.model_validate(with_etag(view, response), from_attributes=True)
 
 
 @router.get("/skps", summary="List SKPs visible to the caller", responses=responses(401, 422))
@@ -104,14 +90,14 @@ def list_skps(
     nip: Annotated[str | None, Query(pattern=r"^\d{18}$")] = None,
     state: SkpState | None = None,
     unit: Annotated[str | None, Query(max_length=64, description="Unit code.")] = None,
-) -> PageOf[SkpSummaryOut]:
+) -> PageOf[SkpSummary]:
     """A pegawai sees their own, a penilai those they rate, an atasan penilai those below, a pimpinan their
     unit, an admin or auditor their instansi."""
     with reading(db) as s:
         items, total = skps.list_skps(
             s, actor, cycle_id=cycle_id, nip=nip, state=state, unit_code=unit, offset=page.offset, limit=page.limit
         )
-    return PageOf[SkpSummaryOut].of([SkpSummaryOut.model_validate(i, from_attributes=True) for i in items], total, page)
+    return PageOf[SkpSummary].of(items, total, page)
 
 
 @router.get("/skps/{skp_id}", summary="One SKP, with what the caller may fire", responses=responses(401, 404))

@@ -29,5 +29,9 @@ class Actor:
     def scheduler(cls, flow: str) -> Actor:
         return cls(ref=f"system:{flow}", system=True)
 
+    def oversees(self) -> frozenset[int]:
+        """The instansi whose records this actor reads as an admin or an auditor."""
+        return (self.admin_of or frozenset()) | (self.auditor_of or frozenset())
+
     def is_admin_of(self, instansi_id: int) -> bool:
         return self.super_admin or (self.admin_of is not None and instansi_id in self.admin_of)

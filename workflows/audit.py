@@ -269,12 +269,12 @@ def scope(actor: Actor) -> ColumnElement[bool]:
     """The events an actor may read: their instansi's (admins and auditors), everything (the super-admin)."""
     if actor.super_admin:
         return true()
-    mine = set(actor.admin_of or ()) | set(actor.auditor_of or ())
+    mine = actor.oversees()
     return col(AuditEvent.instansi_id).in_(mine) if mine else false()
 
 
 def may_read(actor: Actor) -> bool:
-    return actor.super_admin or bool(actor.admin_of) or bool(actor.auditor_of)
+    return actor.super_admin or bool(actor.oversees())
 
 
 def events(
@@ -304,7 +304,7 @@ def verify_for(session: Session, actor: Actor) -> Verification:
     result = verify(session)
     if actor.super_admin or result.ok:
         return result
-    mine = set(actor.admin_of or ()) | set(actor.auditor_of or ())
+    mine = actor.oversees()
     own = tuple(p for p in result.problems if _problem_instansi(session, p) in mine)
     return Verification(not own, result.checked, own[0] if own else None, own)
 

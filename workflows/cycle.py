@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from policies.kuadran import predikat as kuadran_predikat
-from policies.loader import PolicyChange, available_presets, diff
+from policies.loader import PolicyChange, diff
 from states.cycle import CYCLE, CycleFacts, CycleState
 from states.enums import PeriodKind, Rating
 from states.errors import InvalidInput, NotFound, NotPermitted
@@ -21,7 +21,8 @@ from states.roles import Role
 from states.skp import SkpState
 from workflows import audit, engine, policy_store
 from workflows.actors import Actor
-from workflows.tables import MAX_ID, AuditEvent, Cycle, Instansi, Pegawai, PolicyVersion, Skp
+from workflows.organisation import instansi_for_request, instansi_of
+from workflows.tables import MAX_ID, AuditEvent, Cycle, Pegawai, PolicyVersion, Skp
 
 
 @dataclass(frozen=True)
@@ -275,20 +276,13 @@ def readable(session: Session, cycle_id: int, actor: Actor) -> CycleView:
 
 
 def _may_read(session: Session, actor: Actor, instansi_id: int) -> bool:
-    if actor.is_admin_of(instansi_id) or actor.system or instansi_id in (actor.auditor_of or ()):
-        return True
-    pegawai = session.get(Pegawai, actor.pegawai_id) if actor.pegawai_id is not None else None
-    return pegawai is not None and pegawai.instansi_id == instansi_id
+    return actor.super_admin or actor.system or instansi_id in instansi_of(session, actor)
 
 
 def list_cycles(session: Session, actor: Actor, *, offset: int, limit: int) -> tuple[list[CycleView], int]:
     query = select(Cycle)
     if not actor.super_admin:
-        mine = set(actor.admin_of or ()) | set(actor.auditor_of or ())
-        pegawai = session.get(Pegawai, actor.pegawai_id) if actor.pegawai_id is not None else None
-        if pegawai is not None:
-            mine.add(pegawai.instansi_id)
-        query = query.where(col(Cycle.instansi_id).in_(mine))
+        query = query.where(col(Cycle.instansi_id).in_(instansi_of(session, actor)))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(col(Cycle.id).desc()).offset(offset).limit(limit)).all()
     return [view(session, c, actor) for c in rows], total
@@ -313,18 +307,7 @@ class CycleIn(BaseModel):
 
 def create_from(session: Session, body: CycleIn, *, actor: Actor, now: datetime, default_policy: str) -> CycleView:
     """Create a cycle from the public request: resolve the instansi and the policy version it pins."""
-    if body.instansi is not None:
-        instansi_id = session.scalar(select(col(Instansi.id)).where(col(Instansi.code) == body.instansi))
-        if instansi_id is None:
-            raise InvalidInput([f"instansi: unknown instansi '{body.instansi}'"])
-    elif actor.admin_of is not None and len(actor.admin_of) == 1:
-        instansi_id = next(iter(actor.admin_of))
-    elif actor.super_admin or actor.admin_of:
-        raise InvalidInput(["instansi: required (the caller administers more than one instansi)"])
-    else:
-        raise NotPermitted("cycle", "create", ["admin"])
-    if not actor.is_admin_of(instansi_id):
-        raise NotPermitted("cycle", "create", ["admin of the instansi"])
+    instansi_id = instansi_for_request(session, actor, body.instansi, "cycle")
     pv = _policy_version(session, body.policy if body.policy is not None else default_policy, actor, now)
     if body.period is not None:
         policy = policy_store.policy_of(session, pv.id or 0)
@@ -349,11 +332,7 @@ def _policy_version(session: Session, ref: int | str, actor: Actor, now: datetim
         except NotFound as exc:
             raise InvalidInput([f"policy: unknown policy version {ref}"]) from exc
         return session.get_one(PolicyVersion, ref)
-    for row in session.scalars(
-        select(PolicyVersion).where(col(PolicyVersion.name) == ref).order_by(col(PolicyVersion.id).desc())
-    ):
-        if actor.super_admin or row.instansi_id is None or actor.is_admin_of(row.instansi_id):
-            return row
-    if ref in available_presets():
-        return policy_store.preset(session, ref, now=now)
-    raise InvalidInput([f"policy: no policy named '{ref}'"])
+    found = policy_store.find_version(session, actor, ref, now=now)
+    if found is None:
+        raise InvalidInput([f"policy: no policy named '{ref}'"])
+    return found

@@ -432,3 +432,26 @@ def _repath(units: Mapping[str, Unit]) -> None:
         new = path_of(unit)
         if unit.path != new:
             unit.path = new
+
+
+def instansi_of(session: Session, actor: Actor) -> frozenset[int]:
+    """The instansi an actor belongs to: those they administer or audit, and a pegawai's own."""
+    pegawai = session.get(Pegawai, actor.pegawai_id) if actor.pegawai_id is not None else None
+    return actor.oversees() | ({pegawai.instansi_id} if pegawai is not None else set())
+
+
+def instansi_for_request(session: Session, actor: Actor, code: str | None, what: str) -> int:
+    """The instansi a request names by code, or the caller's only one; the caller must administer it."""
+    if code is not None:
+        found = session.scalar(select(col(Instansi.id)).where(col(Instansi.code) == code))
+        if found is None:
+            raise InvalidInput([f"instansi: unknown instansi '{code}'"])
+    elif actor.admin_of is not None and len(actor.admin_of) == 1:
+        found = next(iter(actor.admin_of))
+    elif actor.super_admin or actor.admin_of:
+        raise InvalidInput(["instansi: required (the caller administers more than one instansi)"])
+    else:
+        raise NotPermitted(what, "create", ["admin"])
+    if not actor.is_admin_of(found):
+        raise NotPermitted(what, "create", ["admin of the instansi"])
+    return found

@@ -21,9 +21,10 @@ from policies.loader import (
     policy_from_dict,
 )
 from policies.schema import Policy
-from states.errors import InvalidInput, NotFound, NotPermitted
+from states.errors import InvalidInput, NotFound
 from workflows.actors import Actor
-from workflows.tables import Cycle, Instansi, Pegawai, PolicyVersion
+from workflows.organisation import instansi_for_request, instansi_of
+from workflows.tables import Cycle, PolicyVersion
 
 
 def store(
@@ -106,19 +107,10 @@ class VersionView:
     document: dict[str, Any] | None = None
 
 
-def _instansi_of_actor(session: Session, actor: Actor) -> set[int]:
-    ids = set(actor.admin_of or ()) | set(actor.auditor_of or ())
-    if actor.pegawai_id is not None:
-        pegawai = session.get(Pegawai, actor.pegawai_id)
-        if pegawai is not None:
-            ids.add(pegawai.instansi_id)
-    return ids
-
-
 def _visible(session: Session, actor: Actor, row: PolicyVersion | None) -> bool:
     if row is None:
         return False
-    return actor.super_admin or row.instansi_id is None or row.instansi_id in _instansi_of_actor(session, actor)
+    return actor.super_admin or row.instansi_id is None or row.instansi_id in instansi_of(session, actor)
 
 
 def _view(session: Session, row: PolicyVersion, *, document: bool = False) -> VersionView:
@@ -142,7 +134,7 @@ def list_versions(session: Session, actor: Actor, *, offset: int, limit: int) ->
     """The presets and the actor's instansi versions, newest first."""
     query = select(PolicyVersion)
     if not actor.super_admin:
-        mine = _instansi_of_actor(session, actor)
+        mine = instansi_of(session, actor)
         query = query.where(or_(col(PolicyVersion.instansi_id).is_(None), col(PolicyVersion.instansi_id).in_(mine)))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(col(PolicyVersion.id).desc()).offset(offset).limit(limit)).all()
@@ -175,35 +167,29 @@ class PolicyIn(BaseModel):
     instansi: str | None = Field(default=None, description="Instansi code; the caller's own when omitted.")
 
 
-def _resolve_base(session: Session, actor: Actor, name: str, version: str | None) -> Policy:
+def find_version(
+    session: Session, actor: Actor, name: str, *, version: str | None = None, now: datetime
+) -> PolicyVersion | None:
+    """The newest stored version of a policy the actor may see (or the one named), else the shipped preset."""
     query = select(PolicyVersion).where(col(PolicyVersion.name) == name)
     if version is not None:
         query = query.where(col(PolicyVersion.version) == version)
     for row in session.scalars(query.order_by(col(PolicyVersion.id).desc())):
         if _visible(session, actor, row):
-            assert row.id is not None
-            return policy_of(session, row.id)
+            return row
     if version is None and name in available_presets():
-        return load_preset(name)
-    raise InvalidInput([f"base: no policy '{name}'" + (f" version {version}" if version else "") + " is visible"])
+        return preset(session, name, now=now)
+    return None
 
 
 def create_version(session: Session, body: PolicyIn, *, actor: Actor, now: datetime) -> VersionView:
     """Validate and store a new policy version for an instansi; stored versions never change."""
-    if body.instansi is not None:
-        found = session.scalar(select(Instansi).where(col(Instansi.code) == body.instansi))
-        instansi_id = found.id if found is not None else None
-        if instansi_id is None:
-            raise InvalidInput([f"instansi: unknown instansi '{body.instansi}'"])
-    elif actor.admin_of is not None and len(actor.admin_of) == 1:
-        instansi_id = next(iter(actor.admin_of))
-    elif actor.super_admin or actor.admin_of:
-        raise InvalidInput(["instansi: required (the caller administers more than one instansi)"])
-    else:
-        raise NotPermitted("policy", "create", ["admin"])
-    if not actor.is_admin_of(instansi_id):
-        raise NotPermitted("policy", "create", ["admin of the instansi"])
-    base = _resolve_base(session, actor, body.base, body.base_version)
+    instansi_id = instansi_for_request(session, actor, body.instansi, "policy")
+    found = find_version(session, actor, body.base, version=body.base_version, now=now)
+    if found is None or found.id is None:
+        version = f" version {body.base_version}" if body.base_version else ""
+        raise InvalidInput([f"base: no policy '{body.base}'{version} is visible"])
+    base = policy_of(session, found.id)
     overlay = {"name": body.name, "version": body.version, "base": body.base, "overrides": body.overrides}
     if body.description:
         overlay["description"] = body.description

@@ -557,7 +557,7 @@ def visible_skps(actor: Actor) -> ColumnElement[bool]:
     if actor.super_admin:
         return true()
     clauses: list[ColumnElement[bool]] = []
-    instansi = set(actor.admin_of or ()) | set(actor.auditor_of or ())
+    instansi = actor.oversees()
     if instansi:
         clauses.append(col(Skp.cycle_id).in_(select(col(Cycle.id)).where(col(Cycle.instansi_id).in_(instansi))))
     pid = actor.pegawai_id
