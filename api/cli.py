@@ -1,11 +1,17 @@
-"""The `skpflow` command line: serve, migrate, seed a demo, verify the audit trail, check policies, draw diagrams."""
+"""The `skpflow` command line: serve, migrate, seed a demo, simulate a year, verify the audit trail, check policies,
+draw diagrams."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
-from datetime import UTC, datetime
+import os
+import signal
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 import yaml
@@ -18,7 +24,7 @@ from sqlmodel import col
 from api.diagram import mermaid, svg
 from policies.loader import PolicyError, available_presets, content_hash, load_policy_file, load_preset
 from states import LIFECYCLES
-from workflows import audit, cycle, policy_store
+from workflows import audit, cycle, policy_store, schedules
 from workflows.actors import Actor
 from workflows.db import make_engine, upgrade
 from workflows.demo import demo_logins, generate_kabupaten
@@ -53,10 +59,20 @@ def db_upgrade() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    scheduler: Annotated[
+        bool,
+        typer.Option(
+            "--scheduler/--no-scheduler",
+            help="Also run the schedules: a `skpflow worker` against PREFECT_API_URL, or against a local Prefect "
+            "server started here when PREFECT_API_URL is not set.",
+        ),
+    ] = True,
+    prefect_port: Annotated[int, typer.Option(help="Port of the local Prefect server (and its UI).")] = 4200,
 ) -> None:
     """Migrate, create the first admin from SKPFLOW_ADMIN_USER/SKPFLOW_ADMIN_PASSWORD, and serve the API."""
     import uvicorn
 
+    from api import embedded
     from api.app import create_app
 
     settings = get_settings()
@@ -67,12 +83,112 @@ def serve(
             created = ensure_first_admin(s, settings.admin_user, settings.admin_password.get_secret_value(), now=_now())
         if created:
             console.print(f"created the first admin '{settings.admin_user}' (password from SKPFLOW_ADMIN_PASSWORD)")
-    base = f"http://{host}:{port}"
-    console.print(f"[bold]skpflow[/bold] on {settings.database_url}")
-    console.print(f"  API docs:   {base}/docs  (OpenAPI at {base}/openapi.json; log in at {base}/auth/token)")
-    console.print("  web UI:     not built yet (issue 7)")
-    console.print("  Prefect UI: not served yet (issue 4: the flows exist, their schedules are not served)")
-    uvicorn.run(create_app(settings=settings, engine=engine), host=host, port=port, log_level="info")
+    children = []
+    prefect_ui = "not running (--no-scheduler)"
+    try:
+        if scheduler:
+            api_url = os.environ.get("PREFECT_API_URL")
+            if not api_url:
+                console.print(f"starting a local Prefect server on port {prefect_port} (log: {settings.prefect_home})")
+                children.append(embedded.prefect_server(Path(settings.prefect_home), prefect_port))
+                api_url = f"http://127.0.0.1:{prefect_port}/api"
+                embedded.wait_healthy(api_url, children[0])
+            children.append(embedded.worker(api_url))
+            prefect_ui = api_url.removesuffix("/api")
+        base = f"http://{host}:{port}"
+        console.print(f"[bold]skpflow[/bold] on {settings.database_url}")
+        console.print(f"  API docs:   {base}/docs  (OpenAPI at {base}/openapi.json; log in at {base}/auth/token)")
+        console.print(f"  web UI:     {base}/ui  (demo logins: skpflow seed-demo prints them; HR: SKPFLOW_ADMIN_USER)")
+        console.print(f"  Prefect UI: {prefect_ui}  (the schedules: `skpflow schedule`)")
+        uvicorn.run(create_app(settings=settings, engine=engine), host=host, port=port, log_level="info")
+    finally:
+        embedded.stop(children)
+
+
+def _plan_now() -> list[schedules.Planned]:
+    engine = make_engine(get_settings().database_url)
+    try:
+        with reading(engine) as s:
+            return schedules.plan(s)
+    finally:
+        engine.dispose()
+
+
+@app.command("schedule")
+def schedule_show(as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False) -> None:
+    """The schedules the running cycles' policies ask for: workflow, zone, cron, cycles and the next run."""
+    from croniter import croniter
+
+    plan = _plan_now()
+    now = _now()
+    rows: list[dict[str, Any]] = [
+        {
+            "workflow": p.workflow,
+            "zone": p.zone,
+            "cron": p.cron,
+            "cycles": list(p.cycles),
+            "next_run": croniter(p.cron, now.astimezone(ZoneInfo(p.zone))).get_next(datetime).isoformat(),
+        }
+        for p in plan
+    ]
+    settings = get_settings()
+    if settings.notify_url is not None:
+        rows.append(
+            {"workflow": "deliver-notifications", "zone": "-", "cron": f"every {settings.deliver_every_seconds} s"}
+        )
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table("workflow", "zone", "cron", "cycles", "next run", title="schedules from the running cycles' policies")
+    for r in rows:
+        table.add_row(
+            r["workflow"], r["zone"], r["cron"], ", ".join(map(str, r.get("cycles", []))), r.get("next_run", "")
+        )
+    console.print(table if rows else "no running cycle: nothing is scheduled")
+
+
+@app.command()
+def worker(
+    pool: Annotated[
+        str | None,
+        typer.Option(help="A process work pool: deploy the schedules there and poll it. Without: serve them here."),
+    ] = None,
+    deploy: Annotated[
+        bool, typer.Option("--deploy/--no-deploy", help="With --pool: (re)deploy the schedules; extra workers skip it.")
+    ] = True,
+) -> None:
+    """Run the schedules of the running cycles' policies against the Prefect server at PREFECT_API_URL.
+
+    Every few minutes (SKPFLOW_REPLAN_EVERY_SECONDS) the plan is read again: new schedules are deployed, ones no
+    longer needed are paused. Flow runs read and write SKPFLOW_DATABASE_URL.
+    """
+    from prefect.settings import PREFECT_API_URL
+
+    from workflows import scheduler
+
+    if not PREFECT_API_URL.value():
+        console.print(
+            "[red]PREFECT_API_URL is not set[/red]: point it at a Prefect server (e.g. http://127.0.0.1:4200/api), "
+            "or use `skpflow serve`, which starts one."
+        )
+        raise typer.Exit(2)
+    settings = get_settings()
+    deliver_every = timedelta(seconds=settings.deliver_every_seconds) if settings.notify_url is not None else None
+    every = float(settings.replan_every_seconds)
+    if pool is None:
+        job = scheduler.serve(_plan_now, deliver_every=deliver_every, replan_every=every)
+    else:
+        job = scheduler.work(_plan_now, pool, deliver_every=deliver_every, replan_every=every, deploy=deploy)
+
+    async def until_stopped() -> None:  # SIGTERM (from `skpflow serve` or a supervisor) ends it quietly
+        main = asyncio.current_task()
+        assert main is not None
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await job
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(until_stopped())
 
 
 @app.command("seed-demo")
@@ -114,6 +230,26 @@ def seed_demo(
     for nip, person, description in demo_logins(payload):
         table.add_row(nip, person, description)
     console.print(table)
+
+
+@app.command("simulate")
+def simulate_year(
+    pegawai: Annotated[int, typer.Option(min=1, help="Number of pegawai in the demo kabupaten.")] = 2000,
+    year: Annotated[int, typer.Option(min=2000, max=2099, help="The cycle year simulated.")] = 2026,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same year.")] = 2026,
+    out: Annotated[Path, typer.Option(help="Folder for report.md, report.json and distribution.png.")] = Path(
+        "var/simulate"
+    ),
+    database_url: Annotated[
+        str | None, typer.Option(help="Database to simulate in (default: a fresh sqlite:///<out>/simulate.db).")
+    ] = None,
+) -> None:
+    """Simulate a whole cycle year of a demo kabupaten through the real use cases and workflows; report it."""
+    from api.simulate import simulate
+
+    code = simulate(pegawai, year, seed, out, database_url, console)
+    if code:
+        raise typer.Exit(code)
 
 
 @audit_app.command("verify")

@@ -6,12 +6,17 @@ from zoneinfo import ZoneInfo
 from policies.schema import ZONE_ALIASES, Calendar
 
 
+def zone_name(calendar: Calendar, tz: str | None = None) -> str:
+    """The IANA name of a unit's zone: its own (an IANA name or WIB/WITA/WIT), or the policy's default."""
+    name = tz or calendar.default_timezone
+    return ZONE_ALIASES.get(name, name)
+
+
 def zone(calendar: Calendar, tz: str | tzinfo | None = None) -> tzinfo:
     """The unit's zone: a tzinfo, an IANA name, WIB/WITA/WIT, or None for the policy's default."""
     if isinstance(tz, tzinfo):
         return tz
-    name = tz or calendar.default_timezone
-    return ZoneInfo(ZONE_ALIASES.get(name, name))
+    return ZoneInfo(zone_name(calendar, tz))
 
 
 def is_working_day(calendar: Calendar, day: date) -> bool:

@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from policies import calendar
-from policies.schema import Policy
+from policies.deadlines import due_date
+from policies.schema import DeadlineKey, Policy
 from states.enums import PeriodKind
 
 MONTHS_PER_PERIOD: dict[PeriodKind, int] = {PeriodKind.MONTHLY: 1, PeriodKind.QUARTERLY: 3, PeriodKind.SEMESTER: 6}
@@ -31,6 +32,13 @@ def periods(policy: Policy, year: int) -> list[Period]:
 def ends_at(policy: Policy, period: Period, tz: str | tzinfo | None = None) -> datetime:
     """The instant the period is over: 00:00 of the day after its last day, in the unit's zone."""
     return calendar.start_of_day(period.end + timedelta(days=1), calendar.zone(policy.calendar, tz))
+
+
+def closes_at(policy: Policy, period: Period, tz: str | tzinfo | None = None) -> datetime:
+    """The instant the period closes in the unit's zone: its periodic evaluation's due instant plus the policy's
+    `close_days_after_evaluation_due`. Realisasi and evaluations of the period are accepted until then."""
+    due = due_date(policy, DeadlineKey.PERIODIC_EVALUATION, period_end=period.end, tz=tz)
+    return due + timedelta(days=policy.periods.close_days_after_evaluation_due)
 
 
 def find(policy: Policy, year: int, n: int) -> Period | None:

@@ -10,7 +10,8 @@ from itertools import pairwise
 from typing import Annotated, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
+from croniter import croniter
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
 
 from states.enums import CapaianLevel, FollowUpKind, Jenjang, PeriodKind, Predikat, Rating
 
@@ -202,6 +203,14 @@ class Eligibility(Frozen):
 
 class Periods(Frozen):
     kind: PeriodKind = Field(default=PeriodKind.MONTHLY, description="Length of a periodic evaluation period.")
+    close_days_after_evaluation_due: int = Field(
+        default=8,
+        ge=0,
+        le=366,
+        description="Days after the periodic evaluation's due instant at which a period closes: realisasi not "
+        "submitted and evaluations not given by then lapse. At least the last offset of the periodic_evaluation "
+        "ladder, so every step of it is taken while the work can still be done.",
+    )
 
 
 class Calendar(Frozen):
@@ -321,6 +330,40 @@ class Deadlines(Frozen):
         return rule
 
 
+def _five_field_cron(value: str) -> str:
+    fields = value.split()
+    hashed = any(f.upper() in {"H", "R"} or f.upper().startswith(("H(", "R(")) for f in fields)  # Prefect refuses
+    if len(fields) != 5 or hashed or not croniter.is_valid(value):
+        raise ValueError(f"not a five-field cron expression (minute hour day month weekday): {value!r}")
+    return value
+
+
+Cron = Annotated[str, AfterValidator(_five_field_cron)]
+
+
+class Schedules(Frozen):
+    """When the scheduler runs each time-driven workflow: cron expressions read in each unit's time zone.
+
+    Every workflow is idempotent and acts as of its scheduled moment, so a schedule decides only how soon work
+    is noticed (and at what local hour people receive mail), never what the outcome is.
+    """
+
+    open_period: Cron = Field(default="10 0 * * *", description="Monitor agreed SKPs and open the current period.")
+    close_period: Cron = Field(default="20 0 * * *", description="Close the period that has ended.")
+    enforce_deadlines: Cron = Field(
+        default="0 7 * * *", description="Reminders, notices, escalations and automatic actions (local morning)."
+    )
+    close_assessment: Cron = Field(default="0 1 * * *", description="Check each unit's distribution against the curve.")
+    dispatch_follow_up: Cron = Field(default="0 2 * * *", description="Open follow-up cases for settled assessments.")
+
+    def cron(self, workflow: str) -> str:
+        """The cron of a workflow by its name (`enforce-deadlines`); KeyError if it has no schedule here."""
+        field = workflow.replace("-", "_")
+        if field not in type(self).model_fields:
+            raise KeyError(workflow)
+        return str(getattr(self, field))
+
+
 class Policy(Frozen):
     """A complete policy: the national preset or an instansi version derived from it."""
 
@@ -343,6 +386,9 @@ class Policy(Frozen):
     periods: Periods = Field(default_factory=Periods, description="Periodic evaluation periods.")
     calendar: Calendar = Field(default_factory=Calendar, description="Time zone and working-day calendar.")
     deadlines: Deadlines = Field(description="Deadline rules with their escalation ladders.")
+    schedules: Schedules = Field(
+        default_factory=Schedules, description="When the scheduler runs each workflow (cron in the unit's zone)."
+    )
 
     @field_validator("kuadran")
     @classmethod
@@ -357,6 +403,16 @@ class Policy(Frozen):
     def _all_levels(cls, value: dict[CapaianLevel, Rating]) -> dict[CapaianLevel, Rating]:
         _require_all(value.keys(), CapaianLevel)
         return value
+
+    @model_validator(mode="after")
+    def _periods_close_after_their_ladder(self) -> Self:
+        last = max((step.offset_days for step in self.deadlines.periodic_evaluation.ladder), default=0)
+        if self.periods.close_days_after_evaluation_due < last:
+            raise ValueError(
+                f"periods.close_days_after_evaluation_due ({self.periods.close_days_after_evaluation_due}) is before "
+                f"the last step of deadlines.periodic_evaluation.ladder (+{last} days): that step could never act"
+            )
+        return self
 
     @model_validator(mode="after")
     def _coaching_agrees(self) -> Self:

@@ -141,7 +141,12 @@ class Context:
 
 
 def enforce_deadlines(
-    sessions: Callable[[], Session], *, as_of: datetime, cycle_id: int | None = None, chunk: int = 5000
+    sessions: Callable[[], Session],
+    *,
+    as_of: datetime,
+    cycle_id: int | None = None,
+    chunk: int = 5000,
+    zone: str | None = None,
 ) -> DeadlineReport:
     """Take every ladder step reached by `as_of` for work still pending in the open cycles (or the one given).
 
@@ -156,12 +161,15 @@ def enforce_deadlines(
     Automatic actions have no lifecycle transition, so each is an audited event on the entity's own chain (state
     unchanged) plus the step's notifications: close_objection_window marks the window's end on the trail (the SKP's
     `follow_up` guard derives it from time; firing `follow_up` is the follow-up dispatch's, which opens the case with
-    it); flag_hr is HR's flag, listed as `deadlinestep` rows with action auto_action; hr_drafts records that the
-    pengelola kinerja may draft the SKP (the plan use case does not read it yet).
+    it); flag_hr is HR's flag, listed as `deadlinestep` rows with action auto_action; hr_drafts lets the
+    pengelola kinerja (an instansi admin) draft and propose the SKP's plan from then on (`skp.hr_may_draft`).
 
     Recipients follow the step's `notify`; a penilai or atasan penilai outside the organisation is replaced by the
     instansi's HR admins, who act on their behalf. A recipient without an e-mail still gets a row, with recipient
     "nip:<nip>" or "user:<username>" and status `no_address`, so HR sees who could not be told.
+
+    `zone` (an IANA name or WIB/WITA/WIT) limits the sweep to the units in that zone: the scheduler runs it at a
+    local hour in each zone, so mail for a unit in Papua goes out at 07:00 WIT, not at 07:00 WIB.
     """
     if as_of.tzinfo is None:
         raise ValueError("as_of must be an aware datetime")
@@ -176,6 +184,9 @@ def enforce_deadlines(
     for cid in cycle_ids:
         with sessions() as session:
             ctx, units = _context(session, cid, as_of)
+        if zone is not None:
+            wanted = calendar.zone_name(ctx.policy.calendar, zone)
+            units = [u for u in units if calendar.zone_name(ctx.policy.calendar, u[2]) == wanted]
         report.cycles.append(cid)
         for key in DeadlineKey:
             _KeySweep(sessions, ctx, key, report, chunk).run(units)
@@ -217,12 +228,15 @@ class _KeySweep:
         self.ladder = self.rule.ladder
         self.src = SOURCES[key]
         self.counts = report.key(key)
+        self._rows: tuple[Select[Any], Any] | None = None
 
     def run(self, units: Sequence[tuple[int, str, str]]) -> None:
         if isinstance(self.rule, AfterEventRule):
             finished = self._finished_counts()
+            waiting = self._pending_counts()  # a unit with nothing pending has no rows to read (most, most days)
             for unit_id, code, tz in units:
-                self._by_event(unit_id, code, tz, finished.get(unit_id, 0))
+                if unit_id in waiting:
+                    self._by_event(unit_id, code, tz, finished.get(unit_id, 0))
             return
         pending = self._pending_counts()
         for unit_id, code, tz in units:
@@ -330,16 +344,9 @@ class _KeySweep:
         )
         return func.coalesce(last, -1)
 
-    def _each_chunk(
-        self,
-        unit_id: int,
-        reached: Reached | None,
-        act: Callable[[Session, Sequence[Any]], None],
-        *,
-        unfinished: bool = False,
-    ) -> None:
-        """Read the pending rows of one unit in id order, `chunk` at a time, and act on each chunk in the
-        transaction that read it. With `reached`, only rows with a reached step not yet taken are read."""
+    def _rows_query(self) -> tuple[Select[Any], Any]:
+        """The pending rows with what a step's messages need, in id order, `chunk` at a time; and the `taken`
+        expression its callers filter on."""
         t = self.src.table
         owner, penilai, atasan = aliased(Pegawai), aliased(Pegawai), aliased(Pegawai)
         taken = self._taken()
@@ -365,10 +372,26 @@ class _KeySweep:
             .join(owner, col(owner.id) == col(Skp.pegawai_id))
             .outerjoin(penilai, col(penilai.id) == col(Skp.penilai_id))
             .outerjoin(atasan, col(atasan.id) == col(Skp.atasan_penilai_id))
-            .where(col(Skp.unit_id) == unit_id)
             .order_by(t.id)
             .limit(self.chunk)
         )
+        return query, taken
+
+    def _each_chunk(
+        self,
+        unit_id: int,
+        reached: Reached | None,
+        act: Callable[[Session, Sequence[Any]], None],
+        *,
+        unfinished: bool = False,
+    ) -> None:
+        """Read the pending rows of one unit in id order, `chunk` at a time, and act on each chunk in the
+        transaction that read it. With `reached`, only rows with a reached step not yet taken are read."""
+        t = self.src.table
+        if self._rows is None:  # built once per deadline: building it costs more than running it for a unit
+            self._rows = self._rows_query()
+        query, taken = self._rows
+        query = query.where(col(Skp.unit_id) == unit_id)
         if unfinished:
             query = query.where(taken < len(self.ladder) - 1)
         if reached is not None:

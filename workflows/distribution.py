@@ -58,7 +58,7 @@ def unit_distribution(
     cycle, unit = session.get(Cycle, cycle_id), session.get(Unit, unit_id)
     if cycle is None or unit is None or unit.instansi_id != cycle.instansi_id or unit.id is None:
         raise NotFound("unit", unit_id)
-    if not (actor.is_admin_of(cycle.instansi_id) or _pimpinan(session, actor, unit)):
+    if not (actor.system or actor.is_admin_of(cycle.instansi_id) or _pimpinan(session, actor, unit)):
         pegawai = session.get(Pegawai, actor.pegawai_id) if actor.pegawai_id is not None else None
         auditor = cycle.instansi_id in (actor.auditor_of or ())
         if auditor or (pegawai is not None and pegawai.instansi_id == cycle.instansi_id):

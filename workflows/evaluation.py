@@ -422,8 +422,9 @@ def close_period(
     now: datetime,
     chunk: int = 5000,
 ) -> ClosePeriodResult:
-    """Close the period, set-based: evaluated → closed, open or submitted → lapsed, wherever the period has ended
-    in the unit's zone. Idempotent: closed and lapsed evaluations are not touched again."""
+    """Close the period, set-based: evaluated → closed, open or submitted → lapsed, wherever the period's closing
+    instant (`periods.closes_at`: the periodic evaluation's due instant plus the policy's grace) has passed in the
+    unit's zone. Idempotent: closed and lapsed evaluations are not touched again."""
     with sessions() as session, session.begin():
         cycle = cycles.get(session, cycle_id, actor)
         policy = policy_store.cycle_policy(session, cycle)
@@ -450,7 +451,7 @@ def close_period(
     ended: dict[int, bool] = {}
     for evaluation_id, _, tz in rows:
         if tz not in ended_in:
-            ended_in[tz] = now >= periods.ends_at(policy, period, tz)
+            ended_in[tz] = now >= periods.closes_at(policy, period, tz)
         ended[evaluation_id] = ended_in[tz]
     role = Role.SYSTEM if actor.system else Role.ADMIN
 

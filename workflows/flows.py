@@ -12,25 +12,13 @@ from typing import Any
 
 from prefect import flow, task
 from prefect.runtime import flow_run
-from sqlalchemy import select
-from sqlmodel import col
 
-from workflows import runs
+from workflows import runs, schedules
 from workflows.actors import Actor
 from workflows.db import make_engine
 from workflows.runs import RunContext
 from workflows.settings import get_settings
-from workflows.tables import Cycle
 from workflows.uow import reading
-
-STATES_OF: dict[str, set[str]] = {
-    "open-period": {"monitoring"},
-    "close-period": {"monitoring", "assessing"},
-    "close-assessment": {"assessing", "following_up"},
-    "dispatch-follow-up": {"assessing", "following_up"},
-    "enforce-deadlines": {"drafting", "monitoring", "assessing", "following_up"},
-}
-"""The cycle states in which each per-cycle workflow has something to do."""
 
 
 def _as_of(given: datetime | None) -> datetime:
@@ -41,17 +29,27 @@ def _as_of(given: datetime | None) -> datetime:
 
 
 @task(name="sweep-cycle")
-def sweep_cycle(name: str, cycle_id: int | None, as_of: datetime, period: int | None) -> dict[str, Any]:
+def sweep_cycle(
+    name: str, cycle_id: int | None, as_of: datetime, period: int | None = None, zone: str | None = None
+) -> dict[str, Any]:
     settings = get_settings()
     engine = make_engine(settings.database_url)
     try:
-        ctx = RunContext(engine, Actor.scheduler(name), as_of, cycle_id, period, settings.batch_chunk)
+        ctx = RunContext(engine, Actor.scheduler(name), as_of, cycle_id, period, settings.batch_chunk, zone=zone)
         return runs.run(name, ctx)
     finally:
         engine.dispose()
 
 
-def _per_cycle(name: str, as_of: datetime | None, cycle_id: int | None, period: int | None) -> dict[str, Any]:
+def _per_cycle(
+    name: str,
+    as_of: datetime | None,
+    cycle_id: int | None,
+    period: int | None = None,
+    *,
+    zone: str | None,
+    cron: str | None,
+) -> dict[str, Any]:
     when = _as_of(as_of)
     if cycle_id is not None:
         ids = [cycle_id]
@@ -59,46 +57,63 @@ def _per_cycle(name: str, as_of: datetime | None, cycle_id: int | None, period: 
         engine = make_engine(get_settings().database_url)
         try:
             with reading(engine) as s:
-                query = select(col(Cycle.id)).where(col(Cycle.state).in_(STATES_OF[name])).order_by(col(Cycle.id))
-                ids = [i for i in s.scalars(query) if i is not None]
+                ids = schedules.cycles_to_sweep(s, name, cron=cron)
         finally:
             engine.dispose()
-    results = [sweep_cycle(name, i, when, period) for i in ids]
-    return {"workflow": name, "as_of": when.isoformat(), "cycles": results}
+    results = [sweep_cycle(name, i, when, period, zone) for i in ids]
+    return {"workflow": name, "as_of": when.isoformat(), "zone": zone, "cycles": results}
+
+
+# Each per-cycle flow takes `zone` and `cron` from its scheduled deployment (workflows.schedules): the run acts for
+# the units of that zone, in the cycles whose policy schedules the workflow at that cron. Run by hand, both are None.
 
 
 @flow(name="open-period")
 def open_period(
-    as_of: datetime | None = None, cycle_id: int | None = None, period: int | None = None
+    as_of: datetime | None = None,
+    cycle_id: int | None = None,
+    period: int | None = None,
+    zone: str | None = None,
+    cron: str | None = None,
 ) -> dict[str, Any]:
     """Monitor agreed SKPs and open the period's evaluations."""
-    return _per_cycle("open-period", as_of, cycle_id, period)
+    return _per_cycle("open-period", as_of, cycle_id, period, zone=zone, cron=cron)
 
 
 @flow(name="close-period")
 def close_period(
-    as_of: datetime | None = None, cycle_id: int | None = None, period: int | None = None
+    as_of: datetime | None = None,
+    cycle_id: int | None = None,
+    period: int | None = None,
+    zone: str | None = None,
+    cron: str | None = None,
 ) -> dict[str, Any]:
     """Close the period that has ended: evaluated → closed, the rest lapsed."""
-    return _per_cycle("close-period", as_of, cycle_id, period)
+    return _per_cycle("close-period", as_of, cycle_id, period, zone=zone, cron=cron)
 
 
 @flow(name="close-assessment")
-def close_assessment(as_of: datetime | None = None, cycle_id: int | None = None) -> dict[str, Any]:
+def close_assessment(
+    as_of: datetime | None = None, cycle_id: int | None = None, zone: str | None = None, cron: str | None = None
+) -> dict[str, Any]:
     """Each unit's distribution against the curve."""
-    return _per_cycle("close-assessment", as_of, cycle_id, None)
+    return _per_cycle("close-assessment", as_of, cycle_id, None, zone=zone, cron=cron)
 
 
 @flow(name="dispatch-follow-up")
-def dispatch_follow_up(as_of: datetime | None = None, cycle_id: int | None = None) -> dict[str, Any]:
+def dispatch_follow_up(
+    as_of: datetime | None = None, cycle_id: int | None = None, zone: str | None = None, cron: str | None = None
+) -> dict[str, Any]:
     """Follow up assessed SKPs whose objections are settled and open the policy's cases."""
-    return _per_cycle("dispatch-follow-up", as_of, cycle_id, None)
+    return _per_cycle("dispatch-follow-up", as_of, cycle_id, None, zone=zone, cron=cron)
 
 
 @flow(name="enforce-deadlines")
-def enforce_deadlines(as_of: datetime | None = None, cycle_id: int | None = None) -> dict[str, Any]:
+def enforce_deadlines(
+    as_of: datetime | None = None, cycle_id: int | None = None, zone: str | None = None, cron: str | None = None
+) -> dict[str, Any]:
     """Reminders, notices, escalations and automatic actions for every deadline reached by `as_of`."""
-    return _per_cycle("enforce-deadlines", as_of, cycle_id, None)
+    return _per_cycle("enforce-deadlines", as_of, cycle_id, None, zone=zone, cron=cron)
 
 
 @flow(name="deliver-notifications")

@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import CursorResult, and_, or_, select, update
+from sqlalchemy import CursorResult, and_, literal, or_, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from workflows.settings import Settings
-from workflows.tables import Outbox
+from workflows.tables import AppUser, Outbox, Pegawai
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 FIRST_RETRY = timedelta(minutes=1)
@@ -102,6 +102,7 @@ class DeliveryReport:
     sent: int = 0
     retrying: int = 0  # failed this time, scheduled again
     failed: int = 0  # attempts exhausted
+    readdressed: int = 0  # `no_address` rows whose person has an e-mail now: pending again, to that address
     taken_over: int = 0  # claims left by a deliverer that stopped mid-send, claimed again
     lost_claims: int = 0  # sent, but another deliverer had taken the row over meanwhile (a duplicate)
 
@@ -138,6 +139,7 @@ def deliver(
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     report = DeliveryReport()
+    report.readdressed = _readdress(sessions)
     token = uuid.uuid4().hex
     while claimed := _claim(
         sessions, now=now, token=token, batch=batch, max_attempts=max_attempts, lease=lease, report=report
@@ -158,6 +160,36 @@ def deliver(
             else:
                 _settle(sessions, row, token, report, error=None, now=now, max_attempts=max_attempts)
     return report
+
+
+NO_ADDRESS = "no_address"
+
+
+def _readdress(sessions: Callable[[], Session]) -> int:
+    """Give `no_address` rows the e-mail their pegawai or user has since been given, and make them pending.
+
+    Such a row names its person as `nip:<nip>` or `user:<username>`; one set-based UPDATE per kind.
+    """
+    done = 0
+    with sessions() as session, session.begin():
+        for prefix, key, email in (
+            ("nip:", col(Pegawai.nip), col(Pegawai.email)),
+            ("user:", col(AppUser.username), col(AppUser.email)),
+        ):
+            address = (
+                select(email)
+                .where(literal(prefix) + key == col(Outbox.recipient), email.is_not(None))
+                .limit(1)
+                .scalar_subquery()
+            )
+            result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+                update(Outbox)
+                .where(col(Outbox.status) == NO_ADDRESS, col(Outbox.recipient).startswith(prefix), address.is_not(None))
+                .values(recipient=address, status=PENDING, next_attempt_at=None)
+                .execution_options(synchronize_session=False)
+            )
+            done += result.rowcount
+    return done
 
 
 def _claim(

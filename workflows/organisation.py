@@ -14,6 +14,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from policies.schema import ZONE_ALIASES
 from states.enums import JabatanType, JenisPegawai, Jenjang
 from states.errors import InvalidInput, NotPermitted
 from states.roles import Role
@@ -32,12 +33,14 @@ class InstansiIn(BaseModel):
 
 
 def _known_zone(value: str | None) -> str | None:
+    """An IANA zone name; WIB, WITA and WIT are accepted and stored as Asia/Jakarta, Asia/Makassar, Asia/Jayapura."""
     if value is not None:
+        value = ZONE_ALIASES.get(value.strip().upper(), value)
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(
-                f"unknown time zone '{value}' (use e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura)"
+                f"unknown time zone '{value}' (use WIB, WITA, WIT or an IANA name such as Asia/Jakarta)"
             ) from exc
     return value
 

@@ -9,13 +9,15 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, is_dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from policies import periods
+from policies import calendar, periods
+from policies.schema import ZONE_ALIASES
 from states.errors import InvalidInput, NotFound, NotPermitted
 from states.skp import SKP, SkpFacts, SkpState
 from workflows import cycle, deadlines, engine, evaluation, follow_up, notify, policy_store
@@ -35,6 +37,22 @@ class RunIn(BaseModel):
     period: int | None = Field(
         default=None, ge=1, le=12, description="The period (open-period, close-period); from as_of if omitted."
     )
+    zone: str | None = Field(
+        default=None,
+        description="Act for the units of one zone only (IANA name or WIB/WITA/WIT), as a scheduled run does; "
+        "every unit if omitted. It also decides the date as_of falls on when the period is derived.",
+        examples=["Asia/Jayapura"],
+    )
+
+    @field_validator("zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(ZONE_ALIASES.get(value, value))
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
 
 
 @dataclass(frozen=True)
@@ -46,6 +64,7 @@ class RunContext:
     period: int | None
     chunk: int
     sender: notify.Sender | None = None  # tests and simulations send through a fake
+    zone: str | None = None  # a scheduled run acts for the units of one zone (IANA name or WIB/WITA/WIT)
 
     def sessions(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -74,17 +93,21 @@ def open_cycle(ctx: RunContext) -> dict[str, Any]:
     return {"cycle_id": ctx.cycle_id, "drafted": opened.drafted, "already": opened.already}
 
 
-def _period_containing(ctx: RunContext, c: Cycle, *, ended: bool) -> int | None:
+def _periods(ctx: RunContext, c: Cycle, *, ended: bool) -> list[int]:
+    """The period asked for; else the one containing `as_of` (to open), or every one over by then (to close).
+
+    The date is taken where the run is (its zone, else the policy's); closing then checks each unit's own
+    closing instant, so a period whose grace is still running is left alone and a missed one is caught up.
+    """
+    if ctx.period is not None:
+        return [ctx.period]
     with ctx.sessions() as s:
         policy = policy_store.cycle_policy(s, c)
-    if ctx.period is not None:
-        return ctx.period
-    day = ctx.as_of.date()
+    day = ctx.as_of.astimezone(calendar.zone(policy.calendar, ctx.zone)).date()
     listed = periods.periods(policy, c.year)
-    if ended:  # the newest period over by as_of (zones aside: close_period checks each unit's own)
-        over = [p for p in listed if p.end < day]
-        return over[-1].n if over else None
-    return next((p.n for p in listed if p.start <= day <= p.end), None)
+    if ended:
+        return [p.n for p in listed if p.end < day]
+    return [p.n for p in listed if p.start <= day <= p.end]
 
 
 def open_period(ctx: RunContext) -> dict[str, Any]:
@@ -107,7 +130,7 @@ def open_period(ctx: RunContext) -> dict[str, Any]:
             facts=SkpFacts(cycle_state=c.state),
             chunk=ctx.chunk,
         )
-        n = _period_containing(ctx, c, ended=False)
+        n = next(iter(_periods(ctx, c, ended=False)), None)
         opened = (
             evaluation.open_period(ctx.sessions, c.id, n, actor=ctx.actor, now=ctx.as_of, chunk=ctx.chunk)
             if n is not None
@@ -121,12 +144,12 @@ def close_period(ctx: RunContext) -> dict[str, Any]:
     out: list[dict[str, Any]] = []
     for c in _cycles(ctx, {"monitoring", "assessing"}):
         assert c.id is not None
-        n = _period_containing(ctx, c, ended=True)
-        if n is None:
+        ended = _periods(ctx, c, ended=True)
+        if not ended:
             out.append({"cycle_id": c.id, "period": None, "closed": None})
-            continue
-        closed = evaluation.close_period(ctx.sessions, c.id, n, actor=ctx.actor, now=ctx.as_of, chunk=ctx.chunk)
-        out.append({"cycle_id": c.id, "period": n, "closed": _plain(closed)})
+        for n in ended:
+            closed = evaluation.close_period(ctx.sessions, c.id, n, actor=ctx.actor, now=ctx.as_of, chunk=ctx.chunk)
+            out.append({"cycle_id": c.id, "period": n, "closed": _plain(closed)})
     return {"cycles": out}
 
 
@@ -168,7 +191,9 @@ def enforce_deadlines(ctx: RunContext) -> dict[str, Any]:
     """Every ladder step reached by `as_of` for pending work: reminders, notices, escalations, automatic actions."""
     out = []
     for c in _cycles(ctx, {"drafting", "monitoring", "assessing", "following_up"}):
-        report = deadlines.enforce_deadlines(ctx.sessions, as_of=ctx.as_of, cycle_id=c.id, chunk=ctx.chunk)
+        report = deadlines.enforce_deadlines(
+            ctx.sessions, as_of=ctx.as_of, cycle_id=c.id, chunk=ctx.chunk, zone=ctx.zone
+        )
         out.append({"cycle_id": c.id, "by_key": _plain_map(report.by_key), "units": [asdict(u) for u in report.units]})
     return {"cycles": out}
 

@@ -39,6 +39,20 @@ class Settings(BaseSettings):
     evidence_max_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1, description="Largest evidence file accepted, in bytes."
     )
+    deliver_every_seconds: int = Field(
+        default=300, ge=10, description="How often the scheduler drains the notification outbox (with notify_url)."
+    )
+    replan_every_seconds: int = Field(
+        default=300, ge=5, description="How often the scheduler re-reads the running cycles' policies for schedules."
+    )
+    prefect_home: str = Field(
+        default="./var/prefect", description="Where `skpflow serve` keeps its embedded Prefect server's database."
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, description="Failed logins per account and client address before the pair is locked."
+    )
+    login_window_seconds: int = Field(default=900, ge=1, description="Window in which failed logins are counted.")
+    login_lockout_seconds: int = Field(default=900, ge=1, description="How long a locked pair is refused (429).")
 
 
 @lru_cache

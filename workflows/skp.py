@@ -16,7 +16,7 @@ from sqlmodel import col
 from policies.deadlines import due_date
 from policies.distribution import check as check_distribution
 from policies.kuadran import predikat as kuadran_predikat
-from policies.schema import DeadlineKey, Policy
+from policies.schema import AutoAction, DeadlineKey, Policy
 from policies.unit_head import rating_for_unit_head
 from states.enums import BERAKHLAK, Aspek, CapaianLevel, CascadeKind, CoreValue, JenisRhk, Predikat
 from states.errors import InvalidInput, NotFound, NotPermitted, StaleVersion, TransitionNotAllowed
@@ -26,7 +26,19 @@ from states.roles import Role
 from states.skp import EDITABLE_STATES, SKP, SkpFacts, SkpState
 from workflows import engine, policy_store
 from workflows.actors import Actor
-from workflows.tables import MAX_ID, Capaian, Cycle, Indikator, Keberatan, Pegawai, Realisasi, Rhk, Skp, Unit
+from workflows.tables import (
+    MAX_ID,
+    Capaian,
+    Cycle,
+    DeadlineStep,
+    Indikator,
+    Keberatan,
+    Pegawai,
+    Realisasi,
+    Rhk,
+    Skp,
+    Unit,
+)
 
 AGREED_OR_LATER = frozenset({"agreed", "monitored", "adjusted", "assessed", "followed_up"})
 ANNUAL = 0
@@ -96,6 +108,18 @@ def capaian_level(session: Session, cycle_id: int, unit_id: int, period_no: int)
     return CapaianLevel(level) if level else None
 
 
+def latest_capaian(session: Session, cycle_id: int, unit_id: int) -> CapaianLevel | None:
+    """The unit's capaian of its latest period that has one: what an SKP closing mid-year for a mutasi is
+    assessed against, since the annual capaian is set only at the cycle's end."""
+    level = session.scalar(
+        select(col(Capaian.level))
+        .where(col(Capaian.cycle_id) == cycle_id, col(Capaian.unit_id) == unit_id, col(Capaian.period_no) > ANNUAL)
+        .order_by(col(Capaian.period_no).desc())
+        .limit(1)
+    )
+    return CapaianLevel(level) if level else None
+
+
 def facts(session: Session, skp: Skp, cycle: Cycle, policy: Policy, now: datetime) -> SkpFacts:
     rhk = session.scalars(select(Rhk).where(col(Rhk.skp_id) == skp.id).order_by(col(Rhk.position))).all()
     indicators = session.scalars(
@@ -107,6 +131,8 @@ def facts(session: Session, skp: Skp, cycle: Cycle, policy: Policy, now: datetim
     boss_agreed = boss is not None and boss.state in AGREED_OR_LATER
     boss_rhk = set(session.scalars(select(col(Rhk.id)).where(col(Rhk.skp_id) == boss.id))) if boss else set()
     level = capaian_level(session, skp.cycle_id, skp.unit_id, ANNUAL)
+    if level is None and skp.closing_reason is not None:
+        level = latest_capaian(session, skp.cycle_id, skp.unit_id)
     unit = session.get(Unit, skp.unit_id)
     heads_unit = unit is not None and unit.head_id == skp.pegawai_id
     return SkpFacts(
@@ -267,7 +293,8 @@ def save_plan(
     session: Session, skp_id: int, plan: PlanIn, *, actor: Actor, now: datetime, expected_version: int | None = None
 ) -> SkpView:
     skp, _, who = load(session, skp_id, actor)
-    if not who.roles & {Role.PEGAWAI, Role.PENILAI}:
+    hr_drafts = Role.ADMIN in who.roles and not who.roles & {Role.PEGAWAI, Role.PENILAI} and hr_may_draft(session, skp)
+    if not (who.roles & {Role.PEGAWAI, Role.PENILAI} or hr_drafts):
         raise NotPermitted("skp", "plan", sorted(r.value for r in who.roles))
     if SkpState(skp.state) not in EDITABLE_STATES:
         raise _not_editable(skp, who)
@@ -307,9 +334,10 @@ def save_plan(
         skp.ekspektasi_khusus = {k.value: v for k, v in plan.perilaku.items() if v.strip()}
     if plan.lampiran is not None:
         skp.lampiran = dict(plan.lampiran)
-    # only the pegawai proposes; a penilai's edit withdraws the proposal until the pegawai proposes again
-    skp.proposed = plan.propose if Role.PEGAWAI in who.roles else False
-    role = next(r for r in (Role.PEGAWAI, Role.PENILAI) if r in who.roles).value
+    # only the pegawai (or HR drafting for them) proposes; a penilai's edit withdraws the proposal until then
+    skp.proposed = plan.propose if Role.PEGAWAI in who.roles or hr_drafts else False
+    role = next(r for r in (Role.PEGAWAI, Role.PENILAI, Role.ADMIN) if r in who.roles).value
+    notes = (["drafted by HR (hr_drafts)"] if hr_drafts else []) + (["proposed"] if skp.proposed else [])
     # the version-checked write comes first, so a concurrent edit is refused before any RHK row is touched
     engine.record(
         session,
@@ -318,7 +346,7 @@ def save_plan(
         actor=actor,
         role=role,
         now=now,
-        note="proposed" if skp.proposed else None,
+        note="; ".join(notes) or None,
         payload=plan.model_dump(mode="json"),
     )
     session.execute(delete(Indikator).where(col(Indikator.id).in_(dropped_indicators)))
@@ -339,6 +367,17 @@ def save_plan(
             indikator.target, indikator.satuan = ind.target, ind.satuan
             session.add(indikator)
     return view(session, skp, actor)
+
+
+def hr_may_draft(session: Session, skp: Skp) -> bool:
+    """Whether the deadline sweep has reached an `hr_drafts` step for this SKP: from then the instansi's pengelola
+    kinerja (an admin) may draft and propose the plan on the pegawai's behalf, as the policy's ladder says."""
+    query = select(col(DeadlineStep.id)).where(
+        col(DeadlineStep.entity_type) == "skp",
+        col(DeadlineStep.entity_id) == skp.id,
+        col(DeadlineStep.auto_action) == AutoAction.HR_DRAFTS.value,
+    )
+    return session.scalar(query.limit(1)) is not None
 
 
 def _indicator_changes(

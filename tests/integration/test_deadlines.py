@@ -14,17 +14,21 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from states.enums import Rating
+from states.errors import NotPermitted
 from states.lifecycle import TriggerInput
 from states.roles import Role
 from states.skp import SKP, SkpFacts
 from tests.integration.org import KABID, KABID2, KADIS, SEKDA, STAF1, STAF2, small_org
+from tests.integration.scenario import plan
 from workflows import audit, cycle, engine, policy_store
 from workflows.actors import Actor
 from workflows.deadlines import DeadlineReport, enforce_deadlines
 from workflows.organisation import OrgImport, import_org
+from workflows.skp import save_plan
 from workflows.tables import (
     AppUser,
     AuditEvent,
+    Cycle,
     DeadlineStep,
     Evaluation,
     FollowUpCase,
@@ -32,6 +36,7 @@ from workflows.tables import (
     Outbox,
     Pegawai,
     Skp,
+    Unit,
 )
 from workflows.uow import reading, unit_of_work
 
@@ -195,6 +200,37 @@ def test_the_automatic_action_is_audited_once(world: World) -> None:
     assert audit_count(db) == events + 6
 
 
+def test_hr_drafts_and_proposes_once_the_ladder_says_so(world: World) -> None:
+    with reading(world.db) as s:
+        instansi_id = s.scalar(select(col(Cycle.instansi_id)).where(col(Cycle.id) == world.cycle_id))
+    hr = Actor(ref="user:hr.contoh", admin_of=frozenset({instansi_id or 0}))
+    skp_id = world.skp[STAF1]
+
+    def draft() -> None:
+        with unit_of_work(world.db) as s:
+            save_plan(s, skp_id, plan(None).model_copy(update={"propose": True}), actor=hr, now=local(WIB, 2026, 2, 9))
+
+    world.sweep(local(WIB, 2026, 2, 4, 1))  # escalated, but the pengelola kinerja may not draft yet
+    events = audit_count(world.db)
+    with pytest.raises(NotPermitted):
+        draft()
+    assert audit_count(world.db) == events
+    world.sweep(local(WIB, 2026, 2, 8, 1))  # +7: hr_drafts
+    draft()
+    with reading(world.db) as s:
+        skp = s.get_one(Skp, skp_id)
+        assert (skp.state, skp.proposed) == ("drafted", True)
+        last = s.scalars(select(AuditEvent).where(col(AuditEvent.entity_id) == skp_id).order_by(col(AuditEvent.seq)))
+        event = list(last)[-1]
+        assert (event.trigger, event.role, event.actor, event.note) == (
+            "plan",
+            "admin",
+            "user:hr.contoh",
+            "drafted by HR (hr_drafts); proposed",
+        )
+        assert audit.verify(s).ok
+
+
 def test_a_late_first_sweep_skips_stale_reminders(world: World) -> None:
     report = world.sweep(local(WIB, 2026, 2, 2))  # both reminders and the notice reached at once
     agreement = report.by_key["skp_agreement"]
@@ -224,6 +260,29 @@ def test_the_unit_time_zone_sets_the_due_instant(world: World) -> None:
         ("DINKES-YANKES", 0, 1),
         ("DINKES-P2P", 3, 0),
     }
+
+
+@pytest.mark.parametrize("first", ["WIT", "Asia/Jakarta"])
+def test_zone_sweeps_split_the_work_between_them(world: World, first: str) -> None:
+    """The scheduler sweeps each zone at its own local hour: each run acts for its zone's units only, and the runs
+    of all zones together leave nothing for a sweep of every unit."""
+    at = datetime(2026, 1, 31, 16, tzinfo=UTC)
+    second = "Asia/Jakarta" if first == "WIT" else "WIT"
+    with reading(world.db) as s:
+        zone_of = {code: tz or "Asia/Jakarta" for code, tz in s.execute(select(col(Unit.code), col(Unit.timezone)))}
+    alias = {"WIT": "Asia/Jayapura", "Asia/Jakarta": "Asia/Jakarta"}
+    seen: list[set[int]] = []
+    for zone in (first, second):
+        before = {r.id for r in outbox(world.db)}
+        report = enforce_deadlines(world.sessions, as_of=at, chunk=2, zone=zone)
+        assert {zone_of[u.unit_code] for u in report.units} == {alias[zone]}
+        seen.append({r.entity_id or 0 for r in outbox(world.db) if r.id not in before and r.entity_type == "skp"})
+    wit, wib = seen if first == "WIT" else seen[::-1]
+    assert wit == {world.skp[KABID2]}
+    assert world.skp[STAF1] in wib and world.skp[KABID2] not in wib
+    rows, events = len(outbox(world.db)), audit_count(world.db)
+    world.sweep(at)
+    assert (len(outbox(world.db)), audit_count(world.db)) == (rows, events)
 
 
 # --- the other deadlines ------------------------------------------------------------------------------------------

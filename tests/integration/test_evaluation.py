@@ -127,8 +127,9 @@ def test_a_period_from_realisasi_to_close(db: Engine, now: datetime, cast: Cast,
         )
     assert (rated.state, rated.predikat) == ("evaluated", "KURANG")  # good results, misconduct: never BAIK
 
-    # the period ends at 00:00 WITA on 1 February (the units' zone), which is 16:00 UTC on 31 January
-    before_the_end = datetime.fromisoformat("2026-01-31T15:59:00+00:00")
+    # January's evaluation is due at 00:00 WITA on 11 February (the units' zone); the preset keeps the period open
+    # 8 days more, so it closes at 00:00 WITA on 19 February, which is 16:00 UTC on 18 February
+    before_the_end = datetime.fromisoformat("2026-02-18T15:59:00+00:00")
     early = evaluations.close_period(lambda: Session(db), cast.cycle_id, JANUARY, actor=SYSTEM, now=before_the_end)
     assert (early.closed, early.lapsed, early.not_ended) == (0, 0, 6)
     events = event_count(db)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.sorting import TaskRunSort
 from prefect.testing.utilities import prefect_test_harness
@@ -17,13 +18,14 @@ from sqlmodel import col
 
 from states.roles import Role
 from states.skp import SKP, SkpFacts
+from tests.integration.test_notify import Sink, free_port
 from workflows import cycle, engine, flows, policy_store
 from workflows.actors import Actor
 from workflows.db import make_engine, upgrade
 from workflows.demo import generate_kabupaten
-from workflows.organisation import import_org
+from workflows.organisation import OrgImport, import_org
 from workflows.settings import get_settings
-from workflows.tables import AuditEvent, Evaluation, Skp
+from workflows.tables import AuditEvent, DeadlineStep, Evaluation, FollowUpCase, Outbox, Skp
 from workflows.uow import reading, unit_of_work
 
 pytestmark = pytest.mark.xdist_group("prefect")  # one Prefect test server for the module, on one worker
@@ -39,10 +41,15 @@ def harness() -> Iterator[None]:
         yield
 
 
-def _monitoring_cycle(db: Engine, pegawai: int, name: str) -> int:
+def _monitoring_cycle(db: Engine, pegawai: int, name: str, *, emails: bool = False) -> int:
     """A cycle in monitoring whose SKPs are all agreed (the guards met by fiat: this tests the flow, not them)."""
     with unit_of_work(db) as s:
         payload = generate_kabupaten(pegawai=pegawai, seed=pegawai, name=name)
+        if emails:
+            data = payload.model_dump(mode="json")
+            for p in data["pegawai"]:
+                p["email"], p["password"] = f"{p['nip']}@contoh.go.id", None
+            payload = OrgImport.model_validate(data)
         instansi_id = import_org(s, payload, actor=ROOT, now=START).instansi_id
         pv = policy_store.preset(s, "permenpanrb-6-2022", now=START)
         made = cycle.create(
@@ -108,3 +115,48 @@ def test_open_period_is_one_flow_run_whatever_the_size(harness: None, database: 
     with reading(database) as s:
         assert s.scalar(select(func.count()).select_from(AuditEvent)) == events
         assert s.scalar(select(func.count()).select_from(Evaluation)) == 128
+
+
+def _counts(db: Engine) -> dict[str, int]:
+    with reading(db) as s:
+        return {
+            t.__name__: s.scalar(select(func.count()).select_from(t)) or 0
+            for t in (AuditEvent, Evaluation, DeadlineStep, Outbox, FollowUpCase)
+        }
+
+
+def test_every_flow_run_twice_for_the_same_moment_does_nothing_the_second_time(
+    harness: None, database: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _monitoring_cycle(database, 40, "Kabupaten Dua Kali", emails=True)
+    sink, port = Sink(), free_port()
+    server = Controller(sink, hostname="127.0.0.1", port=port)
+    server.start()
+    monkeypatch.setenv("SKPFLOW_NOTIFY_URL", f"mailto://127.0.0.1:{port}?from=skpflow@contoh.go.id")
+    get_settings.cache_clear()
+    try:
+        flows.open_period(as_of=datetime(2026, 1, 10, 1, tzinfo=UTC))  # January opens; nobody reports realisasi
+        # January's realisasi is overdue and escalated, its evaluation is due; January closes only on 19 February
+        as_of = datetime(2026, 2, 12, 1, tzinfo=UTC)
+
+        def the_day() -> None:
+            flows.close_period(as_of=as_of)
+            flows.open_period(as_of=as_of)
+            flows.enforce_deadlines(as_of=as_of)
+            flows.close_assessment(as_of=as_of)
+            flows.dispatch_follow_up(as_of=as_of)
+            flows.deliver_notifications(as_of=as_of)
+
+        the_day()
+        first, mailed = _counts(database), len(sink.messages)
+        assert first["DeadlineStep"] > 0 and first["Outbox"] > 0 and mailed > 0, (first, mailed)
+        assert first["Evaluation"] == 80  # January and February for 40 SKPs
+        the_day()
+        assert (_counts(database), len(sink.messages)) == (first, mailed)
+        with reading(database) as s:
+            statuses = list(s.scalars(select(col(Outbox.status))))
+        assert set(statuses) <= {"sent", "no_address"}  # HR of the demo has no e-mail: named, never sent
+        assert statuses.count("sent") == mailed
+    finally:
+        server.stop()
+        get_settings.cache_clear()

@@ -14,12 +14,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope
 from aiosmtpd.smtp import Session as SmtpSession
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from workflows.notify import AppriseSender, SendFailed, backoff, deliver
-from workflows.tables import Outbox
+from workflows.tables import AppUser, Instansi, Outbox, Pegawai, Unit
 from workflows.uow import reading, unit_of_work
 
 
@@ -77,6 +77,46 @@ def test_pending_rows_are_sent_once_and_unaddressed_ones_never(db: Engine, now: 
     assert stored[unaddressed[0]].status == "no_address"
     again = deliver(sessions_of(db), now=now + timedelta(hours=1), sender=sender)
     assert (again.claimed, len(sender.sent)) == (0, 5)
+
+
+def test_an_unaddressed_row_is_sent_once_its_person_has_an_email(db: Engine, now: datetime) -> None:
+    with unit_of_work(db) as s:
+        s.add(Instansi(code="KAB-X", name="Kabupaten X"))
+        s.flush()
+        instansi_id = s.scalar(select(col(Instansi.id)))
+        unit = Unit(instansi_id=instansi_id or 0, code="PEMDA", name="Sekretariat", path="/")
+        s.add(unit)
+        s.flush()
+        s.add(
+            Pegawai(
+                nip="199505052020122005",
+                name="Staf",
+                jabatan_name="Staf",
+                instansi_id=instansi_id or 0,
+                unit_id=unit.id or 0,
+                jenis="PNS",
+                jabatan_type="PELAKSANA",
+            )
+        )
+        s.add(AppUser(username="hr.x", password_hash="-", role="admin", instansi_id=instansi_id, created_at=now))
+    nip_row = enqueue(db, now, 1, status="no_address", recipient="nip:199505052020122005")[0]
+    user_row = enqueue(db, now, 1, status="no_address", recipient="user:hr.x", dedupe_key="test:user")[0]
+    sender = FakeSender()
+    assert deliver(sessions_of(db), now=now, sender=sender).readdressed == 0
+    assert sender.sent == [] and {r.status for r in rows(db).values()} == {"no_address"}
+    with unit_of_work(db) as s:
+        s.execute(update(Pegawai).values(email="staf@x.go.id"))
+        s.execute(update(AppUser).values(email="hr@x.go.id"))
+    report = deliver(sessions_of(db), now=now + timedelta(days=1), sender=sender)
+    assert (report.readdressed, report.sent) == (2, 2)
+    assert sorted(to for to, _ in sender.sent) == ["hr@x.go.id", "staf@x.go.id"]
+    stored = rows(db)
+    assert {(stored[i].status, stored[i].recipient) for i in (nip_row, user_row)} == {
+        ("sent", "staf@x.go.id"),
+        ("sent", "hr@x.go.id"),
+    }
+    assert deliver(sessions_of(db), now=now + timedelta(days=2), sender=sender).readdressed == 0
+    assert len(sender.sent) == 2
 
 
 def test_failures_back_off_on_injected_time_then_give_up(db: Engine, now: datetime) -> None:

@@ -189,3 +189,10 @@ def test_heads_belong_to_their_unit_and_zones_exist(
     with pytest.raises((InvalidInput, ValueError), match=problem), unit_of_work(db) as s:
         import_org(s, small_org(**change), actor=ROOT, now=now)
     assert counts(db) == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"), [("WIB", "Asia/Jakarta"), ("wita", "Asia/Makassar"), (" WIT ", "Asia/Jayapura")]
+)
+def test_units_may_name_their_zone_as_wib_wita_or_wit(given: str, stored: str) -> None:
+    assert UnitIn(code="PEMDA", name="Sekretariat Daerah", timezone=given).timezone == stored

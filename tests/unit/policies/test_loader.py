@@ -134,6 +134,17 @@ def test_overlay_cycle_is_refused(tmp_path: Path) -> None:
             "periods.kind: Input should be",
         ),
         ({"name": "x", "version": "1", "base": "nope", "overrides": {}}, "base: unknown preset 'nope'"),
+        *[
+            (
+                {"name": "x", "version": "1", "base": PRESET, "overrides": {"schedules": {"close_period": bad}}},
+                "schedules.close_period: not a five-field cron expression",
+            )
+            for bad in ("0 7 * *", "0 25 * * *", "@daily", "H 7 * * *", "0 7 * * * *", "")
+        ],
+        (
+            {"name": "x", "version": "1", "base": PRESET, "overrides": {"schedules": {"nightly": "0 0 * * *"}}},
+            "schedules.nightly: Extra inputs are not permitted",
+        ),
     ],
 )
 def test_invalid_overlays(tmp_path: Path, overlay: dict[str, Any], problem: str) -> None:
@@ -158,6 +169,16 @@ def test_unreadable_files(tmp_path: Path, text: str, problem: str) -> None:
 def test_missing_file() -> None:
     with pytest.raises(PolicyError, match="cannot read"):
         load_policy_file("/nonexistent/policy.yaml")
+
+
+def test_an_overlay_moves_one_schedule_and_keeps_the_rest(tmp_path: Path, preset: Policy) -> None:
+    overrides = {"schedules": {"enforce_deadlines": "30 6 * * 1-5"}}
+    overlay = {"name": "x", "version": "1", "base": PRESET, "overrides": overrides}
+    policy = load_policy_file(write(tmp_path / "a.yaml", overlay))
+    assert policy.schedules.cron("enforce-deadlines") == "30 6 * * 1-5"
+    assert policy.schedules.cron("close-period") == preset.schedules.cron("close-period")
+    with pytest.raises(KeyError):
+        policy.schedules.cron("deliver-notifications")  # not per policy: the outbox serves every instansi
 
 
 def test_merge() -> None:

@@ -77,6 +77,7 @@ from .conftest import Derive
         ({"follow_up": {"coaching_schedule_days": 20}}, "follow_up.coaching_schedule_days (20) must equal"),
         ({"angka_kredit": {"percent": {"BAIK": -1}}}, "angka_kredit.percent: negative percent for BAIK"),
         ({"eligibility": {"years": 0}}, "eligibility.years: Input should be greater than or equal to 1"),
+        ({"periods": {"close_days_after_evaluation_due": 6}}, "periods.close_days_after_evaluation_due (6) is before"),
     ],
 )
 def test_invalid_policy_names_the_path(derive: Derive, overrides: dict[str, Any], problem: str) -> None:
