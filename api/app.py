@@ -33,7 +33,9 @@ from api import (
     workflow_runs,
 )
 from api.diagram import mermaid
+from api.headers import SecurityHeaders
 from api.limits import BodyLimit
+from api.web import install as install_web
 from policies.loader import available_presets
 from states import LIFECYCLES
 from workflows import policy_store
@@ -95,9 +97,11 @@ def create_app(
     app.add_middleware(
         BodyLimit, default=settings.max_body_bytes, upload=settings.max_upload_bytes, upload_paths=UPLOAD_PATHS
     )
+    app.add_middleware(SecurityHeaders)  # outermost: refusals (413, 503) carry the headers too
     for module in ROUTERS:
         app.include_router(module.router)
     _meta_routes(app)
+    install_web(app)  # the web pages (issue 7), outside the OpenAPI contract
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

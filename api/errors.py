@@ -2,7 +2,7 @@
 
 401 no or bad token · 403 the actor may not · 404 unknown (or invisible) · 409 wrong state or stale version,
 with `state` and `allowed_triggers` · 413 body too large · 422 invalid input or unmet guard, with `problems`
-· 503 the database is unavailable, with Retry-After.
+· 429 too many failed logins, with Retry-After · 503 the database is unavailable, with Retry-After.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from states.errors import (
     NotPermitted,
     SkpflowError,
     StaleVersion,
+    TooManyAttempts,
     TransitionNotAllowed,
 )
 from states.lifecycle import Lifecycle
@@ -45,6 +46,7 @@ DESCRIPTIONS = {
     409: "The trigger is not allowed from the current state, or the version is stale.",
     413: "The request body is too large.",
     422: "Invalid input or an unmet guard; `problems` names each one.",
+    429: "Too many failed logins for this account from this address; retry after the given seconds.",
     503: "The database is unavailable; retry after the given seconds.",
 }
 
@@ -91,6 +93,10 @@ def to_response(exc: SkpflowError) -> JSONResponse:
         return _body(422, str(exc), problems=exc.problems)
     if isinstance(exc, NotFound):
         return _body(404, str(exc))
+    if isinstance(exc, TooManyAttempts):
+        response = _body(429, str(exc))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     return _body(400, str(exc))
 
 

@@ -6,7 +6,8 @@ SkpflowError
 ├── NotPermitted           the actor's roles may not fire this trigger (HTTP 403)
 ├── GuardFailed            the transition's preconditions are unmet; lists each problem (HTTP 422)
 ├── InvalidInput           the request itself is malformed (HTTP 422)
-└── NotFound               no such record, or not visible to the actor (HTTP 404)
+├── NotFound               no such record, or not visible to the actor (HTTP 404)
+└── TooManyAttempts        too many failed logins from this address for this account (HTTP 429)
 """
 
 from __future__ import annotations
@@ -66,3 +67,11 @@ class NotFound(SkpflowError):
     def __init__(self, entity: str, key: object) -> None:
         self.entity, self.key = entity, key
         super().__init__(f"{entity} {key} not found")
+
+
+class TooManyAttempts(SkpflowError):
+    """Too many failed logins for this account from this address; retry after `retry_after` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"too many failed logins; try again in {retry_after} seconds")

@@ -38,22 +38,43 @@ def _actor_of_user(user: AppUser) -> Actor:
     return Actor(ref=f"user:{user.username}", auditor_of=frozenset({user.instansi_id or 0}))
 
 
-def authenticate(session: Session, username: str, password: str) -> Actor | None:
-    """The actor whose credentials these are, or None (the caller must not say which part was wrong)."""
+@dataclass(frozen=True)
+class Account:
+    """Whose credentials a login names: `ref` as the audit trail records it; `actor` None if it may not log in."""
+
+    ref: str
+    instansi_id: int | None
+    password_hash: str | None
+    actor: Actor | None
+
+
+def find_account(session: Session, username: str) -> Account | None:
+    """The account a login name (NIP or username) names, or None."""
     if username.isdigit():
         pegawai = session.scalar(select(Pegawai).where(col(Pegawai.nip) == username))
-        if pegawai is None or not pegawai.active or not pegawai.password_hash:
-            verify_password(None, password)  # same work either way, so timing tells nothing
-            return None
-        if not verify_password(pegawai.password_hash, password):
+        if pegawai is None:
             return None
         assert pegawai.id is not None
-        return Actor.pegawai(pegawai.id, pegawai.nip)
+        usable = pegawai.active and bool(pegawai.password_hash)
+        actor = Actor.pegawai(pegawai.id, pegawai.nip) if usable else None
+        return Account(f"pegawai:{pegawai.nip}", pegawai.instansi_id, pegawai.password_hash if usable else None, actor)
     user = session.scalar(select(AppUser).where(col(AppUser.username) == username))
     if user is None:
+        return None
+    return Account(f"user:{user.username}", user.instansi_id, user.password_hash, _actor_of_user(user))
+
+
+def check_password(account: Account | None, password: str) -> Actor | None:
+    """The actor if the password is right; the same work whether or not the account exists (no timing oracle)."""
+    if account is None or account.actor is None:
         verify_password(None, password)
         return None
-    return _actor_of_user(user) if verify_password(user.password_hash, password) else None
+    return account.actor if verify_password(account.password_hash, password) else None
+
+
+def authenticate(session: Session, username: str, password: str) -> Actor | None:
+    """The actor whose credentials these are, or None (the caller must not say which part was wrong)."""
+    return check_password(find_account(session, username), password)
 
 
 def actor_for(session: Session, ref: str) -> Actor | None:

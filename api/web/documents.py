@@ -1,0 +1,273 @@
+"""The official documents as PDF, in the layout of the Lampiran of PermenPANRB 6/2022: the SKP and the
+Dokumen Evaluasi Kinerja (header with pegawai and pejabat penilai, RHK with indicators and targets, perilaku
+with ekspektasi khusus, lampiran; ratings, predikat and the signatures block)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from io import BytesIO
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from states.enums import BERAKHLAK, CoreValue
+from workflows import skp as skps
+from workflows.actors import Actor
+from workflows.tables import Instansi, Pegawai, Rhk, Unit
+
+LAMPIRAN_TITLES = {
+    "dukungan_sumber_daya": "Dukungan Sumber Daya",
+    "skema_pertanggungjawaban": "Skema Pertanggungjawaban",
+    "konsekuensi": "Konsekuensi",
+}
+LABEL = {
+    "DI_ATAS_EKSPEKTASI": "Di Atas Ekspektasi",
+    "SESUAI_EKSPEKTASI": "Sesuai Ekspektasi",
+    "DI_BAWAH_EKSPEKTASI": "Di Bawah Ekspektasi",
+    "SANGAT_BAIK": "Sangat Baik",
+    "BAIK": "Baik",
+    "BUTUH_PERBAIKAN": "Butuh Perbaikan",
+    "KURANG": "Kurang",
+    "SANGAT_KURANG": "Sangat Kurang",
+}
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    nip: str
+    jabatan: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class DocumentData:
+    skp: skps.SkpView
+    instansi: str
+    year: int
+    periode_awal: date
+    periode_akhir: date
+    pegawai: Person
+    penilai: Person | None
+    atasan_penilai: Person | None
+    intervened: dict[int, str]  # the atasan's RHK text by id
+
+    @property
+    def nip(self) -> str:
+        return self.pegawai.nip
+
+
+def _person(session: Session, pegawai_id: int | None) -> Person | None:
+    p = session.get(Pegawai, pegawai_id) if pegawai_id else None
+    if p is None:
+        return None
+    unit = session.get(Unit, p.unit_id)
+    return Person(p.name, p.nip, p.jabatan_name, unit.name if unit else "")
+
+
+def gather(session: Session, skp_id: int, actor: Actor) -> DocumentData:
+    """What the documents print, read through the SKP use case (NotFound for anyone without a standing)."""
+    skp_row, cycle, _ = skps.load(session, skp_id, actor)
+    view = skps.view(session, skp_row, actor)
+    instansi = session.get(Instansi, cycle.instansi_id)
+    pegawai = _person(session, skp_row.pegawai_id)
+    assert pegawai is not None
+    ids = [r["intervensi_rhk_id"] for r in view.rhk if r["intervensi_rhk_id"]]
+    found = session.execute(select(col(Rhk.id), col(Rhk.text)).where(col(Rhk.id).in_(ids))).all()
+    intervened = {rid or 0: text for rid, text in found}
+    return DocumentData(
+        skp=view,
+        instansi=instansi.name if instansi else "",
+        year=cycle.year,
+        periode_awal=skp_row.periode_awal,
+        periode_akhir=skp_row.periode_akhir,
+        pegawai=pegawai,
+        penilai=_person(session, skp_row.penilai_id),
+        atasan_penilai=_person(session, skp_row.atasan_penilai_id),
+        intervened=intervened,
+    )
+
+
+# --- layout -----------------------------------------------------------------------------------------------------
+
+_styles = getSampleStyleSheet()
+BODY = ParagraphStyle("body", parent=_styles["Normal"], fontName="Helvetica", fontSize=8.5, leading=10.5)
+BOLD = ParagraphStyle("bold", parent=BODY, fontName="Helvetica-Bold")
+TITLE = ParagraphStyle("title", parent=BOLD, fontSize=11, leading=14, alignment=1)
+GRID = TableStyle(
+    [
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
+    ]
+)
+WIDTH = A4[0] - 30 * mm
+
+
+def _p(text: Any, style: ParagraphStyle = BODY) -> Paragraph:
+    safe = str("" if text is None else text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return Paragraph(safe, style)
+
+
+def _header(data: DocumentData, title: str, subtitle: str) -> list[Flowable]:
+    tanggal = f"{data.periode_awal:%d-%m-%Y} s.d. {data.periode_akhir:%d-%m-%Y}"
+    out: list[Flowable] = [
+        _p(title, TITLE),
+        _p(subtitle, TITLE),
+        Spacer(1, 3 * mm),
+        Table(
+            [[_p(data.instansi, BOLD), _p(f"PERIODE PENILAIAN: {tanggal}", BOLD)]],
+            colWidths=[WIDTH / 2, WIDTH / 2],
+        ),
+    ]
+    penilai = data.penilai or Person("-", "-", "-", "-")
+    rows = [
+        [_p("NO", BOLD), _p("PEGAWAI YANG DINILAI", BOLD), "", _p("NO", BOLD), _p("PEJABAT PENILAI KINERJA", BOLD), ""],
+    ]
+    for i, (label, mine, theirs) in enumerate(
+        [
+            ("NAMA", data.pegawai.name, penilai.name),
+            ("NIP", data.pegawai.nip, penilai.nip),
+            ("JABATAN", data.pegawai.jabatan, penilai.jabatan),
+            ("UNIT KERJA", data.pegawai.unit, penilai.unit),
+        ],
+        start=1,
+    ):
+        rows.append([_p(i), _p(label), _p(mine), _p(i), _p(label), _p(theirs)])
+    w = WIDTH
+    table = Table(rows, colWidths=[8 * mm, 22 * mm, w / 2 - 30 * mm, 8 * mm, 22 * mm, w / 2 - 30 * mm])
+    table.setStyle(GRID)
+    table.setStyle(TableStyle([("SPAN", (1, 0), (2, 0)), ("SPAN", (4, 0), (5, 0))]))
+    return [*out, Spacer(1, 2 * mm), table, Spacer(1, 3 * mm)]
+
+
+def _rhk_table(data: DocumentData, *, ratings: bool) -> list[Flowable]:
+    head = [
+        "NO",
+        "RENCANA HASIL KERJA PIMPINAN YANG DIINTERVENSI",
+        "RENCANA HASIL KERJA",
+        "ASPEK",
+        "INDIKATOR KINERJA INDIVIDU",
+        "TARGET",
+    ]
+    out: list[Flowable] = []
+    for jenis, title in (("UTAMA", "HASIL KERJA — A. UTAMA"), ("TAMBAHAN", "B. TAMBAHAN")):
+        rows: list[list[Any]] = [[_p(h, BOLD) for h in head]]
+        n = 0
+        for r in data.skp.rhk:
+            if r["jenis"] != jenis:
+                continue
+            n += 1
+            above = data.intervened.get(r["intervensi_rhk_id"] or 0, "-")
+            indicators = r["indikator"] or [{"aspek": "-", "text": "-", "target": None, "satuan": ""}]
+            for k, ind in enumerate(indicators):
+                target = "-" if ind["target"] is None else f"{ind['target']:g} {ind['satuan']}".strip()
+                rows.append(
+                    [
+                        _p(n if k == 0 else ""),
+                        _p(above if k == 0 else ""),
+                        _p(r["text"] if k == 0 else ""),
+                        _p(ind["aspek"].title()),
+                        _p(ind["text"]),
+                        _p(target),
+                    ]
+                )
+        if n == 0:
+            rows.append([_p("-")] * len(head))
+        table = Table(rows, colWidths=[8 * mm, 40 * mm, 40 * mm, 18 * mm, WIDTH - 136 * mm, 30 * mm], repeatRows=1)
+        table.setStyle(GRID)
+        out += [_p(title, BOLD), Spacer(1, 1 * mm), table, Spacer(1, 3 * mm)]
+    if ratings:
+        rating = LABEL.get(data.skp.rating_hasil_kerja or "", "-")
+        out += [_p(f"RATING HASIL KERJA: {rating}", BOLD), Spacer(1, 3 * mm)]
+    return out
+
+
+def _perilaku_table(data: DocumentData, *, ratings: bool) -> list[Flowable]:
+    rows: list[list[Any]] = [[_p(h, BOLD) for h in ("NO", "PERILAKU KERJA (BerAKHLAK)", "EKSPEKTASI KHUSUS PIMPINAN")]]
+    for i, p in enumerate(data.skp.perilaku, start=1):
+        value = CoreValue(p["core_value"])
+        lines = "<br/>".join(f"- {_p(x).text}" for x in BERAKHLAK[value])
+        rows.append(
+            [
+                _p(i),
+                Paragraph(f"<b>{value.value.replace('_', ' ').title()}</b><br/>{lines}", BODY),
+                _p(p["ekspektasi_khusus"] or "-"),
+            ]
+        )
+    table = Table(rows, colWidths=[8 * mm, WIDTH - 78 * mm, 70 * mm], repeatRows=1)
+    table.setStyle(GRID)
+    out: list[Flowable] = [_p("PERILAKU KERJA", BOLD), Spacer(1, 1 * mm), table, Spacer(1, 3 * mm)]
+    if ratings:
+        out += [_p(f"RATING PERILAKU KERJA: {LABEL.get(data.skp.rating_perilaku or '', '-')}", BOLD), Spacer(1, 3 * mm)]
+    return out
+
+
+def _lampiran(data: DocumentData) -> list[Flowable]:
+    out: list[Flowable] = [_p("LAMPIRAN SASARAN KINERJA PEGAWAI", BOLD), Spacer(1, 1 * mm)]
+    for key, title in LAMPIRAN_TITLES.items():
+        items = data.skp.lampiran.get(key) or []
+        out.append(_p(title.upper(), BOLD))
+        out += [_p(f"{i}. {x}") for i, x in enumerate(items, start=1)] or [_p("-")]
+        out.append(Spacer(1, 2 * mm))
+    return out
+
+
+def _signatures(data: DocumentData, left: tuple[str, Person | None], right: tuple[str, Person | None]) -> Flowable:
+    def block(title: str, who: Person | None) -> list[Paragraph]:
+        who = who or Person("-", "-", "-", "-")
+        return [_p(title, BOLD), Spacer(1, 16 * mm), _p(who.name, BOLD), _p(f"NIP {who.nip}")]  # type: ignore[list-item]
+
+    table = Table([[block(*left), block(*right)]], colWidths=[WIDTH / 2, WIDTH / 2])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return table
+
+
+def _build(parts: list[Flowable], title: str) -> bytes:
+    buffer = BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=title,
+        author="skpflow",
+        subject="PermenPANRB 6/2022",
+    )
+    doc.build(parts)
+    return buffer.getvalue()
+
+
+def skp_pdf(data: DocumentData) -> bytes:
+    """The SKP (Lampiran of PermenPANRB 6/2022): header, hasil kerja, perilaku kerja, lampiran, signatures."""
+    parts = _header(data, "SASARAN KINERJA PEGAWAI", f"PENDEKATAN HASIL KERJA — TAHUN {data.year}")
+    parts += _rhk_table(data, ratings=False)
+    parts += _perilaku_table(data, ratings=False)
+    parts += _lampiran(data)
+    parts.append(_signatures(data, ("Pegawai yang Dinilai", data.pegawai), ("Pejabat Penilai Kinerja", data.penilai)))
+    return _build(parts, f"SKP {data.pegawai.name} {data.year}")
+
+
+def evaluasi_pdf(data: DocumentData) -> bytes:
+    """The Dokumen Evaluasi Kinerja Pegawai: the plan with its ratings, the predikat by the kuadran, signatures."""
+    parts = _header(data, "DOKUMEN EVALUASI KINERJA PEGAWAI", f"PERIODE: TAHUNAN {data.year}")
+    parts += _rhk_table(data, ratings=True)
+    parts += _perilaku_table(data, ratings=True)
+    predikat = LABEL.get(data.skp.predikat or "", "belum dinilai")
+    parts += [_p(f"PREDIKAT KINERJA PEGAWAI: {predikat}", TITLE), Spacer(1, 4 * mm)]
+    parts.append(
+        _signatures(
+            data, ("Pejabat Penilai Kinerja", data.penilai), ("Atasan Pejabat Penilai Kinerja", data.atasan_penilai)
+        )
+    )
+    return _build(parts, f"Evaluasi Kinerja {data.pegawai.name} {data.year}")

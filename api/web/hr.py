@@ -1,0 +1,259 @@
+"""HR's pages: distribution per unit against the curve, follow-up cases, the organisation import with per-row
+errors, the audit trail with search, export and verification, and the lifecycle diagrams."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlmodel import col
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from api import exports as api_exports
+from api.diagram import mermaid, svg
+from api.web import session
+from api.web.pages import Refusal, checked_form, csrf_refused, engine_of, int_or_none, refusal, render, to_login
+from states import LIFECYCLES
+from states.errors import InvalidInput, NotFound, NotPermitted, SkpflowError
+from states.lifecycle import TriggerInput
+from workflows import audit, distribution, follow_up
+from workflows import cycle as cycles
+from workflows.actors import Actor
+from workflows.distribution import DistributionView
+from workflows.org_files import import_org_file
+from workflows.organisation import ImportResult
+from workflows.tables import Cycle, Unit
+from workflows.uow import reading, unit_of_work
+
+router = APIRouter(include_in_schema=False)
+MAX_UNITS = 300  # units drawn on one page
+
+
+def _not_found(request: Request) -> HTMLResponse:
+    return render(request, "error.html", {"title": "404", "message_key": "not_found"}, status=404)
+
+
+def _denied(request: Request, exc: SkpflowError) -> HTMLResponse:
+    r = refusal(exc)
+    return render(request, "error.html", {"title": str(r.status), "message_key": "refused", "refused": r}, r.status)
+
+
+@router.get("/ui/cycles/{cycle_id}/distribution")
+def distribution_page(request: Request, cycle_id: int) -> Response:
+    actor = session.current_actor(request)
+    if actor is None:
+        return to_login()
+    period = int_or_none(request.query_params.get("period")) or 0
+    try:
+        with reading(engine_of(request)) as s:
+            view = cycles.readable(s, cycle_id, actor)
+            cycle = s.get(Cycle, cycle_id)
+            assert cycle is not None
+            units = s.execute(
+                select(col(Unit.id), col(Unit.name))
+                .where(col(Unit.instansi_id) == cycle.instansi_id)
+                .order_by(col(Unit.path))
+                .limit(MAX_UNITS)
+            ).all()
+            drawn: list[tuple[str, DistributionView]] = [
+                (name, distribution.unit_distribution(s, cycle_id, uid, period, actor=actor)) for uid, name in units
+            ]
+    except NotFound:
+        return _not_found(request)
+    except SkpflowError as exc:
+        return _denied(request, exc)
+    return render(request, "distribution.html", {"actor": actor, "cycle": view, "units": drawn, "period": period})
+
+
+@router.get("/ui/cycles/{cycle_id}/followups")
+def followups_page(request: Request, cycle_id: int) -> Response:
+    actor = session.current_actor(request)
+    if actor is None:
+        return to_login()
+    offset = int_or_none(request.query_params.get("offset")) or 0
+    try:
+        with reading(engine_of(request)) as s:
+            view = cycles.readable(s, cycle_id, actor)
+            page = follow_up.list_cases(s, cycle_id=cycle_id, actor=actor, offset=offset, limit=100)
+    except NotFound:
+        return _not_found(request)
+    except SkpflowError as exc:
+        return _denied(request, exc)
+    return render(request, "followups.html", {"actor": actor, "cycle": view, "page": page})
+
+
+# --- organisation import ----------------------------------------------------------------------------------------
+
+
+@router.get("/ui/org/import")
+def import_page(request: Request) -> Response:
+    actor = session.current_actor(request)
+    if actor is None:
+        return to_login()
+    return render(request, "import.html", {"actor": actor})
+
+
+@router.post("/ui/org/import")  # "/org/import" in the path: the upload body limit applies
+async def import_file(request: Request) -> Response:
+    actor = session.current_actor(request)
+    if actor is None:
+        return to_login()
+    form = await checked_form(request)
+    if form is None:
+        return csrf_refused(request)
+    try:
+        upload = form.get("file")
+        data = await upload.read() if isinstance(upload, UploadFile) else b""
+        if not data:
+            raise InvalidInput(["file: choose a CSV or XLSX file"])
+        result = await run_in_threadpool(_import, request, data, actor)
+    except SkpflowError as exc:
+        return render(request, "import.html", {"actor": actor, "refused": refusal(exc)}, status=refusal(exc).status)
+    finally:
+        await form.close()
+    return render(request, "import.html", {"actor": actor, "result": result})
+
+
+def _import(request: Request, data: bytes, actor: Actor) -> ImportResult:
+    with unit_of_work(engine_of(request)) as s:
+        return import_org_file(s, data, actor=actor, now=session.now_of(request))
+
+
+# --- audit trail ------------------------------------------------------------------------------------------------
+
+
+@router.get("/ui/audit")
+def audit_page(request: Request) -> Response:
+    actor = session.current_actor(request)
+    if actor is None:
+        return to_login()
+    q = request.query_params
+    entity_type = (q.get("entity_type") or "").strip() or None
+    entity_id = int_or_none(q.get("entity_id"))
+    after = int_or_none(q.get("after")) or 0
+    verified = None
+    try:
+        if not audit.may_read(actor):
+            raise NotPermitted("audit", "read", ["admin", "auditor"])
+        with reading(engine_of(request)) as s:
+            rows, total = audit.events(s, actor, entity_type=entity_type, entity_id=entity_id, after=after, limit=100)
+            if q.get("verify") == "1":
+                verified = audit.verify_for(s, actor)
+    except SkpflowError as exc:
+        return _denied(request, exc)
+    context = {
+        "actor": actor,
+        "events": rows,
+        "total": total,
+        "next": rows[-1].id if len(rows) == 100 else None,
+        "entity_type": entity_type or "",
+        "entity_id": entity_id or "",
+        "instansi": (q.get("instansi") or "").strip(),
+        "verified": verified,
+    }
+    return render(request, "audit.html", context)
+
+
+@router.get("/ui/audit/export")
+def audit_export(request: Request) -> Response:
+    """The API's export, for the session's actor: every hashed field, so an auditor can recompute each hash."""
+    actor = session.current_actor(request)
+    if actor is None:
+        return to_login()
+    q = request.query_params
+    form: Literal["csv", "jsonl"] = "csv" if q.get("format") == "csv" else "jsonl"
+    try:
+        return api_exports.audit_export(
+            engine_of(request),
+            actor,
+            format=form,
+            instansi=(q.get("instansi") or "").strip() or None,
+            entity_type=(q.get("entity_type") or "").strip() or None,
+            entity_id=int_or_none(q.get("entity_id")),
+            since=None,
+            until=None,
+        )
+    except SkpflowError as exc:
+        return _denied(request, exc)
+
+
+# --- lifecycle diagrams -----------------------------------------------------------------------------------------
+
+
+@router.get("/ui/diagrams")
+def diagrams_page(request: Request) -> Response:
+    actor = session.current_actor(request)
+    if actor is None:
+        return to_login()
+    drawn = [(name, mermaid(lc)) for name, lc in LIFECYCLES.items()]
+    return render(request, "diagrams.html", {"actor": actor, "diagrams": drawn})
+
+
+@router.get("/ui/diagrams/{name}.svg")
+def diagram_svg(request: Request, name: str) -> Response:
+    if session.current_actor(request) is None:
+        return to_login()
+    if name not in LIFECYCLES:
+        return _not_found(request)
+    return Response(svg(LIFECYCLES[name]), media_type="image/svg+xml")
+
+
+ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
+
+
+def _case_page(request: Request, actor: Actor, case_id: int, *, refused: Refusal | None = None) -> Response:
+    try:
+        with reading(engine_of(request)) as s:
+            case = follow_up.get_case(s, case_id, actor=actor)
+    except NotFound:
+        return _not_found(request)
+    context = {"actor": actor, "case": case, "zones": list(ZONES), "refused": refused}
+    context["done"] = request.query_params.get("done")
+    return render(request, "followup.html", context, status=refused.status if refused else 200)
+
+
+@router.get("/ui/followups/{case_id}")
+def case_page(request: Request, case_id: int) -> Response:
+    actor = session.current_actor(request)
+    if actor is None:
+        return to_login()
+    return _case_page(request, actor, case_id)
+
+
+@router.post("/ui/followups/{case_id}/fire/{trigger}")
+async def fire_case(request: Request, case_id: int, trigger: str) -> Response:
+    actor = session.current_actor(request)
+    if actor is None:
+        return to_login()
+    form = await checked_form(request)
+    if form is None:
+        return csrf_refused(request)
+    try:
+        when = None
+        raw = str(form.get("when", "")).strip()
+        if raw:
+            try:
+                when = datetime.fromisoformat(raw).replace(
+                    tzinfo=ZoneInfo(ZONES.get(str(form.get("zone")), "Asia/Jakarta"))
+                )
+            except ValueError:
+                raise InvalidInput([f"when: '{raw}' is not a date and time"]) from None
+        inp = TriggerInput(note=str(form.get("note", "")).strip() or None, when=when)
+        with unit_of_work(engine_of(request)) as s:
+            follow_up.fire_case(
+                s,
+                case_id,
+                trigger,
+                inp,
+                actor=actor,
+                now=session.now_of(request),
+                expected_version=int_or_none(form.get("version")),
+            )
+    except SkpflowError as exc:
+        return _case_page(request, actor, case_id, refused=refusal(exc))
+    return RedirectResponse(f"/ui/followups/{case_id}?done=done", status_code=303)

@@ -1,0 +1,232 @@
+"""Pages around one SKP after planning: realisasi with evidence and the periodic rating, feedback, keberatan."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from api.web import session
+from api.web.i18n import translator
+from api.web.pages import (
+    Refusal,
+    checked_form,
+    csrf_refused,
+    engine_of,
+    int_or_none,
+    invalid,
+    rating_or_none,
+    refusal,
+    render,
+    skp_response,
+    to_login,
+)
+from states.enums import CoreValue, Predikat, Rating
+from states.errors import InvalidInput, NotFound, SkpflowError
+from workflows import evaluation, feedback, keberatan, policy_store
+from workflows import skp as skps
+from workflows.actors import Actor
+from workflows.evaluation import EvidenceIn, IndikatorRealisasiIn, RealisasiIn
+from workflows.evidence import EvidenceStore
+from workflows.feedback import FeedbackIn
+from workflows.uow import reading, unit_of_work
+
+router = APIRouter(include_in_schema=False)
+MAX_FILES = 5
+
+
+def _period_page(request: Request, actor: Actor, skp_id: int, n: int, *, refused: Refusal | None = None) -> Response:
+    try:
+        with reading(engine_of(request)) as s:
+            view = evaluation.get_evaluation(s, skp_id, n, actor=actor)
+            skp = skps.get(s, skp_id, actor)
+            _, cycle, who = skps.load(s, skp_id, actor)
+            kuadran = policy_store.cycle_policy(s, cycle).kuadran
+    except NotFound:
+        return render(request, "error.html", {"title": "404", "message_key": "not_found"}, status=404)
+    t = translator(session.language(request))
+    context: dict[str, Any] = {
+        "actor": actor,
+        "ev": view,
+        "skp": skp,
+        "roles": sorted(r.value for r in who.roles),
+        "refused": refused,
+        "done": request.query_params.get("done"),
+        "ratings": [r.value for r in Rating],
+        "kuadran_json": json.dumps({hk.value: {pk.value: p.value for pk, p in r.items()} for hk, r in kuadran.items()}),
+        "predikat_labels_json": json.dumps({p.value: t(p.value) for p in Predikat}),
+    }
+    return render(request, "period.html", context, status=refused.status if refused else 200)
+
+
+@router.get("/ui/skp/{skp_id}/periods/{n}")
+def period_page(request: Request, skp_id: int, n: int) -> Response:
+    actor = session.current_actor(request)
+    if actor is None:
+        return to_login()
+    return _period_page(request, actor, skp_id, n)
+
+
+async def _evidence(request: Request, files: list[UploadFile]) -> list[EvidenceIn]:
+    store = EvidenceStore.from_settings(request.app.state.settings)
+    stored: list[EvidenceIn] = []
+    for f in files[:MAX_FILES]:
+        data = await f.read(store.max_bytes + 1)
+        if not data and not f.filename:
+            continue  # the empty file input of a browser
+        meta = await run_in_threadpool(store.store, data, f.filename or "bukti", f.content_type or "")
+        stored.append(EvidenceIn.model_validate(meta, from_attributes=True))
+    return stored
+
+
+@router.post("/ui/skp/{skp_id}/periods/{n}/evidence")  # "/evidence" in the path: the upload body limit applies
+async def save_realisasi(request: Request, skp_id: int, n: int) -> Response:
+    actor = session.current_actor(request)
+    if actor is None:
+        return to_login()
+    form = await checked_form(request)
+    if form is None:
+        return csrf_refused(request)
+    try:
+        items: list[IndikatorRealisasiIn] = []
+        for key in form:
+            if not key.startswith("value-"):
+                continue
+            indikator = int_or_none(key.removeprefix("value-"))
+            raw = str(form.get(key, "")).strip().replace(",", ".")
+            text = str(form.get(f"text-{indikator}", "")).strip()
+            files = [f for f in form.getlist(f"files-{indikator}") if isinstance(f, UploadFile)]
+            if indikator is None or (not raw and not text and not any(f.filename for f in files)):
+                continue
+            try:
+                value = float(raw) if raw else None
+            except ValueError:
+                raise InvalidInput([f"realisasi: '{raw}' is not a number"]) from None
+            evidence = await _evidence(request, files)
+            items.append(IndikatorRealisasiIn(indikator_id=indikator, value=value, text=text, evidence=evidence))
+        body = RealisasiIn(realisasi=items, submit=form.get("submit") == "1")
+        with unit_of_work(engine_of(request)) as s:
+            evaluation.save_realisasi(
+                s,
+                skp_id,
+                n,
+                body,
+                actor=actor,
+                now=session.now_of(request),
+                expected_version=int_or_none(form.get("version")),
+            )
+    except SkpflowError as exc:
+        return _period_page(request, actor, skp_id, n, refused=refusal(exc))
+    finally:
+        await form.close()
+    done = "realisasi_submitted" if body.submit else "realisasi_saved"
+    return RedirectResponse(f"/ui/skp/{skp_id}/periods/{n}?done={done}", status_code=303)
+
+
+@router.post("/ui/skp/{skp_id}/periods/{n}/{action}")
+async def period_action(request: Request, skp_id: int, n: int, action: str) -> Response:
+    actor = session.current_actor(request)
+    if actor is None:
+        return to_login()
+    form = await checked_form(request)
+    if form is None:
+        return csrf_refused(request)
+    now, version = session.now_of(request), int_or_none(form.get("version"))
+    note = str(form.get("note", "")).strip() or None
+    try:
+        with unit_of_work(engine_of(request)) as s:
+            if action == "return":
+                evaluation.return_realisasi(s, skp_id, n, note or "", actor=actor, now=now, expected_version=version)
+            elif action == "evaluate":
+                evaluation.evaluate(
+                    s,
+                    skp_id,
+                    n,
+                    rating_hasil_kerja=rating_or_none(form.get("rating_hasil_kerja")),
+                    rating_perilaku=rating_or_none(form.get("rating_perilaku")),
+                    note=note,
+                    actor=actor,
+                    now=now,
+                    expected_version=version,
+                )
+            else:
+                raise InvalidInput([f"action: '{action}' is not a period action (return, evaluate)"])
+    except SkpflowError as exc:
+        return _period_page(request, actor, skp_id, n, refused=refusal(exc))
+    return RedirectResponse(f"/ui/skp/{skp_id}/periods/{n}?done=period_{action}", status_code=303)
+
+
+# --- feedback and keberatan, shown on the SKP page --------------------------------------------------------------
+
+
+@router.post("/ui/skp/{skp_id}/feedback")
+async def add_feedback(request: Request, skp_id: int) -> Response:
+    actor = session.current_actor(request)
+    if actor is None:
+        return to_login()
+    form = await checked_form(request)
+    if form is None:
+        return csrf_refused(request)
+    about = str(form.get("about", ""))
+    try:
+        core_value = about.removeprefix("cv:") if about.startswith("cv:") else None
+        if core_value is not None and core_value not in CoreValue.__members__:
+            raise InvalidInput([f"about: '{core_value}' is not a core value"])
+        body = FeedbackIn(
+            rhk_id=int_or_none(about.removeprefix("rhk:")) if about.startswith("rhk:") else None,
+            core_value=CoreValue(core_value) if core_value else None,
+            period_no=int_or_none(form.get("period_no")),
+            text=str(form.get("text", "")).strip(),
+        )
+    except ValidationError as exc:  # e.g. no text
+        return skp_response(request, actor, skp_id, refused=invalid(exc))
+    except SkpflowError as exc:
+        return skp_response(request, actor, skp_id, refused=refusal(exc))
+    try:
+        with unit_of_work(engine_of(request)) as s:
+            feedback.add_feedback(s, skp_id, body, actor=actor, now=session.now_of(request))
+    except SkpflowError as exc:
+        return skp_response(request, actor, skp_id, refused=refusal(exc))
+    return RedirectResponse(f"/ui/skp/{skp_id}?done=feedback_added#feedback-h", status_code=303)
+
+
+@router.post("/ui/skp/{skp_id}/objection/{action}")
+async def objection(request: Request, skp_id: int, action: str) -> Response:
+    actor = session.current_actor(request)
+    if actor is None:
+        return to_login()
+    form = await checked_form(request)
+    if form is None:
+        return csrf_refused(request)
+    now, version = session.now_of(request), int_or_none(form.get("version"))
+    note = str(form.get("note", "")).strip() or None
+    try:
+        with unit_of_work(engine_of(request)) as s:
+            if action == "file":
+                keberatan.file(s, skp_id, str(form.get("reason", "")), actor=actor, now=now)
+            elif action == "review":
+                keberatan.review(s, skp_id, actor=actor, now=now, expected_version=version)
+            elif action == "withdraw":
+                keberatan.withdraw(s, skp_id, note=note, actor=actor, now=now, expected_version=version)
+            elif action == "decide":
+                keberatan.decide(
+                    s,
+                    skp_id,
+                    str(form.get("decision", "")),
+                    note,
+                    rating_hasil_kerja=rating_or_none(form.get("rating_hasil_kerja")),
+                    rating_perilaku=rating_or_none(form.get("rating_perilaku")),
+                    actor=actor,
+                    now=now,
+                    expected_version=version,
+                )
+            else:
+                raise InvalidInput([f"action: '{action}' is not an objection action (file, review, withdraw, decide)"])
+    except SkpflowError as exc:
+        return skp_response(request, actor, skp_id, refused=refusal(exc))
+    return RedirectResponse(f"/ui/skp/{skp_id}?done=objection_done#keberatan-h", status_code=303)

@@ -1,0 +1,204 @@
+"""Real Chromium (Debian's package) through Playwright against the app served by uvicorn on a free port.
+
+A pegawai plans and proposes, the atasan agrees, HR's dashboard changes; an atasan rates and the predikat shown
+live is the kuadran's; a refused action shows why and changes nothing. Screenshots go to tests/artifacts/.
+Without /usr/bin/chromium these tests skip, except under CI=true, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from playwright.sync_api import Page, expect, sync_playwright
+
+from policies.kuadran import predikat as kuadran_predikat
+from policies.loader import load_preset
+from states.enums import Rating
+from tests.e2e.conftest import ROOT_PASSWORD, Clock, bearer
+from tests.e2e.web_setup import PASSWORD, agree_chain_above_staff, give_passwords, to_assessment
+from tests.integration.org import KABID, STAF1
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.xdist_group("browser"),  # one worker drives the browser; two Chromiums on 2 cores fight
+    pytest.mark.parametrize("migrated", ["sqlite"], indirect=True),  # the pages' database code is the API's
+]
+
+
+@pytest.fixture
+def server(app: FastAPI) -> Iterator[str]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", ws="none", lifespan="on")
+    served = uvicorn.Server(config)
+    thread = threading.Thread(target=served.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not served.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    served.should_exit = True
+    thread.join(10)
+    sock.close()
+
+
+@pytest.fixture
+def page() -> Iterator[Page]:
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing (apt-get install chromium; .ci/run and make test install it)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(10_000)
+        yield context.new_page()
+        browser.close()
+
+
+def check_page(page: Page, shot: str | None = None) -> None:
+    """Every page has a title and a language; every visible form control has a label."""
+    found: dict[str, Any] = page.evaluate(
+        """() => ({
+            lang: document.documentElement.lang,
+            title: document.title,
+            unlabelled: [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+                .filter(el => !el.labels || el.labels.length === 0).map(el => el.name || el.id),
+            unnamedButtons: [...document.querySelectorAll('button')].filter(b => !b.textContent.trim()).length,
+        })"""
+    )
+    assert found["lang"] in ("id", "en"), found
+    assert found["title"].strip(), found
+    assert found["unlabelled"] == [], found
+    assert found["unnamedButtons"] == 0, found
+    if shot:
+        page.screenshot(path=str(ARTIFACTS / f"{shot}.png"), full_page=True)
+
+
+def log_in_by_keyboard(page: Page, base: str, username: str, password: str) -> None:
+    page.goto(f"{base}/ui/login")
+    check_page(page, "login")
+    page.keyboard.type(username)  # the username field has the focus
+    page.keyboard.press("Tab")
+    page.keyboard.type(password)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/ui")
+
+
+def log_out(page: Page) -> None:
+    page.get_by_role("button", name="Keluar").click()
+    page.wait_for_url("**/ui/login")
+
+
+def test_plan_propose_agree_and_the_dashboard_changes(
+    server: str, page: Page, client: TestClient, clock: Clock, root: dict[str, str], db: Any, cycle_id: int
+) -> None:
+    ids = agree_chain_above_staff(client, clock, root)
+    give_passwords(db)
+
+    log_in_by_keyboard(page, server, "root", ROOT_PASSWORD)
+    check_page(page, "hr-dashboard-before")
+    agreed_cell = page.locator('td[data-unit="DINKES-P2P"][data-state="agreed"]')
+    expect(agreed_cell).to_have_text("1")  # the kepala bidang
+    log_out(page)
+
+    log_in_by_keyboard(page, server, STAF1, PASSWORD)
+    check_page(page, "pegawai-home")
+    page.locator(f"#my-skp-{ids[STAF1]}").click()
+    page.get_by_label("Uraian RHK").first.fill("Meningkatnya cakupan imunisasi dasar")
+    page.get_by_label("Intervensi RHK atasan").first.select_option(label=f"RHK {KABID}")
+    page.locator("#rhk-0-ind-0-text").fill("Cakupan imunisasi dasar lengkap")
+    page.locator("#rhk-0-ind-0-target").fill("95")
+    page.locator("#rhk-0-ind-0-satuan").fill("persen")
+    check_page(page, "pegawai-plan")
+    page.locator("#propose").click()
+    expect(page.locator("#done")).to_contain_text("diajukan kepada pejabat penilai")
+    expect(page.locator("#skp-state")).to_contain_text("drafted (diajukan)")
+    log_out(page)
+
+    log_in_by_keyboard(page, server, KABID, PASSWORD)
+    inbox = page.locator("tr", has_text="Dewi Epidemiolog")
+    expect(inbox).to_contain_text("31-01-2026")
+    check_page(page, "atasan-inbox")
+    inbox.get_by_role("link").click()
+    page.locator("#fire-cascade").focus()
+    page.keyboard.press("Enter")  # the actions work from the keyboard
+    expect(page.locator("#skp-state")).to_have_attribute("data-state", "cascaded")
+
+    page.locator("#fire-return").click()  # without the note the guard asks for
+    expect(page.locator("#refused")).to_contain_text("a note is required")
+    expect(page.locator("#refused")).to_contain_text("tidak ada yang berubah")
+    expect(page.locator("#skp-state")).to_have_attribute("data-state", "cascaded")
+    check_page(page, "atasan-refused")
+    assert client.get(f"/skps/{ids[STAF1]}", headers=root).json()["state"] == "cascaded"
+
+    page.locator("#fire-agree").click()
+    expect(page.locator("#skp-state")).to_have_attribute("data-state", "agreed")
+    check_page(page, "atasan-agreed")
+    log_out(page)
+
+    log_in_by_keyboard(page, server, "root", ROOT_PASSWORD)
+    expect(page.locator('td[data-unit="DINKES-P2P"][data-state="agreed"]')).to_have_text("2")
+    check_page(page, "hr-dashboard-after")
+    for path, shot in (  # HR's other pages: titled, labelled, captured
+        (f"/ui/cycles/{cycle_id}/distribution", "hr-distribution"),
+        (f"/ui/cycles/{cycle_id}/followups", "hr-followups"),
+        ("/ui/org/import", "hr-import"),
+        ("/ui/audit?verify=1", "hr-audit"),
+        ("/ui/policies", "hr-policies"),
+        ("/ui/diagrams", "hr-diagrams"),
+    ):
+        page.goto(f"{server}{path}")
+        check_page(page, shot)
+    page.goto(f"{server}/ui/policies")
+    page.locator("a[id^=new-from-]").first.click()
+    check_page(page, "hr-policy-editor")  # some 250 generated fields, each labelled
+    page.goto(f"{server}/ui?lang=en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("h1")).to_contain_text("Cycle dashboard")
+
+
+def test_the_predikat_shown_live_is_the_kuadrans(
+    server: str, page: Page, client: TestClient, clock: Clock, root: dict[str, str], db: Any, cycle_id: int
+) -> None:
+    ids = to_assessment(client, clock, root, cycle_id)
+    give_passwords(db)
+    log_in_by_keyboard(page, server, KABID, PASSWORD)
+    page.goto(f"{server}/ui/skp/{ids[STAF1]}")
+    live = page.locator("#predikat-live")
+    expect(live).to_have_text("-")
+    kuadran = load_preset("permenpanrb-6-2022")
+    labels = {"SANGAT_BAIK": "Sangat Baik", "BAIK": "Baik", "BUTUH_PERBAIKAN": "Butuh Perbaikan"}
+    labels |= {"KURANG": "Kurang", "SANGAT_KURANG": "Sangat Kurang"}
+    for hk in Rating:
+        for pk in Rating:
+            page.locator("#rating_hasil_kerja").select_option(hk.value)
+            page.locator("#rating_perilaku").select_option(pk.value)
+            expect(live).to_have_attribute("data-predikat", kuadran_predikat(kuadran, hk, pk).value)
+            expect(live).to_have_text(labels[kuadran_predikat(kuadran, hk, pk).value])
+    page.locator("#rating_hasil_kerja").select_option(Rating.DI_ATAS_EKSPEKTASI.value)
+    page.locator("#rating_perilaku").select_option(Rating.DI_ATAS_EKSPEKTASI.value)
+    check_page(page, "atasan-rating")
+    page.locator("#fire-assess").click()
+    expect(page.locator("#skp-state")).to_have_attribute("data-state", "assessed")
+    expect(page.locator("#skp-predikat")).to_have_text("Sangat Baik")
+    now_root = bearer("user:root", clock)  # the fixture's token expired when the clock moved a year
+    assert client.get(f"/skps/{ids[STAF1]}", headers=now_root).json()["predikat"] == "SANGAT_BAIK"
+    check_page(page, "atasan-assessed")
