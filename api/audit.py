@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from api.deps import CurrentActor, Db
 from api.errors import responses
 from states.errors import NotPermitted
-from workflows import audit
+from workflows import audit, logins
 from workflows.uow import reading
 
 router = APIRouter(tags=["audit"])
@@ -87,3 +87,34 @@ def verify(db: Db, actor: CurrentActor) -> VerifyOut:
     return VerifyOut(
         ok=result.ok, checked=result.checked, first_bad=problems[0] if problems else None, problems=problems
     )
+
+
+class AuthEventOut(BaseModel):
+    id: int
+    at: datetime
+    kind: str = Field(description="login, login_failed or login_locked.")
+    account: str | None = Field(description="The account (e.g. pegawai:<nip>); null for a name that matches none.")
+    instansi_id: int | None
+    client: str = Field(description="The client address.")
+
+
+class AuthEventPage(BaseModel):
+    items: list[AuthEventOut]
+    total: int
+    next: int | None = Field(description="Cursor: pass it as `after` for the next page; null on the last.")
+
+
+@router.get("/audit/logins", summary="The security log: logins and failed logins", responses=responses(401, 403, 422))
+def login_events(
+    db: Db,
+    actor: CurrentActor,
+    kind: Annotated[str | None, Query(max_length=16, description="login, login_failed or login_locked")] = None,
+    after: Annotated[int, Query(ge=0, le=2**62, description="Cursor from the previous page.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> AuthEventPage:
+    """Admins and auditors see their instansi's accounts; the super-admin also sees names that match none."""
+    _reader(actor)
+    with reading(db) as s:
+        rows, total = logins.events(s, actor, kind=kind, after=after, limit=limit)
+        items = [AuthEventOut.model_validate(r, from_attributes=True) for r in rows]
+    return AuthEventPage(items=items, total=total, next=items[-1].id if len(items) == limit else None)

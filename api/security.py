@@ -42,12 +42,15 @@ def subject_of(token: str, *, key: str, now: datetime) -> str | None:
             token,
             key,
             algorithms=[ALGORITHM],  # never trust the token's own 'alg' (no 'none', no key confusion)
-            options={"require": ["sub", "exp", "iat"], "verify_exp": False},
+            # exp and iat against the injected clock below, so simulated time works for both
+            options={"require": ["sub", "exp", "iat"], "verify_exp": False, "verify_iat": False},
         )
     except jwt.InvalidTokenError:
         return None
     if not isinstance(claims.get("sub"), str) or not isinstance(claims.get("exp"), int | float):
         return None
+    if not isinstance(claims.get("iat"), int | float) or claims["iat"] > now.timestamp() + 60:
+        return None  # issued in the future of the clock
     if now.timestamp() >= claims["exp"]:  # against the injected clock, so simulated time expires tokens too
         return None
     return str(claims["sub"])

@@ -252,7 +252,8 @@ class Outbox(SQLModel, table=True):
     """Notifications to send; `dedupe_key` makes every sweep idempotent.
 
     status: pending → sending (claimed by one deliverer) → sent | pending again (retry at next_attempt_at) |
-    failed (attempts exhausted); `no_address` rows name a recipient without an e-mail and are never sent.
+    failed (attempts exhausted); `no_address` rows name a person without an e-mail (`nip:…`, `user:…`) and
+    become pending, to their address, once the person has one.
     """
 
     __table_args__ = (Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),)
@@ -335,3 +336,31 @@ class AppUser(SQLModel, table=True):
     instansi_id: int | None = Field(default=None, foreign_key="instansi.id")
     email: str | None = Field(default=None, max_length=254)
     created_at: datetime = Field(sa_column=_utc())
+
+
+class AuthEvent(SQLModel, table=True):
+    """The security log: logins, failed logins and lockouts. A failed login naming no account stores no name
+    (`account` is None), so arbitrary usernames never become rows; the throttle bounds how many such rows an
+    address can write."""
+
+    id: int | None = Field(
+        default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    )
+    at: datetime = Field(sa_column=_utc())
+    kind: str = Field(max_length=16, index=True)  # login | login_failed | login_locked
+    account: str | None = Field(default=None, max_length=140, index=True)  # the actor ref, e.g. "pegawai:<nip>"
+    instansi_id: int | None = Field(default=None, index=True)  # whose admins and auditors may read it
+    client: str = Field(max_length=64)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins per account (or "?" for names that match none) and client address, in a fixed window."""
+
+    __table_args__ = (UniqueConstraint("account_key", "client", name="uq_login_throttle"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_key: str = Field(max_length=140)
+    client: str = Field(max_length=64)
+    failures: int = 0
+    window_start: datetime = Field(sa_column=_utc())
+    locked_until: datetime | None = Field(default=None, sa_column=_utc_nullable())
+    refused: int = 0  # attempts refused while locked (counted, not logged one by one)

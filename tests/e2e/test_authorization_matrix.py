@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlmodel import col
 
 from tests.e2e.conftest import Clock, bearer
 from tests.integration.org import KABID, KABID2, KADIS, SEKDA, STAF1, STAF2
-from workflows.tables import AuditEvent, Cycle, Pegawai, PolicyVersion, Skp
+from workflows.tables import AuditEvent, Cycle, Instansi, Pegawai, PolicyVersion, Skp
 
 # who, relative to STAF1's SKP in DINKES-P2P: self, pejabat penilai, atasan penilai, pimpinan above, a colleague
 ROLES: dict[str, str | None] = {
@@ -118,29 +118,39 @@ ROUTES = [
 ]
 
 
-@pytest.fixture
-def world(client: TestClient, root: dict[str, str], cycle_id: int) -> dict[str, Any]:
-    for username, role, instansi in [
-        ("hr.kab", "admin", "KAB-CONTOH"),
-        ("irban", "auditor", "KAB-CONTOH"),
-        ("hr.lain", "admin", "KAB-LAIN"),
-    ]:
+USERS = [("hr.kab", "admin", "KAB-CONTOH"), ("irban", "auditor", "KAB-CONTOH"), ("hr.lain", "admin", "KAB-LAIN")]
+
+
+def make_world(client: Requester, root: dict[str, str], engine: Engine) -> dict[str, Any]:
+    """The matrix's users (an admin and an auditor of the instansi, an admin of another) and the ids it uses."""
+    for username, role, instansi in USERS:
         if instansi == "KAB-LAIN":
             other = {"instansi": {"code": "KAB-LAIN", "name": "Kabupaten Lain"}, "units": [], "pegawai": []}
-            assert client.post("/org/import", json=other, headers=root).status_code == 200
+            assert client.request("POST", "/org/import", json=other, headers=root).status_code == 200
         body = {"username": username, "password": "rahasia-123", "role": role, "instansi": instansi}
-        assert client.post("/users", json=body, headers=root).status_code == 201
-    engine = client.app.state.engine  # type: ignore[attr-defined]
+        assert client.request("POST", "/users", json=body, headers=root).status_code == 201
     with engine.connect() as conn:
         skp = conn.scalar(
             select(col(Skp.id)).join(Pegawai, col(Pegawai.id) == col(Skp.pegawai_id)).where(col(Pegawai.nip) == STAF1)
         )
+        cycle = conn.scalar(
+            select(col(Cycle.id))
+            .join(Instansi, col(Instansi.id) == col(Cycle.instansi_id))
+            .where(col(Instansi.code) == "KAB-CONTOH")
+        )
         policy = conn.scalar(select(func.min(PolicyVersion.id)))
-    return {"skp": skp, "cycle": cycle_id, "policy": policy}
+    return {"skp": skp, "cycle": cycle, "policy": policy}
 
 
-def _fingerprint(client: TestClient) -> tuple[Any, ...]:
-    engine = client.app.state.engine  # type: ignore[attr-defined]
+@pytest.fixture
+def world(client: TestClient, root: dict[str, str], cycle_id: int) -> dict[str, Any]:
+    made = make_world(client, root, client.app.state.engine)  # type: ignore[attr-defined]
+    assert made["cycle"] == cycle_id
+    return made
+
+
+def fingerprint(engine: Engine) -> tuple[Any, ...]:
+    """What any write would change: the trail, SKPs, cycles and policies."""
     with engine.connect() as conn:
         return (
             conn.scalar(select(func.count()).select_from(AuditEvent)),
@@ -150,23 +160,35 @@ def _fingerprint(client: TestClient) -> tuple[Any, ...]:
         )
 
 
-def test_every_role_on_every_route(client: TestClient, clock: Clock, world: dict[str, Any]) -> None:
+class Requester(Protocol):
+    def request(self, method: str, url: str, *, json: Any = None, headers: dict[str, str] | None = None) -> Any: ...
+
+
+def check_matrix(
+    client: Requester, engine: Engine, headers_of: Callable[[str | None], dict[str, str]], world: dict[str, Any]
+) -> tuple[int, list[str]]:
+    """Every route × role: how many pairs were tried, and each violation (the reliability suite reuses it)."""
     violations: list[str] = []
     checked = 0
     for route in ROUTES:
         for role, ref in ROLES.items():
-            headers = bearer(ref, clock) if ref else {}
-            before = _fingerprint(client)
+            before = fingerprint(engine)
             body = route.body(world) if route.body else None
-            answer = client.request(route.method, route.url(world), json=body, headers=headers)
+            answer = client.request(route.method, route.url(world), json=body, headers=headers_of(ref))
             checked += 1
             forbidden = role not in route.allowed
             code = answer.status_code
             if forbidden:
                 expected = {401} if ref is None else {403, 404}
-                if code not in expected or _fingerprint(client) != before:
+                if code not in expected or fingerprint(engine) != before:
                     violations.append(f"{role} {route.method} {route.path}: {code} {answer.text[:200]}")
             elif code in {401, 403, 404} or code >= 500:
                 violations.append(f"{role} {route.method} {route.path}: allowed but got {code} {answer.text[:200]}")
+    return checked, violations
+
+
+def test_every_role_on_every_route(client: TestClient, clock: Clock, world: dict[str, Any]) -> None:
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    checked, violations = check_matrix(client, engine, lambda ref: bearer(ref, clock) if ref else {}, world)
     assert not violations, "\n".join(violations)
     assert checked == len(ROUTES) * len(ROLES)
