@@ -7,7 +7,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export SKPFLOW_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test lint typecheck unit diagram clean
+.PHONY: install run test lint typecheck unit diagram clean chromium
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,15 @@ lint: install
 typecheck: install
 	$(BIN)/mypy .
 
+## Chromium for the browser tests (Debian's package); without it they skip, except under CI=true.
+chromium:
+	@test -x /usr/bin/chromium || { \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium; \
+	} || { echo "chromium not installed: the browser tests will skip"; [ "$$CI" != true ]; }
+
 ## The whole suite: lint, types, then tests on SQLite and on PostgreSQL.
-test: lint typecheck
+test: lint typecheck chromium
 	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 diagram: install

@@ -1,0 +1,84 @@
+"""`skpflow simulate` end to end: a small kabupaten's year, its report, and the report checked against the database."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from api.cli import app
+from api.simulate import cycle_policy
+from workflows.db import make_engine
+from workflows.simulation_figures import differences, from_database
+
+pytestmark = pytest.mark.xdist_group("simulate")  # CPU-heavy: one worker runs them, one after the other
+
+
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    out = tmp_path_factory.mktemp("simulate")
+    result = CliRunner().invoke(
+        app, ["simulate", "--pegawai", "150", "--year", "2026", "--seed", "7", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    return out, json.loads((out / "report.json").read_text())
+
+
+def test_the_report_agrees_with_the_database_it_leaves(simulated: tuple[Path, dict[str, Any]]) -> None:
+    out, report = simulated
+    assert report["consistent_with_database"], report["problems"]
+    assert report["audit"]["ok"] and report["audit"]["events"] > 150 * 10
+    assert (out / "distribution.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    md = (out / "report.md").read_text()
+    for heading in ("SKP states at each month's end", "Deadline compliance", "Predikat distribution", "Follow-up"):
+        assert heading in md
+    assert "recomputed from the database with independent SQL and agrees" in md
+
+
+def test_the_year_shows_what_real_people_do(simulated: tuple[Path, dict[str, Any]]) -> None:
+    _, report = simulated
+    totals, actions = report["compliance_totals"], report["actions"]
+    assert totals["skp_agreement"]["late"] > 0 and totals["skp_agreement"]["on_time"] > 0
+    assert totals["realisasi"]["pending"] > 0  # realisasi never recorded
+    assert totals["periodic_evaluation"]["late"] > 0
+    assert actions["skp.return"] > 0 and actions["skp.adjust"] > 0 and actions["skp.reagree"] > 0
+    assert actions["skp.close_for_mutasi"] == len(report["mutasi"]) >= 1
+    assert actions["keberatan.file"] >= actions["keberatan.decide"] > 0
+    assert report["units_violating"], "some units break the curve"
+    assert sum(report["follow_up_cases"].values()) > 0
+    steps = report["deadline_steps"]
+    assert {"reminder", "notice", "escalate"} <= set(steps["notified"]) and steps["auto_actions"]
+    assert report["notifications_delivered"] > 0
+    months = report["states_over_time"]
+    assert months["2026-01"].get("drafted", 0) > 0 and months["2026-06"].get("monitored", 0) > 0
+    assert months["2027-02"].get("followed_up", 0) > 0
+
+
+def test_the_check_fails_when_the_database_says_otherwise(simulated: tuple[Path, dict[str, Any]]) -> None:
+    out, report = simulated
+    engine = make_engine(f"sqlite:///{out / 'simulate.db'}")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE skp SET predikat = 'SANGAT_KURANG' WHERE id = (SELECT MIN(id) FROM skp WHERE predikat = 'BAIK')"
+            )
+        )
+        conn.execute(text("DELETE FROM outbox WHERE id = (SELECT MIN(id) FROM outbox WHERE status = 'sent')"))
+    database = from_database(engine, report["cycle_id"], cycle_policy(engine, report["cycle_id"]), 2026)
+    found = differences(report, database)
+    engine.dispose()
+    assert any(p.startswith("distribution") for p in found), found
+    assert any(p.startswith("notifications_delivered") for p in found), found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.environ.get("SKPFLOW_SIMULATE_2000") != "1", reason="set SKPFLOW_SIMULATE_2000=1 (minutes)")
+def test_the_default_kabupaten_of_2000(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["simulate", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "report.json").read_text())["consistent_with_database"]
