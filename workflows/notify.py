@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import CursorResult, and_, literal, or_, select, update
+from sqlalchemy import CursorResult, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -176,9 +176,11 @@ def _readdress(sessions: Callable[[], Session]) -> int:
             ("nip:", col(Pegawai.nip), col(Pegawai.email)),
             ("user:", col(AppUser.username), col(AppUser.email)),
         ):
+            # compare the key with the recipient's tail, not `prefix || key` with the recipient: the unique index on
+            # the key then answers each row, where the concatenation scanned every pegawai for every such row
             address = (
                 select(email)
-                .where(literal(prefix) + key == col(Outbox.recipient), email.is_not(None))
+                .where(key == func.substr(col(Outbox.recipient), len(prefix) + 1), email.is_not(None))
                 .limit(1)
                 .scalar_subquery()
             )
