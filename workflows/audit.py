@@ -107,10 +107,25 @@ def new_event(
     return event
 
 
+def _appended(session: Session) -> dict[tuple[str, int, int], str]:
+    """Hashes of the events appended in the session's current transaction, by chain and seq. Only this transaction
+    can extend those chains (it holds their rows at the new version), so the next event links to them without a
+    query; a new transaction (or savepoint) starts empty, so nothing rolled back is ever read."""
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    held = session.info.get("audit_appended")
+    if held is None or held[0] is not transaction:
+        held = session.info["audit_appended"] = (transaction, {})
+    appended: dict[tuple[str, int, int], str] = held[1]
+    return appended
+
+
 def head_hash(session: Session, entity_type: str, entity_id: int, seq: int) -> str:
     """Hash of the event `seq` of a chain (GENESIS before the first)."""
     if seq == 0:
         return GENESIS
+    known = _appended(session).get((entity_type, entity_id, seq))
+    if known is not None:
+        return known
     found = session.scalar(
         select(col(AuditEvent.hash)).where(
             col(AuditEvent.entity_type) == entity_type,
@@ -148,6 +163,7 @@ def append(session: Session, *, entity_type: str, entity_id: int, seq: int, **fi
         **fields,
     )
     session.execute(insert(AuditEvent), [event])
+    _appended(session)[(entity_type, entity_id, seq)] = event["hash"]
     return event
 
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import delete, exists, func, insert, select
+from sqlalchemy import and_, delete, exists, func, insert, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -227,7 +227,7 @@ def save_realisasi(
             facts=facts(session, ev, skp, cycle, policy, now=now),
             now=now,
         )
-    return view(session, ev, skp, cycle, actor)
+    return view(session, ev, skp, cycle, actor, who=who)
 
 
 def _realisasi_problems(body: RealisasiIn, indicators: set[int | None]) -> list[str]:
@@ -266,8 +266,10 @@ def _write_realisasi(session: Session, ev: Evaluation, body: RealisasiIn) -> Non
         row = existing.get(item.indikator_id) or Realisasi(evaluation_id=ev.id or 0, indikator_id=item.indikator_id)
         row.value, row.text = item.value, item.text.strip()
         session.add(row)
-        session.flush()
-        session.execute(delete(Evidence).where(col(Evidence.realisasi_id) == row.id))
+        if row.id is not None:  # a new row has no evidence to replace, and needs its id only for new evidence
+            session.execute(delete(Evidence).where(col(Evidence.realisasi_id) == row.id))
+        elif item.evidence:
+            session.flush()
         for e in item.evidence:
             session.add(
                 Evidence(
@@ -364,29 +366,25 @@ def _fire(
         on_behalf=who.on_behalf,
         apply=apply,
     )
-    return view(session, ev, skp, cycle, actor)
+    return view(session, ev, skp, cycle, actor, who=who)
 
 
 def facts(
     session: Session, ev: Evaluation, skp: Skp, cycle: Cycle, policy: Policy, *, now: datetime
 ) -> EvaluationFacts:
-    rhk = session.execute(
-        select(col(Rhk.id), col(Rhk.text)).where(col(Rhk.skp_id) == skp.id).order_by(col(Rhk.position))
-    )
-    measured = set(
-        session.scalars(
-            select(col(Indikator.rhk_id))
-            .join(Realisasi, col(Realisasi.indikator_id) == col(Indikator.id))
-            .where(col(Realisasi.evaluation_id) == ev.id)
+    # each RHK with its indicators and their realisasi of this period, in one query
+    rows = session.execute(
+        select(col(Rhk.id), col(Rhk.text), col(Indikator.id), col(Realisasi.id))
+        .outerjoin(Indikator, col(Indikator.rhk_id) == col(Rhk.id))
+        .outerjoin(
+            Realisasi, and_(col(Realisasi.indikator_id) == col(Indikator.id), col(Realisasi.evaluation_id) == ev.id)
         )
-    )
-    with_indicators = set(
-        session.scalars(
-            select(col(Indikator.rhk_id))
-            .join(Rhk, col(Rhk.id) == col(Indikator.rhk_id))
-            .where(col(Rhk.skp_id) == skp.id)
-        )
-    )
+        .where(col(Rhk.skp_id) == skp.id)
+        .order_by(col(Rhk.position))
+    ).all()
+    rhk = dict.fromkeys((rid, text) for rid, text, _, _ in rows)
+    with_indicators = {rid for rid, _, indikator_id, _ in rows if indikator_id is not None}
+    measured = {rid for rid, _, _, realisasi_id in rows if realisasi_id is not None}
     level = skps.capaian_level(session, skp.cycle_id, skp.unit_id, ev.period_no)
     unit = session.get(Unit, skp.unit_id)
     heads_unit = unit is not None and unit.head_id == skp.pegawai_id
@@ -543,35 +541,35 @@ def load(session: Session, skp_id: int, period_no: int, actor: Actor) -> tuple[E
 
 def get_evaluation(session: Session, skp_id: int, period_no: int, *, actor: Actor) -> EvaluationView:
     """The period's evaluation as the caller may see it: anyone with a standing on the SKP."""
-    ev, skp, cycle, _ = load(session, skp_id, period_no, actor)
-    return view(session, ev, skp, cycle, actor)
+    ev, skp, cycle, who = load(session, skp_id, period_no, actor)
+    return view(session, ev, skp, cycle, actor, who=who)
 
 
-def view(session: Session, ev: Evaluation, skp: Skp, cycle: Cycle, actor: Actor) -> EvaluationView:
+def view(
+    session: Session, ev: Evaluation, skp: Skp, cycle: Cycle, actor: Actor, *, who: skps.Standing | None = None
+) -> EvaluationView:
+    """The evaluation as `actor` sees it; `who` is the actor's standing when the caller has it already."""
     assert ev.id is not None
-    who = skps.standing(session, actor, skp, cycle)
+    who = who or skps.standing(session, actor, skp, cycle)
     period = period_of(policy_store.cycle_policy(session, cycle), cycle.year, ev.period_no)
     indicators = session.execute(
-        select(Indikator, col(Rhk.text))
+        select(Indikator, col(Rhk.text), Realisasi)
         .join(Rhk, col(Rhk.id) == col(Indikator.rhk_id))
+        .outerjoin(
+            Realisasi, and_(col(Realisasi.indikator_id) == col(Indikator.id), col(Realisasi.evaluation_id) == ev.id)
+        )
         .where(col(Rhk.skp_id) == skp.id)
         .order_by(col(Rhk.position), col(Indikator.position))
     ).all()
-    recorded = {
-        r.indikator_id: r for r in session.scalars(select(Realisasi).where(col(Realisasi.evaluation_id) == ev.id))
-    }
+    recorded = {r.indikator_id: r for _, _, r in indicators if r is not None}
     files: dict[int, list[EvidenceView]] = {}
-    for e in session.scalars(
-        select(Evidence)
-        .where(col(Evidence.realisasi_id).in_([r.id for r in recorded.values()]))
-        .order_by(col(Evidence.id))
-    ):
+    evidenced = select(Evidence).where(col(Evidence.realisasi_id).in_([r.id for r in recorded.values()]))
+    for e in session.scalars(evidenced.order_by(col(Evidence.id))) if recorded else ():
         files.setdefault(e.realisasi_id, []).append(
             EvidenceView(e.id or 0, e.filename, e.content_type, e.size, e.sha256, e.uri)
         )
     items = []
-    for ind, rhk_text in indicators:
-        r = recorded.get(ind.id or 0)
+    for ind, rhk_text, r in indicators:
         items.append(
             RealisasiView(
                 indikator_id=ind.id or 0,

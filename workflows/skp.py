@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, delete, false, func, or_, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import col
 
 from policies.deadlines import due_date
@@ -70,10 +71,8 @@ def standing(session: Session, actor: Actor, skp: Skp, cycle: Cycle) -> Standing
         if pid == skp.atasan_penilai_id:
             roles.add(Role.ATASAN_PENILAI)
         unit = session.get(Unit, skp.unit_id)
-        if unit is not None:
-            heads = session.scalars(select(col(Unit.head_id)).where(col(Unit.id).in_(_ids_on_path(unit.path)))).all()
-            if pid in heads:
-                roles.add(Role.PIMPINAN)
+        if unit is not None and pid in _heads_on_path(session, unit.path):
+            roles.add(Role.PIMPINAN)
     if Role.ADMIN in roles and skp.penilai_id is None:
         roles.add(Role.PENILAI)
         return Standing(frozenset(roles), on_behalf=Role.PENILAI)
@@ -82,6 +81,16 @@ def standing(session: Session, actor: Actor, skp: Skp, cycle: Cycle) -> Standing
 
 def _ids_on_path(path: str) -> list[int]:
     return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def _heads_on_path(session: Session, path: str) -> set[int | None]:
+    """The heads of the units on a path: from the session's identity map when it holds them all (a use case calls
+    this twice, a batch of use cases many times), else in one query."""
+    ids = _ids_on_path(path)
+    held = [u for i in ids if isinstance(u := session.identity_map.get(identity_key(Unit, i)), Unit)]
+    if len(held) == len(ids):
+        return {u.head_id for u in held}
+    return set(session.scalars(select(col(Unit.head_id)).where(col(Unit.id).in_(ids))))
 
 
 # --- what the guards need ------------------------------------------------------------------------------------
@@ -366,7 +375,7 @@ def save_plan(
             indikator.position, indikator.text, indikator.aspek = j, ind.text, ind.aspek.value
             indikator.target, indikator.satuan = ind.target, ind.satuan
             session.add(indikator)
-    return view(session, skp, actor)
+    return view(session, skp, actor, who)
 
 
 def hr_may_draft(session: Session, skp: Skp) -> bool:
@@ -443,7 +452,7 @@ def fire(
         on_behalf=who.on_behalf,
         apply=_effects(trigger, policy, f, given, now),
     )
-    return view(session, skp, actor)
+    return view(session, skp, actor, who)
 
 
 def _effects(trigger: str, policy: Policy, f: SkpFacts, inp: TriggerInput, now: datetime) -> Callable[[Any], None]:
@@ -498,11 +507,12 @@ def load(session: Session, skp_id: int, actor: Actor) -> tuple[Skp, Cycle, Stand
     return skp, cycle, who
 
 
-def view(session: Session, skp: Skp, actor: Actor) -> SkpView:
+def view(session: Session, skp: Skp, actor: Actor, who: Standing | None = None) -> SkpView:
+    """The SKP as `actor` sees it; `who` is the actor's standing when the caller has it already."""
     cycle = session.get(Cycle, skp.cycle_id)
     assert cycle is not None
     assert skp.id is not None
-    who = standing(session, actor, skp, cycle)
+    who = who or standing(session, actor, skp, cycle)
     pegawai = session.get(Pegawai, skp.pegawai_id)
     penilai = session.get(Pegawai, skp.penilai_id) if skp.penilai_id else None
     assert pegawai is not None
@@ -562,8 +572,8 @@ def get(session: Session, skp_id: int, actor: Actor) -> SkpView:
         full = view(session, skp, actor)
         # what a subordinate needs to pick an intervensi, not the atasan's own appraisal
         return replace(full, rating_hasil_kerja=None, rating_perilaku=None, predikat=None, lampiran={})
-    skp, _, _ = load(session, skp_id, actor)
-    return view(session, skp, actor)
+    skp, _, who = load(session, skp_id, actor)
+    return view(session, skp, actor, who)
 
 
 def _rates_the_caller(session: Session, skp: Skp, actor: Actor) -> bool:
