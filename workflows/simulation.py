@@ -813,7 +813,7 @@ class Simulation:
 
     def perform_until(self, until: datetime) -> None:
         """Perform every action due by `until` in time order, `chunk` per transaction; a chunk that a use case
-        refuses is rolled back and performed again one action per transaction, so one refusal costs one action."""
+        refuses is rolled back and performed again with a savepoint per action, so one refusal costs one action."""
         while self.queue and self.queue[0].at <= until:
             if self.queue[0].alone:
                 item = heapq.heappop(self.queue)
@@ -848,12 +848,21 @@ class Simulation:
                     self._now = item.at
                     item.run(s, effects)
         except SkpflowError:
-            effects = []
+            effects = self._perform_one_by_one(batch)
+        for effect in effects:
+            effect()
+
+    def _perform_one_by_one(self, batch: list[_Due]) -> list[Callable[[], None]]:
+        """Perform a refused chunk again in one transaction, each action in a savepoint of its own: a refused action
+        is rolled back alone, as if it had had its own transaction, and the others commit together."""
+        effects: list[Callable[[], None]] = []
+        with unit_of_work(self.engine) as s:
+            self._warm(s, batch)
             for item in batch:
                 mine: list[Callable[[], None]] = []
+                self._now = item.at
                 try:
-                    with unit_of_work(self.engine) as s:
-                        self._now = item.at
+                    with s.begin_nested():
                         item.run(s, mine)
                 except SkpflowError as exc:
                     if item.skp_id is not None:
@@ -863,8 +872,7 @@ class Simulation:
                         self.ledger.refusals.append(f"{item.name} SKP {item.skp_id}: {exc}")
                     continue
                 effects += mine
-        for effect in effects:
-            effect()
+        return effects
 
     def _warm(self, s: Session, batch: Iterable[_Due]) -> None:
         """Load what the chunk's use cases will read into the session, and hold it there (the identity map keeps

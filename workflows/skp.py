@@ -129,11 +129,20 @@ def latest_capaian(session: Session, cycle_id: int, unit_id: int) -> CapaianLeve
     return CapaianLevel(level) if level else None
 
 
-def facts(session: Session, skp: Skp, cycle: Cycle, policy: Policy, now: datetime) -> SkpFacts:
-    rhk = session.scalars(select(Rhk).where(col(Rhk.skp_id) == skp.id).order_by(col(Rhk.position))).all()
-    indicators = session.scalars(
-        select(Indikator).where(col(Indikator.rhk_id).in_([r.id for r in rhk])).order_by(col(Indikator.position))
+def plan_rows(session: Session, skp_id: int) -> tuple[list[Rhk], list[Indikator]]:
+    """The SKP's RHK in order and their indicators, RHK by RHK, in one query."""
+    rows = session.execute(
+        select(Rhk, Indikator)
+        .outerjoin(Indikator, col(Indikator.rhk_id) == col(Rhk.id))
+        .where(col(Rhk.skp_id) == skp_id)
+        .order_by(col(Rhk.position), col(Indikator.position))
     ).all()
+    rhk = list({r.id: r for r, _ in rows}.values())
+    return rhk, [i for _, i in rows if i is not None]
+
+
+def facts(session: Session, skp: Skp, cycle: Cycle, policy: Policy, now: datetime) -> SkpFacts:
+    rhk, indicators = plan_rows(session, skp.id or 0)
     by_rhk = Counter(i.rhk_id for i in indicators)
     utama = [r for r in rhk if r.jenis == JenisRhk.UTAMA.value]
     boss = atasan_skp(session, skp)
@@ -358,8 +367,7 @@ def save_plan(
         note="; ".join(notes) or None,
         payload=plan.model_dump(mode="json"),
     )
-    session.execute(delete(Indikator).where(col(Indikator.id).in_(dropped_indicators)))
-    session.execute(delete(Rhk).where(col(Rhk.id).in_(dropped)))
+    _drop(session, dropped, dropped_indicators)
     for position, r in enumerate(plan.rhk):
         row = existing[r.id] if r.id is not None else Rhk(skp_id=skp.id or 0, position=position, jenis="", text="")
         row.position, row.jenis, row.text = position, r.jenis.value, r.text
@@ -376,6 +384,14 @@ def save_plan(
             indikator.target, indikator.satuan = ind.target, ind.satuan
             session.add(indikator)
     return view(session, skp, actor, who)
+
+
+def _drop(session: Session, rhk_ids: list[int | None], indicator_ids: list[int | None]) -> None:
+    """Delete the RHK and indicators a plan no longer has (most plans drop nothing: no statement then)."""
+    if indicator_ids:
+        session.execute(delete(Indikator).where(col(Indikator.id).in_(indicator_ids)))
+    if rhk_ids:
+        session.execute(delete(Rhk).where(col(Rhk.id).in_(rhk_ids)))
 
 
 def hr_may_draft(session: Session, skp: Skp) -> bool:
@@ -516,10 +532,7 @@ def view(session: Session, skp: Skp, actor: Actor, who: Standing | None = None) 
     pegawai = session.get(Pegawai, skp.pegawai_id)
     penilai = session.get(Pegawai, skp.penilai_id) if skp.penilai_id else None
     assert pegawai is not None
-    rhk = session.scalars(select(Rhk).where(col(Rhk.skp_id) == skp.id).order_by(col(Rhk.position))).all()
-    indicators = session.scalars(
-        select(Indikator).where(col(Indikator.rhk_id).in_([r.id for r in rhk])).order_by(col(Indikator.position))
-    ).all()
+    rhk, indicators = plan_rows(session, skp.id or 0)
     by_rhk: dict[int, list[dict[str, Any]]] = {}
     for i in indicators:
         by_rhk.setdefault(i.rhk_id, []).append(
