@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, insert, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, false, func, select, true
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -107,6 +107,16 @@ def new_event(
     return event
 
 
+# Statements run once or twice per use case are built once: building and keying a statement costs SQLAlchemy about
+# twice what running the cached compilation does on SQLite.
+_HEAD = select(col(AuditEvent.hash)).where(
+    col(AuditEvent.entity_type) == bindparam("entity_type"),
+    col(AuditEvent.entity_id) == bindparam("entity_id"),
+    col(AuditEvent.seq) == bindparam("seq"),
+)
+_INSERT = AuditEvent.__table__.insert()  # type: ignore[attr-defined]  # a Core INSERT: no ORM bulk machinery
+
+
 def _appended(session: Session) -> dict[tuple[str, int, int], str]:
     """Hashes of the events appended in the session's current transaction, by chain and seq. Only this transaction
     can extend those chains (it holds their rows at the new version), so the next event links to them without a
@@ -126,13 +136,7 @@ def head_hash(session: Session, entity_type: str, entity_id: int, seq: int) -> s
     known = _appended(session).get((entity_type, entity_id, seq))
     if known is not None:
         return known
-    found = session.scalar(
-        select(col(AuditEvent.hash)).where(
-            col(AuditEvent.entity_type) == entity_type,
-            col(AuditEvent.entity_id) == entity_id,
-            col(AuditEvent.seq) == seq,
-        )
-    )
+    found = session.scalar(_HEAD, {"entity_type": entity_type, "entity_id": entity_id, "seq": seq})
     if found is None:
         raise RuntimeError(f"audit chain {entity_type} {entity_id} has no event #{seq}")
     return str(found)
@@ -162,7 +166,7 @@ def append(session: Session, *, entity_type: str, entity_id: int, seq: int, **fi
         prev_hash=head_hash(session, entity_type, entity_id, seq - 1),
         **fields,
     )
-    session.execute(insert(AuditEvent), [event])
+    session.execute(_INSERT, event)
     _appended(session)[(entity_type, entity_id, seq)] = event["hash"]
     return event
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, delete, false, func, or_, select, true
+from sqlalchemy import ColumnElement, bindparam, delete, false, func, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import col
@@ -95,25 +95,47 @@ def _heads_on_path(session: Session, path: str) -> set[int | None]:
 
 # --- what the guards need ------------------------------------------------------------------------------------
 
+# The statements every SKP use case runs are built once: building and keying a statement costs SQLAlchemy about
+# twice what running its cached compilation does on SQLite.
+_LATEST_SKP = (
+    select(Skp)
+    .where(col(Skp.cycle_id) == bindparam("cycle_id"), col(Skp.pegawai_id) == bindparam("pegawai_id"))
+    .order_by(col(Skp.id).desc())
+    .limit(1)
+)
+_CAPAIAN = select(col(Capaian.level)).where(
+    col(Capaian.cycle_id) == bindparam("cycle_id"),
+    col(Capaian.unit_id) == bindparam("unit_id"),
+    col(Capaian.period_no) == bindparam("period_no"),
+)
+_PLAN = (
+    select(Rhk, Indikator)
+    .outerjoin(Indikator, col(Indikator.rhk_id) == col(Rhk.id))
+    .where(col(Rhk.skp_id) == bindparam("skp_id"))
+    .order_by(col(Rhk.position), col(Indikator.position))
+)
+_RHK_IDS = select(col(Rhk.id)).where(col(Rhk.skp_id) == bindparam("skp_id"))
+_KEBERATAN_STATES = select(col(Keberatan.state)).where(col(Keberatan.skp_id) == bindparam("skp_id"))
+_PREDIKAT_COUNTS = (
+    select(col(Skp.unit_id), col(Skp.predikat), func.count())
+    .where(
+        col(Skp.cycle_id) == bindparam("cycle_id"),
+        col(Skp.unit_id).in_(bindparam("unit_ids", expanding=True)),
+        col(Skp.predikat).is_not(None),
+    )
+    .group_by(col(Skp.unit_id), col(Skp.predikat))
+)
+
 
 def atasan_skp(session: Session, skp: Skp) -> Skp | None:
     """The agreed-or-later SKP of the pegawai's pejabat penilai in the same cycle, if any."""
     if skp.penilai_id is None:
         return None
-    return session.scalar(
-        select(Skp)
-        .where(col(Skp.cycle_id) == skp.cycle_id, col(Skp.pegawai_id) == skp.penilai_id)
-        .order_by(col(Skp.id).desc())
-        .limit(1)
-    )
+    return session.scalar(_LATEST_SKP, {"cycle_id": skp.cycle_id, "pegawai_id": skp.penilai_id})
 
 
 def capaian_level(session: Session, cycle_id: int, unit_id: int, period_no: int) -> CapaianLevel | None:
-    level = session.scalar(
-        select(col(Capaian.level)).where(
-            col(Capaian.cycle_id) == cycle_id, col(Capaian.unit_id) == unit_id, col(Capaian.period_no) == period_no
-        )
-    )
+    level = session.scalar(_CAPAIAN, {"cycle_id": cycle_id, "unit_id": unit_id, "period_no": period_no})
     return CapaianLevel(level) if level else None
 
 
@@ -131,12 +153,7 @@ def latest_capaian(session: Session, cycle_id: int, unit_id: int) -> CapaianLeve
 
 def plan_rows(session: Session, skp_id: int) -> tuple[list[Rhk], list[Indikator]]:
     """The SKP's RHK in order and their indicators, RHK by RHK, in one query."""
-    rows = session.execute(
-        select(Rhk, Indikator)
-        .outerjoin(Indikator, col(Indikator.rhk_id) == col(Rhk.id))
-        .where(col(Rhk.skp_id) == skp_id)
-        .order_by(col(Rhk.position), col(Indikator.position))
-    ).all()
+    rows = session.execute(_PLAN, {"skp_id": skp_id}).all()
     rhk = list({r.id: r for r, _ in rows}.values())
     return rhk, [i for _, i in rows if i is not None]
 
@@ -147,7 +164,7 @@ def facts(session: Session, skp: Skp, cycle: Cycle, policy: Policy, now: datetim
     utama = [r for r in rhk if r.jenis == JenisRhk.UTAMA.value]
     boss = atasan_skp(session, skp)
     boss_agreed = boss is not None and boss.state in AGREED_OR_LATER
-    boss_rhk = set(session.scalars(select(col(Rhk.id)).where(col(Rhk.skp_id) == boss.id))) if boss else set()
+    boss_rhk = set(session.scalars(_RHK_IDS, {"skp_id": boss.id})) if boss else set()
     level = capaian_level(session, skp.cycle_id, skp.unit_id, ANNUAL)
     if level is None and skp.closing_reason is not None:
         level = latest_capaian(session, skp.cycle_id, skp.unit_id)
@@ -174,7 +191,7 @@ PENDING_OBJECTION = frozenset({KeberatanState.filed.value, KeberatanState.under_
 
 
 def _objection_settled(session: Session, skp: Skp, policy: Policy, now: datetime, tz: str) -> bool:
-    states = set(session.scalars(select(col(Keberatan.state)).where(col(Keberatan.skp_id) == skp.id)))
+    states = set(session.scalars(_KEBERATAN_STATES, {"skp_id": skp.id}))
     return objection_settled(states, skp.assessed_at, policy, now, tz)
 
 
@@ -202,11 +219,7 @@ def unit_predikat_counts(session: Session, cycle_id: int, unit_id: int) -> dict[
 
 def units_predikat_counts(session: Session, cycle_id: int, unit_ids: Iterable[int]) -> dict[int, dict[Predikat, int]]:
     """Annual predikat counts of the SKPs of each unit (the unit's own members, not its subtree)."""
-    rows = session.execute(
-        select(col(Skp.unit_id), col(Skp.predikat), func.count())
-        .where(col(Skp.cycle_id) == cycle_id, col(Skp.unit_id).in_(list(unit_ids)), col(Skp.predikat).is_not(None))
-        .group_by(col(Skp.unit_id), col(Skp.predikat))
-    ).all()
+    rows = session.execute(_PREDIKAT_COUNTS, {"cycle_id": cycle_id, "unit_ids": list(unit_ids)}).all()
     counts: dict[int, dict[Predikat, int]] = defaultdict(dict)
     for unit_id, p, n in rows:
         counts[unit_id][Predikat(p)] = n
@@ -327,7 +340,7 @@ def save_plan(
         problems += [f"lampiran.{k}: unknown section" for k in plan.lampiran if k not in LAMPIRAN_KEYS]
     existing = {r.id: r for r in session.scalars(select(Rhk).where(col(Rhk.skp_id) == skp.id))}
     boss = atasan_skp(session, skp)
-    boss_rhk = set(session.scalars(select(col(Rhk.id)).where(col(Rhk.skp_id) == boss.id))) if boss else set()
+    boss_rhk = set(session.scalars(_RHK_IDS, {"skp_id": boss.id})) if boss else set()
     for i, r in enumerate(plan.rhk):
         if r.id is not None and r.id not in existing:
             problems.append(f"rhk[{i}].id: {r.id} is not an RHK of this SKP")
