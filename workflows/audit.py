@@ -195,8 +195,9 @@ class Verification:
     problems: tuple[Problem, ...]
 
 
-def _chain_problems(events: Iterable[AuditEvent]) -> Iterator[tuple[Problem, int]]:
-    """Walk events ordered by chain and seq; yield problems with the id to order them by."""
+def _chain_problems(events: Iterable[Any]) -> Iterator[tuple[Problem, int]]:
+    """Walk events (rows or objects with the event's columns as attributes) ordered by chain and seq; yield problems
+    with the id to order them by."""
     key: tuple[str, int] | None = None
     prev_seq, prev = 0, GENESIS
     for e in events:
@@ -261,20 +262,20 @@ def _head_problems(session: Session) -> Iterator[tuple[Problem, int]]:
 
 def verify(session: Session, *, limit: int = 100) -> Verification:
     """Verify every chain; name the first bad event (lowest audit id; a missing event sorts first)."""
-    stream = session.scalars(
-        select(AuditEvent)
+    # plain rows, not ORM objects: the walk reads each event once, and a row costs a fraction of an object
+    stream = session.execute(
+        select(*AuditEvent.__table__.columns)  # type: ignore[attr-defined]
         .order_by(col(AuditEvent.entity_type), col(AuditEvent.entity_id), col(AuditEvent.seq))
         .execution_options(yield_per=5000)
     )
     checked = 0
     found: list[tuple[int, Problem]] = []
 
-    def counted(events: Iterable[AuditEvent]) -> Iterator[AuditEvent]:
+    def counted(events: Iterable[Any]) -> Iterator[Any]:
         nonlocal checked
         for e in events:
             checked += 1
             yield e
-            session.expunge(e)
 
     for problem, order in _chain_problems(counted(stream)):
         found.append((order, problem))
