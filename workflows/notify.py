@@ -262,7 +262,8 @@ _CLAIMED_BY = and_(
     col(Outbox.claim_token) == bindparam("token"),
     col(Outbox.status) == SENDING,
 )
-_SENT = update(Outbox).where(_CLAIMED_BY).values(claim_token=None, status=SENT, sent_at=bindparam("now"))
+_OUTBOX = Outbox.__table__  # type: ignore[attr-defined]  # settling is Core: nothing in the session to synchronise
+_SENT = update(_OUTBOX).where(_CLAIMED_BY).values(claim_token=None, status=SENT, sent_at=bindparam("now"))
 
 
 def _settle(
@@ -280,10 +281,10 @@ def _settle(
     if error is None:
         stmt = _SENT  # the common case, built once
     elif failed:
-        stmt = update(Outbox).where(_CLAIMED_BY).values(claim_token=None, status=FAILED, last_error=error[:2000])
+        stmt = update(_OUTBOX).where(_CLAIMED_BY).values(claim_token=None, status=FAILED, last_error=error[:2000])
     else:
         retry = now + backoff(row.attempts)
-        stmt = update(Outbox).where(_CLAIMED_BY)
+        stmt = update(_OUTBOX).where(_CLAIMED_BY)
         stmt = stmt.values(claim_token=None, status=PENDING, last_error=error[:2000], next_attempt_at=retry)
     with session.begin():
         done: CursorResult[Any] = session.execute(  # type: ignore[assignment]
