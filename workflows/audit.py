@@ -239,8 +239,11 @@ def _head_problems(session: Session) -> Iterator[tuple[Problem, int]]:
         yield Problem(entity_type, entity_id, seq, event_id, "event of an unknown entity type"), event_id
 
 
-def verify(session: Session, *, limit: int = 100) -> Verification:
-    """Verify every chain; name the first bad event (lowest audit id; a missing event sorts first)."""
+def verify(session: Session, *, limit: int = 100, seal_key: bytes | None = None) -> Verification:
+    """Verify every chain and the seals; name the first bad event (lowest audit id; a missing event sorts first,
+    what only the seals see sorts last)."""
+    from workflows import audit_seal  # it builds on this module
+
     stream = session.scalars(
         select(AuditEvent)
         .order_by(col(AuditEvent.entity_type), col(AuditEvent.entity_id), col(AuditEvent.seq))
@@ -260,6 +263,7 @@ def verify(session: Session, *, limit: int = 100) -> Verification:
         found.append((order, problem))
     for problem, order in _head_problems(session):
         found.append((order, problem))
+    found.extend((2**63, problem) for problem in audit_seal.problems(session, seal_key))
     found.sort(key=lambda item: item[0])
     problems = tuple(dict.fromkeys(p for _, p in found))[:limit]
     return Verification(not problems, checked, problems[0] if problems else None, problems)
@@ -299,13 +303,14 @@ def events(
     return list(rows), total
 
 
-def verify_for(session: Session, actor: Actor) -> Verification:
-    """Verify every chain, reporting only problems in the actor's instansi (all of them to the super-admin)."""
-    result = verify(session)
+def verify_for(session: Session, actor: Actor, *, seal_key: bytes | None = None) -> Verification:
+    """Verify every chain, reporting only problems in the actor's instansi (all of them to the super-admin);
+    the seals are everyone's: a broken one may hide a rewrite in any instansi."""
+    result = verify(session, seal_key=seal_key)
     if actor.super_admin or result.ok:
         return result
     mine = actor.oversees()
-    own = tuple(p for p in result.problems if _problem_instansi(session, p) in mine)
+    own = tuple(p for p in result.problems if p.entity_type == "seal" or _problem_instansi(session, p) in mine)
     return Verification(not own, result.checked, own[0] if own else None, own)
 
 

@@ -208,6 +208,11 @@ ID: Final[dict[str, str]] = {
     "core_LOYAL": "Loyal",
     "core_ADAPTIF": "Adaptif",
     "core_KOLABORATIF": "Kolaboratif",
+    "seals": "Segel jejak audit",
+    "sealed_at": "Disegel pada",
+    "seal_covers": "Peristiwa / rantai",
+    "seal_kind": "Jenis",
+    "no_seals": "Belum ada segel. Alur kerja seal-audit membuatnya secara terjadwal.",
 }
 
 EN: Final[dict[str, str]] = {
@@ -410,6 +415,11 @@ EN: Final[dict[str, str]] = {
     "core_LOYAL": "Loyal",
     "core_ADAPTIF": "Adaptif (adaptive)",
     "core_KOLABORATIF": "Kolaboratif (collaborative)",
+    "seals": "Audit trail seals",
+    "sealed_at": "Sealed at",
+    "seal_covers": "Events / chains",
+    "seal_kind": "Kind",
+    "no_seals": "No seal yet. The seal-audit workflow makes them on schedule.",
 }
 
 CATALOGUE: Final[dict[str, dict[str, str]]] = {"id": ID, "en": EN}
