@@ -29,7 +29,7 @@ from workflows.actors import Actor
 from workflows.db import make_engine, upgrade
 from workflows.demo import demo_logins, generate_kabupaten
 from workflows.organisation import import_org
-from workflows.settings import get_settings, intervals, seal_key
+from workflows.settings import get_settings, intervals, seal_checks, seal_key
 from workflows.tables import Cycle, Pegawai
 from workflows.uow import reading, unit_of_work
 from workflows.users import ensure_first_admin
@@ -249,11 +249,15 @@ def simulate_year(
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Verify every audit chain; exit 1 and name the first bad event if any."""
+def audit_verify(
+    expect: Annotated[
+        str | None, typer.Option(help="A seal's mac or root you published earlier: verification fails without it.")
+    ] = None,
+) -> None:
+    """Verify every audit chain and the seals; exit 1 and name the first bad event if any."""
     settings = get_settings()
     with reading(make_engine(settings.database_url)) as s:
-        result = audit.verify(s, seal_key=seal_key(settings))
+        result = audit.verify(s, **seal_checks(settings, datetime.now(UTC), expect))
     if result.ok:
         console.print(f"[green]audit trail verified[/green]: {result.checked} events")
         return

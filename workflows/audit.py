@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, func, insert, select, true
@@ -239,7 +239,15 @@ def _head_problems(session: Session) -> Iterator[tuple[Problem, int]]:
         yield Problem(entity_type, entity_id, seq, event_id, "event of an unknown entity type"), event_id
 
 
-def verify(session: Session, *, limit: int = 100, seal_key: bytes | None = None) -> Verification:
+def verify(
+    session: Session,
+    *,
+    limit: int = 100,
+    seal_key: bytes | None = None,
+    now: datetime | None = None,
+    seal_max_age: timedelta | None = None,
+    expect: str | None = None,
+) -> Verification:
     """Verify every chain and the seals; name the first bad event (lowest audit id; a missing event sorts first,
     what only the seals see sorts last)."""
     from workflows import audit_seal  # it builds on this module
@@ -263,7 +271,8 @@ def verify(session: Session, *, limit: int = 100, seal_key: bytes | None = None)
         found.append((order, problem))
     for problem, order in _head_problems(session):
         found.append((order, problem))
-    found.extend((2**63, problem) for problem in audit_seal.problems(session, seal_key))
+    seals = audit_seal.problems(session, seal_key, now=now, max_age=seal_max_age, expect=expect)
+    found.extend((2**63, problem) for problem in seals)
     found.sort(key=lambda item: item[0])
     problems = tuple(dict.fromkeys(p for _, p in found))[:limit]
     return Verification(not problems, checked, problems[0] if problems else None, problems)
@@ -303,10 +312,10 @@ def events(
     return list(rows), total
 
 
-def verify_for(session: Session, actor: Actor, *, seal_key: bytes | None = None) -> Verification:
+def verify_for(session: Session, actor: Actor, **seals: Any) -> Verification:
     """Verify every chain, reporting only problems in the actor's instansi (all of them to the super-admin);
-    the seals are everyone's: a broken one may hide a rewrite in any instansi."""
-    result = verify(session, seal_key=seal_key)
+    the seals are everyone's: a broken one may hide a rewrite in any instansi. `seals` go to `verify`."""
+    result = verify(session, **seals)
     if actor.super_admin or result.ok:
         return result
     mine = actor.oversees()

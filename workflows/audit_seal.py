@@ -21,12 +21,13 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from states.errors import InvalidInput
 from workflows.audit import Problem, canonical_time
 from workflows.tables import AuditEvent, AuditSeal
 from workflows.uow import reading, unit_of_work
@@ -80,17 +81,39 @@ def mac(seal: AuditSeal | dict[str, object], key: bytes | None) -> str:
     get = seal.get if isinstance(seal, dict) else lambda f: getattr(seal, f)
     at = get("sealed_at")
     assert isinstance(at, datetime)
-    fields = [get("watermark"), get("chains"), get("events"), get("root"), canonical_time(at), get("prev_mac")]
+    fields = [
+        get("watermark"),
+        get("chains"),
+        get("events"),
+        get("root"),
+        canonical_time(at),
+        get("prev_mac"),
+        get("keyed"),
+    ]
     message = json.dumps(fields, separators=(",", ":")).encode()
     if key is None:
         return hashlib.sha256(message).hexdigest()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
+SEAL_LOCK = 0x736B70_5345414C
+"""The PostgreSQL advisory lock that makes sealers take turns (SQLite's BEGIN IMMEDIATE already does)."""
+
+
 def _freeze_watermark(session: Session) -> int:
+    """The largest audit id, once every transaction that has written events has ended. The wait is bounded: a
+    sweep's chunk commits in seconds, and a seal that cannot get the lock in 30 s fails and is retried next time.
+    (Exact with the id sequence's default CACHE 1; a larger cache hands ids out of order across sessions.)"""
     if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL lock_timeout = '30s'"))
         session.execute(text("LOCK TABLE auditevent IN SHARE MODE"))
     return int(session.scalar(select(func.coalesce(func.max(col(AuditEvent.id)), 0))) or 0)
+
+
+def _take_turn(session: Session) -> None:
+    """Serialise sealers before they read the last seal, so two never chain to the same one."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEAL_LOCK})
 
 
 def seal(engine: Engine, *, now: datetime, by: str, key: bytes | None) -> AuditSeal:
@@ -100,8 +123,11 @@ def seal(engine: Engine, *, now: datetime, by: str, key: bytes | None) -> AuditS
     with reading(engine) as s:
         root = root_at(s, watermark)
     with unit_of_work(engine) as s:
-        last = s.scalars(select(AuditSeal).order_by(col(AuditSeal.id).desc()).limit(1).with_for_update()).first()
-        if last is not None and last.watermark > watermark:  # a concurrent seal went further: ours adds nothing
+        _take_turn(s)
+        last = s.scalars(select(AuditSeal).order_by(col(AuditSeal.id).desc()).limit(1)).first()
+        if key is None and s.scalar(select(func.count()).select_from(AuditSeal).where(col(AuditSeal.keyed))):
+            raise InvalidInput(["the trail is sealed with a key: set SKPFLOW_AUDIT_SEAL_KEY to seal it further"])
+        if last is not None and last.watermark >= watermark:  # a concurrent seal got as far: ours adds nothing
             return last
         values: dict[str, object] = {
             "sealed_at": now,
@@ -111,43 +137,85 @@ def seal(engine: Engine, *, now: datetime, by: str, key: bytes | None) -> AuditS
             "root": root.root,
             "prev_mac": last.mac if last else FIRST,
         }
-        row = AuditSeal(**values, keyed=key is not None, sealed_by=by, mac=mac(values, key))  # type: ignore[arg-type]
+        values["keyed"] = key is not None
+        row = AuditSeal(**values, sealed_by=by, mac=mac(values, key))  # type: ignore[arg-type]
         s.add(row)
         s.flush()
         return row
 
 
-def seals(session: Session, *, limit: int = 100) -> list[AuditSeal]:
-    """The newest seals first."""
-    return list(session.scalars(select(AuditSeal).order_by(col(AuditSeal.id).desc()).limit(limit)))
+def page(session: Session, *, before: int | None, limit: int) -> tuple[list[AuditSeal], int]:
+    """A page of seals, newest first, older than the id `before`; and how many there are."""
+    query = select(AuditSeal).order_by(col(AuditSeal.id).desc()).limit(limit)
+    if before is not None:
+        query = query.where(col(AuditSeal.id) < before)
+    total = session.scalar(select(func.count()).select_from(AuditSeal)) or 0
+    return list(session.scalars(query)), total
 
 
-def problems(session: Session, key: bytes | None) -> list[Problem]:
-    """What the seals say is wrong: a broken seal chain, a mac that does not match, or history changed under
-    the newest seal. A keyed seal's mac is checked only when the key is given."""
+def problems(
+    session: Session,
+    key: bytes | None,
+    *,
+    now: datetime | None = None,
+    max_age: timedelta | None = None,
+    expect: str | None = None,
+) -> list[Problem]:
+    """What the seals say is wrong: a broken seal chain; a mac that does not match; an unkeyed seal after a keyed
+    one (a downgrade: whoever writes the database can make an unkeyed seal, not a keyed one); keyed seals and no
+    key to check them; history changed under the newest seal; with `now` and `max_age`, a newest seal older than
+    that while events came after it (later seals removed, or sealing stopped); with `expect`, a published mac or
+    root that no seal carries (seals removed or replaced)."""
     found: list[Problem] = []
     prev = FIRST
     newest: AuditSeal | None = None
+    keyed_seen = False
+    published = expect is None
     for row in session.scalars(select(AuditSeal).order_by(col(AuditSeal.id))):
         assert row.id is not None
         if row.prev_mac != prev:
             found.append(Problem("seal", row.id, None, None, "does not link to the seal before it (seals removed)"))
-        if (not row.keyed or key is not None) and mac(row, key if row.keyed else None) != row.mac:
+        if keyed_seen and not row.keyed:
+            found.append(Problem("seal", row.id, None, None, "unkeyed after a keyed seal (made without the key)"))
+        if row.keyed and key is None:
+            if not keyed_seen:
+                found.append(Problem("seal", row.id, None, None, "keyed seals, and no SKPFLOW_AUDIT_SEAL_KEY to check"))
+        elif mac(row, key if row.keyed else None) != row.mac:
             found.append(Problem("seal", row.id, None, None, "its mac does not match (seal altered, or another key)"))
+        keyed_seen = keyed_seen or row.keyed
+        published = published or expect in (row.mac, row.root)
         prev, newest = row.mac, row
-    if newest is not None:
-        assert newest.id is not None
-        now = root_at(session, newest.watermark)
-        if now.root != newest.root:
+    if not published:
+        found.append(Problem("seal", 0, None, None, f"no seal carries the published mac or root {expect}"))
+    if newest is None:
+        return found
+    assert newest.id is not None
+    sealed = root_at(session, newest.watermark)
+    if sealed.root != newest.root:
+        found.append(
+            Problem(
+                "seal",
+                newest.id,
+                None,
+                None,
+                f"events up to audit id {newest.watermark} no longer hash to the sealed root "
+                f"({sealed.chains} chains and {sealed.events} events now, {newest.chains} and {newest.events} "
+                "sealed): history was rewritten",
+            )
+        )
+    if now is not None and max_age is not None and newest.sealed_at < now - max_age:
+        later = session.scalar(
+            select(func.count()).select_from(AuditEvent).where(col(AuditEvent.id) > newest.watermark)
+        )
+        if later:
             found.append(
                 Problem(
                     "seal",
                     newest.id,
                     None,
                     None,
-                    f"events up to audit id {newest.watermark} no longer hash to the sealed root "
-                    f"({now.chains} chains and {now.events} events now, {newest.chains} and {newest.events} sealed): "
-                    "history was rewritten",
+                    f"the newest seal is from {newest.sealed_at.isoformat()} and {later} events came after it: "
+                    "later seals were removed, or the seal-audit workflow is not running",
                 )
             )
     return found

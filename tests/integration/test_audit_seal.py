@@ -13,6 +13,7 @@ from sqlmodel import col
 from typer.testing import CliRunner
 
 from api.cli import app
+from states.errors import InvalidInput
 from tests.integration.test_audit import fire_cycle, make_cycle
 from workflows import audit, audit_seal
 from workflows.db import make_engine, upgrade
@@ -94,7 +95,9 @@ def test_events_after_the_seal_do_not_disturb_it(db: Engine, now: datetime) -> N
     assert _verify(db, KEY).ok
     second = audit_seal.seal(db, now=now + timedelta(days=3), by="system", key=KEY)
     assert second.prev_mac == first.mac and second.watermark > first.watermark and second.events > first.events
-    assert _verify(db, KEY).ok and _verify(db).ok  # without the key the macs of keyed seals go unchecked
+    assert _verify(db, KEY).ok
+    unchecked = _verify(db)  # a process without the key cannot vouch for keyed seals, and says so
+    assert [p.reason for p in unchecked.problems] == ["keyed seals, and no SKPFLOW_AUDIT_SEAL_KEY to check"]
 
 
 def test_an_altered_removed_or_rekeyed_seal_is_found(db: Engine, now: datetime) -> None:
@@ -110,6 +113,7 @@ def test_an_altered_removed_or_rekeyed_seal_is_found(db: Engine, now: datetime) 
     reasons = [p.reason for p in _verify(db, KEY).problems]
     assert any("mac does not match" in r for r in reasons)
     assert not _verify(db, b"another key").ok
+    assert any("mac does not match" in p.reason for p in _verify(db, b"another key").problems)
 
     with unit_of_work(db) as s:
         s.execute(delete(AuditSeal).where(col(AuditSeal.id) == seals[1].id))
@@ -176,3 +180,77 @@ def test_a_writer_in_flight_is_inside_the_seal_or_after_it(db: Engine, now: date
     assert sealed and in_flight is not None and sealed[0].watermark >= in_flight
     with unit_of_work(db) as s:
         assert sealed[0].events == s.scalar(select(func.count()).select_from(AuditEvent))
+
+
+def test_a_seal_made_without_the_key_after_keyed_ones_is_a_downgrade(db: Engine, now: datetime) -> None:
+    """Whoever writes the database can rewrite history and append an unkeyed seal over it, not a keyed one."""
+    cycle_id = _cycle_with_history(db, now)
+    keyed = audit_seal.seal(db, now=now + timedelta(days=5), by="system", key=KEY)
+    with pytest.raises(InvalidInput):  # the service itself refuses to seal a keyed trail without the key
+        audit_seal.seal(db, now=now + timedelta(days=6), by="cli", key=None)
+    _rewrite_newest_consistently(db, cycle_id)
+    fire_cycle(db, cycle_id, "start_follow_up", now + timedelta(days=7))
+    with unit_of_work(db) as s:  # the forger's seal: the rewritten history's root, an unkeyed mac
+        root = audit_seal.root_at(s, 10**9)
+        watermark = s.scalar(select(func.max(col(AuditEvent.id))))
+        values: dict[str, object] = {
+            "sealed_at": now + timedelta(days=8),
+            "watermark": watermark,
+            "chains": root.chains,
+            "events": root.events,
+            "root": root.root,
+            "prev_mac": keyed.mac,
+            "keyed": False,
+        }
+        s.add(AuditSeal(**values, sealed_by="system", mac=audit_seal.mac(values, None)))  # type: ignore[arg-type]
+    reasons = [p.reason for p in _verify(db, KEY).problems]
+    assert reasons == ["unkeyed after a keyed seal (made without the key)"]
+    assert not _verify(db).ok
+
+
+def test_seals_removed_from_the_end_are_found_by_age_or_by_the_published_mac(db: Engine, now: datetime) -> None:
+    cycle_id = make_cycle(db, now)
+    first = audit_seal.seal(db, now=now, by="system", key=None)
+    fire_cycle(db, cycle_id, "open", now + timedelta(minutes=30))
+    second = audit_seal.seal(db, now=now + timedelta(hours=1), by="system", key=None)
+    fire_cycle(db, cycle_id, "start_monitoring", now + timedelta(minutes=90))
+    at, hourly = now + timedelta(hours=2), timedelta(hours=2)
+    with unit_of_work(db) as s:
+        assert audit.verify(s, now=at, seal_max_age=hourly, expect=second.mac).ok
+        assert audit.verify(s, now=at, seal_max_age=hourly, expect=second.root).ok
+    with unit_of_work(db) as s:
+        s.execute(delete(AuditSeal).where(col(AuditSeal.id) == second.id))
+    with unit_of_work(db) as s:
+        assert audit.verify(
+            s, now=at, seal_max_age=hourly
+        ).ok  # the first seal is young enough: only the published mac tells
+        published = audit.verify(s, now=at, seal_max_age=hourly, expect=second.mac)
+        assert [p.reason for p in published.problems] == [f"no seal carries the published mac or root {second.mac}"]
+        later = audit.verify(s, now=now + timedelta(hours=3), seal_max_age=timedelta(hours=2))
+        assert [p.entity_id for p in later.problems] == [first.id]
+        assert "later seals were removed, or the seal-audit workflow is not running" in later.problems[0].reason
+
+
+def test_sealers_at_once_take_turns(db: Engine, now: datetime) -> None:
+    """Two seals at the same moment (the schedule, the CLI, a pool worker catching up) never fork the chain."""
+    make_cycle(db, now)
+    audit_seal.seal(db, now=now, by="system", key=KEY)
+    barrier = threading.Barrier(4)
+    made: list[int] = []
+
+    def sealer() -> None:
+        barrier.wait()
+        row = audit_seal.seal(db, now=now + timedelta(hours=1), by="system", key=KEY)
+        assert row.id is not None
+        made.append(row.id)
+
+    threads = [threading.Thread(target=sealer) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(made) == 4
+    with unit_of_work(db) as s:
+        links = s.execute(select(col(AuditSeal.prev_mac)).order_by(col(AuditSeal.id))).scalars().all()
+    assert len(links) == len(set(links))  # no two seals chained to the same one
+    assert _verify(db, KEY).ok
