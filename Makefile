@@ -7,7 +7,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export SKPFLOW_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test lint typecheck unit diagram clean chromium
+.PHONY: install run test lint typecheck unit diagram clean chromium reliability
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ chromium:
 ## The whole suite: lint, types, then tests on SQLite and on PostgreSQL.
 test: lint typecheck chromium
 	$(BIN)/pytest -q -n 2 --dist loadgroup
+
+## The reliability suite in full mode (minutes): rewrites docs/reliability.md from one run.
+reliability: install
+	SKPFLOW_RELIABILITY=full $(BIN)/pytest -q tests/reliability
 
 diagram: install
 	$(BIN)/skpflow diagram --out docs/diagrams

@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from api.deps import CurrentActor, Db
+from api.deps import Config, CurrentActor, Db, Now
 from api.errors import responses
 from states.errors import NotPermitted
-from workflows import audit, logins
+from workflows import audit, audit_seal, logins
+from workflows.settings import seal_checks, seal_key
 from workflows.uow import reading
 
 router = APIRouter(tags=["audit"])
@@ -78,11 +79,21 @@ def events(
 
 
 @router.get("/audit/verify", summary="Verify the audit chains", responses=responses(401, 403))
-def verify(db: Db, actor: CurrentActor) -> VerifyOut:
-    """Detects altered, deleted and inserted events and names the first bad one."""
+def verify(
+    db: Db,
+    actor: CurrentActor,
+    settings: Config,
+    now: Now,
+    expect: Annotated[
+        str | None,
+        Query(pattern="^[0-9a-f]{64}$", description="A seal's mac or root published earlier: it must still be there."),
+    ] = None,
+) -> VerifyOut:
+    """Detects altered, deleted and inserted events and names the first bad one; checks the seals too, so a
+    chain rewritten consistently (its row with it) under a seal is found as well."""
     _reader(actor)
     with reading(db) as s:
-        result = audit.verify_for(s, actor)
+        result = audit.verify_for(s, actor, **seal_checks(settings, now, expect))
     problems = [ProblemOut.model_validate(p, from_attributes=True) for p in result.problems]
     return VerifyOut(
         ok=result.ok, checked=result.checked, first_bad=problems[0] if problems else None, problems=problems
@@ -118,3 +129,45 @@ def login_events(
         rows, total = logins.events(s, actor, kind=kind, after=after, limit=limit)
         items = [AuthEventOut.model_validate(r, from_attributes=True) for r in rows]
     return AuthEventPage(items=items, total=total, next=items[-1].id if len(items) == limit else None)
+
+
+class SealOut(BaseModel):
+    id: int
+    sealed_at: datetime
+    watermark: int = Field(description="The seal covers every audit event with an id up to this one.")
+    chains: int
+    events: int
+    root: str = Field(description="SHA-256 over every chain's head as of the watermark; publish it.")
+    prev_mac: str
+    mac: str = Field(description="HMAC-SHA256 (keyed) or SHA-256 over the seal and the mac before it.")
+    keyed: bool
+    sealed_by: str
+
+
+class SealPage(BaseModel):
+    items: list[SealOut]
+    total: int
+    next: int | None = Field(description="Cursor: pass it as `before` for the next (older) page; null on the last.")
+
+
+@router.get("/audit/seals", summary="Seals of the audit trail, newest first", responses=responses(401, 403, 422))
+def list_seals(
+    db: Db,
+    actor: CurrentActor,
+    before: Annotated[int | None, Query(ge=1, le=2**62, description="Cursor from the previous page.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> SealPage:
+    _reader(actor)
+    with reading(db) as s:
+        rows, total = audit_seal.page(s, before=before, limit=limit)
+    items = [SealOut.model_validate(r, from_attributes=True) for r in rows]
+    return SealPage(items=items, total=total, next=items[-1].id if len(items) == limit else None)
+
+
+@router.post("/audit/seals", status_code=201, summary="Seal the audit trail now", responses=responses(401, 403))
+def create_seal(db: Db, actor: CurrentActor, settings: Config, now: Now) -> SealOut:
+    """Anchors every chain as it stands (the super-admin only; the `seal-audit` workflow does it on schedule)."""
+    if not actor.super_admin:
+        raise NotPermitted("audit", "seal", ["super-admin"])
+    row = audit_seal.seal(db, now=now, by=actor.ref, key=seal_key(settings))
+    return SealOut.model_validate(row, from_attributes=True)

@@ -8,7 +8,7 @@ import contextlib
 import json
 import os
 import signal
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -24,12 +24,12 @@ from sqlmodel import col
 from api.diagram import mermaid, svg
 from policies.loader import PolicyError, available_presets, content_hash, load_policy_file, load_preset
 from states import LIFECYCLES
-from workflows import audit, cycle, policy_store, schedules
+from workflows import audit, audit_seal, cycle, policy_store, schedules
 from workflows.actors import Actor
 from workflows.db import make_engine, upgrade
 from workflows.demo import demo_logins, generate_kabupaten
 from workflows.organisation import import_org
-from workflows.settings import get_settings
+from workflows.settings import get_settings, intervals, seal_checks, seal_key
 from workflows.tables import Cycle, Pegawai
 from workflows.uow import reading, unit_of_work
 from workflows.users import ensure_first_admin
@@ -131,11 +131,8 @@ def schedule_show(as_json: Annotated[bool, typer.Option("--json", help="JSON ins
         }
         for p in plan
     ]
-    settings = get_settings()
-    if settings.notify_url is not None:
-        rows.append(
-            {"workflow": "deliver-notifications", "zone": "-", "cron": f"every {settings.deliver_every_seconds} s"}
-        )
+    for workflow, interval in sorted(intervals(get_settings()).items()):
+        rows.append({"workflow": workflow, "zone": "-", "cron": f"every {int(interval.total_seconds())} s"})
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
@@ -173,12 +170,11 @@ def worker(
         )
         raise typer.Exit(2)
     settings = get_settings()
-    deliver_every = timedelta(seconds=settings.deliver_every_seconds) if settings.notify_url is not None else None
-    every = float(settings.replan_every_seconds)
+    every, replan = intervals(settings), float(settings.replan_every_seconds)
     if pool is None:
-        job = scheduler.serve(_plan_now, deliver_every=deliver_every, replan_every=every)
+        job = scheduler.serve(_plan_now, every=every, replan_every=replan)
     else:
-        job = scheduler.work(_plan_now, pool, deliver_every=deliver_every, replan_every=every, deploy=deploy)
+        job = scheduler.work(_plan_now, pool, every=every, replan_every=replan, deploy=deploy)
 
     async def until_stopped() -> None:  # SIGTERM (from `skpflow serve` or a supervisor) ends it quietly
         main = asyncio.current_task()
@@ -253,10 +249,15 @@ def simulate_year(
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Verify every audit chain; exit 1 and name the first bad event if any."""
-    with reading(make_engine(get_settings().database_url)) as s:
-        result = audit.verify(s)
+def audit_verify(
+    expect: Annotated[
+        str | None, typer.Option(help="A seal's mac or root you published earlier: verification fails without it.")
+    ] = None,
+) -> None:
+    """Verify every audit chain and the seals; exit 1 and name the first bad event if any."""
+    settings = get_settings()
+    with reading(make_engine(settings.database_url)) as s:
+        result = audit.verify(s, **seal_checks(settings, datetime.now(UTC), expect))
     if result.ok:
         console.print(f"[green]audit trail verified[/green]: {result.checked} events")
         return
@@ -265,6 +266,17 @@ def audit_verify() -> None:
     for problem in result.problems[1:20]:
         console.print(f"  {problem}")
     raise typer.Exit(1)
+
+
+@audit_app.command("seal")
+def audit_seal_now() -> None:
+    """Seal the audit trail as it stands and print the root to publish (keyed with SKPFLOW_AUDIT_SEAL_KEY)."""
+    settings = get_settings()
+    row = audit_seal.seal(make_engine(settings.database_url), now=datetime.now(UTC), by="cli", key=seal_key(settings))
+    kind = "HMAC-SHA256" if row.keyed else "SHA-256, unkeyed: publish the root"
+    console.print(f"seal #{row.id}: {row.chains} chains, {row.events} events up to audit id {row.watermark}")
+    console.print(f"root {row.root}")
+    console.print(f"mac  {row.mac} ({kind})")
 
 
 @policy_app.command("validate")

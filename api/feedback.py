@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from pydantic import BaseModel
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
 
 from api.deps import CurrentActor, Db, Now, RowId
 from api.errors import responses
@@ -16,8 +18,10 @@ router = APIRouter(tags=["feedback"])
 
 class FeedbackList(BaseModel):
     items: list[FeedbackView]
-    total: int
-    next: int | None = None
+    total: int = Field(description="Feedback on the SKP, on every page.")
+    next: int | None = Field(
+        default=None, description="Cursor: pass it as `after` for the next page; null on the last."
+    )
 
 
 @router.post(
@@ -28,8 +32,15 @@ def give(skp_id: RowId, body: FeedbackIn, db: Db, now: Now, actor: CurrentActor)
         return feedback.add_feedback(s, skp_id, body, actor=actor, now=now)
 
 
-@router.get("/skps/{skp_id}/feedback", summary="Feedback on an SKP", responses=responses(401, 404))
-def read(skp_id: RowId, db: Db, actor: CurrentActor) -> FeedbackList:
+@router.get("/skps/{skp_id}/feedback", summary="Feedback on an SKP", responses=responses(401, 403, 404, 422))
+def read(
+    skp_id: RowId,
+    db: Db,
+    actor: CurrentActor,
+    after: Annotated[int, Query(ge=0, le=2**62, description="Cursor from the previous page.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> FeedbackList:
+    """The feedback in the order it was given, a page at a time."""
     with reading(db) as s:
-        items = feedback.list_feedback(s, skp_id, actor=actor)
-    return FeedbackList(items=items, total=len(items))
+        items, total = feedback.page_feedback(s, skp_id, actor=actor, after=after, limit=limit)
+    return FeedbackList(items=items, total=total, next=items[-1].id if len(items) == limit else None)

@@ -310,10 +310,12 @@ class _KeySweep:
         if src.kind is not None:
             query = query.where(t.kind == src.kind.value)
         if self.key is DeadlineKey.KEBERATAN_FILING:
-            # a keberatan filed (pending, decided or withdrawn) settles the window; only untouched results wait on it
-            query = query.where(
-                col(Skp.assessed_at).is_not(None), ~exists().where(col(Keberatan.skp_id) == col(Skp.id))
+            # a keberatan filed (pending or decided) settles the window; a withdrawn one does not, since the
+            # pegawai may file anew until the window closes (workflows.skp.objection_settled)
+            filed = exists().where(
+                col(Keberatan.skp_id) == col(Skp.id), col(Keberatan.state) != KeberatanState.withdrawn.value
             )
+            query = query.where(col(Skp.assessed_at).is_not(None), ~filed)
         return query
 
     def _pending_counts(self) -> dict[int, dict[int | None, int]]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -104,14 +104,23 @@ def add_feedback(session: Session, skp_id: int, body: FeedbackIn, *, actor: Acto
 
 
 def list_feedback(session: Session, skp_id: int, *, actor: Actor) -> list[FeedbackView]:
-    """The SKP's feedback, oldest first, for the pegawai, the penilai, the atasan penilai and admins."""
+    """The SKP's feedback in the order it was given, for the pegawai, the penilai, the atasan penilai and admins."""
+    return page_feedback(session, skp_id, actor=actor, after=0, limit=None)[0]
+
+
+def page_feedback(
+    session: Session, skp_id: int, *, actor: Actor, after: int, limit: int | None
+) -> tuple[list[FeedbackView], int]:
+    """A page of the SKP's feedback after the id `after`, in the order it was given, and how many there are."""
     _, _, who = skps.load(session, skp_id, actor)
     if not who.roles & READERS:
         raise NotPermitted("skp", "read feedback", sorted(r.value for r in who.roles))
+    of_skp = col(Feedback.skp_id) == skp_id
+    total = session.scalar(select(func.count()).select_from(Feedback).where(of_skp)) or 0
     rows = session.scalars(
-        select(Feedback).where(col(Feedback.skp_id) == skp_id).order_by(col(Feedback.at), col(Feedback.id))
+        select(Feedback).where(of_skp, col(Feedback.id) > after).order_by(col(Feedback.id)).limit(limit)
     ).all()
-    return _views(session, list(rows))
+    return _views(session, list(rows)), total
 
 
 def _views(session: Session, rows: list[Feedback]) -> list[FeedbackView]:

@@ -122,7 +122,21 @@ def deliver_notifications(as_of: datetime | None = None) -> dict[str, Any]:
     return sweep_cycle("deliver-notifications", None, _as_of(as_of), None)
 
 
+@flow(name="seal-audit")
+def seal_audit(as_of: datetime | None = None) -> dict[str, Any]:
+    """Seal the audit trail: an anchor over every chain's head, keyed with SKPFLOW_AUDIT_SEAL_KEY."""
+    return sweep_cycle("seal-audit", None, _as_of(as_of), None)
+
+
 FLOWS = {
     f.name: f
-    for f in (open_period, close_period, close_assessment, dispatch_follow_up, enforce_deadlines, deliver_notifications)
+    for f in (
+        open_period,
+        close_period,
+        close_assessment,
+        dispatch_follow_up,
+        enforce_deadlines,
+        deliver_notifications,
+        seal_audit,
+    )
 }

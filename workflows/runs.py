@@ -20,10 +20,10 @@ from policies import calendar, periods
 from policies.schema import ZONE_ALIASES
 from states.errors import InvalidInput, NotFound, NotPermitted
 from states.skp import SKP, SkpFacts, SkpState
-from workflows import cycle, deadlines, engine, evaluation, follow_up, notify, policy_store
+from workflows import audit_seal, cycle, deadlines, engine, evaluation, follow_up, notify, policy_store
 from workflows.actors import Actor
 from workflows.distribution import unit_distribution
-from workflows.settings import get_settings
+from workflows.settings import get_settings, seal_key
 from workflows.skp import ANNUAL
 from workflows.tables import MAX_ID, Cycle, Skp
 
@@ -211,6 +211,14 @@ def deliver_notifications(ctx: RunContext) -> dict[str, Any]:
     return asdict(notify.deliver(ctx.sessions, now=ctx.as_of, sender=sender))
 
 
+def seal_audit(ctx: RunContext) -> dict[str, Any]:
+    """Seal the audit trail as it stands (workflows/audit_seal): one anchor over every chain's head."""
+    if not (ctx.actor.super_admin or ctx.actor.system):
+        raise NotPermitted("workflow", "seal-audit", ["super-admin", "system"])
+    row = audit_seal.seal(ctx.engine, now=ctx.as_of, by=ctx.actor.ref, key=seal_key(get_settings()))
+    return {"seal": row.id, "watermark": row.watermark, "chains": row.chains, "events": row.events, "root": row.root}
+
+
 def _plain_map(values: dict[str, Any]) -> dict[str, Any]:
     return {k: _plain(v) for k, v in values.items()}
 
@@ -223,6 +231,7 @@ RUNS: dict[str, Run] = {
     "dispatch-follow-up": dispatch_follow_up,
     "enforce-deadlines": enforce_deadlines,
     "deliver-notifications": deliver_notifications,
+    "seal-audit": seal_audit,
 }
 
 

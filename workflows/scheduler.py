@@ -1,9 +1,9 @@
 """Serving the schedule plan with Prefect: in-process (the embedded default) or through a work pool (scale-out).
 
 The plan (`workflows.schedules.plan`) becomes one Prefect deployment per (workflow, zone, cron), with a cron
-schedule in that zone, plus `deliver-notifications` on an interval. Deployments name their flows by module path
-(`workflows.flows.enforce_deadlines`), so any process with skpflow installed can run them: the served runner,
-or a process worker polling a work pool on another machine.
+schedule in that zone, plus the interval workflows (`seal-audit`; `deliver-notifications` once mail is set
+up). Deployments name their flows by module path (`workflows.flows.enforce_deadlines`), so any process with
+skpflow installed can run them: the served runner, or a process worker polling a work pool on another machine.
 
 Both modes re-plan every few minutes: a new policy version or a unit in a new zone adds deployments, and
 deployments no longer planned are paused (not deleted: their run history stays readable in the Prefect UI).
@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -35,17 +35,19 @@ from workflows.schedules import Planned
 log = logging.getLogger("skpflow.scheduler")
 
 TAG = "skpflow"
-DELIVER = "deliver-notifications"
 Key = tuple[str, str]  # (workflow, deployment name)
+Intervals = Mapping[str, timedelta]  # workflows that run on an interval, not per zone: the outbox, the audit seal
+
+DESCRIPTIONS = {"deliver-notifications": "drain the notification outbox", "seal-audit": "seal the audit trail"}
 
 
-def keys(plan: Sequence[Planned], deliver_every: timedelta | None) -> set[Key]:
+def keys(plan: Sequence[Planned], every: Intervals) -> set[Key]:
     """What a plan deploys: comparing two plans' keys tells whether anything must be re-deployed."""
-    return {(p.workflow, p.name) for p in plan} | ({(DELIVER, "every")} if deliver_every else set())
+    return {(p.workflow, p.name) for p in plan} | {(workflow, "every") for workflow in every}
 
 
-async def deployments(plan: Sequence[Planned], *, deliver_every: timedelta | None) -> list[RunnerDeployment]:
-    """One deployment per planned entry (cron in its zone) and, when mail can be sent, the outbox on an interval."""
+async def deployments(plan: Sequence[Planned], *, every: Intervals) -> list[RunnerDeployment]:
+    """One deployment per planned entry (cron in its zone) and one per interval workflow."""
     out = []
     for p in plan:
         flow: Flow[..., Any] = FLOWS[p.workflow]
@@ -60,14 +62,14 @@ async def deployments(plan: Sequence[Planned], *, deliver_every: timedelta | Non
                 entrypoint_type=EntrypointType.MODULE_PATH,
             )
         )
-    if deliver_every:
+    for workflow, interval in sorted(every.items()):
         out.append(
-            await FLOWS[DELIVER].ato_deployment(
+            await FLOWS[workflow].ato_deployment(
                 name="every",
-                interval=deliver_every,
+                interval=interval,
                 paused=False,
-                tags=[TAG, f"workflow:{DELIVER}"],
-                description="drain the notification outbox",
+                tags=[TAG, f"workflow:{workflow}"],
+                description=DESCRIPTIONS.get(workflow, workflow),
                 entrypoint_type=EntrypointType.MODULE_PATH,
             )
         )
@@ -95,7 +97,7 @@ async def _pause_unplanned(wanted: set[Key], pool: str | None) -> int:
 
 async def _replan_loop(
     plan_now: Callable[[], list[Planned]],
-    deliver_every: timedelta | None,
+    intervals: Intervals,
     current: set[Key],
     every: float,
 ) -> None:
@@ -103,25 +105,23 @@ async def _replan_loop(
     while True:
         await asyncio.sleep(every)
         plan = await asyncio.to_thread(plan_now)
-        if keys(plan, deliver_every) != current:
+        if keys(plan, intervals) != current:
             log.info("the schedule plan changed; re-deploying")
             return
 
 
-async def serve(
-    plan_now: Callable[[], list[Planned]], *, deliver_every: timedelta | None, replan_every: float = 300.0
-) -> None:
+async def serve(plan_now: Callable[[], list[Planned]], *, every: Intervals, replan_every: float = 300.0) -> None:
     """Serve the plan in this process (Prefect's Runner starts each flow run as a subprocess); runs until cancelled."""
     while True:
         plan = await asyncio.to_thread(plan_now)
-        wanted = keys(plan, deliver_every)
+        wanted = keys(plan, every)
         runner = Runner(name="skpflow", pause_on_shutdown=True)
-        for d in await deployments(plan, deliver_every=deliver_every):
+        for d in await deployments(plan, every=every):
             await runner.aadd_deployment(d)
         await _pause_unplanned(wanted, None)
         log.info("serving %d deployments", len(wanted))
         started = asyncio.create_task(runner.start())
-        changed = asyncio.create_task(_replan_loop(plan_now, deliver_every, wanted, replan_every))
+        changed = asyncio.create_task(_replan_loop(plan_now, every, wanted, replan_every))
         try:
             done, _ = await asyncio.wait({started, changed}, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -139,22 +139,22 @@ async def ensure_pool(pool: str) -> None:
             await client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
 
 
-async def deploy_to_pool(plan: Sequence[Planned], pool: str, *, deliver_every: timedelta | None) -> int:
+async def deploy_to_pool(plan: Sequence[Planned], pool: str, *, every: Intervals) -> int:
     """Register the plan's deployments in the work pool (an upsert) and pause the ones it no longer names."""
     await ensure_pool(pool)
     # `aapply` per deployment, not `prefect.deploy`: 3.8's deploy lists the pool's workers with a null limit,
     # which its own server refuses (422). Nothing is built: the flows run from the installed package.
-    for d in await deployments(plan, deliver_every=deliver_every):
+    for d in await deployments(plan, every=every):
         await d.aapply(work_pool_name=pool)
-    await _pause_unplanned(keys(plan, deliver_every), pool)
-    return len(keys(plan, deliver_every))
+    await _pause_unplanned(keys(plan, every), pool)
+    return len(keys(plan, every))
 
 
 async def work(
     plan_now: Callable[[], list[Planned]],
     pool: str,
     *,
-    deliver_every: timedelta | None,
+    every: Intervals,
     replan_every: float = 300.0,
     deploy: bool = True,
 ) -> None:
@@ -164,9 +164,9 @@ async def work(
     async def redeploy() -> None:
         while True:
             plan = await asyncio.to_thread(plan_now)
-            count = await deploy_to_pool(plan, pool, deliver_every=deliver_every)
+            count = await deploy_to_pool(plan, pool, every=every)
             log.info("deployed %d schedules to work pool %s", count, pool)
-            await _replan_loop(plan_now, deliver_every, keys(plan, deliver_every), replan_every)
+            await _replan_loop(plan_now, every, keys(plan, every), replan_every)
 
     if not deploy:
         await ensure_pool(pool)

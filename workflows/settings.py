@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,11 +50,41 @@ class Settings(BaseSettings):
     prefect_home: str = Field(
         default="./var/prefect", description="Where `skpflow serve` keeps its embedded Prefect server's database."
     )
+    audit_seal_key: SecretStr | None = Field(
+        default=None,
+        description="Key of the audit seals' HMAC; keep it off the database server. Unset, seals are plain SHA-256 "
+        "and their roots should be published (printed, sent to the inspectorate) to be worth anything.",
+    )
+    audit_seal_every_seconds: int = Field(
+        default=3600, ge=60, description="How often the scheduler seals the audit trail (the `seal-audit` workflow)."
+    )
     login_max_failures: int = Field(
         default=5, ge=1, description="Failed logins per account and client address before the pair is locked."
     )
     login_window_seconds: int = Field(default=900, ge=1, description="Window in which failed logins are counted.")
     login_lockout_seconds: int = Field(default=900, ge=1, description="How long a locked pair is refused (429).")
+
+
+def intervals(settings: Settings) -> dict[str, timedelta]:
+    """The workflows the scheduler runs on an interval: the audit seal, and the outbox once mail is set up."""
+    every = {"seal-audit": timedelta(seconds=settings.audit_seal_every_seconds)}
+    if settings.notify_url is not None:
+        every["deliver-notifications"] = timedelta(seconds=settings.deliver_every_seconds)
+    return every
+
+
+def seal_key(settings: Settings) -> bytes | None:
+    return settings.audit_seal_key.get_secret_value().encode() if settings.audit_seal_key else None
+
+
+def seal_checks(settings: Settings, now: datetime, expect: str | None = None) -> dict[str, Any]:
+    """What verification checks of the seals: the key, and that the newest is at most two intervals old."""
+    return {
+        "seal_key": seal_key(settings),
+        "now": now,
+        "seal_max_age": timedelta(seconds=2 * settings.audit_seal_every_seconds),
+        "expect": expect,
+    }
 
 
 @lru_cache

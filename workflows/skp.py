@@ -198,10 +198,11 @@ def _objection_settled(session: Session, skp: Skp, policy: Policy, now: datetime
 def objection_settled(
     keberatan_states: set[str], assessed_at: datetime | None, policy: Policy, now: datetime, tz: str
 ) -> bool:
-    """No keberatan is pending, and one was decided or withdrawn, or the filing window has closed."""
+    """No keberatan is pending, and one was decided (final) or the filing window has closed: a withdrawn one
+    may be filed anew while the window is open, so it settles nothing before the window closes."""
     if keberatan_states & PENDING_OBJECTION:
         return False
-    if keberatan_states:
+    if KeberatanState.decided.value in keberatan_states:
         return True
     if assessed_at is None:
         return False

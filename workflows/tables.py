@@ -326,6 +326,21 @@ class AuditEvent(SQLModel, table=True):
     hash: str = Field(max_length=64)
 
 
+class AuditSeal(SQLModel, table=True):
+    """An anchor of the audit trail: every chain's head up to audit id `watermark`, hashed (workflows/audit_seal)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    sealed_at: datetime = Field(sa_column=_utc())
+    watermark: int = Field(sa_column=Column(BigInteger, nullable=False))
+    chains: int = Field(sa_column=Column(BigInteger, nullable=False))
+    events: int = Field(sa_column=Column(BigInteger, nullable=False))
+    root: str = Field(max_length=64)
+    prev_mac: str = Field(max_length=64)
+    mac: str = Field(max_length=64)
+    keyed: bool
+    sealed_by: str = Field(max_length=140)
+
+
 class AppUser(SQLModel, table=True):
     """A user who is not a pegawai: HR admins and auditors. An admin with no instansi is a super-admin."""
 

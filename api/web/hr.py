@@ -21,13 +21,14 @@ from api.web.pages import Refusal, checked_form, csrf_refused, engine_of, int_or
 from states import LIFECYCLES
 from states.errors import InvalidInput, NotFound, NotPermitted, SkpflowError
 from states.lifecycle import TriggerInput
-from workflows import audit, distribution, follow_up
+from workflows import audit, audit_seal, distribution, follow_up
 from workflows import cycle as cycles
 from workflows.actors import Actor
 from workflows.distribution import DistributionView
 from workflows.org_files import import_org_file
 from workflows.organisation import ImportResult
-from workflows.tables import Cycle, Unit
+from workflows.settings import seal_checks
+from workflows.tables import AuditSeal, Cycle, Unit
 from workflows.uow import reading, unit_of_work
 
 router = APIRouter(include_in_schema=False)
@@ -137,13 +138,17 @@ def audit_page(request: Request) -> Response:
     entity_id = int_or_none(q.get("entity_id"))
     after = int_or_none(q.get("after")) or 0
     verified = None
+    seals: list[AuditSeal] = []
     try:
         if not audit.may_read(actor):
             raise NotPermitted("audit", "read", ["admin", "auditor"])
         with reading(engine_of(request)) as s:
             rows, total = audit.events(s, actor, entity_type=entity_type, entity_id=entity_id, after=after, limit=100)
             if q.get("verify") == "1":
-                verified = audit.verify_for(s, actor)
+                verified = audit.verify_for(
+                    s, actor, **seal_checks(request.app.state.settings, session.now_of(request))
+                )
+            seals = audit_seal.page(s, before=None, limit=5)[0]
     except SkpflowError as exc:
         return _denied(request, exc)
     context = {
@@ -155,6 +160,7 @@ def audit_page(request: Request) -> Response:
         "entity_id": entity_id or "",
         "instansi": (q.get("instansi") or "").strip(),
         "verified": verified,
+        "seals": seals,
     }
     return render(request, "audit.html", context)
 

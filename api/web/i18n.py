@@ -194,6 +194,25 @@ ID: Final[dict[str, str]] = {
     "lampiran_konsekuensi": "Konsekuensi (satu per baris)",
     "zone": "Zona waktu",
     "back": "Kembali",
+    "state_drafted": "Penyusunan",
+    "state_cascaded": "Diturunkan (cascading)",
+    "state_agreed": "Disepakati",
+    "state_monitored": "Pemantauan",
+    "state_adjusted": "Penyesuaian",
+    "state_assessed": "Dinilai",
+    "state_followed_up": "Ditindaklanjuti",
+    "core_BERORIENTASI_PELAYANAN": "Berorientasi Pelayanan",
+    "core_AKUNTABEL": "Akuntabel",
+    "core_KOMPETEN": "Kompeten",
+    "core_HARMONIS": "Harmonis",
+    "core_LOYAL": "Loyal",
+    "core_ADAPTIF": "Adaptif",
+    "core_KOLABORATIF": "Kolaboratif",
+    "seals": "Segel jejak audit",
+    "sealed_at": "Disegel pada",
+    "seal_covers": "Peristiwa / rantai",
+    "seal_kind": "Jenis",
+    "no_seals": "Belum ada segel. Alur kerja seal-audit membuatnya secara terjadwal.",
 }
 
 EN: Final[dict[str, str]] = {
@@ -382,6 +401,25 @@ EN: Final[dict[str, str]] = {
     "lampiran_konsekuensi": "Konsekuensi (one per line)",
     "zone": "Time zone",
     "back": "Back",
+    "state_drafted": "Drafting",
+    "state_cascaded": "Cascaded",
+    "state_agreed": "Agreed",
+    "state_monitored": "Monitoring",
+    "state_adjusted": "Adjusting",
+    "state_assessed": "Assessed",
+    "state_followed_up": "Followed up",
+    "core_BERORIENTASI_PELAYANAN": "Berorientasi Pelayanan (service-oriented)",
+    "core_AKUNTABEL": "Akuntabel (accountable)",
+    "core_KOMPETEN": "Kompeten (competent)",
+    "core_HARMONIS": "Harmonis (harmonious)",
+    "core_LOYAL": "Loyal",
+    "core_ADAPTIF": "Adaptif (adaptive)",
+    "core_KOLABORATIF": "Kolaboratif (collaborative)",
+    "seals": "Audit trail seals",
+    "sealed_at": "Sealed at",
+    "seal_covers": "Events / chains",
+    "seal_kind": "Kind",
+    "no_seals": "No seal yet. The seal-audit workflow makes them on schedule.",
 }
 
 CATALOGUE: Final[dict[str, dict[str, str]]] = {"id": ID, "en": EN}
@@ -399,3 +437,8 @@ class Translate:
 
     def __call__(self, key: str) -> str:
         return self.messages.get(key, key)
+
+    def label(self, kind: str, value: str) -> str:
+        """A value's label (`t.label("state", "agreed")`), or the value itself where the catalogue has none
+        (the states of evaluations and keberatan are shown as the API names them)."""
+        return self.messages.get(f"{kind}_{value}", value)

@@ -115,6 +115,8 @@ ROUTES = [
     Route("GET", "/audit/export?instansi=KAB-CONTOH", frozenset({"admin", "auditor", "root"})),
     Route("GET", "/audit", frozenset({"admin", "auditor", "root", "foreign_admin"})),  # the foreign admin sees none
     Route("GET", "/audit/verify", frozenset({"admin", "auditor", "root", "foreign_admin"})),
+    Route("GET", "/audit/seals", frozenset({"admin", "auditor", "root", "foreign_admin"})),
+    Route("POST", "/audit/seals", frozenset({"root"})),
 ]
 
 

@@ -130,7 +130,7 @@ def test_plan_propose_agree_and_the_dashboard_changes(
     check_page(page, "pegawai-plan")
     page.locator("#propose").click()
     expect(page.locator("#done")).to_contain_text("diajukan kepada pejabat penilai")
-    expect(page.locator("#skp-state")).to_contain_text("drafted (diajukan)")
+    expect(page.locator("#skp-state")).to_contain_text("Penyusunan (diajukan)")
     log_out(page)
 
     log_in_by_keyboard(page, server, KABID, PASSWORD)

@@ -44,8 +44,12 @@ def test_audit_search_verify_and_export(client: TestClient, root: dict[str, str]
     page = client.get("/ui/audit", params={"entity_type": "cycle"})
     assert page.status_code == 200
     assert "<td>cycle</td>" in page.text and "<td>skp</td>" not in page.text
+    assert "Belum ada segel" in page.text
+    sealed = client.post("/audit/seals", headers=root)
+    assert sealed.status_code == 201, sealed.text
     verified = client.get("/ui/audit", params={"verify": "1"})
     assert 'id="verified"' in verified.text and "Jejak audit utuh" in verified.text
+    assert f"<code>{sealed.json()['root']}</code>" in verified.text  # the root to publish, on the page
     exported = client.get(
         "/ui/audit/export", params={"format": "csv", "entity_type": "cycle", "instansi": "KAB-CONTOH"}
     )

@@ -78,14 +78,23 @@ def test_a_year_from_import_to_follow_up(client: TestClient, clock: Clock) -> No
     rating = {"rating_hasil_kerja": "DI_ATAS_EKSPEKTASI", "rating_perilaku": "SESUAI_EKSPEKTASI"}
     rated = ok(client.post(f"/skps/{ids[STAF1]}/periods/1/evaluation", json=rating, headers=as_[KABID]))
     assert (rated["state"], rated["predikat"]) == ("evaluated", "BAIK")
-    ok(
-        client.post(
-            f"/skps/{ids[STAF1]}/feedback",
-            json={"rhk_id": None, "core_value": "BERORIENTASI_PELAYANAN", "text": "Pertahankan"},
-            headers=as_[KABID],
-        ),
-        201,
-    )
+    for core_value in ("BERORIENTASI_PELAYANAN", "AKUNTABEL", "KOLABORATIF"):
+        ok(
+            client.post(
+                f"/skps/{ids[STAF1]}/feedback",
+                json={"rhk_id": None, "core_value": core_value, "text": "Pertahankan"},
+                headers=as_[KABID],
+            ),
+            201,
+        )
+    first = ok(client.get(f"/skps/{ids[STAF1]}/feedback", params={"limit": 2}, headers=as_[STAF1]))
+    rest = ok(client.get(f"/skps/{ids[STAF1]}/feedback", params={"after": first["next"]}, headers=as_[STAF1]))
+    assert (first["total"], len(first["items"]), rest["total"], rest["next"]) == (3, 2, 3, None)
+    assert [f["core_value"] for f in first["items"] + rest["items"]] == [
+        "BERORIENTASI_PELAYANAN",
+        "AKUNTABEL",
+        "KOLABORATIF",
+    ]
     clock.now = datetime(2026, 3, 11, 2, 0, tzinfo=UTC)
     closed = ok(client.post("/workflows/close-period/run", json={"cycle_id": cycle["id"], "period": 1}, headers=root))
     assert (closed["cycles"][0]["closed"]["closed"], closed["cycles"][0]["closed"]["lapsed"]) == (1, 5)

@@ -336,6 +336,16 @@ def created(world: World, row: object, at: datetime) -> int:
         return row.id  # type: ignore[attr-defined,no-any-return]
 
 
+def test_a_withdrawn_objection_leaves_the_window_to_close(world: World) -> None:
+    """The pegawai may file anew after withdrawing, so the window is still chased and closed."""
+    assessed(world, [STAF1], local(WIB, 2027, 1, 10, 10))
+    filing = local(WIB, 2027, 1, 12, 9)
+    created(world, Keberatan(skp_id=world.skp[STAF1], reason="Ditarik", filed_at=filing, state="withdrawn"), filing)
+    assert world.sweep(local(WIB, 2027, 1, 24, 23)).by_key["keberatan_filing"].pending == 1
+    at_due = world.sweep(local(WIB, 2027, 1, 25))
+    assert at_due.by_key["keberatan_filing"].auto_actions == {"close_objection_window": 1}
+
+
 def test_objection_window_closes_and_decisions_are_chased(world: World) -> None:
     db, skp = world.db, world.skp
     assessed(world, [STAF1, STAF2], local(WIB, 2027, 1, 10, 10))

@@ -98,7 +98,8 @@ def test_each_entry_becomes_a_deployment_with_its_cron_in_its_zone() -> None:
         Planned("enforce-deadlines", "Asia/Jayapura", "0 7 * * *", (1,)),
         Planned("close-period", "Asia/Jakarta", "20 0 * * *", (1, 2)),
     ]
-    made = asyncio.run(scheduler.deployments(plan, deliver_every=timedelta(minutes=5)))
+    every = {"deliver-notifications": timedelta(minutes=5), "seal-audit": timedelta(hours=1)}
+    made = asyncio.run(scheduler.deployments(plan, every=every))
     seen = {
         (d.name, d.entrypoint, d.schedules[0].schedule.cron, d.schedules[0].schedule.timezone)  # type: ignore[union-attr]
         for d in made[:2]
@@ -111,11 +112,13 @@ def test_each_entry_becomes_a_deployment_with_its_cron_in_its_zone() -> None:
     assert made[0].parameters == {"zone": "Asia/Jayapura", "cron": "0 7 * * *"}
     assert made[2].entrypoint == "workflows.flows.deliver_notifications"
     assert made[2].schedules and made[2].schedules[0].schedule.interval == timedelta(minutes=5)  # type: ignore[union-attr]
-    assert scheduler.keys(plan, None) == {
+    assert made[3].entrypoint == "workflows.flows.seal_audit"
+    assert made[3].schedules and made[3].schedules[0].schedule.interval == timedelta(hours=1)  # type: ignore[union-attr]
+    assert scheduler.keys(plan, {}) == {
         ("enforce-deadlines", "Asia-Jayapura 0 7 * * *"),
         ("close-period", "Asia-Jakarta 20 0 * * *"),
     }
-    assert len(asyncio.run(scheduler.deployments(plan, deliver_every=None))) == 2  # no mail configured, no drain
+    assert len(asyncio.run(scheduler.deployments(plan, every={}))) == 2
 
 
 @pytest.mark.parametrize("zone", ["Asia/Jakarta", "Asia/Jayapura"])

@@ -57,15 +57,6 @@ def render() -> str:
     ]
     for key, title in SECTIONS.items():
         rows = [r for r in data["rows"] if r["section"] == key]
-        if key == "security":
-            rows.append(
-                {
-                    "item": "CSRF on cookie-authenticated pages",
-                    "outcome": "PLACEHOLDER: measured once the web UI (branch `ui`) lands; the lead fills this row",
-                    "lost": "-",
-                    "figures": {},
-                }
-            )
         if not rows:
             continue
         lines += [f"## {title}", "", "| check | what happened | lost | figures |", "|---|---|---|---|"]

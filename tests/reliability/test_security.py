@@ -254,3 +254,70 @@ def test_security_headers_on_every_route(stack: Stack, matrix: tuple[httpx.Clien
         violations=len(missing),
     )
     assert not missing, missing[:10]
+
+
+CSRF_REFUSAL = "token formulir (CSRF) tidak ada atau tidak cocok"  # the pages' refusal, in Bahasa Indonesia
+
+
+def _web_post_routes() -> list[str]:
+    """Every state-changing page route, read off the app's routers so a new form cannot be missed."""
+    from fastapi.routing import APIRoute
+
+    from api.web import hr, pages, periods, policies
+
+    routes = [r for m in (pages, periods, hr, policies) for r in m.router.routes if isinstance(r, APIRoute)]
+    return sorted({r.path for r in routes if "POST" in (r.methods or set())})
+
+
+def test_csrf_on_cookie_authenticated_pages(stack: Stack, matrix: tuple[httpx.Client, dict[str, Any]]) -> None:
+    """A logged-in browser session posting every form without the token, or with a forged one, is refused with 403
+    and nothing changes; the cookies carry the flags that keep other sites from riding the session."""
+    _, world = matrix
+    values = {"skp_id": world["skp"], "cycle_id": world["cycle"], "policy_id": world["policy"], "n": 1}
+    values |= {"case_id": 1, "trigger": "agree", "action": "submit"}
+    browser = httpx.Client(base_url=stack.service.base, timeout=60)
+    page = browser.get("/ui/login")
+    token = page.cookies.get("skpflow_csrf")
+    assert token and f'name="csrf" value="{token}"' in page.text
+    logged_in = browser.post(
+        "/ui/login", data={"username": "root", "password": ROOT_PASSWORD, "csrf": token}, follow_redirects=False
+    )
+    assert logged_in.status_code == 303 and browser.cookies.get("skpflow_session")
+    cookies = {c.split("=", 1)[0]: c.lower() for c in logged_in.headers.get_list("set-cookie")}
+    session_flags = "httponly" in cookies["skpflow_session"] and "samesite=lax" in cookies["skpflow_session"]
+    before = fingerprint(stack.db)
+    paths = [p.format(**values) for p in _web_post_routes()]
+    answers: dict[str, list[bool]] = {}
+    for path in paths:
+        form = {"text": "csrf probe", "rhk-0-text": "csrf probe", "propose": "1"}
+        posts = [
+            browser.post(path, data=form, follow_redirects=False),
+            browser.post(path, data={**form, "csrf": "x" * 43}, follow_redirects=False),
+            browser.post(path, data={**form, "csrf": ""}, follow_redirects=False),
+        ]
+        # refused for the token, not for another reason (root may not plan a pegawai's SKP, say: also a 403)
+        answers[path] = [a.status_code == 403 and CSRF_REFUSAL in a.text for a in posts]
+    after = fingerprint(stack.db)
+    # the control: the same session with its token is let through (the 403s above are the token's doing)
+    current = browser.cookies.get("skpflow_csrf")  # rotated at login
+    control = browser.post("/ui/logout", data={"csrf": current}, follow_redirects=False).status_code
+    browser.close()
+    accepted = {p: refused for p, refused in answers.items() if not all(refused)}
+    refused_posts = sum(sum(refused) for refused in answers.values())
+    report.record(
+        "security",
+        "CSRF on cookie-authenticated pages: a logged-in session posts every form of the web UI without the token, "
+        "with a forged one and with an empty one",
+        f"{len(paths)} form routes × 3 = {3 * len(paths)} posts: {refused_posts} refused with 403 for the "
+        f"token; trail, SKPs, cycles and policies {'unchanged' if before == after else 'CHANGED'}; "
+        f"session cookie HttpOnly and SameSite=Lax: {session_flags}; with its token the session logs out: {control}",
+        f"{len(accepted)} routes accepted a forged post",
+        routes=len(paths),
+        requests=3 * len(paths),
+        violations=len(accepted),
+    )
+    assert len(paths) >= 10, paths  # the login, plan, fire, periods, feedback, objection, policy, import forms
+    assert not accepted, accepted
+    assert before == after
+    assert session_flags
+    assert control == 303
