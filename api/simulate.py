@@ -12,7 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 
 from policies.schema import Policy
@@ -43,12 +43,24 @@ def fresh_sqlite(url: str) -> None:
         Path(parsed.database + suffix).unlink(missing_ok=True)
 
 
+def scratch(engine: Engine) -> None:
+    """The simulation's own SQLite file is thrown away once the report is written, so it skips fsync
+    (synchronous=OFF: a crash may lose the file, never a real database's data) and keeps more pages in memory."""
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _: Any) -> None:
+        dbapi_connection.execute("PRAGMA synchronous=OFF")
+        dbapi_connection.execute("PRAGMA cache_size=-131072")  # 128 MiB instead of 2
+
+
 def simulate(pegawai: int, year: int, seed: int, out: Path, database_url: str | None, console: Console) -> int:
     """Run the simulation and write its report; the exit code: 0, or 1 when the audit or the figures fail."""
     out.mkdir(parents=True, exist_ok=True)
     url = database_url or f"sqlite:///{out / 'simulate.db'}"
     fresh_sqlite(url)
     engine = make_engine(url)
+    if database_url is None:
+        scratch(engine)
     started = time.perf_counter()  # the simulation's own runtime; simulated time never reads the clock
     cpu = time.process_time()  # on a shared machine its CPU time says more than its wall time
     upgrade(engine)

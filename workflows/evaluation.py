@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import delete, exists, func, insert, select
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -174,6 +174,40 @@ class RealisasiIn(BaseModel):
     )
 
 
+# The statements every evaluation use case runs are built once: building and keying a statement costs SQLAlchemy
+# about twice what running its cached compilation does on SQLite.
+_EVALUATION = select(Evaluation).where(
+    col(Evaluation.skp_id) == bindparam("skp_id"), col(Evaluation.period_no) == bindparam("period_no")
+)
+_SKP_INDICATORS = (
+    select(col(Indikator.id))
+    .join(Rhk, col(Rhk.id) == col(Indikator.rhk_id))
+    .where(col(Rhk.skp_id) == bindparam("skp_id"))
+)
+_REALISASI = select(Realisasi).where(col(Realisasi.evaluation_id) == bindparam("evaluation_id"))
+_REALISASI_OF_INDICATOR = and_(
+    col(Realisasi.indikator_id) == col(Indikator.id), col(Realisasi.evaluation_id) == bindparam("evaluation_id")
+)
+# each RHK with its indicators and their realisasi of the period
+_MEASURED = (
+    select(col(Rhk.id), col(Rhk.text), col(Indikator.id), col(Realisasi.id))
+    .outerjoin(Indikator, col(Indikator.rhk_id) == col(Rhk.id))
+    .outerjoin(Realisasi, _REALISASI_OF_INDICATOR)
+    .where(col(Rhk.skp_id) == bindparam("skp_id"))
+    .order_by(col(Rhk.position))
+)
+_REALISED = (
+    select(Indikator, col(Rhk.text), Realisasi)
+    .join(Rhk, col(Rhk.id) == col(Indikator.rhk_id))
+    .outerjoin(Realisasi, _REALISASI_OF_INDICATOR)
+    .where(col(Rhk.skp_id) == bindparam("skp_id"))
+    .order_by(col(Rhk.position), col(Indikator.position))
+)
+_EVIDENCE = (
+    select(Evidence).where(col(Evidence.realisasi_id).in_(bindparam("ids", expanding=True))).order_by(col(Evidence.id))
+)
+
+
 def save_realisasi(
     session: Session,
     skp_id: int,
@@ -195,11 +229,7 @@ def save_realisasi(
         raise StaleVersion(
             "evaluation", expected_version, ev.version, ev.state, EVALUATION.allowed_triggers(state, who.roles)
         )
-    indicators = set(
-        session.scalars(
-            select(col(Indikator.id)).join(Rhk, col(Rhk.id) == col(Indikator.rhk_id)).where(col(Rhk.skp_id) == skp.id)
-        )
-    )
+    indicators = set(session.scalars(_SKP_INDICATORS, {"skp_id": skp.id}))
     problems = _realisasi_problems(body, indicators)
     if problems:
         raise InvalidInput(problems)
@@ -227,7 +257,7 @@ def save_realisasi(
             facts=facts(session, ev, skp, cycle, policy, now=now),
             now=now,
         )
-    return view(session, ev, skp, cycle, actor)
+    return view(session, ev, skp, cycle, actor, who=who)
 
 
 def _realisasi_problems(body: RealisasiIn, indicators: set[int | None]) -> list[str]:
@@ -259,15 +289,15 @@ def _realisasi_problems(body: RealisasiIn, indicators: set[int | None]) -> list[
 
 
 def _write_realisasi(session: Session, ev: Evaluation, body: RealisasiIn) -> None:
-    existing = {
-        r.indikator_id: r for r in session.scalars(select(Realisasi).where(col(Realisasi.evaluation_id) == ev.id))
-    }
+    existing = {r.indikator_id: r for r in session.scalars(_REALISASI, {"evaluation_id": ev.id})}
     for item in body.realisasi:
         row = existing.get(item.indikator_id) or Realisasi(evaluation_id=ev.id or 0, indikator_id=item.indikator_id)
         row.value, row.text = item.value, item.text.strip()
         session.add(row)
-        session.flush()
-        session.execute(delete(Evidence).where(col(Evidence.realisasi_id) == row.id))
+        if row.id is not None:  # a new row has no evidence to replace, and needs its id only for new evidence
+            session.execute(delete(Evidence).where(col(Evidence.realisasi_id) == row.id))
+        elif item.evidence:
+            session.flush()
         for e in item.evidence:
             session.add(
                 Evidence(
@@ -364,29 +394,16 @@ def _fire(
         on_behalf=who.on_behalf,
         apply=apply,
     )
-    return view(session, ev, skp, cycle, actor)
+    return view(session, ev, skp, cycle, actor, who=who)
 
 
 def facts(
     session: Session, ev: Evaluation, skp: Skp, cycle: Cycle, policy: Policy, *, now: datetime
 ) -> EvaluationFacts:
-    rhk = session.execute(
-        select(col(Rhk.id), col(Rhk.text)).where(col(Rhk.skp_id) == skp.id).order_by(col(Rhk.position))
-    )
-    measured = set(
-        session.scalars(
-            select(col(Indikator.rhk_id))
-            .join(Realisasi, col(Realisasi.indikator_id) == col(Indikator.id))
-            .where(col(Realisasi.evaluation_id) == ev.id)
-        )
-    )
-    with_indicators = set(
-        session.scalars(
-            select(col(Indikator.rhk_id))
-            .join(Rhk, col(Rhk.id) == col(Indikator.rhk_id))
-            .where(col(Rhk.skp_id) == skp.id)
-        )
-    )
+    rows = session.execute(_MEASURED, {"skp_id": skp.id, "evaluation_id": ev.id}).all()
+    rhk = dict.fromkeys((rid, text) for rid, text, _, _ in rows)
+    with_indicators = {rid for rid, _, indikator_id, _ in rows if indikator_id is not None}
+    measured = {rid for rid, _, _, realisasi_id in rows if realisasi_id is not None}
     level = skps.capaian_level(session, skp.cycle_id, skp.unit_id, ev.period_no)
     unit = session.get(Unit, skp.unit_id)
     heads_unit = unit is not None and unit.head_id == skp.pegawai_id
@@ -533,9 +550,7 @@ class EvaluationView:
 def load(session: Session, skp_id: int, period_no: int, actor: Actor) -> tuple[Evaluation, Skp, Cycle, skps.Standing]:
     """The period's evaluation, its SKP and cycle, and the actor's standing; NotFound for outsiders."""
     skp, cycle, who = skps.load(session, skp_id, actor)
-    ev = session.scalar(
-        select(Evaluation).where(col(Evaluation.skp_id) == skp_id, col(Evaluation.period_no) == period_no)
-    )
+    ev = session.scalar(_EVALUATION, {"skp_id": skp_id, "period_no": period_no})
     if ev is None:
         raise NotFound("evaluation", f"skp {skp_id} period {period_no}")
     return ev, skp, cycle, who
@@ -543,35 +558,26 @@ def load(session: Session, skp_id: int, period_no: int, actor: Actor) -> tuple[E
 
 def get_evaluation(session: Session, skp_id: int, period_no: int, *, actor: Actor) -> EvaluationView:
     """The period's evaluation as the caller may see it: anyone with a standing on the SKP."""
-    ev, skp, cycle, _ = load(session, skp_id, period_no, actor)
-    return view(session, ev, skp, cycle, actor)
+    ev, skp, cycle, who = load(session, skp_id, period_no, actor)
+    return view(session, ev, skp, cycle, actor, who=who)
 
 
-def view(session: Session, ev: Evaluation, skp: Skp, cycle: Cycle, actor: Actor) -> EvaluationView:
+def view(
+    session: Session, ev: Evaluation, skp: Skp, cycle: Cycle, actor: Actor, *, who: skps.Standing | None = None
+) -> EvaluationView:
+    """The evaluation as `actor` sees it; `who` is the actor's standing when the caller has it already."""
     assert ev.id is not None
-    who = skps.standing(session, actor, skp, cycle)
+    who = who or skps.standing(session, actor, skp, cycle)
     period = period_of(policy_store.cycle_policy(session, cycle), cycle.year, ev.period_no)
-    indicators = session.execute(
-        select(Indikator, col(Rhk.text))
-        .join(Rhk, col(Rhk.id) == col(Indikator.rhk_id))
-        .where(col(Rhk.skp_id) == skp.id)
-        .order_by(col(Rhk.position), col(Indikator.position))
-    ).all()
-    recorded = {
-        r.indikator_id: r for r in session.scalars(select(Realisasi).where(col(Realisasi.evaluation_id) == ev.id))
-    }
+    indicators = session.execute(_REALISED, {"skp_id": skp.id, "evaluation_id": ev.id}).all()
+    recorded = {r.indikator_id: r for _, _, r in indicators if r is not None}
     files: dict[int, list[EvidenceView]] = {}
-    for e in session.scalars(
-        select(Evidence)
-        .where(col(Evidence.realisasi_id).in_([r.id for r in recorded.values()]))
-        .order_by(col(Evidence.id))
-    ):
+    for e in session.scalars(_EVIDENCE, {"ids": [r.id for r in recorded.values()]}) if recorded else ():
         files.setdefault(e.realisasi_id, []).append(
             EvidenceView(e.id or 0, e.filename, e.content_type, e.size, e.sha256, e.uri)
         )
     items = []
-    for ind, rhk_text in indicators:
-        r = recorded.get(ind.id or 0)
+    for ind, rhk_text, r in indicators:
         items.append(
             RealisasiView(
                 indikator_id=ind.id or 0,

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import CursorResult, and_, literal, or_, select, update
+from sqlalchemy import CursorResult, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -144,21 +144,22 @@ def deliver(
     while claimed := _claim(
         sessions, now=now, token=token, batch=batch, max_attempts=max_attempts, lease=lease, report=report
     ):
-        for row in claimed:
-            try:
-                sender.send(row.recipient, row.subject, row.body)
-            except Exception as exc:  # whatever the edge raises is a failed attempt, never a lost row
-                _settle(
-                    sessions,
-                    row,
-                    token,
-                    report,
-                    error=f"{type(exc).__name__}: {exc}",
-                    now=now,
-                    max_attempts=max_attempts,
-                )
-            else:
-                _settle(sessions, row, token, report, error=None, now=now, max_attempts=max_attempts)
+        with sessions() as session:  # one session for the batch; each row is still settled in its own transaction
+            for row in claimed:
+                try:
+                    sender.send(row.recipient, row.subject, row.body)
+                except Exception as exc:  # whatever the edge raises is a failed attempt, never a lost row
+                    _settle(
+                        session,
+                        row,
+                        token,
+                        report,
+                        error=f"{type(exc).__name__}: {exc}",
+                        now=now,
+                        max_attempts=max_attempts,
+                    )
+                else:
+                    _settle(session, row, token, report, error=None, now=now, max_attempts=max_attempts)
     return report
 
 
@@ -176,9 +177,11 @@ def _readdress(sessions: Callable[[], Session]) -> int:
             ("nip:", col(Pegawai.nip), col(Pegawai.email)),
             ("user:", col(AppUser.username), col(AppUser.email)),
         ):
+            # compare the key with the recipient's tail, not `prefix || key` with the recipient: the unique index on
+            # the key then answers each row, where the concatenation scanned every pegawai for every such row
             address = (
                 select(email)
-                .where(literal(prefix) + key == col(Outbox.recipient), email.is_not(None))
+                .where(key == func.substr(col(Outbox.recipient), len(prefix) + 1), email.is_not(None))
                 .limit(1)
                 .scalar_subquery()
             )
@@ -254,8 +257,17 @@ def _claim(
     return [_Claimed(r.id, r.recipient, r.subject, r.body, r.attempts + 1) for r in claimed]
 
 
+_CLAIMED_BY = and_(
+    col(Outbox.id) == bindparam("row_id"),
+    col(Outbox.claim_token) == bindparam("token"),
+    col(Outbox.status) == SENDING,
+)
+_OUTBOX = Outbox.__table__  # type: ignore[attr-defined]  # settling is Core: nothing in the session to synchronise
+_SENT = update(_OUTBOX).where(_CLAIMED_BY).values(claim_token=None, status=SENT, sent_at=bindparam("now"))
+
+
 def _settle(
-    sessions: Callable[[], Session],
+    session: Session,
     row: _Claimed,
     token: str,
     report: DeliveryReport,
@@ -265,25 +277,25 @@ def _settle(
     max_attempts: int,
 ) -> None:
     """Mark the row through our claim only: sent, retried later, or failed for good."""
-    values: dict[str, Any]
+    failed = error is not None and row.attempts >= max_attempts
     if error is None:
-        values = {"status": SENT, "sent_at": now}
-    elif row.attempts >= max_attempts:
-        values = {"status": FAILED, "last_error": error[:2000]}
+        stmt = _SENT  # the common case, built once
+    elif failed:
+        stmt = update(_OUTBOX).where(_CLAIMED_BY).values(claim_token=None, status=FAILED, last_error=error[:2000])
     else:
-        values = {"status": PENDING, "last_error": error[:2000], "next_attempt_at": now + backoff(row.attempts)}
-    with sessions() as session, session.begin():
+        retry = now + backoff(row.attempts)
+        stmt = update(_OUTBOX).where(_CLAIMED_BY)
+        stmt = stmt.values(claim_token=None, status=PENDING, last_error=error[:2000], next_attempt_at=retry)
+    with session.begin():
         done: CursorResult[Any] = session.execute(  # type: ignore[assignment]
-            update(Outbox)
-            .where(col(Outbox.id) == row.id, col(Outbox.claim_token) == token, col(Outbox.status) == SENDING)
-            .values(claim_token=None, **values)
+            stmt, {"row_id": row.id, "token": token, "now": now}
         )
     if done.rowcount == 0:
         report.lost_claims += error is None
         return
     if error is None:
         report.sent += 1
-    elif values["status"] == FAILED:
+    elif failed:
         report.failed += 1
     else:
         report.retrying += 1

@@ -164,8 +164,10 @@ class Simulation:
         self.first_rhk: dict[int, int] = {}  # SKP id → its first RHK id
         self.indicators: dict[int, list[int]] = {}  # SKP id → its indicators' ids, as the pegawai knows them
         self.units: dict[int, tuple[str, int | None]] = {}  # unit id → (code, head id)
+        self.paths: dict[int, list[int]] = {}  # unit id → the ids of the units from the top down to it
         self.policy: Policy
         self.seen_cases = 0
+        self.refusable: set[str] = set()  # kinds of action a use case has refused: each runs in a savepoint
 
     # --- the clock ---------------------------------------------------------------------------------------------
 
@@ -260,10 +262,11 @@ class Simulation:
         cycles.open_cycle(self.sessions, cycle_id, actor=HR, now=now)
         self.ledger.actions["open_cycle"] += 1
         with reading(self.engine) as s:
-            self.units = {
-                uid: (code, head)
-                for uid, code, head in s.execute(select(col(Unit.id), col(Unit.code), col(Unit.head_id)))
-            }
+            for uid, code, head, path in s.execute(
+                select(col(Unit.id), col(Unit.code), col(Unit.head_id), col(Unit.path))
+            ):
+                self.units[uid] = (code, head)
+                self.paths[uid] = [int(part) for part in path.strip("/").split("/") if part]
             heads = {h for _, h in self.units.values() if h is not None}
             for pid, nip, unit_id, atasan in s.execute(
                 select(col(Pegawai.id), col(Pegawai.nip), col(Pegawai.unit_id), col(Pegawai.atasan_id))
@@ -812,8 +815,8 @@ class Simulation:
     _now: datetime
 
     def perform_until(self, until: datetime) -> None:
-        """Perform every action due by `until` in time order, `chunk` per transaction; a chunk that a use case
-        refuses is rolled back and performed again one action per transaction, so one refusal costs one action."""
+        """Perform every action due by `until` in time order, `chunk` per transaction (see `_perform_chunk` for
+        what a refusal costs)."""
         while self.queue and self.queue[0].at <= until:
             if self.queue[0].alone:
                 item = heapq.heappop(self.queue)
@@ -840,31 +843,50 @@ class Simulation:
             self.ledger.seconds["use cases"] += wallclock.perf_counter() - started
 
     def _perform_chunk(self, batch: list[_Due]) -> None:
+        """One transaction for the chunk. Kinds of action refused before run in a savepoint of their own, so a refusal
+        rolls back that action alone, as if it had had its own transaction; a refusal of any other kind rolls the
+        chunk back, marks its kind, and the chunk is performed again with a savepoint per action."""
         effects: list[Callable[[], None]] = []
         try:
             with unit_of_work(self.engine) as s:
                 self._warm(s, batch)
                 for item in batch:
+                    if item.name in self.refusable:
+                        self._guarded(s, item, effects)
+                        continue
                     self._now = item.at
-                    item.run(s, effects)
+                    try:
+                        item.run(s, effects)
+                    except SkpflowError:
+                        self.refusable.add(item.name)
+                        raise
         except SkpflowError:
             effects = []
-            for item in batch:
-                mine: list[Callable[[], None]] = []
-                try:
-                    with unit_of_work(self.engine) as s:
-                        self._now = item.at
-                        item.run(s, mine)
-                except SkpflowError as exc:
-                    if item.skp_id is not None:
-                        self.first_rhk.pop(item.skp_id, None)
-                    self.ledger.refused[item.name] += 1
-                    if len(self.ledger.refusals) < 50:
-                        self.ledger.refusals.append(f"{item.name} SKP {item.skp_id}: {exc}")
-                    continue
-                effects += mine
+            with unit_of_work(self.engine) as s:
+                self._warm(s, batch)
+                for item in batch:
+                    self._guarded(s, item, effects)
         for effect in effects:
             effect()
+
+    def _guarded(self, s: Session, item: _Due, effects: list[Callable[[], None]]) -> None:
+        mine: list[Callable[[], None]] = []
+        self._now = item.at
+        try:
+            with s.begin_nested():
+                item.run(s, mine)
+        except SkpflowError as exc:
+            if item.skp_id is not None:
+                self.first_rhk.pop(item.skp_id, None)
+            reason = str(exc)
+            effects.append(lambda: self._refused(item, reason))
+            return
+        effects += mine
+
+    def _refused(self, item: _Due, reason: str) -> None:
+        self.ledger.refused[item.name] += 1
+        if len(self.ledger.refusals) < 50:
+            self.ledger.refusals.append(f"{item.name} SKP {item.skp_id}: {reason}")
 
     def _warm(self, s: Session, batch: Iterable[_Due]) -> None:
         """Load what the chunk's use cases will read into the session, and hold it there (the identity map keeps
@@ -872,11 +894,12 @@ class Simulation:
         skp_ids = {i.skp_id for i in batch if i.skp_id is not None}
         if not skp_ids:
             return
-        held: list[Any] = [s.get(Cycle, self.ledger.cycle_id)]
-        held += s.scalars(select(PolicyVersion)).all()
-        held += s.scalars(select(Unit)).all()
+        cycle = s.get_one(Cycle, self.ledger.cycle_id)
+        held: list[Any] = [cycle, s.get(PolicyVersion, cycle.policy_version_id)]
         rows = s.scalars(select(Skp).where(col(Skp.id).in_(skp_ids))).all()
         people = {r.pegawai_id for r in rows} | {r.penilai_id for r in rows if r.penilai_id}
+        units = {u for r in rows for u in self.paths[r.unit_id]}  # a unit and those above it: for the standings
+        held += s.scalars(select(Unit).where(col(Unit.id).in_(units))).all()
         held += rows
         held += s.scalars(select(Pegawai).where(col(Pegawai.id).in_(people))).all()
         s.info["held"] = held

@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, delete, false, func, or_, select, true
+from sqlalchemy import ColumnElement, bindparam, delete, false, func, or_, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import col
 
 from policies.deadlines import due_date
@@ -70,10 +71,8 @@ def standing(session: Session, actor: Actor, skp: Skp, cycle: Cycle) -> Standing
         if pid == skp.atasan_penilai_id:
             roles.add(Role.ATASAN_PENILAI)
         unit = session.get(Unit, skp.unit_id)
-        if unit is not None:
-            heads = session.scalars(select(col(Unit.head_id)).where(col(Unit.id).in_(_ids_on_path(unit.path)))).all()
-            if pid in heads:
-                roles.add(Role.PIMPINAN)
+        if unit is not None and pid in _heads_on_path(session, unit.path):
+            roles.add(Role.PIMPINAN)
     if Role.ADMIN in roles and skp.penilai_id is None:
         roles.add(Role.PENILAI)
         return Standing(frozenset(roles), on_behalf=Role.PENILAI)
@@ -84,27 +83,59 @@ def _ids_on_path(path: str) -> list[int]:
     return [int(part) for part in path.strip("/").split("/") if part]
 
 
+def _heads_on_path(session: Session, path: str) -> set[int | None]:
+    """The heads of the units on a path: from the session's identity map when it holds them all (a use case calls
+    this twice, a batch of use cases many times), else in one query."""
+    ids = _ids_on_path(path)
+    held = [u for i in ids if isinstance(u := session.identity_map.get(identity_key(Unit, i)), Unit)]
+    if len(held) == len(ids):
+        return {u.head_id for u in held}
+    return set(session.scalars(select(col(Unit.head_id)).where(col(Unit.id).in_(ids))))
+
+
 # --- what the guards need ------------------------------------------------------------------------------------
+
+# The statements every SKP use case runs are built once: building and keying a statement costs SQLAlchemy about
+# twice what running its cached compilation does on SQLite.
+_LATEST_SKP = (
+    select(Skp)
+    .where(col(Skp.cycle_id) == bindparam("cycle_id"), col(Skp.pegawai_id) == bindparam("pegawai_id"))
+    .order_by(col(Skp.id).desc())
+    .limit(1)
+)
+_CAPAIAN = select(col(Capaian.level)).where(
+    col(Capaian.cycle_id) == bindparam("cycle_id"),
+    col(Capaian.unit_id) == bindparam("unit_id"),
+    col(Capaian.period_no) == bindparam("period_no"),
+)
+_PLAN = (
+    select(Rhk, Indikator)
+    .outerjoin(Indikator, col(Indikator.rhk_id) == col(Rhk.id))
+    .where(col(Rhk.skp_id) == bindparam("skp_id"))
+    .order_by(col(Rhk.position), col(Indikator.position))
+)
+_RHK_IDS = select(col(Rhk.id)).where(col(Rhk.skp_id) == bindparam("skp_id"))
+_KEBERATAN_STATES = select(col(Keberatan.state)).where(col(Keberatan.skp_id) == bindparam("skp_id"))
+_PREDIKAT_COUNTS = (
+    select(col(Skp.unit_id), col(Skp.predikat), func.count())
+    .where(
+        col(Skp.cycle_id) == bindparam("cycle_id"),
+        col(Skp.unit_id).in_(bindparam("unit_ids", expanding=True)),
+        col(Skp.predikat).is_not(None),
+    )
+    .group_by(col(Skp.unit_id), col(Skp.predikat))
+)
 
 
 def atasan_skp(session: Session, skp: Skp) -> Skp | None:
     """The agreed-or-later SKP of the pegawai's pejabat penilai in the same cycle, if any."""
     if skp.penilai_id is None:
         return None
-    return session.scalar(
-        select(Skp)
-        .where(col(Skp.cycle_id) == skp.cycle_id, col(Skp.pegawai_id) == skp.penilai_id)
-        .order_by(col(Skp.id).desc())
-        .limit(1)
-    )
+    return session.scalar(_LATEST_SKP, {"cycle_id": skp.cycle_id, "pegawai_id": skp.penilai_id})
 
 
 def capaian_level(session: Session, cycle_id: int, unit_id: int, period_no: int) -> CapaianLevel | None:
-    level = session.scalar(
-        select(col(Capaian.level)).where(
-            col(Capaian.cycle_id) == cycle_id, col(Capaian.unit_id) == unit_id, col(Capaian.period_no) == period_no
-        )
-    )
+    level = session.scalar(_CAPAIAN, {"cycle_id": cycle_id, "unit_id": unit_id, "period_no": period_no})
     return CapaianLevel(level) if level else None
 
 
@@ -120,16 +151,20 @@ def latest_capaian(session: Session, cycle_id: int, unit_id: int) -> CapaianLeve
     return CapaianLevel(level) if level else None
 
 
+def plan_rows(session: Session, skp_id: int) -> tuple[list[Rhk], list[Indikator]]:
+    """The SKP's RHK in order and their indicators, RHK by RHK, in one query."""
+    rows = session.execute(_PLAN, {"skp_id": skp_id}).all()
+    rhk = list({r.id: r for r, _ in rows}.values())
+    return rhk, [i for _, i in rows if i is not None]
+
+
 def facts(session: Session, skp: Skp, cycle: Cycle, policy: Policy, now: datetime) -> SkpFacts:
-    rhk = session.scalars(select(Rhk).where(col(Rhk.skp_id) == skp.id).order_by(col(Rhk.position))).all()
-    indicators = session.scalars(
-        select(Indikator).where(col(Indikator.rhk_id).in_([r.id for r in rhk])).order_by(col(Indikator.position))
-    ).all()
+    rhk, indicators = plan_rows(session, skp.id or 0)
     by_rhk = Counter(i.rhk_id for i in indicators)
     utama = [r for r in rhk if r.jenis == JenisRhk.UTAMA.value]
     boss = atasan_skp(session, skp)
     boss_agreed = boss is not None and boss.state in AGREED_OR_LATER
-    boss_rhk = set(session.scalars(select(col(Rhk.id)).where(col(Rhk.skp_id) == boss.id))) if boss else set()
+    boss_rhk = set(session.scalars(_RHK_IDS, {"skp_id": boss.id})) if boss else set()
     level = capaian_level(session, skp.cycle_id, skp.unit_id, ANNUAL)
     if level is None and skp.closing_reason is not None:
         level = latest_capaian(session, skp.cycle_id, skp.unit_id)
@@ -156,7 +191,7 @@ PENDING_OBJECTION = frozenset({KeberatanState.filed.value, KeberatanState.under_
 
 
 def _objection_settled(session: Session, skp: Skp, policy: Policy, now: datetime, tz: str) -> bool:
-    states = set(session.scalars(select(col(Keberatan.state)).where(col(Keberatan.skp_id) == skp.id)))
+    states = set(session.scalars(_KEBERATAN_STATES, {"skp_id": skp.id}))
     return objection_settled(states, skp.assessed_at, policy, now, tz)
 
 
@@ -185,11 +220,7 @@ def unit_predikat_counts(session: Session, cycle_id: int, unit_id: int) -> dict[
 
 def units_predikat_counts(session: Session, cycle_id: int, unit_ids: Iterable[int]) -> dict[int, dict[Predikat, int]]:
     """Annual predikat counts of the SKPs of each unit (the unit's own members, not its subtree)."""
-    rows = session.execute(
-        select(col(Skp.unit_id), col(Skp.predikat), func.count())
-        .where(col(Skp.cycle_id) == cycle_id, col(Skp.unit_id).in_(list(unit_ids)), col(Skp.predikat).is_not(None))
-        .group_by(col(Skp.unit_id), col(Skp.predikat))
-    ).all()
+    rows = session.execute(_PREDIKAT_COUNTS, {"cycle_id": cycle_id, "unit_ids": list(unit_ids)}).all()
     counts: dict[int, dict[Predikat, int]] = defaultdict(dict)
     for unit_id, p, n in rows:
         counts[unit_id][Predikat(p)] = n
@@ -310,7 +341,7 @@ def save_plan(
         problems += [f"lampiran.{k}: unknown section" for k in plan.lampiran if k not in LAMPIRAN_KEYS]
     existing = {r.id: r for r in session.scalars(select(Rhk).where(col(Rhk.skp_id) == skp.id))}
     boss = atasan_skp(session, skp)
-    boss_rhk = set(session.scalars(select(col(Rhk.id)).where(col(Rhk.skp_id) == boss.id))) if boss else set()
+    boss_rhk = set(session.scalars(_RHK_IDS, {"skp_id": boss.id})) if boss else set()
     for i, r in enumerate(plan.rhk):
         if r.id is not None and r.id not in existing:
             problems.append(f"rhk[{i}].id: {r.id} is not an RHK of this SKP")
@@ -350,8 +381,7 @@ def save_plan(
         note="; ".join(notes) or None,
         payload=plan.model_dump(mode="json"),
     )
-    session.execute(delete(Indikator).where(col(Indikator.id).in_(dropped_indicators)))
-    session.execute(delete(Rhk).where(col(Rhk.id).in_(dropped)))
+    _drop(session, dropped, dropped_indicators)
     for position, r in enumerate(plan.rhk):
         row = existing[r.id] if r.id is not None else Rhk(skp_id=skp.id or 0, position=position, jenis="", text="")
         row.position, row.jenis, row.text = position, r.jenis.value, r.text
@@ -367,7 +397,15 @@ def save_plan(
             indikator.position, indikator.text, indikator.aspek = j, ind.text, ind.aspek.value
             indikator.target, indikator.satuan = ind.target, ind.satuan
             session.add(indikator)
-    return view(session, skp, actor)
+    return view(session, skp, actor, who)
+
+
+def _drop(session: Session, rhk_ids: list[int | None], indicator_ids: list[int | None]) -> None:
+    """Delete the RHK and indicators a plan no longer has (most plans drop nothing: no statement then)."""
+    if indicator_ids:
+        session.execute(delete(Indikator).where(col(Indikator.id).in_(indicator_ids)))
+    if rhk_ids:
+        session.execute(delete(Rhk).where(col(Rhk.id).in_(rhk_ids)))
 
 
 def hr_may_draft(session: Session, skp: Skp) -> bool:
@@ -444,7 +482,7 @@ def fire(
         on_behalf=who.on_behalf,
         apply=_effects(trigger, policy, f, given, now),
     )
-    return view(session, skp, actor)
+    return view(session, skp, actor, who)
 
 
 def _effects(trigger: str, policy: Policy, f: SkpFacts, inp: TriggerInput, now: datetime) -> Callable[[Any], None]:
@@ -499,18 +537,16 @@ def load(session: Session, skp_id: int, actor: Actor) -> tuple[Skp, Cycle, Stand
     return skp, cycle, who
 
 
-def view(session: Session, skp: Skp, actor: Actor) -> SkpView:
+def view(session: Session, skp: Skp, actor: Actor, who: Standing | None = None) -> SkpView:
+    """The SKP as `actor` sees it; `who` is the actor's standing when the caller has it already."""
     cycle = session.get(Cycle, skp.cycle_id)
     assert cycle is not None
     assert skp.id is not None
-    who = standing(session, actor, skp, cycle)
+    who = who or standing(session, actor, skp, cycle)
     pegawai = session.get(Pegawai, skp.pegawai_id)
     penilai = session.get(Pegawai, skp.penilai_id) if skp.penilai_id else None
     assert pegawai is not None
-    rhk = session.scalars(select(Rhk).where(col(Rhk.skp_id) == skp.id).order_by(col(Rhk.position))).all()
-    indicators = session.scalars(
-        select(Indikator).where(col(Indikator.rhk_id).in_([r.id for r in rhk])).order_by(col(Indikator.position))
-    ).all()
+    rhk, indicators = plan_rows(session, skp.id or 0)
     by_rhk: dict[int, list[dict[str, Any]]] = {}
     for i in indicators:
         by_rhk.setdefault(i.rhk_id, []).append(
@@ -563,8 +599,8 @@ def get(session: Session, skp_id: int, actor: Actor) -> SkpView:
         full = view(session, skp, actor)
         # what a subordinate needs to pick an intervensi, not the atasan's own appraisal
         return replace(full, rating_hasil_kerja=None, rating_perilaku=None, predikat=None, lampiran={})
-    skp, _, _ = load(session, skp_id, actor)
-    return view(session, skp, actor)
+    skp, _, who = load(session, skp_id, actor)
+    return view(session, skp, actor, who)
 
 
 def _rates_the_caller(session: Session, skp: Skp, actor: Actor) -> bool:

@@ -181,9 +181,8 @@ def _plan(intervenes: int, rng: random.Random) -> dict[str, Any]:
 
 def run(config: dict[str, Any]) -> list[dict[str, Any]]:
     rng = random.Random(config.get("seed", 1))
-    skps = [
-        SkpModel(s["skp_id"], s["nip"], s["penilai_nip"], s["intervenes"], state="drafted") for s in config["staff"]
-    ]
+    # each SKP's state is read back before its first write: an earlier load on the same service may have moved it
+    skps = [SkpModel(s["skp_id"], s["nip"], s["penilai_nip"], s["intervenes"]) for s in config["staff"]]
     load = Load(config["base"], config["tokens"], skps, config["cycle_id"], config["units"], rng)
     mix = WRITES if config.get("mode") == "writes" else MIXED
     rate, duration = float(config["rate"]), float(config["duration"])
