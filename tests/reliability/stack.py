@@ -111,7 +111,8 @@ class Service:
     def start(self, timeout: float = 60) -> None:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [str(SKPFLOW), "serve", "--port", str(self.port)],
+                # the sweeps of the load run through HTTP; the Prefect scheduler is tested in tests/integration
+                [str(SKPFLOW), "serve", "--port", str(self.port), "--no-scheduler"],
                 cwd=self.workdir,
                 env=self.env,
                 stdout=out,
