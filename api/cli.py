@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import typer
 import yaml
 from rich.console import Console
@@ -183,8 +184,12 @@ def worker(
         with contextlib.suppress(asyncio.CancelledError):
             await job
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(until_stopped())
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(until_stopped())
+    except httpx.ConnectError as exc:  # not a traceback: the operator has a URL to check
+        console.print(f"[red]cannot reach the Prefect API at {PREFECT_API_URL.value()}[/red]: {exc}")
+        raise typer.Exit(2) from exc
 
 
 @app.command("seed-demo")

@@ -7,8 +7,13 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
+
+from api.embedded import BIN
+from tests.integration.test_notify import free_port
+from workflows.db import make_engine, upgrade
 
 PARENT = """
 import sys, time
@@ -43,3 +48,23 @@ def test_a_child_does_not_outlive_a_killed_serve() -> None:
     if _alive(child):
         os.kill(child, signal.SIGKILL)
         pytest.fail("the child outlived its parent")
+
+
+def test_a_worker_without_its_prefect_server_says_so(tmp_path: Path) -> None:
+    port = free_port()  # nothing listens there
+    env = {**os.environ, "PREFECT_API_URL": f"http://127.0.0.1:{port}/api"}
+    env["SKPFLOW_DATABASE_URL"] = url = f"sqlite:///{tmp_path}/skpflow.db"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    done = subprocess.run(
+        [str(BIN / "skpflow"), "worker"],
+        check=False,
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "cannot reach the Prefect API" in done.stdout and "Traceback" not in done.stdout + done.stderr
