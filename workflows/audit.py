@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -121,6 +121,26 @@ def head_hash(session: Session, entity_type: str, entity_id: int, seq: int) -> s
     if found is None:
         raise RuntimeError(f"audit chain {entity_type} {entity_id} has no event #{seq}")
     return str(found)
+
+
+def heads(session: Session, entity_type: str, ids: Sequence[int]) -> dict[int, str]:
+    """The hash of each entity's newest event (the one at its current version), for rows the caller has locked.
+
+    A join on the entity's version rather than a row-value IN list, which PostgreSQL plans as a scan of the chain."""
+    table = AUDITED[entity_type]
+    found = session.execute(
+        select(col(AuditEvent.entity_id), col(AuditEvent.hash))
+        .join(table, and_(table.id == col(AuditEvent.entity_id), table.version == col(AuditEvent.seq)))
+        .where(col(AuditEvent.entity_type) == entity_type, table.id.in_(list(ids)))
+    )
+    return dict(found.tuples().all())
+
+
+def insert_events(session: Session, events: Sequence[Mapping[str, Any]]) -> None:
+    """INSERT many events as one batched statement (the Core table: the ORM's bulk path splits rows at every
+    change in which columns are None and compiles a statement per split)."""
+    if events:
+        session.execute(insert(AuditEvent.__table__), list(events))  # type: ignore[attr-defined]
 
 
 def instansi_of(session: Session, row: Any) -> int | None:

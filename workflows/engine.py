@@ -9,18 +9,16 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import CursorResult, insert, select, tuple_, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import col
 
 from states.errors import SkpflowError, StaleVersion
 from states.lifecycle import Fired, Lifecycle, TriggerInput
 from states.roles import Role
 from workflows import audit
 from workflows.actors import Actor
-from workflows.tables import AuditEvent
 
 S = TypeVar("S", bound=Enum)
 F = TypeVar("F")
@@ -207,14 +205,7 @@ def fire_many(
                 select(table.id, table.state, table.version).where(table.id.in_(part)).with_for_update()
             ).all()
             version_of = {entity_id: version for entity_id, _, version in locked}
-            heads = dict(
-                session.execute(
-                    select(col(AuditEvent.entity_id), col(AuditEvent.hash)).where(
-                        col(AuditEvent.entity_type) == entity_type,
-                        tuple_(col(AuditEvent.entity_id), col(AuditEvent.seq)).in_(list(version_of.items())),
-                    )
-                ).all()
-            )
+            heads = audit.heads(session, entity_type, list(version_of))
             gathered = chunk_facts(session, list(version_of)) if chunk_facts is not None else {}
             moves: dict[tuple[str, str], list[int]] = defaultdict(list)
             events: list[dict[str, Any]] = []
@@ -260,7 +251,7 @@ def fire_many(
                     raise RuntimeError(f"{entity_type} batch {trigger}: {done.rowcount} of {len(moved)} rows moved")
                 result.fired += moved
             if events:
-                session.execute(insert(AuditEvent), events)
+                audit.insert_events(session, events)
             if after is not None:
                 after(session, [i for moved in moves.values() for i in moved])
         result.chunks += 1
@@ -294,13 +285,7 @@ def record_many(
     chosen = [(i, s, v) for i, s, v in locked if allowed is None or s in allowed]
     if not chosen:
         return []
-    found = session.execute(
-        select(col(AuditEvent.entity_id), col(AuditEvent.hash)).where(
-            col(AuditEvent.entity_type) == entity_type,
-            tuple_(col(AuditEvent.entity_id), col(AuditEvent.seq)).in_([(i, v) for i, _, v in chosen]),
-        )
-    )
-    heads: dict[int, str] = dict(found.tuples().all())
+    heads = audit.heads(session, entity_type, [i for i, _, _ in chosen])
     events = []
     for entity_id, state, version in chosen:
         head = heads.get(entity_id)
@@ -332,5 +317,5 @@ def record_many(
     )
     if done.rowcount != len(recorded):  # impossible under the lock; refuse rather than mis-audit
         raise RuntimeError(f"{entity_type} record {trigger}: {done.rowcount} of {len(recorded)} rows bumped")
-    session.execute(insert(AuditEvent), events)
+    audit.insert_events(session, events)
     return recorded
