@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from workflows.actors import Actor
+from workflows.db import insert_many
 from workflows.tables import AuditEvent, Capaian, Cycle, Evaluation, FollowUpCase, Instansi, Keberatan, Skp
 
 GENESIS = "0" * 64
@@ -137,10 +138,9 @@ def heads(session: Session, entity_type: str, ids: Sequence[int]) -> dict[int, s
 
 
 def insert_events(session: Session, events: Sequence[Mapping[str, Any]]) -> None:
-    """INSERT many events as one batched statement (the Core table: the ORM's bulk path splits rows at every
-    change in which columns are None and compiles a statement per split)."""
-    if events:
-        session.execute(insert(AuditEvent.__table__), list(events))  # type: ignore[attr-defined]
+    """INSERT many events as one statement (the ORM's bulk path splits rows at every change in which columns are
+    None and compiles a statement per split)."""
+    insert_many(session, AuditEvent.__table__, events)  # type: ignore[attr-defined]
 
 
 def instansi_of(session: Session, row: Any) -> int | None:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -21,8 +21,9 @@ from states.roles import Role
 from states.skp import SkpState
 from workflows import audit, engine, policy_store
 from workflows.actors import Actor
+from workflows.db import insert_many
 from workflows.organisation import instansi_for_request, instansi_of
-from workflows.tables import MAX_ID, AuditEvent, Cycle, Pegawai, PolicyVersion, Skp
+from workflows.tables import MAX_ID, Cycle, Pegawai, PolicyVersion, Skp
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,8 @@ def open_cycle(
                 }
                 for pid, unit_id, penilai, atasan_penilai, jt, jn in todo
             ]
-            ids: list[int] = [i for i in session.execute(insert(Skp).returning(col(Skp.id)), rows).scalars() if i]
+            table = Skp.__table__  # type: ignore[attr-defined]
+            ids: list[int] = [i for (i,) in insert_many(session, table, rows, returning=["id"])]
             events = [
                 audit.new_event(
                     entity_type="skp",
@@ -209,7 +211,7 @@ def open_cycle(
                 )
                 for skp_id in ids
             ]
-            session.execute(insert(AuditEvent), events)
+            audit.insert_events(session, events)
             drafted += len(ids)
     with sessions() as session:
         return OpenResult(view(session, get(session, cycle_id, actor), actor), drafted, already)

@@ -9,8 +9,6 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import Select, case, exists, func, literal, null, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
@@ -35,6 +33,7 @@ from states.roles import Role
 from states.skp import SkpState
 from workflows import engine, policy_store
 from workflows.actors import Actor
+from workflows.db import insert_many
 from workflows.tables import (
     AppUser,
     Cycle,
@@ -482,12 +481,12 @@ class _KeySweep:
             ]
         if not steps:
             return
-        inserted = _insert_absent(
+        inserted = insert_many(
             session,
-            DeadlineStep,
+            DeadlineStep.__table__,  # type: ignore[attr-defined]
             steps,
-            ["deadline_key", "entity_type", "entity_id", "step_index"],
-            [col(DeadlineStep.entity_id), col(DeadlineStep.step_index)],
+            unique=["deadline_key", "entity_type", "entity_id", "step_index"],
+            returning=["entity_id", "step_index"],
         )
         self.counts.steps += len(inserted)
         zone = calendar.zone(ctx.policy.calendar, tz)
@@ -517,7 +516,13 @@ class _KeySweep:
             )
             self.counts.auto_actions[auto.value] = self.counts.auto_actions.get(auto.value, 0) + len(done)
         if messages:
-            sent = _insert_absent(session, Outbox, messages, ["dedupe_key"], [col(Outbox.action), col(Outbox.status)])
+            sent = insert_many(
+                session,
+                Outbox.__table__,  # type: ignore[attr-defined]
+                messages,
+                unique=["dedupe_key"],
+                returning=["action", "status"],
+            )
             for action, status in sent:
                 self.counts.notified[action] = self.counts.notified.get(action, 0) + 1
                 self.counts.no_address += status == NO_ADDRESS
@@ -566,18 +571,6 @@ class _KeySweep:
             "deadline_key": self.key.value,
             "action": step.action.value,
         }
-
-
-def _insert_absent(
-    session: Session, table: type[Any], rows: list[dict[str, Any]], unique: list[str], returning: list[Any]
-) -> list[Any]:
-    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL; the rows this statement inserted."""
-    dialect = session.get_bind().dialect.name
-    make = pg_insert if dialect == "postgresql" else sqlite_insert
-    # the Core table, not the ORM entity: ORM bulk inserts split rows at every change in which columns are None and
-    # compile a statement per split (most of the sweep's time); Core sends them as one batched executemany
-    stmt = make(table.__table__).on_conflict_do_nothing(index_elements=unique).returning(*returning)
-    return [tuple(r) for r in session.execute(stmt, rows).all()]
 
 
 # --- messages -----------------------------------------------------------------------------------------------------
