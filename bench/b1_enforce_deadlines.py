@@ -76,15 +76,28 @@ def one(kind: str, n: int, sample: int, chunk: int, profile: bool) -> dict[str, 
 def main() -> None:
     args = arguments(
         __doc__ or "",
-        quick={"sqlite": [2000], "postgresql": [2000], "sample": 100, "chunk": 5000, "profile_at": 0},
-        full={"sqlite": [100_000], "postgresql": [10_000, 100_000, 1_000_000], "sample": 1000, "chunk": 5000,
-              "profile_at": 100_000},
+        quick={
+            "sqlite": [2000],
+            "postgresql": [1000, 3000],
+            "sample": 100,
+            "chunk": 5000,
+            "profile_at": 0,
+            "name": "b1",
+        },
+        full={
+            "sqlite": [100_000],
+            "postgresql": [10_000, 100_000, 1_000_000],
+            "sample": 1000,
+            "chunk": 5000,
+            "profile_at": 100_000,
+            "name": "b1",
+        },
     )
     runs = []
     for kind, sizes in (("sqlite", args.sqlite), ("postgresql", args.postgresql)):
-        for n in sizes:
+        for n in (n for n in sizes if n > 0):
             runs.append(one(kind, n, args.sample, args.chunk, profile=n == args.profile_at))
-            write("b1", {"runs": runs})
+            write(args.name, {"runs": runs})
     say("B1 done")
 
 

@@ -44,7 +44,12 @@ def bulk_insert(db: Engine, w: world.World) -> None:
             )
         s.execute(
             text(SKP_SQL),
-            {"cycle": w.cycle_id, "instansi": w.instansi_id, "awal": f"{world.YEAR}-01-01", "akhir": f"{world.YEAR}-12-31"},
+            {
+                "cycle": w.cycle_id,
+                "instansi": w.instansi_id,
+                "awal": f"{world.YEAR}-01-01",
+                "akhir": f"{world.YEAR}-12-31",
+            },
         )
         s.execute(
             text(AUDIT_SQL.format(hash=hashed)).bindparams(bindparam("at", type_=UtcDateTime())),
@@ -63,7 +68,10 @@ def bulk_insert(db: Engine, w: world.World) -> None:
 def remove(db: Engine, w: world.World) -> None:
     with db.begin() as conn:
         conn.execute(
-            text("DELETE FROM auditevent WHERE entity_type = 'skp' AND entity_id IN (SELECT id FROM skp WHERE cycle_id = :c)"),
+            text(
+                "DELETE FROM auditevent WHERE entity_type = 'skp'"
+                " AND entity_id IN (SELECT id FROM skp WHERE cycle_id = :c)"
+            ),
             {"c": w.cycle_id},
         )
         conn.execute(text("DELETE FROM skp WHERE cycle_id = :c"), {"c": w.cycle_id})

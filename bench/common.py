@@ -68,7 +68,11 @@ def arguments(description: str, quick: dict[str, Any], full: dict[str, Any]) -> 
 
 def machine() -> dict[str, Any]:
     cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if "model name" in line),
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
         platform.processor(),
     )
     mem = next(line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
@@ -90,13 +94,17 @@ def versions(postgres_url: str = POSTGRES_URL) -> dict[str, str]:
         with engine.connect() as conn:
             found["postgresql"] = str(conn.scalar(text("SHOW server_version")))
         engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - reported, not hidden
+    except Exception as exc:  # reported in the results, not hidden
         found["postgresql"] = f"unreachable: {exc}"
     try:
-        found["wrk"] = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("\n")[0].strip()
+        found["wrk"] = (
+            subprocess.run(["wrk", "-v"], check=False, capture_output=True, text=True).stdout.split("\n")[0].strip()
+        )
     except FileNotFoundError:
         found["wrk"] = "not installed"
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], check=False, cwd=ROOT, capture_output=True, text=True
+    )
     found["skpflow commit"] = commit.stdout.strip() or "unknown"
     return found
 
@@ -172,12 +180,22 @@ def child(module: str, *args: str, profile: Path | None = None) -> dict[str, Any
     """Run `python -m module args…` in a fresh process (so its peak memory is its own) and return the JSON it
     prints on its last line; with `profile`, under pyinstrument, writing an HTML profile there."""
     command = [PYTHON, "-m", module, *args]
+    session = None
     if profile is not None:
         profile.parent.mkdir(parents=True, exist_ok=True)
-        command = [PYTHON, "-m", "pyinstrument", "-r", "html", "-o", str(profile), "-m", module, *args]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        session = profile.with_suffix(".pyisession")
+        command = [PYTHON, "-m", "pyinstrument", "-r", "pyisession", "-o", str(session), "-m", module, *args]
+    done = subprocess.run(command, check=False, cwd=ROOT, capture_output=True, text=True)
+    if session is not None and profile is not None and session.exists():
+        for renderer, target in (("html", profile), ("text", profile.with_suffix(".txt"))):
+            subprocess.run(
+                [PYTHON, "-m", "pyinstrument", "--load", str(session), "-r", renderer, "-o", str(target)], check=True
+            )
+        session.unlink()
     if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
+        raise RuntimeError(
+            f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+        )
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if not lines:
         raise RuntimeError(f"{' '.join(command)} printed no result:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")

@@ -148,9 +148,9 @@ def hand_sql(db: Engine, cycle_id: int, as_of: datetime) -> None:
         hash_fn = "sha256hex" if not pg else "sha256_hex"
         hash_sql = AUDIT_SQL.format(hash=hash_fn)
         if pg:
-            hash_sql = hash_sql.replace(
-                "sha256_hex(", "encode(sha256(convert_to("
-            ).replace("|| a.hash)\nFROM", "|| a.hash, 'UTF8')), 'hex')\nFROM")
+            hash_sql = hash_sql.replace("sha256_hex(", "encode(sha256(convert_to(").replace(
+                "|| a.hash)\nFROM", "|| a.hash, 'UTF8')), 'hex')\nFROM"
+            )
         for tz in sorted({u[2] for u in units}):
             due = due_date(ctx.policy, KEY, cycle_year=ctx.year, tz=tz)
             reached = steps_due(ctx.policy, KEY, due, as_of)
@@ -158,7 +158,10 @@ def hand_sql(db: Engine, cycle_id: int, as_of: datetime) -> None:
             for i, step in enumerate(reached):
                 auto = f"'{step.auto_action.value}'" if step.auto_action else "CAST(NULL AS VARCHAR(32))"
                 notified = "false" if step.action is LadderAction.REMINDER else "true"
-                rows.append(f"SELECT {i} AS i, '{step.action.value}' AS action, {auto} AS auto, :at{i} AS at, {notified} AS notified")
+                rows.append(
+                    f"SELECT {i} AS i, '{step.action.value}' AS action, {auto} AS auto, :at{i} AS at, "
+                    f"{notified} AS notified"
+                )
                 params[f"at{i}"] = due + timedelta(days=ladder[i].offset_days)
             steps_sql = text(STEPS_SQL.format(ladder=" UNION ALL ".join(rows))).bindparams(
                 *[bindparam(k, type_=UtcDateTime()) for k in [*params, "due", "as_of"]]
@@ -257,7 +260,9 @@ def naive(db: Engine, cycle_id: int, as_of: datetime, ids: list[int]) -> None:
                     "atasan_penilai": [(f"nip:{atasan.nip}", atasan.name, atasan.email)] if atasan else [],
                     "hr": [(p.ref, p.name, p.email) for p in ctx.hr],
                 }
-                for ref, name, email in {p[0]: p for who in step.notify for p in people[who.value] or people["hr"]}.values():
+                for ref, name, email in {
+                    p[0]: p for who in step.notify for p in people[who.value] or people["hr"]
+                }.values():
                     s.add(
                         Outbox(
                             dedupe_key=f"deadline:{KEY.value}:skp:{skp_id}:{i}:{ref}",
@@ -289,9 +294,7 @@ def naive(db: Engine, cycle_id: int, as_of: datetime, ids: list[int]) -> None:
 
 def first_ids(db: Engine, cycle_id: int, n: int) -> list[int]:
     with Session(db) as s:
-        return list(
-            s.scalars(select(col(Skp.id)).where(col(Skp.cycle_id) == cycle_id).order_by(col(Skp.id)).limit(n))
-        )
+        return list(s.scalars(select(col(Skp.id)).where(col(Skp.cycle_id) == cycle_id).order_by(col(Skp.id)).limit(n)))
 
 
 def audit_rows(db: Engine) -> int:

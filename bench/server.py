@@ -9,13 +9,14 @@ import os
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import httpx
 import uvicorn
 from fastapi import Depends, FastAPI, Header, HTTPException
+from pydantic import SecretStr
 from sqlalchemy import Engine, text
 
 from bench.common import PYTHON, ROOT
@@ -35,8 +36,8 @@ def bare_app(engine: Engine) -> FastAPI:
             raise HTTPException(401)
         return authorization
 
-    @app.post("/rows/{row_id}")
-    def bump(row_id: int, _: Annotated[str, Depends(token)]) -> dict[str, Any]:
+    @app.post("/rows/{row_id}", dependencies=[Depends(token)])
+    def bump(row_id: int) -> dict[str, Any]:
         with engine.begin() as conn:
             n = conn.scalar(text(f"UPDATE {BARE_TABLE} SET n = n + 1 WHERE id = :id RETURNING n"), {"id": row_id})
         if n is None:
@@ -66,7 +67,7 @@ def serve(kind: str, url: str, port: int) -> None:
         with unit_of_work(engine) as s:
             ensure_first_admin(s, ADMIN, PASSWORD, now=datetime.now(UTC))
 
-        settings = Settings(database_url=url, secret_key=KEY, admin_user=ADMIN, admin_password=PASSWORD)  # type: ignore[arg-type]
+        settings = Settings(database_url=url, secret_key=SecretStr(KEY))
         app = create_app(engine=engine, settings=settings)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=2)
 

@@ -13,7 +13,7 @@ from policies.schema import DeadlineKey, Policy
 from workflows import cycle, policy_store, runs
 from workflows.actors import Actor
 from workflows.demo import generate_kabupaten
-from workflows.organisation import OrgImport, PegawaiIn, UnitIn, import_org
+from workflows.organisation import InstansiIn, OrgImport, PegawaiIn, UnitIn, import_org
 from workflows.tables import Cycle, Skp, Unit
 from workflows.uow import unit_of_work
 
@@ -33,7 +33,7 @@ def flat_org(n: int) -> OrgImport:
     """One unit without a head and `n` pegawai with no atasan: every SKP is rated from outside (top JPT), so an
     admin may cascade each one on the penilai's behalf (B2)."""
     return OrgImport(
-        instansi={"code": "BENCH-FLAT", "name": "Instansi Benchmark"},  # type: ignore[arg-type]
+        instansi=InstansiIn(code="BENCH-FLAT", name="Instansi Benchmark"),
         units=[UnitIn(code="U", name="Unit Benchmark")],
         pegawai=[
             PegawaiIn.model_validate(

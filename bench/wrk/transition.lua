@@ -1,9 +1,10 @@
 -- B2's load: each request fires one transition on its own SKP (or bumps its own row), so requests never conflict.
--- Thread k of T takes ids first + k, first + k + T, … ; wrk's own threads each run a copy of this script.
--- Arguments (after --): path template with {id}, first id, last id, bearer token, If-Match version ("" for none).
+-- Thread k of T takes the k-th of T equal blocks of ids first … last; wrk's threads each run a copy of this script.
+-- Arguments (after --): path template with {id}, first id, last id, bearer token, If-Match version ("" for none),
+-- T (wrk's -t).
 local counter = 0
 local threads = {}
-local template, first, last, token, version, stride  -- `offset` is a global: setup() sets it per thread
+local template, first, last, token, version, block  -- `offset` is a global: setup() sets it per thread
 
 function setup(thread)
    thread:set("offset", #threads)
@@ -12,14 +13,14 @@ end
 
 function init(args)
    template, first, last, token, version = args[1], tonumber(args[2]), tonumber(args[3]), args[4], args[5]
-   stride = #args >= 6 and tonumber(args[6]) or 1
+   block = math.floor((last - first + 1) / tonumber(args[6]))
 end
 
 function request()
-   local id = first + offset + counter * stride
+   local id = first + offset * block + counter
    counter = counter + 1
-   if id > last then
-      id = last  -- out of fresh ids: the reply is a 409 and shows as a non-2xx response
+   if counter > block then
+      id = first + offset * block  -- out of fresh ids: the reply is a 409 and shows as a non-2xx response
    end
    local headers = { ["Authorization"] = "Bearer " .. token }
    if version ~= "" then
