@@ -253,7 +253,7 @@ class Report:
             "—",
             "—",
             "≤ 120 s",
-            _verdict(ok, f"{data['seconds']:.0f} s" if data["exit_code"] == 0 else f"exit code {data['exit_code']}"),
+            _verdict(ok, f"{data['seconds']:.0f} s" if data["exit_code"] == 0 else _b4_failure(data)),
         )
 
     def b5(self) -> None:
@@ -315,6 +315,12 @@ class Report:
                 _verdict(r["seconds"] <= 30, f"{r['seconds']:.0f} s"),
             )
         self.details += [*lines, ""]
+
+
+def _b4_failure(data: dict[str, Any]) -> str:
+    if data["exit_code"] == -9:
+        return f"did not finish within {data['limit_seconds']} s: stopped"
+    return f"exit code {data['exit_code']}"
 
 
 def render(out: Path) -> str:

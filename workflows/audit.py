@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, func, insert, select, true
@@ -37,6 +38,7 @@ AUDITED: dict[str, type[Any]] = {
 """Entity types with a chain, and their versioned tables."""
 
 
+@lru_cache(maxsize=256)  # a batch stamps thousands of events with the same instant
 def canonical_time(at: datetime) -> str:
     """UTC, microseconds, 'Z'; a naive time is refused (its instant is unknown)."""
     if at.tzinfo is None:
@@ -87,8 +89,10 @@ def new_event(
     to_state: str | None,
     note: str | None = None,
     payload: Mapping[str, Any] | None = None,
+    payload_digest: str | None = None,
 ) -> dict[str, Any]:
-    """The column values of one event, hash included (for bulk INSERTs)."""
+    """The column values of one event, hash included (for bulk INSERTs). A batch whose events share one payload
+    passes its `payload_digest` (`digest(payload)`) instead, computed once."""
     event: dict[str, Any] = {
         "entity_type": entity_type,
         "entity_id": entity_id,
@@ -101,7 +105,7 @@ def new_event(
         "from_state": from_state,
         "to_state": to_state,
         "note": note,
-        "payload_digest": digest(payload),
+        "payload_digest": payload_digest if payload_digest is not None else digest(payload),
         "prev_hash": prev_hash,
     }
     event["hash"] = event_hash(event)

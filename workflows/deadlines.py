@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, case, exists, func, literal, null, select
@@ -614,6 +615,7 @@ AUTO_NOTE: dict[AutoAction, str] = {
 }
 
 
+@lru_cache(maxsize=4096)  # a sweep formats the same few due instants for every message it writes
 def local_time(at: datetime, zone: tzinfo) -> str:
     """'Sabtu, 31 Januari 2026 pukul 23.59 WITA'."""
     t = at.astimezone(zone)

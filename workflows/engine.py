@@ -195,7 +195,7 @@ def fire_many(
     see every change committed before the lock; ids it leaves out get `facts`."""
     table = audit.AUDITED[entity_type]
     result = BatchResult()
-    payload = _payload(inp)
+    payload_digest = audit.digest(_payload(inp))
     for start in range(0, len(ids), chunk):
         part = ids[start : start + chunk]
         with sessions() as session, session.begin():
@@ -237,7 +237,7 @@ def fire_many(
                         from_state=source.value,
                         to_state=dest.value,
                         note=note,
-                        payload=payload,
+                        payload_digest=payload_digest,
                     )
                 )
             for (source_value, dest_value), moved in moves.items():
@@ -286,6 +286,7 @@ def record_many(
     if not chosen:
         return []
     heads = audit.heads(session, entity_type, [i for i, _, _ in chosen])
+    payload_digest = audit.digest(payload)
     events = []
     for entity_id, state, version in chosen:
         head = heads.get(entity_id)
@@ -305,7 +306,7 @@ def record_many(
                 from_state=state,
                 to_state=state,
                 note=note,
-                payload=payload,
+                payload_digest=payload_digest,
             )
         )
     recorded = [i for i, _, _ in chosen]
