@@ -106,14 +106,14 @@ def one(kind: str, n: int) -> dict[str, Any]:
 def main() -> None:
     args = arguments(
         __doc__ or "",
-        quick={"sqlite": [2000], "postgresql": [2000]},
-        full={"sqlite": [100_000], "postgresql": [100_000]},
+        quick={"sqlite": [2000], "postgresql": [2000], "name": "b3"},
+        full={"sqlite": [100_000], "postgresql": [100_000], "name": "b3"},
     )
     runs = []
     for kind, sizes in (("sqlite", args.sqlite), ("postgresql", args.postgresql)):
-        for n in sizes:
+        for n in (n for n in sizes if n > 0):
             runs.append(one(kind, n))
-            write("b3", {"runs": runs})
+            write(args.name, {"runs": runs})
     say("B3 done")
 
 
