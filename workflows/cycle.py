@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import JSON, func, insert, literal, select
+from sqlalchemy import JSON, exists, func, insert, literal, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -168,11 +168,13 @@ def open_cycle(
     drafted = already = 0
     role = Role.SYSTEM.value if actor.system else Role.ADMIN.value
     payload_digest = audit.digest({"cycle_id": cycle_id})
+    after = 0  # every active pegawai up to this id has an SKP in the cycle
     while True:
         with sessions() as session, session.begin():
             # concurrent openers queue on the cycle row, so none drafts what another just drafted
             session.execute(select(col(Cycle.id)).where(col(Cycle.id) == cycle_id).with_for_update())
-            has_skp = select(col(Skp.pegawai_id)).where(col(Skp.cycle_id) == cycle_id)
+            # keyset, not a scan from the start: chunk k must not walk past the k × chunk pegawai already drafted
+            has_skp = exists().where(col(Skp.cycle_id) == cycle_id, col(Skp.pegawai_id) == col(Pegawai.id))
             atasan = Pegawai.__table__.alias("atasan")  # type: ignore[attr-defined]
             # the next chunk of SKPs, written by the database from the pegawai rows (INSERT … SELECT): nothing per
             # row passes through Python but the ids it returns
@@ -194,13 +196,19 @@ def open_cycle(
                     literal({}, JSON),
                 )
                 .outerjoin(atasan, atasan.c.id == Pegawai.atasan_id)
-                .where(col(Pegawai.instansi_id) == instansi_id, col(Pegawai.active), col(Pegawai.id).not_in(has_skp))
+                .where(
+                    col(Pegawai.instansi_id) == instansi_id,
+                    col(Pegawai.active),
+                    col(Pegawai.id) > after,
+                    ~has_skp,
+                )
                 .order_by(col(Pegawai.id))
                 .limit(chunk)
             )
             table = Skp.__table__  # type: ignore[attr-defined]
-            draft = insert(table).from_select(DRAFTED_COLUMNS, todo).returning(table.c.id)
-            ids: list[int] = list(session.scalars(draft))
+            draft = insert(table).from_select(DRAFTED_COLUMNS, todo).returning(table.c.id, table.c.pegawai_id)
+            made = session.execute(draft).all()
+            ids: list[int] = [skp_id for skp_id, _ in made]
             if not ids:
                 already = session.scalar(select(func.count()).where(col(Skp.cycle_id) == cycle_id)) or 0
                 already -= drafted
@@ -224,6 +232,7 @@ def open_cycle(
             ]
             audit.insert_events(session, events)
             drafted += len(ids)
+            after = max(pegawai_id for _, pegawai_id in made)
     with sessions() as session:
         return OpenResult(view(session, get(session, cycle_id, actor), actor), drafted, already)
 
