@@ -7,7 +7,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export SKPFLOW_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test lint typecheck unit diagram clean chromium reliability
+.PHONY: install run test lint typecheck unit diagram clean chromium reliability wrk bench bench-quick bench-tools
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,9 +39,31 @@ chromium:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium; \
 	} || { echo "chromium not installed: the browser tests will skip"; [ "$$CI" != true ]; }
 
-## The whole suite: lint, types, then tests on SQLite and on PostgreSQL.
+## wrk, the load generator of the HTTP benchmark (Debian's package).
+wrk:
+	@command -v wrk >/dev/null || { \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends wrk; \
+	} || { echo "wrk not installed: the HTTP benchmark (B2) will fail"; }
+
+## The profilers the full benchmark run saves profiles with.
+bench-tools: $(BIN)/.bench-tools
+$(BIN)/.bench-tools: $(BIN)/.installed
+	$(BIN)/python -m pip install -q --disable-pip-version-check "pyinstrument>=5" "py-spy>=0.4"
+	touch $@
+
+## The benchmarks B1–B6 at the issue's sizes (tens of minutes): bench/results.md, bench/out, bench/profiles.
+bench: install wrk bench-tools
+	$(BIN)/python -m bench.run
+
+## The benchmarks at small sizes (about a minute), to keep them working; results in a temporary folder.
+bench-quick: install wrk
+	$(BIN)/python -m bench.run --quick
+
+## The whole suite: lint, types, then tests on SQLite and on PostgreSQL, then the benchmarks' quick mode.
 test: lint typecheck chromium
 	$(BIN)/pytest -q -n 2 --dist loadgroup
+	$(MAKE) --no-print-directory bench-quick
 
 ## The reliability suite in full mode (minutes): rewrites docs/reliability.md from one run.
 reliability: install

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, false, func, select, true
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from workflows.actors import Actor
+from workflows.db import insert_many
 from workflows.tables import AuditEvent, Capaian, Cycle, Evaluation, FollowUpCase, Instansi, Keberatan, Skp
 
 GENESIS = "0" * 64
@@ -36,6 +38,7 @@ AUDITED: dict[str, type[Any]] = {
 """Entity types with a chain, and their versioned tables."""
 
 
+@lru_cache(maxsize=256)  # a batch stamps thousands of events with the same instant
 def canonical_time(at: datetime) -> str:
     """UTC, microseconds, 'Z'; a naive time is refused (its instant is unknown)."""
     if at.tzinfo is None:
@@ -86,8 +89,10 @@ def new_event(
     to_state: str | None,
     note: str | None = None,
     payload: Mapping[str, Any] | None = None,
+    payload_digest: str | None = None,
 ) -> dict[str, Any]:
-    """The column values of one event, hash included (for bulk INSERTs)."""
+    """The column values of one event, hash included (for bulk INSERTs). A batch whose events share one payload
+    passes its `payload_digest` (`digest(payload)`) instead, computed once."""
     event: dict[str, Any] = {
         "entity_type": entity_type,
         "entity_id": entity_id,
@@ -100,7 +105,7 @@ def new_event(
         "from_state": from_state,
         "to_state": to_state,
         "note": note,
-        "payload_digest": digest(payload),
+        "payload_digest": payload_digest if payload_digest is not None else digest(payload),
         "prev_hash": prev_hash,
     }
     event["hash"] = event_hash(event)
@@ -140,6 +145,25 @@ def head_hash(session: Session, entity_type: str, entity_id: int, seq: int) -> s
     if found is None:
         raise RuntimeError(f"audit chain {entity_type} {entity_id} has no event #{seq}")
     return str(found)
+
+
+def heads(session: Session, entity_type: str, ids: Sequence[int]) -> dict[int, str]:
+    """The hash of each entity's newest event (the one at its current version), for rows the caller has locked.
+
+    A join on the entity's version rather than a row-value IN list, which PostgreSQL plans as a scan of the chain."""
+    table = AUDITED[entity_type]
+    found = session.execute(
+        select(col(AuditEvent.entity_id), col(AuditEvent.hash))
+        .join(table, and_(table.id == col(AuditEvent.entity_id), table.version == col(AuditEvent.seq)))
+        .where(col(AuditEvent.entity_type) == entity_type, table.id.in_(list(ids)))
+    )
+    return dict(found.tuples().all())
+
+
+def insert_events(session: Session, events: Sequence[Mapping[str, Any]]) -> None:
+    """INSERT many events as one statement (the ORM's bulk path splits rows at every change in which columns are
+    None and compiles a statement per split)."""
+    insert_many(session, AuditEvent.__table__, events)  # type: ignore[attr-defined]
 
 
 def instansi_of(session: Session, row: Any) -> int | None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, insert, select
+from sqlalchemy import JSON, exists, func, insert, literal, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -22,7 +22,7 @@ from states.skp import SkpState
 from workflows import audit, engine, policy_store
 from workflows.actors import Actor
 from workflows.organisation import instansi_for_request, instansi_of
-from workflows.tables import MAX_ID, AuditEvent, Cycle, Pegawai, PolicyVersion, Skp
+from workflows.tables import MAX_ID, Cycle, Pegawai, PolicyVersion, Skp
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,25 @@ def fire(
     return view(session, cycle, actor)
 
 
+DRAFTED_COLUMNS = (
+    "cycle_id",
+    "pegawai_id",
+    "unit_id",
+    "penilai_id",
+    "atasan_penilai_id",
+    "jabatan_type",
+    "jabatan_name",
+    "periode_awal",
+    "periode_akhir",
+    "state",
+    "version",
+    "proposed",
+    "ekspektasi_khusus",
+    "lampiran",
+)
+"""The columns open-cycle writes of a drafted SKP, in the order its INSERT … SELECT selects them."""
+
+
 @dataclass(frozen=True)
 class OpenResult:
     cycle: CycleView
@@ -148,50 +167,52 @@ def open_cycle(
         instansi_id, year = cycle.instansi_id, cycle.year
     drafted = already = 0
     role = Role.SYSTEM.value if actor.system else Role.ADMIN.value
+    payload_digest = audit.digest({"cycle_id": cycle_id})
+    after = 0  # every active pegawai up to this id has an SKP in the cycle
     while True:
         with sessions() as session, session.begin():
             # concurrent openers queue on the cycle row, so none drafts what another just drafted
             session.execute(select(col(Cycle.id)).where(col(Cycle.id) == cycle_id).with_for_update())
-            has_skp = select(col(Skp.pegawai_id)).where(col(Skp.cycle_id) == cycle_id)
+            # keyset, not a scan from the start: chunk k must not walk past the k × chunk pegawai already drafted
+            has_skp = exists().where(col(Skp.cycle_id) == cycle_id, col(Skp.pegawai_id) == col(Pegawai.id))
             atasan = Pegawai.__table__.alias("atasan")  # type: ignore[attr-defined]
-            todo = session.execute(
+            # the next chunk of SKPs, written by the database from the pegawai rows (INSERT … SELECT): nothing per
+            # row passes through Python but the ids it returns
+            todo = (
                 select(
+                    literal(cycle_id),
                     col(Pegawai.id),
                     col(Pegawai.unit_id),
                     col(Pegawai.atasan_id),
                     atasan.c.atasan_id,
                     col(Pegawai.jabatan_type),
                     col(Pegawai.jabatan_name),
+                    literal(date(year, 1, 1)),
+                    literal(date(year, 12, 31)),
+                    literal(SkpState.drafted.value),
+                    literal(1),
+                    literal(False),
+                    literal({}, JSON),
+                    literal({}, JSON),
                 )
                 .outerjoin(atasan, atasan.c.id == Pegawai.atasan_id)
-                .where(col(Pegawai.instansi_id) == instansi_id, col(Pegawai.active), col(Pegawai.id).not_in(has_skp))
+                .where(
+                    col(Pegawai.instansi_id) == instansi_id,
+                    col(Pegawai.active),
+                    col(Pegawai.id) > after,
+                    ~has_skp,
+                )
                 .order_by(col(Pegawai.id))
                 .limit(chunk)
-            ).all()
-            if not todo:
+            )
+            table = Skp.__table__  # type: ignore[attr-defined]
+            draft = insert(table).from_select(DRAFTED_COLUMNS, todo).returning(table.c.id, table.c.pegawai_id)
+            made = session.execute(draft).all()
+            ids: list[int] = [skp_id for skp_id, _ in made]
+            if not ids:
                 already = session.scalar(select(func.count()).where(col(Skp.cycle_id) == cycle_id)) or 0
                 already -= drafted
                 break
-            rows: list[dict[str, Any]] = [
-                {
-                    "cycle_id": cycle_id,
-                    "pegawai_id": pid,
-                    "unit_id": unit_id,
-                    "penilai_id": penilai,
-                    "atasan_penilai_id": atasan_penilai,
-                    "jabatan_type": jt,
-                    "jabatan_name": jn,
-                    "periode_awal": date(year, 1, 1),
-                    "periode_akhir": date(year, 12, 31),
-                    "state": "drafted",
-                    "version": 1,
-                    "proposed": False,
-                    "ekspektasi_khusus": {},
-                    "lampiran": {},
-                }
-                for pid, unit_id, penilai, atasan_penilai, jt, jn in todo
-            ]
-            ids: list[int] = [i for i in session.execute(insert(Skp).returning(col(Skp.id)), rows).scalars() if i]
             events = [
                 audit.new_event(
                     entity_type="skp",
@@ -205,12 +226,13 @@ def open_cycle(
                     trigger="draft",
                     from_state=None,
                     to_state=SkpState.drafted.value,
-                    payload={"cycle_id": cycle_id},
+                    payload_digest=payload_digest,
                 )
                 for skp_id in ids
             ]
-            session.execute(insert(AuditEvent), events)
+            audit.insert_events(session, events)
             drafted += len(ids)
+            after = max(pegawai_id for _, pegawai_id in made)
     with sessions() as session:
         return OpenResult(view(session, get(session, cycle_id, actor), actor), drafted, already)
 

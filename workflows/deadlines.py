@@ -6,11 +6,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, case, exists, func, literal, null, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
@@ -35,6 +34,7 @@ from states.roles import Role
 from states.skp import SkpState
 from workflows import engine, policy_store
 from workflows.actors import Actor
+from workflows.db import insert_many
 from workflows.tables import (
     AppUser,
     Cycle,
@@ -184,12 +184,13 @@ def enforce_deadlines(
     for cid in cycle_ids:
         with sessions() as session:
             ctx, units = _context(session, cid, as_of)
+        zones = {tz for _, _, tz in units}
         if zone is not None:
             wanted = calendar.zone_name(ctx.policy.calendar, zone)
             units = [u for u in units if calendar.zone_name(ctx.policy.calendar, u[2]) == wanted]
         report.cycles.append(cid)
         for key in DeadlineKey:
-            _KeySweep(sessions, ctx, key, report, chunk).run(units)
+            _KeySweep(sessions, ctx, key, report, chunk, one_zone=len(zones) == 1 and zone is None).run(units)
     return report
 
 
@@ -221,9 +222,17 @@ class _KeySweep:
     """One deadline of one cycle, unit by unit."""
 
     def __init__(
-        self, sessions: Callable[[], Session], ctx: Context, key: DeadlineKey, report: DeadlineReport, chunk: int
+        self,
+        sessions: Callable[[], Session],
+        ctx: Context,
+        key: DeadlineKey,
+        report: DeadlineReport,
+        chunk: int,
+        *,
+        one_zone: bool = False,
     ) -> None:
         self.sessions, self.ctx, self.key, self.report, self.chunk = sessions, ctx, key, report, chunk
+        self.one_zone = one_zone  # every unit of the instansi is swept, all in one zone: no unit filter needed
         self.rule = ctx.policy.deadlines.rule(key)
         self.ladder = self.rule.ladder
         self.src = SOURCES[key]
@@ -231,28 +240,38 @@ class _KeySweep:
         self._rows: tuple[Select[Any], Any] | None = None
 
     def run(self, units: Sequence[tuple[int, str, str]]) -> None:
+        """Zone by zone: every unit of a zone shares its due instants, so its rows are read `chunk` at a time across
+        units (a kabupaten has a unit per handful of pegawai; a transaction per unit would cost more than the work)."""
+        by_zone: dict[str, list[int]] = {}
+        for unit_id, _, tz in units:
+            by_zone.setdefault(tz, []).append(unit_id)
+        counts: dict[int, tuple[int, int]] = {}  # unit → (on time, late)
         if isinstance(self.rule, AfterEventRule):
             finished = self._finished_counts()
             waiting = self._pending_counts()  # a unit with nothing pending has no rows to read (most, most days)
-            for unit_id, code, tz in units:
-                if unit_id in waiting:
-                    self._by_event(unit_id, code, tz, finished.get(unit_id, 0))
-            return
-        pending = self._pending_counts()
-        for unit_id, code, tz in units:
-            self._by_date(unit_id, code, tz, pending.get(unit_id, {}))
+            for tz, unit_ids in by_zone.items():
+                if any(u in waiting for u in unit_ids):
+                    counts |= self._by_event(tz, [u for u in unit_ids if u in waiting], finished)
+        else:
+            pending = self._pending_counts()
+            for tz, unit_ids in by_zone.items():
+                counts |= self._by_date(tz, {u: pending.get(u, {}) for u in unit_ids})
+        for unit_id, code, _ in units:
+            if unit_id in counts:
+                self._compliance(unit_id, code, on_time=counts[unit_id][0], late=counts[unit_id][1])
 
-    def _by_event(self, unit_id: int, code: str, tz: str, finished: int) -> None:
-        """The due instant is per entity: read the unit's pending rows whose ladder is not finished."""
-        seen: Counter[bool] = Counter()
+    def _by_event(self, tz: str, unit_ids: list[int], finished: dict[int, int]) -> dict[int, tuple[int, int]]:
+        """The due instant is per entity: read the zone's pending rows whose ladder is not finished."""
+        seen: dict[int, Counter[bool]] = {u: Counter() for u in unit_ids}
 
         def act(session: Session, rows: Sequence[Any]) -> None:
             todo = [(r, due_date(self.ctx.policy, self.key, event_at=r.event_at, tz=tz)) for r in rows]
-            seen.update(self.ctx.as_of >= due for _, due in todo)
+            for r, due in todo:
+                seen[r.unit_id][self.ctx.as_of >= due] += 1
             self._take(session, todo, tz)
 
-        self._each_chunk(unit_id, None, act, unfinished=self._skips_finished)
-        self._compliance(unit_id, code, on_time=seen[False], late=seen[True] + finished)
+        self._each_chunk(tz, None, act, unfinished=self._skips_finished)
+        return {u: (seen[u][False], seen[u][True] + finished.get(u, 0)) for u in unit_ids}
 
     @property
     def _skips_finished(self) -> bool:
@@ -267,31 +286,32 @@ class _KeySweep:
         with self.sessions() as session:
             return dict(session.execute(query.group_by(col(Skp.unit_id))).tuples().all())
 
-    def _by_date(self, unit_id: int, code: str, tz: str, pending: dict[int | None, int]) -> None:
-        """One due instant per unit (and period): read only the rows with a reached step not yet taken."""
+    def _by_date(self, tz: str, pending: dict[int, dict[int | None, int]]) -> dict[int, tuple[int, int]]:
+        """One due instant per zone (and period): read only the rows with a reached step not yet taken."""
         ends = {p.n: p.end for p in periods(self.ctx.policy, self.ctx.year)}
-        on_time = late = 0
-        reached: Reached = {}
-        for period_no, n in pending.items():
+        dues: dict[int | None, datetime] = {}
+        for period_no in {p for by_period in pending.values() for p in by_period}:
             if isinstance(self.rule, AfterPeriodRule):
                 if period_no not in ends:
                     continue  # an evaluation of a period the policy does not have: no due day to compute
-                due = due_date(self.ctx.policy, self.key, period_end=ends[period_no], tz=tz)
+                dues[period_no] = due_date(self.ctx.policy, self.key, period_end=ends[period_no], tz=tz)
             else:
-                due = due_date(self.ctx.policy, self.key, cycle_year=self.ctx.year, tz=tz)
-            if self.ctx.as_of >= due:
-                late += n
-            else:
-                on_time += n
+                dues[period_no] = due_date(self.ctx.policy, self.key, cycle_year=self.ctx.year, tz=tz)
+        counts: dict[int, tuple[int, int]] = {}
+        for unit_id, by_period in pending.items():
+            late = sum(n for p, n in by_period.items() if p in dues and self.ctx.as_of >= dues[p])
+            counts[unit_id] = (sum(n for p, n in by_period.items() if p in dues) - late, late)
+        reached: Reached = {}
+        for period_no, due in dues.items():
             if reach := len(steps_due(self.ctx.policy, self.key, due, self.ctx.as_of)):
                 reached[period_no] = (due, reach)
-        self._compliance(unit_id, code, on_time=on_time, late=late)
         if reached:
             self._each_chunk(
-                unit_id,
+                tz,
                 reached,
                 lambda session, rows: self._take(session, [(r, reached[r.period_no][0]) for r in rows], tz),
             )
+        return counts
 
     def _compliance(self, unit_id: int, code: str, *, on_time: int, late: int) -> None:
         self.counts.pending += on_time + late
@@ -381,19 +401,23 @@ class _KeySweep:
 
     def _each_chunk(
         self,
-        unit_id: int,
+        tz: str,
         reached: Reached | None,
         act: Callable[[Session, Sequence[Any]], None],
         *,
         unfinished: bool = False,
     ) -> None:
-        """Read the pending rows of one unit in id order, `chunk` at a time, and act on each chunk in the
+        """Read the pending rows of one zone's units in id order, `chunk` at a time, and act on each chunk in the
         transaction that read it. With `reached`, only rows with a reached step not yet taken are read."""
         t = self.src.table
-        if self._rows is None:  # built once per deadline: building it costs more than running it for a unit
+        if self._rows is None:  # built once per deadline: building it costs more than running it for a zone
             self._rows = self._rows_query()
         query, taken = self._rows
-        query = query.where(col(Skp.unit_id) == unit_id)
+        if not self.one_zone:
+            in_zone = select(col(Unit.id)).where(
+                col(Unit.instansi_id) == self.ctx.instansi_id, col(Unit.timezone) == tz
+            )
+            query = query.where(col(Skp.unit_id).in_(in_zone))
         if unfinished:
             query = query.where(taken < len(self.ladder) - 1)
         if reached is not None:
@@ -460,12 +484,12 @@ class _KeySweep:
             ]
         if not steps:
             return
-        inserted = _insert_absent(
+        inserted = insert_many(
             session,
-            DeadlineStep,
+            DeadlineStep.__table__,  # type: ignore[attr-defined]
             steps,
-            ["deadline_key", "entity_type", "entity_id", "step_index"],
-            [col(DeadlineStep.entity_id), col(DeadlineStep.step_index)],
+            unique=["deadline_key", "entity_type", "entity_id", "step_index"],
+            returning=["entity_id", "step_index"],
         )
         self.counts.steps += len(inserted)
         zone = calendar.zone(ctx.policy.calendar, tz)
@@ -495,7 +519,13 @@ class _KeySweep:
             )
             self.counts.auto_actions[auto.value] = self.counts.auto_actions.get(auto.value, 0) + len(done)
         if messages:
-            sent = _insert_absent(session, Outbox, messages, ["dedupe_key"], [col(Outbox.action), col(Outbox.status)])
+            sent = insert_many(
+                session,
+                Outbox.__table__,  # type: ignore[attr-defined]
+                messages,
+                unique=["dedupe_key"],
+                returning=["action", "status"],
+            )
             for action, status in sent:
                 self.counts.notified[action] = self.counts.notified.get(action, 0) + 1
                 self.counts.no_address += status == NO_ADDRESS
@@ -546,16 +576,6 @@ class _KeySweep:
         }
 
 
-def _insert_absent(
-    session: Session, table: type[Any], rows: list[dict[str, Any]], unique: list[str], returning: list[Any]
-) -> list[Any]:
-    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL; the rows this statement inserted."""
-    dialect = session.get_bind().dialect.name
-    make = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = make(table).on_conflict_do_nothing(index_elements=unique).returning(*returning)
-    return [tuple(r) for r in session.execute(stmt, rows).all()]
-
-
 # --- messages -----------------------------------------------------------------------------------------------------
 
 NO_ADDRESS = "no_address"
@@ -597,6 +617,7 @@ AUTO_NOTE: dict[AutoAction, str] = {
 }
 
 
+@lru_cache(maxsize=4096)  # a sweep formats the same few due instants for every message it writes
 def local_time(at: datetime, zone: tzinfo) -> str:
     """'Sabtu, 31 Januari 2026 pukul 23.59 WITA'."""
     t = at.astimezone(zone)

@@ -9,18 +9,16 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import CursorResult, insert, select, tuple_, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import col
 
 from states.errors import SkpflowError, StaleVersion
 from states.lifecycle import Fired, Lifecycle, TriggerInput
 from states.roles import Role
 from workflows import audit
 from workflows.actors import Actor
-from workflows.tables import AuditEvent
 
 S = TypeVar("S", bound=Enum)
 F = TypeVar("F")
@@ -197,7 +195,7 @@ def fire_many(
     see every change committed before the lock; ids it leaves out get `facts`."""
     table = audit.AUDITED[entity_type]
     result = BatchResult()
-    payload = _payload(inp)
+    payload_digest = audit.digest(_payload(inp))
     for start in range(0, len(ids), chunk):
         part = ids[start : start + chunk]
         with sessions() as session, session.begin():
@@ -207,14 +205,7 @@ def fire_many(
                 select(table.id, table.state, table.version).where(table.id.in_(part)).with_for_update()
             ).all()
             version_of = {entity_id: version for entity_id, _, version in locked}
-            heads = dict(
-                session.execute(
-                    select(col(AuditEvent.entity_id), col(AuditEvent.hash)).where(
-                        col(AuditEvent.entity_type) == entity_type,
-                        tuple_(col(AuditEvent.entity_id), col(AuditEvent.seq)).in_(list(version_of.items())),
-                    )
-                ).all()
-            )
+            heads = audit.heads(session, entity_type, list(version_of))
             gathered = chunk_facts(session, list(version_of)) if chunk_facts is not None else {}
             moves: dict[tuple[str, str], list[int]] = defaultdict(list)
             events: list[dict[str, Any]] = []
@@ -246,7 +237,7 @@ def fire_many(
                         from_state=source.value,
                         to_state=dest.value,
                         note=note,
-                        payload=payload,
+                        payload_digest=payload_digest,
                     )
                 )
             for (source_value, dest_value), moved in moves.items():
@@ -260,7 +251,7 @@ def fire_many(
                     raise RuntimeError(f"{entity_type} batch {trigger}: {done.rowcount} of {len(moved)} rows moved")
                 result.fired += moved
             if events:
-                session.execute(insert(AuditEvent), events)
+                audit.insert_events(session, events)
             if after is not None:
                 after(session, [i for moved in moves.values() for i in moved])
         result.chunks += 1
@@ -294,13 +285,8 @@ def record_many(
     chosen = [(i, s, v) for i, s, v in locked if allowed is None or s in allowed]
     if not chosen:
         return []
-    found = session.execute(
-        select(col(AuditEvent.entity_id), col(AuditEvent.hash)).where(
-            col(AuditEvent.entity_type) == entity_type,
-            tuple_(col(AuditEvent.entity_id), col(AuditEvent.seq)).in_([(i, v) for i, _, v in chosen]),
-        )
-    )
-    heads: dict[int, str] = dict(found.tuples().all())
+    heads = audit.heads(session, entity_type, [i for i, _, _ in chosen])
+    payload_digest = audit.digest(payload)
     events = []
     for entity_id, state, version in chosen:
         head = heads.get(entity_id)
@@ -320,7 +306,7 @@ def record_many(
                 from_state=state,
                 to_state=state,
                 note=note,
-                payload=payload,
+                payload_digest=payload_digest,
             )
         )
     recorded = [i for i, _, _ in chosen]
@@ -332,5 +318,5 @@ def record_many(
     )
     if done.rowcount != len(recorded):  # impossible under the lock; refuse rather than mis-audit
         raise RuntimeError(f"{entity_type} record {trigger}: {done.rowcount} of {len(recorded)} rows bumped")
-    session.execute(insert(AuditEvent), events)
+    audit.insert_events(session, events)
     return recorded

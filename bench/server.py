@@ -1,0 +1,108 @@
+"""The servers B2 and B6 load, each a uvicorn process on loopback with the same settings: skpflow's app, or a bare
+FastAPI app whose one endpoint does a single-row UPDATE on the same database (`python -m bench.server KIND URL PORT`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import httpx
+import uvicorn
+from fastapi import Depends, FastAPI, Header, HTTPException
+from pydantic import SecretStr
+from sqlalchemy import Engine, text
+
+from bench.common import PYTHON, ROOT
+from workflows.db import make_engine
+
+ADMIN, PASSWORD = "bench-admin", "bench-admin-password-2026"
+KEY = "bench-signing-key-long-enough-for-hs256-0123456789"
+BARE_TABLE = "bench_counter"
+
+
+def bare_app(engine: Engine) -> FastAPI:
+    """One route, a threadpool endpoint like skpflow's: check a bearer token, UPDATE one row, return it."""
+    app = FastAPI()
+
+    def token(authorization: Annotated[str | None, Header()] = None) -> str:
+        if authorization != f"Bearer {KEY}":
+            raise HTTPException(401)
+        return authorization
+
+    @app.post("/rows/{row_id}", dependencies=[Depends(token)])
+    def bump(row_id: int) -> dict[str, Any]:
+        with engine.begin() as conn:
+            n = conn.scalar(text(f"UPDATE {BARE_TABLE} SET n = n + 1 WHERE id = :id RETURNING n"), {"id": row_id})
+        if n is None:
+            raise HTTPException(404)
+        return {"id": row_id, "n": n}
+
+    return app
+
+
+def prepare_bare(engine: Engine, rows: int) -> None:
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE TABLE IF NOT EXISTS {BARE_TABLE} (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)"))
+        conn.execute(text(f"DELETE FROM {BARE_TABLE}"))
+        conn.execute(text(f"INSERT INTO {BARE_TABLE} (id, n) SELECT g, 0 FROM generate_series(1, {rows}) g"))
+
+
+def serve(kind: str, url: str, port: int) -> None:
+    engine = make_engine(url)
+    if kind == "bare":
+        app = bare_app(engine)
+    else:
+        from api.app import create_app
+        from workflows.settings import Settings
+        from workflows.uow import unit_of_work
+        from workflows.users import ensure_first_admin
+
+        with unit_of_work(engine) as s:
+            ensure_first_admin(s, ADMIN, PASSWORD, now=datetime.now(UTC))
+
+        settings = Settings(database_url=url, secret_key=SecretStr(KEY))
+        app = create_app(engine=engine, settings=settings)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=2)
+
+
+@contextlib.contextmanager
+def running(kind: str, url: str, port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """The server in its own process, up when this yields, stopped (SIGTERM, then waited for) afterwards."""
+    process = subprocess.Popen([PYTHON, "-m", "bench.server", kind, url, str(port)], cwd=ROOT, env=os.environ.copy())
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/docs", timeout=1)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{kind} server did not start") from None
+                time.sleep(0.2)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def login(port: int) -> str:
+    response = httpx.post(
+        f"http://127.0.0.1:{port}/auth/token", data={"username": ADMIN, "password": PASSWORD}, timeout=30
+    )
+    response.raise_for_status()
+    return str(response.json()["access_token"])
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1], sys.argv[2], int(sys.argv[3]))
