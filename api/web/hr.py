@@ -17,7 +17,7 @@ from starlette.datastructures import UploadFile
 from api import exports as api_exports
 from api.diagram import mermaid, svg
 from api.web import session
-from api.web.pages import Refusal, checked_form, csrf_refused, engine_of, int_or_none, refusal, render, to_login
+from api.web.pages import Posted, Refusal, Viewer, engine_of, int_or_none, refusal, render
 from states import LIFECYCLES
 from states.errors import InvalidInput, NotFound, NotPermitted, SkpflowError
 from states.lifecycle import TriggerInput
@@ -45,10 +45,7 @@ def _denied(request: Request, exc: SkpflowError) -> HTMLResponse:
 
 
 @router.get("/ui/cycles/{cycle_id}/distribution")
-def distribution_page(request: Request, cycle_id: int) -> Response:
-    actor = session.current_actor(request)
-    if actor is None:
-        return to_login()
+def distribution_page(request: Request, cycle_id: int, actor: Viewer) -> Response:
     period = int_or_none(request.query_params.get("period")) or 0
     try:
         with reading(engine_of(request)) as s:
@@ -72,10 +69,7 @@ def distribution_page(request: Request, cycle_id: int) -> Response:
 
 
 @router.get("/ui/cycles/{cycle_id}/followups")
-def followups_page(request: Request, cycle_id: int) -> Response:
-    actor = session.current_actor(request)
-    if actor is None:
-        return to_login()
+def followups_page(request: Request, cycle_id: int, actor: Viewer) -> Response:
     offset = int_or_none(request.query_params.get("offset")) or 0
     try:
         with reading(engine_of(request)) as s:
@@ -92,21 +86,12 @@ def followups_page(request: Request, cycle_id: int) -> Response:
 
 
 @router.get("/ui/org/import")
-def import_page(request: Request) -> Response:
-    actor = session.current_actor(request)
-    if actor is None:
-        return to_login()
+def import_page(request: Request, actor: Viewer) -> Response:
     return render(request, "import.html", {"actor": actor})
 
 
 @router.post("/ui/org/import")  # "/org/import" in the path: the upload body limit applies
-async def import_file(request: Request) -> Response:
-    actor = session.current_actor(request)
-    if actor is None:
-        return to_login()
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request)
+async def import_file(request: Request, actor: Viewer, form: Posted) -> Response:
     try:
         upload = form.get("file")
         data = await upload.read() if isinstance(upload, UploadFile) else b""
@@ -129,10 +114,7 @@ def _import(request: Request, data: bytes, actor: Actor) -> ImportResult:
 
 
 @router.get("/ui/audit")
-def audit_page(request: Request) -> Response:
-    actor = session.current_actor(request)
-    if actor is None:
-        return to_login()
+def audit_page(request: Request, actor: Viewer) -> Response:
     q = request.query_params
     entity_type = (q.get("entity_type") or "").strip() or None
     entity_id = int_or_none(q.get("entity_id"))
@@ -166,11 +148,8 @@ def audit_page(request: Request) -> Response:
 
 
 @router.get("/ui/audit/export")
-def audit_export(request: Request) -> Response:
+def audit_export(request: Request, actor: Viewer) -> Response:
     """The API's export, for the session's actor: every hashed field, so an auditor can recompute each hash."""
-    actor = session.current_actor(request)
-    if actor is None:
-        return to_login()
     q = request.query_params
     form: Literal["csv", "jsonl"] = "csv" if q.get("format") == "csv" else "jsonl"
     try:
@@ -192,18 +171,13 @@ def audit_export(request: Request) -> Response:
 
 
 @router.get("/ui/diagrams")
-def diagrams_page(request: Request) -> Response:
-    actor = session.current_actor(request)
-    if actor is None:
-        return to_login()
+def diagrams_page(request: Request, actor: Viewer) -> Response:
     drawn = [(name, mermaid(lc)) for name, lc in LIFECYCLES.items()]
     return render(request, "diagrams.html", {"actor": actor, "diagrams": drawn})
 
 
 @router.get("/ui/diagrams/{name}.svg")
-def diagram_svg(request: Request, name: str) -> Response:
-    if session.current_actor(request) is None:
-        return to_login()
+def diagram_svg(request: Request, name: str, _: Viewer) -> Response:
     if name not in LIFECYCLES:
         return _not_found(request)
     return Response(svg(LIFECYCLES[name]), media_type="image/svg+xml")
@@ -224,21 +198,12 @@ def _case_page(request: Request, actor: Actor, case_id: int, *, refused: Refusal
 
 
 @router.get("/ui/followups/{case_id}")
-def case_page(request: Request, case_id: int) -> Response:
-    actor = session.current_actor(request)
-    if actor is None:
-        return to_login()
+def case_page(request: Request, case_id: int, actor: Viewer) -> Response:
     return _case_page(request, actor, case_id)
 
 
 @router.post("/ui/followups/{case_id}/fire/{trigger}")
-async def fire_case(request: Request, case_id: int, trigger: str) -> Response:
-    actor = session.current_actor(request)
-    if actor is None:
-        return to_login()
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request)
+async def fire_case(request: Request, case_id: int, trigger: str, actor: Viewer, form: Posted) -> Response:
     try:
         when = None
         raw = str(form.get("when", "")).strip()

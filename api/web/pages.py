@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
@@ -99,12 +99,43 @@ def csrf_refused(request: Request) -> HTMLResponse:
     return render(request, "error.html", {"title": "403", "message_key": "forbidden"}, status=403)
 
 
-async def checked_form(request: Request) -> FormData | None:
+class PageAnswer(Exception):
+    """Raised by a page's dependency to answer at once (the login page, a CSRF refusal); `install` turns it into
+    its response."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def _viewer(request: Request) -> Actor:
+    actor = session.current_actor(request)
+    if actor is None:
+        raise PageAnswer(to_login())
+    return actor
+
+
+async def _checked(request: Request) -> FormData:
     form = await request.form()
     if session.csrf_ok(request, form.get("csrf")):
         return form
     await form.close()  # uploaded files are spooled to disk
-    return None
+    raise PageAnswer(csrf_refused(request))
+
+
+Viewer = Annotated[Actor, Depends(_viewer)]
+"""The page's logged-in actor; without a session the browser is sent to the login page."""
+
+CheckedForm = Annotated[FormData, Depends(_checked)]
+"""A form whose CSRF token matches the cookie; otherwise 403 before anything runs."""
+
+
+async def _posted(request: Request, _: Viewer) -> FormData:
+    return await _checked(request)
+
+
+Posted = Annotated[FormData, Depends(_posted)]
+"""A logged-in actor's form with a valid CSRF token: the session is checked first, then the token."""
 
 
 # --- login ------------------------------------------------------------------------------------------------------
@@ -121,10 +152,7 @@ def login_page(request: Request) -> HTMLResponse:
 
 
 @router.post("/ui/login")
-async def login(request: Request) -> Response:
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request)
+async def login(request: Request, form: CheckedForm) -> Response:
     username, password = str(form.get("username", "")).strip(), str(form.get("password", ""))
     with reading(engine_of(request)) as s:
         actor = authenticate(s, username, password) if username and password else None
@@ -136,9 +164,7 @@ async def login(request: Request) -> Response:
 
 
 @router.post("/ui/logout")
-async def logout(request: Request) -> Response:
-    if await checked_form(request) is None:
-        return csrf_refused(request)
+async def logout(request: Request, _: CheckedForm) -> Response:
     answer = RedirectResponse("/ui/login", status_code=303)
     session.end(answer)
     return answer
@@ -148,10 +174,7 @@ async def logout(request: Request) -> Response:
 
 
 @router.get("/ui")
-def home(request: Request) -> Response:
-    actor = session.current_actor(request)
-    if actor is None:
-        return to_login()
+def home(request: Request, actor: Viewer) -> Response:
     now = session.now_of(request)
     with reading(engine_of(request)) as s:
         if actor.pegawai_id is None:
@@ -167,10 +190,7 @@ def home(request: Request) -> Response:
 
 
 @router.get("/ui/cycles/{cycle_id}")
-def cycle_dashboard(request: Request, cycle_id: int) -> Response:
-    actor = session.current_actor(request)
-    if actor is None:
-        return to_login()
+def cycle_dashboard(request: Request, cycle_id: int, actor: Viewer) -> Response:
     with reading(engine_of(request)) as s:
         try:
             listed, _ = cycles.list_cycles(s, actor, offset=0, limit=20)
@@ -253,10 +273,7 @@ def skp_response(request: Request, actor: Actor, skp_id: int, *, refused: Refusa
 
 
 @router.get("/ui/skp/{skp_id}")
-def skp_page(request: Request, skp_id: int) -> Response:
-    actor = session.current_actor(request)
-    if actor is None:
-        return to_login()
+def skp_page(request: Request, skp_id: int, actor: Viewer) -> Response:
     return skp_response(request, actor, skp_id)
 
 
@@ -328,13 +345,7 @@ def int_or_none(value: object) -> int | None:
 
 
 @router.post("/ui/skp/{skp_id}/plan")
-async def save_plan(request: Request, skp_id: int) -> Response:
-    actor = session.current_actor(request)
-    if actor is None:
-        return to_login()
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request)
+async def save_plan(request: Request, skp_id: int, actor: Viewer, form: Posted) -> Response:
     try:
         plan = plan_from_form(form)
         with unit_of_work(engine_of(request)) as s:
@@ -355,13 +366,7 @@ async def save_plan(request: Request, skp_id: int) -> Response:
 
 
 @router.post("/ui/skp/{skp_id}/fire/{trigger}")
-async def fire(request: Request, skp_id: int, trigger: str) -> Response:
-    actor = session.current_actor(request)
-    if actor is None:
-        return to_login()
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request)
+async def fire(request: Request, skp_id: int, trigger: str, actor: Viewer, form: Posted) -> Response:
     try:
         if trigger not in SKP_PAGE_TRIGGERS:
             raise InvalidInput([f"trigger: '{trigger}' is not an SKP trigger"])
@@ -399,19 +404,16 @@ def rating_or_none(value: object) -> Rating | None:
 
 
 @router.get("/ui/skp/{skp_id}/skp.pdf")
-def skp_pdf(request: Request, skp_id: int) -> Response:
-    return _document(request, skp_id, "skp")
+def skp_pdf(request: Request, skp_id: int, actor: Viewer) -> Response:
+    return _document(request, skp_id, "skp", actor)
 
 
 @router.get("/ui/skp/{skp_id}/evaluasi.pdf")
-def evaluasi_pdf(request: Request, skp_id: int) -> Response:
-    return _document(request, skp_id, "evaluasi")
+def evaluasi_pdf(request: Request, skp_id: int, actor: Viewer) -> Response:
+    return _document(request, skp_id, "evaluasi", actor)
 
 
-def _document(request: Request, skp_id: int, kind: str) -> Response:
-    actor = session.current_actor(request)
-    if actor is None:
-        return to_login()
+def _document(request: Request, skp_id: int, kind: str, actor: Actor) -> Response:
     try:
         with reading(engine_of(request)) as s:
             data = documents.gather(s, skp_id, actor)
@@ -425,10 +427,7 @@ def _document(request: Request, skp_id: int, kind: str) -> Response:
 
 
 @router.get("/ui/skp/{skp_id}/matriks")
-def matriks_page(request: Request, skp_id: int) -> Response:
-    actor = session.current_actor(request)
-    if actor is None:
-        return to_login()
+def matriks_page(request: Request, skp_id: int, actor: Viewer) -> Response:
     try:
         with reading(engine_of(request)) as s:
             matriks = dashboard.matriks_peran_hasil(s, actor, skp_id)

@@ -14,9 +14,9 @@ from starlette.datastructures import UploadFile
 from api.web import session
 from api.web.i18n import translator
 from api.web.pages import (
+    Posted,
     Refusal,
-    checked_form,
-    csrf_refused,
+    Viewer,
     engine_of,
     int_or_none,
     invalid,
@@ -24,7 +24,6 @@ from api.web.pages import (
     refusal,
     render,
     skp_response,
-    to_login,
 )
 from states.enums import CoreValue, Predikat, Rating
 from states.errors import InvalidInput, NotFound, SkpflowError
@@ -65,10 +64,7 @@ def _period_page(request: Request, actor: Actor, skp_id: int, n: int, *, refused
 
 
 @router.get("/ui/skp/{skp_id}/periods/{n}")
-def period_page(request: Request, skp_id: int, n: int) -> Response:
-    actor = session.current_actor(request)
-    if actor is None:
-        return to_login()
+def period_page(request: Request, skp_id: int, n: int, actor: Viewer) -> Response:
     return _period_page(request, actor, skp_id, n)
 
 
@@ -85,13 +81,7 @@ async def _evidence(request: Request, files: list[UploadFile]) -> list[EvidenceI
 
 
 @router.post("/ui/skp/{skp_id}/periods/{n}/evidence")  # "/evidence" in the path: the upload body limit applies
-async def save_realisasi(request: Request, skp_id: int, n: int) -> Response:
-    actor = session.current_actor(request)
-    if actor is None:
-        return to_login()
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request)
+async def save_realisasi(request: Request, skp_id: int, n: int, actor: Viewer, form: Posted) -> Response:
     try:
         items: list[IndikatorRealisasiIn] = []
         for key in form:
@@ -129,13 +119,7 @@ async def save_realisasi(request: Request, skp_id: int, n: int) -> Response:
 
 
 @router.post("/ui/skp/{skp_id}/periods/{n}/{action}")
-async def period_action(request: Request, skp_id: int, n: int, action: str) -> Response:
-    actor = session.current_actor(request)
-    if actor is None:
-        return to_login()
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request)
+async def period_action(request: Request, skp_id: int, n: int, action: str, actor: Viewer, form: Posted) -> Response:
     now, version = session.now_of(request), int_or_none(form.get("version"))
     note = str(form.get("note", "")).strip() or None
     try:
@@ -165,13 +149,7 @@ async def period_action(request: Request, skp_id: int, n: int, action: str) -> R
 
 
 @router.post("/ui/skp/{skp_id}/feedback")
-async def add_feedback(request: Request, skp_id: int) -> Response:
-    actor = session.current_actor(request)
-    if actor is None:
-        return to_login()
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request)
+async def add_feedback(request: Request, skp_id: int, actor: Viewer, form: Posted) -> Response:
     about = str(form.get("about", ""))
     try:
         core_value = about.removeprefix("cv:") if about.startswith("cv:") else None
@@ -196,13 +174,7 @@ async def add_feedback(request: Request, skp_id: int) -> Response:
 
 
 @router.post("/ui/skp/{skp_id}/objection/{action}")
-async def objection(request: Request, skp_id: int, action: str) -> Response:
-    actor = session.current_actor(request)
-    if actor is None:
-        return to_login()
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request)
+async def objection(request: Request, skp_id: int, action: str, actor: Viewer, form: Posted) -> Response:
     now, version = session.now_of(request), int_or_none(form.get("version"))
     note = str(form.get("note", "")).strip() or None
     try:

@@ -13,15 +13,14 @@ from sqlalchemy.orm import Session
 
 from api.web import policy_form, session
 from api.web.pages import (
+    Posted,
     Refusal,
-    checked_form,
-    csrf_refused,
+    Viewer,
     engine_of,
     int_or_none,
     invalid,
     refusal,
     render,
-    to_login,
 )
 from states.errors import InvalidInput, NotFound, NotPermitted, SkpflowError
 from workflows import cycle as cycles
@@ -46,20 +45,14 @@ def _denied(request: Request, exc: SkpflowError) -> Response:
 
 
 @router.get("/ui/policies")
-def policies_page(request: Request) -> Response:
-    actor = session.current_actor(request)
-    if actor is None:
-        return to_login()
+def policies_page(request: Request, actor: Viewer) -> Response:
     with reading(engine_of(request)) as s:
         versions, _ = policy_store.list_versions(s, actor, offset=0, limit=200)
     return render(request, "policies.html", {"actor": actor, "versions": versions})
 
 
 @router.get("/ui/policies/{policy_id}")
-def policy_page(request: Request, policy_id: int) -> Response:
-    actor = session.current_actor(request)
-    if actor is None:
-        return to_login()
+def policy_page(request: Request, policy_id: int, actor: Viewer) -> Response:
     against = int_or_none(request.query_params.get("against"))
     try:
         with reading(engine_of(request)) as s:
@@ -91,10 +84,7 @@ def _editor(
 
 
 @router.get("/ui/policies/{policy_id}/new")
-def editor_page(request: Request, policy_id: int) -> Response:
-    actor = session.current_actor(request)
-    if actor is None:
-        return to_login()
+def editor_page(request: Request, policy_id: int, actor: Viewer) -> Response:
     try:
         _admin(actor)
         with reading(engine_of(request)) as s:
@@ -105,13 +95,7 @@ def editor_page(request: Request, policy_id: int) -> Response:
 
 
 @router.post("/ui/policies/{policy_id}/new")
-async def create_version(request: Request, policy_id: int) -> Response:
-    actor = session.current_actor(request)
-    if actor is None:
-        return to_login()
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request)
+async def create_version(request: Request, policy_id: int, actor: Viewer, form: Posted) -> Response:
     submitted = {k: str(v) for k, v in form.items() if k.startswith("f" + policy_form.SEP)}
     refused: Refusal | None = None
     try:
@@ -151,14 +135,8 @@ async def create_version(request: Request, policy_id: int) -> Response:
 
 
 @router.post("/ui/cycles")
-async def create_cycle(request: Request) -> Response:
+async def create_cycle(request: Request, actor: Viewer, form: Posted) -> Response:
     """Create a cycle pinned to the chosen policy version, and open it (one SKP drafted per pegawai)."""
-    actor = session.current_actor(request)
-    if actor is None:
-        return to_login()
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request)
     now = session.now_of(request)
     try:
         body = CycleIn(
@@ -188,11 +166,8 @@ def _denied_form(request: Request, actor: Actor, refused: Refusal) -> Response:
 
 
 @router.get("/ui/cycles/{cycle_id}/policy")
-def migration_dry_run(request: Request, cycle_id: int) -> Response:
+def migration_dry_run(request: Request, cycle_id: int, actor: Viewer) -> Response:
     """What moving the cycle to another version would change; nothing is written."""
-    actor = session.current_actor(request)
-    if actor is None:
-        return to_login()
     to = int_or_none(request.query_params.get("to"))
     try:
         if to is None:
@@ -207,13 +182,7 @@ def migration_dry_run(request: Request, cycle_id: int) -> Response:
 
 
 @router.post("/ui/cycles/{cycle_id}/policy")
-async def migrate(request: Request, cycle_id: int) -> Response:
-    actor = session.current_actor(request)
-    if actor is None:
-        return to_login()
-    form = await checked_form(request)
-    if form is None:
-        return csrf_refused(request)
+async def migrate(request: Request, cycle_id: int, actor: Viewer, form: Posted) -> Response:
     try:
         to = int_or_none(form.get("to"))
         if to is None:
