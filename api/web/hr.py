@@ -18,6 +18,7 @@ from api import exports as api_exports
 from api.diagram import mermaid, svg
 from api.web import session
 from api.web.pages import Posted, Refusal, Viewer, engine_of, int_or_none, refusal, render
+from policies.schema import ZONE_ALIASES
 from states import LIFECYCLES
 from states.errors import InvalidInput, NotFound, NotPermitted, SkpflowError
 from states.lifecycle import TriggerInput
@@ -183,16 +184,13 @@ def diagram_svg(request: Request, name: str, _: Viewer) -> Response:
     return Response(svg(LIFECYCLES[name]), media_type="image/svg+xml")
 
 
-ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
-
-
 def _case_page(request: Request, actor: Actor, case_id: int, *, refused: Refusal | None = None) -> Response:
     try:
         with reading(engine_of(request)) as s:
             case = follow_up.get_case(s, case_id, actor=actor)
     except NotFound:
         return _not_found(request)
-    context = {"actor": actor, "case": case, "zones": list(ZONES), "refused": refused}
+    context = {"actor": actor, "case": case, "zones": list(ZONE_ALIASES), "refused": refused}
     context["done"] = request.query_params.get("done")
     return render(request, "followup.html", context, status=refused.status if refused else 200)
 
@@ -210,7 +208,7 @@ async def fire_case(request: Request, case_id: int, trigger: str, actor: Viewer,
         if raw:
             try:
                 when = datetime.fromisoformat(raw).replace(
-                    tzinfo=ZoneInfo(ZONES.get(str(form.get("zone")), "Asia/Jakarta"))
+                    tzinfo=ZoneInfo(ZONE_ALIASES.get(str(form.get("zone")), "Asia/Jakarta"))
                 )
             except ValueError:
                 raise InvalidInput([f"when: '{raw}' is not a date and time"]) from None
