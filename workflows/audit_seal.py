@@ -20,8 +20,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
@@ -76,20 +78,13 @@ def root_at(session: Session, watermark: int) -> Root:
     return Root(h.hexdigest(), chains, events)
 
 
-def mac(seal: AuditSeal | dict[str, object], key: bytes | None) -> str:
-    """The seal's mac over its fields and the mac of the seal before it."""
-    get = seal.get if isinstance(seal, dict) else lambda f: getattr(seal, f)
-    at = get("sealed_at")
-    assert isinstance(at, datetime)
-    fields = [
-        get("watermark"),
-        get("chains"),
-        get("events"),
-        get("root"),
-        canonical_time(at),
-        get("prev_mac"),
-        get("keyed"),
-    ]
+SEALED = ("watermark", "chains", "events", "root", "sealed_at", "prev_mac", "keyed")
+"""The fields a seal's mac covers, in order; `prev_mac` chains it to the seal before."""
+
+
+def mac(seal: Mapping[str, Any], key: bytes | None) -> str:
+    """HMAC-SHA256 of the seal's fields under `key`; plain SHA-256 without one."""
+    fields = [canonical_time(seal[f]) if f == "sealed_at" else seal[f] for f in SEALED]
     message = json.dumps(fields, separators=(",", ":")).encode()
     if key is None:
         return hashlib.sha256(message).hexdigest()
@@ -129,16 +124,18 @@ def seal(engine: Engine, *, now: datetime, by: str, key: bytes | None) -> AuditS
             raise InvalidInput(["the trail is sealed with a key: set SKPFLOW_AUDIT_SEAL_KEY to seal it further"])
         if last is not None and last.watermark >= watermark:  # a concurrent seal got as far: ours adds nothing
             return last
-        values: dict[str, object] = {
-            "sealed_at": now,
-            "watermark": watermark,
-            "chains": root.chains,
-            "events": root.events,
-            "root": root.root,
-            "prev_mac": last.mac if last else FIRST,
-        }
-        values["keyed"] = key is not None
-        row = AuditSeal(**values, sealed_by=by, mac=mac(values, key))  # type: ignore[arg-type]
+        row = AuditSeal(
+            sealed_at=now,
+            watermark=watermark,
+            chains=root.chains,
+            events=root.events,
+            root=root.root,
+            prev_mac=last.mac if last else FIRST,
+            keyed=key is not None,
+            sealed_by=by,
+            mac="",
+        )
+        row.mac = mac(row.model_dump(), key)
         s.add(row)
         s.flush()
         return row
@@ -167,6 +164,10 @@ def problems(
     that while events came after it (later seals removed, or sealing stopped); with `expect`, a published mac or
     root that no seal carries (seals removed or replaced)."""
     found: list[Problem] = []
+
+    def bad(seal_id: int, reason: str) -> None:
+        found.append(Problem("seal", seal_id, None, None, reason))
+
     prev = FIRST
     newest: AuditSeal | None = None
     keyed_seen = False
@@ -174,21 +175,40 @@ def problems(
     for row in session.scalars(select(AuditSeal).order_by(col(AuditSeal.id))):
         assert row.id is not None
         if row.prev_mac != prev:
-            found.append(Problem("seal", row.id, None, None, "does not link to the seal before it (seals removed)"))
+            bad(row.id, "does not link to the seal before it (seals removed)")
         if keyed_seen and not row.keyed:
-            found.append(Problem("seal", row.id, None, None, "unkeyed after a keyed seal (made without the key)"))
+            bad(row.id, "unkeyed after a keyed seal (made without the key)")
         if row.keyed and key is None:
             if not keyed_seen:
-                found.append(Problem("seal", row.id, None, None, "keyed seals, and no SKPFLOW_AUDIT_SEAL_KEY to check"))
-        elif mac(row, key if row.keyed else None) != row.mac:
-            found.append(Problem("seal", row.id, None, None, "its mac does not match (seal altered, or another key)"))
+                bad(row.id, "keyed seals, and no SKPFLOW_AUDIT_SEAL_KEY to check")
+        elif mac(row.model_dump(), key if row.keyed else None) != row.mac:
+            bad(row.id, "its mac does not match (seal altered, or another key)")
         keyed_seen = keyed_seen or row.keyed
         published = published or expect in (row.mac, row.root)
         prev, newest = row.mac, row
     if not published:
-        found.append(Problem("seal", 0, None, None, f"no seal carries the published mac or root {expect}"))
+        bad(0, f"no seal carries the published mac or root {expect}")
     if newest is None:
         return found
+    assert newest.id is not None
+    sealed = root_at(session, newest.watermark)
+    if sealed.root != newest.root:
+        bad(
+            newest.id,
+            f"events up to audit id {newest.watermark} no longer hash to the sealed root "
+            f"({sealed.chains} chains and {sealed.events} events now, {newest.chains} and {newest.events} sealed): "
+            "history was rewritten",
+        )
+    if now is not None and max_age is not None and newest.sealed_at < now - max_age:
+        after = col(AuditEvent.id) > newest.watermark
+        later = session.scalar(select(func.count()).select_from(AuditEvent).where(after))
+        if later:
+            bad(
+                newest.id,
+                f"the newest seal is from {newest.sealed_at.isoformat()} and {later} events came after it: "
+                "later seals were removed, or the seal-audit workflow is not running",
+            )
+    return found
     assert newest.id is not None
     sealed = root_at(session, newest.watermark)
     if sealed.root != newest.root:

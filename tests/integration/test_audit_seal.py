@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy.orm import Session
 from sqlmodel import col
 from typer.testing import CliRunner
 
@@ -36,15 +37,19 @@ def _cycle_with_history(db: Engine, now: datetime) -> int:
     return cycle_id
 
 
+def _newest_event(s: Session, cycle_id: int) -> AuditEvent:
+    return s.scalars(
+        select(AuditEvent)
+        .where(col(AuditEvent.entity_type) == "cycle", col(AuditEvent.entity_id) == cycle_id)
+        .order_by(col(AuditEvent.seq).desc())
+        .limit(1)
+    ).one()
+
+
 def _rewrite_newest_consistently(db: Engine, cycle_id: int) -> None:
     """What someone with write access to the database could do: edit the newest event and re-hash it."""
     with unit_of_work(db) as s:
-        newest = s.scalars(
-            select(AuditEvent)
-            .where(col(AuditEvent.entity_type) == "cycle", col(AuditEvent.entity_id) == cycle_id)
-            .order_by(col(AuditEvent.seq).desc())
-            .limit(1)
-        ).one()
+        newest = _newest_event(s, cycle_id)
         fields = {c: getattr(newest, c) for c in audit.HASHED} | {"actor": "user:someone-else"}
         s.execute(
             update(AuditEvent)
@@ -56,12 +61,7 @@ def _rewrite_newest_consistently(db: Engine, cycle_id: int) -> None:
 def _drop_newest_consistently(db: Engine, cycle_id: int) -> None:
     """Delete the newest event and put the row back to the state before it: every chain check still holds."""
     with unit_of_work(db) as s:
-        newest = s.scalars(
-            select(AuditEvent)
-            .where(col(AuditEvent.entity_type) == "cycle", col(AuditEvent.entity_id) == cycle_id)
-            .order_by(col(AuditEvent.seq).desc())
-            .limit(1)
-        ).one()
+        newest = _newest_event(s, cycle_id)
         s.execute(delete(AuditEvent).where(col(AuditEvent.id) == newest.id))
         s.execute(
             update(Cycle)
