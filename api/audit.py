@@ -12,7 +12,7 @@ from api.deps import Config, CurrentActor, Db, Now
 from api.errors import responses
 from states.errors import NotPermitted
 from workflows import audit, audit_seal, logins
-from workflows.settings import seal_checks, seal_key
+from workflows.settings import seal_key
 from workflows.uow import reading
 
 router = APIRouter(tags=["audit"])
@@ -93,7 +93,7 @@ def verify(
     chain rewritten consistently (its row with it) under a seal is found as well."""
     _reader(actor)
     with reading(db) as s:
-        result = audit.verify_for(s, actor, **seal_checks(settings, now, expect))
+        result = audit.verify_for(s, actor, audit_seal.checks(settings, now, expect))
     problems = [ProblemOut.model_validate(p, from_attributes=True) for p in result.problems]
     return VerifyOut(
         ok=result.ok, checked=result.checked, first_bad=problems[0] if problems else None, problems=problems

@@ -30,7 +30,7 @@ from workflows.actors import Actor
 from workflows.db import make_engine, upgrade
 from workflows.demo import demo_logins, generate_kabupaten
 from workflows.organisation import import_org
-from workflows.settings import get_settings, intervals, seal_checks, seal_key
+from workflows.settings import get_settings, intervals, seal_key
 from workflows.tables import Cycle, Pegawai
 from workflows.uow import reading, unit_of_work
 from workflows.users import ensure_first_admin
@@ -262,7 +262,7 @@ def audit_verify(
     """Verify every audit chain and the seals; exit 1 and name the first bad event if any."""
     settings = get_settings()
     with reading(make_engine(settings.database_url)) as s:
-        result = audit.verify(s, **seal_checks(settings, datetime.now(UTC), expect))
+        result = audit.verify(s, seals=audit_seal.checks(settings, datetime.now(UTC), expect))
     if result.ok:
         console.print(f"[green]audit trail verified[/green]: {result.checked} events")
         return

@@ -284,15 +284,19 @@ def _head_problems(session: Session) -> Iterator[tuple[Problem, int]]:
         yield Problem(entity_type, entity_id, seq, event_id, "event of an unknown entity type"), event_id
 
 
-def verify(
-    session: Session,
-    *,
-    limit: int = 100,
-    seal_key: bytes | None = None,
-    now: datetime | None = None,
-    seal_max_age: timedelta | None = None,
-    expect: str | None = None,
-) -> Verification:
+@dataclass(frozen=True)
+class SealChecks:
+    """What verification asks of the seals (workflows/audit_seal): `key` checks keyed seals' macs; with `now` and
+    `max_age`, the newest seal must be that recent if events came after it; `expect` is a published mac or root
+    that must still be there."""
+
+    key: bytes | None = None
+    now: datetime | None = None
+    max_age: timedelta | None = None
+    expect: str | None = None
+
+
+def verify(session: Session, *, limit: int = 100, seals: SealChecks = SealChecks()) -> Verification:
     """Verify every chain and the seals; name the first bad event (lowest audit id; a missing event sorts first,
     what only the seals see sorts last)."""
     from workflows import audit_seal  # it builds on this module
@@ -316,8 +320,7 @@ def verify(
         found.append((order, problem))
     for problem, order in _head_problems(session):
         found.append((order, problem))
-    seals = audit_seal.problems(session, seal_key, now=now, max_age=seal_max_age, expect=expect)
-    found.extend((2**63, problem) for problem in seals)
+    found.extend((2**63, problem) for problem in audit_seal.problems(session, seals))
     found.sort(key=lambda item: item[0])
     problems = tuple(dict.fromkeys(p for _, p in found))[:limit]
     return Verification(not problems, checked, problems[0] if problems else None, problems)
@@ -357,10 +360,10 @@ def events(
     return list(rows), total
 
 
-def verify_for(session: Session, actor: Actor, **seals: Any) -> Verification:
+def verify_for(session: Session, actor: Actor, seals: SealChecks = SealChecks()) -> Verification:
     """Verify every chain, reporting only problems in the actor's instansi (all of them to the super-admin);
-    the seals are everyone's: a broken one may hide a rewrite in any instansi. `seals` go to `verify`."""
-    result = verify(session, **seals)
+    the seals are everyone's: a broken one may hide a rewrite in any instansi."""
+    result = verify(session, seals=seals)
     if actor.super_admin or result.ok:
         return result
     mine = actor.oversees()

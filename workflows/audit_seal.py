@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from states.errors import InvalidInput
-from workflows.audit import Problem, canonical_time
+from workflows.audit import Problem, SealChecks, canonical_time
+from workflows.settings import Settings, seal_key
 from workflows.tables import AuditEvent, AuditSeal
 from workflows.uow import reading, unit_of_work
 
@@ -150,19 +151,18 @@ def page(session: Session, *, before: int | None, limit: int) -> tuple[list[Audi
     return list(session.scalars(query)), total
 
 
-def problems(
-    session: Session,
-    key: bytes | None,
-    *,
-    now: datetime | None = None,
-    max_age: timedelta | None = None,
-    expect: str | None = None,
-) -> list[Problem]:
+def checks(settings: Settings, now: datetime, expect: str | None = None) -> SealChecks:
+    """What the service checks of the seals: with its key, and the newest at most two sealing intervals old."""
+    return SealChecks(seal_key(settings), now, timedelta(seconds=2 * settings.audit_seal_every_seconds), expect)
+
+
+def problems(session: Session, asked: SealChecks) -> list[Problem]:
     """What the seals say is wrong: a broken seal chain; a mac that does not match; an unkeyed seal after a keyed
     one (a downgrade: whoever writes the database can make an unkeyed seal, not a keyed one); keyed seals and no
-    key to check them; history changed under the newest seal; with `now` and `max_age`, a newest seal older than
-    that while events came after it (later seals removed, or sealing stopped); with `expect`, a published mac or
-    root that no seal carries (seals removed or replaced)."""
+    key to check them; history changed under the newest seal; a newest seal older than `asked.max_age` while
+    events came after it (later seals removed, or sealing stopped); a published mac or root (`asked.expect`) that
+    no seal carries (seals removed or replaced)."""
+    key, now, max_age, expect = asked.key, asked.now, asked.max_age, asked.expect
     found: list[Problem] = []
 
     def bad(seal_id: int, reason: str) -> None:

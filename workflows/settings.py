@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import lru_cache
-from typing import Any
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -75,16 +74,6 @@ def intervals(settings: Settings) -> dict[str, timedelta]:
 
 def seal_key(settings: Settings) -> bytes | None:
     return settings.audit_seal_key.get_secret_value().encode() if settings.audit_seal_key else None
-
-
-def seal_checks(settings: Settings, now: datetime, expect: str | None = None) -> dict[str, Any]:
-    """What verification checks of the seals: the key, and that the newest is at most two intervals old."""
-    return {
-        "seal_key": seal_key(settings),
-        "now": now,
-        "seal_max_age": timedelta(seconds=2 * settings.audit_seal_every_seconds),
-        "expect": expect,
-    }
 
 
 @lru_cache

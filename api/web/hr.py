@@ -28,7 +28,6 @@ from workflows.actors import Actor
 from workflows.distribution import DistributionView
 from workflows.org_files import import_org_file
 from workflows.organisation import ImportResult
-from workflows.settings import seal_checks
 from workflows.tables import AuditSeal, Cycle, Unit
 from workflows.uow import reading, unit_of_work
 
@@ -129,7 +128,7 @@ def audit_page(request: Request, actor: Viewer) -> Response:
             rows, total = audit.events(s, actor, entity_type=entity_type, entity_id=entity_id, after=after, limit=100)
             if q.get("verify") == "1":
                 verified = audit.verify_for(
-                    s, actor, **seal_checks(request.app.state.settings, session.now_of(request))
+                    s, actor, audit_seal.checks(request.app.state.settings, session.now_of(request))
                 )
             seals = audit_seal.page(s, before=None, limit=5)[0]
     except SkpflowError as exc:

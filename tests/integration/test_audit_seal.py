@@ -27,7 +27,7 @@ KEY = b"kept-off-the-database-server"
 
 def _verify(db: Engine, key: bytes | None = None) -> audit.Verification:
     with unit_of_work(db) as s:
-        return audit.verify(s, seal_key=key)
+        return audit.verify(s, seals=audit.SealChecks(key=key))
 
 
 def _cycle_with_history(db: Engine, now: datetime) -> int:
@@ -216,17 +216,17 @@ def test_seals_removed_from_the_end_are_found_by_age_or_by_the_published_mac(db:
     fire_cycle(db, cycle_id, "start_monitoring", now + timedelta(minutes=90))
     at, hourly = now + timedelta(hours=2), timedelta(hours=2)
     with unit_of_work(db) as s:
-        assert audit.verify(s, now=at, seal_max_age=hourly, expect=second.mac).ok
-        assert audit.verify(s, now=at, seal_max_age=hourly, expect=second.root).ok
+        assert audit.verify(s, seals=audit.SealChecks(now=at, max_age=hourly, expect=second.mac)).ok
+        assert audit.verify(s, seals=audit.SealChecks(now=at, max_age=hourly, expect=second.root)).ok
     with unit_of_work(db) as s:
         s.execute(delete(AuditSeal).where(col(AuditSeal.id) == second.id))
     with unit_of_work(db) as s:
         assert audit.verify(
-            s, now=at, seal_max_age=hourly
+            s, seals=audit.SealChecks(now=at, max_age=hourly)
         ).ok  # the first seal is young enough: only the published mac tells
-        published = audit.verify(s, now=at, seal_max_age=hourly, expect=second.mac)
+        published = audit.verify(s, seals=audit.SealChecks(now=at, max_age=hourly, expect=second.mac))
         assert [p.reason for p in published.problems] == [f"no seal carries the published mac or root {second.mac}"]
-        later = audit.verify(s, now=now + timedelta(hours=3), seal_max_age=timedelta(hours=2))
+        later = audit.verify(s, seals=audit.SealChecks(now=now + timedelta(hours=3), max_age=timedelta(hours=2)))
         assert [p.entity_id for p in later.problems] == [first.id]
         assert "later seals were removed, or the seal-audit workflow is not running" in later.problems[0].reason
 
