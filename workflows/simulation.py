@@ -36,6 +36,7 @@ from workflows import cycle as cycles
 from workflows import evaluation, feedback, follow_up, keberatan, mutasi, policy_store, runs
 from workflows import skp as skps
 from workflows.actors import Actor
+from workflows.cycle import CycleIn
 from workflows.demo import generate_kabupaten
 from workflows.organisation import import_org
 from workflows.skp import PlanIn
@@ -44,6 +45,7 @@ from workflows.uow import reading, unit_of_work
 
 ZONE = ZoneInfo("Asia/Jakarta")  # the demo kabupaten's zone (workflows.demo.TIMEZONE)
 HR = Actor.admin("hr-simulasi")
+PRESET = "permenpanrb-6-2022"
 SCHEDULER = Actor.scheduler("simulate")
 HI, OK, LO = Rating.DI_ATAS_EKSPEKTASI, Rating.SESUAI_EKSPEKTASI, Rating.DI_BAWAH_EKSPEKTASI
 BELOW_BAIK = (Predikat.BUTUH_PERBAIKAN, Predikat.KURANG, Predikat.SANGAT_KURANG)
@@ -235,29 +237,21 @@ class Simulation:
                 ]
             }
         )
+        assert org.instansi is not None  # the demo kabupaten always names itself
         with unit_of_work(self.engine) as s:
             instansi_id = import_org(s, org, actor=HR, now=now).instansi_id
-            base = policy_store.policy_of(s, policy_store.preset(s, "permenpanrb-6-2022", now=now).id or 0)
             # quarterly periods: each pegawai reports realisasi and is rated four times a year
-            quarterly = base.model_copy(
-                update={
-                    "name": f"{base.name}+quarterly",
-                    "base": base.name,
-                    "periods": base.periods.model_copy(update={"kind": PeriodKind.QUARTERLY}),
-                }
-            )
-            pv = policy_store.store(s, quarterly, instansi_id=instansi_id, created_by=HR.ref, now=now)
-            cycle_id = cycles.create(
-                s,
-                instansi_id=instansi_id,
+            body = CycleIn(
                 year=self.year,
                 name=f"SKP {self.year}",
-                policy_version_id=pv.id,
-                actor=HR,
-                now=now,
-            ).id
-            assert cycle_id is not None
-            self.policy = policy_store.policy_of(s, pv.id or 0)
+                policy=PRESET,
+                period=PeriodKind.QUARTERLY,
+                instansi=org.instansi.code,
+            )
+            made = cycles.create_from(s, body, actor=HR, now=now, default_policy=PRESET)
+            cycle_id = made.id
+            assert made.policy_version_id is not None
+            self.policy = policy_store.policy_of(s, made.policy_version_id)
         self.ledger.cycle_id, self.ledger.instansi_id = cycle_id, instansi_id
         cycles.open_cycle(self.sessions, cycle_id, actor=HR, now=now)
         self.ledger.actions["open_cycle"] += 1
