@@ -98,7 +98,7 @@ def inbox(session: Session, actor: Actor, *, now: datetime) -> list[InboxItem]:
         .join(Pegawai, col(Pegawai.id) == col(Skp.pegawai_id))
         .join(Cycle, col(Cycle.id) == col(Skp.cycle_id))
         .join(Unit, col(Unit.id) == col(Skp.unit_id))
-        .where(col(Skp.atasan_penilai_id) == pid, col(Keberatan.state).in_(("filed", "under_review")))
+        .where(col(Skp.atasan_penilai_id) == pid, col(Keberatan.state).in_(skps.PENDING_OBJECTION))
     ).all()
     for k, skp, pegawai, cycle, tz in objections:
         policy = policy_store.cycle_policy(session, cycle)
