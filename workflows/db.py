@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event, text
+from sqlalchemy import Engine, Select, Table, create_engine, event, func, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -106,6 +108,32 @@ def insert_many(
         return [tuple(r) for r in session.execute(text(sql), {"rows": document})]
     session.execute(text(sql), {"rows": document})
     return []
+
+
+def insert_select(
+    session: Session,
+    table: Table,
+    query: Select[Any],
+    *,
+    unique: Sequence[str],
+    count_by: Sequence[str] = (),
+) -> Counter[tuple[Any, ...]]:
+    """INSERT … SELECT the rows `query` builds (its columns labelled as the table's), skipping rows that conflict on
+    `unique` (ON CONFLICT DO NOTHING): rows made by the database, never sent back and forth. Returns how many rows
+    were inserted per value of the `count_by` columns (with none, under the empty tuple); PostgreSQL counts them
+    itself, SQLite hands back each inserted row's `count_by` values."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    names = [c.name for c in query.selected_columns]
+    stmt = insert(table).from_select(names, query).on_conflict_do_nothing(index_elements=list(unique))
+    if not count_by:
+        done = session.execute(stmt.execution_options(preserve_rowcount=True))
+        return Counter({(): done.rowcount})  # type: ignore[attr-defined]
+    returned = stmt.returning(*[table.c[n] for n in count_by])
+    if insert is sqlite_insert:
+        return Counter(tuple(r) for r in session.execute(returned))
+    inserted = returned.cte("inserted")
+    counted = select(*inserted.c, func.count()).group_by(*inserted.c)
+    return Counter({tuple(r[:-1]): r[-1] for r in session.execute(counted)})
 
 
 def _json_value(value: Any) -> str:

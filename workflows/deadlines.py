@@ -9,7 +9,24 @@ from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, case, exists, func, literal, null, select
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    Select,
+    String,
+    Subquery,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
@@ -22,6 +39,7 @@ from policies.schema import (
     AutoAction,
     DeadlineKey,
     LadderAction,
+    LadderStep,
     Policy,
     Recipient,
 )
@@ -34,7 +52,7 @@ from states.roles import Role
 from states.skp import SkpState
 from workflows import engine, policy_store
 from workflows.actors import Actor
-from workflows.db import insert_many
+from workflows.db import insert_select
 from workflows.tables import (
     AppUser,
     Cycle,
@@ -47,6 +65,7 @@ from workflows.tables import (
     Pegawai,
     Skp,
     Unit,
+    UtcDateTime,
 )
 
 SWEEP = Actor.scheduler("enforce-deadlines")
@@ -150,10 +169,12 @@ def enforce_deadlines(
 ) -> DeadlineReport:
     """Take every ladder step reached by `as_of` for work still pending in the open cycles (or the one given).
 
-    Per cycle, deadline and unit, pending entities are read set-based, `chunk` rows per transaction; their due
-    instant is computed in the unit's zone and calendar. Each reached step is recorded once in `deadlinestep`
-    (unique per deadline, entity and step), and only the steps this run inserted write outbox rows (unique
-    `dedupe_key`, insert-if-absent) and automatic-action audit events, so reruns never repeat either.
+    Per cycle, deadline and zone, pending entities are read set-based, `chunk` rows per transaction; their due
+    instant is computed in the unit's zone and calendar. The rows' steps, outbox rows and messages are then built
+    by the database (INSERT … SELECT from the rows and a plan of the reached steps). Each reached step is recorded
+    once in `deadlinestep` (unique per deadline, entity and step); only steps not taken before write outbox rows
+    (unique `dedupe_key`, insert-if-absent) and automatic-action audit events, so reruns never repeat either, and
+    sweeps of one cycle take turns chunk by chunk, so two never take the same step.
 
     When one run reaches several steps of an entity, a step is superseded (recorded, neither sent nor acted on) by a
     later step of the same action, and a reminder once the deadline has passed.
@@ -238,6 +259,7 @@ class _KeySweep:
         self.src = SOURCES[key]
         self.counts = report.key(key)
         self._rows: tuple[Select[Any], Any] | None = None
+        self.who = self._who()  # who each step notifies (None: nobody), built once per deadline
 
     def run(self, units: Sequence[tuple[int, str, str]]) -> None:
         """Zone by zone: every unit of a zone shares its due instants, so its rows are read `chunk` at a time across
@@ -367,33 +389,19 @@ class _KeySweep:
         return func.coalesce(last, -1)
 
     def _rows_query(self) -> tuple[Select[Any], Any]:
-        """The pending rows with what a step's messages need, in id order, `chunk` at a time; and the `taken`
+        """The pending rows with what deciding their steps needs, in id order, `chunk` at a time; and the `taken`
         expression its callers filter on."""
         t = self.src.table
-        owner, penilai, atasan = aliased(Pegawai), aliased(Pegawai), aliased(Pegawai)
         taken = self._taken()
         event = getattr(t, self.src.event) if self.src.event else literal(None)
         query = (
             self._pending(
                 t.id.label("entity_id"),
-                t.state.label("state"),
                 col(Skp.unit_id).label("unit_id"),
                 (col(Evaluation.period_no) if t is Evaluation else literal(None)).label("period_no"),
                 event.label("event_at"),
                 taken.label("taken"),
-                col(owner.nip).label("nip"),
-                col(owner.name).label("name"),
-                col(owner.email).label("email"),
-                col(penilai.nip).label("penilai_nip"),
-                col(penilai.name).label("penilai_name"),
-                col(penilai.email).label("penilai_email"),
-                col(atasan.nip).label("atasan_nip"),
-                col(atasan.name).label("atasan_name"),
-                col(atasan.email).label("atasan_email"),
             )
-            .join(owner, col(owner.id) == col(Skp.pegawai_id))
-            .outerjoin(penilai, col(penilai.id) == col(Skp.penilai_id))
-            .outerjoin(atasan, col(atasan.id) == col(Skp.atasan_penilai_id))
             .order_by(t.id)
             .limit(self.chunk)
         )
@@ -432,6 +440,7 @@ class _KeySweep:
         after = 0
         while True:
             with self.sessions() as session, session.begin():
+                _lock(session, self.ctx.cycle_id)
                 rows = session.execute(query.where(t.id > after)).all()
                 if rows:
                     act(session, rows)
@@ -452,128 +461,217 @@ class _KeySweep:
         return out
 
     def _take(self, session: Session, todo: Sequence[tuple[Any, datetime]], tz: str) -> None:
-        """Record the newly reached steps of these rows; notify and act for those this transaction inserted."""
-        ctx, ladder = self.ctx, self.ladder
-        steps: list[dict[str, Any]] = []
-        by_entity: dict[int, tuple[Any, datetime]] = {}
-        superseded: set[tuple[int, int]] = set()
+        """Record the newly reached steps of these rows; notify and act for them.
+
+        Rows that share a due instant (a zone's rows of a fixed-date rule or of one period; for an after-event rule,
+        those whose event fell on the same local day) are taken together, in the database: a small plan lists the
+        steps newly reached from each `taken` value, and three statements join it to the rows — the outbox rows
+        (messages and recipients built by the database), the entities an automatic action is due for, and the steps.
+        The caller's transaction holds the sweep's lock, so the rows read are still the rows written."""
+        groups: dict[tuple[datetime, int | None], list[Any]] = {}
         for row, due in todo:
-            new = range(row.taken + 1, len(steps_due(ctx.policy, self.key, due, ctx.as_of)))
-            if not new:
-                continue
-            by_entity[row.entity_id] = (row, due)
-            skipped = self._superseded(new, due)
-            superseded.update((row.entity_id, i) for i in skipped)
-            steps += [
-                {
-                    "cycle_id": ctx.cycle_id,
-                    "instansi_id": ctx.instansi_id,
-                    "unit_id": row.unit_id,
-                    "deadline_key": self.key.value,
-                    "entity_type": self.src.entity_type,
-                    "entity_id": row.entity_id,
-                    "step_index": i,
-                    "action": ladder[i].action.value,
-                    "auto_action": auto.value if (auto := ladder[i].auto_action) else None,
-                    "due_at": due,
-                    "step_at": due + timedelta(days=ladder[i].offset_days),
-                    "taken_at": ctx.as_of,
-                    "notified": i not in skipped,
-                }
-                for i in new
-            ]
-        if not steps:
-            return
-        inserted = insert_many(
-            session,
-            DeadlineStep.__table__,  # type: ignore[attr-defined]
-            steps,
-            unique=["deadline_key", "entity_type", "entity_id", "step_index"],
-            returning=["entity_id", "step_index"],
-        )
-        self.counts.steps += len(inserted)
-        zone = calendar.zone(ctx.policy.calendar, tz)
-        messages: list[dict[str, Any]] = []
-        acted: dict[AutoAction, list[int]] = {}
-        for entity_id, i in sorted(inserted):
-            if (entity_id, i) in superseded:
-                continue
-            row, due = by_entity[entity_id]
-            step = ladder[i]
-            if step.auto_action is not None:
-                acted.setdefault(step.auto_action, []).append(entity_id)
-            messages += [self._message(row, i, person, due, zone) for person in _recipients(ctx, row, step.notify)]
-        for auto, ids in acted.items():
+            groups.setdefault((due, row.period_no), []).append(row)
+        zone = calendar.zone(self.ctx.policy.calendar, tz)
+        for (due, period_no), rows in groups.items():
+            reach = len(steps_due(self.ctx.policy, self.key, due, self.ctx.as_of))
+            behind = [r for r in rows if r.taken < reach - 1]
+            if behind:
+                self._take_due(session, due, period_no, reach=reach, rows=behind, zone=zone)
+
+    def _take_due(
+        self, session: Session, due: datetime, period_no: int | None, *, reach: int, rows: Sequence[Any], zone: tzinfo
+    ) -> None:
+        ctx, t, src = self.ctx, self.src.table, self.src
+        plan = self._plan(due, period_no, reach, sorted({r.taken for r in rows}), zone)
+        ids = [r.entity_id for r in rows]
+
+        def planned(*columns: Any) -> Select[Any]:
+            return (
+                self._pending(*columns)
+                .join(plan, plan.c.taken == self._taken())
+                .where(t.id.in_(ids))
+                .order_by(t.id, plan.c.step_index)
+            )
+
+        who = self.who
+        sent = Counter[tuple[Any, ...]]()
+        if who is not None:
+            sent = insert_select(
+                session,
+                Outbox.__table__,  # type: ignore[attr-defined]
+                self._messages(planned, plan, who),
+                unique=["dedupe_key"],
+                count_by=["action", "status"],
+            )
+        for (action, status), n in sent.items():
+            self.counts.notified[action] = self.counts.notified.get(action, 0) + n
+            self.counts.no_address += n if status == NO_ADDRESS else 0
+        acted: dict[str, list[int]] = {}
+        for entity_id, auto in session.execute(
+            planned(t.id, plan.c.auto_action).where(plan.c.notified, plan.c.auto_action.is_not(None))
+        ):
+            acted.setdefault(auto, []).append(entity_id)
+        for auto, entity_ids in acted.items():
             done = engine.record_many(
                 session,
-                self.src.entity_type,
-                ids,
-                auto.value,
+                src.entity_type,
+                entity_ids,
+                auto,
                 instansi_id=ctx.instansi_id,
                 actor=SWEEP,
                 role=Role.SYSTEM,
                 now=ctx.as_of,
-                states=[str(s) for s in self.src.states],
-                note=AUTO_NOTE[auto],
+                states=[str(s) for s in src.states],
+                note=AUTO_NOTE[AutoAction(auto)],
                 payload={"deadline": self.key.value},
             )
-            self.counts.auto_actions[auto.value] = self.counts.auto_actions.get(auto.value, 0) + len(done)
-        if messages:
-            sent = insert_many(
-                session,
-                Outbox.__table__,  # type: ignore[attr-defined]
-                messages,
-                unique=["dedupe_key"],
-                returning=["action", "status"],
-            )
-            for action, status in sent:
-                self.counts.notified[action] = self.counts.notified.get(action, 0) + 1
-                self.counts.no_address += status == NO_ADDRESS
-
-    def _message(self, row: Any, index: int, person: Person, due: datetime, zone: tzinfo) -> dict[str, Any]:
-        ctx, step = self.ctx, self.ladder[index]
-        what = WHAT[self.key].format(period=row.period_no)
-        deadline = local_time(due - timedelta(minutes=1), zone)  # the last on-time minute of the due day
-        if step.action is LadderAction.REMINDER:
-            lead = f"{what} untuk {ctx.cycle_name} belum selesai. Batas waktunya {deadline}."
-        elif step.action is LadderAction.NOTICE:
-            lead = f"Batas waktu {what.lower()} untuk {ctx.cycle_name} ({deadline}) telah terlewati."
-        elif step.action is LadderAction.ESCALATE:
-            lead = (
-                f"{what} untuk {ctx.cycle_name} terlambat {step.offset_days} hari dari batas waktu {deadline}. "
-                "Mohon ditindaklanjuti."
-            )
-        else:
-            assert step.auto_action is not None
-            lead = f"{what} untuk {ctx.cycle_name}, batas waktu {deadline}. {AUTO_NOTE[step.auto_action]}"
-        body = "\n".join(
-            [
-                f"Yth. {person.name},",
-                "",
-                lead,
-                "",
-                f"Pegawai: {row.name} (NIP {row.nip})",
-                f"Status saat ini: {row.state}",
-                "",
-                "Pesan ini dikirim otomatis oleh skpflow.",
-            ]
+            self.counts.auto_actions[auto] = self.counts.auto_actions.get(auto, 0) + len(done)
+        steps = planned(
+            literal(ctx.cycle_id).label("cycle_id"),
+            literal(ctx.instansi_id).label("instansi_id"),
+            col(Skp.unit_id).label("unit_id"),
+            literal(self.key.value).label("deadline_key"),
+            literal(src.entity_type).label("entity_type"),
+            t.id.label("entity_id"),
+            plan.c.step_index,
+            plan.c.action,
+            plan.c.auto_action,
+            literal(due, UtcDateTime()).label("due_at"),
+            plan.c.step_at,
+            literal(ctx.as_of, UtcDateTime()).label("taken_at"),
+            plan.c.notified,
         )
-        return {
-            "dedupe_key": f"deadline:{self.key.value}:{self.src.entity_type}:{row.entity_id}:{index}:{person.ref}",
-            "channel": "email",
-            "recipient": person.email or person.ref,
-            "subject": f"[SKP] {LABEL[step.action]}: {what} — {row.name}"[:300],
-            "body": body,
-            "status": "pending" if person.email else NO_ADDRESS,
-            "attempts": 0,
-            "created_at": ctx.as_of,
-            "instansi_id": ctx.instansi_id,
-            "unit_id": row.unit_id,
-            "entity_type": self.src.entity_type,
-            "entity_id": row.entity_id,
-            "deadline_key": self.key.value,
-            "action": step.action.value,
-        }
+        taken = insert_select(
+            session,
+            DeadlineStep.__table__,  # type: ignore[attr-defined]
+            steps,
+            unique=["deadline_key", "entity_type", "entity_id", "step_index"],
+        )
+        self.counts.steps += taken[()]
+
+    def _plan(self, due: datetime, period_no: int | None, reach: int, taken: Sequence[int], zone: tzinfo) -> Subquery:
+        """Per `taken` value (the last step already taken), the steps reached since, with their messages' subject
+        and lead; `notified` is false for a superseded step (recorded, neither sent nor acted on)."""
+        what = WHAT[self.key].format(period=period_no)
+        deadline = local_time(due - timedelta(minutes=1), zone)  # the last on-time minute of the due day
+        rows = []
+        for last in taken:
+            new = range(last + 1, reach)
+            skipped = self._superseded(new, due)
+            for i in new:
+                step = self.ladder[i]
+                rows.append(
+                    select(
+                        literal(last, Integer).label("taken"),
+                        literal(i, Integer).label("step_index"),
+                        literal(step.action.value, String).label("action"),
+                        literal(step.auto_action.value if step.auto_action else None, String).label("auto_action"),
+                        literal(due + timedelta(days=step.offset_days), UtcDateTime()).label("step_at"),
+                        literal(i not in skipped, Boolean).label("notified"),
+                        literal(f"[SKP] {LABEL[step.action]}: {what} — ", String).label("subject"),
+                        literal(_lead(step, what, self.ctx.cycle_name, deadline), String).label("lead"),
+                    )
+                )
+        return (union_all(*rows) if len(rows) > 1 else rows[0]).subquery("plan")
+
+    def _who(self) -> Subquery | None:
+        """Who each ladder step notifies, in the step's order: `kind` names where the person comes from (the
+        pegawai, the penilai, the atasan penilai, or an HR admin given in `ref`, `name`, `email`); the `…_hr` kinds
+        stand in for a penilai or atasan penilai outside the organisation, whose HR acts on their behalf."""
+        stand_in = {Recipient.PENILAI: "penilai", Recipient.ATASAN_PENILAI: "atasan"}
+        rows = []
+        for i, step in enumerate(self.ladder):
+            for order, who in enumerate(step.notify):
+                people: list[tuple[str, Person | None]]
+                if who is Recipient.PEGAWAI:
+                    people = [("pegawai", None)]
+                elif who in stand_in:
+                    people = [(stand_in[who], None)] + [(f"{stand_in[who]}_hr", p) for p in self.ctx.hr]
+                else:
+                    people = [("hr", p) for p in self.ctx.hr]
+                rows += [
+                    select(
+                        literal(i, Integer).label("step_index"),
+                        literal(order * 1000 + n, Integer).label("ord"),
+                        literal(kind, String).label("kind"),
+                        literal(p.ref if p else None, String).label("ref"),
+                        literal(p.name if p else None, String).label("name"),
+                        literal(p.email if p else None, String).label("email"),
+                    )
+                    for n, (kind, p) in enumerate(people)
+                ]
+        if not rows:  # a ladder that notifies nobody
+            return None
+        return (union_all(*rows) if len(rows) > 1 else rows[0]).subquery("who")
+
+    def _messages(self, planned: Callable[..., Select[Any]], plan: Subquery, who: Subquery) -> Select[Any]:
+        """The outbox rows of the notified steps: one per recipient (the same person once per step, by `ref`), text
+        from the plan's subject and lead and the pegawai's row, in entity, step and recipient order."""
+        t, ctx = self.src.table, self.ctx
+        owner, penilai, atasan = aliased(Pegawai), aliased(Pegawai), aliased(Pegawai)
+
+        def person(pegawai: Any, of_penilai: Any, of_atasan: Any, hr: Any) -> Any:
+            kind = who.c.kind
+            return case(
+                (kind == "pegawai", pegawai), (kind == "penilai", of_penilai), (kind == "atasan", of_atasan), else_=hr
+            )
+
+        nip = literal("nip:")
+        ref = person(nip + col(owner.nip), nip + col(penilai.nip), nip + col(atasan.nip), who.c.ref)
+        name = person(col(owner.name), col(penilai.name), col(atasan.name), who.c.name)
+        email = func.nullif(person(col(owner.email), col(penilai.email), col(atasan.email), who.c.email), "")
+        present = or_(
+            who.c.kind.in_(["pegawai", "hr"]),
+            and_(who.c.kind == "penilai", col(penilai.id).is_not(None)),
+            and_(who.c.kind == "penilai_hr", col(penilai.id).is_(None)),
+            and_(who.c.kind == "atasan", col(atasan.id).is_not(None)),
+            and_(who.c.kind == "atasan_hr", col(atasan.id).is_(None)),
+        )
+        body = (
+            literal("Yth. ")
+            + name
+            + literal(",\n\n")
+            + plan.c.lead
+            + literal("\n\nPegawai: ")
+            + col(owner.name)
+            + literal(" (NIP ")
+            + col(owner.nip)
+            + literal(")\nStatus saat ini: ")
+            + t.state
+            + literal("\n\nPesan ini dikirim otomatis oleh skpflow.")
+        )
+        prefix = f"deadline:{self.key.value}:{self.src.entity_type}:"
+        return (
+            planned(
+                (
+                    literal(prefix)
+                    + cast(t.id, String)
+                    + literal(":")
+                    + cast(plan.c.step_index, String)
+                    + literal(":")
+                    + ref
+                ).label("dedupe_key"),
+                literal("email").label("channel"),
+                func.coalesce(email, ref).label("recipient"),
+                func.substr(plan.c.subject + col(owner.name), 1, 300).label("subject"),
+                body.label("body"),
+                case((email.is_(None), NO_ADDRESS), else_="pending").label("status"),
+                literal(0).label("attempts"),
+                literal(ctx.as_of, UtcDateTime()).label("created_at"),
+                literal(ctx.instansi_id).label("instansi_id"),
+                col(Skp.unit_id).label("unit_id"),
+                literal(self.src.entity_type).label("entity_type"),
+                t.id.label("entity_id"),
+                literal(self.key.value).label("deadline_key"),
+                plan.c.action,
+            )
+            .join(owner, col(owner.id) == col(Skp.pegawai_id))
+            .outerjoin(penilai, col(penilai.id) == col(Skp.penilai_id))
+            .outerjoin(atasan, col(atasan.id) == col(Skp.atasan_penilai_id))
+            .join(who, who.c.step_index == plan.c.step_index)
+            .where(plan.c.notified, present)
+            .order_by(who.c.ord)
+        )
 
 
 # --- messages -----------------------------------------------------------------------------------------------------
@@ -617,24 +715,33 @@ AUTO_NOTE: dict[AutoAction, str] = {
 }
 
 
+def _lead(step: LadderStep, what: str, cycle_name: str, deadline: str) -> str:
+    """The opening sentence of a step's message."""
+    if step.action is LadderAction.REMINDER:
+        return f"{what} untuk {cycle_name} belum selesai. Batas waktunya {deadline}."
+    if step.action is LadderAction.NOTICE:
+        return f"Batas waktu {what.lower()} untuk {cycle_name} ({deadline}) telah terlewati."
+    if step.action is LadderAction.ESCALATE:
+        return (
+            f"{what} untuk {cycle_name} terlambat {step.offset_days} hari dari batas waktu {deadline}. "
+            "Mohon ditindaklanjuti."
+        )
+    assert step.auto_action is not None
+    return f"{what} untuk {cycle_name}, batas waktu {deadline}. {AUTO_NOTE[step.auto_action]}"
+
+
+SWEEP_LOCK = 0x534B50  # PostgreSQL advisory lock class of the sweep ("SKP"); the object is the cycle id
+
+
+def _lock(session: Session, cycle_id: int) -> None:
+    """Sweeps of one cycle take turns chunk by chunk, so the pending rows a chunk reads are still pending, with the
+    same steps taken, when it writes (SQLite's BEGIN IMMEDIATE already serialises writers)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:class, :cycle)"), {"class": SWEEP_LOCK, "cycle": cycle_id})
+
+
 @lru_cache(maxsize=4096)  # a sweep formats the same few due instants for every message it writes
 def local_time(at: datetime, zone: tzinfo) -> str:
     """'Sabtu, 31 Januari 2026 pukul 23.59 WITA'."""
     t = at.astimezone(zone)
     return f"{HARI[t.weekday()]}, {t.day} {BULAN[t.month - 1]} {t.year} pukul {t:%H.%M} {t.tzname()}"
-
-
-def _recipients(ctx: Context, row: Any, notify: Sequence[Recipient]) -> list[Person]:
-    penilai = Person(f"nip:{row.penilai_nip}", row.penilai_name, row.penilai_email) if row.penilai_nip else None
-    atasan = Person(f"nip:{row.atasan_nip}", row.atasan_name, row.atasan_email) if row.atasan_nip else None
-    people: list[Person] = []
-    for who in notify:
-        if who is Recipient.PEGAWAI:
-            people.append(Person(f"nip:{row.nip}", row.name, row.email))
-        elif who is Recipient.PENILAI:
-            people += [penilai] if penilai else ctx.hr  # rated from outside: HR acts on the penilai's behalf
-        elif who is Recipient.ATASAN_PENILAI:
-            people += [atasan] if atasan else ctx.hr
-        else:
-            people += ctx.hr
-    return list({p.ref: p for p in people}.values())
