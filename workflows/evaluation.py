@@ -16,7 +16,7 @@ from policies import periods
 from policies.kuadran import predikat as kuadran_predikat
 from policies.schema import Policy
 from policies.unit_head import rating_for_unit_head
-from states.enums import Rating
+from states.enums import CapaianLevel, Rating
 from states.errors import InvalidInput, NotFound, NotPermitted, StaleVersion, TransitionNotAllowed
 from states.evaluation import EVALUATION, EvaluationFacts, EvaluationState
 from states.lifecycle import TriggerInput
@@ -26,7 +26,19 @@ from workflows import cycle as cycles
 from workflows import skp as skps
 from workflows.actors import Actor
 from workflows.settings import get_settings
-from workflows.tables import MAX_ID, AuditEvent, Cycle, Evaluation, Evidence, Indikator, Realisasi, Rhk, Skp, Unit
+from workflows.tables import (
+    MAX_ID,
+    AuditEvent,
+    Capaian,
+    Cycle,
+    Evaluation,
+    Evidence,
+    Indikator,
+    Realisasi,
+    Rhk,
+    Skp,
+    Unit,
+)
 
 EVALUATED_SKP_STATES = ("agreed", "monitored", "adjusted")
 """SKP states in which a period is evaluated: the plan is agreed and not yet assessed for the year."""
@@ -176,36 +188,65 @@ class RealisasiIn(BaseModel):
 
 # The statements every evaluation use case runs are built once: building and keying a statement costs SQLAlchemy
 # about twice what running its cached compilation does on SQLite.
-_EVALUATION = select(Evaluation).where(
+_LEVEL = (  # the unit's capaian for the evaluation's period, which the guards read
+    select(col(Capaian.level))
+    .where(
+        col(Capaian.cycle_id) == bindparam("cycle_id"),
+        col(Capaian.unit_id) == bindparam("unit_id"),
+        col(Capaian.period_no) == col(Evaluation.period_no),
+    )
+    .scalar_subquery()
+)
+_EVALUATION = select(Evaluation, _LEVEL).where(
     col(Evaluation.skp_id) == bindparam("skp_id"), col(Evaluation.period_no) == bindparam("period_no")
 )
-_SKP_INDICATORS = (
-    select(col(Indikator.id))
-    .join(Rhk, col(Rhk.id) == col(Indikator.rhk_id))
-    .where(col(Rhk.skp_id) == bindparam("skp_id"))
-)
-_REALISASI = select(Realisasi).where(col(Realisasi.evaluation_id) == bindparam("evaluation_id"))
-_REALISASI_OF_INDICATOR = and_(
-    col(Realisasi.indikator_id) == col(Indikator.id), col(Realisasi.evaluation_id) == bindparam("evaluation_id")
-)
-# each RHK with its indicators and their realisasi of the period
-_MEASURED = (
-    select(col(Rhk.id), col(Rhk.text), col(Indikator.id), col(Realisasi.id))
-    .outerjoin(Indikator, col(Indikator.rhk_id) == col(Rhk.id))
-    .outerjoin(Realisasi, _REALISASI_OF_INDICATOR)
-    .where(col(Rhk.skp_id) == bindparam("skp_id"))
-    .order_by(col(Rhk.position))
-)
+# each indicator of the SKP with its RHK's text, its realisasi of the period and that realisasi's evidence
 _REALISED = (
-    select(Indikator, col(Rhk.text), Realisasi)
+    select(Indikator, col(Rhk.text), Realisasi, Evidence)
     .join(Rhk, col(Rhk.id) == col(Indikator.rhk_id))
-    .outerjoin(Realisasi, _REALISASI_OF_INDICATOR)
+    .outerjoin(
+        Realisasi,
+        and_(
+            col(Realisasi.indikator_id) == col(Indikator.id), col(Realisasi.evaluation_id) == bindparam("evaluation_id")
+        ),
+    )
+    .outerjoin(Evidence, col(Evidence.realisasi_id) == col(Realisasi.id))
     .where(col(Rhk.skp_id) == bindparam("skp_id"))
-    .order_by(col(Rhk.position), col(Indikator.position))
+    .order_by(col(Rhk.position), col(Indikator.position), col(Indikator.id), col(Evidence.id))
 )
-_EVIDENCE = (
-    select(Evidence).where(col(Evidence.realisasi_id).in_(bindparam("ids", expanding=True))).order_by(col(Evidence.id))
-)
+
+
+@dataclass
+class Loaded:
+    """A period's evaluation with its SKP, cycle, the actor's standing and the unit's capaian for the period."""
+
+    ev: Evaluation
+    skp: Skp
+    cycle: Cycle
+    who: skps.Standing
+    level: CapaianLevel | None
+
+
+@dataclass
+class Measured:
+    """The SKP's indicators in plan order with their RHK's text, and what was recorded for them in the period: what
+    the guards and the view need, read in one statement and kept current by the use case that writes realisasi."""
+
+    indicators: dict[int, tuple[Indikator, str]]
+    realisasi: dict[int, Realisasi]  # by indikator id
+    evidence: dict[int, list[Evidence]]  # by indikator id
+
+
+def measured(session: Session, ev: Evaluation, skp: Skp) -> Measured:
+    found = Measured({}, {}, {})
+    for ind, rhk_text, r, e in session.execute(_REALISED, {"skp_id": skp.id, "evaluation_id": ev.id}):
+        indikator_id = ind.id or 0
+        found.indicators.setdefault(indikator_id, (ind, rhk_text))
+        if r is not None:
+            found.realisasi[indikator_id] = r
+        if e is not None:
+            found.evidence.setdefault(indikator_id, []).append(e)
+    return found
 
 
 def save_realisasi(
@@ -219,7 +260,8 @@ def save_realisasi(
     expected_version: int | None = None,
 ) -> EvaluationView:
     """The pegawai records realisasi and evidence for an open period, and optionally submits it."""
-    ev, skp, cycle, who = load(session, skp_id, period_no, actor)
+    loaded = load(session, skp_id, period_no, actor)
+    ev, who = loaded.ev, loaded.who
     if Role.PEGAWAI not in who.roles:
         raise NotPermitted("evaluation", "realisasi", sorted(r.value for r in who.roles))
     state = EvaluationState(ev.state)
@@ -229,8 +271,10 @@ def save_realisasi(
         raise StaleVersion(
             "evaluation", expected_version, ev.version, ev.state, EVALUATION.allowed_triggers(state, who.roles)
         )
-    indicators = set(session.scalars(_SKP_INDICATORS, {"skp_id": skp.id}))
-    problems = _realisasi_problems(body, indicators)
+    # everything the call reads is read before it writes: the guards and the view work from what it holds
+    plan = measured(session, ev, loaded.skp)
+    policy = policy_store.cycle_policy(session, loaded.cycle)
+    problems = _realisasi_problems(body, set(plan.indicators))
     if problems:
         raise InvalidInput(problems)
     if body.realisasi:
@@ -244,9 +288,8 @@ def save_realisasi(
             now=now,
             payload=body.model_dump(mode="json"),
         )
-        _write_realisasi(session, ev, body)
+        _write_realisasi(session, ev, body, plan)
     if body.submit:
-        policy = policy_store.cycle_policy(session, cycle)
         engine.fire(
             session,
             EVALUATION,
@@ -254,10 +297,11 @@ def save_realisasi(
             "submit_realisasi",
             actor=actor,
             roles=who.roles,
-            facts=facts(session, ev, skp, cycle, policy, now=now),
+            facts=facts(session, loaded, plan, policy, now=now),
             now=now,
         )
-    return view(session, ev, skp, cycle, actor, who=who)
+    session.flush()  # realisasi written without a submit; the evidence's ids, which the view shows
+    return view(loaded, plan, policy)
 
 
 def _realisasi_problems(body: RealisasiIn, indicators: set[int | None]) -> list[str]:
@@ -288,18 +332,22 @@ def _realisasi_problems(body: RealisasiIn, indicators: set[int | None]) -> list[
     return problems
 
 
-def _write_realisasi(session: Session, ev: Evaluation, body: RealisasiIn) -> None:
-    existing = {r.indikator_id: r for r in session.scalars(_REALISASI, {"evaluation_id": ev.id})}
+def _write_realisasi(session: Session, ev: Evaluation, body: RealisasiIn, plan: Measured) -> None:
+    """Write the body's realisasi and evidence, and bring `plan` up to date with them."""
     for item in body.realisasi:
-        row = existing.get(item.indikator_id) or Realisasi(evaluation_id=ev.id or 0, indikator_id=item.indikator_id)
+        row = plan.realisasi.get(item.indikator_id) or Realisasi(
+            evaluation_id=ev.id or 0, indikator_id=item.indikator_id
+        )
         row.value, row.text = item.value, item.text.strip()
         session.add(row)
+        plan.realisasi[item.indikator_id] = row
         if row.id is not None:  # a new row has no evidence to replace, and needs its id only for new evidence
             session.execute(delete(Evidence).where(col(Evidence.realisasi_id) == row.id))
         elif item.evidence:
             session.flush()
+        files = plan.evidence[item.indikator_id] = []
         for e in item.evidence:
-            session.add(
+            files.append(
                 Evidence(
                     realisasi_id=row.id or 0,
                     filename=evidence.clean_filename(e.filename) or e.filename,
@@ -309,7 +357,7 @@ def _write_realisasi(session: Session, ev: Evaluation, body: RealisasiIn) -> Non
                     uri=e.uri,
                 )
             )
-    session.flush()
+        session.add_all(files)
 
 
 # --- the pejabat penilai ----------------------------------------------------------------------------------------
@@ -367,9 +415,10 @@ def _fire(
     now: datetime,
     expected_version: int | None,
 ) -> EvaluationView:
-    ev, skp, cycle, who = load(session, skp_id, period_no, actor)
-    policy = policy_store.cycle_policy(session, cycle)
-    f = facts(session, ev, skp, cycle, policy, now=now)
+    loaded = load(session, skp_id, period_no, actor)
+    policy = policy_store.cycle_policy(session, loaded.cycle)
+    plan = measured(session, loaded.ev, loaded.skp)
+    f = facts(session, loaded, plan, policy, now=now)
 
     def apply(row: Any) -> None:
         if trigger == "evaluate":
@@ -383,34 +432,34 @@ def _fire(
     engine.fire(
         session,
         EVALUATION,
-        ev,
+        loaded.ev,
         trigger,
         actor=actor,
-        roles=who.roles,
+        roles=loaded.who.roles,
         facts=f,
         now=now,
         inp=inp,
         expected_version=expected_version,
-        on_behalf=who.on_behalf,
+        on_behalf=loaded.who.on_behalf,
         apply=apply,
     )
-    return view(session, ev, skp, cycle, actor, who=who)
+    return view(loaded, plan, policy)  # a transition leaves the realisasi as they were read
 
 
-def facts(
-    session: Session, ev: Evaluation, skp: Skp, cycle: Cycle, policy: Policy, *, now: datetime
-) -> EvaluationFacts:
-    rows = session.execute(_MEASURED, {"skp_id": skp.id, "evaluation_id": ev.id}).all()
-    rhk = dict.fromkeys((rid, text) for rid, text, _, _ in rows)
-    with_indicators = {rid for rid, _, indikator_id, _ in rows if indikator_id is not None}
-    measured = {rid for rid, _, _, realisasi_id in rows if realisasi_id is not None}
-    level = skps.capaian_level(session, skp.cycle_id, skp.unit_id, ev.period_no)
+def facts(session: Session, loaded: Loaded, plan: Measured, policy: Policy, *, now: datetime) -> EvaluationFacts:
+    skp, level = loaded.skp, loaded.level
+    rhk: dict[int, str] = {}
+    measured_rhk: set[int] = set()
+    for indikator_id, (ind, rhk_text) in plan.indicators.items():
+        rhk.setdefault(ind.rhk_id, rhk_text)
+        if indikator_id in plan.realisasi:
+            measured_rhk.add(ind.rhk_id)
     unit = session.get(Unit, skp.unit_id)
     heads_unit = unit is not None and unit.head_id == skp.pegawai_id
-    period = period_of(policy, cycle.year, ev.period_no)
+    period = period_of(policy, loaded.cycle.year, loaded.ev.period_no)
     return EvaluationFacts(
         # an RHK without indicators (only a Tambahan can be) has nothing to measure, so it needs no realisasi
-        rhk_without_realisasi=tuple(text for rid, text in rhk if rid in with_indicators and rid not in measured),
+        rhk_without_realisasi=tuple(text for rid, text in rhk.items() if rid not in measured_rhk),
         unit_capaian_set=level is not None,
         period_ended=now >= periods.ends_at(policy, period, unit.timezone if unit else None),
         unit_head_rating=rating_for_unit_head(policy, level) if heads_unit and level else None,
@@ -547,40 +596,39 @@ class EvaluationView:
     predikat: str | None
 
 
-def load(session: Session, skp_id: int, period_no: int, actor: Actor) -> tuple[Evaluation, Skp, Cycle, skps.Standing]:
-    """The period's evaluation, its SKP and cycle, and the actor's standing; NotFound for outsiders."""
+def load(session: Session, skp_id: int, period_no: int, actor: Actor) -> Loaded:
+    """The period's evaluation, its SKP and cycle, the actor's standing and the unit's capaian for the period;
+    NotFound for outsiders."""
     skp, cycle, who = skps.load(session, skp_id, actor)
-    ev = session.scalar(_EVALUATION, {"skp_id": skp_id, "period_no": period_no})
-    if ev is None:
+    found = session.execute(
+        _EVALUATION,
+        {"skp_id": skp_id, "period_no": period_no, "cycle_id": skp.cycle_id, "unit_id": skp.unit_id},
+    ).one_or_none()
+    if found is None:
         raise NotFound("evaluation", f"skp {skp_id} period {period_no}")
-    return ev, skp, cycle, who
+    ev, level = found
+    return Loaded(ev, skp, cycle, who, CapaianLevel(level) if level else None)
 
 
 def get_evaluation(session: Session, skp_id: int, period_no: int, *, actor: Actor) -> EvaluationView:
     """The period's evaluation as the caller may see it: anyone with a standing on the SKP."""
-    ev, skp, cycle, who = load(session, skp_id, period_no, actor)
-    return view(session, ev, skp, cycle, actor, who=who)
+    loaded = load(session, skp_id, period_no, actor)
+    policy = policy_store.cycle_policy(session, loaded.cycle)
+    return view(loaded, measured(session, loaded.ev, loaded.skp), policy)
 
 
-def view(
-    session: Session, ev: Evaluation, skp: Skp, cycle: Cycle, actor: Actor, *, who: skps.Standing | None = None
-) -> EvaluationView:
-    """The evaluation as `actor` sees it; `who` is the actor's standing when the caller has it already."""
+def view(loaded: Loaded, plan: Measured, policy: Policy) -> EvaluationView:
+    """The evaluation as the loading actor sees it, with what `plan` holds for its indicators."""
+    ev, who = loaded.ev, loaded.who
     assert ev.id is not None
-    who = who or skps.standing(session, actor, skp, cycle)
-    period = period_of(policy_store.cycle_policy(session, cycle), cycle.year, ev.period_no)
-    indicators = session.execute(_REALISED, {"skp_id": skp.id, "evaluation_id": ev.id}).all()
-    recorded = {r.indikator_id: r for _, _, r in indicators if r is not None}
-    files: dict[int, list[EvidenceView]] = {}
-    for e in session.scalars(_EVIDENCE, {"ids": [r.id for r in recorded.values()]}) if recorded else ():
-        files.setdefault(e.realisasi_id, []).append(
-            EvidenceView(e.id or 0, e.filename, e.content_type, e.size, e.sha256, e.uri)
-        )
+    period = period_of(policy, loaded.cycle.year, ev.period_no)
     items = []
-    for ind, rhk_text, r in indicators:
+    for indikator_id, (ind, rhk_text) in plan.indicators.items():
+        r = plan.realisasi.get(indikator_id)
+        files = plan.evidence.get(indikator_id, []) if r else []
         items.append(
             RealisasiView(
-                indikator_id=ind.id or 0,
+                indikator_id=indikator_id,
                 rhk_id=ind.rhk_id,
                 rhk_text=rhk_text,
                 indikator_text=ind.text,
@@ -590,7 +638,9 @@ def view(
                 recorded=r is not None,
                 value=r.value if r else None,
                 text=r.text if r else "",
-                evidence=tuple(files.get(r.id or 0, [])) if r else (),
+                evidence=tuple(
+                    EvidenceView(e.id or 0, e.filename, e.content_type, e.size, e.sha256, e.uri) for e in files
+                ),
             )
         )
     return EvaluationView(
