@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -197,56 +197,43 @@ _LEVEL = (  # the unit's capaian for the evaluation's period, which the guards r
     )
     .scalar_subquery()
 )
-_EVALUATION = select(Evaluation, _LEVEL).where(
-    col(Evaluation.skp_id) == bindparam("skp_id"), col(Evaluation.period_no) == bindparam("period_no")
-)
-# each indicator of the SKP with its RHK's text, its realisasi of the period and that realisasi's evidence
-_REALISED = (
-    select(Indikator, col(Rhk.text), Realisasi, Evidence)
-    .join(Rhk, col(Rhk.id) == col(Indikator.rhk_id))
+# the evaluation, the capaian, and each indicator of the SKP (in plan order) with its RHK's text, its realisasi of the
+# period and that realisasi's evidence: one row per piece of evidence, or per indicator without any
+_EVALUATION = (
+    select(Evaluation, _LEVEL, Indikator, col(Rhk.text), Realisasi, Evidence)
+    .outerjoin(Rhk, col(Rhk.skp_id) == col(Evaluation.skp_id))
+    .outerjoin(Indikator, col(Indikator.rhk_id) == col(Rhk.id))
     .outerjoin(
         Realisasi,
-        and_(
-            col(Realisasi.indikator_id) == col(Indikator.id), col(Realisasi.evaluation_id) == bindparam("evaluation_id")
-        ),
+        and_(col(Realisasi.indikator_id) == col(Indikator.id), col(Realisasi.evaluation_id) == col(Evaluation.id)),
     )
     .outerjoin(Evidence, col(Evidence.realisasi_id) == col(Realisasi.id))
-    .where(col(Rhk.skp_id) == bindparam("skp_id"))
+    .where(col(Evaluation.skp_id) == bindparam("skp_id"), col(Evaluation.period_no) == bindparam("period_no"))
     .order_by(col(Rhk.position), col(Indikator.position), col(Indikator.id), col(Evidence.id))
 )
 
 
 @dataclass
+class Measured:
+    """The SKP's indicators in plan order with their RHK's text, and what was recorded for them in the period: what
+    the guards and the view need, read with the evaluation and kept current by the use case that writes realisasi."""
+
+    indicators: dict[int, tuple[Indikator, str]] = field(default_factory=dict)
+    realisasi: dict[int, Realisasi] = field(default_factory=dict)  # by indikator id
+    evidence: dict[int, list[Evidence]] = field(default_factory=dict)  # by indikator id
+
+
+@dataclass(frozen=True)
 class Loaded:
-    """A period's evaluation with its SKP, cycle, the actor's standing and the unit's capaian for the period."""
+    """A period's evaluation with its SKP, cycle, the actor's standing, the unit's capaian for the period and what
+    was recorded for the SKP's indicators."""
 
     ev: Evaluation
     skp: Skp
     cycle: Cycle
     who: skps.Standing
     level: CapaianLevel | None
-
-
-@dataclass
-class Measured:
-    """The SKP's indicators in plan order with their RHK's text, and what was recorded for them in the period: what
-    the guards and the view need, read in one statement and kept current by the use case that writes realisasi."""
-
-    indicators: dict[int, tuple[Indikator, str]]
-    realisasi: dict[int, Realisasi]  # by indikator id
-    evidence: dict[int, list[Evidence]]  # by indikator id
-
-
-def measured(session: Session, ev: Evaluation, skp: Skp) -> Measured:
-    found = Measured({}, {}, {})
-    for ind, rhk_text, r, e in session.execute(_REALISED, {"skp_id": skp.id, "evaluation_id": ev.id}):
-        indikator_id = ind.id or 0
-        found.indicators.setdefault(indikator_id, (ind, rhk_text))
-        if r is not None:
-            found.realisasi[indikator_id] = r
-        if e is not None:
-            found.evidence.setdefault(indikator_id, []).append(e)
-    return found
+    plan: Measured
 
 
 def save_realisasi(
@@ -260,6 +247,7 @@ def save_realisasi(
     expected_version: int | None = None,
 ) -> EvaluationView:
     """The pegawai records realisasi and evidence for an open period, and optionally submits it."""
+    # everything the call reads is read here, before it writes: the guards and the view work from what it holds
     loaded = load(session, skp_id, period_no, actor)
     ev, who = loaded.ev, loaded.who
     if Role.PEGAWAI not in who.roles:
@@ -271,10 +259,8 @@ def save_realisasi(
         raise StaleVersion(
             "evaluation", expected_version, ev.version, ev.state, EVALUATION.allowed_triggers(state, who.roles)
         )
-    # everything the call reads is read before it writes: the guards and the view work from what it holds
-    plan = measured(session, ev, loaded.skp)
     policy = policy_store.cycle_policy(session, loaded.cycle)
-    problems = _realisasi_problems(body, set(plan.indicators))
+    problems = _realisasi_problems(body, set(loaded.plan.indicators))
     if problems:
         raise InvalidInput(problems)
     if body.realisasi:
@@ -288,7 +274,7 @@ def save_realisasi(
             now=now,
             payload=body.model_dump(mode="json"),
         )
-        _write_realisasi(session, ev, body, plan)
+        _write_realisasi(session, ev, body, loaded.plan)
     if body.submit:
         engine.fire(
             session,
@@ -297,11 +283,11 @@ def save_realisasi(
             "submit_realisasi",
             actor=actor,
             roles=who.roles,
-            facts=facts(session, loaded, plan, policy, now=now),
+            facts=facts(session, loaded, policy, now=now),
             now=now,
         )
     session.flush()  # realisasi written without a submit; the evidence's ids, which the view shows
-    return view(loaded, plan, policy)
+    return view(loaded, policy)
 
 
 def _realisasi_problems(body: RealisasiIn, indicators: set[int | None]) -> list[str]:
@@ -417,8 +403,7 @@ def _fire(
 ) -> EvaluationView:
     loaded = load(session, skp_id, period_no, actor)
     policy = policy_store.cycle_policy(session, loaded.cycle)
-    plan = measured(session, loaded.ev, loaded.skp)
-    f = facts(session, loaded, plan, policy, now=now)
+    f = facts(session, loaded, policy, now=now)
 
     def apply(row: Any) -> None:
         if trigger == "evaluate":
@@ -443,11 +428,11 @@ def _fire(
         on_behalf=loaded.who.on_behalf,
         apply=apply,
     )
-    return view(loaded, plan, policy)  # a transition leaves the realisasi as they were read
+    return view(loaded, policy)  # a transition leaves the realisasi as they were read
 
 
-def facts(session: Session, loaded: Loaded, plan: Measured, policy: Policy, *, now: datetime) -> EvaluationFacts:
-    skp, level = loaded.skp, loaded.level
+def facts(session: Session, loaded: Loaded, policy: Policy, *, now: datetime) -> EvaluationFacts:
+    skp, level, plan = loaded.skp, loaded.level, loaded.plan
     rhk: dict[int, str] = {}
     measured_rhk: set[int] = set()
     for indikator_id, (ind, rhk_text) in plan.indicators.items():
@@ -597,29 +582,38 @@ class EvaluationView:
 
 
 def load(session: Session, skp_id: int, period_no: int, actor: Actor) -> Loaded:
-    """The period's evaluation, its SKP and cycle, the actor's standing and the unit's capaian for the period;
-    NotFound for outsiders."""
+    """The period's evaluation, its SKP and cycle, the actor's standing, the unit's capaian for the period and the
+    SKP's indicators with their realisasi, in one statement once the SKP is known; NotFound for outsiders."""
     skp, cycle, who = skps.load(session, skp_id, actor)
-    found = session.execute(
-        _EVALUATION,
-        {"skp_id": skp_id, "period_no": period_no, "cycle_id": skp.cycle_id, "unit_id": skp.unit_id},
-    ).one_or_none()
-    if found is None:
+    rows = session.execute(
+        _EVALUATION, {"skp_id": skp_id, "period_no": period_no, "cycle_id": skp.cycle_id, "unit_id": skp.unit_id}
+    ).all()
+    if not rows:
         raise NotFound("evaluation", f"skp {skp_id} period {period_no}")
-    ev, level = found
-    return Loaded(ev, skp, cycle, who, CapaianLevel(level) if level else None)
+    plan = Measured()
+    for _, _, ind, rhk_text, r, e in rows:
+        if ind is None:  # an RHK without indicators, or an SKP without RHK
+            continue
+        indikator_id = ind.id or 0
+        plan.indicators.setdefault(indikator_id, (ind, rhk_text))
+        if r is not None:
+            plan.realisasi[indikator_id] = r
+        if e is not None:
+            plan.evidence.setdefault(indikator_id, []).append(e)
+    ev, level = rows[0][0], rows[0][1]
+    return Loaded(ev, skp, cycle, who, CapaianLevel(level) if level else None, plan)
 
 
 def get_evaluation(session: Session, skp_id: int, period_no: int, *, actor: Actor) -> EvaluationView:
     """The period's evaluation as the caller may see it: anyone with a standing on the SKP."""
     loaded = load(session, skp_id, period_no, actor)
     policy = policy_store.cycle_policy(session, loaded.cycle)
-    return view(loaded, measured(session, loaded.ev, loaded.skp), policy)
+    return view(loaded, policy)
 
 
-def view(loaded: Loaded, plan: Measured, policy: Policy) -> EvaluationView:
-    """The evaluation as the loading actor sees it, with what `plan` holds for its indicators."""
-    ev, who = loaded.ev, loaded.who
+def view(loaded: Loaded, policy: Policy) -> EvaluationView:
+    """The evaluation as the loading actor sees it, with what `loaded.plan` holds for its indicators."""
+    ev, who, plan = loaded.ev, loaded.who, loaded.plan
     assert ev.id is not None
     period = period_of(policy, loaded.cycle.year, ev.period_no)
     items = []
