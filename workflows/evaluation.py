@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import and_, bindparam, delete, exists, func, insert, select
+from sqlalchemy import Row, Table, and_, bindparam, exists, func, insert, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -198,9 +198,29 @@ _LEVEL = (  # the unit's capaian for the evaluation's period, which the guards r
     .scalar_subquery()
 )
 # the evaluation, the capaian, and each indicator of the SKP (in plan order) with its RHK's text, its realisasi of the
-# period and that realisasi's evidence: one row per piece of evidence, or per indicator without any
+# period and that realisasi's evidence: one row per piece of evidence, or per indicator without any. Columns, not
+# entities: the view is built from them, and building a SQLModel row costs more than reading it.
 _EVALUATION = (
-    select(Evaluation, _LEVEL, Indikator, col(Rhk.text), Realisasi, Evidence)
+    select(
+        Evaluation,
+        _LEVEL.label("level"),
+        col(Indikator.id).label("indikator_id"),
+        col(Indikator.rhk_id).label("rhk_id"),
+        col(Rhk.text).label("rhk_text"),
+        col(Indikator.text).label("indikator_text"),
+        col(Indikator.aspek).label("aspek"),
+        col(Indikator.target).label("target"),
+        col(Indikator.satuan).label("satuan"),
+        col(Realisasi.id).label("realisasi_id"),
+        col(Realisasi.value).label("value"),
+        col(Realisasi.text).label("text"),
+        col(Evidence.id).label("evidence_id"),
+        col(Evidence.filename).label("filename"),
+        col(Evidence.content_type).label("content_type"),
+        col(Evidence.size).label("size"),
+        col(Evidence.sha256).label("sha256"),
+        col(Evidence.uri).label("uri"),
+    )
     .outerjoin(Rhk, col(Rhk.skp_id) == col(Evaluation.skp_id))
     .outerjoin(Indikator, col(Indikator.rhk_id) == col(Rhk.id))
     .outerjoin(
@@ -211,16 +231,22 @@ _EVALUATION = (
     .where(col(Evaluation.skp_id) == bindparam("skp_id"), col(Evaluation.period_no) == bindparam("period_no"))
     .order_by(col(Rhk.position), col(Indikator.position), col(Indikator.id), col(Evidence.id))
 )
+# realisasi and evidence are written with Core statements: no ORM rows to build and flush, none to go stale
+_REALISASI_TABLE: Table = Realisasi.__table__  # type: ignore[attr-defined]
+_EVIDENCE_TABLE: Table = Evidence.__table__  # type: ignore[attr-defined]
+_INSERT_REALISASI = _REALISASI_TABLE.insert().returning(_REALISASI_TABLE.c.id, sort_by_parameter_order=True)
+_UPDATE_REALISASI = _REALISASI_TABLE.update().where(_REALISASI_TABLE.c.id == bindparam("realisasi_id"))
+_INSERT_EVIDENCE = _EVIDENCE_TABLE.insert().returning(_EVIDENCE_TABLE.c.id, sort_by_parameter_order=True)
+_DELETE_EVIDENCE = _EVIDENCE_TABLE.delete().where(_EVIDENCE_TABLE.c.realisasi_id == bindparam("realisasi_id"))
 
 
 @dataclass
 class Measured:
-    """The SKP's indicators in plan order with their RHK's text, and what was recorded for them in the period: what
-    the guards and the view need, read with the evaluation and kept current by the use case that writes realisasi."""
+    """Each indicator of the SKP, in plan order, as the view shows it (with what was realised for it in the period),
+    and the ids of the realisasi rows: what the guards and the view need, kept current by `_write_realisasi`."""
 
-    indicators: dict[int, tuple[Indikator, str]] = field(default_factory=dict)
-    realisasi: dict[int, Realisasi] = field(default_factory=dict)  # by indikator id
-    evidence: dict[int, list[Evidence]] = field(default_factory=dict)  # by indikator id
+    items: dict[int, RealisasiView]  # by indikator id
+    realisasi_ids: dict[int, int]  # indikator id → its realisasi of the period
 
 
 @dataclass(frozen=True)
@@ -247,7 +273,8 @@ def save_realisasi(
     expected_version: int | None = None,
 ) -> EvaluationView:
     """The pegawai records realisasi and evidence for an open period, and optionally submits it."""
-    # everything the call reads is read here, before it writes: the guards and the view work from what it holds
+    # everything the call reads is read here, before it writes, and the guards and the view work from it: whoever
+    # changes realisasi bumps the evaluation's version, so the version-checked write below vouches for the read
     loaded = load(session, skp_id, period_no, actor)
     ev, who = loaded.ev, loaded.who
     if Role.PEGAWAI not in who.roles:
@@ -260,7 +287,7 @@ def save_realisasi(
             "evaluation", expected_version, ev.version, ev.state, EVALUATION.allowed_triggers(state, who.roles)
         )
     policy = policy_store.cycle_policy(session, loaded.cycle)
-    problems = _realisasi_problems(body, set(loaded.plan.indicators))
+    problems = _realisasi_problems(body, set(loaded.plan.items))
     if problems:
         raise InvalidInput(problems)
     if body.realisasi:
@@ -286,7 +313,6 @@ def save_realisasi(
             facts=facts(session, loaded, policy, now=now),
             now=now,
         )
-    session.flush()  # realisasi written without a submit; the evidence's ids, which the view shows
     return view(loaded, policy)
 
 
@@ -319,31 +345,45 @@ def _realisasi_problems(body: RealisasiIn, indicators: set[int | None]) -> list[
 
 
 def _write_realisasi(session: Session, ev: Evaluation, body: RealisasiIn, plan: Measured) -> None:
-    """Write the body's realisasi and evidence, and bring `plan` up to date with them."""
-    for item in body.realisasi:
-        row = plan.realisasi.get(item.indikator_id) or Realisasi(
-            evaluation_id=ev.id or 0, indikator_id=item.indikator_id
+    """Write the body's realisasi and evidence (replacing what a recorded indicator had), and bring `plan` up to
+    date with them."""
+    written = {item.indikator_id: (item.value, item.text.strip()) for item in body.realisasi}
+    recorded = [i for i in written if i in plan.realisasi_ids]
+    new = [i for i in written if i not in plan.realisasi_ids]
+    if recorded:
+        ids = {i: plan.realisasi_ids[i] for i in recorded}
+        values = [{"realisasi_id": ids[i], "value": written[i][0], "text": written[i][1]} for i in recorded]
+        session.execute(_UPDATE_REALISASI, values)
+        session.execute(_DELETE_EVIDENCE, [{"realisasi_id": r} for r in ids.values()])
+    if new:
+        rows = [{"evaluation_id": ev.id, "indikator_id": i, "value": written[i][0], "text": written[i][1]} for i in new]
+        inserted = session.execute(_INSERT_REALISASI, rows).scalars().all()
+        plan.realisasi_ids.update(zip(new, inserted, strict=True))
+    files = [
+        (
+            item.indikator_id,
+            EvidenceView(
+                0,
+                evidence.clean_filename(e.filename) or e.filename,
+                evidence.normalise_content_type(e.content_type),
+                e.size,
+                e.sha256,
+                e.uri,
+            ),
         )
-        row.value, row.text = item.value, item.text.strip()
-        session.add(row)
-        plan.realisasi[item.indikator_id] = row
-        if row.id is not None:  # a new row has no evidence to replace, and needs its id only for new evidence
-            session.execute(delete(Evidence).where(col(Evidence.realisasi_id) == row.id))
-        elif item.evidence:
-            session.flush()
-        files = plan.evidence[item.indikator_id] = []
-        for e in item.evidence:
-            files.append(
-                Evidence(
-                    realisasi_id=row.id or 0,
-                    filename=evidence.clean_filename(e.filename) or e.filename,
-                    content_type=evidence.normalise_content_type(e.content_type),
-                    size=e.size,
-                    sha256=e.sha256,
-                    uri=e.uri,
-                )
-            )
-        session.add_all(files)
+        for item in body.realisasi
+        for e in item.evidence
+    ]
+    kept: dict[int, list[EvidenceView]] = {i: [] for i in written}
+    if files:
+        rows = [
+            {"realisasi_id": plan.realisasi_ids[i]} | {k: v for k, v in vars(f).items() if k != "id"} for i, f in files
+        ]
+        stored = session.execute(_INSERT_EVIDENCE, rows).scalars().all()
+        for (i, f), evidence_id in zip(files, stored, strict=True):
+            kept[i].append(replace(f, id=evidence_id))
+    for i, (value, text) in written.items():
+        plan.items[i] = replace(plan.items[i], recorded=True, value=value, text=text, evidence=tuple(kept[i]))
 
 
 # --- the pejabat penilai ----------------------------------------------------------------------------------------
@@ -435,10 +475,10 @@ def facts(session: Session, loaded: Loaded, policy: Policy, *, now: datetime) ->
     skp, level, plan = loaded.skp, loaded.level, loaded.plan
     rhk: dict[int, str] = {}
     measured_rhk: set[int] = set()
-    for indikator_id, (ind, rhk_text) in plan.indicators.items():
-        rhk.setdefault(ind.rhk_id, rhk_text)
-        if indikator_id in plan.realisasi:
-            measured_rhk.add(ind.rhk_id)
+    for item in plan.items.values():
+        rhk.setdefault(item.rhk_id, item.rhk_text)
+        if item.recorded:
+            measured_rhk.add(item.rhk_id)
     unit = session.get(Unit, skp.unit_id)
     heads_unit = unit is not None and unit.head_id == skp.pegawai_id
     period = period_of(policy, loaded.cycle.year, loaded.ev.period_no)
@@ -590,18 +630,34 @@ def load(session: Session, skp_id: int, period_no: int, actor: Actor) -> Loaded:
     ).all()
     if not rows:
         raise NotFound("evaluation", f"skp {skp_id} period {period_no}")
-    plan = Measured()
-    for _, _, ind, rhk_text, r, e in rows:
-        if ind is None:  # an RHK without indicators, or an SKP without RHK
+    first: dict[int, Row[Any]] = {}  # each indicator's first row
+    files: dict[int, list[EvidenceView]] = {}
+    for row in rows:
+        if row.indikator_id is None:  # an RHK without indicators, or an SKP without RHK
             continue
-        indikator_id = ind.id or 0
-        plan.indicators.setdefault(indikator_id, (ind, rhk_text))
-        if r is not None:
-            plan.realisasi[indikator_id] = r
-        if e is not None:
-            plan.evidence.setdefault(indikator_id, []).append(e)
-    ev, level = rows[0][0], rows[0][1]
-    return Loaded(ev, skp, cycle, who, CapaianLevel(level) if level else None, plan)
+        first.setdefault(row.indikator_id, row)
+        found = files.setdefault(row.indikator_id, [])
+        if row.evidence_id is not None:
+            found.append(EvidenceView(row.evidence_id, row.filename, row.content_type, row.size, row.sha256, row.uri))
+    items = {
+        indikator_id: RealisasiView(
+            indikator_id=indikator_id,
+            rhk_id=row.rhk_id,
+            rhk_text=row.rhk_text,
+            indikator_text=row.indikator_text,
+            aspek=row.aspek,
+            target=row.target,
+            satuan=row.satuan,
+            recorded=row.realisasi_id is not None,
+            value=row.value,
+            text=row.text if row.realisasi_id is not None else "",
+            evidence=tuple(files[indikator_id]),
+        )
+        for indikator_id, row in first.items()
+    }
+    ids = {indikator_id: row.realisasi_id for indikator_id, row in first.items() if row.realisasi_id is not None}
+    level = rows[0].level
+    return Loaded(rows[0][0], skp, cycle, who, CapaianLevel(level) if level else None, Measured(items, ids))
 
 
 def get_evaluation(session: Session, skp_id: int, period_no: int, *, actor: Actor) -> EvaluationView:
@@ -616,27 +672,6 @@ def view(loaded: Loaded, policy: Policy) -> EvaluationView:
     ev, who, plan = loaded.ev, loaded.who, loaded.plan
     assert ev.id is not None
     period = period_of(policy, loaded.cycle.year, ev.period_no)
-    items = []
-    for indikator_id, (ind, rhk_text) in plan.indicators.items():
-        r = plan.realisasi.get(indikator_id)
-        files = plan.evidence.get(indikator_id, []) if r else []
-        items.append(
-            RealisasiView(
-                indikator_id=indikator_id,
-                rhk_id=ind.rhk_id,
-                rhk_text=rhk_text,
-                indikator_text=ind.text,
-                aspek=ind.aspek,
-                target=ind.target,
-                satuan=ind.satuan,
-                recorded=r is not None,
-                value=r.value if r else None,
-                text=r.text if r else "",
-                evidence=tuple(
-                    EvidenceView(e.id or 0, e.filename, e.content_type, e.size, e.sha256, e.uri) for e in files
-                ),
-            )
-        )
     return EvaluationView(
         id=ev.id,
         skp_id=ev.skp_id,
@@ -646,7 +681,7 @@ def view(loaded: Loaded, policy: Policy) -> EvaluationView:
         state=ev.state,
         version=ev.version,
         allowed_triggers=EVALUATION.allowed_triggers(EvaluationState(ev.state), who.roles),
-        realisasi=items,
+        realisasi=list(plan.items.values()),
         rating_hasil_kerja=ev.rating_hasil_kerja,
         rating_perilaku=ev.rating_perilaku,
         predikat=ev.predikat,
