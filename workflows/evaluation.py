@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import and_, bindparam, delete, exists, func, insert, select
+from sqlalchemy import Row, Table, and_, bindparam, exists, func, insert, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -16,7 +16,7 @@ from policies import periods
 from policies.kuadran import predikat as kuadran_predikat
 from policies.schema import Policy
 from policies.unit_head import rating_for_unit_head
-from states.enums import Rating
+from states.enums import CapaianLevel, Rating
 from states.errors import InvalidInput, NotFound, NotPermitted, StaleVersion, TransitionNotAllowed
 from states.evaluation import EVALUATION, EvaluationFacts, EvaluationState
 from states.lifecycle import TriggerInput
@@ -26,7 +26,19 @@ from workflows import cycle as cycles
 from workflows import skp as skps
 from workflows.actors import Actor
 from workflows.settings import get_settings
-from workflows.tables import MAX_ID, AuditEvent, Cycle, Evaluation, Evidence, Indikator, Realisasi, Rhk, Skp, Unit
+from workflows.tables import (
+    MAX_ID,
+    AuditEvent,
+    Capaian,
+    Cycle,
+    Evaluation,
+    Evidence,
+    Indikator,
+    Realisasi,
+    Rhk,
+    Skp,
+    Unit,
+)
 
 EVALUATED_SKP_STATES = ("agreed", "monitored", "adjusted")
 """SKP states in which a period is evaluated: the plan is agreed and not yet assessed for the year."""
@@ -176,36 +188,78 @@ class RealisasiIn(BaseModel):
 
 # The statements every evaluation use case runs are built once: building and keying a statement costs SQLAlchemy
 # about twice what running its cached compilation does on SQLite.
-_EVALUATION = select(Evaluation).where(
-    col(Evaluation.skp_id) == bindparam("skp_id"), col(Evaluation.period_no) == bindparam("period_no")
+_LEVEL = (  # the unit's capaian for the evaluation's period, which the guards read
+    select(col(Capaian.level))
+    .where(
+        col(Capaian.cycle_id) == bindparam("cycle_id"),
+        col(Capaian.unit_id) == bindparam("unit_id"),
+        col(Capaian.period_no) == col(Evaluation.period_no),
+    )
+    .scalar_subquery()
 )
-_SKP_INDICATORS = (
-    select(col(Indikator.id))
-    .join(Rhk, col(Rhk.id) == col(Indikator.rhk_id))
-    .where(col(Rhk.skp_id) == bindparam("skp_id"))
-)
-_REALISASI = select(Realisasi).where(col(Realisasi.evaluation_id) == bindparam("evaluation_id"))
-_REALISASI_OF_INDICATOR = and_(
-    col(Realisasi.indikator_id) == col(Indikator.id), col(Realisasi.evaluation_id) == bindparam("evaluation_id")
-)
-# each RHK with its indicators and their realisasi of the period
-_MEASURED = (
-    select(col(Rhk.id), col(Rhk.text), col(Indikator.id), col(Realisasi.id))
+# the evaluation, the capaian, and each indicator of the SKP (in plan order) with its RHK's text, its realisasi of the
+# period and that realisasi's evidence: one row per piece of evidence, or per indicator without any. Columns, not
+# entities: the view is built from them, and building a SQLModel row costs more than reading it.
+_EVALUATION = (
+    select(
+        Evaluation,
+        _LEVEL.label("level"),
+        col(Indikator.id).label("indikator_id"),
+        col(Indikator.rhk_id).label("rhk_id"),
+        col(Rhk.text).label("rhk_text"),
+        col(Indikator.text).label("indikator_text"),
+        col(Indikator.aspek).label("aspek"),
+        col(Indikator.target).label("target"),
+        col(Indikator.satuan).label("satuan"),
+        col(Realisasi.id).label("realisasi_id"),
+        col(Realisasi.value).label("value"),
+        col(Realisasi.text).label("text"),
+        col(Evidence.id).label("evidence_id"),
+        col(Evidence.filename).label("filename"),
+        col(Evidence.content_type).label("content_type"),
+        col(Evidence.size).label("size"),
+        col(Evidence.sha256).label("sha256"),
+        col(Evidence.uri).label("uri"),
+    )
+    .outerjoin(Rhk, col(Rhk.skp_id) == col(Evaluation.skp_id))
     .outerjoin(Indikator, col(Indikator.rhk_id) == col(Rhk.id))
-    .outerjoin(Realisasi, _REALISASI_OF_INDICATOR)
-    .where(col(Rhk.skp_id) == bindparam("skp_id"))
-    .order_by(col(Rhk.position))
+    .outerjoin(
+        Realisasi,
+        and_(col(Realisasi.indikator_id) == col(Indikator.id), col(Realisasi.evaluation_id) == col(Evaluation.id)),
+    )
+    .outerjoin(Evidence, col(Evidence.realisasi_id) == col(Realisasi.id))
+    .where(col(Evaluation.skp_id) == bindparam("skp_id"), col(Evaluation.period_no) == bindparam("period_no"))
+    .order_by(col(Rhk.position), col(Indikator.position), col(Indikator.id), col(Evidence.id))
 )
-_REALISED = (
-    select(Indikator, col(Rhk.text), Realisasi)
-    .join(Rhk, col(Rhk.id) == col(Indikator.rhk_id))
-    .outerjoin(Realisasi, _REALISASI_OF_INDICATOR)
-    .where(col(Rhk.skp_id) == bindparam("skp_id"))
-    .order_by(col(Rhk.position), col(Indikator.position))
-)
-_EVIDENCE = (
-    select(Evidence).where(col(Evidence.realisasi_id).in_(bindparam("ids", expanding=True))).order_by(col(Evidence.id))
-)
+# realisasi and evidence are written with Core statements: no ORM rows to build and flush, none to go stale
+_REALISASI_TABLE: Table = Realisasi.__table__  # type: ignore[attr-defined]
+_EVIDENCE_TABLE: Table = Evidence.__table__  # type: ignore[attr-defined]
+_INSERT_REALISASI = _REALISASI_TABLE.insert().returning(_REALISASI_TABLE.c.id, sort_by_parameter_order=True)
+_UPDATE_REALISASI = _REALISASI_TABLE.update().where(_REALISASI_TABLE.c.id == bindparam("realisasi_id"))
+_INSERT_EVIDENCE = _EVIDENCE_TABLE.insert().returning(_EVIDENCE_TABLE.c.id, sort_by_parameter_order=True)
+_DELETE_EVIDENCE = _EVIDENCE_TABLE.delete().where(_EVIDENCE_TABLE.c.realisasi_id == bindparam("realisasi_id"))
+
+
+@dataclass
+class Measured:
+    """Each indicator of the SKP, in plan order, as the view shows it (with what was realised for it in the period),
+    and the ids of the realisasi rows: what the guards and the view need, kept current by `_write_realisasi`."""
+
+    items: dict[int, RealisasiView]  # by indikator id
+    realisasi_ids: dict[int, int]  # indikator id → its realisasi of the period
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A period's evaluation with its SKP, cycle, the actor's standing, the unit's capaian for the period and what
+    was recorded for the SKP's indicators."""
+
+    ev: Evaluation
+    skp: Skp
+    cycle: Cycle
+    who: skps.Standing
+    level: CapaianLevel | None
+    plan: Measured
 
 
 def save_realisasi(
@@ -219,7 +273,10 @@ def save_realisasi(
     expected_version: int | None = None,
 ) -> EvaluationView:
     """The pegawai records realisasi and evidence for an open period, and optionally submits it."""
-    ev, skp, cycle, who = load(session, skp_id, period_no, actor)
+    # everything the call reads is read here, before it writes, and the guards and the view work from it: whoever
+    # changes realisasi bumps the evaluation's version, so the version-checked write below vouches for the read
+    loaded = load(session, skp_id, period_no, actor)
+    ev, who = loaded.ev, loaded.who
     if Role.PEGAWAI not in who.roles:
         raise NotPermitted("evaluation", "realisasi", sorted(r.value for r in who.roles))
     state = EvaluationState(ev.state)
@@ -229,8 +286,8 @@ def save_realisasi(
         raise StaleVersion(
             "evaluation", expected_version, ev.version, ev.state, EVALUATION.allowed_triggers(state, who.roles)
         )
-    indicators = set(session.scalars(_SKP_INDICATORS, {"skp_id": skp.id}))
-    problems = _realisasi_problems(body, indicators)
+    policy = policy_store.cycle_policy(session, loaded.cycle)
+    problems = _realisasi_problems(body, set(loaded.plan.items))
     if problems:
         raise InvalidInput(problems)
     if body.realisasi:
@@ -244,9 +301,8 @@ def save_realisasi(
             now=now,
             payload=body.model_dump(mode="json"),
         )
-        _write_realisasi(session, ev, body)
+        _write_realisasi(session, ev, body, loaded.plan)
     if body.submit:
-        policy = policy_store.cycle_policy(session, cycle)
         engine.fire(
             session,
             EVALUATION,
@@ -254,10 +310,10 @@ def save_realisasi(
             "submit_realisasi",
             actor=actor,
             roles=who.roles,
-            facts=facts(session, ev, skp, cycle, policy, now=now),
+            facts=facts(session, loaded, policy, now=now),
             now=now,
         )
-    return view(session, ev, skp, cycle, actor, who=who)
+    return view(loaded, policy)
 
 
 def _realisasi_problems(body: RealisasiIn, indicators: set[int | None]) -> list[str]:
@@ -288,28 +344,46 @@ def _realisasi_problems(body: RealisasiIn, indicators: set[int | None]) -> list[
     return problems
 
 
-def _write_realisasi(session: Session, ev: Evaluation, body: RealisasiIn) -> None:
-    existing = {r.indikator_id: r for r in session.scalars(_REALISASI, {"evaluation_id": ev.id})}
-    for item in body.realisasi:
-        row = existing.get(item.indikator_id) or Realisasi(evaluation_id=ev.id or 0, indikator_id=item.indikator_id)
-        row.value, row.text = item.value, item.text.strip()
-        session.add(row)
-        if row.id is not None:  # a new row has no evidence to replace, and needs its id only for new evidence
-            session.execute(delete(Evidence).where(col(Evidence.realisasi_id) == row.id))
-        elif item.evidence:
-            session.flush()
-        for e in item.evidence:
-            session.add(
-                Evidence(
-                    realisasi_id=row.id or 0,
-                    filename=evidence.clean_filename(e.filename) or e.filename,
-                    content_type=evidence.normalise_content_type(e.content_type),
-                    size=e.size,
-                    sha256=e.sha256,
-                    uri=e.uri,
-                )
-            )
-    session.flush()
+def _write_realisasi(session: Session, ev: Evaluation, body: RealisasiIn, plan: Measured) -> None:
+    """Write the body's realisasi and evidence (replacing what a recorded indicator had), and bring `plan` up to
+    date with them."""
+    written = {item.indikator_id: (item.value, item.text.strip()) for item in body.realisasi}
+    recorded = [i for i in written if i in plan.realisasi_ids]
+    new = [i for i in written if i not in plan.realisasi_ids]
+    if recorded:
+        ids = {i: plan.realisasi_ids[i] for i in recorded}
+        values = [{"realisasi_id": ids[i], "value": written[i][0], "text": written[i][1]} for i in recorded]
+        session.execute(_UPDATE_REALISASI, values)
+        session.execute(_DELETE_EVIDENCE, [{"realisasi_id": r} for r in ids.values()])
+    if new:
+        rows = [{"evaluation_id": ev.id, "indikator_id": i, "value": written[i][0], "text": written[i][1]} for i in new]
+        inserted = session.execute(_INSERT_REALISASI, rows).scalars().all()
+        plan.realisasi_ids.update(zip(new, inserted, strict=True))
+    files = [
+        (
+            item.indikator_id,
+            EvidenceView(
+                0,
+                evidence.clean_filename(e.filename) or e.filename,
+                evidence.normalise_content_type(e.content_type),
+                e.size,
+                e.sha256,
+                e.uri,
+            ),
+        )
+        for item in body.realisasi
+        for e in item.evidence
+    ]
+    kept: dict[int, list[EvidenceView]] = {i: [] for i in written}
+    if files:
+        rows = [
+            {"realisasi_id": plan.realisasi_ids[i]} | {k: v for k, v in vars(f).items() if k != "id"} for i, f in files
+        ]
+        stored = session.execute(_INSERT_EVIDENCE, rows).scalars().all()
+        for (i, f), evidence_id in zip(files, stored, strict=True):
+            kept[i].append(replace(f, id=evidence_id))
+    for i, (value, text) in written.items():
+        plan.items[i] = replace(plan.items[i], recorded=True, value=value, text=text, evidence=tuple(kept[i]))
 
 
 # --- the pejabat penilai ----------------------------------------------------------------------------------------
@@ -367,9 +441,9 @@ def _fire(
     now: datetime,
     expected_version: int | None,
 ) -> EvaluationView:
-    ev, skp, cycle, who = load(session, skp_id, period_no, actor)
-    policy = policy_store.cycle_policy(session, cycle)
-    f = facts(session, ev, skp, cycle, policy, now=now)
+    loaded = load(session, skp_id, period_no, actor)
+    policy = policy_store.cycle_policy(session, loaded.cycle)
+    f = facts(session, loaded, policy, now=now)
 
     def apply(row: Any) -> None:
         if trigger == "evaluate":
@@ -383,34 +457,34 @@ def _fire(
     engine.fire(
         session,
         EVALUATION,
-        ev,
+        loaded.ev,
         trigger,
         actor=actor,
-        roles=who.roles,
+        roles=loaded.who.roles,
         facts=f,
         now=now,
         inp=inp,
         expected_version=expected_version,
-        on_behalf=who.on_behalf,
+        on_behalf=loaded.who.on_behalf,
         apply=apply,
     )
-    return view(session, ev, skp, cycle, actor, who=who)
+    return view(loaded, policy)  # a transition leaves the realisasi as they were read
 
 
-def facts(
-    session: Session, ev: Evaluation, skp: Skp, cycle: Cycle, policy: Policy, *, now: datetime
-) -> EvaluationFacts:
-    rows = session.execute(_MEASURED, {"skp_id": skp.id, "evaluation_id": ev.id}).all()
-    rhk = dict.fromkeys((rid, text) for rid, text, _, _ in rows)
-    with_indicators = {rid for rid, _, indikator_id, _ in rows if indikator_id is not None}
-    measured = {rid for rid, _, _, realisasi_id in rows if realisasi_id is not None}
-    level = skps.capaian_level(session, skp.cycle_id, skp.unit_id, ev.period_no)
+def facts(session: Session, loaded: Loaded, policy: Policy, *, now: datetime) -> EvaluationFacts:
+    skp, level, plan = loaded.skp, loaded.level, loaded.plan
+    rhk: dict[int, str] = {}
+    measured_rhk: set[int] = set()
+    for item in plan.items.values():
+        rhk.setdefault(item.rhk_id, item.rhk_text)
+        if item.recorded:
+            measured_rhk.add(item.rhk_id)
     unit = session.get(Unit, skp.unit_id)
     heads_unit = unit is not None and unit.head_id == skp.pegawai_id
-    period = period_of(policy, cycle.year, ev.period_no)
+    period = period_of(policy, loaded.cycle.year, loaded.ev.period_no)
     return EvaluationFacts(
         # an RHK without indicators (only a Tambahan can be) has nothing to measure, so it needs no realisasi
-        rhk_without_realisasi=tuple(text for rid, text in rhk if rid in with_indicators and rid not in measured),
+        rhk_without_realisasi=tuple(text for rid, text in rhk.items() if rid not in measured_rhk),
         unit_capaian_set=level is not None,
         period_ended=now >= periods.ends_at(policy, period, unit.timezone if unit else None),
         unit_head_rating=rating_for_unit_head(policy, level) if heads_unit and level else None,
@@ -547,52 +621,57 @@ class EvaluationView:
     predikat: str | None
 
 
-def load(session: Session, skp_id: int, period_no: int, actor: Actor) -> tuple[Evaluation, Skp, Cycle, skps.Standing]:
-    """The period's evaluation, its SKP and cycle, and the actor's standing; NotFound for outsiders."""
+def load(session: Session, skp_id: int, period_no: int, actor: Actor) -> Loaded:
+    """The period's evaluation, its SKP and cycle, the actor's standing, the unit's capaian for the period and the
+    SKP's indicators with their realisasi, in one statement once the SKP is known; NotFound for outsiders."""
     skp, cycle, who = skps.load(session, skp_id, actor)
-    ev = session.scalar(_EVALUATION, {"skp_id": skp_id, "period_no": period_no})
-    if ev is None:
+    rows = session.execute(
+        _EVALUATION, {"skp_id": skp_id, "period_no": period_no, "cycle_id": skp.cycle_id, "unit_id": skp.unit_id}
+    ).all()
+    if not rows:
         raise NotFound("evaluation", f"skp {skp_id} period {period_no}")
-    return ev, skp, cycle, who
+    first: dict[int, Row[Any]] = {}  # each indicator's first row
+    files: dict[int, list[EvidenceView]] = {}
+    for row in rows:
+        if row.indikator_id is None:  # an RHK without indicators, or an SKP without RHK
+            continue
+        first.setdefault(row.indikator_id, row)
+        found = files.setdefault(row.indikator_id, [])
+        if row.evidence_id is not None:
+            found.append(EvidenceView(row.evidence_id, row.filename, row.content_type, row.size, row.sha256, row.uri))
+    items = {
+        indikator_id: RealisasiView(
+            indikator_id=indikator_id,
+            rhk_id=row.rhk_id,
+            rhk_text=row.rhk_text,
+            indikator_text=row.indikator_text,
+            aspek=row.aspek,
+            target=row.target,
+            satuan=row.satuan,
+            recorded=row.realisasi_id is not None,
+            value=row.value,
+            text=row.text if row.realisasi_id is not None else "",
+            evidence=tuple(files[indikator_id]),
+        )
+        for indikator_id, row in first.items()
+    }
+    ids = {indikator_id: row.realisasi_id for indikator_id, row in first.items() if row.realisasi_id is not None}
+    level = rows[0].level
+    return Loaded(rows[0][0], skp, cycle, who, CapaianLevel(level) if level else None, Measured(items, ids))
 
 
 def get_evaluation(session: Session, skp_id: int, period_no: int, *, actor: Actor) -> EvaluationView:
     """The period's evaluation as the caller may see it: anyone with a standing on the SKP."""
-    ev, skp, cycle, who = load(session, skp_id, period_no, actor)
-    return view(session, ev, skp, cycle, actor, who=who)
+    loaded = load(session, skp_id, period_no, actor)
+    policy = policy_store.cycle_policy(session, loaded.cycle)
+    return view(loaded, policy)
 
 
-def view(
-    session: Session, ev: Evaluation, skp: Skp, cycle: Cycle, actor: Actor, *, who: skps.Standing | None = None
-) -> EvaluationView:
-    """The evaluation as `actor` sees it; `who` is the actor's standing when the caller has it already."""
+def view(loaded: Loaded, policy: Policy) -> EvaluationView:
+    """The evaluation as the loading actor sees it, with what `loaded.plan` holds for its indicators."""
+    ev, who, plan = loaded.ev, loaded.who, loaded.plan
     assert ev.id is not None
-    who = who or skps.standing(session, actor, skp, cycle)
-    period = period_of(policy_store.cycle_policy(session, cycle), cycle.year, ev.period_no)
-    indicators = session.execute(_REALISED, {"skp_id": skp.id, "evaluation_id": ev.id}).all()
-    recorded = {r.indikator_id: r for _, _, r in indicators if r is not None}
-    files: dict[int, list[EvidenceView]] = {}
-    for e in session.scalars(_EVIDENCE, {"ids": [r.id for r in recorded.values()]}) if recorded else ():
-        files.setdefault(e.realisasi_id, []).append(
-            EvidenceView(e.id or 0, e.filename, e.content_type, e.size, e.sha256, e.uri)
-        )
-    items = []
-    for ind, rhk_text, r in indicators:
-        items.append(
-            RealisasiView(
-                indikator_id=ind.id or 0,
-                rhk_id=ind.rhk_id,
-                rhk_text=rhk_text,
-                indikator_text=ind.text,
-                aspek=ind.aspek,
-                target=ind.target,
-                satuan=ind.satuan,
-                recorded=r is not None,
-                value=r.value if r else None,
-                text=r.text if r else "",
-                evidence=tuple(files.get(r.id or 0, [])) if r else (),
-            )
-        )
+    period = period_of(policy, loaded.cycle.year, ev.period_no)
     return EvaluationView(
         id=ev.id,
         skp_id=ev.skp_id,
@@ -602,7 +681,7 @@ def view(
         state=ev.state,
         version=ev.version,
         allowed_triggers=EVALUATION.allowed_triggers(EvaluationState(ev.state), who.roles),
-        realisasi=items,
+        realisasi=list(plan.items.values()),
         rating_hasil_kerja=ev.rating_hasil_kerja,
         rating_perilaku=ev.rating_perilaku,
         predikat=ev.predikat,

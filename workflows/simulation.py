@@ -12,7 +12,7 @@ import heapq
 import random
 import time as wallclock
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import count
@@ -105,6 +105,9 @@ class Person:
     def actor(self) -> Actor:
         return Actor.pegawai(self.pegawai_id, self.nip)
 
+
+WITHOUT_PEOPLE = frozenset({"submit_realisasi", "evaluate"})
+"""Actions whose use cases look up no pegawai by id (they build no SKP view): `_warm` loads none for their SKPs."""
 
 Action = Callable[[Session, list[Callable[[], None]]], None]
 """Performs one simulated action in the session it is given; appends what to record once its transaction commits."""
@@ -882,7 +885,7 @@ class Simulation:
         if len(self.ledger.refusals) < 50:
             self.ledger.refusals.append(f"{item.name} SKP {item.skp_id}: {reason}")
 
-    def _warm(self, s: Session, batch: Iterable[_Due]) -> None:
+    def _warm(self, s: Session, batch: list[_Due]) -> None:
         """Load what the chunk's use cases will read into the session, and hold it there (the identity map keeps
         only what is referenced), so their lookups by id are answered without a query."""
         skp_ids = {i.skp_id for i in batch if i.skp_id is not None}
@@ -891,11 +894,13 @@ class Simulation:
         cycle = s.get_one(Cycle, self.ledger.cycle_id)
         held: list[Any] = [cycle, s.get(PolicyVersion, cycle.policy_version_id)]
         rows = s.scalars(select(Skp).where(col(Skp.id).in_(skp_ids))).all()
-        people = {r.pegawai_id for r in rows} | {r.penilai_id for r in rows if r.penilai_id}
         units = {u for r in rows for u in self.paths[r.unit_id]}  # a unit and those above it: for the standings
         held += s.scalars(select(Unit).where(col(Unit.id).in_(units))).all()
         held += rows
-        held += s.scalars(select(Pegawai).where(col(Pegawai.id).in_(people))).all()
+        viewed = {i.skp_id for i in batch if i.name not in WITHOUT_PEOPLE}
+        people = {p for r in rows if r.id in viewed for p in (r.pegawai_id, r.penilai_id) if p is not None}
+        if people:
+            held += s.scalars(select(Pegawai).where(col(Pegawai.id).in_(people))).all()
         s.info["held"] = held
 
     # --- the workflows ------------------------------------------------------------------------------------------
