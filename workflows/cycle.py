@@ -213,23 +213,20 @@ def open_cycle(
                 already = session.scalar(select(func.count()).where(col(Skp.cycle_id) == cycle_id)) or 0
                 already -= drafted
                 break
-            events = [
-                audit.new_event(
-                    entity_type="skp",
-                    entity_id=skp_id,
-                    seq=1,
-                    instansi_id=instansi_id,
-                    prev_hash=audit.GENESIS,
-                    at=now,
-                    actor=actor.ref,
-                    role=role,
-                    trigger="draft",
-                    from_state=None,
-                    to_state=SkpState.drafted.value,
-                    payload_digest=payload_digest,
-                )
-                for skp_id in ids
-            ]
+            events = audit.new_events(
+                entity_type="skp",
+                entity_ids=ids,
+                seq=1,
+                instansi_id=instansi_id,
+                prev_hash=audit.GENESIS,
+                at=now,
+                actor=actor.ref,
+                role=role,
+                trigger="draft",
+                from_state=None,
+                to_state=SkpState.drafted.value,
+                payload_digest=payload_digest,
+            )
             audit.insert_events(session, events)
             drafted += len(ids)
             after = max(pegawai_id for _, pegawai_id in made)
