@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import col
 
+import workflows.db
 from workflows.db import insert_many
 from workflows.tables import Outbox
 from workflows.uow import unit_of_work
@@ -48,13 +49,17 @@ def stored(db: Engine) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in rows]
 
 
-def test_rows_are_written_as_given_and_conflicts_skipped(db: Engine, now: datetime) -> None:
+@pytest.mark.parametrize("per_statement", [5000, 2])
+def test_rows_are_written_as_given_and_conflicts_skipped(
+    db: Engine, now: datetime, monkeypatch: pytest.MonkeyPatch, per_statement: int
+) -> None:
+    monkeypatch.setattr(workflows.db, "_VALUES_ROWS", per_statement)  # SQLite: several statements per call
     local = now.astimezone(WITA)
     rows = [message("a", now), message("b", now), message("c", local, next_attempt_at=local + timedelta(hours=1))]
     with unit_of_work(db) as s:
         assert insert_many(s, Outbox.__table__, rows, unique=["dedupe_key"]) == []  # type: ignore[attr-defined]
     with unit_of_work(db) as s:
-        again = [message("b", now, status="sent"), message("d", now)]
+        again = [message("b", now, status="sent"), message("d", now), message("d", now, status="sent")]
         insert_many(s, Outbox.__table__, again, unique=["dedupe_key"])  # type: ignore[attr-defined]
     with unit_of_work(db) as s:
         returned = insert_many(
