@@ -207,32 +207,31 @@ def open_cycle(
             )
             table = Skp.__table__  # type: ignore[attr-defined]
             draft = insert(table).from_select(DRAFTED_COLUMNS, todo).returning(table.c.id, table.c.pegawai_id)
-            made = session.execute(draft).all()
-            ids: list[int] = [skp_id for skp_id, _ in made]
+            ids: list[int] = []
+            # streamed, not .all(): 10^5 rows held at once set off the garbage collector's full passes
+            for skp_id, pegawai_id in session.execute(draft).tuples():
+                ids.append(skp_id)
+                after = max(after, pegawai_id)
             if not ids:
                 already = session.scalar(select(func.count()).where(col(Skp.cycle_id) == cycle_id)) or 0
                 already -= drafted
                 break
-            events = [
-                audit.new_event(
-                    entity_type="skp",
-                    entity_id=skp_id,
-                    seq=1,
-                    instansi_id=instansi_id,
-                    prev_hash=audit.GENESIS,
-                    at=now,
-                    actor=actor.ref,
-                    role=role,
-                    trigger="draft",
-                    from_state=None,
-                    to_state=SkpState.drafted.value,
-                    payload_digest=payload_digest,
-                )
-                for skp_id in ids
-            ]
+            events = audit.new_events(
+                entity_type="skp",
+                entity_ids=ids,
+                seq=1,
+                instansi_id=instansi_id,
+                prev_hash=audit.GENESIS,
+                at=now,
+                actor=actor.ref,
+                role=role,
+                trigger="draft",
+                from_state=None,
+                to_state=SkpState.drafted.value,
+                payload_digest=payload_digest,
+            )
             audit.insert_events(session, events)
             drafted += len(ids)
-            after = max(pegawai_id for _, pegawai_id in made)
     with sessions() as session:
         return OpenResult(view(session, get(session, cycle_id, actor), actor), drafted, already)
 

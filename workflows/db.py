@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, Select, Table, create_engine, event, func, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import Insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -79,8 +83,8 @@ def insert_many(
 
     On PostgreSQL the rows travel as one JSON document (INSERT … SELECT FROM json_to_recordset(…)): a multi-row
     VALUES statement of thousands of placeholders, or one array per column, costs the driver more to build than the
-    database takes to run it. SQLite gets a batched executemany of the Core statement (its json_each is slower:
-    it parses the document once per column)."""
+    database takes to run it. On SQLite a multi-row VALUES is cheap, and binding is what costs: the values shared
+    by every row are bound once (its json_each is slower: it parses the document once per column)."""
     if not rows:
         return []
     dialect = session.get_bind().dialect
@@ -90,7 +94,7 @@ def insert_many(
             stmt = stmt.on_conflict_do_nothing(index_elements=list(unique))
         if returning:
             return [tuple(r) for r in session.execute(stmt.returning(*[table.c[n] for n in returning]), rows)]
-        session.execute(stmt, rows)
+        _insert_values(session, table, stmt, rows, unique)
         return []
     quote = dialect.identifier_preparer.quote
     names = list(rows[0])
@@ -134,6 +138,81 @@ def insert_select(
     inserted = returned.cte("inserted")
     counted = select(*inserted.c, func.count()).group_by(*inserted.c)
     return Counter({tuple(r[:-1]): r[-1] for r in session.execute(counted)})
+
+
+def _insert_values(
+    session: Session, table: Table, stmt: Insert, rows: Sequence[Mapping[str, Any]], unique: Sequence[str] | None
+) -> None:
+    """The rows as `WITH v(…) AS (VALUES …) INSERT … SELECT … FROM v`: a column whose value is the same in every row
+    is bound once, the others row by row, and SQLAlchemy's work per row (building and processing each row's
+    parameters) is skipped: each column's bind processor runs over the column, once per run of the same value."""
+    names = list(rows[0])
+    if any(c.default is not None for c in table.c if c.key not in names):
+        session.execute(stmt, rows)  # a Python-side default fills a missing column: only the Core path knows it
+        return
+    dialect = session.get_bind().dialect
+    quote = dialect.identifier_preparer.quote
+    if len(names) > 1:
+        raw: list[Sequence[Any]] = list(zip(*map(itemgetter(*names), rows), strict=True))
+    else:
+        raw = [[row[names[0]] for row in rows]]
+    columns: list[Sequence[Any]] = []
+    for name, values in zip(names, raw, strict=True):
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        columns.append(values if process is None else _processed(values, process))
+    shared = [_shared(values) for values in columns]
+    shared[0] = shared[0] and not all(shared)  # VALUES needs a column
+    once = [values[0] for values, alone in zip(columns, shared, strict=True) if alone]
+    varying = [values for values, alone in zip(columns, shared, strict=True) if not alone]
+    picks: list[str] = []
+    aliases: list[str] = []
+    for alone in shared:
+        if not alone:
+            aliases.append(f"v{len(aliases)}")
+        picks.append("?" if alone else aliases[-1])
+    sql = (
+        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({', '.join(quote(n) for n in names)}) "
+        f"SELECT {', '.join(picks)} FROM v WHERE true"  # WHERE true: else SQLite reads ON CONFLICT as a join's
+    )
+    if unique is not None:
+        sql += f" ON CONFLICT ({', '.join(quote(n) for n in unique)}) DO NOTHING"
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    size = min(_VALUES_ROWS, (driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) - len(once)) // len(varying))
+    row = f"({', '.join('?' * len(varying))})"
+    for start in range(0, len(rows), size):
+        batch = list(chain.from_iterable(zip(*(values[start : start + size] for values in varying), strict=True)))
+        tuples = ", ".join([row] * (len(batch) // len(varying)))
+        connection.exec_driver_sql(f"WITH v({', '.join(aliases)}) AS (VALUES {tuples}) {sql}", (*batch, *once))
+
+
+_VALUES_ROWS = 5000
+"""Rows per statement on SQLite: a statement's text grows with its rows, and one of this size is prepared once and
+then reused from the driver's statement cache."""
+
+_EXACT = (str, int, bytes, type(None))
+"""Types whose equal values bind to the same stored value (unlike 1 and 1.0 or True in a text column, or 0.0 and
+-0.0)."""
+
+
+def _shared(values: Sequence[Any]) -> bool:
+    first = values[0]
+    if type(first) in _EXACT:
+        return values.count(first) == len(values) and set(map(type, values)) == {type(first)}
+    return all(v is first for v in values)
+
+
+def _processed(values: Iterable[Any], process: Callable[[Any], Any]) -> list[Any]:
+    # a batch often stamps every row with the same object (one `now`): process it once
+    out: list[Any] = []
+    last: Any = _processed
+    done: Any = None
+    for value in values:
+        if value is not last:
+            last, done = value, process(value)
+        out.append(done)
+    return out
 
 
 def _json_value(value: Any) -> str:

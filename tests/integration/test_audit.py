@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta
 from itertools import pairwise
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, delete, func, insert, select, update
@@ -183,3 +184,35 @@ def test_two_sessions_firing_on_the_same_version_exactly_one_wins(db: Engine, no
     with unit_of_work(db) as s:
         assert s.scalar(select(func.count()).where(col(AuditEvent.entity_type) == "cycle")) == 2
         assert audit.verify(s).ok
+
+
+@pytest.mark.parametrize(
+    ("entity_ids", "note", "actor"),
+    [
+        ([1, 2, 10**12], None, "admin:root"),
+        ([7], 'kutip "ini" \\ dan\nbaris', "pegawai:Ñoño ✓"),
+        ([], None, "system"),
+    ],
+)
+def test_a_batch_of_events_hashes_as_each_event_alone(
+    now: datetime, entity_ids: list[int], note: str | None, actor: str
+) -> None:
+    shared: dict[str, Any] = {
+        "entity_type": "skp",
+        "seq": 1,
+        "instansi_id": None if note else 3,
+        "prev_hash": audit.GENESIS,
+        "at": now,
+        "actor": actor,
+        "role": "admin",
+        "trigger": "draft",
+        "from_state": None,
+        "to_state": "drafted",
+        "note": note,
+        "payload_digest": audit.digest({"cycle_id": 1}),
+    }
+    batch = audit.new_events(entity_ids=entity_ids, **shared)
+    assert batch == [audit.new_event(entity_id=i, **shared) for i in entity_ids]
+    assert all(e["hash"] == audit.event_hash(e) for e in batch)
+    with pytest.raises(TypeError):
+        audit.new_events(entity_ids=[True], **shared)
