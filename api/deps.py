@@ -10,7 +10,8 @@ from typing import Annotated, Protocol, TypeVar
 from fastapi import Depends, Header, HTTPException, Path, Query, Request, Response
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import BaseModel
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session
 
 from api import security
 from workflows.actors import Actor
@@ -50,19 +51,37 @@ BEARER = {"WWW-Authenticate": "Bearer"}
 UNAUTHORIZED = HTTPException(401, "not authenticated: log in at /auth/token", headers=BEARER)
 
 
-def _actor(request: Request, db: Db, now: Now, token: Annotated[str | None, Depends(oauth2)]) -> Actor:
+@dataclass(frozen=True)
+class Caller:
+    """Who a valid, unexpired token names; `actor` looks the account up as the organisation knows it now."""
+
+    subject: str
+
+    def actor(self, db: Session | Connection) -> Actor:
+        """The caller as an actor; 401 when the account no longer exists or is inactive."""
+        actor = actor_for(db, self.subject)
+        if actor is None:
+            raise HTTPException(401, "the token's user no longer exists or is inactive", headers=BEARER)
+        return actor
+
+
+async def _caller(request: Request, now: Now, token: Annotated[str | None, Depends(oauth2)]) -> Caller:
     if not token:
         raise UNAUTHORIZED
     subject = security.subject_of(token, key=request.app.state.signing_key, now=now)
     if subject is None:
         raise HTTPException(401, "invalid or expired token", headers=BEARER)
+    return Caller(subject)
+
+
+CurrentCaller = Annotated[Caller, Depends(_caller)]
+"""The bearer of a valid token, not yet looked up: for a route that looks the caller up in its own transaction
+(`caller.actor(session)`, first thing), sparing the separate connection and thread hand-off of `CurrentActor`."""
+
+
+def _actor(db: Db, caller: CurrentCaller) -> Actor:
     with reading_once(db) as connection:
-        actor = actor_for(connection, subject)
-    if actor is None:
-        raise HTTPException(
-            401, "the token's user no longer exists or is inactive", headers={"WWW-Authenticate": "Bearer"}
-        )
-    return actor
+        return caller.actor(connection)
 
 
 CurrentActor = Annotated[Actor, Depends(_actor)]

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import CurrentActor, Db, IfMatch, Now, Page, QueryId, RowId, tagged_json
+from api.deps import CurrentActor, CurrentCaller, Db, IfMatch, Now, Page, QueryId, RowId, tagged_json
 from api.errors import known_trigger, responses
 from api.schemas import Page as PageOf
 from states.enums import Rating
@@ -106,9 +106,9 @@ def list_skps(
     response_model=SkpOut,
     responses=responses(401, 404),
 )
-def get_skp(skp_id: RowId, db: Db, actor: CurrentActor) -> Response:
+def get_skp(skp_id: RowId, db: Db, caller: CurrentCaller) -> Response:
     with reading(db) as s:
-        return _out(skps.get(s, skp_id, actor))
+        return _out(skps.get(s, skp_id, caller.actor(s)))
 
 
 @router.put(
@@ -117,9 +117,10 @@ def get_skp(skp_id: RowId, db: Db, actor: CurrentActor) -> Response:
     response_model=SkpOut,
     responses=responses(401, 403, 404, 409, 422),
 )
-def plan(skp_id: RowId, body: PlanIn, db: Db, now: Now, actor: CurrentActor, version: IfMatch) -> Response:
+def plan(skp_id: RowId, body: PlanIn, db: Db, now: Now, caller: CurrentCaller, version: IfMatch) -> Response:
     """Replace the plan while drafted or cascaded; `propose: true` marks it proposed to the pejabat penilai."""
     with unit_of_work(db) as s:
+        actor = caller.actor(s)
         return _out(skps.save_plan(s, skp_id, body, actor=actor, now=now, expected_version=version))
 
 
@@ -134,7 +135,7 @@ def fire(
     trigger: SkpTrigger,
     db: Db,
     now: Now,
-    actor: CurrentActor,
+    caller: CurrentCaller,
     version: IfMatch,
     body: TransitionIn | None = None,
 ) -> Response:
@@ -145,6 +146,7 @@ def fire(
         rating_hasil_kerja=given.rating_hasil_kerja,
         rating_perilaku=given.rating_perilaku,
     )
-    known_trigger(SKP, trigger)
     with unit_of_work(db) as s:
+        actor = caller.actor(s)
+        known_trigger(SKP, trigger)
         return _out(skps.fire(s, skp_id, trigger, actor=actor, now=now, inp=inp, expected_version=version))
