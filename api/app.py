@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI, HTTPException
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import PlainTextResponse
@@ -67,6 +68,17 @@ def _wall_clock() -> datetime:
     return datetime.now(UTC)  # the edge: everything below receives `now`
 
 
+def serving_engine(settings: Settings) -> Engine:
+    """The API server's engine: `db_pool` connections kept open, as many again for a request that holds two."""
+    return make_engine(settings.database_url, pool_size=settings.db_pool, max_overflow=settings.db_pool)
+
+
+def size_thread_pool(settings: Settings) -> None:
+    """Run as many synchronous routes at once as the pool keeps connections (anyio's default is 40 threads): more
+    would wait for a connection, or open and close extra ones."""
+    anyio.to_thread.current_default_thread_limiter().total_tokens = settings.db_pool
+
+
 def create_app(
     *,
     engine: Engine | None = None,
@@ -74,10 +86,11 @@ def create_app(
     clock: Callable[[], datetime] = _wall_clock,
 ) -> FastAPI:
     settings = settings or get_settings()
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or serving_engine(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        size_thread_pool(settings)
         with unit_of_work(engine) as s:  # the shipped presets are listed and pinned like any stored version
             for name in available_presets():
                 policy_store.preset(s, name, now=clock())

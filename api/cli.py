@@ -74,10 +74,10 @@ def serve(
     import uvicorn
 
     from api import embedded
-    from api.app import create_app
+    from api.app import create_app, serving_engine
 
     settings = get_settings()
-    engine = make_engine(settings.database_url)
+    engine = serving_engine(settings)
     upgrade(engine)
     if settings.admin_user and settings.admin_password:
         with unit_of_work(engine) as s:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import CurrentActor, Db, IfMatch, Now, Page, QueryId, RowId, with_etag
+from api.deps import CurrentActor, CurrentCaller, Db, IfMatch, Now, Page, QueryId, RowId, tagged_json
 from api.errors import known_trigger, responses
 from api.schemas import Page as PageOf
 from states.enums import Rating
@@ -77,8 +77,8 @@ class TransitionIn(BaseModel):
     rating_perilaku: Rating | None = None
 
 
-def _out(view: SkpView, response: Response) -> SkpOut:
-    return SkpOut.model_validate(with_etag(view, response), from_attributes=True)
+def _out(view: SkpView) -> Response:
+    return tagged_json(SkpOut.model_validate(view, from_attributes=True), view.version)
 
 
 @router.get("/skps", summary="List SKPs visible to the caller", responses=responses(401, 422))
@@ -100,28 +100,34 @@ def list_skps(
     return PageOf[SkpSummary].of(items, total, page)
 
 
-@router.get("/skps/{skp_id}", summary="One SKP, with what the caller may fire", responses=responses(401, 404))
-def get_skp(skp_id: RowId, db: Db, actor: CurrentActor, response: Response) -> SkpOut:
+@router.get(
+    "/skps/{skp_id}",
+    summary="One SKP, with what the caller may fire",
+    response_model=SkpOut,
+    responses=responses(401, 404),
+)
+def get_skp(skp_id: RowId, db: Db, caller: CurrentCaller) -> Response:
     with reading(db) as s:
-        return _out(skps.get(s, skp_id, actor), response)
+        return _out(skps.get(s, skp_id, caller.actor(s)))
 
 
 @router.put(
     "/skps/{skp_id}/plan",
     summary="Plan the SKP (RHK, indicators, targets)",
+    response_model=SkpOut,
     responses=responses(401, 403, 404, 409, 422),
 )
-def plan(
-    skp_id: RowId, body: PlanIn, db: Db, now: Now, actor: CurrentActor, version: IfMatch, response: Response
-) -> SkpOut:
+def plan(skp_id: RowId, body: PlanIn, db: Db, now: Now, caller: CurrentCaller, version: IfMatch) -> Response:
     """Replace the plan while drafted or cascaded; `propose: true` marks it proposed to the pejabat penilai."""
     with unit_of_work(db) as s:
-        return _out(skps.save_plan(s, skp_id, body, actor=actor, now=now, expected_version=version), response)
+        actor = caller.actor(s)
+        return _out(skps.save_plan(s, skp_id, body, actor=actor, now=now, expected_version=version))
 
 
 @router.post(
     "/skps/{skp_id}/transitions/{trigger}",
     summary="Fire an SKP trigger",
+    response_model=SkpOut,
     responses=responses(401, 403, 404, 409, 422),
 )
 def fire(
@@ -129,11 +135,10 @@ def fire(
     trigger: SkpTrigger,
     db: Db,
     now: Now,
-    actor: CurrentActor,
+    caller: CurrentCaller,
     version: IfMatch,
-    response: Response,
     body: TransitionIn | None = None,
-) -> SkpOut:
+) -> Response:
     given = body or TransitionIn()
     inp = TriggerInput(
         note=given.note,
@@ -141,6 +146,7 @@ def fire(
         rating_hasil_kerja=given.rating_hasil_kerja,
         rating_perilaku=given.rating_perilaku,
     )
-    known_trigger(SKP, trigger)
     with unit_of_work(db) as s:
-        return _out(skps.fire(s, skp_id, trigger, actor=actor, now=now, inp=inp, expected_version=version), response)
+        actor = caller.actor(s)
+        known_trigger(SKP, trigger)
+        return _out(skps.fire(s, skp_id, trigger, actor=actor, now=now, inp=inp, expected_version=version))

@@ -9,7 +9,8 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -19,17 +20,25 @@ from fastapi import Depends, FastAPI, Header, HTTPException
 from pydantic import SecretStr
 from sqlalchemy import Engine, text
 
+from api.app import create_app, serving_engine, size_thread_pool
 from bench.common import PYTHON, ROOT
-from workflows.db import make_engine
+from workflows.settings import Settings
 
 ADMIN, PASSWORD = "bench-admin", "bench-admin-password-2026"
 KEY = "bench-signing-key-long-enough-for-hs256-0123456789"
 BARE_TABLE = "bench_counter"
 
 
-def bare_app(engine: Engine) -> FastAPI:
-    """One route, a threadpool endpoint like skpflow's: check a bearer token, UPDATE one row, return it."""
-    app = FastAPI()
+def bare_app(engine: Engine, settings: Settings) -> FastAPI:
+    """One route, a threadpool endpoint like skpflow's: check a bearer token, UPDATE one row, return it. Its engine
+    and thread pool are sized as skpflow's (`serving_engine`, `size_thread_pool`)."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        size_thread_pool(settings)
+        yield
+
+    app = FastAPI(lifespan=lifespan)
 
     def token(authorization: Annotated[str | None, Header()] = None) -> str:
         if authorization != f"Bearer {KEY}":
@@ -55,19 +64,17 @@ def prepare_bare(engine: Engine, rows: int) -> None:
 
 
 def serve(kind: str, url: str, port: int) -> None:
-    engine = make_engine(url)
+    """Either app on the engine and thread pool `skpflow serve` uses (the settings' defaults)."""
+    settings = Settings(database_url=url, secret_key=SecretStr(KEY))
+    engine = serving_engine(settings)
     if kind == "bare":
-        app = bare_app(engine)
+        app = bare_app(engine, settings)
     else:
-        from api.app import create_app
-        from workflows.settings import Settings
         from workflows.uow import unit_of_work
         from workflows.users import ensure_first_admin
 
         with unit_of_work(engine) as s:
             ensure_first_admin(s, ADMIN, PASSWORD, now=datetime.now(UTC))
-
-        settings = Settings(database_url=url, secret_key=SecretStr(KEY))
         app = create_app(engine=engine, settings=settings)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=2)
 

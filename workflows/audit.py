@@ -173,15 +173,23 @@ _INSERT = AuditEvent.__table__.insert()  # type: ignore[attr-defined]  # a Core 
 
 
 def _appended(session: Session) -> dict[tuple[str, int, int], str]:
-    """Hashes of the events appended in the session's current transaction, by chain and seq. Only this transaction
-    can extend those chains (it holds their rows at the new version), so the next event links to them without a
-    query; a new transaction (or savepoint) starts empty, so nothing rolled back is ever read."""
+    """Hashes of events known to the session's current transaction, by chain and seq: those it appended, and those
+    it read beside their entity (`remember_head`). Only this transaction can extend the chains it appended to (it
+    holds their rows at the new version), so the next event links to them without a query; a new transaction (or
+    savepoint) starts empty, so nothing rolled back is ever read."""
     transaction = session.get_nested_transaction() or session.get_transaction()
     held = session.info.get("audit_appended")
     if held is None or held[0] is not transaction:
         held = session.info["audit_appended"] = (transaction, {})
     appended: dict[tuple[str, int, int], str] = held[1]
     return appended
+
+
+def remember_head(session: Session, entity_type: str, entity_id: int, seq: int, event_hash: str) -> None:
+    """Note the hash of event `seq` of a chain, read with its entity at version `seq`, so that appending event
+    `seq + 1` needs no query. A committed event never changes, and the engine appends `seq + 1` only after its
+    versioned UPDATE has confirmed that the entity is still at `seq`."""
+    _appended(session)[(entity_type, entity_id, seq)] = event_hash
 
 
 def head_hash(session: Session, entity_type: str, entity_id: int, seq: int) -> str:

@@ -19,6 +19,13 @@ class Settings(BaseSettings):
     admin_user: str | None = Field(default=None, description="First admin, created at start when none exists.")
     admin_password: SecretStr | None = Field(default=None, description="Password of the first admin.")
     batch_chunk: int = Field(default=5000, ge=1, description="Rows per chunk in set-based batch transitions.")
+    db_pool: int = Field(
+        default=20,
+        ge=1,
+        description="Database connections the API server keeps open, and the synchronous requests it serves at "
+        "once (its thread pool is sized to match, so no request waits for a connection and none is opened and "
+        "closed under load: each new PostgreSQL connection starts a server process).",
+    )
     policy: str = Field(default="permenpanrb-6-2022", description="Policy used by new cycles unless named.")
     secret_key: SecretStr | None = Field(
         default=None, description="Key that signs access tokens; without it one is kept in secret_file."

@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, bindparam, delete, false, func, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, bindparam, delete, false, func, or_, select, true
+from sqlalchemy.orm import Session, aliased, load_only
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import col
 
@@ -25,16 +25,18 @@ from states.keberatan import KeberatanState
 from states.lifecycle import TriggerInput
 from states.roles import Role
 from states.skp import EDITABLE_STATES, SKP, SkpFacts, SkpState
-from workflows import engine, policy_store
+from workflows import audit, engine, policy_store
 from workflows.actors import Actor
 from workflows.tables import (
     MAX_ID,
+    AuditEvent,
     Capaian,
     Cycle,
     DeadlineStep,
     Indikator,
     Keberatan,
     Pegawai,
+    PolicyVersion,
     Realisasi,
     Rhk,
     Skp,
@@ -158,18 +160,58 @@ def plan_rows(session: Session, skp_id: int) -> tuple[list[Rhk], list[Indikator]
     return rhk, [i for _, i in rows if i is not None]
 
 
-def facts(session: Session, skp: Skp, cycle: Cycle, policy: Policy, now: datetime) -> SkpFacts:
-    rhk, indicators = plan_rows(session, skp.id or 0)
+# What each guard's facts are read from, beyond the SKP and its cycle: a transition gathers only what its own guards
+# read (tests/unit/test_skp_facts.py checks that every guard is listed).
+PLAN, ATASAN, CAPAIAN, OBJECTIONS, DISTRIBUTION = "plan", "atasan", "capaian", "objections", "distribution"
+SOURCES: dict[str, frozenset[str]] = {
+    "atasan_skp_agreed": frozenset({ATASAN}),
+    "rhk_intervene_atasan": frozenset({PLAN, ATASAN}),
+    "proposed": frozenset(),
+    "plan_complete": frozenset({PLAN}),
+    "note_given": frozenset(),
+    "reason_given": frozenset(),
+    "cycle_monitoring": frozenset(),
+    "assessment_open": frozenset(),
+    "ratings_given": frozenset({CAPAIAN}),
+    "unit_capaian_set": frozenset({CAPAIAN}),
+    "objection_settled": frozenset({OBJECTIONS}),
+    "distribution_holds": frozenset({CAPAIAN, DISTRIBUTION}),
+}
+EVERY_SOURCE = frozenset().union(*SOURCES.values())
+
+
+def sources_of(skp: Skp, trigger: str) -> frozenset[str]:
+    """What the guards of `trigger` from the SKP's state read (nothing when no row matches: firing refuses it)."""
+    rows = [r for r in SKP.rows_from(SkpState(skp.state)) if r.trigger == trigger]
+    return frozenset().union(*(SOURCES[g] for r in rows for g in r.guards))
+
+
+def facts(
+    session: Session,
+    skp: Skp,
+    cycle: Cycle,
+    policy: Policy,
+    now: datetime,
+    *,
+    sources: frozenset[str] = EVERY_SOURCE,
+    plan: tuple[list[Rhk], list[Indikator]] | None = None,
+) -> SkpFacts:
+    """The guards' facts about an SKP; with `sources`, only those read from them (the rest keep their defaults, which
+    no guard of the transition reads); `plan` is the SKP's `plan_rows` when the caller has them."""
+    rhk, indicators = (plan or plan_rows(session, skp.id or 0)) if sources & {PLAN, ATASAN} else ([], [])
     by_rhk = Counter(i.rhk_id for i in indicators)
     utama = [r for r in rhk if r.jenis == JenisRhk.UTAMA.value]
-    boss = atasan_skp(session, skp)
+    boss = atasan_skp(session, skp) if ATASAN in sources else None
     boss_agreed = boss is not None and boss.state in AGREED_OR_LATER
     boss_rhk = set(session.scalars(_RHK_IDS, {"skp_id": boss.id})) if boss else set()
-    level = capaian_level(session, skp.cycle_id, skp.unit_id, ANNUAL)
-    if level is None and skp.closing_reason is not None:
-        level = latest_capaian(session, skp.cycle_id, skp.unit_id)
+    level = None
+    if sources & {CAPAIAN, DISTRIBUTION}:
+        level = capaian_level(session, skp.cycle_id, skp.unit_id, ANNUAL)
+        if level is None and skp.closing_reason is not None:
+            level = latest_capaian(session, skp.cycle_id, skp.unit_id)
     unit = session.get(Unit, skp.unit_id)
     heads_unit = unit is not None and unit.head_id == skp.pegawai_id
+    settled = OBJECTIONS in sources and _objection_settled(session, skp, policy, now, unit.timezone if unit else "")
     return SkpFacts(
         proposed=skp.proposed,
         rhk_utama=len(utama),
@@ -182,8 +224,10 @@ def facts(session: Session, skp: Skp, cycle: Cycle, policy: Policy, now: datetim
         closing_for_mutasi=skp.closing_reason is not None,
         unit_capaian_set=level is not None,
         unit_head_rating=rating_for_unit_head(policy, level) if heads_unit and level else None,
-        objection_settled=_objection_settled(session, skp, policy, now, unit.timezone if unit else ""),
-        distribution_violations=_distribution_violations(session, skp, policy, level),
+        objection_settled=settled,
+        distribution_violations=_distribution_violations(session, skp, policy, level)
+        if DISTRIBUTION in sources
+        else (),
     )
 
 
@@ -466,7 +510,8 @@ def fire(
 ) -> SkpView:
     skp, cycle, who = load(session, skp_id, actor)
     policy = policy_store.cycle_policy(session, cycle)
-    f = facts(session, skp, cycle, policy, now)
+    plan = plan_rows(session, skp_id)  # a transition leaves the plan as it is: the view shows these rows
+    f = facts(session, skp, cycle, policy, now, sources=sources_of(skp, trigger), plan=plan)
     given = inp or TriggerInput()
     engine.fire(
         session,
@@ -482,7 +527,7 @@ def fire(
         on_behalf=who.on_behalf,
         apply=_effects(trigger, policy, f, given, now),
     )
-    return view(session, skp, actor, who)
+    return view(session, skp, actor, who, plan=plan)
 
 
 def _effects(trigger: str, policy: Policy, f: SkpFacts, inp: TriggerInput, now: datetime) -> Callable[[Any], None]:
@@ -525,9 +570,55 @@ class SkpView:
     predikat: str | None
 
 
+_PENILAI = aliased(Pegawai)
+# What a use case on one SKP reads about it, in one round trip: the SKP, its cycle, unit, pegawai and pejabat penilai
+# (the standing, the guards and the view), which policy version is pinned (its content hash; the document is parsed
+# once per process), and the hash of the newest event on the SKP's chain (what the next event links to). Of the
+# pegawai only what the view shows, of the policy version only its hash: the driver builds a description of every
+# column of every row it returns, which costs more than the rest of the row.
+_LOAD = (
+    select(Skp, Cycle, Unit, Pegawai, _PENILAI, PolicyVersion, col(AuditEvent.hash))
+    .join(Cycle, col(Cycle.id) == col(Skp.cycle_id))
+    .join(Unit, col(Unit.id) == col(Skp.unit_id))
+    .join(Pegawai, col(Pegawai.id) == col(Skp.pegawai_id))
+    .outerjoin(_PENILAI, col(_PENILAI.id) == col(Skp.penilai_id))
+    .outerjoin(PolicyVersion, col(PolicyVersion.id) == col(Cycle.policy_version_id))
+    .outerjoin(
+        AuditEvent,
+        and_(
+            col(AuditEvent.entity_type) == "skp",
+            col(AuditEvent.entity_id) == col(Skp.id),
+            col(AuditEvent.seq) == col(Skp.version),
+        ),
+    )
+    .where(col(Skp.id) == bindparam("skp_id"))
+    .options(
+        load_only(Pegawai.nip, Pegawai.name),  # type: ignore[arg-type]
+        load_only(_PENILAI.nip, _PENILAI.name),  # type: ignore[arg-type]
+        load_only(PolicyVersion.content_hash),  # type: ignore[arg-type]
+    )
+)
+
+
+def _fetch(session: Session, skp_id: int) -> Skp | None:
+    """The SKP, with what `_LOAD` reads beside it held in the session; from the identity map when it is there (a
+    batch of use cases loads its SKPs beforehand)."""
+    held = session.identity_map.get(identity_key(Skp, skp_id))
+    if isinstance(held, Skp):
+        return held
+    row = session.execute(_LOAD, {"skp_id": skp_id}).first()
+    if row is None:
+        return None
+    skp, head = row[0], row[6]
+    session.info.setdefault("skp_loaded", []).append(row[1:6])  # the identity map keeps only what is referenced
+    if head is not None:
+        audit.remember_head(session, "skp", skp_id, skp.version, head)
+    return skp  # type: ignore[no-any-return]
+
+
 def load(session: Session, skp_id: int, actor: Actor) -> tuple[Skp, Cycle, Standing]:
     """The SKP, its cycle and the actor's standing; NotFound for an actor with no standing at all."""
-    skp = session.get(Skp, skp_id)
+    skp = _fetch(session, skp_id)
     cycle = session.get(Cycle, skp.cycle_id) if skp else None
     if skp is None or cycle is None:
         raise NotFound("skp", skp_id)
@@ -537,8 +628,16 @@ def load(session: Session, skp_id: int, actor: Actor) -> tuple[Skp, Cycle, Stand
     return skp, cycle, who
 
 
-def view(session: Session, skp: Skp, actor: Actor, who: Standing | None = None) -> SkpView:
-    """The SKP as `actor` sees it; `who` is the actor's standing when the caller has it already."""
+def view(
+    session: Session,
+    skp: Skp,
+    actor: Actor,
+    who: Standing | None = None,
+    *,
+    plan: tuple[list[Rhk], list[Indikator]] | None = None,
+) -> SkpView:
+    """The SKP as `actor` sees it; `who` is the actor's standing and `plan` the SKP's `plan_rows` when the caller
+    has them already."""
     cycle = session.get(Cycle, skp.cycle_id)
     assert cycle is not None
     assert skp.id is not None
@@ -546,7 +645,7 @@ def view(session: Session, skp: Skp, actor: Actor, who: Standing | None = None) 
     pegawai = session.get(Pegawai, skp.pegawai_id)
     penilai = session.get(Pegawai, skp.penilai_id) if skp.penilai_id else None
     assert pegawai is not None
-    rhk, indicators = plan_rows(session, skp.id or 0)
+    rhk, indicators = plan or plan_rows(session, skp.id or 0)
     by_rhk: dict[int, list[dict[str, Any]]] = {}
     for i in indicators:
         by_rhk.setdefault(i.rhk_id, []).append(
@@ -592,7 +691,7 @@ def view(session: Session, skp: Skp, actor: Actor, who: Standing | None = None) 
 
 def get(session: Session, skp_id: int, actor: Actor) -> SkpView:
     """The SKP as the caller may see it; a pegawai also reads the RHK of their pejabat penilai's SKP."""
-    skp = session.get(Skp, skp_id)
+    skp = _fetch(session, skp_id)
     cycle = session.get(Cycle, skp.cycle_id) if skp else None
     outsider = skp is not None and cycle is not None and not standing(session, actor, skp, cycle).roles
     if outsider and skp is not None and _rates_the_caller(session, skp, actor):

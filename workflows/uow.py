@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 
@@ -21,3 +21,15 @@ def reading(engine: Engine) -> Iterator[Session]:
     """A read-only session: on SQLite it does not take the write lock, so it never blocks writers."""
     with Session(engine.execution_options(read_only=True), expire_on_commit=False) as session, session.begin():
         yield session
+
+
+@contextmanager
+def reading_once(engine: Engine) -> Iterator[Connection]:
+    """A connection for a single read statement (who a token names, on every request). On PostgreSQL it runs outside
+    a transaction: one statement sees one snapshot either way, and it spares the BEGIN and COMMIT round trips."""
+    if engine.dialect.name == "postgresql":
+        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+    else:
+        engine = engine.execution_options(read_only=True)
+    with engine.connect() as connection:
+        yield connection

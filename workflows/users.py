@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -32,10 +32,10 @@ def ensure_first_admin(session: Session, username: str, password: str, *, now: d
     return True
 
 
-def _actor_of_user(user: AppUser) -> Actor:
-    if user.role == UserRole.admin:
-        return Actor.admin(user.username, None if user.instansi_id is None else frozenset({user.instansi_id}))
-    return Actor(ref=f"user:{user.username}", auditor_of=frozenset({user.instansi_id or 0}))
+def _actor_of_user(username: str, role: str, instansi_id: int | None) -> Actor:
+    if role == UserRole.admin:
+        return Actor.admin(username, None if instansi_id is None else frozenset({instansi_id}))
+    return Actor(ref=f"user:{username}", auditor_of=frozenset({instansi_id or 0}))
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,8 @@ def find_account(session: Session, username: str) -> Account | None:
     user = session.scalar(select(AppUser).where(col(AppUser.username) == username))
     if user is None:
         return None
-    return Account(f"user:{user.username}", user.instansi_id, user.password_hash, _actor_of_user(user))
+    actor = _actor_of_user(user.username, user.role, user.instansi_id)
+    return Account(f"user:{user.username}", user.instansi_id, user.password_hash, actor)
 
 
 def check_password(account: Account | None, password: str) -> Actor | None:
@@ -77,17 +78,24 @@ def authenticate(session: Session, username: str, password: str) -> Actor | None
     return check_password(find_account(session, username), password)
 
 
-def actor_for(session: Session, ref: str) -> Actor | None:
+# Who a token names is looked up on every request: plain columns by a statement built once, no table objects.
+_PEGAWAI_BY_NIP = select(col(Pegawai.id), col(Pegawai.active)).where(col(Pegawai.nip) == bindparam("nip"))
+_USER_BY_NAME = select(col(AppUser.role), col(AppUser.instansi_id)).where(
+    col(AppUser.username) == bindparam("username")
+)
+
+
+def actor_for(db: Session | Connection, ref: str) -> Actor | None:
     """The actor a token names, as the organisation knows it now (a deactivated pegawai is nobody)."""
     kind, _, key = ref.partition(":")
     if kind == "pegawai":
-        pegawai = session.scalar(select(Pegawai).where(col(Pegawai.nip) == key))
-        if pegawai is None or not pegawai.active or pegawai.id is None:
+        pegawai = db.execute(_PEGAWAI_BY_NIP, {"nip": key}).first()
+        if pegawai is None or not pegawai.active:
             return None
-        return Actor.pegawai(pegawai.id, pegawai.nip)
+        return Actor.pegawai(pegawai.id, key)
     if kind == "user":
-        user = session.scalar(select(AppUser).where(col(AppUser.username) == key))
-        return _actor_of_user(user) if user is not None else None
+        user = db.execute(_USER_BY_NAME, {"username": key}).first()
+        return _actor_of_user(key, user.role, user.instansi_id) if user is not None else None
     return None
 
 
