@@ -121,6 +121,7 @@ class _Due:
     skp_id: int | None = field(compare=False)  # the SKP acted on, loaded into the chunk's session beforehand
     run: Action = field(compare=False)
     alone: bool = field(compare=False)  # a workflow with its own transactions, or a planner: not in a chunk
+    unit_id: int | None = field(default=None, compare=False)  # the unit acted on, loaded like an SKP's
 
 
 def plan_for(intervenes: int | None, target: float = 100.0) -> PlanIn:
@@ -176,8 +177,17 @@ class Simulation:
 
     # --- the clock ---------------------------------------------------------------------------------------------
 
-    def at(self, when: datetime, name: str, run: Action, skp: int | None = None, *, alone: bool = False) -> None:
-        heapq.heappush(self.queue, _Due(when, next(self.order), name, skp, run, alone))
+    def at(
+        self,
+        when: datetime,
+        name: str,
+        run: Action,
+        skp: int | None = None,
+        *,
+        alone: bool = False,
+        unit: int | None = None,
+    ) -> None:
+        heapq.heappush(self.queue, _Due(when, next(self.order), name, skp, run, alone, unit))
 
     def sessions(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -399,7 +409,7 @@ class Simulation:
             for i, unit_id in enumerate(sorted(self.units)):
                 level = self.rng.choices(levels, weights=[10, 85, 5])[0]
                 when = self._now + timedelta(seconds=i % 3600)
-                self.at(when, "set_capaian", self._capaian(unit_id, n, level, when))
+                self.at(when, "set_capaian", self._capaian(unit_id, n, level, when), unit=unit_id)
 
         return run
 
@@ -622,7 +632,7 @@ class Simulation:
             for i, unit_id in enumerate(sorted(self.units)):
                 level_of[unit_id] = self.rng.choices(levels, weights=[12, 83, 5])[0]
                 when = self._now + timedelta(seconds=i % 3600)
-                self.at(when, "set_capaian", self._capaian(unit_id, 0, level_of[unit_id], when))
+                self.at(when, "set_capaian", self._capaian(unit_id, 0, level_of[unit_id], when), unit=unit_id)
             members: dict[int, list[tuple[int, int]]] = defaultdict(list)
             fixed: dict[int, Counter[Predikat]] = defaultdict(Counter)
             for skp_id, pid, unit_id, state, predikat in s.execute(
@@ -889,12 +899,14 @@ class Simulation:
         """Load what the chunk's use cases will read into the session, and hold it there (the identity map keeps
         only what is referenced), so their lookups by id are answered without a query."""
         skp_ids = {i.skp_id for i in batch if i.skp_id is not None}
-        if not skp_ids:
+        unit_ids = {i.unit_id for i in batch if i.unit_id is not None}
+        if not skp_ids and not unit_ids:
             return
         cycle = s.get_one(Cycle, self.ledger.cycle_id)
         held: list[Any] = [cycle, s.get(PolicyVersion, cycle.policy_version_id)]
-        rows = s.scalars(select(Skp).where(col(Skp.id).in_(skp_ids))).all()
-        units = {u for r in rows for u in self.paths[r.unit_id]}  # a unit and those above it: for the standings
+        rows = s.scalars(select(Skp).where(col(Skp.id).in_(skp_ids))).all() if skp_ids else []
+        unit_ids |= {r.unit_id for r in rows}
+        units = {u for unit_id in unit_ids for u in self.paths[unit_id]}  # and those above: standings, pimpinan
         held += s.scalars(select(Unit).where(col(Unit.id).in_(units))).all()
         held += rows
         viewed = {i.skp_id for i in batch if i.name not in WITHOUT_PEOPLE}
