@@ -10,7 +10,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -20,6 +20,7 @@ from states.errors import InvalidInput, NotPermitted
 from states.roles import Role
 from workflows import engine
 from workflows.actors import Actor
+from workflows.db import insert_many
 from workflows.passwords import hash_password
 from workflows.tables import Instansi, Pegawai, Unit
 
@@ -206,15 +207,14 @@ def import_org(
         if p.password:
             values["password_hash"] = hash_password(p.password)
         if p.nip in existing_pegawai:
-            known_rows.append({"id": existing_pegawai[p.nip][0], **values})
+            known_rows.append({"id": existing_pegawai[p.nip][0], **values})  # no password given: the hash stays
         else:
-            new_rows.append(values)
+            new_rows.append({"password_hash": None, **values})  # one shape for every row of the batch
     ids = {nip: pid for nip, (pid, _) in existing_pegawai.items()}
-    for start in range(0, len(new_rows), 5000):
-        inserted = session.execute(
-            insert(Pegawai).returning(col(Pegawai.id), col(Pegawai.nip)), new_rows[start : start + 5000]
-        )
-        ids.update({nip: pid for pid, nip in inserted})
+    # one statement (on PostgreSQL a JSON batch): the ORM's bulk INSERT … RETURNING spent most of a 10^5 import
+    # splicing its batches' returned rows
+    inserted = insert_many(session, Pegawai.__table__, new_rows, returning=["id", "nip"])  # type: ignore[attr-defined]
+    ids.update({nip: pid for pid, nip in inserted})
     if known_rows:
         session.execute(update(Pegawai), known_rows)
 
