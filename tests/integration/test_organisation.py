@@ -61,8 +61,11 @@ def test_reimport_is_idempotent_and_applies_changes(db: Engine, now: datetime) -
     first = counts(db)
     payload = small_org()
     moved = payload.model_copy(
-        update={
-            "pegawai": [p.model_copy(update={"atasan_nip": KABID2}) if p.nip == STAF1 else p for p in payload.pegawai]
+        update={  # STAF1 moves under KABID2; nobody's password is in the file this time
+            "pegawai": [
+                p.model_copy(update={"atasan_nip": KABID2 if p.nip == STAF1 else p.atasan_nip, "password": None})
+                for p in payload.pegawai
+            ]
         }
     )
     with unit_of_work(db) as s:
@@ -70,6 +73,9 @@ def test_reimport_is_idempotent_and_applies_changes(db: Engine, now: datetime) -
     assert (result.units_created, result.units_updated, result.pegawai_created, result.pegawai_updated) == (0, 4, 0, 6)
     assert counts(db)[:2] == first[:2]
     assert atasan_of(db)[STAF1] == KABID2
+    with unit_of_work(db) as s:  # a file without a password keeps the one set before
+        staff = s.scalar(select(Pegawai).where(col(Pegawai.nip) == STAF2))
+    assert staff is not None and staff.password_hash and verify_password(staff.password_hash, "rahasia")
     with unit_of_work(db) as s:
         assert audit.verify(s).ok
 
