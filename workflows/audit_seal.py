@@ -209,33 +209,3 @@ def problems(session: Session, asked: SealChecks) -> list[Problem]:
                 "later seals were removed, or the seal-audit workflow is not running",
             )
     return found
-    assert newest.id is not None
-    sealed = root_at(session, newest.watermark)
-    if sealed.root != newest.root:
-        found.append(
-            Problem(
-                "seal",
-                newest.id,
-                None,
-                None,
-                f"events up to audit id {newest.watermark} no longer hash to the sealed root "
-                f"({sealed.chains} chains and {sealed.events} events now, {newest.chains} and {newest.events} "
-                "sealed): history was rewritten",
-            )
-        )
-    if now is not None and max_age is not None and newest.sealed_at < now - max_age:
-        later = session.scalar(
-            select(func.count()).select_from(AuditEvent).where(col(AuditEvent.id) > newest.watermark)
-        )
-        if later:
-            found.append(
-                Problem(
-                    "seal",
-                    newest.id,
-                    None,
-                    None,
-                    f"the newest seal is from {newest.sealed_at.isoformat()} and {later} events came after it: "
-                    "later seals were removed, or the seal-audit workflow is not running",
-                )
-            )
-    return found
