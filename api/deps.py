@@ -109,9 +109,14 @@ class HasVersion(Protocol):
 V = TypeVar("V", bound=HasVersion)
 
 
+def etag(version: int) -> dict[str, str]:
+    """The record's version as its ETag header: what a later write sends back in If-Match."""
+    return {"ETag": f'"{version}"'}
+
+
 def with_etag(view: V, response: Response) -> V:
-    """Answer with the record's version as its ETag: what a later write sends back in If-Match."""
-    response.headers["ETag"] = f'"{view.version}"'
+    """Answer with the record's version as its ETag."""
+    response.headers.update(etag(view.version))
     return view
 
 
@@ -119,7 +124,7 @@ def tagged_json(body: BaseModel, version: int) -> Response:
     """`body` as JSON with `version` as its ETag, serialised here once (the route declares the model as its
     `response_model`): FastAPI would validate a sync route's return value again, in one more trip through the
     thread pool."""
-    return Response(body.model_dump_json(), media_type="application/json", headers={"ETag": f'"{version}"'})
+    return Response(body.model_dump_json(), media_type="application/json", headers=etag(version))
 
 
 @dataclass(frozen=True)
