@@ -9,10 +9,9 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, Table, inspect, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from states.errors import SkpflowError, StaleVersion
 from states.lifecycle import Fired, Lifecycle, TriggerInput
@@ -39,6 +38,42 @@ class Wrapped(Generic[S]):
     @state.setter
     def state(self, value: S) -> None:
         self._row.state = value.value
+
+
+class Pending:
+    """A row's changes before they are written: attributes set on it are collected in `changes` (and read back
+    from there), the row itself is left as loaded until the versioned UPDATE has succeeded."""
+
+    def __init__(self, row: Any) -> None:
+        object.__setattr__(self, "changes", {})
+        object.__setattr__(self, "_row", row)
+
+    def __getattr__(self, name: str) -> Any:
+        changes = object.__getattribute__(self, "changes")
+        return changes[name] if name in changes else getattr(object.__getattribute__(self, "_row"), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self.changes[name] = value
+
+
+def bump(session: Session, row: Any, entity_type: str, changes: Mapping[str, Any], *, state: str | None) -> int:
+    """Write `changes` to a versioned row, with any the caller made to it through the ORM, in one Core UPDATE …
+    WHERE version = the version it was read at, and tell the ORM the row now holds them (no flush, no history);
+    StaleVersion if another transaction got there first. Returns the new version."""
+    table: Table = audit.AUDITED[entity_type].__table__  # Core: an ORM statement would autoflush the row first
+    before = row.version
+    made = inspect(row).committed_state  # attributes set on the row since it was loaded or flushed
+    if made:
+        changes = {**{name: getattr(row, name) for name in made}, **changes}
+    done: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        update(table).where(table.c.id == row.id, table.c.version == before).values(version=before + 1, **changes)
+    )
+    if done.rowcount != 1:
+        raise StaleVersion(entity_type, before, before + 1, state or "", [])
+    for name, value in changes.items():
+        set_committed_value(row, name, value)
+    set_committed_value(row, "version", before + 1)
+    return before + 1
 
 
 def acting_role(lifecycle: Lifecycle[Any, Any], state: Enum, trigger: str, roles: Iterable[Role]) -> Role | None:
@@ -72,13 +107,12 @@ def fire(
             lifecycle.name, expected_version, row.version, state.value, lifecycle.allowed_triggers(state, held)
         )
     before = row.version
-    fired = lifecycle.fire(Wrapped(row, lifecycle.states), trigger, held, facts, inp)
+    pending = Pending(row)
+    fired = lifecycle.fire(Wrapped(pending, lifecycle.states), trigger, held, facts, inp)
     if apply is not None:
-        apply(row)
-    try:
-        session.flush()  # UPDATE … WHERE version = before; bumps version
-    except StaleDataError as exc:
-        raise StaleVersion(lifecycle.name, before, before + 1, fired.source.value, []) from exc
+        apply(pending)
+    entity_type = _entity_type(row)
+    bump(session, row, entity_type, pending.changes, state=fired.source.value)
     acting = acting_role(lifecycle, fired.source, trigger, held)
     assert acting is not None  # the lifecycle admitted one of the held roles
     if acting == on_behalf and Role.ADMIN in held and acting_role(lifecycle, fired.source, trigger, {Role.ADMIN}):
@@ -87,7 +121,7 @@ def fire(
     note = inp.note if inp else None
     audit.append(
         session,
-        entity_type=_entity_type(row),
+        entity_type=entity_type,
         entity_id=row.id,
         seq=before + 1,
         instansi_id=audit.instansi_of(session, row),
@@ -117,21 +151,16 @@ def record(
 ) -> None:
     """Audit a change that is not a transition (creation, plan edit, import): bump the version, append an event."""
     state = getattr(row, "state", None)
+    entity_type = _entity_type(row)
     if created:
         session.add(row)
         session.flush()
         seq = row.version
     else:
-        before = row.version
-        flag_modified(row, "state" if state is not None else "name")
-        try:
-            session.flush()
-        except StaleDataError as exc:
-            raise StaleVersion(_entity_type(row), before, before + 1, str(state), []) from exc
-        seq = before + 1
+        seq = bump(session, row, entity_type, {}, state=state)
     audit.append(
         session,
-        entity_type=_entity_type(row),
+        entity_type=entity_type,
         entity_id=row.id,
         seq=seq,
         instansi_id=audit.instansi_of(session, row),
