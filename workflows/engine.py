@@ -61,7 +61,7 @@ def bump(session: Session, row: Any, entity_type: str, changes: Mapping[str, Any
     WHERE version = the version it was read at, and tell the ORM the row now holds them (no flush, no history);
     StaleVersion if another transaction got there first. Returns the new version."""
     table: Table = audit.AUDITED[entity_type].__table__  # Core: an ORM statement would autoflush the row first
-    before = row.version
+    before: int = row.version
     made = inspect(row).committed_state  # attributes set on the row since it was loaded or flushed
     if made:
         changes = {**{name: getattr(row, name) for name in made}, **changes}
