@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import ColumnElement, and_, bindparam, false, func, select, true
 from sqlalchemy.orm import Session
@@ -175,14 +176,29 @@ _INSERT = AuditEvent.__table__.insert()  # type: ignore[attr-defined]  # a Core 
 def _appended(session: Session) -> dict[tuple[str, int, int], str]:
     """Hashes of events known to the session's current transaction, by chain and seq: those it appended, and those
     it read beside their entity (`remember_head`). Only this transaction can extend the chains it appended to (it
-    holds their rows at the new version), so the next event links to them without a query; a new transaction (or
-    savepoint) starts empty, so nothing rolled back is ever read."""
+    holds their rows at the new version), so the next event links to them without a query. Each transaction and
+    savepoint has its own: what a rolled-back one held is never read again (see `_known`)."""
     transaction = session.get_nested_transaction() or session.get_transaction()
-    held = session.info.get("audit_appended")
-    if held is None or held[0] is not transaction:
-        held = session.info["audit_appended"] = (transaction, {})
-    appended: dict[tuple[str, int, int], str] = held[1]
+    held: WeakKeyDictionary[Any, dict[tuple[str, int, int], str]] | None = session.info.get("audit_appended")
+    if held is None:
+        held = session.info["audit_appended"] = WeakKeyDictionary()
+    appended = held.get(transaction)
+    if appended is None:
+        appended = held[transaction] = {}
     return appended
+
+
+def _known(session: Session, key: tuple[str, int, int]) -> str | None:
+    """A hash known to the current transaction or to one it is nested in: what an enclosing transaction appended or
+    read is still true inside a savepoint, and a savepoint rolled back is never looked at again."""
+    held: WeakKeyDictionary[Any, dict[tuple[str, int, int], str]] | None = session.info.get("audit_appended")
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    while held is not None and transaction is not None:
+        found = held.get(transaction, {}).get(key)
+        if found is not None:
+            return found
+        transaction = transaction.parent
+    return None
 
 
 def remember_head(session: Session, entity_type: str, entity_id: int, seq: int, event_hash: str) -> None:
@@ -196,7 +212,7 @@ def head_hash(session: Session, entity_type: str, entity_id: int, seq: int) -> s
     """Hash of the event `seq` of a chain (GENESIS before the first)."""
     if seq == 0:
         return GENESIS
-    known = _appended(session).get((entity_type, entity_id, seq))
+    known = _known(session, (entity_type, entity_id, seq))
     if known is not None:
         return known
     found = session.scalar(_HEAD, {"entity_type": entity_type, "entity_id": entity_id, "seq": seq})

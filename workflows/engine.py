@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import CursorResult, Table, inspect, select, update
+from sqlalchemy import CursorResult, Table, Update, bindparam, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -56,17 +56,37 @@ class Pending:
         self.changes[name] = value
 
 
+_BUMPS: dict[tuple[str, tuple[str, ...]], Update] = {}
+
+
+def _bump_statement(entity_type: str, names: tuple[str, ...]) -> Update:
+    """UPDATE … SET version = :_to, <name> = :_set_<name> … WHERE id = :_id AND version = :_from, built once per
+    table and set of columns (building and keying a statement costs SQLAlchemy more than running its cached
+    compilation). Core, not ORM: an ORM statement would autoflush the row first."""
+    key = (entity_type, names)
+    found = _BUMPS.get(key)
+    if found is None:
+        table: Table = audit.AUDITED[entity_type].__table__
+        found = _BUMPS[key] = (
+            update(table)
+            .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_from"))
+            .values(version=bindparam("_to"), **{name: bindparam(f"_set_{name}") for name in names})
+        )
+    return found
+
+
 def bump(session: Session, row: Any, entity_type: str, changes: Mapping[str, Any], *, state: str | None) -> int:
-    """Write `changes` to a versioned row, with any the caller made to it through the ORM, in one Core UPDATE …
-    WHERE version = the version it was read at, and tell the ORM the row now holds them (no flush, no history);
+    """Write `changes` to a versioned row, with any the caller made to it through the ORM, in one UPDATE … WHERE
+    version = the version it was read at, and tell the ORM the row now holds them (no flush, no history);
     StaleVersion if another transaction got there first. Returns the new version."""
-    table: Table = audit.AUDITED[entity_type].__table__  # Core: an ORM statement would autoflush the row first
     before: int = row.version
     made = inspect(row).committed_state  # attributes set on the row since it was loaded or flushed
     if made:
         changes = {**{name: getattr(row, name) for name in made}, **changes}
+    statement = _bump_statement(entity_type, tuple(sorted(changes)))
     done: CursorResult[Any] = session.execute(  # type: ignore[assignment]
-        update(table).where(table.c.id == row.id, table.c.version == before).values(version=before + 1, **changes)
+        statement,
+        {**{f"_set_{name}": v for name, v in changes.items()}, "_id": row.id, "_from": before, "_to": before + 1},
     )
     if done.rowcount != 1:
         raise StaleVersion(entity_type, before, before + 1, state or "", [])

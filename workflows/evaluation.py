@@ -220,6 +220,16 @@ _EVALUATION = (
         col(Evidence.size).label("size"),
         col(Evidence.sha256).label("sha256"),
         col(Evidence.uri).label("uri"),
+        col(Evaluation.version).label("read_version"),
+        col(AuditEvent.hash).label("head"),
+    )
+    .outerjoin(
+        AuditEvent,
+        and_(
+            col(AuditEvent.entity_type) == "evaluation",
+            col(AuditEvent.entity_id) == col(Evaluation.id),
+            col(AuditEvent.seq) == col(Evaluation.version),
+        ),
     )
     .outerjoin(Rhk, col(Rhk.skp_id) == col(Evaluation.skp_id))
     .outerjoin(Indikator, col(Indikator.rhk_id) == col(Rhk.id))
@@ -656,7 +666,9 @@ def load(session: Session, skp_id: int, period_no: int, actor: Actor) -> Loaded:
         for indikator_id, row in first.items()
     }
     ids = {indikator_id: row.realisasi_id for indikator_id, row in first.items() if row.realisasi_id is not None}
-    level = rows[0].level
+    level, head = rows[0].level, rows[0].head
+    if head is not None:  # what the next event on the evaluation's chain links to
+        audit.remember_head(session, "evaluation", rows[0][0].id, rows[0].read_version, head)
     return Loaded(rows[0][0], skp, cycle, who, CapaianLevel(level) if level else None, Measured(items, ids))
 
 

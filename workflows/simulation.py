@@ -32,8 +32,8 @@ from policies.unit_head import rating_for_unit_head
 from states.enums import CapaianLevel, CoreValue, PeriodKind, Predikat, Rating
 from states.errors import SkpflowError
 from states.lifecycle import TriggerInput
+from workflows import audit, evaluation, feedback, follow_up, keberatan, mutasi, policy_store, runs
 from workflows import cycle as cycles
-from workflows import evaluation, feedback, follow_up, keberatan, mutasi, policy_store, runs
 from workflows import skp as skps
 from workflows.actors import Actor
 from workflows.cycle import CycleIn
@@ -914,6 +914,9 @@ class Simulation:
         if people:
             held += s.scalars(select(Pegawai).where(col(Pegawai.id).in_(people))).all()
         s.info["held"] = held
+        version = {r.id: r.version for r in rows if r.id is not None}
+        for skp_id, head in audit.heads(s, "skp", list(version)).items():  # what their next events link to
+            audit.remember_head(s, "skp", skp_id, version[skp_id], head)
 
     # --- the workflows ------------------------------------------------------------------------------------------
 
