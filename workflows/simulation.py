@@ -496,6 +496,8 @@ class Simulation:
     def _evaluate(self, skp_id: int, evaluation_id: int, n: int, when: datetime) -> Action:
         def run(s: Session, after: list[Callable[[], None]]) -> None:
             pid = self.owner[skp_id]
+            if self.skp_of[pid] != skp_id:
+                return  # a mutasi closed this SKP since the realisasi came in: its period lapses unrated
             heads = self.people[pid].heads
             hk = None if heads else self.rng.choices([HI, OK, LO], weights=[15, 75, 10])[0]
             pk = self.rng.choices([HI, OK, LO], weights=[10, 85, 5])[0]
