@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from typing import Any, Generic, TypeVar
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import CursorResult, Table, Update, bindparam, inspect, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import CursorResult, Table, Update, bindparam, event, inspect, select, update
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.attributes import set_committed_value
 
 from states.errors import SkpflowError, StaleVersion
@@ -93,7 +94,37 @@ def bump(session: Session, row: Any, entity_type: str, changes: Mapping[str, Any
     for name, value in changes.items():
         set_committed_value(row, name, value)
     set_committed_value(row, "version", before + 1)
+    _bumped(session).append(row)
     return before + 1
+
+
+def _bumped(session: Session) -> list[Any]:
+    """Rows this transaction (or savepoint) has bumped. The ORM expires on rollback only rows it flushed itself;
+    `_expire_bumped` does the same for these."""
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    held: WeakKeyDictionary[SessionTransaction, list[Any]] = session.info.setdefault(
+        "engine_bumped", WeakKeyDictionary()
+    )
+    return held.setdefault(transaction, [])  # type: ignore[arg-type]
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _expire_bumped(session: Session, previous_transaction: SessionTransaction) -> None:
+    """A rolled-back savepoint (or transaction) takes back the rows it, or a savepoint inside it, bumped: expire them,
+    so they are read again at the version the database has."""
+    held: WeakKeyDictionary[SessionTransaction, list[Any]] | None = session.info.get("engine_bumped")
+    if not held:
+        return
+    for transaction, rows in list(held.items()):
+        inner: SessionTransaction | None = transaction
+        while inner is not None and inner is not previous_transaction:
+            inner = inner.parent
+        if inner is None:
+            continue
+        del held[transaction]
+        for row in rows:
+            if inspect(row).session is session:
+                session.expire(row)
 
 
 def acting_role(lifecycle: Lifecycle[Any, Any], state: Enum, trigger: str, roles: Iterable[Role]) -> Role | None:

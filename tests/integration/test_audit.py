@@ -97,6 +97,46 @@ def test_a_stale_if_match_is_refused(db: Engine, now: datetime) -> None:
     assert (stale.value.expected, stale.value.actual, stale.value.allowed) == (1, 2, ["start_monitoring"])
 
 
+def test_a_savepoint_links_to_what_its_transaction_knows_and_a_rolled_back_one_is_forgotten(
+    db: Engine, now: datetime
+) -> None:
+    """Chain heads are remembered per transaction: a savepoint extends a chain its enclosing transaction appended
+    to, and after a savepoint is rolled back the next event links to the head before it, not to the lost event."""
+    cycle_id = make_cycle(db, now)
+    with unit_of_work(db) as s:
+        cycle = s.get_one(Cycle, cycle_id)
+        engine.fire(s, CYCLE, cycle, "open", actor=ROOT, roles={Role.ADMIN}, facts=PINNED, now=now)
+        with s.begin_nested():
+            engine.fire(s, CYCLE, cycle, "start_monitoring", actor=ROOT, roles={Role.ADMIN}, facts=PINNED, now=now)
+        savepoint = s.begin_nested()
+        engine.fire(s, CYCLE, cycle, "start_assessment", actor=ROOT, roles={Role.ADMIN}, facts=PINNED, now=now)
+        savepoint.rollback()
+        assert (cycle.state, cycle.version) == ("monitoring", 3)  # the rollback expired and re-read the row
+        engine.fire(s, CYCLE, cycle, "start_assessment", actor=ROOT, roles={Role.ADMIN}, facts=PINNED, now=now)
+    chain = [e for e in events(db) if e.entity_type == "cycle"]
+    assert [(e.seq, e.trigger) for e in chain] == [
+        (1, "create"),
+        (2, "open"),
+        (3, "start_monitoring"),
+        (4, "start_assessment"),
+    ]
+    assert all(e.prev_hash == p.hash for p, e in pairwise(chain))
+    with unit_of_work(db) as s:
+        assert audit.verify(s).ok
+
+
+def test_record_writes_the_changes_made_to_the_row_with_its_version(db: Engine, now: datetime) -> None:
+    cycle_id = make_cycle(db, now)
+    with unit_of_work(db) as s:
+        cycle = s.get_one(Cycle, cycle_id)
+        cycle.name = "SKP 2026 (revisi)"
+        engine.record(s, cycle, "rename", actor=ROOT, role="admin", now=now)
+    with unit_of_work(db) as s:
+        cycle = s.get_one(Cycle, cycle_id)
+        assert (cycle.name, cycle.version) == ("SKP 2026 (revisi)", 2)
+        assert audit.verify(s).ok
+
+
 # --- tampering ----------------------------------------------------------------------------------------------
 
 
