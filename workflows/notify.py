@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import CursorResult, and_, bindparam, func, or_, select, update
+from sqlalchemy import Connection, CursorResult, Engine, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -144,13 +144,19 @@ def deliver(
     while claimed := _claim(
         sessions, now=now, token=token, batch=batch, max_attempts=max_attempts, lease=lease, report=report
     ):
-        with sessions() as session:  # one session for the batch; each row is still settled in its own transaction
+        with sessions() as session:
+            bind = session.get_bind()
+        assert isinstance(bind, Engine), (
+            "the deliverer settles rows in transactions of its own: bind sessions to an engine"
+        )
+        # one connection for the batch, each row still settled in its own transaction; Core, since nothing is loaded
+        with bind.connect() as connection:
             for row in claimed:
                 try:
                     sender.send(row.recipient, row.subject, row.body)
                 except Exception as exc:  # whatever the edge raises is a failed attempt, never a lost row
                     _settle(
-                        session,
+                        connection,
                         row,
                         token,
                         report,
@@ -159,7 +165,7 @@ def deliver(
                         max_attempts=max_attempts,
                     )
                 else:
-                    _settle(session, row, token, report, error=None, now=now, max_attempts=max_attempts)
+                    _settle(connection, row, token, report, error=None, now=now, max_attempts=max_attempts)
     return report
 
 
@@ -267,7 +273,7 @@ _SENT = update(_OUTBOX).where(_CLAIMED_BY).values(claim_token=None, status=SENT,
 
 
 def _settle(
-    session: Session,
+    connection: Connection,
     row: _Claimed,
     token: str,
     report: DeliveryReport,
@@ -286,10 +292,8 @@ def _settle(
         retry = now + backoff(row.attempts)
         stmt = update(_OUTBOX).where(_CLAIMED_BY)
         stmt = stmt.values(claim_token=None, status=PENDING, last_error=error[:2000], next_attempt_at=retry)
-    with session.begin():
-        done: CursorResult[Any] = session.execute(  # type: ignore[assignment]
-            stmt, {"row_id": row.id, "token": token, "now": now}
-        )
+    with connection.begin():
+        done = connection.execute(stmt, {"row_id": row.id, "token": token, "now": now})
     if done.rowcount == 0:
         report.lost_claims += error is None
         return
