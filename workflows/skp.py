@@ -383,7 +383,8 @@ def save_plan(
         problems.append("perilaku: ekspektasi khusus is set by the pejabat penilai")
     if plan.lampiran is not None:
         problems += [f"lampiran.{k}: unknown section" for k in plan.lampiran if k not in LAMPIRAN_KEYS]
-    existing = {r.id: r for r in session.scalars(select(Rhk).where(col(Rhk.skp_id) == skp.id))}
+    current_rhk, current_indicators = plan_rows(session, skp.id or 0)
+    existing = {r.id: r for r in current_rhk}
     boss = atasan_skp(session, skp)
     boss_rhk = set(session.scalars(_RHK_IDS, {"skp_id": boss.id})) if boss else set()
     for i, r in enumerate(plan.rhk):
@@ -395,7 +396,7 @@ def save_plan(
             problems.append(f"rhk[{i}].cascade: DIRECT or INDIRECT is required with intervensi_rhk_id")
     kept = {r.id for r in plan.rhk if r.id is not None}
     dropped = [rid for rid in existing if rid not in kept]
-    indicators, dropped_indicators = _indicator_changes(session, plan, list(existing), problems)
+    indicators, dropped_indicators = _indicator_changes(session, plan, current_indicators, problems)
     if dropped:
         used = session.execute(
             select(col(Rhk.intervensi_rhk_id), func.count())
@@ -426,12 +427,29 @@ def save_plan(
         payload=plan.model_dump(mode="json"),
     )
     _drop(session, dropped, dropped_indicators)
+    written = _write_plan(session, skp, plan, existing, indicators)
+    return view(session, skp, actor, who, plan=written)  # the rows just written are the plan, in plan order
+
+
+def _write_plan(
+    session: Session,
+    skp: Skp,
+    plan: PlanIn,
+    existing: dict[int | None, Rhk],
+    indicators: dict[int | None, Indikator],
+) -> tuple[list[Rhk], list[Indikator]]:
+    """Write the plan's RHK and indicators over the SKP's current rows (kept by id, new ones added); the rows in
+    plan order, as `plan_rows` would read them back."""
+    rhk_rows: list[Rhk] = []
     for position, r in enumerate(plan.rhk):
         row = existing[r.id] if r.id is not None else Rhk(skp_id=skp.id or 0, position=position, jenis="", text="")
         row.position, row.jenis, row.text = position, r.jenis.value, r.text
         row.intervensi_rhk_id, row.cascade = r.intervensi_rhk_id, r.cascade.value if r.cascade else None
-        session.add(row)
-        session.flush()
+        rhk_rows.append(row)
+    session.add_all(rhk_rows)
+    session.flush()  # one INSERT of the new RHK (their ids), before their indicators
+    indicator_rows: list[Indikator] = []
+    for row, r in zip(rhk_rows, plan.rhk, strict=True):
         for j, ind in enumerate(r.indikator):
             indikator = (
                 indicators[ind.id]
@@ -440,8 +458,10 @@ def save_plan(
             )
             indikator.position, indikator.text, indikator.aspek = j, ind.text, ind.aspek.value
             indikator.target, indikator.satuan = ind.target, ind.satuan
-            session.add(indikator)
-    return view(session, skp, actor, who)
+            indicator_rows.append(indikator)
+    session.add_all(indicator_rows)
+    session.flush()
+    return rhk_rows, indicator_rows
 
 
 def _drop(session: Session, rhk_ids: list[int | None], indicator_ids: list[int | None]) -> None:
@@ -464,10 +484,10 @@ def hr_may_draft(session: Session, skp: Skp) -> bool:
 
 
 def _indicator_changes(
-    session: Session, plan: PlanIn, rhk_ids: list[int | None], problems: list[str]
+    session: Session, plan: PlanIn, current: list[Indikator], problems: list[str]
 ) -> tuple[dict[int | None, Indikator], list[int | None]]:
-    """The RHKs' current indicators by id and those the plan drops; adds a problem per refused change."""
-    indicators = {i.id: i for i in session.scalars(select(Indikator).where(col(Indikator.rhk_id).in_(rhk_ids)))}
+    """The SKP's current indicators by id and those the plan drops; adds a problem per refused change."""
+    indicators = {i.id: i for i in current}
     seen: set[int] = set()
     for i, r in enumerate(plan.rhk):
         for j, ind in enumerate(r.indikator):
