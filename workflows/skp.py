@@ -602,12 +602,17 @@ _LOAD = (
 
 
 # A transition also reads the SKP's plan (its guards and the view need it), in the same round trip: one row per
-# indicator, or per RHK without one, or a single row with no RHK.
+# indicator, or per RHK without one, or a single row with no RHK. Of the cycle and the unit only what the standing,
+# the guards and the audit event read (a later use case in the same session loads the rest when it reads it).
 _LOAD_WITH_PLAN = (
     _LOAD.add_columns(Rhk, Indikator)
     .outerjoin(Rhk, col(Rhk.skp_id) == col(Skp.id))
     .outerjoin(Indikator, col(Indikator.rhk_id) == col(Rhk.id))
     .order_by(col(Rhk.position), col(Indikator.position))
+    .options(
+        load_only(Cycle.instansi_id, Cycle.state, Cycle.policy_version_id),  # type: ignore[arg-type]
+        load_only(Unit.head_id, Unit.timezone, Unit.path),  # type: ignore[arg-type]
+    )
 )
 
 Plan = tuple[list[Rhk], list[Indikator]]
