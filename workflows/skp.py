@@ -528,9 +528,10 @@ def fire(
     inp: TriggerInput | None = None,
     expected_version: int | None = None,
 ) -> SkpView:
-    skp, cycle, who = load(session, skp_id, actor)
+    skp, plan = _fetch_with_plan(session, skp_id)
+    skp, cycle, who = _standing_on(session, skp, skp_id, actor)
     policy = policy_store.cycle_policy(session, cycle)
-    plan = plan_rows(session, skp_id)  # a transition leaves the plan as it is: the view shows these rows
+    plan = plan or plan_rows(session, skp_id)  # a transition leaves the plan as it is: the view shows these rows
     f = facts(session, skp, cycle, policy, now, sources=sources_of(skp, trigger), plan=plan)
     given = inp or TriggerInput()
     engine.fire(
@@ -620,6 +621,23 @@ _LOAD = (
 )
 
 
+# A transition also reads the SKP's plan (its guards and the view need it), in the same round trip: one row per
+# indicator, or per RHK without one, or a single row with no RHK. Of the cycle and the unit only what the standing,
+# the guards and the audit event read (a later use case in the same session loads the rest when it reads it).
+_LOAD_WITH_PLAN = (
+    _LOAD.add_columns(Rhk, Indikator)
+    .outerjoin(Rhk, col(Rhk.skp_id) == col(Skp.id))
+    .outerjoin(Indikator, col(Indikator.rhk_id) == col(Rhk.id))
+    .order_by(col(Rhk.position), col(Indikator.position))
+    .options(
+        load_only(Cycle.instansi_id, Cycle.state, Cycle.policy_version_id),  # type: ignore[arg-type]
+        load_only(Unit.head_id, Unit.timezone, Unit.path),  # type: ignore[arg-type]
+    )
+)
+
+Plan = tuple[list[Rhk], list[Indikator]]
+
+
 def _fetch(session: Session, skp_id: int) -> Skp | None:
     """The SKP, with what `_LOAD` reads beside it held in the session; from the identity map when it is there (a
     batch of use cases loads its SKPs beforehand)."""
@@ -627,8 +645,22 @@ def _fetch(session: Session, skp_id: int) -> Skp | None:
     if isinstance(held, Skp):
         return held
     row = session.execute(_LOAD, {"skp_id": skp_id}).first()
-    if row is None:
-        return None
+    return _loaded(session, skp_id, row) if row is not None else None
+
+
+def _fetch_with_plan(session: Session, skp_id: int) -> tuple[Skp | None, Plan | None]:
+    """`_fetch` and the SKP's `plan_rows` in one query; the plan is None when the SKP came from the identity map."""
+    held = session.identity_map.get(identity_key(Skp, skp_id))
+    if isinstance(held, Skp):
+        return held, None
+    rows = session.execute(_LOAD_WITH_PLAN, {"skp_id": skp_id}).all()
+    if not rows:
+        return None, None
+    rhk = list({r.id: r for r in (row[7] for row in rows) if r is not None}.values())
+    return _loaded(session, skp_id, rows[0]), (rhk, [row[8] for row in rows if row[8] is not None])
+
+
+def _loaded(session: Session, skp_id: int, row: Any) -> Skp:
     skp, head = row[0], row[6]
     session.info.setdefault("skp_loaded", []).append(row[1:6])  # the identity map keeps only what is referenced
     if head is not None:
@@ -638,7 +670,10 @@ def _fetch(session: Session, skp_id: int) -> Skp | None:
 
 def load(session: Session, skp_id: int, actor: Actor) -> tuple[Skp, Cycle, Standing]:
     """The SKP, its cycle and the actor's standing; NotFound for an actor with no standing at all."""
-    skp = _fetch(session, skp_id)
+    return _standing_on(session, _fetch(session, skp_id), skp_id, actor)
+
+
+def _standing_on(session: Session, skp: Skp | None, skp_id: int, actor: Actor) -> tuple[Skp, Cycle, Standing]:
     cycle = session.get(Cycle, skp.cycle_id) if skp else None
     if skp is None or cycle is None:
         raise NotFound("skp", skp_id)

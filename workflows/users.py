@@ -88,6 +88,8 @@ _USER_BY_NAME = select(col(AppUser.role), col(AppUser.instansi_id)).where(
 def actor_for(db: Session | Connection, ref: str) -> Actor | None:
     """The actor a token names, as the organisation knows it now (a deactivated pegawai is nobody)."""
     kind, _, key = ref.partition(":")
+    if isinstance(db, Session):
+        db = db.connection()  # plain columns: the session's ORM layer would only add work to these statements
     if kind == "pegawai":
         pegawai = db.execute(_PEGAWAI_BY_NIP, {"nip": key}).first()
         if pegawai is None or not pegawai.active:
