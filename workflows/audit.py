@@ -221,6 +221,15 @@ def head_hash(session: Session, entity_type: str, entity_id: int, seq: int) -> s
     return str(found)
 
 
+def at_head(entity_type: str, table: Any) -> ColumnElement[bool]:
+    """Join condition for the newest event of each entity's chain: the one whose seq is the entity's version."""
+    return and_(
+        col(AuditEvent.entity_type) == entity_type,
+        col(AuditEvent.entity_id) == table.id,
+        col(AuditEvent.seq) == table.version,
+    )
+
+
 def heads(session: Session, entity_type: str, ids: Sequence[int]) -> dict[int, str]:
     """The hash of each entity's newest event (the one at its current version), for rows the caller has locked.
 
@@ -228,8 +237,8 @@ def heads(session: Session, entity_type: str, ids: Sequence[int]) -> dict[int, s
     table = AUDITED[entity_type]
     found = session.execute(
         select(col(AuditEvent.entity_id), col(AuditEvent.hash))
-        .join(table, and_(table.id == col(AuditEvent.entity_id), table.version == col(AuditEvent.seq)))
-        .where(col(AuditEvent.entity_type) == entity_type, table.id.in_(list(ids)))
+        .join(table, at_head(entity_type, table))
+        .where(table.id.in_(list(ids)))
     )
     return dict(found.tuples().all())
 

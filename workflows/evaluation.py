@@ -223,14 +223,7 @@ _EVALUATION = (
         col(Evaluation.version).label("read_version"),
         col(AuditEvent.hash).label("head"),
     )
-    .outerjoin(
-        AuditEvent,
-        and_(
-            col(AuditEvent.entity_type) == "evaluation",
-            col(AuditEvent.entity_id) == col(Evaluation.id),
-            col(AuditEvent.seq) == col(Evaluation.version),
-        ),
-    )
+    .outerjoin(AuditEvent, audit.at_head("evaluation", Evaluation))
     .outerjoin(Rhk, col(Rhk.skp_id) == col(Evaluation.skp_id))
     .outerjoin(Indikator, col(Indikator.rhk_id) == col(Rhk.id))
     .outerjoin(

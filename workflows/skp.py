@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, and_, bindparam, delete, false, func, or_, select, true
+from sqlalchemy import ColumnElement, bindparam, delete, false, func, or_, select, true
 from sqlalchemy.orm import Session, aliased, load_only
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import col
@@ -604,14 +604,7 @@ _LOAD = (
     .join(Pegawai, col(Pegawai.id) == col(Skp.pegawai_id))
     .outerjoin(_PENILAI, col(_PENILAI.id) == col(Skp.penilai_id))
     .outerjoin(PolicyVersion, col(PolicyVersion.id) == col(Cycle.policy_version_id))
-    .outerjoin(
-        AuditEvent,
-        and_(
-            col(AuditEvent.entity_type) == "skp",
-            col(AuditEvent.entity_id) == col(Skp.id),
-            col(AuditEvent.seq) == col(Skp.version),
-        ),
-    )
+    .outerjoin(AuditEvent, audit.at_head("skp", Skp))
     .where(col(Skp.id) == bindparam("skp_id"))
     .options(
         load_only(Pegawai.nip, Pegawai.name),  # type: ignore[arg-type]
