@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import ColumnElement, and_, bindparam, false, func, select, true
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from workflows import uow
 from workflows.actors import Actor
 from workflows.db import insert_many
 from workflows.tables import AuditEvent, Capaian, Cycle, Evaluation, FollowUpCase, Instansi, Keberatan, Skp
@@ -171,6 +171,7 @@ _HEAD = select(col(AuditEvent.hash)).where(
     col(AuditEvent.seq) == bindparam("seq"),
 )
 _INSERT = AuditEvent.__table__.insert()  # type: ignore[attr-defined]  # a Core INSERT: no ORM bulk machinery
+_APPENDED = "audit_appended"
 
 
 def _appended(session: Session) -> dict[tuple[str, int, int], str]:
@@ -178,26 +179,17 @@ def _appended(session: Session) -> dict[tuple[str, int, int], str]:
     it read beside their entity (`remember_head`). Only this transaction can extend the chains it appended to (it
     holds their rows at the new version), so the next event links to them without a query. Each transaction and
     savepoint has its own: what a rolled-back one held is never read again (see `_known`)."""
-    transaction = session.get_nested_transaction() or session.get_transaction()
-    held: WeakKeyDictionary[Any, dict[tuple[str, int, int], str]] | None = session.info.get("audit_appended")
-    if held is None:
-        held = session.info["audit_appended"] = WeakKeyDictionary()
-    appended = held.get(transaction)
-    if appended is None:
-        appended = held[transaction] = {}
-    return appended
+    return uow.transaction_state(session, _APPENDED, dict)
 
 
 def _known(session: Session, key: tuple[str, int, int]) -> str | None:
     """A hash known to the current transaction or to one it is nested in: what an enclosing transaction appended or
     read is still true inside a savepoint, and a savepoint rolled back is never looked at again."""
-    held: WeakKeyDictionary[Any, dict[tuple[str, int, int], str]] | None = session.info.get("audit_appended")
-    transaction = session.get_nested_transaction() or session.get_transaction()
-    while held is not None and transaction is not None:
+    held = uow.transaction_states(session, _APPENDED)
+    for transaction in uow.outwards(uow.innermost(session)):
         found = held.get(transaction, {}).get(key)
         if found is not None:
-            return found
-        transaction = transaction.parent
+            return str(found)
     return None
 
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from typing import Any, Generic, TypeVar
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import CursorResult, Table, Update, bindparam, event, inspect, select, update
 from sqlalchemy.orm import Session, SessionTransaction
@@ -17,7 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from states.errors import SkpflowError, StaleVersion
 from states.lifecycle import Fired, Lifecycle, TriggerInput
 from states.roles import Role
-from workflows import audit
+from workflows import audit, uow
 from workflows.actors import Actor
 
 S = TypeVar("S", bound=Enum)
@@ -98,28 +97,24 @@ def bump(session: Session, row: Any, entity_type: str, changes: Mapping[str, Any
     return before + 1
 
 
+_BUMPED = "engine_bumped"
+
+
 def _bumped(session: Session) -> list[Any]:
     """Rows this transaction (or savepoint) has bumped. The ORM expires on rollback only rows it flushed itself;
     `_expire_bumped` does the same for these."""
-    transaction = session.get_nested_transaction() or session.get_transaction()
-    held: WeakKeyDictionary[SessionTransaction, list[Any]] = session.info.setdefault(
-        "engine_bumped", WeakKeyDictionary()
-    )
-    return held.setdefault(transaction, [])  # type: ignore[arg-type]
+    return uow.transaction_state(session, _BUMPED, list)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _expire_bumped(session: Session, previous_transaction: SessionTransaction) -> None:
     """A rolled-back savepoint (or transaction) takes back the rows it, or a savepoint inside it, bumped: expire them,
     so they are read again at the version the database has."""
-    held: WeakKeyDictionary[SessionTransaction, list[Any]] | None = session.info.get("engine_bumped")
-    if not held:
+    if _BUMPED not in session.info:
         return
+    held = uow.transaction_states(session, _BUMPED)
     for transaction, rows in list(held.items()):
-        inner: SessionTransaction | None = transaction
-        while inner is not None and inner is not previous_transaction:
-            inner = inner.parent
-        if inner is None:
+        if previous_transaction not in uow.outwards(transaction):
             continue
         del held[transaction]
         for row in rows:

@@ -1,12 +1,17 @@
-"""The unit of work: one session, one transaction, committed only when the use case returns."""
+"""The unit of work: one session, one transaction, committed only when the use case returns; and what a use case
+keeps per transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -33,3 +38,35 @@ def reading_once(engine: Engine) -> Iterator[Connection]:
         engine = engine.execution_options(read_only=True)
     with engine.connect() as connection:
         yield connection
+
+
+# --- what a use case keeps per transaction ------------------------------------------------------------------------
+
+
+def transaction_states(session: Session, key: str) -> WeakKeyDictionary[SessionTransaction, Any]:
+    """The states kept under `key`, by the transaction or savepoint they belong to; a state goes with its
+    transaction object, and one of a savepoint rolled back is never looked up again."""
+    held: WeakKeyDictionary[SessionTransaction, Any] = session.info.setdefault(key, WeakKeyDictionary())
+    return held
+
+
+def transaction_state(session: Session, key: str, new: Callable[[], T]) -> T:
+    """The state kept under `key` for the session's innermost transaction (a savepoint has its own)."""
+    transaction = innermost(session)
+    assert transaction is not None, "per-transaction state outside a transaction"
+    held = transaction_states(session, key)
+    found: T | None = held.get(transaction)
+    if found is None:
+        found = held[transaction] = new()
+    return found
+
+
+def outwards(transaction: SessionTransaction | None) -> Iterator[SessionTransaction]:
+    """The transaction and those it is nested in, innermost first."""
+    while transaction is not None:
+        yield transaction
+        transaction = transaction.parent
+
+
+def innermost(session: Session) -> SessionTransaction | None:
+    return session.get_nested_transaction() or session.get_transaction()
