@@ -153,11 +153,20 @@ def latest_capaian(session: Session, cycle_id: int, unit_id: int) -> CapaianLeve
     return CapaianLevel(level) if level else None
 
 
-def plan_rows(session: Session, skp_id: int) -> tuple[list[Rhk], list[Indikator]]:
-    """The SKP's RHK in order and their indicators, RHK by RHK, in one query."""
-    rows = session.execute(_PLAN, {"skp_id": skp_id}).all()
-    rhk = list({r.id: r for r, _ in rows}.values())
-    return rhk, [i for _, i in rows if i is not None]
+Plan = tuple[list[Rhk], list[Indikator]]
+"""An SKP's RHK in plan order and their indicators, RHK by RHK."""
+
+
+def plan_rows(session: Session, skp_id: int) -> Plan:
+    """The SKP's plan, in one query."""
+    return _plan_of(session.execute(_PLAN, {"skp_id": skp_id}).tuples().all())
+
+
+def _plan_of(pairs: Iterable[tuple[Rhk | None, Indikator | None]]) -> Plan:
+    """The plan from the rows of an outer join of the RHK and their indicators, in plan order."""
+    pairs = list(pairs)
+    rhk = list({r.id: r for r, _ in pairs if r is not None}.values())
+    return rhk, [i for _, i in pairs if i is not None]
 
 
 # What each guard's facts are read from, beyond the SKP and its cycle: a transition gathers only what its own guards
@@ -194,7 +203,7 @@ def facts(
     now: datetime,
     *,
     sources: frozenset[str] = EVERY_SOURCE,
-    plan: tuple[list[Rhk], list[Indikator]] | None = None,
+    plan: Plan | None = None,
 ) -> SkpFacts:
     """The guards' facts about an SKP; with `sources`, only those read from them (the rest keep their defaults, which
     no guard of the transition reads); `plan` is the SKP's `plan_rows` when the caller has them."""
@@ -437,7 +446,7 @@ def _write_plan(
     plan: PlanIn,
     existing: dict[int | None, Rhk],
     indicators: dict[int | None, Indikator],
-) -> tuple[list[Rhk], list[Indikator]]:
+) -> Plan:
     """Write the plan's RHK and indicators over the SKP's current rows (kept by id, new ones added); the rows in
     plan order, as `plan_rows` would read them back."""
     rhk_rows: list[Rhk] = []
@@ -628,8 +637,6 @@ _LOAD_WITH_PLAN = (
     )
 )
 
-Plan = tuple[list[Rhk], list[Indikator]]
-
 
 def _fetch(session: Session, skp_id: int) -> Skp | None:
     """The SKP, with what `_LOAD` reads beside it held in the session; from the identity map when it is there (a
@@ -649,8 +656,7 @@ def _fetch_with_plan(session: Session, skp_id: int) -> tuple[Skp | None, Plan | 
     rows = session.execute(_LOAD_WITH_PLAN, {"skp_id": skp_id}).all()
     if not rows:
         return None, None
-    rhk = list({r.id: r for r in (row[7] for row in rows) if r is not None}.values())
-    return _loaded(session, skp_id, rows[0]), (rhk, [row[8] for row in rows if row[8] is not None])
+    return _loaded(session, skp_id, rows[0]), _plan_of((row[7], row[8]) for row in rows)
 
 
 def _loaded(session: Session, skp_id: int, row: Any) -> Skp:
@@ -682,7 +688,7 @@ def view(
     actor: Actor,
     who: Standing | None = None,
     *,
-    plan: tuple[list[Rhk], list[Indikator]] | None = None,
+    plan: Plan | None = None,
 ) -> SkpView:
     """The SKP as `actor` sees it; `who` is the actor's standing and `plan` the SKP's `plan_rows` when the caller
     has them already."""
