@@ -141,14 +141,12 @@ def deliver(
     report = DeliveryReport()
     report.readdressed = _readdress(sessions)
     token = uuid.uuid4().hex
+    with sessions() as session:
+        bind = session.get_bind()
+    assert isinstance(bind, Engine), "the deliverer settles rows in transactions of its own: bind sessions to an engine"
     while claimed := _claim(
         sessions, now=now, token=token, batch=batch, max_attempts=max_attempts, lease=lease, report=report
     ):
-        with sessions() as session:
-            bind = session.get_bind()
-        assert isinstance(bind, Engine), (
-            "the deliverer settles rows in transactions of its own: bind sessions to an engine"
-        )
         # one connection for the batch, each row still settled in its own transaction; Core, since nothing is loaded
         with bind.connect() as connection:
             for row in claimed:
