@@ -180,7 +180,7 @@ ID: Final[dict[str, str]] = {
         "Ubah pengaturan yang perlu; yang tidak diubah mengikuti versi dasar. Kebijakan divalidasi sebelum disimpan."
     ),
     "description": "Keterangan",
-    "instansi_code": "Kode instansi (kosong: instansi Anda)",
+    "instansi_code": "Kode instansi (kosong: instansi Anda, atau satu-satunya)",
     "save_policy": "Validasi dan simpan versi baru",
     "policy_created": "Versi kebijakan baru tersimpan.",
     "migration": "Pindah ke versi kebijakan lain",
@@ -389,7 +389,7 @@ EN: Final[dict[str, str]] = {
         "Change what you need; what you leave follows the base version. The policy is validated before it is stored."
     ),
     "description": "Description",
-    "instansi_code": "Instansi code (empty: yours)",
+    "instansi_code": "Instansi code (empty: yours, or the only one)",
     "save_policy": "Validate and store the new version",
     "policy_created": "New policy version stored.",
     "migration": "Move to another policy version",
