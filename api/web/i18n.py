@@ -158,7 +158,7 @@ ID: Final[dict[str, str]] = {
     "export": "Ekspor",
     "verified_ok": "Jejak audit utuh; peristiwa diperiksa",
     "verified_bad": "Jejak audit rusak; yang pertama",
-    "instansi_export": "Instansi (kode; untuk ekspor oleh super-admin)",
+    "instansi_export": "Instansi (kode; bila Anda mengawasi lebih dari satu)",
     "not_intervening": "RHK yang tidak mengintervensi RHK atasan",
     "policies": "Kebijakan (policy)",
     "policies_help": (
@@ -368,7 +368,7 @@ EN: Final[dict[str, str]] = {
     "export": "Export",
     "verified_ok": "Audit trail intact; events checked",
     "verified_bad": "Audit trail broken; first bad",
-    "instansi_export": "Instansi (code; for a super-admin's export)",
+    "instansi_export": "Instansi (code; when you oversee more than one)",
     "not_intervening": "RHK intervening none of the atasan's",
     "policies": "Policies",
     "policies_help": (
