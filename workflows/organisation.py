@@ -275,25 +275,27 @@ def import_org(
 def _instansi_for(
     session: Session, payload: OrgImport, actor: Actor, now: datetime, first: InstansiIn | None
 ) -> tuple[Instansi, bool]:
-    """The instansi imported into, and whether this import created it."""
-    named, source = payload.instansi, "named by the import"
-    fresh = named is None and first is not None and actor.super_admin
-    if fresh and session.scalar(select(col(Instansi.id)).limit(1)) is None:  # the first import of a fresh install
-        named, source = first, "from the settings SKPFLOW_INSTANSI_CODE and SKPFLOW_INSTANSI_NAME"
-    if named is None:
-        found = session.get(Instansi, instansi_for_request(session, actor, None, "organisation", action="import"))
-        assert found is not None
-        return found, False
-    found = session.scalar(select(Instansi).where(col(Instansi.code) == named.code))
-    if found is not None:
-        if found.id is None or not actor.is_admin_of(found.id):
-            raise NotPermitted("organisation", "import", ["admin of the instansi"])
-        return found, False
-    if not actor.super_admin:
-        raise NotPermitted("organisation", "create instansi", ["super-admin"])
-    found = Instansi(code=named.code, name=named.name)
-    engine.record(session, found, "create", actor=actor, role=Role.ADMIN.value, now=now, note=source, created=True)
-    return found, True
+    """The instansi imported into, and whether this import created it: the super-admin creates a named instansi
+    that does not exist yet, and a fresh install's first unnamed one from the settings; the rest is the rule."""
+    named = payload.instansi
+    if actor.super_admin:
+        if named is None and first is not None and session.scalar(select(col(Instansi.id)).limit(1)) is None:
+            return _create(session, first, actor, now, "from the settings SKPFLOW_INSTANSI_CODE and _NAME"), True
+        if (
+            named is not None
+            and session.scalar(select(col(Instansi.id)).where(col(Instansi.code) == named.code)) is None
+        ):
+            return _create(session, named, actor, now, "named by the import"), True
+    code = named.code if named is not None else None
+    found = session.get(Instansi, instansi_for_request(session, actor, code, "organisation", action="import"))
+    assert found is not None
+    return found, False
+
+
+def _create(session: Session, instansi: InstansiIn, actor: Actor, now: datetime, source: str) -> Instansi:
+    row = Instansi(code=instansi.code, name=instansi.name)
+    engine.record(session, row, "create", actor=actor, role=Role.ADMIN.value, now=now, note=source, created=True)
+    return row
 
 
 def _parent_codes(units: Mapping[str, Unit]) -> dict[str, str | None]:
