@@ -27,6 +27,19 @@ class Settings(BaseSettings):
         "closed under load: each new PostgreSQL connection starts a server process).",
     )
     policy: str = Field(default="permenpanrb-6-2022", description="Policy used by new cycles unless named.")
+    instansi_code: str = Field(
+        default="INSTANSI",
+        min_length=1,
+        max_length=32,
+        description="Code of the instansi the first `POST /org/import` creates when it names none and the database "
+        "holds none (a one-instansi install never has to name it); set it before that import, a code stays.",
+    )
+    instansi_name: str = Field(
+        default="Instansi Pemerintah",
+        min_length=1,
+        max_length=200,
+        description="Name of that instansi; an import naming the instansi's code with another name renames it.",
+    )
     secret_key: SecretStr | None = Field(
         default=None, description="Key that signs access tokens; without it one is kept in secret_file."
     )

@@ -11,10 +11,11 @@ from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from states.errors import InvalidInput, NotPermitted
+from states.errors import InvalidInput
 from states.roles import Role
 from workflows import engine
 from workflows.actors import Actor
+from workflows.organisation import instansi_for_request
 from workflows.passwords import hash_password, verify_password
 from workflows.tables import AppUser, Instansi, Pegawai
 
@@ -110,7 +111,13 @@ class UserIn(BaseModel):
     )
     password: str = Field(min_length=8, max_length=200, description="At least 8 characters.")
     role: UserRole
-    instansi: str = Field(min_length=1, max_length=32, description="Code of the instansi the user belongs to.")
+    instansi: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=32,
+        description="Code of the instansi the user belongs to; when omitted, the caller's only instansi, or the only "
+        "one there is.",
+    )
     email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
 
 
@@ -125,13 +132,7 @@ class UserView:
 
 def create_user(session: Session, body: UserIn, *, actor: Actor, now: datetime) -> UserView:
     """An admin creates an admin or auditor of their instansi (the super-admin: of any instansi)."""
-    instansi = session.scalar(select(Instansi).where(col(Instansi.code) == body.instansi))
-    if instansi is None or instansi.id is None:
-        if actor.super_admin:
-            raise InvalidInput([f"instansi: unknown instansi '{body.instansi}'"])
-        raise NotPermitted("user", "create", ["admin of the instansi"])
-    if not actor.is_admin_of(instansi.id):
-        raise NotPermitted("user", "create", ["admin of the instansi"])
+    instansi = session.get_one(Instansi, instansi_for_request(session, actor, body.instansi, "user"))
     if session.scalar(select(col(AppUser.id)).where(col(AppUser.username) == body.username)) is not None:
         raise InvalidInput([f"username: '{body.username}' is taken"])
     user = AppUser(

@@ -135,6 +135,8 @@ ID: Final[dict[str, str]] = {
     "import_file": "Berkas organisasi (CSV atau XLSX)",
     "import_done": "Organisasi diimpor",
     "created_updated": "baru / diperbarui",
+    "import_instansi": "ke instansi",
+    "instansi_created": "instansi ini dibuat oleh impor ini",
     "diagrams": "Diagram siklus hidup",
     "diagram_of": "Diagram status",
     "distribution": "Distribusi predikat",
@@ -156,7 +158,7 @@ ID: Final[dict[str, str]] = {
     "export": "Ekspor",
     "verified_ok": "Jejak audit utuh; peristiwa diperiksa",
     "verified_bad": "Jejak audit rusak; yang pertama",
-    "instansi_export": "Instansi (kode; untuk ekspor oleh super-admin)",
+    "instansi_export": "Instansi (kode; bila Anda mengawasi lebih dari satu)",
     "not_intervening": "RHK yang tidak mengintervensi RHK atasan",
     "policies": "Kebijakan (policy)",
     "policies_help": (
@@ -178,7 +180,7 @@ ID: Final[dict[str, str]] = {
         "Ubah pengaturan yang perlu; yang tidak diubah mengikuti versi dasar. Kebijakan divalidasi sebelum disimpan."
     ),
     "description": "Keterangan",
-    "instansi_code": "Kode instansi (kosong: instansi Anda)",
+    "instansi_code": "Kode instansi (kosong: instansi Anda, atau satu-satunya)",
     "save_policy": "Validasi dan simpan versi baru",
     "policy_created": "Versi kebijakan baru tersimpan.",
     "migration": "Pindah ke versi kebijakan lain",
@@ -343,6 +345,8 @@ EN: Final[dict[str, str]] = {
     "import_file": "Organisation file (CSV or XLSX)",
     "import_done": "Organisation imported",
     "created_updated": "created / updated",
+    "import_instansi": "into the instansi",
+    "instansi_created": "this import created the instansi",
     "diagrams": "Lifecycle diagrams",
     "diagram_of": "State diagram of",
     "distribution": "Predikat distribution",
@@ -364,7 +368,7 @@ EN: Final[dict[str, str]] = {
     "export": "Export",
     "verified_ok": "Audit trail intact; events checked",
     "verified_bad": "Audit trail broken; first bad",
-    "instansi_export": "Instansi (code; for a super-admin's export)",
+    "instansi_export": "Instansi (code; when you oversee more than one)",
     "not_intervening": "RHK intervening none of the atasan's",
     "policies": "Policies",
     "policies_help": (
@@ -385,7 +389,7 @@ EN: Final[dict[str, str]] = {
         "Change what you need; what you leave follows the base version. The policy is validated before it is stored."
     ),
     "description": "Description",
-    "instansi_code": "Instansi code (empty: yours)",
+    "instansi_code": "Instansi code (empty: yours, or the only one)",
     "save_policy": "Validate and store the new version",
     "policy_created": "New policy version stored.",
     "migration": "Move to another policy version",
