@@ -91,6 +91,8 @@ class Pegawai(SQLModel, table=True):
     active: bool = True
     password_hash: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=254)  # where notifications go
+    must_change_password: bool = False  # the password was set by someone else (the import): change it first
+    token_version: int = 0  # in every token; bumped to end all of the account's sessions
 
 
 class PolicyVersion(SQLModel, table=True):
@@ -351,6 +353,8 @@ class AppUser(SQLModel, table=True):
     instansi_id: int | None = Field(default=None, foreign_key="instansi.id")
     email: str | None = Field(default=None, max_length=254)
     created_at: datetime = Field(sa_column=_utc())
+    must_change_password: bool = False  # the password was set by another admin (POST /users): change it first
+    token_version: int = 0  # in every token; bumped to end all of the account's sessions
 
 
 class AuthEvent(SQLModel, table=True):
@@ -362,7 +366,7 @@ class AuthEvent(SQLModel, table=True):
         default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     )
     at: datetime = Field(sa_column=_utc())
-    kind: str = Field(max_length=16, index=True)  # login | login_failed | login_locked
+    kind: str = Field(max_length=16, index=True)  # login | login_failed | login_locked | logout | pw_changed | …
     account: str | None = Field(default=None, max_length=140, index=True)  # the actor ref, e.g. "pegawai:<nip>"
     instansi_id: int | None = Field(default=None, index=True)  # whose admins and auditors may read it
     client: str = Field(max_length=64)
