@@ -1,11 +1,11 @@
-"""Logging in and out: `POST /auth/token` (the OAuth2 password flow; pegawai log in with their NIP), throttled and
-logged; `POST /auth/password` changes the caller's password; `POST /auth/logout` ends the caller's sessions."""
+"""Logging in and out: `POST /auth/token` (the OAuth2 password flow; pegawai log in with their NIP), throttled
+and logged; `POST /auth/password` changes the caller's password; `POST /auth/logout` ends the caller's session."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -91,11 +91,20 @@ def password(request: Request, body: PasswordChange, db: Db, now: Now, settings:
     return token_for(request, done, now, settings)
 
 
-@router.post("/auth/logout", status_code=204, summary="Log out: end the caller's sessions", responses=responses(401))
-def log_out(request: Request, db: Db, now: Now, caller: AnyCaller) -> Response:
-    """End every session of the caller's account: this token, its other tokens and its web sessions stop working at
-    once (the account's token version is bumped)."""
+@router.post("/auth/logout", status_code=204, summary="Log out: end this token", responses=responses(401, 422))
+def log_out(
+    request: Request,
+    db: Db,
+    now: Now,
+    caller: AnyCaller,
+    everywhere: Annotated[
+        bool, Query(description="Also end every other session of the account (all tokens, all browsers).")
+    ] = False,
+) -> Response:
+    """End the session of this token: it stops working at once (as a bearer token and as a web session cookie).
+    With `everywhere=true`, every session of the account ends (its token version is bumped)."""
     with reading_once(db) as connection:
         caller.actor(connection)
-    logout(db, caller.subject, client=client_of(request), now=now)
+    client = client_of(request)
+    logout(db, caller.subject, caller.jti, expires=caller.expires, client=client, now=now, everywhere=everywhere)
     return Response(status_code=204)

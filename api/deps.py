@@ -62,11 +62,13 @@ class Caller:
     organisation knows it now, which also refuses a token whose version is no longer the account's."""
 
     subject: str
-    version: int = 0
+    version: int
+    jti: str
+    expires: datetime
 
     def actor(self, db: Session | Connection) -> Actor:
-        """The caller as an actor; 401 when the account no longer exists, is inactive, or its sessions ended."""
-        actor = actor_for(db, self.subject, self.version)
+        """The caller as an actor; 401 when the account no longer exists, is inactive, or the session ended."""
+        actor = actor_for(db, self.subject, self.version, self.jti)
         if actor is None:
             raise HTTPException(
                 401, "the session has ended or the token's user no longer exists or is inactive", headers=BEARER
@@ -87,7 +89,7 @@ async def _caller(request: Request, now: Now, token: Annotated[str | None, Depen
     claims = _claims(request, now, token)
     if claims.change_password:
         raise PASSWORD_CHANGE_REQUIRED
-    return Caller(claims.subject, claims.version)
+    return Caller(claims.subject, claims.version, claims.jti, claims.expires)
 
 
 CurrentCaller = Annotated[Caller, Depends(_caller)]
@@ -98,7 +100,7 @@ A token issued only to change an initial password gets 403 here."""
 
 async def _any_caller(request: Request, now: Now, token: Annotated[str | None, Depends(oauth2)]) -> Caller:
     claims = _claims(request, now, token)
-    return Caller(claims.subject, claims.version)
+    return Caller(claims.subject, claims.version, claims.jti, claims.expires)
 
 
 AnyCaller = Annotated[Caller, Depends(_any_caller)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,11 +35,14 @@ def signing_key(settings: Settings) -> str:
 @dataclass(frozen=True)
 class Claims:
     """What a valid token says: who (`subject`), the account's token version when it was issued (a bumped version
-    ends it), and whether it was issued only to change an initial password."""
+    ends it), whether it was issued only to change an initial password, its id (`jti`, what logging out revokes)
+    and when it expires."""
 
     subject: str
     version: int
     change_password: bool
+    jti: str
+    expires: datetime
 
 
 def issue(
@@ -83,13 +86,18 @@ def _claims(token: str, key: str) -> tuple[Claims, float, float] | None:
             key,
             algorithms=[ALGORITHM],  # never trust the token's own 'alg' (no 'none', no key confusion)
             # exp and iat against the injected clock in claims_of, so simulated time works for both
-            options={"require": ["sub", "exp", "iat", "ver"], "verify_exp": False, "verify_iat": False},
+            options={"require": ["sub", "exp", "iat", "ver", "jti"], "verify_exp": False, "verify_iat": False},
         )
     except jwt.InvalidTokenError:
         return None
     subject, issued, expires, version = claims.get("sub"), claims.get("iat"), claims.get("exp"), claims.get("ver")
     if not isinstance(subject, str) or not isinstance(expires, int | float) or not isinstance(issued, int | float):
         return None
-    if not isinstance(version, int) or isinstance(version, bool):
+    jti = claims.get("jti")
+    if not isinstance(version, int) or isinstance(version, bool) or not isinstance(jti, str) or not 0 < len(jti) <= 32:
         return None
-    return Claims(subject, version, claims.get("pwc") is True), issued, expires
+    try:
+        until = datetime.fromtimestamp(expires, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return Claims(subject, version, claims.get("pwc") is True, jti, until), issued, expires

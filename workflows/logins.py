@@ -28,7 +28,15 @@ from workflows.passwords import PasswordPolicy, hash_password
 from workflows.settings import Settings
 from workflows.tables import AuthEvent, LoginThrottle
 from workflows.uow import reading, unit_of_work
-from workflows.users import Account, account_of, check_password, end_sessions, find_account, set_password
+from workflows.users import (
+    Account,
+    account_of,
+    check_password,
+    end_sessions,
+    find_account,
+    revoke_token,
+    set_password,
+)
 
 UNKNOWN = "?"
 """The throttle key of names that match no account."""
@@ -181,12 +189,19 @@ def change_password(
     return Login(checked, version, False)
 
 
-def logout(engine: Engine, ref: str, *, client: str, now: datetime) -> None:
-    """End every session of the account (its token version is bumped), logged."""
+def logout(
+    engine: Engine, ref: str, jti: str, *, expires: datetime, client: str, now: datetime, everywhere: bool = False
+) -> None:
+    """End the session whose token is `jti` (or, `everywhere`, every session of the account: its token version is
+    bumped), logged."""
     with unit_of_work(engine) as s:
         account = account_of(s, ref)
-        if account is not None and end_sessions(s, account.ref):
-            _event(s, "logout", account, client[:64], now)
+        if account is None:
+            return
+        revoke_token(s, account.ref, jti, expires=expires, now=now)
+        if everywhere:
+            end_sessions(s, account.ref)
+        _event(s, "logout_all" if everywhere else "logout", account, client[:64], now)
 
 
 def events(session: Session, actor: Actor, *, kind: str | None, after: int, limit: int) -> tuple[list[AuthEvent], int]:

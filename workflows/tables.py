@@ -366,7 +366,9 @@ class AuthEvent(SQLModel, table=True):
         default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     )
     at: datetime = Field(sa_column=_utc())
-    kind: str = Field(max_length=16, index=True)  # login | login_failed | login_locked | logout | pw_changed | …
+    kind: str = Field(
+        max_length=16, index=True
+    )  # login | login_failed | login_locked | logout | logout_all | password_changed
     account: str | None = Field(default=None, max_length=140, index=True)  # the actor ref, e.g. "pegawai:<nip>"
     instansi_id: int | None = Field(default=None, index=True)  # whose admins and auditors may read it
     client: str = Field(max_length=64)
@@ -383,3 +385,11 @@ class LoginThrottle(SQLModel, table=True):
     window_start: datetime = Field(sa_column=_utc())
     locked_until: datetime | None = Field(default=None, sa_column=_utc_nullable())
     refused: int = 0  # attempts refused while locked (counted, not logged one by one)
+
+
+class RevokedToken(SQLModel, table=True):
+    """A token ended by logging out, by its `jti`, kept until it would have expired anyway (then it is swept)."""
+
+    jti: str = Field(primary_key=True, max_length=32)
+    account: str = Field(max_length=140)
+    expires_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False, index=True))

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, delete, exists, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -16,7 +16,7 @@ from states.roles import Role
 from workflows import engine
 from workflows.actors import Actor
 from workflows.passwords import PasswordPolicy, hash_password, verify_password
-from workflows.tables import AppUser, Instansi, Pegawai
+from workflows.tables import AppUser, Instansi, Pegawai, RevokedToken
 
 DEFAULT_POLICY = PasswordPolicy()
 
@@ -114,31 +114,40 @@ def check_password(account: Account | None, password: str) -> Actor | None:
 # Who a token names is looked up on every request: plain columns by a statement built once, no table objects, one
 # read by a unique index (the NIP, the username) that also brings the token version, so a revoked token costs nothing
 # more to refuse than a valid one costs to accept.
-_PEGAWAI_BY_NIP = select(col(Pegawai.id), col(Pegawai.active), col(Pegawai.token_version)).where(
+_REVOKED = exists().where(col(RevokedToken.jti) == bindparam("jti")).label("revoked")
+_PEGAWAI_BY_NIP = select(col(Pegawai.id), col(Pegawai.active), col(Pegawai.token_version), _REVOKED).where(
     col(Pegawai.nip) == bindparam("nip")
 )
-_USER_BY_NAME = select(col(AppUser.role), col(AppUser.instansi_id), col(AppUser.token_version)).where(
+_USER_BY_NAME = select(col(AppUser.role), col(AppUser.instansi_id), col(AppUser.token_version), _REVOKED).where(
     col(AppUser.username) == bindparam("username")
 )
 
 
-def actor_for(db: Session | Connection, ref: str, version: int) -> Actor | None:
+def actor_for(db: Session | Connection, ref: str, version: int, jti: str) -> Actor | None:
     """The actor a token names, as the organisation knows it now: None for a deactivated pegawai, an unknown account,
-    or a token whose version is no longer the account's (logged out, sessions ended, password changed)."""
+    a token logged out (its `jti` revoked), or one whose version is no longer the account's (sessions ended,
+    password changed)."""
     kind, _, key = ref.partition(":")
     if isinstance(db, Session):
         db = db.connection()  # plain columns: the session's ORM layer would only add work to these statements
     if kind == "pegawai":
-        pegawai = db.execute(_PEGAWAI_BY_NIP, {"nip": key}).first()
-        if pegawai is None or not pegawai.active or pegawai.token_version != version:
+        pegawai = db.execute(_PEGAWAI_BY_NIP, {"nip": key, "jti": jti}).first()
+        if pegawai is None or not pegawai.active or pegawai.token_version != version or pegawai.revoked:
             return None
         return Actor.pegawai(pegawai.id, key)
     if kind == "user":
-        user = db.execute(_USER_BY_NAME, {"username": key}).first()
-        if user is None or user.token_version != version:
+        user = db.execute(_USER_BY_NAME, {"username": key, "jti": jti}).first()
+        if user is None or user.token_version != version or user.revoked:
             return None
         return _actor_of_user(key, user.role, user.instansi_id)
     return None
+
+
+def revoke_token(session: Session, ref: str, jti: str, *, expires: datetime, now: datetime) -> None:
+    """End one token (logging out): kept until it would have expired; tokens expired by now are swept."""
+    session.execute(delete(RevokedToken).where(col(RevokedToken.expires_at) <= now))
+    if expires > now and session.get(RevokedToken, jti) is None:
+        session.add(RevokedToken(jti=jti, account=ref[:140], expires_at=expires))
 
 
 def end_sessions(session: Session, ref: str) -> bool:

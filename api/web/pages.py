@@ -192,12 +192,14 @@ async def login(request: Request, form: CheckedForm) -> Response:
 
 @router.post("/ui/logout")
 async def logout(request: Request, _: CheckedForm) -> Response:
-    """Ends the session for good: the account's token version is bumped, so this cookie and every token issued to
-    the account so far (API bearer tokens too) stop working at once."""
+    """Ends the session for good: the cookie's token is revoked, so it stops working at once, as a cookie and as a
+    bearer token alike."""
     found = session.claims(request)
     if found is not None and (found.change_password or session.actor_of(request, found) is not None):
         client, now = session.client_of(request), session.now_of(request)
-        await run_in_threadpool(logins.logout, engine_of(request), found.subject, client=client, now=now)
+        await run_in_threadpool(
+            logins.logout, engine_of(request), found.subject, found.jti, expires=found.expires, client=client, now=now
+        )
     answer = RedirectResponse("/ui/login", status_code=303)
     session.end(answer)
     return answer

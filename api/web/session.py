@@ -52,7 +52,7 @@ def actor_of(request: Request, found: security.Claims) -> Actor | None:
     """The actor the claims name, if the account still has that token version (one indexed read)."""
     engine: Engine = request.app.state.engine
     with reading_once(engine) as connection:
-        return actor_for(connection, found.subject, found.version)
+        return actor_for(connection, found.subject, found.version, found.jti)
 
 
 def start(request: Request, response: Response, done: Login) -> None:

@@ -21,7 +21,7 @@ from workflows.uow import unit_of_work
 from workflows.users import ensure_first_admin
 
 KEY = "e2e-signing-key-that-is-long-enough-for-hs256"
-ROOT_PASSWORD = "root-password"
+ROOT_PASSWORD = "root-password-e2e-4k9"
 
 
 class Clock:

@@ -42,7 +42,7 @@ def _schema() -> schemathesis.schemas.BaseSchema:
     upgrade(engine)
     root = Actor.admin("root")
     with unit_of_work(engine) as s:
-        ensure_first_admin(s, "root", "root-password", now=NOW)
+        ensure_first_admin(s, "root", "root-password-e2e-4k9", now=NOW)
         instansi_id = import_org(s, small_org(), actor=root, now=NOW).instansi_id
         pv = policy_store.preset(s, "permenpanrb-6-2022", now=NOW)
         made = cycle.create(

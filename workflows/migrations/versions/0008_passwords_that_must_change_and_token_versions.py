@@ -1,4 +1,4 @@
-"""passwords that must change and token versions
+"""passwords that must change, token versions, and tokens ended by logging out
 
 Revision ID: 0008
 Revises: 0007
@@ -8,6 +8,7 @@ Create Date: 2026-12-02 13:20:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 
@@ -27,9 +28,20 @@ def upgrade() -> None:
                 sa.Column('must_change_password', sa.Boolean(), nullable=False, server_default=sa.false())
             )
             batch_op.add_column(sa.Column('token_version', sa.Integer(), nullable=False, server_default='0'))
+    op.create_table('revokedtoken',
+    sa.Column('jti', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('account', sqlmodel.sql.sqltypes.AutoString(length=140), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('jti')
+    )
+    with op.batch_alter_table('revokedtoken', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_revokedtoken_expires_at'), ['expires_at'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('revokedtoken', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_revokedtoken_expires_at'))
+    op.drop_table('revokedtoken')
     for table in TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column('token_version')
