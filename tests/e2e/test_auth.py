@@ -18,7 +18,10 @@ def test_a_pegawai_logs_in_with_their_nip(client: TestClient, imported: dict[str
     answer = client.post("/auth/token", data={"username": STAF2, "password": STAF2_PASSWORD})
     assert answer.status_code == 200
     token = answer.json()["access_token"]
-    mine = client.get("/skps", headers={"Authorization": f"Bearer {token}"})
+    change = {"current_password": STAF2_PASSWORD, "new_password": "kopi-tubruk-di-pagi-hari"}
+    changed = client.post("/auth/password", json=change, headers={"Authorization": f"Bearer {token}"})
+    assert changed.status_code == 200  # the imported password is an initial one
+    mine = client.get("/skps", headers={"Authorization": f"Bearer {changed.json()['access_token']}"})
     assert mine.status_code == 200
 
 
