@@ -12,7 +12,7 @@ from zxcvbn import zxcvbn
 _hasher = PasswordHasher()
 _DUMMY = _hasher.hash("skpflow: no such user")
 _LONGEST = 200  # zxcvbn's cost grows with the length; nobody types more
-_ESTIMATED = 100  # the strength of a longer password is judged on its first 100 characters
+_ESTIMATED = 72  # zxcvbn refuses longer input (ValueError): a longer password is judged on its first 72 characters
 
 
 def hash_password(password: str) -> str:

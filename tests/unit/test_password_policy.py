@@ -35,6 +35,11 @@ def test_strong_passwords_pass(password: str) -> None:
     assert POLICY.problems(password, known=("admin", "199505052020122005")) == []
 
 
+def test_a_long_password_is_judged_on_its_first_72_characters() -> None:
+    assert POLICY.problems("0" * 200) != []  # zxcvbn itself refuses more than 72 characters
+    assert POLICY.problems("kopi-tubruk-di-pagi-hari-" * 8) == []
+
+
 def test_the_knobs_move_the_bar() -> None:
     assert PasswordPolicy(min_length=4, min_score=0).problems("abcd") == []
     assert PasswordPolicy(min_length=20).problems("admin-demo-2026") == ["too short: at least 20 characters"]
