@@ -111,9 +111,9 @@ def check_password(account: Account | None, password: str) -> Actor | None:
     return account.actor if verify_password(account.password_hash, password) else None
 
 
-# Who a token names is looked up on every request: plain columns by a statement built once, no table objects, one
-# read by a unique index (the NIP, the username) that also brings the token version, so a revoked token costs nothing
-# more to refuse than a valid one costs to accept.
+# Who a token names is looked up on every request: plain columns by a statement built once, no table objects. The
+# same one statement brings the account's token version and whether the token was logged out: the account by its
+# unique index (NIP, username), the token by its primary key, one round trip, as cheap refusing as accepting.
 _REVOKED = exists().where(col(RevokedToken.jti) == bindparam("jti")).label("revoked")
 _PEGAWAI_BY_NIP = select(col(Pegawai.id), col(Pegawai.active), col(Pegawai.token_version), _REVOKED).where(
     col(Pegawai.nip) == bindparam("nip")
