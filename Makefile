@@ -19,7 +19,8 @@ install: $(BIN)/.installed
 
 ## Run the service on SQLite with a demo organisation.
 run: export SKPFLOW_ADMIN_USER ?= admin
-run: export SKPFLOW_ADMIN_PASSWORD ?= admin-demo
+run: export SKPFLOW_ADMIN_PASSWORD ?= admin-demo-2026
+run: export SKPFLOW_DEMO ?= true
 run: install
 	$(BIN)/skpflow db upgrade
 	$(BIN)/skpflow seed-demo --if-empty

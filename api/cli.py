@@ -25,12 +25,14 @@ from sqlmodel import col
 from api.diagram import mermaid, svg
 from policies.loader import PolicyError, available_presets, content_hash, load_policy_file, load_preset
 from states import LIFECYCLES
+from states.errors import InvalidInput
 from workflows import audit, audit_seal, cycle, policy_store, schedules
 from workflows.actors import Actor
 from workflows.db import make_engine, upgrade
 from workflows.demo import demo_logins, generate_kabupaten
 from workflows.organisation import import_org
-from workflows.settings import get_settings, intervals, seal_key
+from workflows.passwords import DEMO
+from workflows.settings import get_settings, intervals, password_policy, seal_key
 from workflows.tables import Cycle, Pegawai
 from workflows.uow import reading, unit_of_work
 from workflows.users import ensure_first_admin
@@ -80,8 +82,18 @@ def serve(
     engine = serving_engine(settings)
     upgrade(engine)
     if settings.admin_user and settings.admin_password:
-        with unit_of_work(engine) as s:
-            created = ensure_first_admin(s, settings.admin_user, settings.admin_password.get_secret_value(), now=_now())
+        password, policy = settings.admin_password.get_secret_value(), password_policy(settings)
+        try:
+            with unit_of_work(engine) as s:
+                created = ensure_first_admin(s, settings.admin_user, password, now=_now(), policy=policy)
+        except InvalidInput as exc:  # not a traceback: the operator has a setting to change
+            console.print(
+                f"[red]not starting[/red]: the first admin '{settings.admin_user}' would get a weak password. "
+                + "; ".join(exc.problems)
+                + ". Set SKPFLOW_ADMIN_PASSWORD to a stronger one (the policy: SKPFLOW_PASSWORD_MIN_LENGTH, "
+                "SKPFLOW_PASSWORD_MIN_SCORE)."
+            )
+            raise typer.Exit(2) from exc
         if created:
             console.print(f"created the first admin '{settings.admin_user}' (password from SKPFLOW_ADMIN_PASSWORD)")
     children = []
@@ -210,7 +222,7 @@ def seed_demo(
     root = Actor.admin("seed-demo")
     now = _now()
     with unit_of_work(engine) as s:
-        result = import_org(s, payload, actor=root, now=now)
+        result = import_org(s, payload, actor=root, now=now, passwords=DEMO)  # the demo accounts' `demo`
         pv = policy_store.preset(s, get_settings().policy, now=now)
         name = f"SKP {year}"
         existing = s.scalar(select(Cycle).where(col(Cycle.instansi_id) == result.instansi_id, col(Cycle.name) == name))
@@ -227,7 +239,9 @@ def seed_demo(
         f"imported {result.units_created} units and {result.pegawai_created} pegawai; "
         f"cycle '{name}' is {opened.cycle.state} with {opened.drafted + opened.already} SKPs"
     )
-    table = Table("NIP", "name", "who", title="demo logins (password: demo)")
+    forced = "" if get_settings().demo else "; to be changed at first login outside SKPFLOW_DEMO"
+    title = f"demo logins (password: demo{forced})"
+    table = Table("NIP", "name", "who", title=title)
     for nip, person, description in demo_logins(payload):
         table.add_row(nip, person, description)
     console.print(table)

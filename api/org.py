@@ -16,6 +16,8 @@ from states.errors import InvalidInput
 from workflows.actors import Actor
 from workflows.org_files import CSV_TYPE, XLSX_TYPE, import_org_file
 from workflows.organisation import ImportResult, InstansiIn, OrgImport, first_instansi, import_org
+from workflows.passwords import PasswordPolicy
+from workflows.settings import password_policy
 from workflows.uow import unit_of_work
 
 router = APIRouter(tags=["organisation"])
@@ -103,18 +105,24 @@ async def import_organisation(
     names the instansi and whether this import created it."""
     body = await request.body()
     payload = parse(request.headers.get("content-type", ""), body)
-    return await _run(db, payload, body, actor, now, first_instansi(settings))
+    return await _run(db, payload, body, actor, now, first_instansi(settings), password_policy(settings))
 
 
 async def _run(
-    db: Engine, payload: OrgImport | None, body: bytes, actor: Actor, now: datetime, first: InstansiIn
+    db: Engine,
+    payload: OrgImport | None,
+    body: bytes,
+    actor: Actor,
+    now: datetime,
+    first: InstansiIn,
+    passwords: PasswordPolicy,
 ) -> ImportResult:
     def work() -> ImportResult:
         with unit_of_work(db) as s:
             if payload is None:
-                result = import_org_file(s, body, actor=actor, now=now, first_instansi=first)
+                result = import_org_file(s, body, actor=actor, now=now, first_instansi=first, passwords=passwords)
             else:
-                result = import_org(s, payload, actor=actor, now=now, first_instansi=first)
+                result = import_org(s, payload, actor=actor, now=now, first_instansi=first, passwords=passwords)
         return result
 
     return await run_in_threadpool(work)

@@ -21,10 +21,11 @@ from states.roles import Role
 from workflows import engine
 from workflows.actors import Actor
 from workflows.db import insert_many
-from workflows.passwords import hash_password
+from workflows.passwords import PasswordPolicy, hash_password
 from workflows.settings import Settings
 from workflows.tables import Instansi, Pegawai, Unit
 
+DEFAULT_POLICY = PasswordPolicy()
 NIP_PATTERN = re.compile(r"[0-9]{18}")  # ASCII digits only; used with fullmatch ($ admits a final newline)
 
 
@@ -83,7 +84,12 @@ class PegawaiIn(BaseModel):
         "or of the parent unit for the head itself.",
     )
     is_plt: bool = Field(default=False, description="Acting head (Plt/Plh) of unit_code rather than titular.")
-    password: str | None = Field(default=None, description="Initial password for logging in with the NIP.")
+    password: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Initial password for logging in with the NIP; it must meet the password policy and is changed "
+        "at first login.",
+    )
     email: str | None = Field(
         default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$", description="E-mail for notifications."
     )
@@ -172,11 +178,14 @@ def import_org(
     now: datetime,
     labels: RowLabels | None = None,
     first_instansi: InstansiIn | None = None,
+    passwords: PasswordPolicy = DEFAULT_POLICY,
 ) -> ImportResult:
     """Idempotent upsert of units and pegawai; every problem is reported per row and nothing is written if any.
 
     Without `instansi` it imports into the one `instansi_for_request` finds; into a database that holds none, the
-    super-admin's import creates `first_instansi` (the settings' SKPFLOW_INSTANSI_CODE / _NAME)."""
+    super-admin's import creates `first_instansi` (the settings' SKPFLOW_INSTANSI_CODE / _NAME). A row's password
+    must meet the policy; it is an initial password (changed at first login), and a new one for a known pegawai
+    ends their sessions."""
     if not (actor.super_admin or actor.admin_of):
         raise NotPermitted("organisation", "import", ["admin"])
     instansi, created = _instansi_for(session, payload, actor, now, first_instansi)
@@ -186,7 +195,9 @@ def import_org(
         nip: (pid, iid)
         for pid, nip, iid in session.execute(select(col(Pegawai.id), col(Pegawai.nip), col(Pegawai.instansi_id)))
     }
-    problems = _validate(session, payload, instansi, units, existing_pegawai, labels=labels or JsonPaths())
+    problems = _validate(
+        session, payload, instansi, units, existing_pegawai, labels=labels or JsonPaths(), passwords=passwords
+    )
     if problems:
         raise InvalidInput(problems)
 
@@ -229,12 +240,11 @@ def import_org(
             "active": True,
             "email": p.email,
         }
-        if p.password:
-            values["password_hash"] = hash_password(p.password)
+        values |= _initial_password(p)
         if p.nip in existing_pegawai:
             known_rows.append({"id": existing_pegawai[p.nip][0], **values})  # no password given: the hash stays
-        else:
-            new_rows.append({"password_hash": None, **values})  # one shape for every row of the batch
+        else:  # one shape for every row of the batch
+            new_rows.append({"password_hash": None, "must_change_password": False, **values})
     ids = {nip: pid for nip, (pid, _) in existing_pegawai.items()}
     # one statement (on PostgreSQL a JSON batch): the ORM's bulk INSERT … RETURNING spent most of a 10^5 import
     # splicing its batches' returned rows
@@ -242,6 +252,8 @@ def import_org(
     ids.update({nip: pid for pid, nip in inserted})
     if known_rows:
         session.execute(update(Pegawai), known_rows)
+        # a password set anew ends the sessions the old one opened
+        _end_sessions(session, [p.nip for p in payload.pegawai if p.password and p.nip in existing_pegawai])
 
     for u in payload.units:
         units[u.code].head_id = ids[u.head_nip] if u.head_nip else None
@@ -270,6 +282,31 @@ def import_org(
         payload=payload.model_dump(mode="json", exclude={"pegawai": {"__all__": {"password"}}}),
     )
     return result
+
+
+def _weak_passwords(payload: OrgImport, passwords: PasswordPolicy, labels: RowLabels) -> list[str]:
+    """Each row whose password the policy refuses, and why (the NIP and name count as known words)."""
+    return [
+        f"{labels.at('pegawai', i, 'password')}: {weak}"
+        for i, p in enumerate(payload.pegawai)
+        if p.password
+        for weak in passwords.problems(p.password, known=[p.nip, *p.name.split(), p.email or ""])
+    ]
+
+
+def _initial_password(p: PegawaiIn) -> dict[str, object]:
+    """A row's password as stored: hashed, and to be changed at first login; nothing when the row gives none."""
+    return {"password_hash": hash_password(p.password), "must_change_password": True} if p.password else {}
+
+
+def _end_sessions(session: Session, nips: list[str]) -> None:
+    for start in range(0, len(nips), 5000):
+        session.execute(
+            update(Pegawai)
+            .where(col(Pegawai.nip).in_(nips[start : start + 5000]))
+            .values(token_version=col(Pegawai.token_version) + 1)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _instansi_for(
@@ -330,6 +367,7 @@ def _validate(
     existing_pegawai: Mapping[str, tuple[int, int]],
     *,
     labels: RowLabels,
+    passwords: PasswordPolicy,
 ) -> list[str]:
     at, ref = labels.at, labels.ref
     problems: list[str] = []
@@ -388,7 +426,7 @@ def _validate(
             f"'{nip}' is on a cycle of atasan"
             for nip in _atasan_cycles(session, payload, instansi, units)
         ]
-    return problems
+    return problems + _weak_passwords(payload, passwords, labels)
 
 
 def _atasan_cycles(session: Session, payload: OrgImport, instansi: Instansi, units: Mapping[str, Unit]) -> list[str]:
