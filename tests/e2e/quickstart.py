@@ -15,6 +15,8 @@ YEAR = 2026
 JANUARY = f"{YEAR}-01-02T08:00:00+07:00"  # as_of for open-period: the first (monthly) period of the year
 KADIS, KABID, STAF1, STAF2 = "197001011995031001", "198003032005011002", "199004042015031003", "199505052020122004"
 PASSWORDS = {KADIS: "sandi-kadis-2026", KABID: "sandi-kabid-2026", STAF1: "sandi-staf1-2026", STAF2: "sandi-staf2-2026"}
+# an imported password is an initial one: each pegawai changes it at first login (POST /auth/password)
+CHANGED = {nip: f"{password}-milik-sendiri" for nip, password in PASSWORDS.items()}
 PENILAI = {KABID: KADIS, STAF1: KABID, STAF2: KABID}  # the kepala dinas is agreed by HR for the bupati
 
 ORG: dict[str, Any] = {

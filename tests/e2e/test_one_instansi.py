@@ -77,8 +77,11 @@ def test_over_two_instansi_the_super_admin_names_one_and_each_admin_stays_in_the
 
     hr = {"username": "hr.lain", "password": "rahasia-123", "role": "admin", "instansi": "KAB-LAIN"}
     ok(client.post("/users", json=hr, headers=root), 201)
-    token = ok(client.post("/auth/token", data={"username": "hr.lain", "password": "rahasia-123"}))["access_token"]
-    lain = {"Authorization": f"Bearer {token}"}
+    initial = ok(client.post("/auth/token", data={"username": "hr.lain", "password": "rahasia-123"}))["access_token"]
+    # the root set it: an initial password, changed at first login
+    change = {"current_password": "rahasia-123", "new_password": "rahasia-123-milik-sendiri"}
+    token = ok(client.post("/auth/password", json=change, headers={"Authorization": f"Bearer {initial}"}))
+    lain = {"Authorization": f"Bearer {token['access_token']}"}
     mine = ok(client.post("/cycles", json={"year": 2026, "name": "SKP Lain"}, headers=lain), 201)
     assert mine["instansi_id"] == made_other["instansi_id"]
     assert ok(client.post("/org/import", json={"units": [], "pegawai": []}, headers=lain))["instansi"]["code"] == (
