@@ -12,9 +12,9 @@ from sqlalchemy import Row, Table, and_, bindparam, exists, func, insert, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from policies import periods
+from policies import limits, periods
 from policies.kuadran import predikat as kuadran_predikat
-from policies.schema import Policy
+from policies.schema import Limits, Policy
 from policies.unit_head import rating_for_unit_head
 from states.enums import CapaianLevel, Rating
 from states.errors import InvalidInput, NotFound, NotPermitted, StaleVersion, TransitionNotAllowed
@@ -290,7 +290,7 @@ def save_realisasi(
             "evaluation", expected_version, ev.version, ev.state, EVALUATION.allowed_triggers(state, who.roles)
         )
     policy = policy_store.cycle_policy(session, loaded.cycle)
-    problems = _realisasi_problems(body, set(loaded.plan.items))
+    problems = _realisasi_problems(body, set(loaded.plan.items), policy.limits)
     if problems:
         raise InvalidInput(problems)
     if body.realisasi:
@@ -319,8 +319,15 @@ def save_realisasi(
     return view(loaded, policy)
 
 
-def _realisasi_problems(body: RealisasiIn, indicators: set[int | None]) -> list[str]:
-    problems: list[str] = []
+def _realisasi_problems(body: RealisasiIn, indicators: set[int | None], bounds: Limits) -> list[str]:
+    problems = limits.notes(bounds, ((f"realisasi[{i}].text", item.text) for i, item in enumerate(body.realisasi)))
+    for i, item in enumerate(body.realisasi):
+        problems += limits.too_many(
+            f"realisasi[{i}].evidence",
+            len(item.evidence),
+            bounds.evidence_per_indikator,
+            "limits.evidence_per_indikator",
+        )
     if not body.realisasi and not body.submit:
         problems.append("realisasi: nothing to record (give realisasi, or submit)")
     limit = get_settings().evidence_max_bytes
@@ -446,6 +453,8 @@ def _fire(
 ) -> EvaluationView:
     loaded = load(session, skp_id, period_no, actor)
     policy = policy_store.cycle_policy(session, loaded.cycle)
+    if problems := limits.trigger_input(policy.limits, inp):
+        raise InvalidInput(problems)
     f = facts(session, loaded, policy, now=now)
 
     def apply(row: Any) -> None:
