@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import lru_cache
 
-from pydantic import Field, SecretStr
+from limits import parse
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -69,6 +70,25 @@ class Settings(BaseSettings):
     )
     login_window_seconds: int = Field(default=900, ge=1, description="Window in which failed logins are counted.")
     login_lockout_seconds: int = Field(default=900, ge=1, description="How long a locked pair is refused (429).")
+    pdf_rate: str = Field(
+        default="20/minute",
+        description="How many PDFs (skp.pdf, evaluasi.pdf) one user may fetch, e.g. '20/minute' or '100/hour'; more "
+        "are refused with 429 and Retry-After. Counted per server process.",
+    )
+    page_rate: str = Field(
+        default="120/minute",
+        description="How many heavy pages (an SKP, the matriks, the cycle dashboard and distribution, the audit "
+        "search and exports) one user may fetch at that rate; more are refused with 429 and Retry-After.",
+    )
+
+    @field_validator("pdf_rate", "page_rate")
+    @classmethod
+    def _a_rate(cls, value: str) -> str:
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate like '20/minute': {value!r}") from exc
+        return value
 
 
 def intervals(settings: Settings) -> dict[str, timedelta]:

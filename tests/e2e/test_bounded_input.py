@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, select
 from api.app import create_app
 from tests.e2e.conftest import KEY, Clock, bearer, org_json
 from tests.e2e.web_setup import csrf_of, give_passwords, skp_ids, web_login
-from tests.integration.org import SEKDA, STAF1
+from tests.integration.org import KABID, SEKDA, STAF1
 from workflows.settings import Settings
 from workflows.tables import AuditEvent, Rhk
 from workflows.uow import reading, unit_of_work
@@ -127,3 +127,39 @@ def test_an_instansi_overlay_sets_the_bounds_for_api_and_web(
     assert client.get(f"/skps/{ids[SEKDA]}", headers=root).json()["state"] == "cascaded"
     short = client.post(f"/skps/{ids[SEKDA]}/transitions/return", json={"note": "Lengkapi target"}, headers=root)
     assert short.status_code == 200, short.text
+
+
+def test_pdfs_and_heavy_pages_are_rate_limited_per_user(db: Engine, clock: Clock, tmp_path: Path) -> None:
+    settings = Settings(
+        database_url="sqlite://",
+        secret_key=SecretStr(KEY),
+        evidence_dir=str(tmp_path),
+        pdf_rate="2/minute",
+        page_rate="3/minute",
+    )
+    with TestClient(create_app(engine=db, settings=settings, clock=clock)) as client:
+        with unit_of_work(db) as s:
+            ensure_first_admin(s, "root", "root-password", now=clock())
+        root = bearer("user:root", clock)
+        start_cycle(client, root)
+        ids = skp_ids(client, root)
+        give_passwords(db, STAF1, KABID)
+        web_login(client, STAF1)
+        pdf = f"/ui/skp/{ids[STAF1]}/skp.pdf"
+        assert [client.get(pdf).status_code for _ in range(2)] == [200, 200]
+        refused = client.get(f"/ui/skp/{ids[STAF1]}/evaluasi.pdf")  # one rate for both documents
+        assert refused.status_code == 429
+        assert 1 <= int(refused.headers["Retry-After"]) <= 60
+        assert "Terlalu banyak permintaan" in refused.text
+        pages = [client.get(f"/ui/skp/{ids[STAF1]}").status_code for _ in range(4)]
+        assert pages == [200, 200, 200, 429]  # pages have their own, larger rate
+        assert client.get("/ui").status_code == 200  # light pages are not counted
+
+        client.cookies.clear()
+        web_login(client, KABID)  # another user has their own count
+        assert client.get(f"/ui/skp/{ids[STAF1]}/skp.pdf").status_code == 200
+
+        exports = [client.get("/audit/export?instansi=KAB-CONTOH", headers=root).status_code for _ in range(4)]
+        assert exports == [200, 200, 200, 429]
+        answer = client.get("/audit/export?instansi=KAB-CONTOH", headers=root)
+        assert answer.json()["detail"].startswith("too many requests") and "Retry-After" in answer.headers
