@@ -10,11 +10,24 @@ from typing import Any, Protocol
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from tests.e2e.conftest import Clock, bearer
 from tests.integration.org import KABID, KABID2, KADIS, SEKDA, STAF1, STAF2
-from workflows.tables import AuditEvent, Cycle, Instansi, Pegawai, PolicyVersion, Skp
+from workflows.tables import (
+    AuditEvent,
+    Cycle,
+    Evaluation,
+    Evidence,
+    Indikator,
+    Instansi,
+    Pegawai,
+    PolicyVersion,
+    Realisasi,
+    Rhk,
+    Skp,
+)
 
 # who, relative to STAF1's SKP in DINKES-P2P: self, pejabat penilai, atasan penilai, pimpinan above, a colleague
 ROLES: dict[str, str | None] = {
@@ -109,6 +122,7 @@ ROUTES = [
         "/units/DINKES-P2P/distribution?cycle_id={cycle}",
         frozenset({"penilai", "atasan_penilai", "pimpinan", "admin", "root"}),  # heads of the unit or above, HR
     ),
+    Route("GET", "/evidence/{evidence}", frozenset({"self", "penilai", "atasan_penilai", "admin", "auditor", "root"})),
     Route("GET", "/followups?cycle_id={cycle}", frozenset(ADMINS)),
     Route("POST", "/workflows/close-assessment/run", frozenset(ADMINS), lambda ids: {"cycle_id": ids["cycle"]}),
     Route("GET", "/cycles/{cycle}/export", frozenset({"admin", "auditor", "root"})),
@@ -141,7 +155,35 @@ def make_world(client: Requester, root: dict[str, str], engine: Engine) -> dict[
             .where(col(Instansi.code) == "KAB-CONTOH")
         )
         policy = conn.scalar(select(func.min(PolicyVersion.id)))
-    return {"skp": skp, "cycle": cycle, "policy": policy}
+    return {"skp": skp, "cycle": cycle, "policy": policy, "evidence": _evidence(client, root, engine, skp)}
+
+
+def _evidence(client: Requester, root: dict[str, str], engine: Engine, skp_id: int) -> int:
+    """A bukti dukung of a period of STAF1's SKP: the file uploaded through HTTP, the realisasi that names it written
+    straight into the database (through HTTP it needs the whole chain agreed and a period open first)."""
+    pdf = ("bukti.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+    uploaded = client.request("POST", "/evidence", files={"file": pdf}, headers=root)
+    assert uploaded.status_code == 201, uploaded.text
+    meta = uploaded.json()
+    with Session(engine) as s, s.begin():
+        rhk = Rhk(skp_id=skp_id, position=0, jenis="UTAMA", text="RHK dengan bukti")
+        s.add(rhk)
+        s.flush()
+        indikator = Indikator(rhk_id=rhk.id or 0, position=0, text="Laporan", aspek="KUANTITAS", target=1)
+        evaluation = Evaluation(skp_id=skp_id, period_no=1, state="realisasi_submitted", version=1)
+        s.add_all([indikator, evaluation])
+        s.flush()
+        realisasi = Realisasi(evaluation_id=evaluation.id or 0, indikator_id=indikator.id or 0, value=1)
+        s.add(realisasi)
+        s.flush()
+        row = Evidence(
+            realisasi_id=realisasi.id or 0,
+            **{k: meta[k] for k in ("filename", "content_type", "size", "sha256", "uri")},
+        )
+        s.add(row)
+        s.flush()
+        assert row.id is not None
+        return row.id
 
 
 @pytest.fixture
@@ -163,7 +205,9 @@ def fingerprint(engine: Engine) -> tuple[Any, ...]:
 
 
 class Requester(Protocol):
-    def request(self, method: str, url: str, *, json: Any = None, headers: dict[str, str] | None = None) -> Any: ...
+    def request(
+        self, method: str, url: str, *, json: Any = None, files: Any = None, headers: dict[str, str] | None = None
+    ) -> Any: ...
 
 
 def check_matrix(
