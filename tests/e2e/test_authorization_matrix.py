@@ -155,7 +155,7 @@ def make_world(client: Requester, root: dict[str, str], engine: Engine) -> dict[
             .where(col(Instansi.code) == "KAB-CONTOH")
         )
         policy = conn.scalar(select(func.min(PolicyVersion.id)))
-    return {"skp": skp, "cycle": cycle, "policy": policy, "evidence": _evidence(client, root, engine, skp)}
+    return {"skp": skp, "cycle": cycle, "policy": policy, "evidence": _evidence(client, root, engine, skp or 0)}
 
 
 def _evidence(client: Requester, root: dict[str, str], engine: Engine, skp_id: int) -> int:

@@ -80,9 +80,9 @@ def test_the_people_of_the_skp_open_its_evidence_and_no_one_else(
         assert answer.headers["content-type"] == "application/pdf"
         assert answer.headers["x-content-type-options"] == "nosniff"
         disposition = answer.headers["content-disposition"]
-        plain, exact = re.fullmatch(
-            r'attachment; filename="([A-Za-z0-9._ -]+)"; filename\*=UTF-8\'\'(\S+)', disposition
-        ).groups()
+        shape = re.fullmatch(r'attachment; filename="([A-Za-z0-9._ -]+)"; filename\*=UTF-8\'\'(\S+)', disposition)
+        assert shape is not None, disposition
+        plain, exact = shape.groups()
         assert unquote(exact) == stored_name and plain.endswith(".pdf") and "x-evil" not in answer.headers
     outsiders = {f"pegawai:{STAF2}": 404, f"pegawai:{KABID2}": 404, f"pegawai:{SEKDA}": 403}  # a pimpinan sees the SKP
     for ref, code in outsiders.items():
