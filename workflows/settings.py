@@ -63,7 +63,10 @@ class Settings(BaseSettings):
         "and their roots should be published (printed, sent to the inspectorate) to be worth anything.",
     )
     audit_seal_every_seconds: int = Field(
-        default=3600, ge=60, description="How often the scheduler seals the audit trail (the `seal-audit` workflow)."
+        default=3600,
+        ge=5,
+        description="How often the audit trail is sealed: by the scheduler (the `seal-audit` workflow), or by "
+        "`skpflow serve --no-scheduler` itself.",
     )
     login_max_failures: int = Field(
         default=5, ge=1, description="Failed logins per account and client address before the pair is locked."
