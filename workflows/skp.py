@@ -861,7 +861,7 @@ def set_capaian(
     """Set a unit's capaian for a period (0 = annual): the pimpinan of the parent unit, or an admin."""
     cycle, unit = session.get(Cycle, cycle_id), session.get(Unit, unit_id)
     if cycle is None or unit is None or unit.instansi_id != cycle.instansi_id:
-        raise NotFound("unit", unit_id)
+        raise NotFound("unit", unit.code if unit else None)  # named by the code the caller sent, not its row id
     parent = session.get(Unit, unit.parent_id) if unit.parent_id else None
     is_pimpinan = actor.pegawai_id is not None and parent is not None and parent.head_id == actor.pegawai_id
     if not (is_pimpinan or actor.is_admin_of(cycle.instansi_id)):

@@ -3,6 +3,8 @@ gets through authorization (whatever the business answer)."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -230,7 +232,16 @@ def check_matrix(
                     violations.append(f"{role} {route.method} {route.path}: {code} {answer.text[:200]}")
             elif code in {401, 403, 404} or code >= 500:
                 violations.append(f"{role} {route.method} {route.path}: allowed but got {code} {answer.text[:200]}")
+            sent = route.url(world) + json.dumps(body)
+            if code == 404 and (leaked := _ids_not_sent(answer.json()["detail"], sent)):
+                violations.append(f"{role} {route.method} {route.path}: 404 names ids not asked for: {leaked}")
     return checked, violations
+
+
+def _ids_not_sent(detail: str, sent: str) -> set[str]:
+    """The numbers in a 404's detail that the caller did not send (in the URL or the body): internal ids it must
+    not learn."""
+    return set(re.findall(r"\b\d+\b", detail)) - set(re.findall(r"\d+", sent))
 
 
 def test_every_role_on_every_route(client: TestClient, clock: Clock, world: dict[str, Any]) -> None:
