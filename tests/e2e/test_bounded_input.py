@@ -3,6 +3,7 @@ alike, with a 422 that names each problem and changes nothing; an instansi overl
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy import Engine, func, select
 
 from api.app import create_app
 from tests.e2e.conftest import KEY, Clock, bearer, org_json
-from tests.e2e.web_setup import csrf_of, give_passwords, skp_ids, web_login
+from tests.e2e.web_setup import agree_everyone, csrf_of, give_passwords, skp_ids, web_login
 from tests.integration.org import KABID, SEKDA, STAF1
 from workflows.settings import Settings
 from workflows.tables import AuditEvent, Rhk
@@ -163,3 +164,38 @@ def test_pdfs_and_heavy_pages_are_rate_limited_per_user(db: Engine, clock: Clock
         assert exports == [200, 200, 200, 429]
         answer = client.get("/audit/export?instansi=KAB-CONTOH", headers=root)
         assert answer.json()["detail"].startswith("too many requests") and "Retry-After" in answer.headers
+
+
+def test_realisasi_and_feedback_texts_are_bounded_by_the_policy(
+    client: TestClient, clock: Clock, root: dict[str, str], db: Engine
+) -> None:
+    assert client.post("/org/import", json=org_json(), headers=root).status_code == 200
+    overlay = {"name": "kab-ringkas", "version": "1", "base": "permenpanrb-6-2022", "instansi": "KAB-CONTOH"}
+    made = client.post("/policies", json=overlay | {"overrides": {"limits": {"note_chars": 30}}}, headers=root)
+    assert made.status_code == 201, made.text
+    body = {"year": 2026, "name": "SKP 2026", "instansi": "KAB-CONTOH", "policy": "kab-ringkas"}
+    cycle_id = client.post("/cycles", json=body, headers=root).json()["id"]
+    assert client.post(f"/cycles/{cycle_id}/open", headers=root).status_code == 200
+    ids = agree_everyone(client, clock, root)
+    assert client.post(f"/cycles/{cycle_id}/transitions/start_monitoring", headers=root).status_code == 200
+    clock.now = datetime(2026, 2, 2, 2, 0, tzinfo=UTC)
+    admin = bearer("user:root", clock)
+    assert client.post("/workflows/open-period/run", json={"cycle_id": cycle_id, "period": 1}, headers=admin).is_success
+    me, penilai = bearer(f"pegawai:{STAF1}", clock), bearer(f"pegawai:{KABID}", clock)
+    indikator = client.get(f"/skps/{ids[STAF1]}/periods/1", headers=me).json()["realisasi"][0]["indikator_id"]
+    before = counts(db)
+
+    wordy = {"realisasi": [{"indikator_id": indikator, "value": 1, "text": "t" * 31}]}
+    refused = client.post(f"/skps/{ids[STAF1]}/periods/1/realisasi", json=wordy, headers=me)
+    assert refused.status_code == 422
+    assert refused.json()["problems"] == [
+        "realisasi[0].text: 31 characters, more than the policy allows (limits.note_chars: 30)"
+    ]
+    feedback = client.post(
+        f"/skps/{ids[STAF1]}/feedback", json={"core_value": "ADAPTIF", "text": "f" * 31}, headers=penilai
+    )
+    assert feedback.status_code == 422
+    assert feedback.json()["problems"] == ["text: 31 characters, more than the policy allows (limits.note_chars: 30)"]
+    assert counts(db) == before
+    short = {"realisasi": [{"indikator_id": indikator, "value": 1, "text": "Tercapai"}]}
+    assert client.post(f"/skps/{ids[STAF1]}/periods/1/realisasi", json=short, headers=me).status_code == 200
