@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from api.diagram import mermaid, svg
+from api.sealer import Sealer
 from policies.loader import PolicyError, available_presets, content_hash, load_policy_file, load_preset
 from states import LIFECYCLES
 from states.errors import InvalidInput
@@ -71,6 +72,14 @@ def serve(
         ),
     ] = True,
     prefect_port: Annotated[int, typer.Option(help="Port of the local Prefect server (and its UI).")] = 4200,
+    seal: Annotated[
+        bool,
+        typer.Option(
+            "--seal/--no-seal",
+            help="With --no-scheduler, seal the audit trail in this process every SKPFLOW_AUDIT_SEAL_EVERY_SECONDS "
+            "(--no-seal where a `skpflow worker` seals instead).",
+        ),
+    ] = True,
 ) -> None:
     """Migrate, create the first admin from SKPFLOW_ADMIN_USER/SKPFLOW_ADMIN_PASSWORD, and serve the API."""
     import uvicorn
@@ -98,6 +107,10 @@ def serve(
             console.print(f"created the first admin '{settings.admin_user}' (password from SKPFLOW_ADMIN_PASSWORD)")
     children = []
     prefect_ui = "not running (--no-scheduler)"
+    sealer = None
+    if not scheduler and seal:
+        sealer = Sealer(engine, every=settings.audit_seal_every_seconds, key=seal_key(settings), clock=_now)
+        sealer.start()
     try:
         if scheduler:
             api_url = os.environ.get("PREFECT_API_URL")
@@ -113,8 +126,17 @@ def serve(
         console.print(f"  API docs:   {base}/docs  (OpenAPI at {base}/openapi.json; log in at {base}/auth/token)")
         console.print(f"  web UI:     {base}/ui  (demo logins: skpflow seed-demo prints them; HR: SKPFLOW_ADMIN_USER)")
         console.print(f"  Prefect UI: {prefect_ui}  (the schedules: `skpflow schedule`)")
+        if sealer is not None:
+            console.print(f"  audit seal: every {settings.audit_seal_every_seconds} s in this process (no scheduler)")
+        elif not scheduler:
+            console.print(
+                "[bold red]  audit seal: NOTHING SEALS the audit trail here (--no-scheduler --no-seal): run a "
+                "`skpflow worker` or `skpflow audit seal` on a schedule[/bold red]"
+            )
         uvicorn.run(create_app(settings=settings, engine=engine), host=host, port=port, log_level="info")
     finally:
+        if sealer is not None:
+            sealer.stop()
         embedded.stop(children)
 
 

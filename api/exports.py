@@ -10,8 +10,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from api.deps import CurrentActor, Db, RowId
+from api.deps import Db, RowId
 from api.errors import responses
+from api.limits import HeavyActor
 from states.errors import NotPermitted
 from workflows import exports
 from workflows.actors import Actor
@@ -39,7 +40,7 @@ def _attachment(name: str) -> dict[str, str]:
     "/cycles/{cycle_id}/export",
     summary="Predikat per pegawai (for tukin/TPP and SIASN)",
     responses={
-        **responses(401, 403, 404, 422),
+        **responses(401, 403, 404, 422, 429),
         200: {
             "content": {
                 CSV: {"schema": {"type": "string"}},
@@ -52,7 +53,7 @@ def _attachment(name: str) -> dict[str, str]:
 def predikat(
     cycle_id: RowId,
     db: Db,
-    actor: CurrentActor,
+    actor: HeavyActor,
     format: Annotated[Literal["csv", "xlsx"], Query(description="csv (UTF-8, Excel BOM optional) or xlsx.")] = "csv",
     bom: Annotated[bool, Query(description="Start the CSV with a byte-order mark, for Excel.")] = False,
 ) -> StreamingResponse:
@@ -81,14 +82,14 @@ def predikat(
     "/audit/export",
     summary="Export the audit trail",
     responses={
-        **responses(401, 403, 404, 422),
+        **responses(401, 403, 404, 422, 429),
         200: {"content": {CSV: {"schema": {"type": "string"}}, JSONL: {"schema": {"type": "string"}}}},
     },
     response_class=StreamingResponse,
 )
 def audit_export(
     db: Db,
-    actor: CurrentActor,
+    actor: HeavyActor,
     format: Annotated[Literal["csv", "jsonl"], Query(description="csv, or jsonl: one event per line.")] = "jsonl",
     instansi: Annotated[
         str | None,

@@ -12,9 +12,9 @@ from sqlalchemy import Row, Table, and_, bindparam, exists, func, insert, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from policies import periods
+from policies import limits, periods
 from policies.kuadran import predikat as kuadran_predikat
-from policies.schema import Policy
+from policies.schema import Limits, Policy
 from policies.unit_head import rating_for_unit_head
 from states.enums import CapaianLevel, Rating
 from states.errors import InvalidInput, NotFound, NotPermitted, StaleVersion, TransitionNotAllowed
@@ -290,7 +290,7 @@ def save_realisasi(
             "evaluation", expected_version, ev.version, ev.state, EVALUATION.allowed_triggers(state, who.roles)
         )
     policy = policy_store.cycle_policy(session, loaded.cycle)
-    problems = _realisasi_problems(body, set(loaded.plan.items))
+    problems = _realisasi_problems(body, set(loaded.plan.items), policy.limits)
     if problems:
         raise InvalidInput(problems)
     if body.realisasi:
@@ -319,8 +319,15 @@ def save_realisasi(
     return view(loaded, policy)
 
 
-def _realisasi_problems(body: RealisasiIn, indicators: set[int | None]) -> list[str]:
-    problems: list[str] = []
+def _realisasi_problems(body: RealisasiIn, indicators: set[int | None], bounds: Limits) -> list[str]:
+    problems = limits.notes(bounds, ((f"realisasi[{i}].text", item.text) for i, item in enumerate(body.realisasi)))
+    for i, item in enumerate(body.realisasi):
+        problems += limits.too_many(
+            f"realisasi[{i}].evidence",
+            len(item.evidence),
+            bounds.evidence_per_indikator,
+            "limits.evidence_per_indikator",
+        )
     if not body.realisasi and not body.submit:
         problems.append("realisasi: nothing to record (give realisasi, or submit)")
     limit = get_settings().evidence_max_bytes
@@ -446,6 +453,8 @@ def _fire(
 ) -> EvaluationView:
     loaded = load(session, skp_id, period_no, actor)
     policy = policy_store.cycle_policy(session, loaded.cycle)
+    if problems := limits.trigger_input(policy.limits, inp):
+        raise InvalidInput(problems)
     f = facts(session, loaded, policy, now=now)
 
     def apply(row: Any) -> None:
@@ -691,3 +700,36 @@ def view(loaded: Loaded, policy: Policy) -> EvaluationView:
         rating_perilaku=ev.rating_perilaku,
         predikat=ev.predikat,
     )
+
+
+# --- bukti dukung -----------------------------------------------------------------------------------------------
+
+EVIDENCE_READERS = frozenset({Role.PEGAWAI, Role.PENILAI, Role.ATASAN_PENILAI, Role.ADMIN, Role.AUDITOR})
+"""Who opens an SKP's evidence: the pegawai, their pejabat penilai and atasan penilai, the instansi's admin and
+auditor (a pimpinan further up sees the SKP, not the files behind its realisasi)."""
+
+_EVIDENCE = (
+    select(Evidence, col(Evaluation.skp_id))
+    .join(Realisasi, col(Realisasi.id) == col(Evidence.realisasi_id))
+    .join(Evaluation, col(Evaluation.id) == col(Realisasi.evaluation_id))
+    .where(col(Evidence.id) == bindparam("evidence_id"))
+)
+
+
+def evidence_file(session: Session, evidence_id: int, *, actor: Actor) -> EvidenceView:
+    """A stored bukti dukung's metadata, for those who may open it: NotFound for anyone without a standing on its SKP
+    (existence must not leak) and for evidence that is a link kept elsewhere, NotPermitted for the rest."""
+    row = session.execute(_EVIDENCE, {"evidence_id": evidence_id}).first()
+    if row is None:
+        raise NotFound("evidence", evidence_id)
+    found, skp_id = row
+    try:
+        _, _, who = skps.load(session, skp_id, actor)
+    except NotFound:
+        raise NotFound("evidence", evidence_id) from None
+    if not who.roles & EVIDENCE_READERS:
+        raise NotPermitted("evidence", "open", sorted(r.value for r in who.roles))
+    if not found.uri.startswith(evidence.URI_PREFIX):
+        raise NotFound("evidence file", evidence_id)  # a link: the period's view shows where it is
+    assert found.id is not None
+    return EvidenceView(found.id, found.filename, found.content_type, found.size, found.sha256, found.uri)

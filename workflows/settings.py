@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import lru_cache
 
-from pydantic import Field, SecretStr
+from limits import parse
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from workflows.passwords import PasswordPolicy
@@ -77,7 +78,10 @@ class Settings(BaseSettings):
         "and their roots should be published (printed, sent to the inspectorate) to be worth anything.",
     )
     audit_seal_every_seconds: int = Field(
-        default=3600, ge=60, description="How often the scheduler seals the audit trail (the `seal-audit` workflow)."
+        default=3600,
+        ge=5,
+        description="How often the audit trail is sealed: by the scheduler (the `seal-audit` workflow), or by "
+        "`skpflow serve --no-scheduler` itself.",
     )
     login_max_failures: int = Field(
         default=5, ge=1, description="Failed logins per account and client address before the pair is locked."
@@ -99,6 +103,25 @@ class Settings(BaseSettings):
         description="Demo mode (`make run` sets it): nobody is made to change an initial password at first login, so "
         "the demo accounts of `skpflow seed-demo` log in with `demo`. Never on a real install.",
     )
+    pdf_rate: str = Field(
+        default="20/minute",
+        description="How many PDFs (skp.pdf, evaluasi.pdf) one user may fetch, e.g. '20/minute' or '100/hour'; more "
+        "are refused with 429 and Retry-After. Counted per server process.",
+    )
+    page_rate: str = Field(
+        default="120/minute",
+        description="How many heavy pages (an SKP, the matriks, the cycle dashboard and distribution, the audit "
+        "search and exports) one user may fetch at that rate; more are refused with 429 and Retry-After.",
+    )
+
+    @field_validator("pdf_rate", "page_rate")
+    @classmethod
+    def _a_rate(cls, value: str) -> str:
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate like '20/minute': {value!r}") from exc
+        return value
 
 
 def intervals(settings: Settings) -> dict[str, timedelta]:

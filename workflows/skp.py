@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased, load_only
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import col
 
+from policies import limits
 from policies.deadlines import due_date
 from policies.distribution import check as check_distribution
 from policies.kuadran import predikat as kuadran_predikat
@@ -377,7 +378,7 @@ LAMPIRAN_KEYS = ("dukungan_sumber_daya", "skema_pertanggungjawaban", "konsekuens
 def save_plan(
     session: Session, skp_id: int, plan: PlanIn, *, actor: Actor, now: datetime, expected_version: int | None = None
 ) -> SkpView:
-    skp, _, who = load(session, skp_id, actor)
+    skp, cycle, who = load(session, skp_id, actor)
     hr_drafts = Role.ADMIN in who.roles and not who.roles & {Role.PEGAWAI, Role.PENILAI} and hr_may_draft(session, skp)
     if not (who.roles & {Role.PEGAWAI, Role.PENILAI} or hr_drafts):
         raise NotPermitted("skp", "plan", sorted(r.value for r in who.roles))
@@ -387,7 +388,15 @@ def save_plan(
         raise StaleVersion(
             "skp", expected_version, skp.version, skp.state, SKP.allowed_triggers(SkpState(skp.state), who.roles)
         )
-    problems: list[str] = []
+    # the policy's bounds first: an oversized plan is refused before anything is read or compared for it
+    problems = limits.plan(
+        policy_store.cycle_policy(session, cycle).limits,
+        [(r.text, [ind.text for ind in r.indikator]) for r in plan.rhk],
+        [(k.value, v) for k, v in (plan.perilaku or {}).items()],
+        list((plan.lampiran or {}).items()),
+    )
+    if problems:
+        raise InvalidInput(problems)
     if plan.perilaku is not None and Role.PENILAI not in who.roles and plan.perilaku != skp.ekspektasi_khusus:
         problems.append("perilaku: ekspektasi khusus is set by the pejabat penilai")
     if plan.lampiran is not None:
@@ -543,6 +552,8 @@ def fire(
     plan = plan or plan_rows(session, skp_id)  # a transition leaves the plan as it is: the view shows these rows
     f = facts(session, skp, cycle, policy, now, sources=sources_of(skp, trigger), plan=plan)
     given = inp or TriggerInput()
+    if problems := limits.trigger_input(policy.limits, given):
+        raise InvalidInput(problems)
     engine.fire(
         session,
         SKP,
@@ -850,7 +861,7 @@ def set_capaian(
     """Set a unit's capaian for a period (0 = annual): the pimpinan of the parent unit, or an admin."""
     cycle, unit = session.get(Cycle, cycle_id), session.get(Unit, unit_id)
     if cycle is None or unit is None or unit.instansi_id != cycle.instansi_id:
-        raise NotFound("unit", unit_id)
+        raise NotFound("unit", unit.code if unit else None)  # named by the code the caller sent, not its row id
     parent = session.get(Unit, unit.parent_id) if unit.parent_id else None
     is_pimpinan = actor.pegawai_id is not None and parent is not None and parent.head_id == actor.pegawai_id
     if not (is_pimpinan or actor.is_admin_of(cycle.instansi_id)):

@@ -17,7 +17,7 @@ from starlette.datastructures import UploadFile
 from api import exports as api_exports
 from api.diagram import mermaid, svg
 from api.web import session
-from api.web.pages import Posted, Refusal, Viewer, engine_of, int_or_none, refusal, render
+from api.web.pages import HeavyViewer, Posted, Refusal, Viewer, engine_of, int_or_none, refusal, render
 from policies.schema import ZONE_ALIASES
 from states import LIFECYCLES
 from states.errors import InvalidInput, NotFound, NotPermitted, SkpflowError
@@ -46,7 +46,7 @@ def _denied(request: Request, exc: SkpflowError) -> HTMLResponse:
 
 
 @router.get("/ui/cycles/{cycle_id}/distribution")
-def distribution_page(request: Request, cycle_id: int, actor: Viewer) -> Response:
+def distribution_page(request: Request, cycle_id: int, actor: HeavyViewer) -> Response:
     period = int_or_none(request.query_params.get("period")) or 0
     try:
         with reading(engine_of(request)) as s:
@@ -119,7 +119,7 @@ def _import(request: Request, data: bytes, actor: Actor) -> ImportResult:
 
 
 @router.get("/ui/audit")
-def audit_page(request: Request, actor: Viewer) -> Response:
+def audit_page(request: Request, actor: HeavyViewer) -> Response:
     q = request.query_params
     entity_type = (q.get("entity_type") or "").strip() or None
     entity_id = int_or_none(q.get("entity_id"))
@@ -153,7 +153,7 @@ def audit_page(request: Request, actor: Viewer) -> Response:
 
 
 @router.get("/ui/audit/export")
-def audit_export(request: Request, actor: Viewer) -> Response:
+def audit_export(request: Request, actor: HeavyViewer) -> Response:
     """The API's export, for the session's actor: every hashed field, so an auditor can recompute each hash."""
     q = request.query_params
     form: Literal["csv", "jsonl"] = "csv" if q.get("format") == "csv" else "jsonl"

@@ -7,6 +7,7 @@ action re-renders its page with the domain's reasons and changes nothing (the us
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -131,6 +132,26 @@ async def _checked(request: Request) -> FormData:
 
 Viewer = Annotated[Actor, Depends(_viewer)]
 """The page's logged-in actor; without a session the browser is sent to the login page."""
+
+
+def _within(bucket: str) -> Callable[[Request, Actor], Actor]:
+    def check(request: Request, actor: Viewer) -> Actor:
+        wait = request.app.state.rate_limits.retry_after(bucket, actor.ref)
+        if wait is not None:
+            context = {"title": "429", "message_key": "too_many_requests", "actor": actor}
+            page = render(request, "error.html", context, status=429)
+            page.headers["Retry-After"] = str(wait)
+            raise PageAnswer(page)
+        return actor
+
+    return check
+
+
+PdfViewer = Annotated[Actor, Depends(_within("pdf"))]
+"""A logged-in actor within their PDF rate (settings.pdf_rate); over it, 429 with Retry-After."""
+
+HeavyViewer = Annotated[Actor, Depends(_within("page"))]
+"""A logged-in actor within their rate of heavy pages (settings.page_rate); over it, 429 with Retry-After."""
 
 CheckedForm = Annotated[FormData, Depends(_checked)]
 """A form whose CSRF token matches the cookie; otherwise 403 before anything runs."""
@@ -274,7 +295,7 @@ def home(request: Request, actor: Viewer) -> Response:
 
 
 @router.get("/ui/cycles/{cycle_id}")
-def cycle_dashboard(request: Request, cycle_id: int, actor: Viewer) -> Response:
+def cycle_dashboard(request: Request, cycle_id: int, actor: HeavyViewer) -> Response:
     with reading(engine_of(request)) as s:
         try:
             listed, _ = cycles.list_cycles(s, actor, offset=0, limit=20)
@@ -357,7 +378,7 @@ def skp_response(request: Request, actor: Actor, skp_id: int, *, refused: Refusa
 
 
 @router.get("/ui/skp/{skp_id}")
-def skp_page(request: Request, skp_id: int, actor: Viewer) -> Response:
+def skp_page(request: Request, skp_id: int, actor: HeavyViewer) -> Response:
     return skp_response(request, actor, skp_id)
 
 
@@ -488,12 +509,12 @@ def rating_or_none(value: object) -> Rating | None:
 
 
 @router.get("/ui/skp/{skp_id}/skp.pdf")
-def skp_pdf(request: Request, skp_id: int, actor: Viewer) -> Response:
+def skp_pdf(request: Request, skp_id: int, actor: PdfViewer) -> Response:
     return _document(request, skp_id, "skp", actor)
 
 
 @router.get("/ui/skp/{skp_id}/evaluasi.pdf")
-def evaluasi_pdf(request: Request, skp_id: int, actor: Viewer) -> Response:
+def evaluasi_pdf(request: Request, skp_id: int, actor: PdfViewer) -> Response:
     return _document(request, skp_id, "evaluasi", actor)
 
 
@@ -511,7 +532,7 @@ def _document(request: Request, skp_id: int, kind: str, actor: Actor) -> Respons
 
 
 @router.get("/ui/skp/{skp_id}/matriks")
-def matriks_page(request: Request, skp_id: int, actor: Viewer) -> Response:
+def matriks_page(request: Request, skp_id: int, actor: HeavyViewer) -> Response:
     try:
         with reading(engine_of(request)) as s:
             matriks = dashboard.matriks_peran_hasil(s, actor, skp_id)

@@ -321,3 +321,38 @@ def test_evidence_uploads_are_checked_for_type_and_size(stack: Stack, fuzz: tupl
         errors_5xx=sum(1 for o in outcomes if o.endswith(("500", "502", "503"))),
     )
     assert not wrong, wrong
+
+
+def test_evidence_downloads_answer_hostile_ids_without_a_file(stack: Stack, fuzz: tuple[World, dict[str, str]]) -> None:
+    """`GET /evidence/{id}` with ids an attacker tries: traversal, injection, overflow, NUL; a stranger's valid id."""
+    me = {"Authorization": f"Bearer {token(f'pegawai:{fuzz[0].staff[0].nip}')}"}
+    uploaded = httpx.post(
+        f"{stack.service.base}/evidence", files={"file": ("x.txt", b"rahasia", "text/plain")}, headers=me, timeout=60
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    ids = [
+        "0",
+        "-1",
+        "99999999999999999999999",
+        "..%2F..%2Fetc%2Fpasswd",
+        uploaded.json()["sha256"],
+        "1%00",
+        "1;DROP TABLE evidence",
+        "1e3",
+    ]
+    outcomes: list[str] = []
+    wrong: list[str] = []
+    for raw in ids:
+        answer = httpx.get(f"{stack.service.base}/evidence/{raw}", headers=me, timeout=30)
+        outcomes.append(f"{raw[:16]}: {answer.status_code}")
+        if answer.status_code not in {404, 422} or b"rahasia" in answer.content or b"root:" in answer.content:
+            wrong.append(f"{raw}: {answer.status_code} {answer.text[:200]}")
+    report.record(
+        "hostile",
+        f"{len(ids)} hostile ids on GET /evidence/{{id}} (traversal, injection, overflow, NUL, a content hash)",
+        "; ".join(outcomes),
+        "-",
+        requests=len(ids),
+        errors_5xx=sum(1 for o in outcomes if o.endswith(("500", "502", "503"))),
+    )
+    assert not wrong, wrong
