@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from sqlalchemy import Engine, func, select
 
 from api.app import create_app
-from tests.e2e.conftest import KEY, Clock, bearer, org_json
+from tests.e2e.conftest import KEY, ROOT_PASSWORD, Clock, bearer, org_json
 from tests.e2e.web_setup import agree_everyone, csrf_of, give_passwords, skp_ids, web_login
 from tests.integration.org import KABID, SEKDA, STAF1
 from workflows.settings import Settings
@@ -52,7 +52,7 @@ def test_an_skp_of_five_thousand_rhk_cannot_be_built(db: Engine, clock: Clock, t
     settings = Settings(database_url="sqlite://", secret_key=SecretStr(KEY), evidence_dir=str(tmp_path))
     with TestClient(create_app(engine=db, settings=settings, clock=clock)) as client:
         with unit_of_work(db) as s:
-            ensure_first_admin(s, "root", "root-password", now=clock())
+            ensure_first_admin(s, "root", ROOT_PASSWORD, now=clock())
         root = bearer("user:root", clock)
         start_cycle(client, root)
         ids = skp_ids(client, root)
@@ -140,7 +140,7 @@ def test_pdfs_and_heavy_pages_are_rate_limited_per_user(db: Engine, clock: Clock
     )
     with TestClient(create_app(engine=db, settings=settings, clock=clock)) as client:
         with unit_of_work(db) as s:
-            ensure_first_admin(s, "root", "root-password", now=clock())
+            ensure_first_admin(s, "root", ROOT_PASSWORD, now=clock())
         root = bearer("user:root", clock)
         start_cycle(client, root)
         ids = skp_ids(client, root)
