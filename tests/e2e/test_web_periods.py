@@ -92,7 +92,7 @@ def test_keberatan_filed_in_its_window_and_decided(
         f"/ui/skp/{ids[STAF2]}/objection/file", data={"csrf": token, "reason": "Target tidak realistis"}
     )
     assert filed.status_code == 200
-    assert 'id="objection-state">filed<' in filed.text
+    assert 'id="objection-state" data-state="filed"' in filed.text and "Diajukan" in filed.text
 
     client.cookies.clear()
     web_login(client, KADIS)
@@ -102,7 +102,7 @@ def test_keberatan_filed_in_its_window_and_decided(
     decision = {"csrf": csrf_of(page.text), "decision": "rejected", "note": "Target sudah disepakati"}
     decided = client.post(f"/ui/skp/{ids[STAF2]}/objection/decide", data=decision)
     assert decided.status_code == 200, decided.text
-    assert 'id="objection-state">decided<' in decided.text
+    assert 'id="objection-state" data-state="decided"' in decided.text and "Diputuskan" in decided.text
     admin = bearer("user:root", clock)
     assert client.get(f"/skps/{ids[STAF2]}/objection", headers=admin).json()["decision"] == "rejected"
 
