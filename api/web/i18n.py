@@ -363,6 +363,22 @@ ID: Final[dict[str, str]] = {
     "minimum": "Paling sedikit",
     "maximum": "Paling banyak",
     "all": "Semua",
+    "period_MONTHLY": "Bulanan",
+    "period_QUARTERLY": "Triwulanan",
+    "period_SEMESTER": "Semesteran",
+    "jenjang_PEMULA": "Pemula",
+    "jenjang_TERAMPIL": "Terampil",
+    "jenjang_MAHIR": "Mahir",
+    "jenjang_PENYELIA": "Penyelia",
+    "jenjang_AHLI_PERTAMA": "Ahli Pertama",
+    "jenjang_AHLI_MUDA": "Ahli Muda",
+    "jenjang_AHLI_MADYA": "Ahli Madya",
+    "jenjang_AHLI_UTAMA": "Ahli Utama",
+    "jabatan_ADMINISTRATOR": "Administrator",
+    "jabatan_PENGAWAS": "Pengawas",
+    "jabatan_PELAKSANA": "Pelaksana",
+    "jabatan_FUNGSIONAL": "Fungsional",
+    "trigger_set_capaian": "Tetapkan capaian",
 }
 
 EN: Final[dict[str, str]] = {
@@ -718,6 +734,22 @@ EN: Final[dict[str, str]] = {
     "minimum": "At least",
     "maximum": "At most",
     "all": "All",
+    "period_MONTHLY": "Monthly",
+    "period_QUARTERLY": "Quarterly",
+    "period_SEMESTER": "Half-yearly",
+    "jenjang_PEMULA": "Pemula",
+    "jenjang_TERAMPIL": "Terampil",
+    "jenjang_MAHIR": "Mahir",
+    "jenjang_PENYELIA": "Penyelia",
+    "jenjang_AHLI_PERTAMA": "Ahli Pertama",
+    "jenjang_AHLI_MUDA": "Ahli Muda",
+    "jenjang_AHLI_MADYA": "Ahli Madya",
+    "jenjang_AHLI_UTAMA": "Ahli Utama",
+    "jabatan_ADMINISTRATOR": "Administrator",
+    "jabatan_PENGAWAS": "Pengawas",
+    "jabatan_PELAKSANA": "Pelaksana",
+    "jabatan_FUNGSIONAL": "Fungsional",
+    "trigger_set_capaian": "Set the capaian",
 }
 
 CATALOGUE: Final[dict[str, dict[str, str]]] = {"id": ID, "en": EN}
@@ -741,6 +773,13 @@ class Translate:
         (the states of evaluations and keberatan are shown as the API names them)."""
         return self.messages.get(f"{kind}_{value}", value)
 
+    def code(self, value: str) -> str:
+        """Any enum value of the domain by its name (predikat, rating, capaian, jenjang, …), else the value."""
+        for prefix in CODE_PREFIXES:
+            if prefix + value in self.messages:
+                return self.messages[prefix + value]
+        return value
+
     def state(self, lifecycle: str, value: str) -> str:
         """A lifecycle state's name (`t.state("cycle", "drafting")`); SKP states keep their `state_` keys."""
         for each in ENTITY_LIFECYCLES.get(lifecycle, (lifecycle,)):
@@ -751,8 +790,11 @@ class Translate:
 
     def entity_state(self, entity_type: str, value: str | None) -> str:
         """The state an audit event names, by the entity's lifecycle (a follow-up case runs one of two)."""
-        return self.state(entity_type, value) if value else ""
+        if not value:
+            return ""
+        return self.label("capaian", value) if entity_type == "capaian" else self.state(entity_type, value)
 
 
+CODE_PREFIXES: Final = ("", "capaian_", "fukind_", "jenis_", "aspek_", "cascade_", "period_", "jenjang_", "jabatan_")
 ENTITY_LIFECYCLES: Final[dict[str, tuple[str, ...]]] = {"follow_up_case": ("follow_up", "sanction")}
 """Entity types (of the audit trail) whose states come from more than one lifecycle, or another name."""
