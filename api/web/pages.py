@@ -17,8 +17,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 from starlette.datastructures import FormData
 
 from api.errors import to_response
@@ -34,7 +35,7 @@ from workflows import dashboard, feedback, keberatan, policy_store
 from workflows import skp as skps
 from workflows.actors import Actor
 from workflows.skp import IndikatorIn, PlanIn, RhkIn
-from workflows.tables import Pegawai, Unit
+from workflows.tables import Cycle, Pegawai, Unit
 from workflows.uow import reading, unit_of_work
 from workflows.users import authenticate
 
@@ -251,7 +252,12 @@ def home(request: Request, actor: Viewer) -> Response:
         nip = actor.ref.removeprefix("pegawai:")
         mine, _ = skps.list_skps(s, actor, nip=nip, limit=20)
         waiting = dashboard.inbox(s, actor, now=now)
-    return render(request, "pegawai_home.html", {"actor": actor, "mine": mine, "inbox": waiting, "now": now})
+        cycle_ids = {m.cycle_id for m in mine}
+        names = dict(
+            s.execute(select(col(Cycle.id), col(Cycle.name)).where(col(Cycle.id).in_(cycle_ids))).tuples().all()
+        )
+    context = {"actor": actor, "mine": mine, "inbox": waiting, "now": now, "cycle_names": names}
+    return render(request, "pegawai_home.html", context)
 
 
 @router.get("/ui/cycles/{cycle_id}")

@@ -52,7 +52,7 @@ def test_realisasi_with_evidence_then_the_periodic_rating_and_feedback(
     client.cookies.clear()
     web_login(client, KABID)
     inbox = client.get("/ui").text
-    row = inbox[inbox.index("<td>199004042015031004</td>") :][:600]
+    row = next(r for r in inbox.split("<tr")[1:] if "199004042015031004" in r)  # the inbox row of Dewi's period
     assert "Dewi Epidemiolog" in row and "10-02-2026" in row and "Nilai periode" in row, (
         row
     )  # period 1 is January: day 10 of the next month
