@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable
 
 from fastapi import FastAPI, Request
@@ -12,8 +11,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.web import hr, periods, policies
 from api.web.pages import ROOT, PageAnswer, error_page, router
-
-log = logging.getLogger(__name__)
 
 
 def _answer(request: Request, exc: Exception) -> Response:
@@ -38,8 +35,8 @@ def install(app: FastAPI) -> None:
         return error_page(request, exc.status_code, headers=exc.headers)
 
     async def failed(request: Request, exc: Exception) -> Response:
-        """A page that failed unexpectedly says so in the layout, without touching the database again."""
-        log.exception("page %s failed", request.url.path, exc_info=exc)
+        """A page that failed unexpectedly says so in the layout, without touching the database again (Starlette
+        raises the exception on after this answer, so the server logs it)."""
         if not _is_page(request):
             return PlainTextResponse("Internal Server Error", status_code=500)
         return error_page(request, 500, anonymous=True)
