@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from sqlmodel import col
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -17,32 +18,33 @@ from starlette.datastructures import UploadFile
 from api import exports as api_exports
 from api.diagram import mermaid, svg
 from api.web import session
-from api.web.pages import HeavyViewer, Posted, Refusal, Viewer, engine_of, int_or_none, refusal, render
+from api.web.pages import HeavyViewer, Posted, Refusal, Viewer, engine_of, error_page, int_or_none, refusal, render
 from policies.schema import ZONE_ALIASES
 from states import LIFECYCLES
 from states.errors import InvalidInput, NotFound, NotPermitted, SkpflowError
 from states.lifecycle import TriggerInput
-from workflows import audit, audit_seal, distribution, follow_up
+from workflows import audit, audit_seal, dashboard, distribution, follow_up
 from workflows import cycle as cycles
 from workflows.actors import Actor
 from workflows.distribution import DistributionView
 from workflows.org_files import import_org_file
 from workflows.organisation import ImportResult, first_instansi
 from workflows.settings import password_policy
-from workflows.tables import AuditSeal, Cycle, Unit
+from workflows.tables import AuditSeal, Cycle, Pegawai, Unit
 from workflows.uow import reading, unit_of_work
 
 router = APIRouter(include_in_schema=False)
 MAX_UNITS = 300  # units drawn on one page
+UNITS_PER_PAGE = 25  # rows of the dashboard's drill-down
 
 
 def _not_found(request: Request) -> HTMLResponse:
-    return render(request, "error.html", {"title": "404", "message_key": "not_found"}, status=404)
+    return error_page(request, 404)
 
 
 def _denied(request: Request, exc: SkpflowError) -> HTMLResponse:
     r = refusal(exc)
-    return render(request, "error.html", {"title": str(r.status), "message_key": "refused", "refused": r}, r.status)
+    return error_page(request, r.status, message_key="refused", refused=r)
 
 
 @router.get("/ui/cycles/{cycle_id}/distribution")
@@ -67,6 +69,29 @@ def distribution_page(request: Request, cycle_id: int, actor: HeavyViewer) -> Re
     except SkpflowError as exc:
         return _denied(request, exc)
     return render(request, "distribution.html", {"actor": actor, "cycle": view, "units": drawn, "period": period})
+
+
+@router.get("/ui/cycles/{cycle_id}/units")
+def units_page(request: Request, cycle_id: int, actor: Viewer) -> Response:
+    """The dashboard's detail: units with SKPs per state, by perangkat daerah, searched and paged on the server."""
+    q = request.query_params
+    search = (q.get("q") or "").strip()[:100]
+    try:
+        with reading(engine_of(request)) as s:
+            page = dashboard.unit_page(
+                s,
+                actor,
+                cycle_id,
+                opd=int_or_none(q.get("opd")),
+                search=search,
+                offset=int_or_none(q.get("offset")) or 0,
+                limit=UNITS_PER_PAGE,
+            )
+    except NotFound:
+        return _not_found(request)
+    except SkpflowError as exc:
+        return _denied(request, exc)
+    return render(request, "units.html", {"actor": actor, "page": page, "search": search})
 
 
 @router.get("/ui/cycles/{cycle_id}/followups")
@@ -126,6 +151,7 @@ def audit_page(request: Request, actor: HeavyViewer) -> Response:
     after = int_or_none(q.get("after")) or 0
     verified = None
     seals: list[AuditSeal] = []
+    names: dict[str, str] = {}
     try:
         if not audit.may_read(actor):
             raise NotPermitted("audit", "read", ["admin", "auditor"])
@@ -136,6 +162,7 @@ def audit_page(request: Request, actor: HeavyViewer) -> Response:
                     s, actor, audit_seal.checks(request.app.state.settings, session.now_of(request))
                 )
             seals = audit_seal.page(s, before=None, limit=5)[0]
+            names = _actor_names(s, [e.actor for e in rows])
     except SkpflowError as exc:
         return _denied(request, exc)
     context = {
@@ -148,8 +175,19 @@ def audit_page(request: Request, actor: HeavyViewer) -> Response:
         "instansi": (q.get("instansi") or "").strip(),
         "verified": verified,
         "seals": seals,
+        "names": names,
+        "entity_types": list(audit.AUDITED),
     }
     return render(request, "audit.html", context)
+
+
+def _actor_names(s: Session, refs: list[str]) -> dict[str, str]:
+    """The names of the pegawai among the events' actors, in one query."""
+    nips = {ref.removeprefix("pegawai:") for ref in refs if ref.startswith("pegawai:")}
+    if not nips:
+        return {}
+    found = s.execute(select(col(Pegawai.nip), col(Pegawai.name)).where(col(Pegawai.nip).in_(nips))).all()
+    return {f"pegawai:{nip}": name for nip, name in found}
 
 
 @router.get("/ui/audit/export")

@@ -7,7 +7,7 @@ action re-renders its page with the domain's reasons and changes nothing (the us
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,15 +17,16 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from api import security
 from api.errors import to_response
 from api.web import documents, session
-from api.web.i18n import translator
+from api.web.i18n import Translate, translator
 from states.enums import Aspek, CascadeKind, CoreValue, JenisRhk, Predikat, Rating
 from states.errors import InvalidInput, NotFound, NotPermitted, SkpflowError, TooManyAttempts
 from states.lifecycle import TriggerInput
@@ -38,15 +39,32 @@ from workflows.actors import Actor
 from workflows.logins import Login
 from workflows.settings import Settings, password_policy
 from workflows.skp import IndikatorIn, PlanIn, RhkIn
-from workflows.tables import Unit
+from workflows.tables import Cycle, Pegawai, Unit
 from workflows.uow import reading, unit_of_work
 
 ROOT = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=ROOT / "templates")
+
+
+def _chart_parts(
+    states: tuple[str, ...], counts: dict[str, int], t: Translate, tones: dict[str, str]
+) -> list[tuple[str, int, str]]:
+    """The segments of a stacked bar of SKPs per state: (tone, count, the state's name)."""
+    return [(tones.get(s, "secondary"), counts.get(s, 0), t.state("skp", s)) for s in states]
+
+
+def _who(ref: str) -> str:
+    """An actor reference without its kind: `user:admin` is admin, `pegawai:<nip>` the NIP."""
+    return ref.partition(":")[2] or ref
+
+
+templates.env.globals["ui_parts"] = _chart_parts
+templates.env.filters["who"] = _who
 router = APIRouter(include_in_schema=False)
 
 SKP_PAGE_TRIGGERS = ("cascade", "agree", "return", "monitor", "adjust", "reagree", "assess", "follow_up")
 BLANK_INDICATORS = 2  # empty indicator rows offered under each RHK
+OPD_ROWS = 12  # perangkat daerah drawn on the dashboard (the largest first); all of them one click away
 
 
 @dataclass
@@ -80,11 +98,13 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
     switch = request.url.path + "?" + urlencode({**request.query_params, "lang": other})  # keeps the page's query
     token, fresh = session.csrf_token(request)
     actor = context["actor"] if "actor" in context else session.current_actor(request)
+    t = translator(lang)
     page = templates.TemplateResponse(
         request,
         name,
-        {"t": translator(lang), "lang": lang, "other_lang": other, "lang_switch_url": switch, "csrf": token}
+        {"t": t, "lang": lang, "other_lang": other, "lang_switch_url": switch, "csrf": token}
         | {"actor": actor}
+        | viewer(request, actor, t)
         | context,
         status_code=status,
     )
@@ -95,12 +115,57 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
     return page
 
 
+def viewer_role(actor: Actor) -> str:
+    """The header's and the navigation's role: pegawai, super_admin, admin or auditor."""
+    if actor.pegawai_id is not None:
+        return "pegawai"
+    if actor.super_admin:
+        return "super_admin"
+    return "admin" if actor.admin_of is not None else "auditor"
+
+
+def viewer(request: Request, actor: Actor | None, t: Translate) -> dict[str, str]:
+    """Who is logged in, as the header names them: a pegawai by name with the NIP, a user by username and role."""
+    if actor is None:
+        return {"viewer_role": "", "viewer_name": "", "viewer_detail": ""}
+    role = viewer_role(actor)
+    if actor.pegawai_id is None:
+        return {"viewer_role": role, "viewer_name": actor.ref.partition(":")[2], "viewer_detail": t("role_" + role)}
+    with reading(engine_of(request)) as s:
+        who = s.get(Pegawai, actor.pegawai_id)
+    nip = actor.ref.removeprefix("pegawai:")
+    return {"viewer_role": role, "viewer_name": who.name if who else nip, "viewer_detail": f"{t('nip')} {nip}"}
+
+
+ERROR_MESSAGES = {401: "not_found", 403: "refused", 404: "not_found", 500: "server_error"}
+
+
+def error_page(
+    request: Request,
+    status: int,
+    *,
+    message_key: str | None = None,
+    refused: Refusal | None = None,
+    anonymous: bool = False,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    """The friendly error page in the site's layout: what happened in words, and the way back. `anonymous` renders
+    it without reading the session (a failure may be the database's)."""
+    key = message_key or ERROR_MESSAGES.get(status, "error_other")
+    context: dict[str, Any] = {"status": status, "message_key": key, "refused": refused}
+    if anonymous:
+        context["actor"] = None
+    page = render(request, "error.html", context, status=status)
+    page.headers.update(headers or {})
+    return page
+
+
 def to_login() -> RedirectResponse:
     return RedirectResponse("/ui/login", status_code=303)
 
 
 def csrf_refused(request: Request) -> HTMLResponse:
-    return render(request, "error.html", {"title": "403", "message_key": "forbidden"}, status=403)
+    return error_page(request, 403, message_key="forbidden")
 
 
 class PageAnswer(Exception):
@@ -286,12 +351,17 @@ def home(request: Request, actor: Viewer) -> Response:
             listed, _ = cycles.list_cycles(s, actor, offset=0, limit=20)
             board = dashboard.dashboard(s, actor, listed[0].id, now=now) if listed else None
             versions, _ = policy_store.list_versions(s, actor, offset=0, limit=100)
-            context = {"actor": actor, "cycles": listed, "board": board, "versions": versions}
+            context = {"actor": actor, "cycles": listed, "board": board, "versions": versions, "opd_limit": OPD_ROWS}
             return render(request, "admin_home.html", context)
         nip = actor.ref.removeprefix("pegawai:")
         mine, _ = skps.list_skps(s, actor, nip=nip, limit=20)
         waiting = dashboard.inbox(s, actor, now=now)
-    return render(request, "pegawai_home.html", {"actor": actor, "mine": mine, "inbox": waiting, "now": now})
+        cycle_ids = {m.cycle_id for m in mine}
+        names = dict(
+            s.execute(select(col(Cycle.id), col(Cycle.name)).where(col(Cycle.id).in_(cycle_ids))).tuples().all()
+        )
+    context = {"actor": actor, "mine": mine, "inbox": waiting, "now": now, "cycle_names": names}
+    return render(request, "pegawai_home.html", context)
 
 
 @router.get("/ui/cycles/{cycle_id}")
@@ -302,8 +372,8 @@ def cycle_dashboard(request: Request, cycle_id: int, actor: HeavyViewer) -> Resp
             board = dashboard.dashboard(s, actor, cycle_id, now=session.now_of(request))
             versions, _ = policy_store.list_versions(s, actor, offset=0, limit=100)
         except NotFound:
-            return render(request, "error.html", {"title": "404", "message_key": "not_found"}, status=404)
-    context = {"actor": actor, "cycles": listed, "board": board, "versions": versions}
+            return error_page(request, 404)
+    context = {"actor": actor, "cycles": listed, "board": board, "versions": versions, "opd_limit": OPD_ROWS}
     return render(request, "admin_home.html", context)
 
 
@@ -337,6 +407,7 @@ def _skp_context(request: Request, actor: Actor, skp_id: int) -> dict[str, Any]:
         except NotFound:
             objection = None
         periods = dashboard.periods_of(s, skp_id, actor)
+        penilai = s.get(Pegawai, row.penilai_id) if row.penilai_id else None
         window = (
             skps.filing_window_closes(policy, row.assessed_at, unit_zone(s, row.unit_id)) if row.assessed_at else None
         )
@@ -347,6 +418,7 @@ def _skp_context(request: Request, actor: Actor, skp_id: int) -> dict[str, Any]:
         "cycle": cycle,
         "roles": sorted(r.value for r in who.roles),
         "can_plan": can_plan,
+        "penilai_name": penilai.name if penilai else "",
         "intervensi_options": options,
         "triggers": [t for t in view.allowed_triggers if t in SKP_PAGE_TRIGGERS],
         "kuadran_json": json.dumps(
@@ -372,7 +444,7 @@ def skp_response(request: Request, actor: Actor, skp_id: int, *, refused: Refusa
     try:
         context = _skp_context(request, actor, skp_id)
     except NotFound:
-        return render(request, "error.html", {"title": "404", "message_key": "not_found"}, status=404)
+        return error_page(request, 404)
     context |= {"refused": refused, "done": request.query_params.get("done")}
     return render(request, "skp.html", context, status=refused.status if refused else 200)
 
@@ -523,7 +595,7 @@ def _document(request: Request, skp_id: int, kind: str, actor: Actor) -> Respons
         with reading(engine_of(request)) as s:
             data = documents.gather(s, skp_id, actor)
     except NotFound:
-        return render(request, "error.html", {"title": "404", "message_key": "not_found"}, status=404)
+        return error_page(request, 404)
     pdf = documents.skp_pdf(data) if kind == "skp" else documents.evaluasi_pdf(data)
     filename = f"{kind}-{data.nip}-{data.year}.pdf"
     return Response(
@@ -538,5 +610,5 @@ def matriks_page(request: Request, skp_id: int, actor: HeavyViewer) -> Response:
             matriks = dashboard.matriks_peran_hasil(s, actor, skp_id)
             owner = skps.get(s, skp_id, actor)
     except NotFound:
-        return render(request, "error.html", {"title": "404", "message_key": "not_found"}, status=404)
+        return error_page(request, 404)
     return render(request, "matriks.html", {"actor": actor, "m": matriks, "owner": owner})
