@@ -8,6 +8,9 @@ import contextlib
 import json
 import os
 import signal
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,6 +32,7 @@ from workflows import audit, audit_seal, cycle, policy_store, schedules
 from workflows.actors import Actor
 from workflows.db import make_engine, upgrade
 from workflows.demo import demo_logins, generate_kabupaten
+from workflows.demo_walk import agree_levels, demo_accounts
 from workflows.organisation import import_org
 from workflows.settings import get_settings, intervals, seal_key
 from workflows.tables import Cycle, Pegawai
@@ -70,11 +74,19 @@ def serve(
     ] = True,
     prefect_port: Annotated[int, typer.Option(help="Port of the local Prefect server (and its UI).")] = 4200,
 ) -> None:
-    """Migrate, create the first admin from SKPFLOW_ADMIN_USER/SKPFLOW_ADMIN_PASSWORD, and serve the API."""
+    """Migrate, create the first admin from SKPFLOW_ADMIN_USER/SKPFLOW_ADMIN_PASSWORD, and serve the API.
+
+    The API and the pages listen at once; the Prefect server and the worker start beside them (a fresh Prefect
+    server takes tens of seconds), and each part says when it is ready.
+    """
+    started = time.monotonic()
     import uvicorn
 
     from api import embedded
     from api.app import create_app, serving_engine
+
+    def say(message: str) -> None:
+        console.print(f"[dim]{time.monotonic() - started:5.1f} s[/dim]  {message}")
 
     settings = get_settings()
     engine = serving_engine(settings)
@@ -83,27 +95,50 @@ def serve(
         with unit_of_work(engine) as s:
             created = ensure_first_admin(s, settings.admin_user, settings.admin_password.get_secret_value(), now=_now())
         if created:
-            console.print(f"created the first admin '{settings.admin_user}' (password from SKPFLOW_ADMIN_PASSWORD)")
-    children = []
+            say(f"created the first admin '{settings.admin_user}' (password from SKPFLOW_ADMIN_PASSWORD)")
+    background = None
     prefect_ui = "not running (--no-scheduler)"
+    if scheduler:
+        background = embedded.Scheduler(
+            say,
+            home=Path(settings.prefect_home),
+            port=prefect_port,
+            api_url=os.environ.get("PREFECT_API_URL") or None,
+            started_at=started,
+        )
+        prefect_ui = f"{background.api_url.removesuffix('/api')}  (answers once the Prefect server is ready)"
+    base = f"http://{host}:{port}"
+    console.print(f"[bold]skpflow[/bold] on {settings.database_url}")
+    console.print(f"  web UI:     {base}/ui")
+    console.print(f"  API docs:   {base}/docs  (OpenAPI at {base}/openapi.json; log in at {base}/auth/token)")
+    console.print(f"  Prefect UI: {prefect_ui}")
+    server = uvicorn.Server(uvicorn.Config(create_app(settings=settings, engine=engine), host=host, port=port))
+    say(f"waiting for the API to listen on {base}")
+    threading.Thread(target=_announce, args=(server, say, f"{base}/ui", engine), daemon=True).start()
     try:
-        if scheduler:
-            api_url = os.environ.get("PREFECT_API_URL")
-            if not api_url:
-                console.print(f"starting a local Prefect server on port {prefect_port} (log: {settings.prefect_home})")
-                children.append(embedded.prefect_server(Path(settings.prefect_home), prefect_port))
-                api_url = f"http://127.0.0.1:{prefect_port}/api"
-                embedded.wait_healthy(api_url, children[0])
-            children.append(embedded.worker(api_url))
-            prefect_ui = api_url.removesuffix("/api")
-        base = f"http://{host}:{port}"
-        console.print(f"[bold]skpflow[/bold] on {settings.database_url}")
-        console.print(f"  API docs:   {base}/docs  (OpenAPI at {base}/openapi.json; log in at {base}/auth/token)")
-        console.print(f"  web UI:     {base}/ui  (demo logins: skpflow seed-demo prints them; HR: SKPFLOW_ADMIN_USER)")
-        console.print(f"  Prefect UI: {prefect_ui}  (the schedules: `skpflow schedule`)")
-        uvicorn.run(create_app(settings=settings, engine=engine), host=host, port=port, log_level="info")
+        if background is not None:
+            background.start()
+        server.run()
     finally:
-        embedded.stop(children)
+        if background is not None:
+            background.stop()
+
+
+def _announce(server: Any, say: Callable[[str], None], url: str, engine: Any) -> None:
+    """Say when uvicorn listens (it sets `started` once its sockets are bound), then the accounts that still have a
+    demo password (checking a password takes a while: after the API is up, not before)."""
+    while not server.started and not server.should_exit:
+        time.sleep(0.05)
+    if not server.started:
+        return
+    say(f"[green]API and web UI ready[/green]: {url}")
+    with reading(engine) as s:
+        logins = demo_accounts(s)
+    if logins:
+        table = Table("login", "name", "who", "password", title="demo logins (change these passwords for real use)")
+        for login in logins:
+            table.add_row(login.login, login.name, login.what, login.password)
+        console.print(table)
 
 
 def _plan_now() -> list[schedules.Planned]:
@@ -198,6 +233,14 @@ def seed_demo(
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same organisation.")] = 2026,
     year: Annotated[int, typer.Option(help="Year of the demo cycle.")] = 2026,
     if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing when pegawai exist already.")] = False,
+    agreed_levels: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Levels of the penilai chain, from the top (1: the Sekda), whose SKPs are planned, cascaded and "
+            "agreed through the use cases, so an atasan below can cascade at once (`make run` uses 2).",
+        ),
+    ] = 0,
 ) -> None:
     """Import a demo kabupaten, create its cycle on the national preset, and open it (one SKP per pegawai)."""
     engine = make_engine(get_settings().database_url)
@@ -227,6 +270,12 @@ def seed_demo(
         f"imported {result.units_created} units and {result.pegawai_created} pegawai; "
         f"cycle '{name}' is {opened.cycle.state} with {opened.drafted + opened.already} SKPs"
     )
+    if agreed_levels:
+        levels = agree_levels(
+            lambda: Session(engine, expire_on_commit=False), cycle_id, agreed_levels, admin=root, now=now
+        )
+        agreed = [f"level {lv.level}: {lv.skps}" for lv in levels if lv.agreed]
+        console.print(f"planned and agreed the SKPs of the penilai chain's top levels ({', '.join(agreed)})")
     table = Table("NIP", "name", "who", title="demo logins (password: demo)")
     for nip, person, description in demo_logins(payload):
         table.add_row(nip, person, description)

@@ -68,6 +68,13 @@ ID: Final[dict[str, str]] = {
     "trigger_follow_up": "Tindak lanjut",
     "done": "Selesai",
     "refused": "Tindakan ditolak; tidak ada yang berubah.",
+    # the next step after a cascade refused because the atasan's own SKP is not agreed (SKPs go top-down)
+    "cascade_hint_own": "SKP Anda sendiri belum disetujui (status: {state}). SKP disetujui berjenjang dari atas: "
+    "minta {agreed_by} menyetujui SKP Anda terlebih dahulu, lalu kaskadekan lagi.",
+    "cascade_hint": "SKP {atasan}, pejabat penilai pegawai ini, belum disetujui (status: {state}). SKP disetujui "
+    "berjenjang dari atas: minta {agreed_by} menyetujui SKP {atasan} terlebih dahulu, lalu kaskadekan lagi.",
+    "cascade_hint_hr": "bagian kepegawaian (atas nama pejabat penilai di luar organisasi)",
+    "cascade_hint_none": "belum ada",
     "rating_hasil_kerja": "Rating hasil kerja",
     "rating_perilaku": "Rating perilaku kerja",
     "predikat": "Predikat",
@@ -276,6 +283,12 @@ EN: Final[dict[str, str]] = {
     "trigger_follow_up": "Follow up",
     "done": "Done",
     "refused": "Refused; nothing was changed.",
+    "cascade_hint_own": "Your own SKP is not agreed yet (state: {state}). SKPs are agreed from the top down: ask "
+    "{agreed_by} to agree your SKP first, then cascade again.",
+    "cascade_hint": "The SKP of {atasan}, this pegawai's pejabat penilai, is not agreed yet (state: {state}). SKPs "
+    "are agreed from the top down: ask {agreed_by} to agree {atasan}'s SKP first, then cascade again.",
+    "cascade_hint_hr": "HR (acting for the pejabat penilai outside the organisation)",
+    "cascade_hint_none": "none yet",
     "rating_hasil_kerja": "Rating hasil kerja",
     "rating_perilaku": "Rating perilaku kerja",
     "predikat": "Predikat",
