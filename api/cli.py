@@ -22,20 +22,16 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-from sqlmodel import col
 
 from api.diagram import mermaid, svg
 from policies.loader import PolicyError, available_presets, content_hash, load_policy_file, load_preset
 from states import LIFECYCLES
-from workflows import audit, audit_seal, cycle, policy_store, schedules
-from workflows.actors import Actor
+from workflows import audit, audit_seal, schedules
 from workflows.db import make_engine, upgrade
 from workflows.demo import demo_logins, generate_kabupaten
-from workflows.demo_walk import agree_levels, demo_accounts
-from workflows.organisation import import_org
+from workflows.demo_walk import demo_accounts, seed_kabupaten
 from workflows.settings import get_settings, intervals, seal_key
-from workflows.tables import Cycle, Pegawai
+from workflows.tables import Pegawai
 from workflows.uow import reading, unit_of_work
 from workflows.users import ensure_first_admin
 
@@ -238,7 +234,7 @@ def seed_demo(
         typer.Option(
             min=0,
             help="Levels of the penilai chain, from the top (1: the Sekda), whose SKPs are planned, cascaded and "
-            "agreed through the use cases, so an atasan below can cascade at once (`make run` uses 2).",
+            "agreed through the use cases, so an atasan below can cascade at once (`make run` uses 1).",
         ),
     ] = 0,
 ) -> None:
@@ -250,31 +246,14 @@ def seed_demo(
             console.print("demo data present; nothing to do")
             return
     payload = generate_kabupaten(pegawai=pegawai, seed=seed)
-    root = Actor.admin("seed-demo")
-    now = _now()
-    with unit_of_work(engine) as s:
-        result = import_org(s, payload, actor=root, now=now)
-        pv = policy_store.preset(s, get_settings().policy, now=now)
-        name = f"SKP {year}"
-        existing = s.scalar(select(Cycle).where(col(Cycle.instansi_id) == result.instansi_id, col(Cycle.name) == name))
-        cycle_id = (
-            existing.id
-            if existing
-            else cycle.create(
-                s, instansi_id=result.instansi_id, year=year, name=name, policy_version_id=pv.id, actor=root, now=now
-            ).id
-        )
-    assert cycle_id is not None
-    opened = cycle.open_cycle(lambda: Session(engine, expire_on_commit=False), cycle_id, actor=root, now=now)
+    policy = get_settings().policy
+    done = seed_kabupaten(engine, payload, year=year, policy=policy, agreed_levels=agreed_levels, now=_now())
     console.print(
-        f"imported {result.units_created} units and {result.pegawai_created} pegawai; "
-        f"cycle '{name}' is {opened.cycle.state} with {opened.drafted + opened.already} SKPs"
+        f"imported {done.imported.units_created} units and {done.imported.pegawai_created} pegawai; "
+        f"cycle '{done.cycle_name}' is {done.opened.cycle.state} with {done.opened.drafted + done.opened.already} SKPs"
     )
     if agreed_levels:
-        levels = agree_levels(
-            lambda: Session(engine, expire_on_commit=False), cycle_id, agreed_levels, admin=root, now=now
-        )
-        agreed = [f"level {lv.level}: {lv.skps}" for lv in levels if lv.agreed]
+        agreed = [f"level {lv.level}: {lv.skps}" for lv in done.levels if lv.agreed]
         console.print(f"planned and agreed the SKPs of the penilai chain's top levels ({', '.join(agreed)})")
     table = Table("NIP", "name", "who", title="demo logins (password: demo)")
     for nip, person, description in demo_logins(payload):

@@ -14,16 +14,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from states.enums import Aspek, CascadeKind, JenisRhk
+from states.skp import SkpState
+from workflows import cycle, policy_store
 from workflows import skp as skps
 from workflows.actors import Actor
 from workflows.demo import DEMO_PASSWORD
+from workflows.organisation import ImportResult, OrgImport, import_org
 from workflows.passwords import verify_password
-from workflows.tables import AppUser, Pegawai, Skp, Unit
+from workflows.tables import AppUser, Cycle, Pegawai, Skp, Unit
+from workflows.uow import unit_of_work
 
 DEMO_ADMIN_PASSWORD = "admin-demo"  # what `make run` gives SKPFLOW_ADMIN_PASSWORD
 SHOWN_ACCOUNTS = 12  # accounts checked for a demo password at start: each check is one Argon2 verification
@@ -38,24 +42,27 @@ class Level:
     agreed: bool
 
 
-def _levels(session: Session, cycle_id: int) -> list[list[tuple[int, int, int | None]]]:
-    """(skp id, pegawai id, penilai id) per level of the penilai chain, from the top; SKPs on no chain are left out."""
+_Row = tuple[int, int, int | None, str]  # skp id, pegawai id, penilai id, state
+
+
+def _levels(session: Session, cycle_id: int) -> list[list[_Row]]:
+    """The cycle's SKPs per level of the penilai chain, from the top; SKPs on no chain are left out."""
     rows = session.execute(
-        select(col(Skp.id), col(Skp.pegawai_id), col(Skp.penilai_id))
+        select(col(Skp.id), col(Skp.pegawai_id), col(Skp.penilai_id), col(Skp.state))
         .where(col(Skp.cycle_id) == cycle_id)
         .order_by(col(Skp.id))
     ).tuples()
-    by_penilai: dict[int | None, list[tuple[int, int, int | None]]] = {}
-    for skp_id, pegawai_id, penilai_id in rows:
+    by_penilai: dict[int | None, list[_Row]] = {}
+    for skp_id, pegawai_id, penilai_id, state in rows:
         assert skp_id is not None
-        by_penilai.setdefault(penilai_id, []).append((skp_id, pegawai_id, penilai_id))
-    levels: list[list[tuple[int, int, int | None]]] = []
+        by_penilai.setdefault(penilai_id, []).append((skp_id, pegawai_id, penilai_id, state))
+    levels: list[list[_Row]] = []
     current = by_penilai.get(None, [])
     seen: set[int] = set()
     while current:
         levels.append(current)
-        seen.update(pegawai for _, pegawai, _ in current)
-        current = [row for _, pegawai, _ in current for row in by_penilai.get(pegawai, []) if row[1] not in seen]
+        seen.update(row[1] for row in current)
+        current = [row for above in current for row in by_penilai.get(above[1], []) if row[1] not in seen]
     return levels
 
 
@@ -91,7 +98,7 @@ def agree_levels(
     """
     with sessions() as s:
         chain = _levels(s, cycle_id)
-        ids = {pegawai for level in chain for _, pegawai, _ in level}
+        ids = {row[1] for level in chain for row in level}
         who = {p.id: p for p in s.scalars(select(Pegawai).where(col(Pegawai.id).in_(ids)))}
         unit_names = dict(s.execute(select(col(Unit.id), col(Unit.name))).tuples().all())
     first_rhk: dict[int, int] = {}  # pegawai id → the first RHK of their agreed SKP
@@ -101,7 +108,12 @@ def agree_levels(
             out.append(Level(depth, len(rows), agreed=False))
             continue
         with sessions() as s, s.begin():
-            for skp_id, pegawai_id, penilai_id in rows:
+            for skp_id, pegawai_id, penilai_id, state in rows:
+                if state != SkpState.drafted.value:  # a rerun, or someone was quicker: leave it as it is
+                    rhk, _ = skps.plan_rows(s, skp_id)
+                    if rhk and rhk[0].id is not None:
+                        first_rhk[pegawai_id] = rhk[0].id
+                    continue
                 person = who[pegawai_id]
                 assert person.id is not None
                 mine = Actor.pegawai(person.id, person.nip)
@@ -113,6 +125,43 @@ def agree_levels(
                     skps.fire(s, skp_id, trigger, actor=rater, now=now)
         out.append(Level(depth, len(rows), agreed=True))
     return out
+
+
+@dataclass(frozen=True)
+class Seeded:
+    imported: ImportResult
+    cycle_name: str
+    opened: cycle.OpenResult
+    levels: list[Level]
+
+
+def seed_kabupaten(
+    engine: Engine, payload: OrgImport, *, year: int, policy: str, agreed_levels: int, now: datetime
+) -> Seeded:
+    """What `skpflow seed-demo` does: import the kabupaten, create its cycle on `policy` (a preset) and open it,
+    then agree the first `agreed_levels` levels of the penilai chain. Rerunning it is harmless (the import is an
+    upsert, the cycle is found by name, opening drafts only the missing SKPs, only drafted SKPs are planned)."""
+    root = Actor.admin("seed-demo")
+    with unit_of_work(engine) as s:
+        result = import_org(s, payload, actor=root, now=now)
+        pv = policy_store.preset(s, policy, now=now)
+        name = f"SKP {year}"
+        existing = s.scalar(select(Cycle).where(col(Cycle.instansi_id) == result.instansi_id, col(Cycle.name) == name))
+        cycle_id = (
+            existing.id
+            if existing
+            else cycle.create(
+                s, instansi_id=result.instansi_id, year=year, name=name, policy_version_id=pv.id, actor=root, now=now
+            ).id
+        )
+    assert cycle_id is not None
+
+    def sessions() -> Session:
+        return Session(engine, expire_on_commit=False)
+
+    opened = cycle.open_cycle(sessions, cycle_id, actor=root, now=now)
+    levels = agree_levels(sessions, cycle_id, agreed_levels, admin=root, now=now) if agreed_levels else []
+    return Seeded(result, name, opened, levels)
 
 
 @dataclass(frozen=True)

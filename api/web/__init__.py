@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from api.web import hr, periods, policies
+from api.web import cycles, hr, periods, policies
 from api.web.pages import ROOT, PageAnswer, router
 
 
@@ -21,4 +21,5 @@ def install(app: FastAPI) -> None:
     app.include_router(periods.router)
     app.include_router(hr.router)
     app.include_router(policies.router)
+    app.include_router(cycles.router)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
