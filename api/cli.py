@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -21,7 +21,7 @@ import typer
 import yaml
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from api.diagram import mermaid, svg
 from policies.loader import PolicyError, available_presets, content_hash, load_policy_file, load_preset
@@ -34,6 +34,9 @@ from workflows.settings import get_settings, intervals, seal_key
 from workflows.tables import Pegawai
 from workflows.uow import reading, unit_of_work
 from workflows.users import ensure_first_admin
+
+if TYPE_CHECKING:
+    from api import embedded
 
 app = typer.Typer(help="skpflow: the SKP cycle as persisted, audited state machines.", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
@@ -110,19 +113,22 @@ def serve(
     console.print(f"  Prefect UI: {prefect_ui}")
     server = uvicorn.Server(uvicorn.Config(create_app(settings=settings, engine=engine), host=host, port=port))
     say(f"waiting for the API to listen on {base}")
-    threading.Thread(target=_announce, args=(server, say, f"{base}/ui", engine), daemon=True).start()
+    if background is not None:
+        say("the Prefect server and the worker start once the API listens (they do not hold it up)")
+    threading.Thread(target=_announce, args=(server, say, f"{base}/ui", engine, background), daemon=True).start()
     try:
-        if background is not None:
-            background.start()
         server.run()
     finally:
         if background is not None:
             background.stop()
 
 
-def _announce(server: Any, say: Callable[[str], None], url: str, engine: Any) -> None:
+def _announce(
+    server: Any, say: Callable[[str], None], url: str, engine: Engine, background: embedded.Scheduler | None
+) -> None:
     """Say when uvicorn listens (it sets `started` once its sockets are bound), then the accounts that still have a
-    demo password (checking a password takes a while: after the API is up, not before)."""
+    demo password, then start the scheduler: checking a password and importing Prefect take CPU the API's own start
+    should not compete with."""
     while not server.started and not server.should_exit:
         time.sleep(0.05)
     if not server.started:
@@ -135,6 +141,8 @@ def _announce(server: Any, say: Callable[[str], None], url: str, engine: Any) ->
         for login in logins:
             table.add_row(login.login, login.name, login.what, login.password)
         console.print(table)
+    if background is not None:
+        background.start()
 
 
 def _plan_now() -> list[schedules.Planned]:
