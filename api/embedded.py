@@ -137,35 +137,38 @@ class Scheduler:
             return child
 
     def start(self) -> None:
-        if self._own_server:
-            log = self._home / "server.log"
-            self._say(f"waiting for the local Prefect server on port {self._port} (beside the API; log: {log})")
-            if self._keep(lambda: prefect_server(self._home, self._port)) is None:
-                return
-        else:
-            self._say(f"waiting for the Prefect server at {self.api_url} (PREFECT_API_URL)")
+        """Start the thread that starts the children and stays alive while they run: on Linux a child's
+        parent-death signal fires when the *thread* that started it ends, so no short-lived thread may start one."""
         self._thread.start()
 
     def _run(self) -> None:
-        server = self._children[0] if self._own_server and self._children else None
+        server = None
+        if self._own_server:
+            log = self._home / "server.log"
+            self._say(f"waiting for the local Prefect server on port {self._port} (beside the API; log: {log})")
+            server = self._keep(lambda: prefect_server(self._home, self._port))
+            if server is None:
+                return
+        else:
+            self._say(f"waiting for the Prefect server at {self.api_url} (PREFECT_API_URL)")
         try:
             wait_healthy(self.api_url, server, timeout=self._timeout, stop=self._stopping)
         except RuntimeError as exc:
             if not self._stopping.is_set():
                 self._say(f"[red]the schedules do not run[/red]: {exc}; the API keeps serving")
-            return
-        if self._stopping.is_set():
+            self._stopping.wait()
             return
         self._say(f"Prefect server ready after {self._elapsed()}: UI at {self.api_url.removesuffix('/api')}")
         child = self._keep(lambda: worker(self.api_url))
         if child is not None:
             self._say(f"worker started after {self._elapsed()} (pid {child.pid}): the schedules run")
             self.ready.set()
+        self._stopping.wait()  # the children's parent thread lives until serve stops them
 
     def stop(self, grace: float = 15.0) -> None:
         with self._lock:
             self._stopping.set()
             children = list(self._children)
+        stop(children, grace)
         if self._thread.is_alive():
             self._thread.join(5)
-        stop(children, grace)

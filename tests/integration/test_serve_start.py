@@ -38,7 +38,8 @@ def _answers(url: str) -> int | None:
 
 
 def _children(pid: int) -> list[int]:
-    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    """The children of every thread of `pid` (Linux lists them per thread)."""
+    return [int(p) for task in Path(f"/proc/{pid}/task").iterdir() for p in (task / "children").read_text().split()]
 
 
 def _alive(pid: int) -> bool:
@@ -102,9 +103,11 @@ def test_serve_on_a_seeded_demo_answers_without_waiting_for_prefect(tmp_path: Pa
         while "worker started" not in "".join(lines) and time.monotonic() < deadline and serve.poll() is None:
             time.sleep(0.5)
         assert serve.poll() is None, "".join(lines)
+        time.sleep(5)  # the children live on (a child started by a thread that ended gets its parent-death signal)
         assert _answers(f"http://127.0.0.1:{port}/health") == 200
+        assert _answers(f"http://127.0.0.1:{prefect_port}/api/health") == 200
         children = _children(serve.pid)
-        assert len(children) == 2, children  # the Prefect server and the worker
+        assert len(children) == 2 and all(_alive(pid) for pid in children), children  # Prefect server, worker
     finally:
         os.killpg(serve.pid, signal.SIGINT)
         serve.wait(60)
