@@ -116,11 +116,19 @@ def serve(
     if background is not None:
         say("the Prefect server and the worker start once the API listens (they do not hold it up)")
     threading.Thread(target=_announce, args=(server, say, f"{base}/ui", engine, background), daemon=True).start()
+    # uvicorn raises the signal it stopped on again once it is done; SIGTERM's default action would end the process
+    # there, before the Prefect server and the worker are stopped (the worker, orphaned, hangs pausing its
+    # deployments on a server that is gone). As an exception it unwinds through the `finally` below.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         server.run()
     finally:
         if background is not None:
             background.stop()
+
+
+def _exit_on_signal(signum: int, _: Any) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _announce(
