@@ -26,11 +26,12 @@ from sqlalchemy import Engine, func, select
 from api.diagram import mermaid, svg
 from policies.loader import PolicyError, available_presets, content_hash, load_policy_file, load_preset
 from states import LIFECYCLES
+from states.errors import InvalidInput
 from workflows import audit, audit_seal, schedules
 from workflows.db import make_engine, upgrade
 from workflows.demo import demo_logins, generate_kabupaten
 from workflows.demo_walk import demo_accounts, seed_kabupaten
-from workflows.settings import get_settings, intervals, seal_key
+from workflows.settings import get_settings, intervals, password_policy, seal_key
 from workflows.tables import Pegawai
 from workflows.uow import reading, unit_of_work
 from workflows.users import ensure_first_admin
@@ -91,8 +92,18 @@ def serve(
     engine = serving_engine(settings)
     upgrade(engine)
     if settings.admin_user and settings.admin_password:
-        with unit_of_work(engine) as s:
-            created = ensure_first_admin(s, settings.admin_user, settings.admin_password.get_secret_value(), now=_now())
+        password, policy = settings.admin_password.get_secret_value(), password_policy(settings)
+        try:
+            with unit_of_work(engine) as s:
+                created = ensure_first_admin(s, settings.admin_user, password, now=_now(), policy=policy)
+        except InvalidInput as exc:  # not a traceback: the operator has a setting to change
+            console.print(
+                f"[red]not starting[/red]: the first admin '{settings.admin_user}' would get a weak password. "
+                + "; ".join(exc.problems)
+                + ". Set SKPFLOW_ADMIN_PASSWORD to a stronger one (the policy: SKPFLOW_PASSWORD_MIN_LENGTH, "
+                "SKPFLOW_PASSWORD_MIN_SCORE)."
+            )
+            raise typer.Exit(2) from exc
         if created:
             say(f"created the first admin '{settings.admin_user}' (password from SKPFLOW_ADMIN_PASSWORD)")
     background = None
@@ -271,7 +282,9 @@ def seed_demo(
     if agreed_levels:
         agreed = [f"level {lv.level}: {lv.skps}" for lv in done.levels if lv.agreed]
         console.print(f"planned and agreed the SKPs of the penilai chain's top levels ({', '.join(agreed)})")
-    table = Table("NIP", "name", "who", title="demo logins (password: demo)")
+    forced = "" if get_settings().demo else "; to be changed at first login outside SKPFLOW_DEMO"
+    title = f"demo logins (password: demo{forced})"
+    table = Table("NIP", "name", "who", title=title)
     for nip, person, description in demo_logins(payload):
         table.add_row(nip, person, description)
     console.print(table)

@@ -9,17 +9,16 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
-from sqlalchemy import select
-from sqlmodel import col
 
 from api.deps import CurrentActor, Db, RowId
 from api.errors import responses
-from states.errors import InvalidInput, NotFound, NotPermitted
+from states.errors import NotPermitted
 from workflows import exports
 from workflows.actors import Actor
 from workflows.cycle import readable
 from workflows.org_files import XLSX_TYPE
-from workflows.tables import MAX_ID, Instansi
+from workflows.organisation import instansi_for_request
+from workflows.tables import MAX_ID
 from workflows.uow import reading
 
 router = APIRouter(tags=["exports"])
@@ -91,7 +90,13 @@ def audit_export(
     db: Db,
     actor: CurrentActor,
     format: Annotated[Literal["csv", "jsonl"], Query(description="csv, or jsonl: one event per line.")] = "jsonl",
-    instansi: Annotated[str | None, Query(max_length=32, description="Instansi code; yours when omitted.")] = None,
+    instansi: Annotated[
+        str | None,
+        Query(
+            max_length=32,
+            description="Instansi code; when omitted, the caller's only instansi, or the only one there is.",
+        ),
+    ] = None,
     entity_type: Annotated[str | None, Query(max_length=32)] = None,
     entity_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     since: Annotated[datetime | None, Query(description="From this instant (inclusive), with its zone.")] = None,
@@ -112,15 +117,5 @@ def audit_export(
 
 
 def _instansi(db: Db, actor: Actor, code: str | None) -> int:
-    mine = actor.oversees()
-    if not (mine or actor.super_admin):
-        raise NotPermitted("audit", "export", ["admin", "auditor"])
-    if code is None:
-        if len(mine) != 1:
-            raise InvalidInput(["instansi: required (name the instansi whose trail to export)"])
-        return next(iter(mine))
     with reading(db) as s:
-        found = s.scalar(select(col(Instansi.id)).where(col(Instansi.code) == code))
-    if found is None or not _reader_of(actor, found):
-        raise NotFound("instansi", code)
-    return found
+        return instansi_for_request(s, actor, code, "audit", action="export", reading=True)

@@ -25,6 +25,13 @@ class DistributionMode(StrEnum):
 
 
 class Rounding(StrEnum):
+    """How share × unit size becomes a head count.
+
+    strict: a maximum rounds down and a minimum up, so a bound can never be exceeded (the same as comparing the exact
+    fraction found/n with the share); floor, ceil and round (half up) apply one way to both bounds.
+    """
+
+    STRICT = "strict"
     FLOOR = "floor"
     CEIL = "ceil"
     ROUND = "round"
@@ -129,8 +136,11 @@ class Distribution(Frozen):
         default=DistributionMode.HARD, description="hard: violations block follow-up; soft: they only warn."
     )
     rounding: Rounding = Field(
-        default=Rounding.ROUND,
-        description="How share × unit size becomes a head count, for both min and max bounds (round = half up).",
+        default=Rounding.STRICT,
+        description=(
+            "How share × unit size becomes a head count: strict = a maximum rounds down and a minimum up, so no bound "
+            "is ever exceeded; floor, ceil or round (half up) = the same way for both bounds."
+        ),
     )
     min_unit_size: int = Field(
         default=1, ge=1, description="Units smaller than this are not checked against the curve."

@@ -323,7 +323,9 @@ class CycleIn(BaseModel):
     period: PeriodKind | None = Field(
         default=None, description="MONTHLY, QUARTERLY or SEMESTER; a derived policy version is stored if it differs."
     )
-    instansi: str | None = Field(default=None, description="Instansi code; the caller's own when omitted.")
+    instansi: str | None = Field(
+        default=None, description="Instansi code; when omitted, the caller's only instansi, or the only one there is."
+    )
 
 
 def create_from(session: Session, body: CycleIn, *, actor: Actor, now: datetime, default_policy: str) -> CycleView:

@@ -25,11 +25,11 @@ from workflows import skp as skps
 from workflows.actors import Actor
 from workflows.demo import DEMO_PASSWORD
 from workflows.organisation import ImportResult, OrgImport, import_org
-from workflows.passwords import verify_password
+from workflows.passwords import DEMO, verify_password
 from workflows.tables import AppUser, Cycle, Pegawai, Skp, Unit
 from workflows.uow import unit_of_work
 
-DEMO_ADMIN_PASSWORD = "admin-demo"  # what `make run` gives SKPFLOW_ADMIN_PASSWORD
+DEMO_ADMIN_PASSWORD = "admin-demo-2026"  # what `make run` gives SKPFLOW_ADMIN_PASSWORD
 SHOWN_ACCOUNTS = 12  # accounts checked for a demo password at start: each check is one Argon2 verification
 
 
@@ -143,7 +143,7 @@ def seed_kabupaten(
     upsert, the cycle is found by name, opening drafts only the missing SKPs, only drafted SKPs are planned)."""
     root = Actor.admin("seed-demo")
     with unit_of_work(engine) as s:
-        result = import_org(s, payload, actor=root, now=now)
+        result = import_org(s, payload, actor=root, now=now, passwords=DEMO)  # the demo accounts' `demo`
         pv = policy_store.preset(s, policy, now=now)
         name = f"SKP {year}"
         existing = s.scalar(select(Cycle).where(col(Cycle.instansi_id) == result.instansi_id, col(Cycle.name) == name))
@@ -173,7 +173,7 @@ class Login:
 
 
 def demo_accounts(session: Session) -> list[Login]:
-    """The accounts that still log in with a demo password (`demo` for pegawai, `admin-demo` for HR), to print
+    """The accounts that still log in with a demo password (`demo` for pegawai, `admin-demo-2026` for HR), to print
     beside the URLs at start: the first few accounts with a password are checked, no more."""
     found: list[Login] = []
     users = session.execute(

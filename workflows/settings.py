@@ -8,6 +8,8 @@ from functools import lru_cache
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from workflows.passwords import PasswordPolicy
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SKPFLOW_", env_file=".env", extra="ignore")
@@ -27,6 +29,19 @@ class Settings(BaseSettings):
         "closed under load: each new PostgreSQL connection starts a server process).",
     )
     policy: str = Field(default="permenpanrb-6-2022", description="Policy used by new cycles unless named.")
+    instansi_code: str = Field(
+        default="INSTANSI",
+        min_length=1,
+        max_length=32,
+        description="Code of the instansi the first `POST /org/import` creates when it names none and the database "
+        "holds none (a one-instansi install never has to name it); set it before that import, a code stays.",
+    )
+    instansi_name: str = Field(
+        default="Instansi Pemerintah",
+        min_length=1,
+        max_length=200,
+        description="Name of that instansi; an import naming the instansi's code with another name renames it.",
+    )
     secret_key: SecretStr | None = Field(
         default=None, description="Key that signs access tokens; without it one is kept in secret_file."
     )
@@ -69,6 +84,21 @@ class Settings(BaseSettings):
     )
     login_window_seconds: int = Field(default=900, ge=1, description="Window in which failed logins are counted.")
     login_lockout_seconds: int = Field(default=900, ge=1, description="How long a locked pair is refused (429).")
+    password_min_length: int = Field(
+        default=10, ge=1, le=200, description="Shortest password accepted wherever a password is set."
+    )
+    password_min_score: int = Field(
+        default=3,
+        ge=0,
+        le=4,
+        description="Lowest zxcvbn strength score (0-4) accepted wherever a password is set; 3 means guessing it takes "
+        "over 10^8 tries. The account's NIP, name and username count as known words.",
+    )
+    demo: bool = Field(
+        default=False,
+        description="Demo mode (`make run` sets it): nobody is made to change an initial password at first login, so "
+        "the demo accounts of `skpflow seed-demo` log in with `demo`. Never on a real install.",
+    )
 
 
 def intervals(settings: Settings) -> dict[str, timedelta]:
@@ -77,6 +107,10 @@ def intervals(settings: Settings) -> dict[str, timedelta]:
     if settings.notify_url is not None:
         every["deliver-notifications"] = timedelta(seconds=settings.deliver_every_seconds)
     return every
+
+
+def password_policy(settings: Settings) -> PasswordPolicy:
+    return PasswordPolicy(min_length=settings.password_min_length, min_score=settings.password_min_score)
 
 
 def seal_key(settings: Settings) -> bytes | None:

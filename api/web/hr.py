@@ -27,7 +27,8 @@ from workflows import cycle as cycles
 from workflows.actors import Actor
 from workflows.distribution import DistributionView
 from workflows.org_files import import_org_file
-from workflows.organisation import ImportResult
+from workflows.organisation import ImportResult, first_instansi
+from workflows.settings import password_policy
 from workflows.tables import AuditSeal, Cycle, Unit
 from workflows.uow import reading, unit_of_work
 
@@ -107,7 +108,11 @@ async def import_file(request: Request, actor: Viewer, form: Posted) -> Response
 
 def _import(request: Request, data: bytes, actor: Actor) -> ImportResult:
     with unit_of_work(engine_of(request)) as s:
-        return import_org_file(s, data, actor=actor, now=session.now_of(request))
+        first = first_instansi(request.app.state.settings)
+        passwords = password_policy(request.app.state.settings)
+        return import_org_file(
+            s, data, actor=actor, now=session.now_of(request), first_instansi=first, passwords=passwords
+        )
 
 
 # --- audit trail ------------------------------------------------------------------------------------------------

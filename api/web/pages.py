@@ -18,24 +18,27 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from api import security
 from api.errors import to_response
 from api.web import documents, session
 from api.web.i18n import translator
 from states.enums import Aspek, CascadeKind, CoreValue, JenisRhk, Predikat, Rating
-from states.errors import GuardFailed, InvalidInput, NotFound, NotPermitted, SkpflowError
+from states.errors import GuardFailed, InvalidInput, NotFound, NotPermitted, SkpflowError, TooManyAttempts
 from states.lifecycle import TriggerInput
 from states.roles import Role
 from states.skp import EDITABLE_STATES, SkpState
 from workflows import cycle as cycles
-from workflows import dashboard, feedback, keberatan, policy_store
+from workflows import dashboard, feedback, keberatan, logins, policy_store
 from workflows import skp as skps
 from workflows.actors import Actor
+from workflows.logins import Login
+from workflows.settings import Settings, password_policy
 from workflows.skp import IndikatorIn, PlanIn, RhkIn
 from workflows.tables import Unit
 from workflows.uow import reading, unit_of_work
-from workflows.users import authenticate
 
 ROOT = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=ROOT / "templates")
@@ -110,7 +113,10 @@ class PageAnswer(Exception):
 
 
 def _viewer(request: Request) -> Actor:
-    actor = session.current_actor(request)
+    found = session.claims(request)
+    if found is not None and found.change_password:
+        raise PageAnswer(RedirectResponse("/ui/password", status_code=303))  # nothing else until it is changed
+    actor = session.actor_of(request, found) if found is not None else None
     if actor is None:
         raise PageAnswer(to_login())
     return actor
@@ -154,20 +160,98 @@ def login_page(request: Request) -> HTMLResponse:
 
 @router.post("/ui/login")
 async def login(request: Request, form: CheckedForm) -> Response:
+    """The same login use case as `POST /auth/token`: throttled per account and address, in the security log."""
     username, password = str(form.get("username", "")).strip(), str(form.get("password", ""))
-    with reading(engine_of(request)) as s:
-        actor = authenticate(s, username, password) if username and password else None
-    if actor is None:
-        return render(request, "login.html", {"actor": None, "failed": True, "username": username}, status=401)
-    answer = RedirectResponse("/ui", status_code=303)
-    session.start(request, answer, actor)
+    settings: Settings = request.app.state.settings
+    context: dict[str, Any] = {"actor": None, "username": username}
+
+    def check() -> Login | None:
+        if not (username and password):
+            return None
+        return logins.login(
+            engine_of(request),
+            username,
+            password,
+            client=session.client_of(request),
+            now=session.now_of(request),
+            limits=logins.Limits.from_settings(settings),
+            demo=settings.demo,
+        )
+
+    try:
+        done = await run_in_threadpool(check)  # Argon2 takes a while: not on the event loop
+    except TooManyAttempts as exc:
+        page = render(request, "login.html", context | {"locked": True}, status=429)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    if done is None:
+        return render(request, "login.html", context | {"failed": True}, status=401)
+    answer = RedirectResponse("/ui/password" if done.must_change else "/ui", status_code=303)
+    session.start(request, answer, done)
     return answer
 
 
 @router.post("/ui/logout")
 async def logout(request: Request, _: CheckedForm) -> Response:
+    """Ends the session for good: the cookie's token is revoked, so it stops working at once, as a cookie and as a
+    bearer token alike."""
+    found = session.claims(request)
+    if found is not None and (found.change_password or session.actor_of(request, found) is not None):
+        client, now = session.client_of(request), session.now_of(request)
+        await run_in_threadpool(
+            logins.logout, engine_of(request), found.subject, found.jti, expires=found.expires, client=client, now=now
+        )
     answer = RedirectResponse("/ui/login", status_code=303)
     session.end(answer)
+    return answer
+
+
+def _changer(request: Request) -> security.Claims:
+    """The session of an account that may change its password now (also one that may do nothing else)."""
+    found = session.claims(request)
+    if found is None or session.actor_of(request, found) is None:
+        raise PageAnswer(to_login())
+    return found
+
+
+Changer = Annotated[security.Claims, Depends(_changer)]
+
+
+@router.get("/ui/password")
+def password_page(request: Request, found: Changer) -> HTMLResponse:
+    return render(request, "password.html", {"actor": None, "forced": found.change_password})
+
+
+@router.post("/ui/password")
+async def change_password(request: Request, found: Changer, form: CheckedForm) -> Response:
+    """The same use case as `POST /auth/password`: the current password through the login throttle, the new one
+    against the policy; every session of the account ends and this browser gets a new one."""
+    settings: Settings = request.app.state.settings
+    current, new = str(form.get("current_password", "")), str(form.get("new_password", ""))
+    context: dict[str, Any] = {"actor": None, "forced": found.change_password}
+
+    def change() -> Login:
+        return logins.change_password(
+            engine_of(request),
+            found.subject,
+            current,
+            new,
+            client=session.client_of(request),
+            now=session.now_of(request),
+            limits=logins.Limits.from_settings(settings),
+            policy=password_policy(settings),
+        )
+
+    try:
+        done = await run_in_threadpool(change)
+    except TooManyAttempts as exc:
+        page = render(request, "password.html", context | {"locked": True}, status=429)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    except InvalidInput as exc:
+        return render(request, "password.html", context | {"refused": refusal(exc)}, status=422)
+    answer = RedirectResponse("/ui?changed=1", status_code=303)
+    session.start(request, answer, done)
     return answer
 
 

@@ -33,6 +33,7 @@ ROLES: dict[str, str | None] = {
 PEGAWAI = {"self", "penilai", "atasan_penilai", "pimpinan", "colleague", "other_bidang"}
 EVERYONE = set(ROLES) - {"anonymous"}
 ADMINS = {"admin", "root"}
+BYSTANDER = "198807072010011007"  # a pegawai of the other instansi, whose sessions the matrix ends
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,17 @@ ROUTES = [
     Route("GET", "/audit/verify", frozenset({"admin", "auditor", "root", "foreign_admin"})),
     Route("GET", "/audit/seals", frozenset({"admin", "auditor", "root", "foreign_admin"})),
     Route("POST", "/audit/seals", frozenset({"root"})),
+    # the caller's own password and session: every account may (a wrong current password is 422)
+    Route(
+        "POST",
+        "/auth/password",
+        frozenset(EVERYONE),
+        lambda ids: {"current_password": "not-the-password", "new_password": "kopi-tubruk-di-pagi-hari"},
+    ),
+    Route("POST", "/auth/logout", frozenset(EVERYONE)),  # ends only the token it is sent with
+    # ending someone's sessions: an admin of their instansi (new.user is made by the POST /users row above)
+    Route("POST", "/users/new.user/sessions/revoke", frozenset(ADMINS)),
+    Route("POST", f"/pegawai/{BYSTANDER}/sessions/revoke", frozenset({"root", "foreign_admin"})),
 ]
 
 
@@ -127,7 +139,20 @@ def make_world(client: Requester, root: dict[str, str], engine: Engine) -> dict[
     """The matrix's users (an admin and an auditor of the instansi, an admin of another) and the ids it uses."""
     for username, role, instansi in USERS:
         if instansi == "KAB-LAIN":
-            other = {"instansi": {"code": "KAB-LAIN", "name": "Kabupaten Lain"}, "units": [], "pegawai": []}
+            other = {
+                "instansi": {"code": "KAB-LAIN", "name": "Kabupaten Lain"},
+                "units": [{"code": "LAIN", "name": "Sekretariat Lain"}],
+                "pegawai": [
+                    {
+                        "nip": BYSTANDER,
+                        "name": "Rina Lain",
+                        "jenis": "PNS",
+                        "jabatan_type": "PELAKSANA",
+                        "jabatan_name": "Pengadministrasi",
+                        "unit_code": "LAIN",
+                    }
+                ],
+            }
             assert client.request("POST", "/org/import", json=other, headers=root).status_code == 200
         body = {"username": username, "password": "rahasia-123", "role": role, "instansi": instansi}
         assert client.request("POST", "/users", json=body, headers=root).status_code == 201

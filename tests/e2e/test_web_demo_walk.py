@@ -9,23 +9,41 @@ and the period's predikat is shown. A cascade tried one level too early is refus
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from fastapi import FastAPI
 from playwright.sync_api import Page, expect
+from pydantic import SecretStr
 from sqlalchemy import Engine, select
 from sqlmodel import col
 
-from tests.e2e.conftest import ROOT_PASSWORD, Clock
+from api.app import create_app
+from tests.e2e.conftest import KEY, ROOT_PASSWORD, Clock
 from tests.e2e.test_web_browser import check_page, log_in_by_keyboard, log_out, page, server  # noqa: F401
 from workflows.demo import DEMO_PASSWORD, demo_logins, generate_kabupaten
 from workflows.demo_walk import seed_kabupaten
+from workflows.settings import Settings
 from workflows.tables import AuditEvent, Pegawai, Skp, Unit
-from workflows.uow import reading
+from workflows.uow import reading, unit_of_work
+from workflows.users import ensure_first_admin
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.xdist_group("browser"),
     pytest.mark.parametrize("migrated", ["sqlite"], indirect=True),
 ]
+
+
+@pytest.fixture
+def app(db: Engine, clock: Clock, tmp_path: Path) -> FastAPI:
+    """The e2e app as `make run` configures it: SKPFLOW_DEMO, so the demo logins need no password change first."""
+    with unit_of_work(db) as s:
+        ensure_first_admin(s, "root", ROOT_PASSWORD, now=clock())
+    settings = Settings(
+        database_url="sqlite://", secret_key=SecretStr(KEY), evidence_dir=str(tmp_path / "evidence"), demo=True
+    )
+    return create_app(engine=db, settings=settings, clock=clock)
 
 
 def _chain(db: Engine, staff_nip: str) -> list[tuple[str, str, int, str]]:

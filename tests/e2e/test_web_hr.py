@@ -39,6 +39,17 @@ def test_import_names_each_bad_row_and_imports_nothing(client: TestClient, root:
     assert no_token.status_code == 403
 
 
+def test_a_fresh_installs_first_import_creates_its_instansi_and_says_so(client: TestClient) -> None:
+    web_login(client, "root", ROOT_PASSWORD)
+    token = csrf_of(client.get("/ui/org/import").text)
+    unnamed = "\n".join(line for line in GOOD.splitlines() if not line.startswith("instansi;")) + "\n"
+    first = client.post("/ui/org/import", data={"csrf": token}, files={"file": ("org.csv", unnamed.encode(), CSV_TYPE)})
+    assert first.status_code == 200, first.text[first.text.find("refused") :][:1200]
+    assert "ke instansi Instansi Pemerintah (INSTANSI): instansi ini dibuat oleh impor ini." in first.text
+    again = client.post("/ui/org/import", data={"csrf": token}, files={"file": ("org.csv", unnamed.encode(), CSV_TYPE)})
+    assert "0 / 1 unit, 0 / 1 pegawai (baru / diperbarui), ke instansi Instansi Pemerintah (INSTANSI)." in again.text
+
+
 def test_audit_search_verify_and_export(client: TestClient, root: dict[str, str], cycle_id: int) -> None:
     web_login(client, "root", ROOT_PASSWORD)
     page = client.get("/ui/audit", params={"entity_type": "cycle"})

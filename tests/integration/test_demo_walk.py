@@ -73,8 +73,8 @@ def test_start_lists_the_accounts_that_still_have_a_demo_password(db: Engine, no
     payload = generate_kabupaten(pegawai=60, seed=7)
     seed_kabupaten(db, payload, year=2026, policy=POLICY, agreed_levels=0, now=now)
     with unit_of_work(db) as s:
-        ensure_first_admin(s, "admin", "admin-demo", now=now)
-        ensure_first_admin(s, "other", "a-real-password", now=now)  # not created: an admin exists already
+        ensure_first_admin(s, "admin", "admin-demo-2026", now=now)
+        ensure_first_admin(s, "other", "Kopi-tubruk-di-pagi-hari-77", now=now)  # not created: an admin exists already
     demo = {p.nip for p in payload.pegawai if p.password == DEMO_PASSWORD}
     with reading(db) as s:
         found = demo_accounts(s)

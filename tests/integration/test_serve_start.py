@@ -59,7 +59,8 @@ def test_serve_on_a_seeded_demo_answers_without_waiting_for_prefect(tmp_path: Pa
         "SKPFLOW_PREFECT_HOME": str(tmp_path / "prefect"),
         "SKPFLOW_EVIDENCE_DIR": str(tmp_path / "evidence"),
         "SKPFLOW_ADMIN_USER": "admin",
-        "SKPFLOW_ADMIN_PASSWORD": "admin-demo",
+        "SKPFLOW_ADMIN_PASSWORD": "admin-demo-2026",
+        "SKPFLOW_DEMO": "true",  # as `make run` sets it
         "COLUMNS": "200",  # one table row per line
     }
     env.pop("PREFECT_API_URL", None)  # serve starts its own Prefect server
@@ -123,5 +124,5 @@ def test_serve_on_a_seeded_demo_answers_without_waiting_for_prefect(tmp_path: Pa
     order = [out.index(step) for step in ("API and web UI ready", "Prefect server ready", "worker started")]
     assert order == sorted(order), out
     logins = [line for line in out.splitlines() if "│" in line]
-    assert any("admin" in line and "admin-demo" in line for line in logins), out
+    assert any("admin" in line and "admin-demo-2026" in line for line in logins), out
     assert any("Sekretaris Daerah" in line and "│ demo" in line for line in logins), out
