@@ -8,9 +8,12 @@ import contextlib
 import json
 import os
 import signal
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -18,25 +21,24 @@ import typer
 import yaml
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-from sqlmodel import col
+from sqlalchemy import Engine, func, select
 
 from api.diagram import mermaid, svg
 from api.sealer import Sealer
 from policies.loader import PolicyError, available_presets, content_hash, load_policy_file, load_preset
 from states import LIFECYCLES
 from states.errors import InvalidInput
-from workflows import audit, audit_seal, cycle, policy_store, schedules
-from workflows.actors import Actor
+from workflows import audit, audit_seal, schedules
 from workflows.db import make_engine, upgrade
 from workflows.demo import demo_logins, generate_kabupaten
-from workflows.organisation import import_org
-from workflows.passwords import DEMO
+from workflows.demo_walk import demo_accounts, seed_kabupaten
 from workflows.settings import get_settings, intervals, password_policy, seal_key
-from workflows.tables import Cycle, Pegawai
+from workflows.tables import Pegawai
 from workflows.uow import reading, unit_of_work
 from workflows.users import ensure_first_admin
+
+if TYPE_CHECKING:
+    from api import embedded
 
 app = typer.Typer(help="skpflow: the SKP cycle as persisted, audited state machines.", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
@@ -81,11 +83,19 @@ def serve(
         ),
     ] = True,
 ) -> None:
-    """Migrate, create the first admin from SKPFLOW_ADMIN_USER/SKPFLOW_ADMIN_PASSWORD, and serve the API."""
+    """Migrate, create the first admin from SKPFLOW_ADMIN_USER/SKPFLOW_ADMIN_PASSWORD, and serve the API.
+
+    The API and the pages listen at once; the Prefect server and the worker start beside them (a fresh Prefect
+    server takes tens of seconds), and each part says when it is ready.
+    """
+    started = time.monotonic()
     import uvicorn
 
     from api import embedded
     from api.app import create_app, serving_engine
+
+    def say(message: str) -> None:
+        console.print(f"[dim]{time.monotonic() - started:5.1f} s[/dim]  {message}")
 
     settings = get_settings()
     engine = serving_engine(settings)
@@ -104,40 +114,80 @@ def serve(
             )
             raise typer.Exit(2) from exc
         if created:
-            console.print(f"created the first admin '{settings.admin_user}' (password from SKPFLOW_ADMIN_PASSWORD)")
-    children = []
+            say(f"created the first admin '{settings.admin_user}' (password from SKPFLOW_ADMIN_PASSWORD)")
+    background = None
     prefect_ui = "not running (--no-scheduler)"
-    sealer = None
-    if not scheduler and seal:
-        sealer = Sealer(engine, every=settings.audit_seal_every_seconds, key=seal_key(settings), clock=_now)
+    every = settings.audit_seal_every_seconds
+    sealer = None if scheduler or not seal else Sealer(engine, every=every, key=seal_key(settings), clock=_now)
+    if scheduler:
+        background = embedded.Scheduler(
+            say,
+            home=Path(settings.prefect_home),
+            port=prefect_port,
+            api_url=os.environ.get("PREFECT_API_URL") or None,
+            started_at=started,
+        )
+        prefect_ui = f"{background.api_url.removesuffix('/api')}  (answers once the Prefect server is ready)"
+    base = f"http://{host}:{port}"
+    console.print(f"[bold]skpflow[/bold] on {settings.database_url}")
+    console.print(f"  web UI:     {base}/ui")
+    console.print(f"  API docs:   {base}/docs  (OpenAPI at {base}/openapi.json; log in at {base}/auth/token)")
+    console.print(f"  Prefect UI: {prefect_ui}")
+    _say_who_seals(sealer, scheduler, every)
+    server = uvicorn.Server(uvicorn.Config(create_app(settings=settings, engine=engine), host=host, port=port))
+    say(f"waiting for the API to listen on {base}")
+    if background is not None:
+        say("the Prefect server and the worker start once the API listens (they do not hold it up)")
+    threading.Thread(target=_announce, args=(server, say, f"{base}/ui", engine, background), daemon=True).start()
+    # uvicorn raises the signal it stopped on again once it is done; SIGTERM's default action would end the process
+    # there, before the Prefect server and the worker are stopped (the worker, orphaned, hangs pausing its
+    # deployments on a server that is gone). As an exception it unwinds through the `finally` below.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    if sealer is not None:
         sealer.start()
     try:
-        if scheduler:
-            api_url = os.environ.get("PREFECT_API_URL")
-            if not api_url:
-                console.print(f"starting a local Prefect server on port {prefect_port} (log: {settings.prefect_home})")
-                children.append(embedded.prefect_server(Path(settings.prefect_home), prefect_port))
-                api_url = f"http://127.0.0.1:{prefect_port}/api"
-                embedded.wait_healthy(api_url, children[0])
-            children.append(embedded.worker(api_url))
-            prefect_ui = api_url.removesuffix("/api")
-        base = f"http://{host}:{port}"
-        console.print(f"[bold]skpflow[/bold] on {settings.database_url}")
-        console.print(f"  API docs:   {base}/docs  (OpenAPI at {base}/openapi.json; log in at {base}/auth/token)")
-        console.print(f"  web UI:     {base}/ui  (demo logins: skpflow seed-demo prints them; HR: SKPFLOW_ADMIN_USER)")
-        console.print(f"  Prefect UI: {prefect_ui}  (the schedules: `skpflow schedule`)")
-        if sealer is not None:
-            console.print(f"  audit seal: every {settings.audit_seal_every_seconds} s in this process (no scheduler)")
-        elif not scheduler:
-            console.print(
-                "[bold red]  audit seal: NOTHING SEALS the audit trail here (--no-scheduler --no-seal): run a "
-                "`skpflow worker` or `skpflow audit seal` on a schedule[/bold red]"
-            )
-        uvicorn.run(create_app(settings=settings, engine=engine), host=host, port=port, log_level="info")
+        server.run()
     finally:
         if sealer is not None:
             sealer.stop()
-        embedded.stop(children)
+        if background is not None:
+            background.stop()
+
+
+def _say_who_seals(sealer: Sealer | None, scheduler: bool, every: int) -> None:
+    if sealer is not None:
+        console.print(f"  audit seal: every {every} s in this process (no scheduler)")
+    elif not scheduler:
+        console.print(
+            "[bold red]  audit seal: NOTHING SEALS the audit trail here (--no-scheduler --no-seal): run a "
+            "`skpflow worker` or `skpflow audit seal` on a schedule[/bold red]"
+        )
+
+
+def _exit_on_signal(signum: int, _: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _announce(
+    server: Any, say: Callable[[str], None], url: str, engine: Engine, background: embedded.Scheduler | None
+) -> None:
+    """Say when uvicorn listens (it sets `started` once its sockets are bound), then the accounts that still have a
+    demo password, then start the scheduler: checking a password and importing Prefect take CPU the API's own start
+    should not compete with."""
+    while not server.started and not server.should_exit:
+        time.sleep(0.05)
+    if not server.started:
+        return
+    say(f"[green]API and web UI ready[/green]: {url}")
+    with reading(engine) as s:
+        logins = demo_accounts(s)
+    if logins:
+        table = Table("login", "name", "who", "password", title="demo logins (change these passwords for real use)")
+        for login in logins:
+            table.add_row(login.login, login.name, login.what, login.password)
+        console.print(table)
+    if background is not None:
+        background.start()
 
 
 def _plan_now() -> list[schedules.Planned]:
@@ -232,6 +282,14 @@ def seed_demo(
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same organisation.")] = 2026,
     year: Annotated[int, typer.Option(help="Year of the demo cycle.")] = 2026,
     if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing when pegawai exist already.")] = False,
+    agreed_levels: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Levels of the penilai chain, from the top (1: the Sekda), whose SKPs are planned, cascaded and "
+            "agreed through the use cases, so an atasan below can cascade at once (`make run` uses 1).",
+        ),
+    ] = 0,
 ) -> None:
     """Import a demo kabupaten, create its cycle on the national preset, and open it (one SKP per pegawai)."""
     engine = make_engine(get_settings().database_url)
@@ -241,26 +299,15 @@ def seed_demo(
             console.print("demo data present; nothing to do")
             return
     payload = generate_kabupaten(pegawai=pegawai, seed=seed)
-    root = Actor.admin("seed-demo")
-    now = _now()
-    with unit_of_work(engine) as s:
-        result = import_org(s, payload, actor=root, now=now, passwords=DEMO)  # the demo accounts' `demo`
-        pv = policy_store.preset(s, get_settings().policy, now=now)
-        name = f"SKP {year}"
-        existing = s.scalar(select(Cycle).where(col(Cycle.instansi_id) == result.instansi_id, col(Cycle.name) == name))
-        cycle_id = (
-            existing.id
-            if existing
-            else cycle.create(
-                s, instansi_id=result.instansi_id, year=year, name=name, policy_version_id=pv.id, actor=root, now=now
-            ).id
-        )
-    assert cycle_id is not None
-    opened = cycle.open_cycle(lambda: Session(engine, expire_on_commit=False), cycle_id, actor=root, now=now)
+    policy = get_settings().policy
+    done = seed_kabupaten(engine, payload, year=year, policy=policy, agreed_levels=agreed_levels, now=_now())
     console.print(
-        f"imported {result.units_created} units and {result.pegawai_created} pegawai; "
-        f"cycle '{name}' is {opened.cycle.state} with {opened.drafted + opened.already} SKPs"
+        f"imported {done.imported.units_created} units and {done.imported.pegawai_created} pegawai; "
+        f"cycle '{done.cycle_name}' is {done.opened.cycle.state} with {done.opened.drafted + done.opened.already} SKPs"
     )
+    if agreed_levels:
+        agreed = [f"level {lv.level}: {lv.skps}" for lv in done.levels if lv.agreed]
+        console.print(f"planned and agreed the SKPs of the penilai chain's top levels ({', '.join(agreed)})")
     forced = "" if get_settings().demo else "; to be changed at first login outside SKPFLOW_DEMO"
     title = f"demo logins (password: demo{forced})"
     table = Table("NIP", "name", "who", title=title)

@@ -28,7 +28,7 @@ from api.errors import to_response
 from api.web import documents, session
 from api.web.i18n import Translate, translator
 from states.enums import Aspek, CascadeKind, CoreValue, JenisRhk, Predikat, Rating
-from states.errors import InvalidInput, NotFound, NotPermitted, SkpflowError, TooManyAttempts
+from states.errors import GuardFailed, InvalidInput, NotFound, NotPermitted, SkpflowError, TooManyAttempts
 from states.lifecycle import TriggerInput
 from states.roles import Role
 from states.skp import EDITABLE_STATES, SkpState
@@ -74,6 +74,7 @@ class Refusal:
     status: int
     detail: str
     problems: list[str] = field(default_factory=list)
+    hint: str | None = None  # what to do next, in the reader's language
 
 
 def invalid(exc: ValidationError) -> Refusal:
@@ -564,8 +565,29 @@ async def fire(request: Request, skp_id: int, trigger: str, actor: Viewer, form:
                 expected_version=int_or_none(form.get("version")),
             )
     except SkpflowError as exc:
-        return skp_response(request, actor, skp_id, refused=refusal(exc))
+        refused = refusal(exc)
+        if trigger == "cascade" and isinstance(exc, GuardFailed):
+            refused.hint = cascade_hint(request, actor, skp_id)
+        return skp_response(request, actor, skp_id, refused=refused)
     return RedirectResponse(f"/ui/skp/{skp_id}?done=trigger_{trigger}", status_code=303)
+
+
+def cascade_hint(request: Request, actor: Actor, skp_id: int) -> str | None:
+    """The next step after a cascade refused because the pejabat penilai's own SKP is not agreed: whose SKP, in
+    which state, and who agrees it (the domain's refusal stays English for the API)."""
+    t = translator(session.language(request))
+    with reading(engine_of(request)) as s:
+        try:
+            row, _, _ = skps.load(s, skp_id, actor)
+        except NotFound:
+            return None
+        blocker = skps.cascade_blocker(s, row)
+    if blocker is None:
+        return None
+    state = t.label("state", blocker.state) if blocker.state else t("cascade_hint_none")
+    agreed_by = blocker.agreed_by or t("cascade_hint_hr")
+    key = "cascade_hint_own" if actor.pegawai_id is not None and actor.pegawai_id == row.penilai_id else "cascade_hint"
+    return t(key).format(atasan=blocker.atasan, state=state, agreed_by=agreed_by)
 
 
 def rating_or_none(value: object) -> Rating | None:
