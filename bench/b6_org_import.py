@@ -21,6 +21,9 @@ PORT = 8765
 def org_csv(n: int) -> bytes:
     """A demo kabupaten as the CSV an HR office uploads: one `record` column and the union of the fields."""
     payload = generate_kabupaten(pegawai=n).model_dump(mode="json")
+    for pegawai in payload["pegawai"]:  # an HR office's initial passwords meet the policy; the demo's `demo` does not
+        if pegawai.get("password"):
+            pegawai["password"] = "sandi-awal-pegawai-2026"
     fields = ["record", *dict.fromkeys(f for model in MODELS.values() for f in model.model_fields)]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=fields, extrasaction="raise")

@@ -14,6 +14,7 @@ from workflows import cycle, policy_store, runs
 from workflows.actors import Actor
 from workflows.demo import generate_kabupaten
 from workflows.organisation import InstansiIn, OrgImport, PegawaiIn, UnitIn, import_org
+from workflows.passwords import DEMO
 from workflows.tables import Cycle, Skp, Unit
 from workflows.uow import unit_of_work
 
@@ -56,7 +57,7 @@ def build(engine: Engine, n: int, *, flat: bool = False) -> World:
     """Import an organisation of `n` pegawai (a demo kabupaten, or a flat one) and create its planning cycle."""
     payload = flat_org(n) if flat else generate_kabupaten(pegawai=n)
     with unit_of_work(engine) as s:
-        imported = import_org(s, payload, actor=ROOT, now=BEGIN)
+        imported = import_org(s, payload, actor=ROOT, now=BEGIN, passwords=DEMO)  # the demo kabupaten's `demo`
         pv = policy_store.preset(s, "permenpanrb-6-2022", now=BEGIN)
         made = cycle.create(
             s,

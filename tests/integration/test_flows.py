@@ -24,6 +24,7 @@ from workflows.actors import Actor
 from workflows.db import make_engine, upgrade
 from workflows.demo import generate_kabupaten
 from workflows.organisation import OrgImport, import_org
+from workflows.passwords import DEMO
 from workflows.settings import get_settings
 from workflows.tables import AuditEvent, DeadlineStep, Evaluation, FollowUpCase, Outbox, Skp
 from workflows.uow import reading, unit_of_work
@@ -50,7 +51,7 @@ def _monitoring_cycle(db: Engine, pegawai: int, name: str, *, emails: bool = Fal
             for p in data["pegawai"]:
                 p["email"], p["password"] = f"{p['nip']}@contoh.go.id", None
             payload = OrgImport.model_validate(data)
-        instansi_id = import_org(s, payload, actor=ROOT, now=START).instansi_id
+        instansi_id = import_org(s, payload, actor=ROOT, now=START, passwords=DEMO).instansi_id  # the demo's `demo`
         pv = policy_store.preset(s, "permenpanrb-6-2022", now=START)
         made = cycle.create(
             s, instansi_id=instansi_id, year=2026, name="SKP 2026", policy_version_id=pv.id, actor=ROOT, now=START
