@@ -19,6 +19,7 @@ from workflows.actors import Actor
 from workflows.dashboard import dashboard, opd_id, unit_page
 from workflows.demo import generate_kabupaten
 from workflows.organisation import import_org
+from workflows.passwords import DEMO
 from workflows.tables import Skp, Unit
 from workflows.uow import reading, unit_of_work
 
@@ -41,7 +42,8 @@ def counted(engine: Engine) -> Iterator[list[str]]:
 
 def demo_cycle(db: Engine, now: datetime, pegawai: int) -> int:
     with unit_of_work(db) as s:
-        result = import_org(s, generate_kabupaten(pegawai=pegawai, seed=7), actor=ADMIN, now=now)
+        demo = generate_kabupaten(pegawai=pegawai, seed=7)
+        result = import_org(s, demo, actor=ADMIN, now=now, passwords=DEMO)  # the demo's `demo` passwords
         pv = policy_store.preset(s, "permenpanrb-6-2022", now=now)
         made = cycle.create(
             s, instansi_id=result.instansi_id, year=2026, name="SKP 2026", policy_version_id=pv.id, actor=ADMIN, now=now
