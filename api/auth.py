@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from api import security
 from api.deps import Config, Db, Now
 from api.errors import responses
-from workflows.logins import Limits, login
+from workflows.cases.logins import Limits, login
 
 router = APIRouter(tags=["auth"])
 

@@ -25,15 +25,18 @@ from sqlmodel import col
 from api.diagram import mermaid, svg
 from policies.loader import PolicyError, available_presets, content_hash, load_policy_file, load_preset
 from states import LIFECYCLES
-from workflows import audit, audit_seal, cycle, policy_store, schedules
+from workflows import audit
 from workflows.actors import Actor
-from workflows.db import make_engine, upgrade
-from workflows.demo import demo_logins, generate_kabupaten
-from workflows.organisation import import_org
-from workflows.settings import get_settings, intervals, seal_key
-from workflows.tables import Cycle, Pegawai
-from workflows.uow import reading, unit_of_work
-from workflows.users import ensure_first_admin
+from workflows.audit import seal
+from workflows.cases import cycles, policy_store
+from workflows.cases.org.imports import import_org
+from workflows.cases.users import ensure_first_admin
+from workflows.flows import schedules
+from workflows.simulation.demo import demo_logins, generate_kabupaten
+from workflows.store.db import make_engine, upgrade
+from workflows.store.settings import get_settings, intervals, seal_key
+from workflows.store.tables import Cycle, Pegawai
+from workflows.store.uow import reading, unit_of_work
 
 app = typer.Typer(help="skpflow: the SKP cycle as persisted, audited state machines.", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
@@ -162,7 +165,7 @@ def worker(
     """
     from prefect.settings import PREFECT_API_URL
 
-    from workflows import scheduler
+    from workflows.flows import scheduler
 
     if not PREFECT_API_URL.value():
         console.print(
@@ -217,12 +220,12 @@ def seed_demo(
         cycle_id = (
             existing.id
             if existing
-            else cycle.create(
+            else cycles.create(
                 s, instansi_id=result.instansi_id, year=year, name=name, policy_version_id=pv.id, actor=root, now=now
             ).id
         )
     assert cycle_id is not None
-    opened = cycle.open_cycle(lambda: Session(engine, expire_on_commit=False), cycle_id, actor=root, now=now)
+    opened = cycles.open_cycle(lambda: Session(engine, expire_on_commit=False), cycle_id, actor=root, now=now)
     console.print(
         f"imported {result.units_created} units and {result.pegawai_created} pegawai; "
         f"cycle '{name}' is {opened.cycle.state} with {opened.drafted + opened.already} SKPs"
@@ -262,7 +265,7 @@ def audit_verify(
     """Verify every audit chain and the seals; exit 1 and name the first bad event if any."""
     settings = get_settings()
     with reading(make_engine(settings.database_url)) as s:
-        result = audit.verify(s, seals=audit_seal.checks(settings, datetime.now(UTC), expect))
+        result = audit.verify(s, seals=seal.checks(settings, datetime.now(UTC), expect))
     if result.ok:
         console.print(f"[green]audit trail verified[/green]: {result.checked} events")
         return
@@ -277,7 +280,7 @@ def audit_verify(
 def audit_seal_now() -> None:
     """Seal the audit trail as it stands and print the root to publish (keyed with SKPFLOW_AUDIT_SEAL_KEY)."""
     settings = get_settings()
-    row = audit_seal.seal(make_engine(settings.database_url), now=datetime.now(UTC), by="cli", key=seal_key(settings))
+    row = seal.seal(make_engine(settings.database_url), now=datetime.now(UTC), by="cli", key=seal_key(settings))
     kind = "HMAC-SHA256" if row.keyed else "SHA-256, unkeyed: publish the root"
     console.print(f"seal #{row.id}: {row.chains} chains, {row.events} events up to audit id {row.watermark}")
     console.print(f"root {row.root}")

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import Config, CurrentActor
 from api.errors import responses
 from states.errors import InvalidInput
-from workflows.evidence import EvidenceMeta, EvidenceStore
+from workflows.store.evidence import EvidenceMeta, EvidenceStore
 
 router = APIRouter(tags=["evaluation"])
 

@@ -15,12 +15,12 @@ from sqlmodel import col
 from api.deps import CurrentActor, Db, RowId
 from api.errors import responses
 from states.errors import InvalidInput, NotFound, NotPermitted
-from workflows import exports
 from workflows.actors import Actor
-from workflows.cycle import readable
-from workflows.org_files import XLSX_TYPE
-from workflows.tables import MAX_ID, Instansi
-from workflows.uow import reading
+from workflows.cases.cycles import readable
+from workflows.cases.org.files import XLSX_TYPE
+from workflows.queries import exports
+from workflows.store.tables import MAX_ID, Instansi
+from workflows.store.uow import reading
 
 router = APIRouter(tags=["exports"])
 

@@ -14,9 +14,9 @@ from api.deps import CurrentActor, Db, Now
 from api.errors import responses
 from states.errors import InvalidInput
 from workflows.actors import Actor
-from workflows.org_files import CSV_TYPE, XLSX_TYPE, import_org_file
-from workflows.organisation import ImportResult, OrgImport, import_org
-from workflows.uow import unit_of_work
+from workflows.cases.org.files import CSV_TYPE, XLSX_TYPE, import_org_file
+from workflows.cases.org.imports import ImportResult, OrgImport, import_org
+from workflows.store.uow import unit_of_work
 
 router = APIRouter(tags=["organisation"])
 EXTRA_SCHEMAS = (OrgImport,)  # request bodies read by hand; app.py adds them to the OpenAPI components

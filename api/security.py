@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jwt
 
-from workflows.settings import Settings
+from workflows.store.settings import Settings
 
 ALGORITHM = "HS256"
 

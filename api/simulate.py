@@ -17,12 +17,12 @@ from sqlalchemy.engine import make_url
 
 from policies.schema import Policy
 from states.enums import Predikat
-from workflows import policy_store
-from workflows.db import make_engine, upgrade
-from workflows.simulation import Ledger, Simulation
-from workflows.simulation_figures import differences, from_database, from_ledger
-from workflows.tables import Cycle
-from workflows.uow import reading
+from workflows.cases import policy_store
+from workflows.simulation.figures import differences, from_database, from_ledger
+from workflows.simulation.simulator import Ledger, Simulation
+from workflows.store.db import make_engine, upgrade
+from workflows.store.tables import Cycle
+from workflows.store.uow import reading
 
 COLOURS = {
     Predikat.SANGAT_BAIK.value: "#1a7f37",

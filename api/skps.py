@@ -13,9 +13,9 @@ from api.schemas import Page as PageOf
 from states.enums import Rating
 from states.lifecycle import TriggerInput
 from states.skp import SKP, SkpState
-from workflows import skp as skps
-from workflows.skp import PlanIn, SkpSummary, SkpView
-from workflows.uow import reading, unit_of_work
+from workflows.cases import skps
+from workflows.cases.skps import PlanIn, SkpSummary, SkpView
+from workflows.store.uow import reading, unit_of_work
 
 router = APIRouter(tags=["skp"])
 

@@ -14,10 +14,10 @@ from api.deps import CurrentActor, Db, Now
 from api.errors import responses
 from states.enums import CapaianLevel
 from states.errors import NotFound
-from workflows import skp as skps
-from workflows.distribution import DistributionView, unit_distribution
-from workflows.tables import MAX_ID, Cycle, Unit
-from workflows.uow import reading, unit_of_work
+from workflows.cases import skps
+from workflows.queries.distribution import DistributionView, unit_distribution
+from workflows.store.tables import MAX_ID, Cycle, Unit
+from workflows.store.uow import reading, unit_of_work
 
 router = APIRouter(tags=["units"])
 

@@ -6,8 +6,8 @@ from fastapi import APIRouter
 
 from api.deps import CurrentActor, Db, Now
 from api.errors import responses
-from workflows.uow import unit_of_work
-from workflows.users import UserIn, UserView, create_user
+from workflows.cases.users import UserIn, UserView, create_user
+from workflows.store.uow import unit_of_work
 
 router = APIRouter(tags=["users"])
 

@@ -12,8 +12,8 @@ import httpx
 
 from bench import server
 from bench.common import arguments, say, scratch, write
-from workflows.demo import generate_kabupaten
-from workflows.org_files import CSV_TYPE, MODELS
+from workflows.cases.org.files import CSV_TYPE, MODELS
+from workflows.simulation.demo import generate_kabupaten
 
 PORT = 8765
 

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from states.enums import BERAKHLAK, CoreValue
-from workflows import skp as skps
 from workflows.actors import Actor
-from workflows.tables import Instansi, Pegawai, Rhk, Unit
+from workflows.cases import skps
+from workflows.store.tables import Instansi, Pegawai, Rhk, Unit
 
 LAMPIRAN_TITLES = {
     "dukungan_sumber_daya": "Dukungan Sumber Daya",

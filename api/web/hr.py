@@ -22,14 +22,16 @@ from policies.schema import ZONE_ALIASES
 from states import LIFECYCLES
 from states.errors import InvalidInput, NotFound, NotPermitted, SkpflowError
 from states.lifecycle import TriggerInput
-from workflows import audit, audit_seal, distribution, follow_up
-from workflows import cycle as cycles
+from workflows import audit
 from workflows.actors import Actor
-from workflows.distribution import DistributionView
-from workflows.org_files import import_org_file
-from workflows.organisation import ImportResult
-from workflows.tables import AuditSeal, Cycle, Unit
-from workflows.uow import reading, unit_of_work
+from workflows.audit import seal
+from workflows.cases import cycles, followups
+from workflows.cases.org.files import import_org_file
+from workflows.cases.org.imports import ImportResult
+from workflows.queries import distribution
+from workflows.queries.distribution import DistributionView
+from workflows.store.tables import AuditSeal, Cycle, Unit
+from workflows.store.uow import reading, unit_of_work
 
 router = APIRouter(include_in_schema=False)
 MAX_UNITS = 300  # units drawn on one page
@@ -74,7 +76,7 @@ def followups_page(request: Request, cycle_id: int, actor: Viewer) -> Response:
     try:
         with reading(engine_of(request)) as s:
             view = cycles.readable(s, cycle_id, actor)
-            page = follow_up.list_cases(s, cycle_id=cycle_id, actor=actor, offset=offset, limit=100)
+            page = followups.list_cases(s, cycle_id=cycle_id, actor=actor, offset=offset, limit=100)
     except NotFound:
         return _not_found(request)
     except SkpflowError as exc:
@@ -127,10 +129,8 @@ def audit_page(request: Request, actor: Viewer) -> Response:
         with reading(engine_of(request)) as s:
             rows, total = audit.events(s, actor, entity_type=entity_type, entity_id=entity_id, after=after, limit=100)
             if q.get("verify") == "1":
-                verified = audit.verify_for(
-                    s, actor, audit_seal.checks(request.app.state.settings, session.now_of(request))
-                )
-            seals = audit_seal.page(s, before=None, limit=5)[0]
+                verified = audit.verify_for(s, actor, seal.checks(request.app.state.settings, session.now_of(request)))
+            seals = seal.page(s, before=None, limit=5)[0]
     except SkpflowError as exc:
         return _denied(request, exc)
     context = {
@@ -186,7 +186,7 @@ def diagram_svg(request: Request, name: str, _: Viewer) -> Response:
 def _case_page(request: Request, actor: Actor, case_id: int, *, refused: Refusal | None = None) -> Response:
     try:
         with reading(engine_of(request)) as s:
-            case = follow_up.get_case(s, case_id, actor=actor)
+            case = followups.get_case(s, case_id, actor=actor)
     except NotFound:
         return _not_found(request)
     context = {"actor": actor, "case": case, "zones": list(ZONE_ALIASES), "refused": refused}
@@ -213,7 +213,7 @@ async def fire_case(request: Request, case_id: int, trigger: str, actor: Viewer,
                 raise InvalidInput([f"when: '{raw}' is not a date and time"]) from None
         inp = TriggerInput(note=str(form.get("note", "")).strip() or None, when=when)
         with unit_of_work(engine_of(request)) as s:
-            follow_up.fire_case(
+            followups.fire_case(
                 s,
                 case_id,
                 trigger,

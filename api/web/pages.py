@@ -28,14 +28,13 @@ from states.errors import InvalidInput, NotFound, NotPermitted, SkpflowError
 from states.lifecycle import TriggerInput
 from states.roles import Role
 from states.skp import EDITABLE_STATES, SkpState
-from workflows import cycle as cycles
-from workflows import dashboard, feedback, keberatan, policy_store
-from workflows import skp as skps
 from workflows.actors import Actor
-from workflows.skp import IndikatorIn, PlanIn, RhkIn
-from workflows.tables import Unit
-from workflows.uow import reading, unit_of_work
-from workflows.users import authenticate
+from workflows.cases import cycles, feedback, objections, policy_store, skps
+from workflows.cases.skps import IndikatorIn, PlanIn, RhkIn
+from workflows.cases.users import authenticate
+from workflows.queries import dashboard
+from workflows.store.tables import Unit
+from workflows.store.uow import reading, unit_of_work
 
 ROOT = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=ROOT / "templates")
@@ -228,7 +227,7 @@ def _skp_context(request: Request, actor: Actor, skp_id: int) -> dict[str, Any]:
         except NotPermitted:
             received = []
         try:
-            objection = keberatan.get(s, skp_id, actor=actor)
+            objection = objections.get(s, skp_id, actor=actor)
         except NotFound:
             objection = None
         periods = dashboard.periods_of(s, skp_id, actor)

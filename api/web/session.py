@@ -18,8 +18,8 @@ from sqlalchemy import Engine
 from api import security
 from api.web.i18n import DEFAULT, LANGUAGES
 from workflows.actors import Actor
-from workflows.uow import reading
-from workflows.users import actor_for
+from workflows.cases.users import actor_for
+from workflows.store.uow import reading
 
 SESSION = "skpflow_session"
 CSRF = "skpflow_csrf"

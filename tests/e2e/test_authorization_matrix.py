@@ -14,7 +14,7 @@ from sqlmodel import col
 
 from tests.e2e.conftest import Clock, bearer
 from tests.integration.org import KABID, KABID2, KADIS, SEKDA, STAF1, STAF2
-from workflows.tables import AuditEvent, Cycle, Instansi, Pegawai, PolicyVersion, Skp
+from workflows.store.tables import AuditEvent, Cycle, Instansi, Pegawai, PolicyVersion, Skp
 
 # who, relative to STAF1's SKP in DINKES-P2P: self, pejabat penilai, atasan penilai, pimpinan above, a colleague
 ROLES: dict[str, str | None] = {
