@@ -18,24 +18,20 @@ import typer
 import yaml
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sqlmodel import col
 
 from api.diagram import mermaid, svg
 from policies.loader import PolicyError, available_presets, content_hash, load_policy_file, load_preset
 from states import LIFECYCLES
-from workflows import audit
 from workflows.actors import Actor
-from workflows.audit import seal
-from workflows.cases import cycles, policy_store
+from workflows.cases import audit_trail, cycles, policy_store
+from workflows.cases.org import lookup
 from workflows.cases.org.imports import import_org
 from workflows.cases.users import ensure_first_admin
 from workflows.flows import schedules
 from workflows.simulation.demo import demo_logins, generate_kabupaten
 from workflows.store.db import make_engine, upgrade
-from workflows.store.settings import get_settings, intervals, seal_key
-from workflows.store.tables import Cycle, Pegawai
+from workflows.store.settings import get_settings, intervals
 from workflows.store.uow import reading, unit_of_work
 
 app = typer.Typer(help="skpflow: the SKP cycle as persisted, audited state machines.", no_args_is_help=True)
@@ -206,7 +202,7 @@ def seed_demo(
     engine = make_engine(get_settings().database_url)
     upgrade(engine)
     with unit_of_work(engine) as s:
-        if if_empty and (s.scalar(select(func.count()).select_from(Pegawai)) or 0) > 0:
+        if if_empty and lookup.any_pegawai(s):
             console.print("demo data present; nothing to do")
             return
     payload = generate_kabupaten(pegawai=pegawai, seed=seed)
@@ -216,7 +212,7 @@ def seed_demo(
         result = import_org(s, payload, actor=root, now=now)
         pv = policy_store.preset(s, get_settings().policy, now=now)
         name = f"SKP {year}"
-        existing = s.scalar(select(Cycle).where(col(Cycle.instansi_id) == result.instansi_id, col(Cycle.name) == name))
+        existing = cycles.named(s, result.instansi_id, name)
         cycle_id = (
             existing.id
             if existing
@@ -265,7 +261,7 @@ def audit_verify(
     """Verify every audit chain and the seals; exit 1 and name the first bad event if any."""
     settings = get_settings()
     with reading(make_engine(settings.database_url)) as s:
-        result = audit.verify(s, seals=seal.checks(settings, datetime.now(UTC), expect))
+        result = audit_trail.verify_for(s, Actor.admin("cli"), audit_trail.checks(settings, datetime.now(UTC), expect))
     if result.ok:
         console.print(f"[green]audit trail verified[/green]: {result.checked} events")
         return
@@ -280,7 +276,7 @@ def audit_verify(
 def audit_seal_now() -> None:
     """Seal the audit trail as it stands and print the root to publish (keyed with SKPFLOW_AUDIT_SEAL_KEY)."""
     settings = get_settings()
-    row = seal.seal(make_engine(settings.database_url), now=datetime.now(UTC), by="cli", key=seal_key(settings))
+    row = audit_trail.seal_now(make_engine(settings.database_url), now=datetime.now(UTC), by="cli", settings=settings)
     kind = "HMAC-SHA256" if row.keyed else "SHA-256, unkeyed: publish the root"
     console.print(f"seal #{row.id}: {row.chains} chains, {row.events} events up to audit id {row.watermark}")
     console.print(f"root {row.root}")

@@ -9,17 +9,16 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
-from sqlalchemy import select
-from sqlmodel import col
 
 from api.deps import CurrentActor, Db, RowId
 from api.errors import responses
 from states.errors import InvalidInput, NotFound, NotPermitted
 from workflows.actors import Actor
 from workflows.cases.cycles import readable
+from workflows.cases.org import lookup
 from workflows.cases.org.files import XLSX_TYPE
 from workflows.queries import exports
-from workflows.store.tables import MAX_ID, Instansi
+from workflows.store.tables import MAX_ID
 from workflows.store.uow import reading
 
 router = APIRouter(tags=["exports"])
@@ -120,7 +119,7 @@ def _instansi(db: Db, actor: Actor, code: str | None) -> int:
             raise InvalidInput(["instansi: required (name the instansi whose trail to export)"])
         return next(iter(mine))
     with reading(db) as s:
-        found = s.scalar(select(col(Instansi.id)).where(col(Instansi.code) == code))
+        found = lookup.instansi_id_of(s, code)
     if found is None or not _reader_of(actor, found):
         raise NotFound("instansi", code)
     return found

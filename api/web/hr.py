@@ -9,8 +9,6 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
-from sqlmodel import col
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -22,15 +20,13 @@ from policies.schema import ZONE_ALIASES
 from states import LIFECYCLES
 from states.errors import InvalidInput, NotFound, NotPermitted, SkpflowError
 from states.lifecycle import TriggerInput
-from workflows import audit
 from workflows.actors import Actor
-from workflows.audit import seal
-from workflows.cases import cycles, followups
+from workflows.cases import audit_trail, cycles, followups
+from workflows.cases.org import lookup
 from workflows.cases.org.files import import_org_file
 from workflows.cases.org.imports import ImportResult
 from workflows.queries import distribution
 from workflows.queries.distribution import DistributionView
-from workflows.store.tables import AuditSeal, Cycle, Unit
 from workflows.store.uow import reading, unit_of_work
 
 router = APIRouter(include_in_schema=False)
@@ -52,14 +48,7 @@ def distribution_page(request: Request, cycle_id: int, actor: Viewer) -> Respons
     try:
         with reading(engine_of(request)) as s:
             view = cycles.readable(s, cycle_id, actor)
-            cycle = s.get(Cycle, cycle_id)
-            assert cycle is not None
-            units = s.execute(
-                select(col(Unit.id), col(Unit.name))
-                .where(col(Unit.instansi_id) == cycle.instansi_id)
-                .order_by(col(Unit.path))
-                .limit(MAX_UNITS)
-            ).all()
+            units = lookup.units_of_cycle(s, cycle_id, limit=MAX_UNITS)
             drawn: list[tuple[str, DistributionView]] = [
                 (name, distribution.unit_distribution(s, cycle_id, uid, period, actor=actor)) for uid, name in units
             ]
@@ -122,15 +111,18 @@ def audit_page(request: Request, actor: Viewer) -> Response:
     entity_id = int_or_none(q.get("entity_id"))
     after = int_or_none(q.get("after")) or 0
     verified = None
-    seals: list[AuditSeal] = []
     try:
-        if not audit.may_read(actor):
+        if not audit_trail.may_read(actor):
             raise NotPermitted("audit", "read", ["admin", "auditor"])
         with reading(engine_of(request)) as s:
-            rows, total = audit.events(s, actor, entity_type=entity_type, entity_id=entity_id, after=after, limit=100)
+            rows, total = audit_trail.events(
+                s, actor, entity_type=entity_type, entity_id=entity_id, after=after, limit=100
+            )
             if q.get("verify") == "1":
-                verified = audit.verify_for(s, actor, seal.checks(request.app.state.settings, session.now_of(request)))
-            seals = seal.page(s, before=None, limit=5)[0]
+                verified = audit_trail.verify_for(
+                    s, actor, audit_trail.checks(request.app.state.settings, session.now_of(request))
+                )
+            seals = audit_trail.seal_page(s, before=None, limit=5)[0]
     except SkpflowError as exc:
         return _denied(request, exc)
     context = {

@@ -17,7 +17,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from api.errors import to_response
@@ -30,10 +29,10 @@ from states.roles import Role
 from states.skp import EDITABLE_STATES, SkpState
 from workflows.actors import Actor
 from workflows.cases import cycles, feedback, objections, policy_store, skps
+from workflows.cases.org.lookup import unit_zone
 from workflows.cases.skps import IndikatorIn, PlanIn, RhkIn
 from workflows.cases.users import authenticate
-from workflows.queries import dashboard
-from workflows.store.tables import Unit
+from workflows.queries import dashboard, document_data
 from workflows.store.uow import reading, unit_of_work
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -202,11 +201,6 @@ def cycle_dashboard(request: Request, cycle_id: int, actor: Viewer) -> Response:
 
 
 # --- one SKP ----------------------------------------------------------------------------------------------------
-
-
-def unit_zone(s: Session, unit_id: int) -> str:
-    unit = s.get(Unit, unit_id)
-    return unit.timezone if unit else "Asia/Jakarta"
 
 
 def _skp_context(request: Request, actor: Actor, skp_id: int) -> dict[str, Any]:
@@ -415,7 +409,7 @@ def evaluasi_pdf(request: Request, skp_id: int, actor: Viewer) -> Response:
 def _document(request: Request, skp_id: int, kind: str, actor: Actor) -> Response:
     try:
         with reading(engine_of(request)) as s:
-            data = documents.gather(s, skp_id, actor)
+            data = document_data.gather(s, skp_id, actor)
     except NotFound:
         return render(request, "error.html", {"title": "404", "message_key": "not_found"}, status=404)
     pdf = documents.skp_pdf(data) if kind == "skp" else documents.evaluasi_pdf(data)

@@ -22,7 +22,7 @@ import hmac
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, select, text
@@ -30,8 +30,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from states.errors import InvalidInput
-from workflows.audit import Problem, SealChecks, canonical_time
-from workflows.store.settings import Settings, seal_key
+from workflows.audit.chains import canonical_time
 from workflows.store.tables import AuditEvent, AuditSeal
 from workflows.store.uow import reading, unit_of_work
 
@@ -140,72 +139,3 @@ def seal(engine: Engine, *, now: datetime, by: str, key: bytes | None) -> AuditS
         s.add(row)
         s.flush()
         return row
-
-
-def page(session: Session, *, before: int | None, limit: int) -> tuple[list[AuditSeal], int]:
-    """A page of seals, newest first, older than the id `before`; and how many there are."""
-    query = select(AuditSeal).order_by(col(AuditSeal.id).desc()).limit(limit)
-    if before is not None:
-        query = query.where(col(AuditSeal.id) < before)
-    total = session.scalar(select(func.count()).select_from(AuditSeal)) or 0
-    return list(session.scalars(query)), total
-
-
-def checks(settings: Settings, now: datetime, expect: str | None = None) -> SealChecks:
-    """What the service checks of the seals: with its key, and the newest at most two sealing intervals old."""
-    return SealChecks(seal_key(settings), now, timedelta(seconds=2 * settings.audit_seal_every_seconds), expect)
-
-
-def problems(session: Session, asked: SealChecks) -> list[Problem]:
-    """What the seals say is wrong: a broken seal chain; a mac that does not match; an unkeyed seal after a keyed
-    one (a downgrade: whoever writes the database can make an unkeyed seal, not a keyed one); keyed seals and no
-    key to check them; history changed under the newest seal; a newest seal older than `asked.max_age` while
-    events came after it (later seals removed, or sealing stopped); a published mac or root (`asked.expect`) that
-    no seal carries (seals removed or replaced)."""
-    key, now, max_age, expect = asked.key, asked.now, asked.max_age, asked.expect
-    found: list[Problem] = []
-
-    def bad(seal_id: int, reason: str) -> None:
-        found.append(Problem("seal", seal_id, None, None, reason))
-
-    prev = FIRST
-    newest: AuditSeal | None = None
-    keyed_seen = False
-    published = expect is None
-    for row in session.scalars(select(AuditSeal).order_by(col(AuditSeal.id))):
-        assert row.id is not None
-        if row.prev_mac != prev:
-            bad(row.id, "does not link to the seal before it (seals removed)")
-        if keyed_seen and not row.keyed:
-            bad(row.id, "unkeyed after a keyed seal (made without the key)")
-        if row.keyed and key is None:
-            if not keyed_seen:
-                bad(row.id, "keyed seals, and no SKPFLOW_AUDIT_SEAL_KEY to check")
-        elif mac(row.model_dump(), key if row.keyed else None) != row.mac:
-            bad(row.id, "its mac does not match (seal altered, or another key)")
-        keyed_seen = keyed_seen or row.keyed
-        published = published or expect in (row.mac, row.root)
-        prev, newest = row.mac, row
-    if not published:
-        bad(0, f"no seal carries the published mac or root {expect}")
-    if newest is None:
-        return found
-    assert newest.id is not None
-    sealed = root_at(session, newest.watermark)
-    if sealed.root != newest.root:
-        bad(
-            newest.id,
-            f"events up to audit id {newest.watermark} no longer hash to the sealed root "
-            f"({sealed.chains} chains and {sealed.events} events now, {newest.chains} and {newest.events} sealed): "
-            "history was rewritten",
-        )
-    if now is not None and max_age is not None and newest.sealed_at < now - max_age:
-        after = col(AuditEvent.id) > newest.watermark
-        later = session.scalar(select(func.count()).select_from(AuditEvent).where(after))
-        if later:
-            bad(
-                newest.id,
-                f"the newest seal is from {newest.sealed_at.isoformat()} and {later} events came after it: "
-                "later seals were removed, or the seal-audit workflow is not running",
-            )
-    return found

@@ -289,6 +289,11 @@ def migrate_policy(
     return PolicyMigration(cycle_id, from_id, to_version_id, changes, predikat_changes, not dry_run)
 
 
+def named(session: Session, instansi_id: int, name: str) -> Cycle | None:
+    """The instansi's cycle with this name, if there is one."""
+    return session.scalar(select(Cycle).where(col(Cycle.instansi_id) == instansi_id, col(Cycle.name) == name))
+
+
 def readable(session: Session, cycle_id: int, actor: Actor) -> CycleView:
     """A cycle as admins, auditors and the cycle's own pegawai see it."""
     cycle = session.get(Cycle, cycle_id)

@@ -85,6 +85,11 @@ def cycle_policy(session: Session, cycle: Cycle) -> Policy:
     return policy_of(session, cycle.policy_version_id)
 
 
+def pinned_policy(session: Session, cycle_id: int) -> Policy:
+    """The policy the cycle with this id is pinned to."""
+    return cycle_policy(session, session.get_one(Cycle, cycle_id))
+
+
 def in_use(session: Session, policy_version_id: int) -> bool:
     return (
         session.scalar(select(col(Cycle.id)).where(col(Cycle.policy_version_id) == policy_version_id).limit(1))
