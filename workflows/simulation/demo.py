@@ -1,4 +1,10 @@
-"""A deterministic demo organisation: a realistic kabupaten as an `OrgImport` payload, at any size."""
+"""A deterministic demo organisation: a realistic kabupaten as an `OrgImport` payload, at any size.
+
+Its literal data (naming traditions, academic titles, the perangkat daerah) is `demo_kabupaten.yaml` beside this
+module. What stays here is one generator, kept in one module on purpose: names, jabatan, the organisation's plan
+and the pegawai draw from one seeded RNG in a fixed order, so the same seed gives the same kabupaten; splitting
+it would spread that order over files that must then change together.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,10 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 from itertools import accumulate
-from typing import Generic, TypeVar
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import yaml
 
 from states.enums import JabatanType, JenisPegawai, Jenjang
 from workflows.cases.org.imports import InstansiIn, OrgImport, PegawaiIn, UnitIn
@@ -20,6 +29,9 @@ DEMO_PASSWORD = "demo"
 TIMEZONE = "Asia/Jakarta"
 
 T = TypeVar("T")
+
+# names, titles and perangkat daerah: literal data, kept beside this module
+_DATA: dict[str, Any] = yaml.safe_load((Path(__file__).parent / "demo_kabupaten.yaml").read_text(encoding="utf-8"))
 
 
 class _Pick(Generic[T]):
@@ -77,137 +89,25 @@ class _Names:
         return " ".join(parts)
 
 
-_BATAK_MARGA = (
-    "Simanjuntak Siregar Nasution Harahap Sitompul Hutapea Situmorang Pardede Simatupang Lubis Manurung "
-    "Sinaga Panjaitan Hutagalung Tambunan Sihombing"
-)
-_BUGIS_LAST = "Hasan Rahman Latif Tahir Mansyur Basri Nur Sulaiman"
-_TIMUR_FAM = (
-    "Wowor Rumondor Sumampouw Lumentut Pangemanan Mandagi Tumbelaka Pattiasina Tuhumury Sahetapy Bataona "
-    "Kelen Manafe Ndoen"
-)
 _ETHNIC: _Pick[_Names] = _Pick(
     [
         (
-            _Names(  # Jawa
-                "Agus Budi Slamet Joko Bambang Heru Eko Dwi Tri Sugeng Wahyu Yudi Hendro Teguh Bayu Aris "
-                "Sutrisno Widodo Bagus Gilang Yoga Rudi Anton Danang Wisnu Ari",
-                "Sri Endang Tri Dwi Rini Yuni Wulan Ratna Dewi Puji Retno Sulastri Winarti Kartika Ayu Diah "
-                "Novi Eka Tutik",
-                "Santoso Setiawan Prasetyo Wibowo Nugroho Hidayat Susanto Saputro Kurniawan Purwanto Raharjo "
-                "Wicaksono Utomo Hartono Suryono Sulistyo Prabowo Mulyono Purnomo Widodo Haryanto",
-                "Wahyuni Lestari Handayani Astuti Rahayu Setyaningsih Kusumawati Purwaningsih Widyastuti Utami "
-                "Susanti Mulyani Wulandari Rahmawati",
+            _Names(
+                t["male"],
+                t["female"],
+                t["male_last"],
+                t["female_last"],
+                prefixes=tuple(t.get("prefixes", ("", ""))),
+                prefix_share=t.get("prefix_share", 0.0),
             ),
-            38,
-        ),
-        (
-            _Names(  # Sunda
-                "Asep Dede Ujang Cecep Dadang Iwan Yayat Ade Deden Encep Agus Endang Ayi Rahmat",
-                "Euis Neneng Imas Yeti Tati Nining Rina Cucu Lilis Enok",
-                "Sunandar Supriadi Hermawan Ruhiyat Hidayat Suhendar Sopandi Permana Kusnadi Gunawan Sutisna "
-                "Saepudin Mulyana Nugraha",
-                "Nurhayati Rosmiati Komalasari Sumiati Sukmawati Ratnasari Marlina Rosita Kurniasih Herlina",
-            ),
-            15,
-        ),
-        (
-            _Names(  # Melayu and pan-Islamic names
-                "Muhammad Ahmad Rizki Fajar Hendra Arif Fikri Ilham Ridwan Taufik Zainal Syahrul Hasan Irfan "
-                "Reza Dimas",
-                "Nur Siti Aisyah Fitri Nurul Putri Indah Anisa Dina Mega Ayu Rahma Zahra Laila",
-                "Ramadhan Firmansyah Maulana Saputra Pratama Fauzi Akbar Hakim Hidayatullah Syahputra Rahman",
-                "Aini Rahmawati Safitri Amalia Permatasari Maharani Fitriani Khairunnisa Oktaviani Anggraini "
-                "Azzahra Febriani",
-            ),
-            16,
-        ),
-        (
-            _Names(  # Batak
-                "Hotman Parlindungan Binsar Togar Maruli Sahat Martua Jonggi Pardamean Robert Tigor Bonar Daniel",
-                "Rosmawati Tiurma Rotua Melati Lusiana Ruth Debora Sondang",
-                _BATAK_MARGA,
-                _BATAK_MARGA,
-            ),
-            7,
-        ),
-        (
-            _Names(  # Minang
-                "Zulkifli Afrizal Yusrizal Syafrudin Hendri Irwan Fadli Yulizar Erizal Novrizal",
-                "Yulia Rahmi Yusnidar Nelly Desi Mardiana Zurni Yenny Elfi",
-                "Chaniago Piliang Koto Sikumbang Tanjung Jambak Anwar Syamsuddin Hamdani",
-                "Rahmi Putri Syafitri Yanti Fitria Yusra Elvira",
-            ),
-            7,
-        ),
-        (
-            _Names(  # Bugis-Makassar
-                "Baso Arsyad Syamsul Haeruddin Jumadi Nasrullah Ansar Ramli Syahrir Amiruddin Mappasessu",
-                "Tenri Nurhaedah Hasnawati Sitti Rosdiana Hasriani Irmawati",
-                _BUGIS_LAST,
-                _BUGIS_LAST,
-                prefixes=("Andi", "Andi"),
-                prefix_share=0.3,
-            ),
-            7,
-        ),
-        (
-            _Names(  # Bali: the birth-order name comes first
-                "Suardana Sudarsana Wirawan Adnyana Artawan Mahendra Sudiarta",
-                "Sriani Sukmawati Ariani Suastini Widiantari Yuliastuti Pratiwi",
-                "Putra Wijaya Kusuma Antara",
-                "Dewi Lestari Sari Utami",
-                prefixes=("I Made|I Wayan|I Nyoman|I Ketut|I Gede|I Putu", "Ni Made|Ni Luh|Ni Wayan|Ni Ketut|Ni Putu"),
-                prefix_share=1.0,
-            ),
-            4,
-        ),
-        (
-            _Names(  # Sulawesi Utara, Maluku, Nusa Tenggara
-                "Yohanes Fransiskus Stevanus Frans Jefri Marthen Yosef Daniel",
-                "Maria Yohana Grace Meity Veronika Agustina Natalia Margaretha",
-                _TIMUR_FAM,
-                _TIMUR_FAM,
-            ),
-            6,
-        ),
+            t["weight"],
+        )
+        for t in _DATA["names"]
     ]
 )
 # (gelar depan, gelar belakang) per kind of education.
 _TITLES: dict[str, tuple[tuple[str, str], ...]] = {
-    "none": (("", ""),),
-    "pelaksana": (("", ""), ("", ""), ("", "S.E."), ("", "A.Md."), ("", "S.Sos."), ("", "S.Kom.")),
-    "diploma": (("", "A.Md."), ("", "A.Md.Kom."), ("", "A.Md.Ak.")),
-    "umum": (("", "S.Sos."), ("", "S.E."), ("", "S.AP."), ("", "S.IP."), ("", "S.H."), ("", "S.E., M.Si.")),
-    "pimpinan": (
-        ("", "S.STP., M.Si."),
-        ("", "S.Sos., M.M."),
-        ("Drs.", "M.Si."),
-        ("", "S.E., M.AP."),
-        ("", "S.H., M.H."),
-        ("", "S.IP., M.Si."),
-    ),
-    "guru": (("", "S.Pd."), ("", "S.Pd."), ("", "S.Pd., M.Pd."), ("", "S.Pd.I."), ("", "S.Pd.SD.")),
-    "guru_pimpinan": (("", "S.Pd., M.Pd."), ("Drs.", "M.Pd."), ("", "S.Pd., M.M.")),
-    "dokter": (("dr.", ""), ("dr.", ""), ("dr.", "M.Kes.")),
-    "dokter_spesialis": (("dr.", "Sp.PD."), ("dr.", "Sp.A."), ("dr.", "Sp.OG."), ("dr.", "Sp.B."), ("dr.", "")),
-    "dokter_pimpinan": (("dr.", "M.Kes."), ("dr.", "MARS"), ("", "S.K.M., M.Kes.")),
-    "drg": (("drg.", ""),),
-    "perawat": (("", "S.Kep., Ners"), ("", "S.Kep., Ners")),
-    "perawat_d": (("", "A.Md.Kep."),),
-    "bidan": (("", "A.Md.Keb."), ("", "S.Tr.Keb.")),
-    "apoteker": (("apt.", "S.Farm."),),
-    "farmasi_d": (("", "A.Md.Farm."),),
-    "kesmas": (("", "S.K.M."), ("", "S.K.M., M.Kes."), ("", "S.Gz.")),
-    "kesehatan_d": (("", "A.Md.Kes."), ("", "A.Md.A.K."), ("", "A.Md.Rad."), ("", "A.Md.Gz.")),
-    "teknik": (("", "S.T."), ("", "S.T., M.T."), ("Ir.", "")),
-    "teknik_pimpinan": (("", "S.T., M.T."), ("Ir.", "M.T."), ("", "S.T., M.Eng.")),
-    "pertanian": (("", "S.P."), ("", "S.Pt."), ("", "S.P., M.Si.")),
-    "pertanian_pimpinan": (("Ir.", "M.P."), ("", "S.P., M.Si.")),
-    "vet": (("drh.", ""),),
-    "ekonomi": (("", "S.E."), ("", "S.Ak."), ("", "S.E., M.M.")),
-    "sosial": (("", "S.Sos."), ("", "S.I.Kom."), ("", "S.Psi.")),
-    "komputer": (("", "S.Kom."), ("", "S.T."), ("", "S.Kom., M.Kom.")),
+    kind: tuple((depan, belakang) for depan, belakang in options) for kind, options in _DATA["titles"].items()
 }
 _TITLE_PICKS = {key: _Pick([(option, 1.0) for option in options]) for key, options in _TITLES.items()}
 
@@ -469,297 +369,18 @@ def _asisten(code: str, name: str, bagian: tuple[str, ...]) -> _Pd:
     return _Pd(code, name, name, bagian, sekretariat=None)
 
 
+def _perangkat_daerah(pd: dict[str, Any]) -> _Pd:
+    """One perangkat daerah of the data file: a dinas or badan, an asisten with its bagian, or spelled out."""
+    kind = pd.pop("kind")
+    if kind == "dinas":
+        return _dinas(pd["code"], pd["name"], tuple(pd["bidang"]), pd.get("profile", "umum"), pd.get("weight", 1.0))
+    if kind == "asisten":
+        return _asisten(pd["code"], pd["name"], tuple(pd["bagian"]))
+    return _Pd(**(pd | {"bidang": tuple(pd["bidang"])}))
+
+
 # In the order they appear as the organisation grows: small demos get the first ones.
-_CORE: tuple[_Pd, ...] = (
-    _dinas(
-        "BKPSDM",
-        "Badan Kepegawaian dan Pengembangan Sumber Daya Manusia",
-        (
-            "Bidang Pengadaan, Pemberhentian dan Informasi Kepegawaian",
-            "Bidang Mutasi dan Promosi",
-            "Bidang Pengembangan Kompetensi Aparatur",
-            "Bidang Penilaian Kinerja Aparatur dan Penghargaan",
-        ),
-        "kepegawaian",
-    ),
-    _dinas(
-        "DISDIK",
-        "Dinas Pendidikan",
-        (
-            "Bidang Pembinaan Pendidikan Anak Usia Dini dan Pendidikan Nonformal",
-            "Bidang Pembinaan Sekolah Dasar",
-            "Bidang Pembinaan Sekolah Menengah Pertama",
-            "Bidang Guru dan Tenaga Kependidikan",
-        ),
-        "pendidikan",
-        1.3,
-    ),
-    _dinas(
-        "DINKES",
-        "Dinas Kesehatan",
-        (
-            "Bidang Kesehatan Masyarakat",
-            "Bidang Pencegahan dan Pengendalian Penyakit",
-            "Bidang Pelayanan Kesehatan",
-            "Bidang Sumber Daya Kesehatan",
-        ),
-        "kesehatan",
-        1.3,
-    ),
-    _Pd(
-        "INSPEKTORAT",
-        "Inspektorat Daerah",
-        "Inspektur Daerah",
-        tuple(f"Inspektur Pembantu Wilayah {n}" for n in ("I", "II", "III", "IV")),
-        "inspektorat",
-        "Sekretaris Inspektorat",
-        seksi=False,
-        weight=1.5,
-    ),
-    _dinas(
-        "BAPPEDA",
-        "Badan Perencanaan Pembangunan Daerah",
-        (
-            "Bidang Perencanaan, Pengendalian dan Evaluasi Pembangunan Daerah",
-            "Bidang Pemerintahan dan Pembangunan Manusia",
-            "Bidang Perekonomian dan Sumber Daya Alam",
-            "Bidang Infrastruktur dan Kewilayahan",
-        ),
-        "perencanaan",
-    ),
-    _dinas(
-        "BPKAD",
-        "Badan Pengelolaan Keuangan dan Aset Daerah",
-        ("Bidang Anggaran", "Bidang Perbendaharaan", "Bidang Akuntansi dan Pelaporan", "Bidang Aset"),
-    ),
-    _Pd(
-        "RSUD",
-        "Rumah Sakit Umum Daerah",
-        "Direktur Rumah Sakit Umum Daerah",
-        ("Bidang Pelayanan Medik", "Bidang Keperawatan", "Bidang Penunjang Medik dan Nonmedik"),
-        "rsud",
-        "Kepala Bagian Umum dan Keuangan",
-        weight=4.0,
-    ),
-    _dinas(
-        "PUPR",
-        "Dinas Pekerjaan Umum dan Penataan Ruang",
-        ("Bidang Bina Marga", "Bidang Sumber Daya Air", "Bidang Cipta Karya", "Bidang Penataan Ruang"),
-        "teknik",
-        1.2,
-    ),
-    _dinas(
-        "DINSOS",
-        "Dinas Sosial",
-        (
-            "Bidang Perlindungan dan Jaminan Sosial",
-            "Bidang Rehabilitasi Sosial",
-            "Bidang Pemberdayaan Sosial dan Penanganan Fakir Miskin",
-        ),
-        "sosial",
-    ),
-    _asisten(
-        "SETDA.AS1",
-        "Asisten Pemerintahan dan Kesejahteraan Rakyat",
-        ("Bagian Tata Pemerintahan", "Bagian Kesejahteraan Rakyat", "Bagian Hukum"),
-    ),
-    _dinas(
-        "DISDUKCAPIL",
-        "Dinas Kependudukan dan Pencatatan Sipil",
-        (
-            "Bidang Pelayanan Pendaftaran Penduduk",
-            "Bidang Pelayanan Pencatatan Sipil",
-            "Bidang Pengelolaan Informasi Administrasi Kependudukan",
-            "Bidang Pemanfaatan Data dan Inovasi Pelayanan",
-        ),
-        "dukcapil",
-    ),
-    _dinas(
-        "DISPERTAN",
-        "Dinas Pertanian dan Ketahanan Pangan",
-        (
-            "Bidang Tanaman Pangan dan Hortikultura",
-            "Bidang Perkebunan",
-            "Bidang Peternakan dan Kesehatan Hewan",
-            "Bidang Ketahanan Pangan",
-        ),
-        "pertanian",
-        1.2,
-    ),
-    _asisten(
-        "SETDA.AS2",
-        "Asisten Perekonomian dan Pembangunan",
-        (
-            "Bagian Perekonomian dan Sumber Daya Alam",
-            "Bagian Administrasi Pembangunan",
-            "Bagian Pengadaan Barang dan Jasa",
-        ),
-    ),
-    _dinas(
-        "BAPENDA",
-        "Badan Pendapatan Daerah",
-        (
-            "Bidang Pendataan dan Penetapan",
-            "Bidang Penagihan dan Keberatan",
-            "Bidang Pengendalian dan Evaluasi Pendapatan",
-        ),
-    ),
-    _dinas(
-        "DISHUB",
-        "Dinas Perhubungan",
-        (
-            "Bidang Lalu Lintas dan Angkutan",
-            "Bidang Sarana dan Prasarana",
-            "Bidang Keselamatan dan Pengendalian Operasional",
-        ),
-        "teknik",
-    ),
-    _dinas(
-        "DLH",
-        "Dinas Lingkungan Hidup",
-        (
-            "Bidang Tata Lingkungan",
-            "Bidang Pengelolaan Sampah dan Limbah Bahan Berbahaya dan Beracun",
-            "Bidang Pengendalian Pencemaran dan Kerusakan Lingkungan",
-            "Bidang Penaatan dan Peningkatan Kapasitas Lingkungan",
-        ),
-        "lingkungan",
-    ),
-    _asisten(
-        "SETDA.AS3",
-        "Asisten Administrasi Umum",
-        (
-            "Bagian Umum",
-            "Bagian Organisasi",
-            "Bagian Protokol dan Komunikasi Pimpinan",
-            "Bagian Perencanaan dan Keuangan",
-        ),
-    ),
-    _dinas(
-        "DISKOMINFO",
-        "Dinas Komunikasi dan Informatika",
-        ("Bidang Informasi dan Komunikasi Publik", "Bidang Aplikasi Informatika", "Bidang Persandian dan Statistik"),
-        "kominfo",
-    ),
-    _Pd(
-        "SETWAN",
-        "Sekretariat Dewan Perwakilan Rakyat Daerah",
-        "Sekretaris Dewan Perwakilan Rakyat Daerah",
-        (
-            "Bagian Umum dan Keuangan",
-            "Bagian Persidangan dan Perundang-undangan",
-            "Bagian Fasilitasi Penganggaran dan Pengawasan",
-        ),
-        sekretariat=None,
-    ),
-    _dinas(
-        "DPMPTSP",
-        "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu",
-        ("Bidang Penanaman Modal", "Bidang Pelayanan Perizinan", "Bidang Pengaduan, Kebijakan dan Pelaporan Layanan"),
-    ),
-    _dinas(
-        "DISKOPERINDAG",
-        "Dinas Koperasi, Usaha Kecil dan Menengah, Perindustrian dan Perdagangan",
-        (
-            "Bidang Koperasi dan Usaha Kecil Menengah",
-            "Bidang Perindustrian",
-            "Bidang Perdagangan",
-            "Bidang Pengelolaan Pasar",
-        ),
-        "perdagangan",
-    ),
-    _Pd(
-        "SATPOLPP",
-        "Satuan Polisi Pamong Praja",
-        "Kepala Satuan Polisi Pamong Praja",
-        (
-            "Bidang Penegakan Peraturan Daerah",
-            "Bidang Ketertiban Umum dan Ketenteraman Masyarakat",
-            "Bidang Perlindungan Masyarakat",
-        ),
-        "satpol",
-        "Sekretaris",
-        weight=1.3,
-    ),
-    _dinas(
-        "DPMD",
-        "Dinas Pemberdayaan Masyarakat dan Desa",
-        (
-            "Bidang Bina Pemerintahan Desa",
-            "Bidang Pemberdayaan Masyarakat Desa",
-            "Bidang Pembangunan dan Kawasan Perdesaan",
-        ),
-        "sosial",
-    ),
-    _dinas(
-        "DP2KBP3A",
-        "Dinas Pengendalian Penduduk, Keluarga Berencana, Pemberdayaan Perempuan dan Perlindungan Anak",
-        (
-            "Bidang Pengendalian Penduduk dan Penyuluhan",
-            "Bidang Keluarga Berencana dan Ketahanan Keluarga",
-            "Bidang Pemberdayaan Perempuan",
-            "Bidang Perlindungan Anak",
-        ),
-        "sosial",
-    ),
-    _Pd(
-        "BPBD",
-        "Badan Penanggulangan Bencana Daerah",
-        "Kepala Pelaksana Badan Penanggulangan Bencana Daerah",
-        (
-            "Bidang Pencegahan dan Kesiapsiagaan",
-            "Bidang Kedaruratan dan Logistik",
-            "Bidang Rehabilitasi dan Rekonstruksi",
-        ),
-        sekretariat="Sekretaris Badan",
-    ),
-    _dinas(
-        "DISPERKIM",
-        "Dinas Perumahan dan Kawasan Permukiman",
-        ("Bidang Perumahan", "Bidang Kawasan Permukiman", "Bidang Pertanahan"),
-        "teknik",
-    ),
-    _dinas(
-        "DISNAKERTRANS",
-        "Dinas Tenaga Kerja dan Transmigrasi",
-        (
-            "Bidang Pelatihan dan Produktivitas",
-            "Bidang Penempatan dan Perluasan Kesempatan Kerja",
-            "Bidang Hubungan Industrial dan Jaminan Sosial",
-            "Bidang Transmigrasi",
-        ),
-        "tenagakerja",
-    ),
-    _dinas(
-        "DISPUSIP",
-        "Dinas Perpustakaan dan Kearsipan",
-        (
-            "Bidang Layanan Perpustakaan",
-            "Bidang Pengembangan Perpustakaan dan Pembudayaan Gemar Membaca",
-            "Bidang Kearsipan",
-        ),
-        "perpustakaan",
-    ),
-    _dinas(
-        "DISPORAPAR",
-        "Dinas Kepemudaan, Olahraga dan Pariwisata",
-        (
-            "Bidang Kepemudaan",
-            "Bidang Olahraga",
-            "Bidang Destinasi Pariwisata",
-            "Bidang Pemasaran Pariwisata dan Ekonomi Kreatif",
-        ),
-    ),
-    _dinas(
-        "KESBANGPOL",
-        "Badan Kesatuan Bangsa dan Politik",
-        (
-            "Bidang Ideologi, Wawasan Kebangsaan dan Karakter Bangsa",
-            "Bidang Politik Dalam Negeri dan Organisasi Kemasyarakatan",
-            "Bidang Ketahanan Ekonomi, Sosial, Budaya dan Agama",
-        ),
-    ),
-)
+_CORE: tuple[_Pd, ...] = tuple(_perangkat_daerah(pd) for pd in _DATA["perangkat_daerah"])
 _KECAMATAN_SEKSI = (
     "Seksi Pemerintahan",
     "Seksi Ketenteraman dan Ketertiban Umum",
