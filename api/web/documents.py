@@ -4,6 +4,7 @@ with ekspektasi khusus, lampiran; ratings, predikat and the signatures block).""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from io import BytesIO
 from typing import Any
 
@@ -104,7 +105,9 @@ def _rhk_table(data: DocumentData, *, ratings: bool) -> list[Flowable]:
                 continue
             n += 1
             above = data.intervened.get(r["intervensi_rhk_id"] or 0, "-")
-            indicators = r["indikator"] or [{"aspek": "-", "text": "-", "target": None, "satuan": ""}]
+            indicators: Sequence[Mapping[str, Any]] = r["indikator"] or [
+                {"aspek": "-", "text": "-", "target": None, "satuan": ""}
+            ]
             for k, ind in enumerate(indicators):
                 target = "-" if ind["target"] is None else f"{ind['target']:g} {ind['satuan']}".strip()
                 rows.append(

@@ -30,7 +30,7 @@ from states.skp import EDITABLE_STATES, SkpState
 from workflows.actors import Actor
 from workflows.cases import cycles, feedback, objections, policy_store, skps
 from workflows.cases.org.lookup import unit_zone
-from workflows.cases.skps import IndikatorIn, PlanIn, RhkIn
+from workflows.cases.skps import IndikatorIn, PlanIn, RhkIn, RhkOut
 from workflows.cases.users import authenticate
 from workflows.queries import dashboard, document_data
 from workflows.store.uow import reading, unit_of_work
@@ -208,7 +208,7 @@ def _skp_context(request: Request, actor: Actor, skp_id: int) -> dict[str, Any]:
         view = skps.get(s, skp_id, actor)
         row, cycle, who = skps.load(s, skp_id, actor)
         boss = skps.atasan_skp(s, row)
-        options: list[dict[str, Any]] = []
+        options: list[RhkOut] = []
         if boss is not None and boss.id is not None:
             try:
                 options = skps.get(s, boss.id, actor).rhk

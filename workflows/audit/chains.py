@@ -161,8 +161,7 @@ def new_events(
     return events
 
 
-# Statements run once or twice per use case are built once: building and keying a statement costs SQLAlchemy about
-# twice what running the cached compilation does on SQLite.
+# Statements run once or twice per use case, built once (why: workflows/store/__init__.py).
 _HEAD = select(col(AuditEvent.hash)).where(
     col(AuditEvent.entity_type) == bindparam("entity_type"),
     col(AuditEvent.entity_id) == bindparam("entity_id"),

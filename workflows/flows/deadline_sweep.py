@@ -1,4 +1,10 @@
-"""The deadline sweep: ladder steps reached by pending work become outbox notifications and audited actions."""
+"""The deadline sweep: ladder steps reached by pending work become outbox notifications and audited actions.
+
+One module on purpose: per deadline key, `_KeySweep` builds the set-based statements (the pending rows, the
+reached ladder steps, the outbox rows with their text, the automatic actions and their audit rows) over one plan
+of due instants, and they must agree column for column. What should still leave it is the message text, which
+`_messages` concatenates in SQL rather than rendering from templates.
+"""
 
 from __future__ import annotations
 

@@ -215,7 +215,7 @@ def deliver_notifications(ctx: RunContext) -> dict[str, Any]:
 
 
 def seal_audit(ctx: RunContext) -> dict[str, Any]:
-    """Seal the audit trail as it stands (workflows/audit_seal): one anchor over every chain's head."""
+    """Seal the audit trail as it stands (`workflows.audit.seal`): one anchor over every chain's head."""
     if not (ctx.actor.super_admin or ctx.actor.system):
         raise NotPermitted("workflow", "seal-audit", ["super-admin", "system"])
     row = seal.seal(ctx.engine, now=ctx.as_of, by=ctx.actor.ref, key=seal_key(get_settings()))

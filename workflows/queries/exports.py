@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from states.errors import InvalidInput, NotFound
-from workflows.audit import canonical_time
+from workflows.audit import HASHED, canonical_time
 from workflows.cases.skps import ANNUAL
 from workflows.store.tables import AuditEvent, Capaian, Cycle, Instansi, Pegawai, Skp, Unit
 
@@ -51,23 +51,7 @@ PREDIKAT_COLUMNS = (
 """One row per SKP of the cycle (a mutasi gives a pegawai two); jabatan and unit are the SKP's; capaian is the
 annual capaian kinerja organisasi of that unit."""
 
-AUDIT_COLUMNS = (
-    "id",
-    "at",
-    "entity_type",
-    "entity_id",
-    "seq",
-    "instansi_id",
-    "actor",
-    "role",
-    "trigger",
-    "from_state",
-    "to_state",
-    "note",
-    "payload_digest",
-    "prev_hash",
-    "hash",
-)
+AUDIT_COLUMNS = ("id", "at", *(name for name in HASHED if name != "at"), "hash")
 """Every hashed field and the hash, `at` as hashed (UTC, microseconds, Z): a JSONL line can be re-verified."""
 
 Row = tuple[Any, ...]

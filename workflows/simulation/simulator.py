@@ -4,6 +4,9 @@ People act at times drawn from a seeded RNG (plans, agreement, realisasi, rating
 late, some never; the named workflows run on a weekly simulated clock (open-period, close-period,
 enforce-deadlines, dispatch-follow-up, deliver-notifications through a recording sender). Nothing reads the wall
 clock: every use case gets the simulated `now`. What the simulation did is kept in a `Ledger` for the report.
+
+One module on purpose: `Simulation` is one event loop whose handlers (one per kind of act) share its queue, its
+RNG and its ledger in a fixed order, so the same seed replays the same year.
 """
 
 from __future__ import annotations

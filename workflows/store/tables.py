@@ -327,7 +327,7 @@ class AuditEvent(SQLModel, table=True):
 
 
 class AuditSeal(SQLModel, table=True):
-    """An anchor of the audit trail: every chain's head up to audit id `watermark`, hashed (workflows/audit_seal)."""
+    """An anchor of the audit trail: every chain's head up to audit id `watermark`, hashed (`workflows.audit.seal`)."""
 
     id: int | None = Field(default=None, primary_key=True)
     sealed_at: datetime = Field(sa_column=_utc())

@@ -33,7 +33,18 @@ from workflows.cases.skps.loading import load
 from workflows.cases.skps.plan import IndikatorIn, PlanIn, RhkIn, hr_may_draft, save_plan
 from workflows.cases.skps.standing import Standing, standing
 from workflows.cases.skps.transitions import fire, set_capaian
-from workflows.cases.skps.views import LAMPIRAN_KEYS, SkpSummary, SkpView, get, list_skps, view, visible_skps
+from workflows.cases.skps.views import (
+    LAMPIRAN_KEYS,
+    IndikatorOut,
+    PerilakuOut,
+    RhkOut,
+    SkpSummary,
+    SkpView,
+    get,
+    list_skps,
+    view,
+    visible_skps,
+)
 
 __all__ = [
     "AGREED_OR_LATER",
@@ -48,9 +59,12 @@ __all__ = [
     "PLAN",
     "SOURCES",
     "IndikatorIn",
+    "IndikatorOut",
+    "PerilakuOut",
     "Plan",
     "PlanIn",
     "RhkIn",
+    "RhkOut",
     "SkpSummary",
     "SkpView",
     "Standing",

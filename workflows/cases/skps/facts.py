@@ -33,8 +33,7 @@ AGREED_OR_LATER = frozenset({"agreed", "monitored", "adjusted", "assessed", "fol
 ANNUAL = 0
 
 
-# The statements every SKP use case runs are built once: building and keying a statement costs SQLAlchemy about
-# twice what running its cached compilation does on SQLite.
+# The statements every SKP use case runs, built once (why: workflows/store/__init__.py).
 _LATEST_SKP = (
     select(Skp)
     .where(col(Skp.cycle_id) == bindparam("cycle_id"), col(Skp.pegawai_id) == bindparam("pegawai_id"))

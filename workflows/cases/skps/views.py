@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, false, func, or_, select, true
 from sqlalchemy.orm import Session
 from sqlmodel import col
+from typing_extensions import TypedDict  # pydantic validates typing.TypedDict only from Python 3.12
 
 from states.enums import BERAKHLAK, CoreValue
 from states.skp import SKP, SkpState
@@ -25,8 +26,37 @@ from workflows.store.tables import (
 LAMPIRAN_KEYS = ("dukungan_sumber_daya", "skema_pertanggungjawaban", "konsekuensi")
 
 
-@dataclass(frozen=True)
-class SkpView:
+class IndikatorOut(TypedDict):
+    id: int
+    text: str
+    aspek: str
+    target: float | None
+    satuan: str
+
+
+# The rows of an SKP view are typed dicts, named as the API's schema names them: read by key like the JSON they
+# become, validated with the view. (Comments, not docstrings: a docstring would change the published schema.)
+
+
+class RhkOut(TypedDict):
+    id: int
+    jenis: str
+    text: str
+    intervensi_rhk_id: int | None
+    cascade: str | None
+    indikator: list[IndikatorOut]
+
+
+class PerilakuOut(TypedDict):
+    core_value: str
+    indicators: list[str]
+    ekspektasi_khusus: str | None
+
+
+# The SKP as an actor sees it: what the use cases return and what the API sends (`SkpOut`).
+class SkpView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     id: int
     cycle_id: int
     nip: str
@@ -37,9 +67,9 @@ class SkpView:
     state: str
     version: int
     proposed: bool
-    allowed_triggers: list[str]
-    rhk: list[dict[str, Any]]
-    perilaku: list[dict[str, Any]]
+    allowed_triggers: list[str] = Field(description="Triggers the caller may fire now.")
+    rhk: list[RhkOut]
+    perilaku: list[PerilakuOut]
     lampiran: dict[str, list[str]]
     rating_hasil_kerja: str | None
     rating_perilaku: str | None
@@ -64,8 +94,9 @@ def view(
     penilai = session.get(Pegawai, skp.penilai_id) if skp.penilai_id else None
     assert pegawai is not None
     rhk, indicators = plan or plan_rows(session, skp.id or 0)
-    by_rhk: dict[int, list[dict[str, Any]]] = {}
+    by_rhk: dict[int, list[IndikatorOut]] = {}
     for i in indicators:
+        assert i.id is not None
         by_rhk.setdefault(i.rhk_id, []).append(
             {"id": i.id, "text": i.text, "aspek": i.aspek, "target": i.target, "satuan": i.satuan}
         )
@@ -115,7 +146,9 @@ def get(session: Session, skp_id: int, actor: Actor) -> SkpView:
     if outsider and skp is not None and _rates_the_caller(session, skp, actor):
         full = view(session, skp, actor)
         # what a subordinate needs to pick an intervensi, not the atasan's own appraisal
-        return replace(full, rating_hasil_kerja=None, rating_perilaku=None, predikat=None, lampiran={})
+        return full.model_copy(
+            update={"rating_hasil_kerja": None, "rating_perilaku": None, "predikat": None, "lampiran": {}}
+        )
     skp, _, who = load(session, skp_id, actor)
     return view(session, skp, actor, who)
 
