@@ -17,12 +17,13 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
-## Run the service on SQLite with a demo organisation.
+## Run the service on SQLite with a demo organisation whose Sekda has an agreed SKP (the walk starts below it).
+## seed-demo migrates the database itself; serve listens at once and starts Prefect and the worker beside it.
 run: export SKPFLOW_ADMIN_USER ?= admin
-run: export SKPFLOW_ADMIN_PASSWORD ?= admin-demo
+run: export SKPFLOW_ADMIN_PASSWORD ?= admin-demo-2026
+run: export SKPFLOW_DEMO ?= true
 run: install
-	$(BIN)/skpflow db upgrade
-	$(BIN)/skpflow seed-demo --if-empty
+	$(BIN)/skpflow seed-demo --if-empty --agreed-levels 1
 	$(BIN)/skpflow serve
 
 lint: install

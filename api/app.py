@@ -35,7 +35,7 @@ from api import (
 )
 from api.diagram import mermaid
 from api.headers import SecurityHeaders
-from api.limits import BodyLimit
+from api.limits import BodyLimit, RateLimits
 from api.web import install as install_web
 from policies.loader import available_presets
 from states import LIFECYCLES
@@ -106,6 +106,7 @@ def create_app(
     )
     app.state.engine, app.state.settings, app.state.clock = engine, settings, clock
     app.state.signing_key = security.signing_key(settings)
+    app.state.rate_limits = RateLimits({"pdf": settings.pdf_rate, "page": settings.page_rate})
     errors.install(app)
     app.add_middleware(
         BodyLimit, default=settings.max_body_bytes, upload=settings.max_upload_bytes, upload_paths=UPLOAD_PATHS

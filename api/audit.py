@@ -12,6 +12,7 @@ from api.deps import Config, CurrentActor, Db, Now
 from api.errors import responses
 from states.errors import NotPermitted
 from workflows.cases import audit_trail, logins
+from workflows.store.settings import seal_key
 from workflows.store.uow import reading
 
 router = APIRouter(tags=["audit"])
@@ -170,5 +171,5 @@ def create_seal(db: Db, actor: CurrentActor, settings: Config, now: Now) -> Seal
     """Anchors every chain as it stands (the super-admin only; the `seal-audit` workflow does it on schedule)."""
     if not actor.super_admin:
         raise NotPermitted("audit", "seal", ["super-admin"])
-    row = audit_trail.seal_now(db, now=now, by=actor.ref, settings=settings)
+    row = audit_trail.seal_now(db, now=now, by=actor.ref, key=seal_key(settings))
     return SealOut.model_validate(row, from_attributes=True)

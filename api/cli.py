@@ -8,9 +8,12 @@ import contextlib
 import json
 import os
 import signal
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -18,21 +21,26 @@ import typer
 import yaml
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
 
 from api.diagram import mermaid, svg
+from api.sealer import Sealer
 from policies.loader import PolicyError, available_presets, content_hash, load_policy_file, load_preset
 from states import LIFECYCLES
+from states.errors import InvalidInput
 from workflows.actors import Actor
-from workflows.cases import audit_trail, cycles, policy_store
+from workflows.cases import audit_trail
 from workflows.cases.org import lookup
-from workflows.cases.org.imports import import_org
 from workflows.cases.users import ensure_first_admin
 from workflows.flows import schedules
 from workflows.simulation.demo import demo_logins, generate_kabupaten
+from workflows.simulation.demo_walk import demo_accounts, seed_kabupaten
 from workflows.store.db import make_engine, upgrade
-from workflows.store.settings import get_settings, intervals
+from workflows.store.settings import get_settings, intervals, password_policy, seal_key
 from workflows.store.uow import reading, unit_of_work
+
+if TYPE_CHECKING:
+    from api import embedded
 
 app = typer.Typer(help="skpflow: the SKP cycle as persisted, audited state machines.", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
@@ -68,41 +76,120 @@ def serve(
         ),
     ] = True,
     prefect_port: Annotated[int, typer.Option(help="Port of the local Prefect server (and its UI).")] = 4200,
+    seal: Annotated[
+        bool,
+        typer.Option(
+            "--seal/--no-seal",
+            help="With --no-scheduler, seal the audit trail in this process every SKPFLOW_AUDIT_SEAL_EVERY_SECONDS "
+            "(--no-seal where a `skpflow worker` seals instead).",
+        ),
+    ] = True,
 ) -> None:
-    """Migrate, create the first admin from SKPFLOW_ADMIN_USER/SKPFLOW_ADMIN_PASSWORD, and serve the API."""
+    """Migrate, create the first admin from SKPFLOW_ADMIN_USER/SKPFLOW_ADMIN_PASSWORD, and serve the API.
+
+    The API and the pages listen at once; the Prefect server and the worker start beside them (a fresh Prefect
+    server takes tens of seconds), and each part says when it is ready.
+    """
+    started = time.monotonic()
     import uvicorn
 
     from api import embedded
     from api.app import create_app, serving_engine
 
+    def say(message: str) -> None:
+        console.print(f"[dim]{time.monotonic() - started:5.1f} s[/dim]  {message}")
+
     settings = get_settings()
     engine = serving_engine(settings)
     upgrade(engine)
     if settings.admin_user and settings.admin_password:
-        with unit_of_work(engine) as s:
-            created = ensure_first_admin(s, settings.admin_user, settings.admin_password.get_secret_value(), now=_now())
+        password, policy = settings.admin_password.get_secret_value(), password_policy(settings)
+        try:
+            with unit_of_work(engine) as s:
+                created = ensure_first_admin(s, settings.admin_user, password, now=_now(), policy=policy)
+        except InvalidInput as exc:  # not a traceback: the operator has a setting to change
+            console.print(
+                f"[red]not starting[/red]: the first admin '{settings.admin_user}' would get a weak password. "
+                + "; ".join(exc.problems)
+                + ". Set SKPFLOW_ADMIN_PASSWORD to a stronger one (the policy: SKPFLOW_PASSWORD_MIN_LENGTH, "
+                "SKPFLOW_PASSWORD_MIN_SCORE)."
+            )
+            raise typer.Exit(2) from exc
         if created:
-            console.print(f"created the first admin '{settings.admin_user}' (password from SKPFLOW_ADMIN_PASSWORD)")
-    children = []
+            say(f"created the first admin '{settings.admin_user}' (password from SKPFLOW_ADMIN_PASSWORD)")
+    background = None
     prefect_ui = "not running (--no-scheduler)"
+    every = settings.audit_seal_every_seconds
+    sealer = None if scheduler or not seal else Sealer(engine, every=every, key=seal_key(settings), clock=_now)
+    if scheduler:
+        background = embedded.Scheduler(
+            say,
+            home=Path(settings.prefect_home),
+            port=prefect_port,
+            api_url=os.environ.get("PREFECT_API_URL") or None,
+            started_at=started,
+        )
+        prefect_ui = f"{background.api_url.removesuffix('/api')}  (answers once the Prefect server is ready)"
+    base = f"http://{host}:{port}"
+    console.print(f"[bold]skpflow[/bold] on {settings.database_url}")
+    console.print(f"  web UI:     {base}/ui")
+    console.print(f"  API docs:   {base}/docs  (OpenAPI at {base}/openapi.json; log in at {base}/auth/token)")
+    console.print(f"  Prefect UI: {prefect_ui}")
+    _say_who_seals(sealer, scheduler, every)
+    server = uvicorn.Server(uvicorn.Config(create_app(settings=settings, engine=engine), host=host, port=port))
+    say(f"waiting for the API to listen on {base}")
+    if background is not None:
+        say("the Prefect server and the worker start once the API listens (they do not hold it up)")
+    threading.Thread(target=_announce, args=(server, say, f"{base}/ui", engine, background), daemon=True).start()
+    # uvicorn raises the signal it stopped on again once it is done; SIGTERM's default action would end the process
+    # there, before the Prefect server and the worker are stopped (the worker, orphaned, hangs pausing its
+    # deployments on a server that is gone). As an exception it unwinds through the `finally` below.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    if sealer is not None:
+        sealer.start()
     try:
-        if scheduler:
-            api_url = os.environ.get("PREFECT_API_URL")
-            if not api_url:
-                console.print(f"starting a local Prefect server on port {prefect_port} (log: {settings.prefect_home})")
-                children.append(embedded.prefect_server(Path(settings.prefect_home), prefect_port))
-                api_url = f"http://127.0.0.1:{prefect_port}/api"
-                embedded.wait_healthy(api_url, children[0])
-            children.append(embedded.worker(api_url))
-            prefect_ui = api_url.removesuffix("/api")
-        base = f"http://{host}:{port}"
-        console.print(f"[bold]skpflow[/bold] on {settings.database_url}")
-        console.print(f"  API docs:   {base}/docs  (OpenAPI at {base}/openapi.json; log in at {base}/auth/token)")
-        console.print(f"  web UI:     {base}/ui  (demo logins: skpflow seed-demo prints them; HR: SKPFLOW_ADMIN_USER)")
-        console.print(f"  Prefect UI: {prefect_ui}  (the schedules: `skpflow schedule`)")
-        uvicorn.run(create_app(settings=settings, engine=engine), host=host, port=port, log_level="info")
+        server.run()
     finally:
-        embedded.stop(children)
+        if sealer is not None:
+            sealer.stop()
+        if background is not None:
+            background.stop()
+
+
+def _say_who_seals(sealer: Sealer | None, scheduler: bool, every: int) -> None:
+    if sealer is not None:
+        console.print(f"  audit seal: every {every} s in this process (no scheduler)")
+    elif not scheduler:
+        console.print(
+            "[bold red]  audit seal: NOTHING SEALS the audit trail here (--no-scheduler --no-seal): run a "
+            "`skpflow worker` or `skpflow audit seal` on a schedule[/bold red]"
+        )
+
+
+def _exit_on_signal(signum: int, _: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _announce(
+    server: Any, say: Callable[[str], None], url: str, engine: Engine, background: embedded.Scheduler | None
+) -> None:
+    """Say when uvicorn listens (it sets `started` once its sockets are bound), then the accounts that still have a
+    demo password, then start the scheduler: checking a password and importing Prefect take CPU the API's own start
+    should not compete with."""
+    while not server.started and not server.should_exit:
+        time.sleep(0.05)
+    if not server.started:
+        return
+    say(f"[green]API and web UI ready[/green]: {url}")
+    with reading(engine) as s:
+        logins = demo_accounts(s)
+    if logins:
+        table = Table("login", "name", "who", "password", title="demo logins (change these passwords for real use)")
+        for login in logins:
+            table.add_row(login.login, login.name, login.what, login.password)
+        console.print(table)
+    if background is not None:
+        background.start()
 
 
 def _plan_now() -> list[schedules.Planned]:
@@ -197,6 +284,14 @@ def seed_demo(
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same organisation.")] = 2026,
     year: Annotated[int, typer.Option(help="Year of the demo cycle.")] = 2026,
     if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing when pegawai exist already.")] = False,
+    agreed_levels: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Levels of the penilai chain, from the top (1: the Sekda), whose SKPs are planned, cascaded and "
+            "agreed through the use cases, so an atasan below can cascade at once (`make run` uses 1).",
+        ),
+    ] = 0,
 ) -> None:
     """Import a demo kabupaten, create its cycle on the national preset, and open it (one SKP per pegawai)."""
     engine = make_engine(get_settings().database_url)
@@ -206,27 +301,18 @@ def seed_demo(
             console.print("demo data present; nothing to do")
             return
     payload = generate_kabupaten(pegawai=pegawai, seed=seed)
-    root = Actor.admin("seed-demo")
-    now = _now()
-    with unit_of_work(engine) as s:
-        result = import_org(s, payload, actor=root, now=now)
-        pv = policy_store.preset(s, get_settings().policy, now=now)
-        name = f"SKP {year}"
-        existing = cycles.named(s, result.instansi_id, name)
-        cycle_id = (
-            existing.id
-            if existing
-            else cycles.create(
-                s, instansi_id=result.instansi_id, year=year, name=name, policy_version_id=pv.id, actor=root, now=now
-            ).id
-        )
-    assert cycle_id is not None
-    opened = cycles.open_cycle(lambda: Session(engine, expire_on_commit=False), cycle_id, actor=root, now=now)
+    policy = get_settings().policy
+    done = seed_kabupaten(engine, payload, year=year, policy=policy, agreed_levels=agreed_levels, now=_now())
     console.print(
-        f"imported {result.units_created} units and {result.pegawai_created} pegawai; "
-        f"cycle '{name}' is {opened.cycle.state} with {opened.drafted + opened.already} SKPs"
+        f"imported {done.imported.units_created} units and {done.imported.pegawai_created} pegawai; "
+        f"cycle '{done.cycle_name}' is {done.opened.cycle.state} with {done.opened.drafted + done.opened.already} SKPs"
     )
-    table = Table("NIP", "name", "who", title="demo logins (password: demo)")
+    if agreed_levels:
+        agreed = [f"level {lv.level}: {lv.skps}" for lv in done.levels if lv.agreed]
+        console.print(f"planned and agreed the SKPs of the penilai chain's top levels ({', '.join(agreed)})")
+    forced = "" if get_settings().demo else "; to be changed at first login outside SKPFLOW_DEMO"
+    title = f"demo logins (password: demo{forced})"
+    table = Table("NIP", "name", "who", title=title)
     for nip, person, description in demo_logins(payload):
         table.add_row(nip, person, description)
     console.print(table)
@@ -276,7 +362,9 @@ def audit_verify(
 def audit_seal_now() -> None:
     """Seal the audit trail as it stands and print the root to publish (keyed with SKPFLOW_AUDIT_SEAL_KEY)."""
     settings = get_settings()
-    row = audit_trail.seal_now(make_engine(settings.database_url), now=datetime.now(UTC), by="cli", settings=settings)
+    row = audit_trail.seal_now(
+        make_engine(settings.database_url), now=datetime.now(UTC), by="cli", key=seal_key(settings)
+    )
     kind = "HMAC-SHA256" if row.keyed else "SHA-256, unkeyed: publish the root"
     console.print(f"seal #{row.id}: {row.chains} chains, {row.events} events up to audit id {row.watermark}")
     console.print(f"root {row.root}")

@@ -51,32 +51,61 @@ BEARER = {"WWW-Authenticate": "Bearer"}
 UNAUTHORIZED = HTTPException(401, "not authenticated: log in at /auth/token", headers=BEARER)
 
 
+PASSWORD_CHANGE_REQUIRED = HTTPException(
+    403, "password change required: this account's initial password must be changed first, at POST /auth/password"
+)
+
+
 @dataclass(frozen=True)
 class Caller:
-    """Who a valid, unexpired token names; `actor` looks the account up as the organisation knows it now."""
+    """Who a valid, unexpired token names, and the token version it carries; `actor` looks the account up as the
+    organisation knows it now, which also refuses a token whose version is no longer the account's."""
 
     subject: str
+    version: int
+    jti: str
+    expires: datetime
 
     def actor(self, db: Session | Connection) -> Actor:
-        """The caller as an actor; 401 when the account no longer exists or is inactive."""
-        actor = actor_for(db, self.subject)
+        """The caller as an actor; 401 when the account no longer exists, is inactive, or the session ended."""
+        actor = actor_for(db, self.subject, self.version, self.jti)
         if actor is None:
-            raise HTTPException(401, "the token's user no longer exists or is inactive", headers=BEARER)
+            raise HTTPException(
+                401, "the session has ended or the token's user no longer exists or is inactive", headers=BEARER
+            )
         return actor
 
 
-async def _caller(request: Request, now: Now, token: Annotated[str | None, Depends(oauth2)]) -> Caller:
+def _claims(request: Request, now: datetime, token: str | None) -> security.Claims:
     if not token:
         raise UNAUTHORIZED
-    subject = security.subject_of(token, key=request.app.state.signing_key, now=now)
-    if subject is None:
+    claims = security.claims_of(token, key=request.app.state.signing_key, now=now)
+    if claims is None:
         raise HTTPException(401, "invalid or expired token", headers=BEARER)
-    return Caller(subject)
+    return claims
+
+
+async def _caller(request: Request, now: Now, token: Annotated[str | None, Depends(oauth2)]) -> Caller:
+    claims = _claims(request, now, token)
+    if claims.change_password:
+        raise PASSWORD_CHANGE_REQUIRED
+    return Caller(claims.subject, claims.version, claims.jti, claims.expires)
 
 
 CurrentCaller = Annotated[Caller, Depends(_caller)]
 """The bearer of a valid token, not yet looked up: for a route that looks the caller up in its own transaction
-(`caller.actor(session)`, first thing), sparing the separate connection and thread hand-off of `CurrentActor`."""
+(`caller.actor(session)`, first thing), sparing the separate connection and thread hand-off of `CurrentActor`.
+A token issued only to change an initial password gets 403 here."""
+
+
+async def _any_caller(request: Request, now: Now, token: Annotated[str | None, Depends(oauth2)]) -> Caller:
+    claims = _claims(request, now, token)
+    return Caller(claims.subject, claims.version, claims.jti, claims.expires)
+
+
+AnyCaller = Annotated[Caller, Depends(_any_caller)]
+"""Like `CurrentCaller`, but also the bearer of a token issued only to change the password: for the routes such a
+token may use (`POST /auth/password`, `POST /auth/logout`)."""
 
 
 def _actor(db: Db, caller: CurrentCaller) -> Actor:

@@ -2,7 +2,8 @@
 
 401 no or bad token · 403 the actor may not · 404 unknown (or invisible) · 409 wrong state or stale version,
 with `state` and `allowed_triggers` · 413 body too large · 422 invalid input or unmet guard, with `problems`
-· 429 too many failed logins, with Retry-After · 503 the database is unavailable, with Retry-After.
+· 429 too many failed logins or expensive requests, with Retry-After · 503 the database is unavailable, with
+Retry-After.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ DESCRIPTIONS = {
     409: "The trigger is not allowed from the current state, or the version is stale.",
     413: "The request body is too large.",
     422: "Invalid input or an unmet guard; `problems` names each one.",
-    429: "Too many failed logins for this account from this address; retry after the given seconds.",
+    429: "Too many failed logins for this account from this address, or too many requests of an expensive kind "
+    "(PDFs, exports) from this user; retry after the given seconds.",
     503: "The database is unavailable; retry after the given seconds.",
 }
 

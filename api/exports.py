@@ -10,13 +10,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from api.deps import CurrentActor, Db, RowId
+from api.deps import Db, RowId
 from api.errors import responses
-from states.errors import InvalidInput, NotFound, NotPermitted
+from api.limits import HeavyActor
+from states.errors import NotPermitted
 from workflows.actors import Actor
 from workflows.cases.cycles import readable
-from workflows.cases.org import lookup
 from workflows.cases.org.files import XLSX_TYPE
+from workflows.cases.org.imports import instansi_for_request
 from workflows.queries import exports
 from workflows.store.tables import MAX_ID
 from workflows.store.uow import reading
@@ -39,7 +40,7 @@ def _attachment(name: str) -> dict[str, str]:
     "/cycles/{cycle_id}/export",
     summary="Predikat per pegawai (for tukin/TPP and SIASN)",
     responses={
-        **responses(401, 403, 404, 422),
+        **responses(401, 403, 404, 422, 429),
         200: {
             "content": {
                 CSV: {"schema": {"type": "string"}},
@@ -52,7 +53,7 @@ def _attachment(name: str) -> dict[str, str]:
 def predikat(
     cycle_id: RowId,
     db: Db,
-    actor: CurrentActor,
+    actor: HeavyActor,
     format: Annotated[Literal["csv", "xlsx"], Query(description="csv (UTF-8, Excel BOM optional) or xlsx.")] = "csv",
     bom: Annotated[bool, Query(description="Start the CSV with a byte-order mark, for Excel.")] = False,
 ) -> StreamingResponse:
@@ -81,16 +82,22 @@ def predikat(
     "/audit/export",
     summary="Export the audit trail",
     responses={
-        **responses(401, 403, 404, 422),
+        **responses(401, 403, 404, 422, 429),
         200: {"content": {CSV: {"schema": {"type": "string"}}, JSONL: {"schema": {"type": "string"}}}},
     },
     response_class=StreamingResponse,
 )
 def audit_export(
     db: Db,
-    actor: CurrentActor,
+    actor: HeavyActor,
     format: Annotated[Literal["csv", "jsonl"], Query(description="csv, or jsonl: one event per line.")] = "jsonl",
-    instansi: Annotated[str | None, Query(max_length=32, description="Instansi code; yours when omitted.")] = None,
+    instansi: Annotated[
+        str | None,
+        Query(
+            max_length=32,
+            description="Instansi code; when omitted, the caller's only instansi, or the only one there is.",
+        ),
+    ] = None,
     entity_type: Annotated[str | None, Query(max_length=32)] = None,
     entity_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     since: Annotated[datetime | None, Query(description="From this instant (inclusive), with its zone.")] = None,
@@ -111,15 +118,5 @@ def audit_export(
 
 
 def _instansi(db: Db, actor: Actor, code: str | None) -> int:
-    mine = actor.oversees()
-    if not (mine or actor.super_admin):
-        raise NotPermitted("audit", "export", ["admin", "auditor"])
-    if code is None:
-        if len(mine) != 1:
-            raise InvalidInput(["instansi: required (name the instansi whose trail to export)"])
-        return next(iter(mine))
     with reading(db) as s:
-        found = lookup.instansi_id_of(s, code)
-    if found is None or not _reader_of(actor, found):
-        raise NotFound("instansi", code)
-    return found
+        return instansi_for_request(s, actor, code, "audit", action="export", reading=True)

@@ -1,4 +1,5 @@
-"""Security headers on every response: CSP, no sniffing, no framing, no referrer leaks, HSTS over HTTPS."""
+"""Security headers on every response: CSP, no sniffing, no framing, no referrer leaks, HSTS over HTTPS, and no
+caching of anything but the static files (pages and JSON carry what one user may see)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ DOCS_CSP = (
 )
 DOCS_PATHS = ("/docs", "/redoc")
 HSTS = "max-age=31536000; includeSubDomains"
+STATIC_PATHS = ("/static/",)
 
 COMMON = {
     "x-content-type-options": "nosniff",
@@ -41,6 +43,8 @@ class SecurityHeaders:
         path: str = scope["path"]
         csp = DOCS_CSP if path.startswith(DOCS_PATHS) else STRICT_CSP
         https = scope.get("scheme") == "https"
+        # a shared cache or the browser's back button must not keep an SKP, a PDF or a token for the next user
+        private = not path.startswith(STATIC_PATHS)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -49,6 +53,8 @@ class SecurityHeaders:
                     headers.setdefault(name, value)
                 if https:
                     headers.setdefault("strict-transport-security", HSTS)
+                if private:
+                    headers.setdefault("cache-control", "no-store")
             await send(message)
 
         await self.app(scope, receive, with_headers)

@@ -10,12 +10,14 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import CurrentActor, Db, Now
+from api.deps import Config, CurrentActor, Db, Now
 from api.errors import responses
 from states.errors import InvalidInput
 from workflows.actors import Actor
 from workflows.cases.org.files import CSV_TYPE, XLSX_TYPE, import_org_file
-from workflows.cases.org.imports import ImportResult, OrgImport, import_org
+from workflows.cases.org.imports import ImportResult, InstansiIn, OrgImport, first_instansi, import_org
+from workflows.store.passwords import PasswordPolicy
+from workflows.store.settings import password_policy
 from workflows.store.uow import unit_of_work
 
 router = APIRouter(tags=["organisation"])
@@ -91,22 +93,36 @@ def _problem(error: Any) -> str:
         }
     },
 )
-async def import_organisation(request: Request, db: Db, now: Now, actor: CurrentActor) -> ImportResult:
+async def import_organisation(
+    request: Request, db: Db, now: Now, actor: CurrentActor, settings: Config
+) -> ImportResult:
     """Units and pegawai as JSON, or as a CSV (one `record` column: instansi, unit or pegawai) or XLSX file
     (sheets `units`, `pegawai`, optionally `instansi`); headers equal the JSON field names. If any row is bad,
-    nothing is imported and each bad row is named (in a file, by its sheet and row number as Excel shows it)."""
+    nothing is imported and each bad row is named (in a file, by its sheet and row number as Excel shows it).
+
+    `instansi` may be left out: the import goes into the caller's instansi, or the only one there is; on a database
+    that holds none it creates one from the settings `SKPFLOW_INSTANSI_CODE` / `SKPFLOW_INSTANSI_NAME`. The answer
+    names the instansi and whether this import created it."""
     body = await request.body()
     payload = parse(request.headers.get("content-type", ""), body)
-    return await _run(db, payload, body, actor, now)
+    return await _run(db, payload, body, actor, now, first_instansi(settings), password_policy(settings))
 
 
-async def _run(db: Engine, payload: OrgImport | None, body: bytes, actor: Actor, now: datetime) -> ImportResult:
+async def _run(
+    db: Engine,
+    payload: OrgImport | None,
+    body: bytes,
+    actor: Actor,
+    now: datetime,
+    first: InstansiIn,
+    passwords: PasswordPolicy,
+) -> ImportResult:
     def work() -> ImportResult:
         with unit_of_work(db) as s:
             if payload is None:
-                result = import_org_file(s, body, actor=actor, now=now)
+                result = import_org_file(s, body, actor=actor, now=now, first_instansi=first, passwords=passwords)
             else:
-                result = import_org(s, payload, actor=actor, now=now)
+                result = import_org(s, payload, actor=actor, now=now, first_instansi=first, passwords=passwords)
         return result
 
     return await run_in_threadpool(work)

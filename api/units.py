@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
@@ -30,10 +31,17 @@ class CapaianIn(BaseModel):
     level: CapaianLevel
 
 
+class Annual(StrEnum):
+    """The whole year, where a period number would stand."""
+
+    annual = "annual"
+
+
 class CapaianOut(BaseModel):
     cycle_id: int
     unit: str
-    period: int | Literal["annual"]
+    # an enum, not Literal["annual"]: openapi-python-client 0.29 cannot read a number in a union with a const
+    period: int | Annual
     level: CapaianLevel
 
 
@@ -47,7 +55,8 @@ def set_capaian(code: UnitCode, body: CapaianIn, db: Db, now: Now, actor: Curren
     period = skps.ANNUAL if body.period == "annual" else body.period
     with unit_of_work(db) as s:
         skps.set_capaian(s, body.cycle_id, unit_id_of(s, body.cycle_id, code), period, body.level, actor=actor, now=now)
-    return CapaianOut(cycle_id=body.cycle_id, unit=code, period=body.period, level=body.level)
+    answered = Annual.annual if body.period == "annual" else body.period
+    return CapaianOut(cycle_id=body.cycle_id, unit=code, period=answered, level=body.level)
 
 
 @router.get(

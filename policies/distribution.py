@@ -40,9 +40,15 @@ class Violation:
         return self.message
 
 
-def head_count(share: float, n: int, rounding: Rounding) -> int:
-    """share × n as a head count; exact arithmetic, 'round' is half up."""
+Bound = Literal["min", "max"]
+
+
+def head_count(share: float, n: int, rounding: Rounding, bound: Bound = "max") -> int:
+    """share × n as the head count of a `bound`; exact arithmetic. strict rounds a maximum down and a minimum up, so
+    `found <= max` and `found >= min` hold exactly when found/n keeps to the share; 'round' is half up."""
     exact = Fraction(str(share)) * n
+    if rounding is Rounding.STRICT:
+        rounding = Rounding.FLOOR if bound == "max" else Rounding.CEIL
     if rounding is Rounding.FLOOR:
         return math.floor(exact)
     if rounding is Rounding.CEIL:
@@ -66,10 +72,10 @@ def _limit(policy: Policy, c: Constraint, n: int) -> Limit:
     dist = policy.distribution
     if not enforced(policy, n) or n < (c.min_unit_size or 1):
         return Limit(c, n, 0, n, applies=False)
-    hi = 0 if c.none_allowed else n if c.max_share is None else head_count(c.max_share, n, dist.rounding)
+    hi = 0 if c.none_allowed else n if c.max_share is None else head_count(c.max_share, n, dist.rounding, "max")
     bounds: list[tuple[int, MinSource]] = []
     if c.min_share is not None:
-        bounds.append((head_count(c.min_share, n, dist.rounding), "min_share"))
+        bounds.append((head_count(c.min_share, n, dist.rounding, "min"), "min_share"))
     if c.at_least_one:
         bounds.append((1, "at_least_one"))
     if c.majority and dist.majority_minimum:

@@ -25,6 +25,13 @@ class DistributionMode(StrEnum):
 
 
 class Rounding(StrEnum):
+    """How share × unit size becomes a head count.
+
+    strict: a maximum rounds down and a minimum up, so a bound can never be exceeded (the same as comparing the exact
+    fraction found/n with the share); floor, ceil and round (half up) apply one way to both bounds.
+    """
+
+    STRICT = "strict"
     FLOOR = "floor"
     CEIL = "ceil"
     ROUND = "round"
@@ -129,8 +136,11 @@ class Distribution(Frozen):
         default=DistributionMode.HARD, description="hard: violations block follow-up; soft: they only warn."
     )
     rounding: Rounding = Field(
-        default=Rounding.ROUND,
-        description="How share × unit size becomes a head count, for both min and max bounds (round = half up).",
+        default=Rounding.STRICT,
+        description=(
+            "How share × unit size becomes a head count: strict = a maximum rounds down and a minimum up, so no bound "
+            "is ever exceeded; floor, ceil or round (half up) = the same way for both bounds."
+        ),
     )
     min_unit_size: int = Field(
         default=1, ge=1, description="Units smaller than this are not checked against the curve."
@@ -364,6 +374,37 @@ class Schedules(Frozen):
         return str(getattr(self, field))
 
 
+# The storage widths of the free-text columns: a policy may tighten the lengths below, never widen them.
+TEXT_CHARS_MAX = 2000
+NOTE_CHARS_MAX = 4000
+
+
+class Limits(Frozen):
+    """How much one pegawai may write into one SKP: bounds a real SKP never reaches (roughly 3–15 RHK with 1–4
+    indicators each), so a runaway or hostile client cannot build an SKP whose page and PDF cost seconds each."""
+
+    rhk_per_skp: int = Field(default=50, ge=1, le=1000, description="Most RHK (Utama and Tambahan) in one SKP.")
+    indikator_per_rhk: int = Field(default=10, ge=1, le=100, description="Most indicators under one RHK.")
+    text_chars: int = Field(
+        default=TEXT_CHARS_MAX,
+        ge=20,
+        le=TEXT_CHARS_MAX,
+        description="Longest text of an RHK, an indicator, an ekspektasi khusus or a lampiran entry, in characters "
+        f"(at most {TEXT_CHARS_MAX}, the storage width).",
+    )
+    note_chars: int = Field(
+        default=NOTE_CHARS_MAX,
+        ge=20,
+        le=NOTE_CHARS_MAX,
+        description="Longest free text of a note, a reason, a feedback, a keberatan reason or decision, a realisasi "
+        f"text or a follow-up report, in characters (at most {NOTE_CHARS_MAX}, the storage width).",
+    )
+    lampiran_items: int = Field(default=20, ge=1, le=200, description="Most entries in one lampiran section.")
+    evidence_per_indikator: int = Field(
+        default=20, ge=1, le=20, description="Most bukti dukung attached to one indicator's realisasi in a period."
+    )
+
+
 class Policy(Frozen):
     """A complete policy: the national preset or an instansi version derived from it."""
 
@@ -388,6 +429,10 @@ class Policy(Frozen):
     deadlines: Deadlines = Field(description="Deadline rules with their escalation ladders.")
     schedules: Schedules = Field(
         default_factory=Schedules, description="When the scheduler runs each workflow (cron in the unit's zone)."
+    )
+    limits: Limits = Field(
+        default_factory=Limits,
+        description="Bounds on what one SKP may hold: counts of RHK and indicators, text lengths.",
     )
 
     @field_validator("kuadran")

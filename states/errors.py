@@ -64,9 +64,10 @@ class InvalidInput(SkpflowError):
 class NotFound(SkpflowError):
     """No such record (or the actor may not know it exists)."""
 
-    def __init__(self, entity: str, key: object) -> None:
+    def __init__(self, entity: str, key: object = None) -> None:
+        # `key` is what the caller asked by (an id in their URL, a code), never an id they did not send
         self.entity, self.key = entity, key
-        super().__init__(f"{entity} {key} not found")
+        super().__init__(f"{entity} not found" if key is None else f"{entity} {key} not found")
 
 
 class TooManyAttempts(SkpflowError):

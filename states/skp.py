@@ -31,6 +31,8 @@ class SkpFacts:
     indicators_without_target: tuple[str, ...] = ()
     top_jpt: bool = False  # rated from outside the organisation; derives from the Perjanjian Kinerja
     atasan_skp_agreed: bool = False
+    atasan: str = ""  # the pejabat penilai's name, read when their SKP is not agreed: the refusal names them
+    atasan_agreed_by: str = ""  # who agrees the atasan's SKP (their own penilai, or HR for the bupati)
     rhk_utama_not_intervening: tuple[str, ...] = ()
     cycle_state: str = "planning"
     closing_for_mutasi: bool = False
@@ -42,7 +44,13 @@ class SkpFacts:
 
 def _atasan_skp_agreed(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
     if not f.top_jpt and not f.atasan_skp_agreed:
-        yield "the atasan's SKP is not agreed yet"
+        if f.atasan:
+            yield (
+                f"the atasan's SKP is not agreed yet: SKPs are agreed from the top down, so {f.atasan}'s own SKP "
+                f"must first be planned and agreed by {f.atasan_agreed_by}"
+            )
+        else:
+            yield "the atasan's SKP is not agreed yet"
 
 
 def _rhk_intervene_atasan(f: SkpFacts, _: TriggerInput) -> Iterator[str]:

@@ -15,7 +15,7 @@ from starlette.datastructures import UploadFile
 from api import exports as api_exports
 from api.diagram import mermaid, svg
 from api.web import session
-from api.web.pages import Posted, Refusal, Viewer, engine_of, int_or_none, refusal, render
+from api.web.pages import HeavyViewer, Posted, Refusal, Viewer, engine_of, error_page, int_or_none, refusal, render
 from policies.schema import ZONE_ALIASES
 from states import LIFECYCLES
 from states.errors import InvalidInput, NotFound, NotPermitted, SkpflowError
@@ -24,26 +24,28 @@ from workflows.actors import Actor
 from workflows.cases import audit_trail, cycles, followups
 from workflows.cases.org import lookup
 from workflows.cases.org.files import import_org_file
-from workflows.cases.org.imports import ImportResult
-from workflows.queries import distribution
+from workflows.cases.org.imports import ImportResult, first_instansi
+from workflows.queries import dashboard, distribution
 from workflows.queries.distribution import DistributionView
+from workflows.store.settings import password_policy
 from workflows.store.uow import reading, unit_of_work
 
 router = APIRouter(include_in_schema=False)
 MAX_UNITS = 300  # units drawn on one page
+UNITS_PER_PAGE = 25  # rows of the dashboard's drill-down
 
 
 def _not_found(request: Request) -> HTMLResponse:
-    return render(request, "error.html", {"title": "404", "message_key": "not_found"}, status=404)
+    return error_page(request, 404)
 
 
 def _denied(request: Request, exc: SkpflowError) -> HTMLResponse:
     r = refusal(exc)
-    return render(request, "error.html", {"title": str(r.status), "message_key": "refused", "refused": r}, r.status)
+    return error_page(request, r.status, message_key="refused", refused=r)
 
 
 @router.get("/ui/cycles/{cycle_id}/distribution")
-def distribution_page(request: Request, cycle_id: int, actor: Viewer) -> Response:
+def distribution_page(request: Request, cycle_id: int, actor: HeavyViewer) -> Response:
     period = int_or_none(request.query_params.get("period")) or 0
     try:
         with reading(engine_of(request)) as s:
@@ -57,6 +59,29 @@ def distribution_page(request: Request, cycle_id: int, actor: Viewer) -> Respons
     except SkpflowError as exc:
         return _denied(request, exc)
     return render(request, "distribution.html", {"actor": actor, "cycle": view, "units": drawn, "period": period})
+
+
+@router.get("/ui/cycles/{cycle_id}/units")
+def units_page(request: Request, cycle_id: int, actor: Viewer) -> Response:
+    """The dashboard's detail: units with SKPs per state, by perangkat daerah, searched and paged on the server."""
+    q = request.query_params
+    search = (q.get("q") or "").strip()[:100]
+    try:
+        with reading(engine_of(request)) as s:
+            page = dashboard.unit_page(
+                s,
+                actor,
+                cycle_id,
+                opd=int_or_none(q.get("opd")),
+                search=search,
+                offset=int_or_none(q.get("offset")) or 0,
+                limit=UNITS_PER_PAGE,
+            )
+    except NotFound:
+        return _not_found(request)
+    except SkpflowError as exc:
+        return _denied(request, exc)
+    return render(request, "units.html", {"actor": actor, "page": page, "search": search})
 
 
 @router.get("/ui/cycles/{cycle_id}/followups")
@@ -98,19 +123,24 @@ async def import_file(request: Request, actor: Viewer, form: Posted) -> Response
 
 def _import(request: Request, data: bytes, actor: Actor) -> ImportResult:
     with unit_of_work(engine_of(request)) as s:
-        return import_org_file(s, data, actor=actor, now=session.now_of(request))
+        first = first_instansi(request.app.state.settings)
+        passwords = password_policy(request.app.state.settings)
+        return import_org_file(
+            s, data, actor=actor, now=session.now_of(request), first_instansi=first, passwords=passwords
+        )
 
 
 # --- audit trail ------------------------------------------------------------------------------------------------
 
 
 @router.get("/ui/audit")
-def audit_page(request: Request, actor: Viewer) -> Response:
+def audit_page(request: Request, actor: HeavyViewer) -> Response:
     q = request.query_params
     entity_type = (q.get("entity_type") or "").strip() or None
     entity_id = int_or_none(q.get("entity_id"))
     after = int_or_none(q.get("after")) or 0
     verified = None
+    names: dict[str, str] = {}
     try:
         if not audit_trail.may_read(actor):
             raise NotPermitted("audit", "read", ["admin", "auditor"])
@@ -123,6 +153,7 @@ def audit_page(request: Request, actor: Viewer) -> Response:
                     s, actor, audit_trail.checks(request.app.state.settings, session.now_of(request))
                 )
             seals = audit_trail.seal_page(s, before=None, limit=5)[0]
+            names = audit_trail.actor_names(s, [e.actor for e in rows])
     except SkpflowError as exc:
         return _denied(request, exc)
     context = {
@@ -135,12 +166,14 @@ def audit_page(request: Request, actor: Viewer) -> Response:
         "instansi": (q.get("instansi") or "").strip(),
         "verified": verified,
         "seals": seals,
+        "names": names,
+        "entity_types": list(audit_trail.ENTITY_TYPES),
     }
     return render(request, "audit.html", context)
 
 
 @router.get("/ui/audit/export")
-def audit_export(request: Request, actor: Viewer) -> Response:
+def audit_export(request: Request, actor: HeavyViewer) -> Response:
     """The API's export, for the session's actor: every hashed field, so an auditor can recompute each hash."""
     q = request.query_params
     form: Literal["csv", "jsonl"] = "csv" if q.get("format") == "csv" else "jsonl"

@@ -7,6 +7,7 @@ action re-renders its page with the domain's reasons and changes nothing (the us
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,30 +18,51 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from api import security
 from api.errors import to_response
 from api.web import documents, session
-from api.web.i18n import translator
+from api.web.i18n import Translate, translator
 from states.enums import Aspek, CascadeKind, CoreValue, JenisRhk, Predikat, Rating
-from states.errors import InvalidInput, NotFound, NotPermitted, SkpflowError
+from states.errors import GuardFailed, InvalidInput, NotFound, NotPermitted, SkpflowError, TooManyAttempts
 from states.lifecycle import TriggerInput
 from states.roles import Role
 from states.skp import EDITABLE_STATES, SkpState
 from workflows.actors import Actor
-from workflows.cases import cycles, feedback, objections, policy_store, skps
+from workflows.cases import cycles, feedback, logins, objections, policy_store, skps
+from workflows.cases.logins import Login
+from workflows.cases.org import lookup
 from workflows.cases.org.lookup import unit_zone
 from workflows.cases.skps import IndikatorIn, PlanIn, RhkIn, RhkOut
-from workflows.cases.users import authenticate
 from workflows.queries import dashboard, document_data
+from workflows.store.settings import Settings, password_policy
 from workflows.store.uow import reading, unit_of_work
 
 ROOT = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=ROOT / "templates")
+
+
+def _chart_parts(
+    states: tuple[str, ...], counts: dict[str, int], t: Translate, tones: dict[str, str]
+) -> list[tuple[str, int, str]]:
+    """The segments of a stacked bar of SKPs per state: (tone, count, the state's name)."""
+    return [(tones.get(s, "secondary"), counts.get(s, 0), t.state("skp", s)) for s in states]
+
+
+def _who(ref: str) -> str:
+    """An actor reference without its kind: `user:admin` is admin, `pegawai:<nip>` the NIP."""
+    return ref.partition(":")[2] or ref
+
+
+templates.env.globals["ui_parts"] = _chart_parts
+templates.env.filters["who"] = _who
 router = APIRouter(include_in_schema=False)
 
 SKP_PAGE_TRIGGERS = ("cascade", "agree", "return", "monitor", "adjust", "reagree", "assess", "follow_up")
 BLANK_INDICATORS = 2  # empty indicator rows offered under each RHK
+OPD_ROWS = 12  # perangkat daerah drawn on the dashboard (the largest first); all of them one click away
 
 
 @dataclass
@@ -50,6 +72,7 @@ class Refusal:
     status: int
     detail: str
     problems: list[str] = field(default_factory=list)
+    hint: str | None = None  # what to do next, in the reader's language
 
 
 def invalid(exc: ValidationError) -> Refusal:
@@ -74,11 +97,13 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
     switch = request.url.path + "?" + urlencode({**request.query_params, "lang": other})  # keeps the page's query
     token, fresh = session.csrf_token(request)
     actor = context["actor"] if "actor" in context else session.current_actor(request)
+    t = translator(lang)
     page = templates.TemplateResponse(
         request,
         name,
-        {"t": translator(lang), "lang": lang, "other_lang": other, "lang_switch_url": switch, "csrf": token}
+        {"t": t, "lang": lang, "other_lang": other, "lang_switch_url": switch, "csrf": token}
         | {"actor": actor}
+        | viewer(request, actor, t)
         | context,
         status_code=status,
     )
@@ -89,12 +114,57 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
     return page
 
 
+def viewer_role(actor: Actor) -> str:
+    """The header's and the navigation's role: pegawai, super_admin, admin or auditor."""
+    if actor.pegawai_id is not None:
+        return "pegawai"
+    if actor.super_admin:
+        return "super_admin"
+    return "admin" if actor.admin_of is not None else "auditor"
+
+
+def viewer(request: Request, actor: Actor | None, t: Translate) -> dict[str, str]:
+    """Who is logged in, as the header names them: a pegawai by name with the NIP, a user by username and role."""
+    if actor is None:
+        return {"viewer_role": "", "viewer_name": "", "viewer_detail": ""}
+    role = viewer_role(actor)
+    if actor.pegawai_id is None:
+        return {"viewer_role": role, "viewer_name": actor.ref.partition(":")[2], "viewer_detail": t("role_" + role)}
+    with reading(engine_of(request)) as s:
+        who = lookup.pegawai(s, actor.pegawai_id)
+    nip = actor.ref.removeprefix("pegawai:")
+    return {"viewer_role": role, "viewer_name": who.name if who else nip, "viewer_detail": f"{t('nip')} {nip}"}
+
+
+ERROR_MESSAGES = {401: "not_found", 403: "refused", 404: "not_found", 500: "server_error"}
+
+
+def error_page(
+    request: Request,
+    status: int,
+    *,
+    message_key: str | None = None,
+    refused: Refusal | None = None,
+    anonymous: bool = False,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    """The friendly error page in the site's layout: what happened in words, and the way back. `anonymous` renders
+    it without reading the session (a failure may be the database's)."""
+    key = message_key or ERROR_MESSAGES.get(status, "error_other")
+    context: dict[str, Any] = {"status": status, "message_key": key, "refused": refused}
+    if anonymous:
+        context["actor"] = None
+    page = render(request, "error.html", context, status=status)
+    page.headers.update(headers or {})
+    return page
+
+
 def to_login() -> RedirectResponse:
     return RedirectResponse("/ui/login", status_code=303)
 
 
 def csrf_refused(request: Request) -> HTMLResponse:
-    return render(request, "error.html", {"title": "403", "message_key": "forbidden"}, status=403)
+    return error_page(request, 403, message_key="forbidden")
 
 
 class PageAnswer(Exception):
@@ -107,7 +177,10 @@ class PageAnswer(Exception):
 
 
 def _viewer(request: Request) -> Actor:
-    actor = session.current_actor(request)
+    found = session.claims(request)
+    if found is not None and found.change_password:
+        raise PageAnswer(RedirectResponse("/ui/password", status_code=303))  # nothing else until it is changed
+    actor = session.actor_of(request, found) if found is not None else None
     if actor is None:
         raise PageAnswer(to_login())
     return actor
@@ -123,6 +196,26 @@ async def _checked(request: Request) -> FormData:
 
 Viewer = Annotated[Actor, Depends(_viewer)]
 """The page's logged-in actor; without a session the browser is sent to the login page."""
+
+
+def _within(bucket: str) -> Callable[[Request, Actor], Actor]:
+    def check(request: Request, actor: Viewer) -> Actor:
+        wait = request.app.state.rate_limits.retry_after(bucket, actor.ref)
+        if wait is not None:
+            context = {"title": "429", "message_key": "too_many_requests", "actor": actor}
+            page = render(request, "error.html", context, status=429)
+            page.headers["Retry-After"] = str(wait)
+            raise PageAnswer(page)
+        return actor
+
+    return check
+
+
+PdfViewer = Annotated[Actor, Depends(_within("pdf"))]
+"""A logged-in actor within their PDF rate (settings.pdf_rate); over it, 429 with Retry-After."""
+
+HeavyViewer = Annotated[Actor, Depends(_within("page"))]
+"""A logged-in actor within their rate of heavy pages (settings.page_rate); over it, 429 with Retry-After."""
 
 CheckedForm = Annotated[FormData, Depends(_checked)]
 """A form whose CSRF token matches the cookie; otherwise 403 before anything runs."""
@@ -151,20 +244,98 @@ def login_page(request: Request) -> HTMLResponse:
 
 @router.post("/ui/login")
 async def login(request: Request, form: CheckedForm) -> Response:
+    """The same login use case as `POST /auth/token`: throttled per account and address, in the security log."""
     username, password = str(form.get("username", "")).strip(), str(form.get("password", ""))
-    with reading(engine_of(request)) as s:
-        actor = authenticate(s, username, password) if username and password else None
-    if actor is None:
-        return render(request, "login.html", {"actor": None, "failed": True, "username": username}, status=401)
-    answer = RedirectResponse("/ui", status_code=303)
-    session.start(request, answer, actor)
+    settings: Settings = request.app.state.settings
+    context: dict[str, Any] = {"actor": None, "username": username}
+
+    def check() -> Login | None:
+        if not (username and password):
+            return None
+        return logins.login(
+            engine_of(request),
+            username,
+            password,
+            client=session.client_of(request),
+            now=session.now_of(request),
+            limits=logins.Limits.from_settings(settings),
+            demo=settings.demo,
+        )
+
+    try:
+        done = await run_in_threadpool(check)  # Argon2 takes a while: not on the event loop
+    except TooManyAttempts as exc:
+        page = render(request, "login.html", context | {"locked": True}, status=429)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    if done is None:
+        return render(request, "login.html", context | {"failed": True}, status=401)
+    answer = RedirectResponse("/ui/password" if done.must_change else "/ui", status_code=303)
+    session.start(request, answer, done)
     return answer
 
 
 @router.post("/ui/logout")
 async def logout(request: Request, _: CheckedForm) -> Response:
+    """Ends the session for good: the cookie's token is revoked, so it stops working at once, as a cookie and as a
+    bearer token alike."""
+    found = session.claims(request)
+    if found is not None and (found.change_password or session.actor_of(request, found) is not None):
+        client, now = session.client_of(request), session.now_of(request)
+        await run_in_threadpool(
+            logins.logout, engine_of(request), found.subject, found.jti, expires=found.expires, client=client, now=now
+        )
     answer = RedirectResponse("/ui/login", status_code=303)
     session.end(answer)
+    return answer
+
+
+def _changer(request: Request) -> security.Claims:
+    """The session of an account that may change its password now (also one that may do nothing else)."""
+    found = session.claims(request)
+    if found is None or session.actor_of(request, found) is None:
+        raise PageAnswer(to_login())
+    return found
+
+
+Changer = Annotated[security.Claims, Depends(_changer)]
+
+
+@router.get("/ui/password")
+def password_page(request: Request, found: Changer) -> HTMLResponse:
+    return render(request, "password.html", {"actor": None, "forced": found.change_password})
+
+
+@router.post("/ui/password")
+async def change_password(request: Request, found: Changer, form: CheckedForm) -> Response:
+    """The same use case as `POST /auth/password`: the current password through the login throttle, the new one
+    against the policy; every session of the account ends and this browser gets a new one."""
+    settings: Settings = request.app.state.settings
+    current, new = str(form.get("current_password", "")), str(form.get("new_password", ""))
+    context: dict[str, Any] = {"actor": None, "forced": found.change_password}
+
+    def change() -> Login:
+        return logins.change_password(
+            engine_of(request),
+            found.subject,
+            current,
+            new,
+            client=session.client_of(request),
+            now=session.now_of(request),
+            limits=logins.Limits.from_settings(settings),
+            policy=password_policy(settings),
+        )
+
+    try:
+        done = await run_in_threadpool(change)
+    except TooManyAttempts as exc:
+        page = render(request, "password.html", context | {"locked": True}, status=429)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    except InvalidInput as exc:
+        return render(request, "password.html", context | {"refused": refusal(exc)}, status=422)
+    answer = RedirectResponse("/ui?changed=1", status_code=303)
+    session.start(request, answer, done)
     return answer
 
 
@@ -179,24 +350,27 @@ def home(request: Request, actor: Viewer) -> Response:
             listed, _ = cycles.list_cycles(s, actor, offset=0, limit=20)
             board = dashboard.dashboard(s, actor, listed[0].id, now=now) if listed else None
             versions, _ = policy_store.list_versions(s, actor, offset=0, limit=100)
-            context = {"actor": actor, "cycles": listed, "board": board, "versions": versions}
+            context = {"actor": actor, "cycles": listed, "board": board, "versions": versions, "opd_limit": OPD_ROWS}
             return render(request, "admin_home.html", context)
         nip = actor.ref.removeprefix("pegawai:")
         mine, _ = skps.list_skps(s, actor, nip=nip, limit=20)
         waiting = dashboard.inbox(s, actor, now=now)
-    return render(request, "pegawai_home.html", {"actor": actor, "mine": mine, "inbox": waiting, "now": now})
+        cycle_ids = {m.cycle_id for m in mine}
+        names = cycles.names_of(s, cycle_ids)
+    context = {"actor": actor, "mine": mine, "inbox": waiting, "now": now, "cycle_names": names}
+    return render(request, "pegawai_home.html", context)
 
 
 @router.get("/ui/cycles/{cycle_id}")
-def cycle_dashboard(request: Request, cycle_id: int, actor: Viewer) -> Response:
+def cycle_dashboard(request: Request, cycle_id: int, actor: HeavyViewer) -> Response:
     with reading(engine_of(request)) as s:
         try:
             listed, _ = cycles.list_cycles(s, actor, offset=0, limit=20)
             board = dashboard.dashboard(s, actor, cycle_id, now=session.now_of(request))
             versions, _ = policy_store.list_versions(s, actor, offset=0, limit=100)
         except NotFound:
-            return render(request, "error.html", {"title": "404", "message_key": "not_found"}, status=404)
-    context = {"actor": actor, "cycles": listed, "board": board, "versions": versions}
+            return error_page(request, 404)
+    context = {"actor": actor, "cycles": listed, "board": board, "versions": versions, "opd_limit": OPD_ROWS}
     return render(request, "admin_home.html", context)
 
 
@@ -225,6 +399,7 @@ def _skp_context(request: Request, actor: Actor, skp_id: int) -> dict[str, Any]:
         except NotFound:
             objection = None
         periods = dashboard.periods_of(s, skp_id, actor)
+        penilai = lookup.pegawai(s, row.penilai_id) if row.penilai_id else None
         window = (
             skps.filing_window_closes(policy, row.assessed_at, unit_zone(s, row.unit_id)) if row.assessed_at else None
         )
@@ -235,6 +410,7 @@ def _skp_context(request: Request, actor: Actor, skp_id: int) -> dict[str, Any]:
         "cycle": cycle,
         "roles": sorted(r.value for r in who.roles),
         "can_plan": can_plan,
+        "penilai_name": penilai.name if penilai else "",
         "intervensi_options": options,
         "triggers": [t for t in view.allowed_triggers if t in SKP_PAGE_TRIGGERS],
         "kuadran_json": json.dumps(
@@ -260,13 +436,13 @@ def skp_response(request: Request, actor: Actor, skp_id: int, *, refused: Refusa
     try:
         context = _skp_context(request, actor, skp_id)
     except NotFound:
-        return render(request, "error.html", {"title": "404", "message_key": "not_found"}, status=404)
+        return error_page(request, 404)
     context |= {"refused": refused, "done": request.query_params.get("done")}
     return render(request, "skp.html", context, status=refused.status if refused else 200)
 
 
 @router.get("/ui/skp/{skp_id}")
-def skp_page(request: Request, skp_id: int, actor: Viewer) -> Response:
+def skp_page(request: Request, skp_id: int, actor: HeavyViewer) -> Response:
     return skp_response(request, actor, skp_id)
 
 
@@ -380,8 +556,29 @@ async def fire(request: Request, skp_id: int, trigger: str, actor: Viewer, form:
                 expected_version=int_or_none(form.get("version")),
             )
     except SkpflowError as exc:
-        return skp_response(request, actor, skp_id, refused=refusal(exc))
+        refused = refusal(exc)
+        if trigger == "cascade" and isinstance(exc, GuardFailed):
+            refused.hint = cascade_hint(request, actor, skp_id)
+        return skp_response(request, actor, skp_id, refused=refused)
     return RedirectResponse(f"/ui/skp/{skp_id}?done=trigger_{trigger}", status_code=303)
+
+
+def cascade_hint(request: Request, actor: Actor, skp_id: int) -> str | None:
+    """The next step after a cascade refused because the pejabat penilai's own SKP is not agreed: whose SKP, in
+    which state, and who agrees it (the domain's refusal stays English for the API)."""
+    t = translator(session.language(request))
+    with reading(engine_of(request)) as s:
+        try:
+            row, _, _ = skps.load(s, skp_id, actor)
+        except NotFound:
+            return None
+        blocker = skps.cascade_blocker(s, row)
+    if blocker is None:
+        return None
+    state = t.label("state", blocker.state) if blocker.state else t("cascade_hint_none")
+    agreed_by = blocker.agreed_by or t("cascade_hint_hr")
+    key = "cascade_hint_own" if actor.pegawai_id is not None and actor.pegawai_id == row.penilai_id else "cascade_hint"
+    return t(key).format(atasan=blocker.atasan, state=state, agreed_by=agreed_by)
 
 
 def rating_or_none(value: object) -> Rating | None:
@@ -397,12 +594,12 @@ def rating_or_none(value: object) -> Rating | None:
 
 
 @router.get("/ui/skp/{skp_id}/skp.pdf")
-def skp_pdf(request: Request, skp_id: int, actor: Viewer) -> Response:
+def skp_pdf(request: Request, skp_id: int, actor: PdfViewer) -> Response:
     return _document(request, skp_id, "skp", actor)
 
 
 @router.get("/ui/skp/{skp_id}/evaluasi.pdf")
-def evaluasi_pdf(request: Request, skp_id: int, actor: Viewer) -> Response:
+def evaluasi_pdf(request: Request, skp_id: int, actor: PdfViewer) -> Response:
     return _document(request, skp_id, "evaluasi", actor)
 
 
@@ -411,7 +608,7 @@ def _document(request: Request, skp_id: int, kind: str, actor: Actor) -> Respons
         with reading(engine_of(request)) as s:
             data = document_data.gather(s, skp_id, actor)
     except NotFound:
-        return render(request, "error.html", {"title": "404", "message_key": "not_found"}, status=404)
+        return error_page(request, 404)
     pdf = documents.skp_pdf(data) if kind == "skp" else documents.evaluasi_pdf(data)
     filename = f"{kind}-{data.nip}-{data.year}.pdf"
     return Response(
@@ -420,11 +617,11 @@ def _document(request: Request, skp_id: int, kind: str, actor: Actor) -> Respons
 
 
 @router.get("/ui/skp/{skp_id}/matriks")
-def matriks_page(request: Request, skp_id: int, actor: Viewer) -> Response:
+def matriks_page(request: Request, skp_id: int, actor: HeavyViewer) -> Response:
     try:
         with reading(engine_of(request)) as s:
             matriks = dashboard.matriks_peran_hasil(s, actor, skp_id)
             owner = skps.get(s, skp_id, actor)
     except NotFound:
-        return render(request, "error.html", {"title": "404", "message_key": "not_found"}, status=404)
+        return error_page(request, 404)
     return render(request, "matriks.html", {"actor": actor, "m": matriks, "owner": owner})

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from api.evidence import evidence_response
 from api.web import session
 from api.web.i18n import translator
 from api.web.pages import (
@@ -65,6 +66,18 @@ def _period_page(request: Request, actor: Actor, skp_id: int, n: int, *, refused
 @router.get("/ui/skp/{skp_id}/periods/{n}")
 def period_page(request: Request, skp_id: int, n: int, actor: Viewer) -> Response:
     return _period_page(request, actor, skp_id, n)
+
+
+@router.get("/ui/evidence/{evidence_id}")
+def open_evidence(request: Request, evidence_id: int, actor: Viewer) -> Response:
+    """The bukti dukung behind a realisasi, as the API's `GET /evidence/{id}` serves it."""
+    try:
+        return evidence_response(engine_of(request), request.app.state.settings, evidence_id, actor)
+    except NotFound:
+        return render(request, "error.html", {"title": "404", "message_key": "not_found"}, status=404)
+    except SkpflowError as exc:
+        r = refusal(exc)
+        return render(request, "error.html", {"title": str(r.status), "message_key": "refused", "refused": r}, r.status)
 
 
 async def _evidence(request: Request, files: list[UploadFile]) -> list[EvidenceIn]:

@@ -18,8 +18,9 @@ from sqlalchemy import Engine
 from api import security
 from api.web.i18n import DEFAULT, LANGUAGES
 from workflows.actors import Actor
+from workflows.cases.logins import Login
 from workflows.cases.users import actor_for
-from workflows.store.uow import reading
+from workflows.store.uow import reading_once
 
 SESSION = "skpflow_session"
 CSRF = "skpflow_csrf"
@@ -31,21 +32,39 @@ def now_of(request: Request) -> datetime:
     return clock()
 
 
-def current_actor(request: Request) -> Actor | None:
+def claims(request: Request) -> security.Claims | None:
+    """The session cookie's token claims, if it holds a valid, unexpired token (not yet checked against the account)."""
     token = request.cookies.get(SESSION)
     if not token:
         return None
-    subject = security.subject_of(token, key=request.app.state.signing_key, now=now_of(request))
-    if subject is None:
+    return security.claims_of(token, key=request.app.state.signing_key, now=now_of(request))
+
+
+def current_actor(request: Request) -> Actor | None:
+    """The logged-in actor; None without a session, when it has ended, or while it may only change the password."""
+    found = claims(request)
+    if found is None or found.change_password:
         return None
+    return actor_of(request, found)
+
+
+def actor_of(request: Request, found: security.Claims) -> Actor | None:
+    """The actor the claims name, if the account still has that token version (one indexed read)."""
     engine: Engine = request.app.state.engine
-    with reading(engine) as s:
-        return actor_for(s, subject)
+    with reading_once(engine) as connection:
+        return actor_for(connection, found.subject, found.version, found.jti)
 
 
-def start(request: Request, response: Response, actor: Actor) -> None:
+def start(request: Request, response: Response, done: Login) -> None:
     minutes: int = request.app.state.settings.token_minutes
-    token = security.issue(actor.ref, key=request.app.state.signing_key, now=now_of(request), minutes=minutes)
+    token = security.issue(
+        done.actor.ref,
+        key=request.app.state.signing_key,
+        now=now_of(request),
+        minutes=minutes,
+        version=done.version,
+        change_password=done.must_change,
+    )
     response.set_cookie(
         SESSION,
         token,
@@ -62,6 +81,10 @@ def start(request: Request, response: Response, actor: Actor) -> None:
 
 def end(response: Response) -> None:
     response.delete_cookie(SESSION, path="/")
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def csrf_token(request: Request) -> tuple[str, bool]:

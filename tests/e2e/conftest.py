@@ -21,7 +21,7 @@ from workflows.store.settings import Settings
 from workflows.store.uow import unit_of_work
 
 KEY = "e2e-signing-key-that-is-long-enough-for-hs256"
-ROOT_PASSWORD = "root-password"
+ROOT_PASSWORD = "root-password-e2e-4k9"
 
 
 class Clock:
@@ -42,7 +42,7 @@ def clock(now: datetime) -> Clock:
 @pytest.fixture
 def app(db: Engine, clock: Clock, tmp_path: Path) -> FastAPI:
     with unit_of_work(db) as s:
-        ensure_first_admin(s, "root", ROOT_PASSWORD, now=clock())
+        ensure_first_admin(s, "root", ROOT_PASSWORD, now=clock())  # the operator's own password: no change needed
     settings = Settings(
         database_url="sqlite://",
         secret_key=SecretStr(KEY),
@@ -58,9 +58,11 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield c
 
 
-def bearer(ref: str, clock: Clock, *, minutes: int = 60) -> dict[str, str]:
-    """Headers of a logged-in actor ('user:root', 'pegawai:<nip>'), without paying for a password hash."""
-    return {"Authorization": f"Bearer {security.issue(ref, key=KEY, now=clock(), minutes=minutes)}"}
+def bearer(ref: str, clock: Clock, *, minutes: int = 60, version: int = 0) -> dict[str, str]:
+    """Headers of a logged-in actor ('user:root', 'pegawai:<nip>'), without paying for a password hash; `version` is
+    the account's token version (0 until its sessions are first ended)."""
+    token = security.issue(ref, key=KEY, now=clock(), minutes=minutes, version=version)
+    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture

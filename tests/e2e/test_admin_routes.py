@@ -63,7 +63,7 @@ def test_unsupported_content_and_oversized_bodies(client: TestClient, root: dict
 
 
 def test_users_of_an_instansi(client: TestClient, clock: Clock, root: dict[str, str], imported: dict[str, Any]) -> None:
-    hr = {"username": "hr.contoh", "password": "rahasia-hr", "role": "admin", "instansi": "KAB-CONTOH"}
+    hr = {"username": "hr.contoh", "password": "rahasia-hr-kab", "role": "admin", "instansi": "KAB-CONTOH"}
     assert client.post("/users", json=hr, headers=root).status_code == 201
     hr_headers = bearer("user:hr.contoh", clock)
     auditor = {"username": "inspektur", "password": "rahasia-inspektur", "role": "auditor", "instansi": "KAB-CONTOH"}

@@ -11,14 +11,17 @@ import jwt
 from fastapi.testclient import TestClient
 
 from tests.e2e.conftest import KEY, ROOT_PASSWORD, Clock, bearer
-from tests.integration.org import STAF1, STAF2
+from tests.integration.org import STAF1, STAF2, STAF2_PASSWORD
 
 
 def test_a_pegawai_logs_in_with_their_nip(client: TestClient, imported: dict[str, Any]) -> None:
-    answer = client.post("/auth/token", data={"username": STAF2, "password": "rahasia"})
+    answer = client.post("/auth/token", data={"username": STAF2, "password": STAF2_PASSWORD})
     assert answer.status_code == 200
     token = answer.json()["access_token"]
-    mine = client.get("/skps", headers={"Authorization": f"Bearer {token}"})
+    change = {"current_password": STAF2_PASSWORD, "new_password": "kopi-tubruk-di-pagi-hari"}
+    changed = client.post("/auth/password", json=change, headers={"Authorization": f"Bearer {token}"})
+    assert changed.status_code == 200  # the imported password is an initial one
+    mine = client.get("/skps", headers={"Authorization": f"Bearer {changed.json()['access_token']}"})
     assert mine.status_code == 200
 
 
@@ -30,7 +33,7 @@ def test_an_admin_logs_in_with_a_username(client: TestClient) -> None:
 
 def test_wrong_or_unknown_credentials_get_the_same_401(client: TestClient, imported: dict[str, Any]) -> None:
     wrong = client.post("/auth/token", data={"username": STAF2, "password": "salah"})
-    unknown = client.post("/auth/token", data={"username": "199901012020121999", "password": "rahasia"})
+    unknown = client.post("/auth/token", data={"username": "199901012020121999", "password": STAF2_PASSWORD})
     no_password_set = client.post("/auth/token", data={"username": STAF1, "password": "anything"})
     assert [wrong.status_code, unknown.status_code, no_password_set.status_code] == [401, 401, 401]
     assert wrong.json()["detail"] == unknown.json()["detail"] == no_password_set.json()["detail"]

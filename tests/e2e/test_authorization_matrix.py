@@ -3,6 +3,8 @@ gets through authorization (whatever the business answer)."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -10,11 +12,24 @@ from typing import Any, Protocol
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from tests.e2e.conftest import Clock, bearer
 from tests.integration.org import KABID, KABID2, KADIS, SEKDA, STAF1, STAF2
-from workflows.store.tables import AuditEvent, Cycle, Instansi, Pegawai, PolicyVersion, Skp
+from workflows.store.tables import (
+    AuditEvent,
+    Cycle,
+    Evaluation,
+    Evidence,
+    Indikator,
+    Instansi,
+    Pegawai,
+    PolicyVersion,
+    Realisasi,
+    Rhk,
+    Skp,
+)
 
 # who, relative to STAF1's SKP in DINKES-P2P: self, pejabat penilai, atasan penilai, pimpinan above, a colleague
 ROLES: dict[str, str | None] = {
@@ -33,6 +48,7 @@ ROLES: dict[str, str | None] = {
 PEGAWAI = {"self", "penilai", "atasan_penilai", "pimpinan", "colleague", "other_bidang"}
 EVERYONE = set(ROLES) - {"anonymous"}
 ADMINS = {"admin", "root"}
+BYSTANDER = "198807072010011007"  # a pegawai of the other instansi, whose sessions the matrix ends
 
 
 @dataclass(frozen=True)
@@ -109,6 +125,7 @@ ROUTES = [
         "/units/DINKES-P2P/distribution?cycle_id={cycle}",
         frozenset({"penilai", "atasan_penilai", "pimpinan", "admin", "root"}),  # heads of the unit or above, HR
     ),
+    Route("GET", "/evidence/{evidence}", frozenset({"self", "penilai", "atasan_penilai", "admin", "auditor", "root"})),
     Route("GET", "/followups?cycle_id={cycle}", frozenset(ADMINS)),
     Route("POST", "/workflows/close-assessment/run", frozenset(ADMINS), lambda ids: {"cycle_id": ids["cycle"]}),
     Route("GET", "/cycles/{cycle}/export", frozenset({"admin", "auditor", "root"})),
@@ -117,6 +134,17 @@ ROUTES = [
     Route("GET", "/audit/verify", frozenset({"admin", "auditor", "root", "foreign_admin"})),
     Route("GET", "/audit/seals", frozenset({"admin", "auditor", "root", "foreign_admin"})),
     Route("POST", "/audit/seals", frozenset({"root"})),
+    # the caller's own password and session: every account may (a wrong current password is 422)
+    Route(
+        "POST",
+        "/auth/password",
+        frozenset(EVERYONE),
+        lambda ids: {"current_password": "not-the-password", "new_password": "kopi-tubruk-di-pagi-hari"},
+    ),
+    Route("POST", "/auth/logout", frozenset(EVERYONE)),  # ends only the token it is sent with
+    # ending someone's sessions: an admin of their instansi (new.user is made by the POST /users row above)
+    Route("POST", "/users/new.user/sessions/revoke", frozenset(ADMINS)),
+    Route("POST", f"/pegawai/{BYSTANDER}/sessions/revoke", frozenset({"root", "foreign_admin"})),
 ]
 
 
@@ -127,7 +155,20 @@ def make_world(client: Requester, root: dict[str, str], engine: Engine) -> dict[
     """The matrix's users (an admin and an auditor of the instansi, an admin of another) and the ids it uses."""
     for username, role, instansi in USERS:
         if instansi == "KAB-LAIN":
-            other = {"instansi": {"code": "KAB-LAIN", "name": "Kabupaten Lain"}, "units": [], "pegawai": []}
+            other = {
+                "instansi": {"code": "KAB-LAIN", "name": "Kabupaten Lain"},
+                "units": [{"code": "LAIN", "name": "Sekretariat Lain"}],
+                "pegawai": [
+                    {
+                        "nip": BYSTANDER,
+                        "name": "Rina Lain",
+                        "jenis": "PNS",
+                        "jabatan_type": "PELAKSANA",
+                        "jabatan_name": "Pengadministrasi",
+                        "unit_code": "LAIN",
+                    }
+                ],
+            }
             assert client.request("POST", "/org/import", json=other, headers=root).status_code == 200
         body = {"username": username, "password": "rahasia-123", "role": role, "instansi": instansi}
         assert client.request("POST", "/users", json=body, headers=root).status_code == 201
@@ -141,7 +182,35 @@ def make_world(client: Requester, root: dict[str, str], engine: Engine) -> dict[
             .where(col(Instansi.code) == "KAB-CONTOH")
         )
         policy = conn.scalar(select(func.min(PolicyVersion.id)))
-    return {"skp": skp, "cycle": cycle, "policy": policy}
+    return {"skp": skp, "cycle": cycle, "policy": policy, "evidence": _evidence(client, root, engine, skp or 0)}
+
+
+def _evidence(client: Requester, root: dict[str, str], engine: Engine, skp_id: int) -> int:
+    """A bukti dukung of a period of STAF1's SKP: the file uploaded through HTTP, the realisasi that names it written
+    straight into the database (through HTTP it needs the whole chain agreed and a period open first)."""
+    pdf = ("bukti.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+    uploaded = client.request("POST", "/evidence", files={"file": pdf}, headers=root)
+    assert uploaded.status_code == 201, uploaded.text
+    meta = uploaded.json()
+    with Session(engine) as s, s.begin():
+        rhk = Rhk(skp_id=skp_id, position=0, jenis="UTAMA", text="RHK dengan bukti")
+        s.add(rhk)
+        s.flush()
+        indikator = Indikator(rhk_id=rhk.id or 0, position=0, text="Laporan", aspek="KUANTITAS", target=1)
+        evaluation = Evaluation(skp_id=skp_id, period_no=1, state="realisasi_submitted", version=1)
+        s.add_all([indikator, evaluation])
+        s.flush()
+        realisasi = Realisasi(evaluation_id=evaluation.id or 0, indikator_id=indikator.id or 0, value=1)
+        s.add(realisasi)
+        s.flush()
+        row = Evidence(
+            realisasi_id=realisasi.id or 0,
+            **{k: meta[k] for k in ("filename", "content_type", "size", "sha256", "uri")},
+        )
+        s.add(row)
+        s.flush()
+        assert row.id is not None
+        return row.id
 
 
 @pytest.fixture
@@ -163,7 +232,9 @@ def fingerprint(engine: Engine) -> tuple[Any, ...]:
 
 
 class Requester(Protocol):
-    def request(self, method: str, url: str, *, json: Any = None, headers: dict[str, str] | None = None) -> Any: ...
+    def request(
+        self, method: str, url: str, *, json: Any = None, files: Any = None, headers: dict[str, str] | None = None
+    ) -> Any: ...
 
 
 def check_matrix(
@@ -186,7 +257,16 @@ def check_matrix(
                     violations.append(f"{role} {route.method} {route.path}: {code} {answer.text[:200]}")
             elif code in {401, 403, 404} or code >= 500:
                 violations.append(f"{role} {route.method} {route.path}: allowed but got {code} {answer.text[:200]}")
+            sent = route.url(world) + json.dumps(body)
+            if code == 404 and (leaked := _ids_not_sent(answer.json()["detail"], sent)):
+                violations.append(f"{role} {route.method} {route.path}: 404 names ids not asked for: {leaked}")
     return checked, violations
+
+
+def _ids_not_sent(detail: str, sent: str) -> set[str]:
+    """The numbers in a 404's detail that the caller did not send (in the URL or the body): internal ids it must
+    not learn."""
+    return set(re.findall(r"\b\d+\b", detail)) - set(re.findall(r"\d+", sent))
 
 
 def test_every_role_on_every_route(client: TestClient, clock: Clock, world: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from tests.e2e.conftest import ROOT_PASSWORD, Clock
-from tests.integration.org import STAF2
+from tests.integration.org import STAF2, STAF2_PASSWORD
 from workflows.store.tables import AuthEvent, LoginThrottle
 
 
@@ -66,14 +66,14 @@ def test_unknown_names_share_one_bucket_and_store_no_name(client: TestClient, im
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(LoginThrottle)) == 1
     # a real account from the same address is throttled on its own pair
-    assert _login(client, STAF2, "rahasia").status_code == 200
+    assert _login(client, STAF2, STAF2_PASSWORD).status_code == 200
 
 
 def test_the_security_log_is_read_by_admins_of_the_instansi(
     client: TestClient, root: dict[str, str], imported: dict[str, Any]
 ) -> None:
     assert _login(client, STAF2, "salah").status_code == 401
-    assert _login(client, STAF2, "rahasia").status_code == 200
+    assert _login(client, STAF2, STAF2_PASSWORD).status_code == 200
     page = client.get("/audit/logins", headers=root)
     assert page.status_code == 200
     assert [(e["kind"], e["account"]) for e in page.json()["items"]] == [
@@ -81,7 +81,7 @@ def test_the_security_log_is_read_by_admins_of_the_instansi(
         ("login", f"pegawai:{STAF2}"),
     ]
     assert page.json()["items"][0]["client"] == "testclient"
-    token = _login(client, STAF2, "rahasia").json()["access_token"]
+    token = _login(client, STAF2, STAF2_PASSWORD).json()["access_token"]
     assert client.get("/audit/logins", headers={"Authorization": f"Bearer {token}"}).status_code == 403
 
 

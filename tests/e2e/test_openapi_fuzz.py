@@ -16,7 +16,9 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from api import security
 from api.app import create_app
@@ -29,10 +31,22 @@ from workflows.cases.org.imports import import_org
 from workflows.cases.users import ensure_first_admin
 from workflows.store.db import make_engine, upgrade
 from workflows.store.settings import Settings
+from workflows.store.tables import AppUser
 from workflows.store.uow import unit_of_work
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ROOT = {"Authorization": f"Bearer {security.issue('user:root', key=KEY, now=NOW, minutes=600)}"}
+
+
+def logout_headers() -> dict[str, str]:
+    """A fresh token of an account that only the logout cases use (`everywhere=true` ends all of its sessions)."""
+    with ENGINE[0].connect() as conn:
+        version = conn.scalar(select(col(AppUser.token_version)).where(col(AppUser.username) == "fuzz.logout"))
+    token = security.issue("user:fuzz.logout", key=KEY, now=NOW, minutes=600, version=version or 0)
+    return {"Authorization": f"Bearer {token}"}
+
+
+ENGINE: list[Engine] = []
 EXAMPLES = int(os.environ.get("SKPFLOW_FUZZ_EXAMPLES", "30"))  # `make reliability` asks for many more
 
 
@@ -43,13 +57,15 @@ def _schema() -> schemathesis.schemas.BaseSchema:
     upgrade(engine)
     root = Actor.admin("root")
     with unit_of_work(engine) as s:
-        ensure_first_admin(s, "root", "root-password", now=NOW)
+        ensure_first_admin(s, "root", "root-password-e2e-4k9", now=NOW)
+        s.add(AppUser(username="fuzz.logout", password_hash="-", role="admin", created_at=NOW))
         instansi_id = import_org(s, small_org(), actor=root, now=NOW).instansi_id
         pv = policy_store.preset(s, "permenpanrb-6-2022", now=NOW)
         made = cycle.create(
             s, instansi_id=instansi_id, year=2026, name="SKP 2026", policy_version_id=pv.id, actor=root, now=NOW
         )
     cycle.open_cycle(lambda: Session(engine, expire_on_commit=False), made.id, actor=root, now=NOW)
+    ENGINE.append(engine)
     app = create_app(engine=engine, settings=Settings(secret_key=SecretStr(KEY)), clock=Clock(NOW))
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
@@ -62,6 +78,8 @@ schema = _schema()
 @pytest.mark.filterwarnings("ignore:Skipped test cases with unsupported payload media types")
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_error_and_responses_match_the_schema(case: schemathesis.Case) -> None:  # type: ignore[type-arg]
+    # logging out ends the token it is sent with, so each logout gets a token of its own
+    headers = logout_headers() if case.operation.label == "POST /auth/logout" else ROOT
     case.call_and_validate(
-        headers=ROOT, checks=[status_code_conformance, content_type_conformance, response_schema_conformance]
+        headers=headers, checks=[status_code_conformance, content_type_conformance, response_schema_conformance]
     )

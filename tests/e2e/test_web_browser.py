@@ -17,9 +17,10 @@ from typing import Any
 
 import pytest
 import uvicorn
+from axe_playwright_python.sync_playwright import Axe
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, ViewportSize, expect, sync_playwright
 
 from policies.kuadran import predikat as kuadran_predikat
 from policies.loader import load_preset
@@ -73,8 +74,24 @@ def page() -> Iterator[Page]:
         browser.close()
 
 
+AXE = Axe()
+PHONE: ViewportSize = {"width": 390, "height": 844}
+
+
+def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it stands, one line per rule and element."""
+    results = AXE.run(page, options={"resultTypes": ["violations"], "runOnly": ["wcag2a", "wcag2aa", "best-practice"]})
+    return [
+        f"{v['id']} ({v['impact']}): {node['target']} — {v['help']}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+        for node in v["nodes"]
+    ]
+
+
 def check_page(page: Page, shot: str | None = None) -> None:
-    """Every page has a title and a language; every visible form control has a label."""
+    """Every page has a title and a language; every visible form control has a label; axe-core finds no serious
+    or critical violation. A named page is captured at desktop width and again at a phone's."""
     found: dict[str, Any] = page.evaluate(
         """() => ({
             lang: document.documentElement.lang,
@@ -88,8 +105,15 @@ def check_page(page: Page, shot: str | None = None) -> None:
     assert found["title"].strip(), found
     assert found["unlabelled"] == [], found
     assert found["unnamedButtons"] == 0, found
+    assert serious_violations(page) == [], page.url
     if shot:
         page.screenshot(path=str(ARTIFACTS / f"{shot}.png"), full_page=True)
+        desktop = page.viewport_size
+        page.set_viewport_size(PHONE)
+        assert serious_violations(page) == [], f"{page.url} at {PHONE['width']} px"
+        page.screenshot(path=str(ARTIFACTS / f"{shot}-phone.png"), full_page=True)
+        if desktop:
+            page.set_viewport_size(desktop)
 
 
 def log_in_by_keyboard(page: Page, base: str, username: str, password: str) -> None:
@@ -115,6 +139,9 @@ def test_plan_propose_agree_and_the_dashboard_changes(
 
     log_in_by_keyboard(page, server, "root", ROOT_PASSWORD)
     check_page(page, "hr-dashboard-before")
+    expect(page.locator("#agreed-count")).to_have_text("3")  # sekda, kepala dinas, kepala bidang
+    page.locator('a[data-opd="DINKES"]').click()  # the detail is one click away
+    check_page(page, "hr-units")
     agreed_cell = page.locator('td[data-unit="DINKES-P2P"][data-state="agreed"]')
     expect(agreed_cell).to_have_text("1")  # the kepala bidang
     log_out(page)
@@ -155,8 +182,10 @@ def test_plan_propose_agree_and_the_dashboard_changes(
     log_out(page)
 
     log_in_by_keyboard(page, server, "root", ROOT_PASSWORD)
-    expect(page.locator('td[data-unit="DINKES-P2P"][data-state="agreed"]')).to_have_text("2")
+    expect(page.locator("#agreed-count")).to_have_text("4")
     check_page(page, "hr-dashboard-after")
+    page.goto(f"{server}/ui/cycles/{cycle_id}/units?q=P2P")
+    expect(page.locator('td[data-unit="DINKES-P2P"][data-state="agreed"]')).to_have_text("2")
     for path, shot in (  # HR's other pages: titled, labelled, captured
         (f"/ui/cycles/{cycle_id}/distribution", "hr-distribution"),
         (f"/ui/cycles/{cycle_id}/followups", "hr-followups"),
@@ -164,6 +193,7 @@ def test_plan_propose_agree_and_the_dashboard_changes(
         ("/ui/audit?verify=1", "hr-audit"),
         ("/ui/policies", "hr-policies"),
         ("/ui/diagrams", "hr-diagrams"),
+        ("/ui/no-such-page", "error-404"),
     ):
         page.goto(f"{server}{path}")
         check_page(page, shot)
@@ -181,6 +211,10 @@ def test_the_predikat_shown_live_is_the_kuadrans(
     ids = to_assessment(client, clock, root, cycle_id)
     give_passwords(db)
     log_in_by_keyboard(page, server, KABID, PASSWORD)
+    page.goto(f"{server}/ui/skp/{ids[STAF1]}/periods/1")
+    check_page(page, "atasan-period")
+    page.goto(f"{server}/ui/skp/{ids[KABID]}/matriks")
+    check_page(page, "atasan-matriks")
     page.goto(f"{server}/ui/skp/{ids[STAF1]}")
     live = page.locator("#predikat-live")
     expect(live).to_have_text("-")

@@ -39,11 +39,22 @@ def test_import_names_each_bad_row_and_imports_nothing(client: TestClient, root:
     assert no_token.status_code == 403
 
 
+def test_a_fresh_installs_first_import_creates_its_instansi_and_says_so(client: TestClient) -> None:
+    web_login(client, "root", ROOT_PASSWORD)
+    token = csrf_of(client.get("/ui/org/import").text)
+    unnamed = "\n".join(line for line in GOOD.splitlines() if not line.startswith("instansi;")) + "\n"
+    first = client.post("/ui/org/import", data={"csrf": token}, files={"file": ("org.csv", unnamed.encode(), CSV_TYPE)})
+    assert first.status_code == 200, first.text[first.text.find("refused") :][:1200]
+    assert "ke instansi Instansi Pemerintah (INSTANSI): instansi ini dibuat oleh impor ini." in first.text
+    again = client.post("/ui/org/import", data={"csrf": token}, files={"file": ("org.csv", unnamed.encode(), CSV_TYPE)})
+    assert "0 / 1 unit, 0 / 1 pegawai (baru / diperbarui), ke instansi Instansi Pemerintah (INSTANSI)." in again.text
+
+
 def test_audit_search_verify_and_export(client: TestClient, root: dict[str, str], cycle_id: int) -> None:
     web_login(client, "root", ROOT_PASSWORD)
     page = client.get("/ui/audit", params={"entity_type": "cycle"})
     assert page.status_code == 200
-    assert "<td>cycle</td>" in page.text and "<td>skp</td>" not in page.text
+    assert 'data-entity="cycle"' in page.text and 'data-entity="skp"' not in page.text
     assert "Belum ada segel" in page.text
     sealed = client.post("/audit/seals", headers=root)
     assert sealed.status_code == 201, sealed.text
@@ -66,7 +77,10 @@ def test_distribution_followups_and_diagrams(
     web_login(client, "root", ROOT_PASSWORD)
     drawn = client.get(f"/ui/cycles/{cycle_id}/distribution")
     assert drawn.status_code == 200
-    assert "DINKES-P2P — Bidang P2P" in drawn.text and "Capaian kinerja organisasi: <strong>BAIK</strong>" in drawn.text
+    assert (
+        "DINKES-P2P — Bidang P2P" in drawn.text
+        and 'Capaian kinerja organisasi: <strong data-level="BAIK">Baik</strong>' in drawn.text
+    )
     cases = client.get(f"/ui/cycles/{cycle_id}/followups")
     assert cases.status_code == 200 and "Tindak lanjut" in cases.text
     diagrams = client.get("/ui/diagrams")
@@ -112,6 +126,6 @@ def test_a_follow_up_case_is_scheduled_from_its_page(
     when = {"csrf": csrf_of(page.text), "when": "2027-02-15T09:00", "zone": "WITA", "note": "Ruang rapat bidang"}
     scheduled = client.post(f"/ui/followups/{case_id}/fire/schedule", data=when)
     assert scheduled.status_code == 200
-    assert 'id="case-state">scheduled<' in scheduled.text
+    assert 'id="case-state" data-state="scheduled"' in scheduled.text and "Dijadwalkan" in scheduled.text
     case = client.get(f"/followups/{case_id}", headers=admin).json()
     assert case["scheduled_at"].startswith("2027-02-15T01:00")  # 09:00 WITA

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
@@ -10,6 +11,7 @@ from api.web.i18n import EN, ID
 from tests.e2e.conftest import Clock
 from tests.e2e.web_setup import agree_chain_above_staff, csrf_of, give_passwords, pdf_text, web_login
 from tests.integration.org import KABID, STAF1
+from workflows.queries import dashboard
 from workflows.store.tables import AuditEvent
 from workflows.store.uow import reading
 
@@ -201,3 +203,24 @@ def test_an_unknown_skp_is_not_found(client: TestClient, db: Engine, cycle_id: i
     answer = client.get(path)
     assert answer.status_code == 404
     assert '<html lang="id">' in answer.text
+
+
+def test_errors_on_pages_answer_a_page_and_the_api_keeps_its_json(
+    app: FastAPI, client: TestClient, db: Engine, cycle_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    give_passwords(db, STAF1)
+    web_login(client, STAF1)
+    missing = client.get("/ui/no-such-page")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert "Halaman tidak ditemukan" in missing.text and 'href="/ui"' in missing.text
+    assert client.get("/no-such-route").json()["detail"] == "Not Found"  # the API's body, unchanged
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(dashboard, "inbox", broken)
+    with TestClient(app, raise_server_exceptions=False) as failing:
+        failing.cookies.update(client.cookies)
+        answer = failing.get("/ui")
+    assert answer.status_code == 500 and answer.headers["content-type"].startswith("text/html")
+    assert "Terjadi kesalahan" in answer.text and "tidak ada yang berubah" in answer.text and "boom" not in answer.text

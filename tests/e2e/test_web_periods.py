@@ -52,7 +52,7 @@ def test_realisasi_with_evidence_then_the_periodic_rating_and_feedback(
     client.cookies.clear()
     web_login(client, KABID)
     inbox = client.get("/ui").text
-    row = inbox[inbox.index("<td>199004042015031004</td>") :][:600]
+    row = next(r for r in inbox.split("<tr")[1:] if "199004042015031004" in r)  # the inbox row of Dewi's period
     assert "Dewi Epidemiolog" in row and "10-02-2026" in row and "Nilai periode" in row, (
         row
     )  # period 1 is January: day 10 of the next month
@@ -92,7 +92,7 @@ def test_keberatan_filed_in_its_window_and_decided(
         f"/ui/skp/{ids[STAF2]}/objection/file", data={"csrf": token, "reason": "Target tidak realistis"}
     )
     assert filed.status_code == 200
-    assert 'id="objection-state">filed<' in filed.text
+    assert 'id="objection-state" data-state="filed"' in filed.text and "Diajukan" in filed.text
 
     client.cookies.clear()
     web_login(client, KADIS)
@@ -102,7 +102,7 @@ def test_keberatan_filed_in_its_window_and_decided(
     decision = {"csrf": csrf_of(page.text), "decision": "rejected", "note": "Target sudah disepakati"}
     decided = client.post(f"/ui/skp/{ids[STAF2]}/objection/decide", data=decision)
     assert decided.status_code == 200, decided.text
-    assert 'id="objection-state">decided<' in decided.text
+    assert 'id="objection-state" data-state="decided"' in decided.text and "Diputuskan" in decided.text
     admin = bearer("user:root", clock)
     assert client.get(f"/skps/{ids[STAF2]}/objection", headers=admin).json()["decision"] == "rejected"
 

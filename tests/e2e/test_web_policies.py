@@ -52,7 +52,7 @@ def test_a_new_version_from_the_form_then_a_cycle_on_it_and_a_move_after_the_dry
     diff = made.text[made.text.index('id="diff"') :].split("</table>")[0]
     paths = set(re.findall(r"<code>([^<]+)</code>", diff))
     assert paths - {"name", "version", "base"} == {"distribution.mode", "periods.kind"}, paths
-    assert 'id="created-by">user:root' in made.text
+    assert 'id="created-by" data-actor="user:root">root,' in made.text
     new_id = int(re.search(r"/ui/policies/(\d+)/new", made.text).group(1))  # type: ignore[union-attr]
 
     home = client.get("/ui")

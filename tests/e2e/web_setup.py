@@ -62,7 +62,7 @@ def give_passwords(db: Engine, *nips: str) -> None:
         s.execute(
             update(Pegawai)
             .where(col(Pegawai.nip).in_(nips or (STAF1, STAF2, KABID)))
-            .values(password_hash=hash_password(PASSWORD))
+            .values(password_hash=hash_password(PASSWORD), must_change_password=False)  # their own by now
         )
 
 

@@ -23,6 +23,9 @@ SEKDA, KADIS, KABID, STAF1, STAF2, KABID2 = (
 )
 
 
+STAF2_PASSWORD = "rahasia-staf-p2p"  # an initial password the policy accepts; changed at first login
+
+
 def small_org(**changes: object) -> OrgImport:
     data: dict[str, object] = {
         "instansi": {"code": "KAB-CONTOH", "name": "Pemerintah Kabupaten Contoh"},
@@ -81,7 +84,7 @@ def small_org(**changes: object) -> OrgImport:
                 "jabatan_type": "PELAKSANA",
                 "jabatan_name": "Pengadministrasi Umum",
                 "unit_code": "DINKES-P2P",
-                "password": "rahasia",
+                "password": STAF2_PASSWORD,
             },
         ],
     }

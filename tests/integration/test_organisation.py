@@ -9,7 +9,7 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import col
 
 from states.errors import InvalidInput
-from tests.integration.org import KABID, KABID2, KADIS, SEKDA, STAF1, STAF2, small_org
+from tests.integration.org import KABID, KABID2, KADIS, SEKDA, STAF1, STAF2, STAF2_PASSWORD, small_org
 from workflows import audit
 from workflows.actors import Actor
 from workflows.cases.org.imports import UnitIn, import_org
@@ -50,7 +50,7 @@ def test_import_resolves_each_pegawais_pejabat_penilai(db: Engine, now: datetime
     with unit_of_work(db) as s:
         staff = s.scalar(select(Pegawai).where(col(Pegawai.nip) == STAF2))
         units = {u.code: u for u in s.scalars(select(Unit))}
-    assert staff is not None and staff.password_hash and verify_password(staff.password_hash, "rahasia")
+    assert staff is not None and staff.password_hash and verify_password(staff.password_hash, STAF2_PASSWORD)
     assert units["DINKES-P2P"].timezone == "Asia/Makassar"  # inherited from the root
     assert units["DINKES-P2P"].path == f"/{units['PEMDA'].id}/{units['DINKES'].id}/{units['DINKES-P2P'].id}/"
 
@@ -75,7 +75,7 @@ def test_reimport_is_idempotent_and_applies_changes(db: Engine, now: datetime) -
     assert atasan_of(db)[STAF1] == KABID2
     with unit_of_work(db) as s:  # a file without a password keeps the one set before
         staff = s.scalar(select(Pegawai).where(col(Pegawai.nip) == STAF2))
-    assert staff is not None and staff.password_hash and verify_password(staff.password_hash, "rahasia")
+    assert staff is not None and staff.password_hash and verify_password(staff.password_hash, STAF2_PASSWORD)
     with unit_of_work(db) as s:
         assert audit.verify(s).ok
 

@@ -107,12 +107,13 @@ class Service:
             **env,
         }
         self.process: subprocess.Popen[bytes] | None = None
+        self.start_args: list[str] = []  # more options for `skpflow serve`
 
     def start(self, timeout: float = 60) -> None:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 # the sweeps of the load run through HTTP; the Prefect scheduler is tested in tests/integration
-                [str(SKPFLOW), "serve", "--port", str(self.port), "--no-scheduler"],
+                [str(SKPFLOW), "serve", "--port", str(self.port), "--no-scheduler", *self.start_args],
                 cwd=self.workdir,
                 env=self.env,
                 stdout=out,

@@ -27,6 +27,7 @@ from workflows.store.tables import Pegawai
 pytestmark = [pytest.mark.xdist_group("reliability"), pytest.mark.postgres]
 
 FUZZ_ADMIN = "hr.fuzz"
+LOGOUT_ADMIN = "hr.fuzz-logout"  # logging out ends the token it is sent with: fuzzed with one of its own
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +36,11 @@ def fuzz(stack: Stack) -> tuple[World, dict[str, str]]:
     world = build(stack.db, units=1, staff=3, code="KAB-FUZZ", base=700_000)
     body = {"username": FUZZ_ADMIN, "password": "fuzz-admin-password", "role": "admin", "instansi": "KAB-FUZZ"}
     root = {"Authorization": f"Bearer {stack.tokens['user:root']}"}
-    created = httpx.post(f"{stack.service.base}/users", json=body, headers=root, timeout=30)
-    assert created.status_code == 201, created.text
+    for username in (FUZZ_ADMIN, LOGOUT_ADMIN):
+        created = httpx.post(
+            f"{stack.service.base}/users", json={**body, "username": username}, headers=root, timeout=30
+        )
+        assert created.status_code == 201, created.text
     return world, {"Authorization": f"Bearer {token(f'user:{FUZZ_ADMIN}')}"}
 
 
@@ -77,9 +81,9 @@ def test_schemathesis_finds_no_server_error(
     for result in schema.get_all_operations():
         operation = result.ok()  # type: ignore[union-attr]
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            one = _fuzz(
-                operation.label, operation.as_strategy(generation_mode=mode), base, headers, size, tried, errors
-            )
+            own = {"Authorization": f"Bearer {token(f'user:{LOGOUT_ADMIN}')}"}
+            as_who = own if operation.label == "POST /auth/logout" else headers
+            one = _fuzz(operation.label, operation.as_strategy(generation_mode=mode), base, as_who, size, tried, errors)
             try:
                 one()
             except Exception as exc:  # e.g. an XLSX body schemathesis cannot generate: recorded, not hidden
@@ -314,6 +318,41 @@ def test_evidence_uploads_are_checked_for_type_and_size(stack: Stack, fuzz: tupl
         "; ".join(outcomes),
         "-",
         uploads=len(cases),
+        errors_5xx=sum(1 for o in outcomes if o.endswith(("500", "502", "503"))),
+    )
+    assert not wrong, wrong
+
+
+def test_evidence_downloads_answer_hostile_ids_without_a_file(stack: Stack, fuzz: tuple[World, dict[str, str]]) -> None:
+    """`GET /evidence/{id}` with ids an attacker tries: traversal, injection, overflow, NUL; a stranger's valid id."""
+    me = {"Authorization": f"Bearer {token(f'pegawai:{fuzz[0].staff[0].nip}')}"}
+    uploaded = httpx.post(
+        f"{stack.service.base}/evidence", files={"file": ("x.txt", b"rahasia", "text/plain")}, headers=me, timeout=60
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    ids = [
+        "0",
+        "-1",
+        "99999999999999999999999",
+        "..%2F..%2Fetc%2Fpasswd",
+        uploaded.json()["sha256"],
+        "1%00",
+        "1;DROP TABLE evidence",
+        "1e3",
+    ]
+    outcomes: list[str] = []
+    wrong: list[str] = []
+    for raw in ids:
+        answer = httpx.get(f"{stack.service.base}/evidence/{raw}", headers=me, timeout=30)
+        outcomes.append(f"{raw[:16]}: {answer.status_code}")
+        if answer.status_code not in {404, 422} or b"rahasia" in answer.content or b"root:" in answer.content:
+            wrong.append(f"{raw}: {answer.status_code} {answer.text[:200]}")
+    report.record(
+        "hostile",
+        f"{len(ids)} hostile ids on GET /evidence/{{id}} (traversal, injection, overflow, NUL, a content hash)",
+        "; ".join(outcomes),
+        "-",
+        requests=len(ids),
         errors_5xx=sum(1 for o in outcomes if o.endswith(("500", "502", "503"))),
     )
     assert not wrong, wrong

@@ -243,9 +243,12 @@ def test_security_headers_on_every_route(stack: Stack, matrix: tuple[httpx.Clien
         concrete = "/".join("1" if p.startswith("{") else p for p in path.split("/"))
         answer = client.get(concrete, headers=_headers("user:root"))
         missing += [f"{path}: {h}" for h in required if h not in answer.headers]
+        if answer.headers.get("cache-control") != "no-store":
+            missing.append(f"{path}: cache-control no-store")
     report.record(
         "security",
-        "security headers (CSP with frame-ancestors 'none', nosniff, X-Frame-Options, Referrer-Policy; HSTS when "
+        "security headers (CSP with frame-ancestors 'none', nosniff, X-Frame-Options, Referrer-Policy, "
+        "Cache-Control: no-store; HSTS when "
         "the request came over HTTPS, checked in tests/e2e/test_login_security)",
         f"{len(paths)} paths answered (whatever the status) with all {len(required)} headers: "
         f"{len(paths) - len({m.split(':')[0] for m in missing})}",

@@ -28,6 +28,7 @@ API_EDGES = {
     "workflows.store.db": {"make_engine", "upgrade"},
     "workflows.store.evidence": None,  # the files behind `GET /evidence/{id}` and uploads
     "workflows.store.tables": {"MAX_ID"},  # the bound of an id in a path or a body, not a table
+    "workflows.store.passwords": {"PasswordPolicy", "DEMO"},  # the password rules an import applies: values
 }
 
 

@@ -14,7 +14,10 @@ from workflows.audit import seal
 from workflows.audit.chains import AUDITED, instansi_of
 from workflows.audit.verify import Problem, SealChecks, Verification, verify
 from workflows.store.settings import Settings, seal_key
-from workflows.store.tables import AuditEvent, AuditSeal
+from workflows.store.tables import AuditEvent, AuditSeal, Pegawai
+
+ENTITY_TYPES = tuple(AUDITED)  # what has a chain, in the order the filters list them
+Seal = AuditSeal  # what sealing returns and the seal pages hold
 
 UNASKED = SealChecks()  # no key, no age limit, nothing published: the seals' own chain and roots only
 
@@ -88,6 +91,16 @@ def checks(settings: Settings, now: datetime, expect: str | None = None) -> Seal
     return SealChecks(seal_key(settings), now, timedelta(seconds=2 * settings.audit_seal_every_seconds), expect)
 
 
-def seal_now(engine: Engine, *, now: datetime, by: str, settings: Settings) -> AuditSeal:
-    """Seal the trail now, with the service's key (`POST /audit/seals`, `skpflow audit seal`)."""
-    return seal.seal(engine, now=now, by=by, key=seal_key(settings))
+def seal_now(engine: Engine, *, now: datetime, by: str, key: bytes | None) -> AuditSeal:
+    """Seal the trail now (`POST /audit/seals`, `skpflow audit seal`, the in-process sealer); `key` is the service's
+    (`seal_key(settings)`)."""
+    return seal.seal(engine, now=now, by=by, key=key)
+
+
+def actor_names(session: Session, refs: list[str]) -> dict[str, str]:
+    """The names of the pegawai among the events' actors, in one query."""
+    nips = {ref.removeprefix("pegawai:") for ref in refs if ref.startswith("pegawai:")}
+    if not nips:
+        return {}
+    found = session.execute(select(col(Pegawai.nip), col(Pegawai.name)).where(col(Pegawai.nip).in_(nips))).all()
+    return {f"pegawai:{nip}": name for nip, name in found}

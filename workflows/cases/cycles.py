@@ -289,9 +289,10 @@ def migrate_policy(
     return PolicyMigration(cycle_id, from_id, to_version_id, changes, predikat_changes, not dry_run)
 
 
-def named(session: Session, instansi_id: int, name: str) -> Cycle | None:
-    """The instansi's cycle with this name, if there is one."""
-    return session.scalar(select(Cycle).where(col(Cycle.instansi_id) == instansi_id, col(Cycle.name) == name))
+def names_of(session: Session, cycle_ids: set[int]) -> dict[int, str]:
+    """The names of these cycles, by id."""
+    found = session.execute(select(col(Cycle.id), col(Cycle.name)).where(col(Cycle.id).in_(cycle_ids))).tuples()
+    return {cycle_id: name for cycle_id, name in found if cycle_id is not None}
 
 
 def readable(session: Session, cycle_id: int, actor: Actor) -> CycleView:
@@ -329,7 +330,9 @@ class CycleIn(BaseModel):
     period: PeriodKind | None = Field(
         default=None, description="MONTHLY, QUARTERLY or SEMESTER; a derived policy version is stored if it differs."
     )
-    instansi: str | None = Field(default=None, description="Instansi code; the caller's own when omitted.")
+    instansi: str | None = Field(
+        default=None, description="Instansi code; when omitted, the caller's only instansi, or the only one there is."
+    )
 
 
 def create_from(session: Session, body: CycleIn, *, actor: Actor, now: datetime, default_policy: str) -> CycleView:

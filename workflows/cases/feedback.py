@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from policies import periods
+from policies import limits, periods
 from states.enums import CoreValue
 from states.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from states.roles import Role
@@ -70,12 +70,12 @@ def add_feedback(session: Session, skp_id: int, body: FeedbackIn, *, actor: Acto
         session.scalars(select(col(Rhk.id)).where(col(Rhk.skp_id) == skp.id))
     ):
         problems.append(f"rhk_id: {body.rhk_id} is not an RHK of this SKP")
-    if body.period_no is not None:
-        policy = policy_store.cycle_policy(session, cycle)
-        if periods.find(policy, cycle.year, body.period_no) is None:
-            problems.append(f"period_no: {body.period_no} is not a period of {cycle.year}")
+    policy = policy_store.cycle_policy(session, cycle)
+    if body.period_no is not None and periods.find(policy, cycle.year, body.period_no) is None:
+        problems.append(f"period_no: {body.period_no} is not a period of {cycle.year}")
     if not body.text.strip():
         problems.append("text: required")
+    problems += limits.notes(policy.limits, [("text", body.text)])
     if problems:
         raise InvalidInput(problems)
     row = Feedback(

@@ -12,6 +12,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from policies import limits
 from policies.follow_up import improvement_ends, kind_for, placement_ends
 from policies.schema import Policy
 from states.enums import FollowUpKind, Predikat
@@ -188,6 +189,8 @@ def fire_case(
     given = inp or TriggerInput()
     if given.when is not None and given.when.tzinfo is None:
         raise InvalidInput(["when: a date and time with its zone is required"])
+    if problems := limits.trigger_input(policy_store.cycle_policy(session, cycle).limits, given):
+        raise InvalidInput(problems)
     lifecycle = lifecycle_of(case.kind)
     before = case.state
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from policies import limits
 from policies.distribution import check as check_distribution
 from policies.kuadran import predikat as kuadran_predikat
 from policies.schema import Policy
@@ -79,12 +80,12 @@ def file(session: Session, skp_id: int, reason: str, *, actor: Actor, now: datet
         raise NotPermitted("keberatan", "file", sorted(r.value for r in who.roles))
     if not reason.strip():
         raise InvalidInput(["reason: required"])
-    if len(reason) > 4000:
-        raise InvalidInput(["reason: at most 4000 characters"])
+    policy = policy_store.cycle_policy(session, cycle)
+    if too_long := limits.notes(policy.limits, [("reason", reason)]):
+        raise InvalidInput(too_long)
     state = SkpState(skp.state)
     if state is not SkpState.assessed or skp.assessed_at is None:
         raise TransitionNotAllowed("skp", "file_objection", skp.state, SKP.allowed_triggers(state, who.roles))
-    policy = policy_store.cycle_policy(session, cycle)
     problems = []
     closes = skps.filing_window_closes(policy, skp.assessed_at, _timezone(session, skp))
     if now >= closes:
@@ -171,6 +172,8 @@ def _fire(
     skp, cycle, who = _locked(session, skp_id, actor)
     row = _latest(session, skp_id)
     policy = policy_store.cycle_policy(session, cycle)
+    if problems := limits.trigger_input(policy.limits, inp):
+        raise InvalidInput(problems)
     facts = _facts(session, skp, policy)
     fired = engine.fire(
         session,

@@ -169,7 +169,9 @@ class PolicyIn(BaseModel):
         description="Only what differs from the base, nested as in the policy schema.",
         examples=[{"distribution": {"mode": "soft"}, "periods": {"kind": "QUARTERLY"}}],
     )
-    instansi: str | None = Field(default=None, description="Instansi code; the caller's own when omitted.")
+    instansi: str | None = Field(
+        default=None, description="Instansi code; when omitted, the caller's only instansi, or the only one there is."
+    )
 
 
 def find_version(

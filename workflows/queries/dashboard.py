@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -124,6 +124,7 @@ def _skp_waits(skp: Skp, cycle: Cycle) -> tuple[str | None, DeadlineKey | None]:
 
 @dataclass(frozen=True)
 class UnitStates:
+    id: int
     code: str
     name: str
     counts: dict[str, int]
@@ -139,34 +140,57 @@ class Compliance:
     pending_on_time: int
     pending_late: int
 
+    @property
+    def total(self) -> int:
+        return self.agreed + self.pending_on_time + self.pending_late
+
 
 @dataclass(frozen=True)
 class Dashboard:
+    """HR's one screen: totals per state, agreement-deadline compliance, the ladder steps taken, and the SKPs per
+    state of each perangkat daerah (OPD: a unit right under the instansi's root; the root's own SKPs are a row)."""
+
     cycle: cycles.CycleView
     states: tuple[str, ...]
-    units: list[UnitStates]
     totals: dict[str, int]
     deadline_steps: list[tuple[str, str, int]]  # deadline key, ladder action, entities at that step
     compliance: Compliance
+    opds: list[UnitStates]
+
+    @property
+    def total(self) -> int:
+        return sum(self.totals.values())
+
+
+def opd_id(path: str) -> int:
+    """The OPD a unit belongs to, from its path `/<root>/<opd>/…/`: the second id, or the root itself."""
+    ids = [int(part) for part in path.strip("/").split("/") if part]
+    return ids[1] if len(ids) > 1 else ids[0]
 
 
 def dashboard(session: Session, actor: Actor, cycle_id: int, *, now: datetime) -> Dashboard:
-    """SKPs per state per unit, deadline steps taken (overdue, escalated, automatic actions), and how many SKPs
-    missed the agreement deadline; what the actor may see of the cycle only."""
+    """SKPs per state in total and per OPD, deadline steps taken (overdue, escalated, automatic actions), and how many
+    SKPs missed the agreement deadline; what the actor may see of the cycle only. A fixed number of statements,
+    whatever the number of units."""
     view = cycles.readable(session, cycle_id, actor)
     rows = session.execute(
-        select(col(Unit.code), col(Unit.name), col(Skp.state), func.count())
+        select(col(Unit.path), col(Skp.state), func.count())
         .select_from(Skp)
         .join(Unit, col(Unit.id) == col(Skp.unit_id))
         .where(col(Skp.cycle_id) == cycle_id, visible_skps(actor))
-        .group_by(col(Unit.code), col(Unit.name), col(Skp.state))
-        .order_by(col(Unit.code))
+        .group_by(col(Unit.path), col(Skp.state))
     ).all()
-    per_unit: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    per_opd: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     totals: dict[str, int] = defaultdict(int)
-    for code, name, state, n in rows:
-        per_unit[(code, name)][state] = n
+    for path, state, n in rows:
+        per_opd[opd_id(path)][state] += n
         totals[state] += n
+    named = session.execute(
+        select(col(Unit.id), col(Unit.code), col(Unit.name)).where(col(Unit.id).in_(list(per_opd)))
+    ).all()
+    opds = sorted(
+        (UnitStates(uid, code, name, dict(per_opd[uid])) for uid, code, name in named), key=lambda u: (-u.total, u.name)
+    )
     steps = session.execute(
         select(col(DeadlineStep.deadline_key), col(DeadlineStep.action), func.count())
         .where(
@@ -193,10 +217,103 @@ def dashboard(session: Session, actor: Actor, cycle_id: int, *, now: datetime) -
     return Dashboard(
         cycle=view,
         states=tuple(s.value for s in SkpState),
-        units=[UnitStates(code, name, counts) for (code, name), counts in per_unit.items()],
         totals=dict(totals),
         deadline_steps=[(k, a, n) for k, a, n in steps],
         compliance=Compliance(agreed, waiting - late, late),
+        opds=opds,
+    )
+
+
+@dataclass(frozen=True)
+class UnitPage:
+    """One page of the units with SKPs in a cycle, in tree order, each with its SKPs per state."""
+
+    cycle: cycles.CycleView
+    states: tuple[str, ...]
+    opd: UnitStates | None  # the OPD drilled into (its counts cover its whole subtree)
+    opds: list[tuple[int, str]]  # every OPD of the instansi (id, name), for the filter
+    items: list[UnitStates]
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def next(self) -> int | None:
+        return self.offset + self.limit if self.offset + self.limit < self.total else None
+
+    @property
+    def previous(self) -> int | None:
+        return max(self.offset - self.limit, 0) if self.offset > 0 else None
+
+
+def unit_page(
+    session: Session,
+    actor: Actor,
+    cycle_id: int,
+    *,
+    opd: int | None = None,
+    search: str = "",
+    offset: int = 0,
+    limit: int = 25,
+) -> UnitPage:
+    """The drill-down under the dashboard: units holding SKPs the actor may see, within one OPD and/or matching a
+    search on name or code, paged on the server; five statements whatever the number of units."""
+    view = cycles.readable(session, cycle_id, actor)
+    cycle = session.get(Cycle, cycle_id)
+    assert cycle is not None
+    roots = select(col(Unit.id)).where(col(Unit.instansi_id) == cycle.instansi_id, col(Unit.parent_id).is_(None))
+    opd_rows = session.execute(
+        select(col(Unit.id), col(Unit.name), col(Unit.path), col(Unit.code))
+        .where(col(Unit.instansi_id) == cycle.instansi_id, col(Unit.parent_id).in_(roots) | col(Unit.id).in_(roots))
+        .order_by(col(Unit.name))
+    ).all()
+    chosen = next((r for r in opd_rows if r[0] == opd), None)
+    holding = select(col(Skp.unit_id)).where(col(Skp.cycle_id) == cycle_id, visible_skps(actor))
+    where = [col(Unit.instansi_id) == cycle.instansi_id, col(Unit.id).in_(holding)]
+    subtree: ColumnElement[bool] | None = None
+    if chosen is not None:  # the root's row holds its own SKPs only: its OPDs have rows of their own
+        is_root = chosen[2].strip("/").count("/") == 0
+        subtree = col(Unit.id) == chosen[0] if is_root else col(Unit.path).startswith(chosen[2])
+        where.append(subtree)
+    text = search.strip()
+    if text:
+        pattern = f"%{text}%"
+        where.append(col(Unit.name).ilike(pattern) | col(Unit.code).ilike(pattern))
+    total = session.scalar(select(func.count()).select_from(Unit).where(*where)) or 0
+    units = session.execute(
+        select(col(Unit.id), col(Unit.code), col(Unit.name))
+        .where(*where)
+        .order_by(col(Unit.path))
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for uid, state, n in session.execute(
+        select(col(Skp.unit_id), col(Skp.state), func.count())
+        .where(col(Skp.cycle_id) == cycle_id, visible_skps(actor), col(Skp.unit_id).in_([u[0] for u in units]))
+        .group_by(col(Skp.unit_id), col(Skp.state))
+    ).all():
+        counts[uid][state] = n
+    drilled = None
+    if chosen is not None and subtree is not None:
+        subtotal: dict[str, int] = defaultdict(int)
+        for state, n in session.execute(
+            select(col(Skp.state), func.count())
+            .join(Unit, col(Unit.id) == col(Skp.unit_id))
+            .where(col(Skp.cycle_id) == cycle_id, visible_skps(actor), subtree)
+            .group_by(col(Skp.state))
+        ).all():
+            subtotal[state] += n
+        drilled = UnitStates(chosen[0], chosen[3], chosen[1], dict(subtotal))
+    return UnitPage(
+        cycle=view,
+        states=tuple(s.value for s in SkpState),
+        opd=drilled,
+        opds=[(uid, name) for uid, name, _, _ in opd_rows],
+        items=[UnitStates(uid, code, name, counts.get(uid, {})) for uid, code, name in units],
+        total=total,
+        offset=offset,
+        limit=limit,
     )
 
 

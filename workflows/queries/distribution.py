@@ -56,13 +56,13 @@ def unit_distribution(
     capaian, and what breaks them."""
     cycle, unit = session.get(Cycle, cycle_id), session.get(Unit, unit_id)
     if cycle is None or unit is None or unit.instansi_id != cycle.instansi_id or unit.id is None:
-        raise NotFound("unit", unit_id)
+        raise NotFound("unit", unit.code if unit else None)  # named by the code the caller sent, not its row id
     if not (actor.system or actor.is_admin_of(cycle.instansi_id) or _pimpinan(session, actor, unit)):
         pegawai = session.get(Pegawai, actor.pegawai_id) if actor.pegawai_id is not None else None
         auditor = cycle.instansi_id in (actor.auditor_of or ())
         if auditor or (pegawai is not None and pegawai.instansi_id == cycle.instansi_id):
             raise NotPermitted("distribution", "read", ["admin", "pimpinan of the unit or a unit above it"])
-        raise NotFound("unit", unit_id)  # outside the instansi: existence must not leak
+        raise NotFound("unit", unit.code)  # outside the instansi: existence must not leak
     policy = policy_store.cycle_policy(session, cycle)
     if period_no != skps.ANNUAL:
         period_of(policy, cycle.year, period_no)

@@ -178,7 +178,7 @@ def audit_rows(
         where.append(col(AuditEvent.at) < until)
     with sessions() as s:
         if s.get(Instansi, instansi_id) is None:
-            raise NotFound("instansi", instansi_id)
+            raise NotFound("instansi")
 
     def page(after: int, limit: int) -> Select[Row]:
         columns = [col(getattr(AuditEvent, name)) for name in AUDIT_COLUMNS]

@@ -91,6 +91,8 @@ class Pegawai(SQLModel, table=True):
     active: bool = True
     password_hash: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=254)  # where notifications go
+    must_change_password: bool = False  # the password was set by someone else (the import): change it first
+    token_version: int = 0  # in every token; bumped to end all of the account's sessions
 
 
 class PolicyVersion(SQLModel, table=True):
@@ -351,6 +353,8 @@ class AppUser(SQLModel, table=True):
     instansi_id: int | None = Field(default=None, foreign_key="instansi.id")
     email: str | None = Field(default=None, max_length=254)
     created_at: datetime = Field(sa_column=_utc())
+    must_change_password: bool = False  # the password was set by another admin (POST /users): change it first
+    token_version: int = 0  # in every token; bumped to end all of the account's sessions
 
 
 class AuthEvent(SQLModel, table=True):
@@ -362,7 +366,9 @@ class AuthEvent(SQLModel, table=True):
         default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     )
     at: datetime = Field(sa_column=_utc())
-    kind: str = Field(max_length=16, index=True)  # login | login_failed | login_locked
+    kind: str = Field(
+        max_length=16, index=True
+    )  # login | login_failed | login_locked | logout | logout_all | password_changed
     account: str | None = Field(default=None, max_length=140, index=True)  # the actor ref, e.g. "pegawai:<nip>"
     instansi_id: int | None = Field(default=None, index=True)  # whose admins and auditors may read it
     client: str = Field(max_length=64)
@@ -379,3 +385,11 @@ class LoginThrottle(SQLModel, table=True):
     window_start: datetime = Field(sa_column=_utc())
     locked_until: datetime | None = Field(default=None, sa_column=_utc_nullable())
     refused: int = 0  # attempts refused while locked (counted, not logged one by one)
+
+
+class RevokedToken(SQLModel, table=True):
+    """A token ended by logging out, by its `jti`, kept until it would have expired anyway (then it is swept)."""
+
+    jti: str = Field(primary_key=True, max_length=32)
+    account: str = Field(max_length=140)
+    expires_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False, index=True))

@@ -248,3 +248,16 @@ def test_diff_lists_exactly_the_changed_paths(
     derive: Derive, overrides: dict[str, Any], changes: list[PolicyChange]
 ) -> None:
     assert diff(derive({}), derive(overrides)) == changes
+
+
+# A stored policy version is immutable: a database that stored the preset refuses the same name and version with
+# other content, so every change of the preset's content (or of a schema default it inherits) needs a new version.
+PRESET_HASHES = {"2": "0e8c7b66db015d5b14c6fb21562315ea9de76e8e2054321be928dc1407421bad"}
+
+
+def test_the_preset_content_changes_only_with_its_version() -> None:
+    preset = load_preset(PRESET)
+    assert preset.version in PRESET_HASHES, f"record the new preset version {preset.version} here"
+    assert content_hash(preset) == PRESET_HASHES[preset.version], (
+        "the preset's content changed: give it a new version in permenpanrb-6-2022.yaml and record its hash here"
+    )

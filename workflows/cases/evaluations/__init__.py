@@ -16,10 +16,11 @@ from workflows.cases.evaluations.periods import (
 )
 from workflows.cases.evaluations.rating import evaluate, facts, return_realisasi
 from workflows.cases.evaluations.realisasi import EvidenceIn, IndikatorRealisasiIn, RealisasiIn, save_realisasi
-from workflows.cases.evaluations.views import EvaluationView, get_evaluation, view
+from workflows.cases.evaluations.views import EVIDENCE_READERS, EvaluationView, evidence_file, get_evaluation, view
 
 __all__ = [
     "EVALUATED_SKP_STATES",
+    "EVIDENCE_READERS",
     "ClosePeriodResult",
     "EvaluationView",
     "EvidenceIn",
@@ -32,6 +33,7 @@ __all__ = [
     "RealisasiView",
     "close_period",
     "evaluate",
+    "evidence_file",
     "facts",
     "get_evaluation",
     "load",

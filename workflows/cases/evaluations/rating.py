@@ -7,11 +7,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from policies import periods
+from policies import limits, periods
 from policies.kuadran import predikat as kuadran_predikat
 from policies.schema import Policy
 from policies.unit_head import rating_for_unit_head
 from states.enums import Rating
+from states.errors import InvalidInput
 from states.evaluation import EVALUATION, EvaluationFacts
 from states.lifecycle import TriggerInput
 from workflows import engine
@@ -79,6 +80,8 @@ def _fire(
 ) -> EvaluationView:
     loaded = load(session, skp_id, period_no, actor)
     policy = policy_store.cycle_policy(session, loaded.cycle)
+    if problems := limits.trigger_input(policy.limits, inp):
+        raise InvalidInput(problems)
     f = facts(session, loaded, policy, now=now)
 
     def apply(row: Any) -> None:

@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Table, bindparam
 from sqlalchemy.orm import Session
 
+from policies import limits
+from policies.schema import Limits
 from states.errors import InvalidInput, NotPermitted, StaleVersion, TransitionNotAllowed
 from states.evaluation import EVALUATION, EvaluationState
 from states.roles import Role
@@ -117,7 +119,7 @@ def save_realisasi(
             "evaluation", expected_version, ev.version, ev.state, EVALUATION.allowed_triggers(state, who.roles)
         )
     policy = policy_store.cycle_policy(session, loaded.cycle)
-    problems = _realisasi_problems(body, set(loaded.plan.items))
+    problems = _realisasi_problems(body, set(loaded.plan.items), policy.limits)
     if problems:
         raise InvalidInput(problems)
     if body.realisasi:
@@ -146,8 +148,15 @@ def save_realisasi(
     return view(loaded, policy)
 
 
-def _realisasi_problems(body: RealisasiIn, indicators: set[int | None]) -> list[str]:
-    problems: list[str] = []
+def _realisasi_problems(body: RealisasiIn, indicators: set[int | None], bounds: Limits) -> list[str]:
+    problems = limits.notes(bounds, ((f"realisasi[{i}].text", item.text) for i, item in enumerate(body.realisasi)))
+    for i, item in enumerate(body.realisasi):
+        problems += limits.too_many(
+            f"realisasi[{i}].evidence",
+            len(item.evidence),
+            bounds.evidence_per_indikator,
+            "limits.evidence_per_indikator",
+        )
     if not body.realisasi and not body.submit:
         problems.append("realisasi: nothing to record (give realisasi, or submit)")
     limit = get_settings().evidence_max_bytes

@@ -5,14 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from policies.schema import Policy
+from states.errors import NotFound, NotPermitted
 from states.evaluation import EVALUATION, EvaluationState
+from states.roles import Role
 from workflows.actors import Actor
-from workflows.cases import policy_store
-from workflows.cases.evaluations.loading import Loaded, RealisasiView, load
+from workflows.cases import policy_store, skps
+from workflows.cases.evaluations.loading import EvidenceView, Loaded, RealisasiView, load
 from workflows.cases.evaluations.periods import period_of
+from workflows.store import evidence
+from workflows.store.tables import Evaluation, Evidence, Realisasi
 
 
 @dataclass(frozen=True)
@@ -57,3 +63,36 @@ def view(loaded: Loaded, policy: Policy) -> EvaluationView:
         rating_perilaku=ev.rating_perilaku,
         predikat=ev.predikat,
     )
+
+
+# --- bukti dukung -----------------------------------------------------------------------------------------------
+
+EVIDENCE_READERS = frozenset({Role.PEGAWAI, Role.PENILAI, Role.ATASAN_PENILAI, Role.ADMIN, Role.AUDITOR})
+"""Who opens an SKP's evidence: the pegawai, their pejabat penilai and atasan penilai, the instansi's admin and
+auditor (a pimpinan further up sees the SKP, not the files behind its realisasi)."""
+
+_EVIDENCE = (
+    select(Evidence, col(Evaluation.skp_id))
+    .join(Realisasi, col(Realisasi.id) == col(Evidence.realisasi_id))
+    .join(Evaluation, col(Evaluation.id) == col(Realisasi.evaluation_id))
+    .where(col(Evidence.id) == bindparam("evidence_id"))
+)
+
+
+def evidence_file(session: Session, evidence_id: int, *, actor: Actor) -> EvidenceView:
+    """A stored bukti dukung's metadata, for those who may open it: NotFound for anyone without a standing on its SKP
+    (existence must not leak) and for evidence that is a link kept elsewhere, NotPermitted for the rest."""
+    row = session.execute(_EVIDENCE, {"evidence_id": evidence_id}).first()
+    if row is None:
+        raise NotFound("evidence", evidence_id)
+    found, skp_id = row
+    try:
+        _, _, who = skps.load(session, skp_id, actor)
+    except NotFound:
+        raise NotFound("evidence", evidence_id) from None
+    if not who.roles & EVIDENCE_READERS:
+        raise NotPermitted("evidence", "open", sorted(r.value for r in who.roles))
+    if not found.uri.startswith(evidence.URI_PREFIX):
+        raise NotFound("evidence file", evidence_id)  # a link: the period's view shows where it is
+    assert found.id is not None
+    return EvidenceView(found.id, found.filename, found.content_type, found.size, found.sha256, found.uri)

@@ -20,7 +20,16 @@ from sqlalchemy.orm import Session
 
 from states.errors import InvalidInput
 from workflows.actors import Actor
-from workflows.cases.org.imports import ImportResult, InstansiIn, OrgImport, PegawaiIn, UnitIn, import_org
+from workflows.cases.org.imports import (
+    DEFAULT_POLICY,
+    ImportResult,
+    InstansiIn,
+    OrgImport,
+    PegawaiIn,
+    UnitIn,
+    import_org,
+)
+from workflows.store.passwords import PasswordPolicy
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -94,12 +103,22 @@ def read_org_file(data: bytes, *, max_rows: int = MAX_ROWS, max_unpacked_bytes: 
 
 
 def import_org_file(
-    session: Session, data: bytes, *, actor: Actor, now: datetime, max_rows: int = MAX_ROWS
+    session: Session,
+    data: bytes,
+    *,
+    actor: Actor,
+    now: datetime,
+    max_rows: int = MAX_ROWS,
+    first_instansi: InstansiIn | None = None,
+    passwords: PasswordPolicy = DEFAULT_POLICY,
 ) -> ImportResult:
-    """Read an organisation file and import it; if any row is bad nothing is written and each bad row is named."""
+    """Read an organisation file and import it (as `import_org`, instansi included); if any row is bad nothing is
+    written and each bad row is named."""
     org = read_org_file(data, max_rows=max_rows)
     try:
-        return import_org(session, org.payload, actor=actor, now=now, labels=org)
+        return import_org(
+            session, org.payload, actor=actor, now=now, labels=org, first_instansi=first_instansi, passwords=passwords
+        )
     except InvalidInput as exc:
         if len(exc.problems) <= MAX_PROBLEMS:
             raise

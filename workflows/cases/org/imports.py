@@ -10,20 +10,22 @@ from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from policies.schema import ZONE_ALIASES
 from states.enums import JabatanType, JenisPegawai, Jenjang
-from states.errors import InvalidInput, NotPermitted
+from states.errors import InvalidInput, NotFound, NotPermitted
 from states.roles import Role
 from workflows import engine
 from workflows.actors import Actor
 from workflows.store.db import insert_many
-from workflows.store.passwords import hash_password
+from workflows.store.passwords import PasswordPolicy, hash_password
+from workflows.store.settings import Settings
 from workflows.store.tables import Instansi, Pegawai, Unit
 
+DEFAULT_POLICY = PasswordPolicy()
 NIP_PATTERN = re.compile(r"[0-9]{18}")  # ASCII digits only; used with fullmatch ($ admits a final newline)
 
 
@@ -31,6 +33,11 @@ class InstansiIn(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     code: str = Field(min_length=1, max_length=32, description="Kode instansi, unique.")
     name: str = Field(min_length=1, max_length=200, description="Nama instansi.")
+
+
+def first_instansi(settings: Settings) -> InstansiIn:
+    """The instansi a fresh install's first import creates when it names none."""
+    return InstansiIn(code=settings.instansi_code, name=settings.instansi_name)
 
 
 def _known_zone(value: str | None) -> str | None:
@@ -77,7 +84,12 @@ class PegawaiIn(BaseModel):
         "or of the parent unit for the head itself.",
     )
     is_plt: bool = Field(default=False, description="Acting head (Plt/Plh) of unit_code rather than titular.")
-    password: str | None = Field(default=None, description="Initial password for logging in with the NIP.")
+    password: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Initial password for logging in with the NIP; it must meet the password policy and is changed "
+        "at first login.",
+    )
     email: str | None = Field(
         default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$", description="E-mail for notifications."
     )
@@ -122,12 +134,22 @@ class JsonPaths:
 
 
 @dataclass(frozen=True)
+class ImportedInstansi:
+    """The instansi an import went into; `created` when this import created it."""
+
+    code: str
+    name: str
+    created: bool
+
+
+@dataclass(frozen=True)
 class ImportResult:
     instansi_id: int
     units_created: int
     units_updated: int
     pegawai_created: int
     pegawai_updated: int
+    instansi: ImportedInstansi
 
 
 def _cycle_in(edges: Mapping[str, str | None]) -> list[str]:
@@ -149,19 +171,33 @@ def _cycle_in(edges: Mapping[str, str | None]) -> list[str]:
 
 
 def import_org(
-    session: Session, payload: OrgImport, *, actor: Actor, now: datetime, labels: RowLabels | None = None
+    session: Session,
+    payload: OrgImport,
+    *,
+    actor: Actor,
+    now: datetime,
+    labels: RowLabels | None = None,
+    first_instansi: InstansiIn | None = None,
+    passwords: PasswordPolicy = DEFAULT_POLICY,
 ) -> ImportResult:
-    """Idempotent upsert of units and pegawai; every problem is reported per row and nothing is written if any."""
+    """Idempotent upsert of units and pegawai; every problem is reported per row and nothing is written if any.
+
+    Without `instansi` it imports into the one `instansi_for_request` finds; into a database that holds none, the
+    super-admin's import creates `first_instansi` (the settings' SKPFLOW_INSTANSI_CODE / _NAME). A row's password
+    must meet the policy; it is an initial password (changed at first login), and a new one for a known pegawai
+    ends their sessions."""
     if not (actor.super_admin or actor.admin_of):
         raise NotPermitted("organisation", "import", ["admin"])
-    instansi = _instansi_for(session, payload, actor, now)
+    instansi, created = _instansi_for(session, payload, actor, now, first_instansi)
     assert instansi.id is not None
     units = {u.code: u for u in session.scalars(select(Unit).where(col(Unit.instansi_id) == instansi.id))}
     existing_pegawai = {
         nip: (pid, iid)
         for pid, nip, iid in session.execute(select(col(Pegawai.id), col(Pegawai.nip), col(Pegawai.instansi_id)))
     }
-    problems = _validate(session, payload, instansi, units, existing_pegawai, labels=labels or JsonPaths())
+    problems = _validate(
+        session, payload, instansi, units, existing_pegawai, labels=labels or JsonPaths(), passwords=passwords
+    )
     if problems:
         raise InvalidInput(problems)
 
@@ -204,12 +240,11 @@ def import_org(
             "active": True,
             "email": p.email,
         }
-        if p.password:
-            values["password_hash"] = hash_password(p.password)
+        values |= _initial_password(p)
         if p.nip in existing_pegawai:
             known_rows.append({"id": existing_pegawai[p.nip][0], **values})  # no password given: the hash stays
-        else:
-            new_rows.append({"password_hash": None, **values})  # one shape for every row of the batch
+        else:  # one shape for every row of the batch
+            new_rows.append({"password_hash": None, "must_change_password": False, **values})
     ids = {nip: pid for nip, (pid, _) in existing_pegawai.items()}
     # one statement (on PostgreSQL a JSON batch): the ORM's bulk INSERT … RETURNING spent most of a 10^5 import
     # splicing its batches' returned rows
@@ -217,6 +252,8 @@ def import_org(
     ids.update({nip: pid for pid, nip in inserted})
     if known_rows:
         session.execute(update(Pegawai), known_rows)
+        # a password set anew ends the sessions the old one opened
+        _end_sessions(session, [p.nip for p in payload.pegawai if p.password and p.nip in existing_pegawai])
 
     for u in payload.units:
         units[u.code].head_id = ids[u.head_nip] if u.head_nip else None
@@ -224,9 +261,16 @@ def import_org(
     overrides = {ids[p.nip]: ids[p.atasan_nip] for p in payload.pegawai if p.atasan_nip}
     _resolve_atasan(session, instansi.id or 0, overrides)
 
-    result = ImportResult(instansi.id or 0, created_units, updated_units, len(new_rows), len(known_rows))
     if payload.instansi is not None:  # renamed here, so the rename is flushed with the audited version bump
         instansi.name = payload.instansi.name
+    result = ImportResult(
+        instansi.id or 0,
+        created_units,
+        updated_units,
+        len(new_rows),
+        len(known_rows),
+        ImportedInstansi(instansi.code, instansi.name, created),
+    )
     engine.record(
         session,
         instansi,
@@ -240,25 +284,55 @@ def import_org(
     return result
 
 
-def _instansi_for(session: Session, payload: OrgImport, actor: Actor, now: datetime) -> Instansi:
-    if payload.instansi is not None:
-        found = session.scalar(select(Instansi).where(col(Instansi.code) == payload.instansi.code))
-        if found is None:
-            if not actor.super_admin:
-                raise NotPermitted("organisation", "create instansi", ["admin"])
-            found = Instansi(code=payload.instansi.code, name=payload.instansi.name)
-            session.add(found)
-            session.flush()
-            engine.record(session, found, "create", actor=actor, role=Role.ADMIN.value, now=now, created=True)
-    elif actor.admin_of is not None and len(actor.admin_of) == 1:
-        found = session.get(Instansi, next(iter(actor.admin_of)))
-    else:
-        raise InvalidInput(["instansi: required (the caller administers more than one instansi)"])
-    if found is None or found.id is None:
-        raise InvalidInput(["instansi: unknown"])
-    if not actor.is_admin_of(found.id):
-        raise NotPermitted("organisation", "import", ["admin"])
-    return found
+def _weak_passwords(payload: OrgImport, passwords: PasswordPolicy, labels: RowLabels) -> list[str]:
+    """Each row whose password the policy refuses, and why (the NIP and name count as known words)."""
+    return [
+        f"{labels.at('pegawai', i, 'password')}: {weak}"
+        for i, p in enumerate(payload.pegawai)
+        if p.password
+        for weak in passwords.problems(p.password, known=[p.nip, *p.name.split(), p.email or ""])
+    ]
+
+
+def _initial_password(p: PegawaiIn) -> dict[str, object]:
+    """A row's password as stored: hashed, and to be changed at first login; nothing when the row gives none."""
+    return {"password_hash": hash_password(p.password), "must_change_password": True} if p.password else {}
+
+
+def _end_sessions(session: Session, nips: list[str]) -> None:
+    for start in range(0, len(nips), 5000):
+        session.execute(
+            update(Pegawai)
+            .where(col(Pegawai.nip).in_(nips[start : start + 5000]))
+            .values(token_version=col(Pegawai.token_version) + 1)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _instansi_for(
+    session: Session, payload: OrgImport, actor: Actor, now: datetime, first: InstansiIn | None
+) -> tuple[Instansi, bool]:
+    """The instansi imported into, and whether this import created it: the super-admin creates a named instansi
+    that does not exist yet, and a fresh install's first unnamed one from the settings; the rest is the rule."""
+    named = payload.instansi
+    if actor.super_admin:
+        if named is None and first is not None and session.scalar(select(col(Instansi.id)).limit(1)) is None:
+            return _create(session, first, actor, now, "from the settings SKPFLOW_INSTANSI_CODE and _NAME"), True
+        if (
+            named is not None
+            and session.scalar(select(col(Instansi.id)).where(col(Instansi.code) == named.code)) is None
+        ):
+            return _create(session, named, actor, now, "named by the import"), True
+    code = named.code if named is not None else None
+    found = session.get(Instansi, instansi_for_request(session, actor, code, "organisation", action="import"))
+    assert found is not None
+    return found, False
+
+
+def _create(session: Session, instansi: InstansiIn, actor: Actor, now: datetime, source: str) -> Instansi:
+    row = Instansi(code=instansi.code, name=instansi.name)
+    engine.record(session, row, "create", actor=actor, role=Role.ADMIN.value, now=now, note=source, created=True)
+    return row
 
 
 def _parent_codes(units: Mapping[str, Unit]) -> dict[str, str | None]:
@@ -293,6 +367,7 @@ def _validate(
     existing_pegawai: Mapping[str, tuple[int, int]],
     *,
     labels: RowLabels,
+    passwords: PasswordPolicy,
 ) -> list[str]:
     at, ref = labels.at, labels.ref
     problems: list[str] = []
@@ -351,7 +426,7 @@ def _validate(
             f"'{nip}' is on a cycle of atasan"
             for nip in _atasan_cycles(session, payload, instansi, units)
         ]
-    return problems
+    return problems + _weak_passwords(payload, passwords, labels)
 
 
 def _atasan_cycles(session: Session, payload: OrgImport, instansi: Instansi, units: Mapping[str, Unit]) -> list[str]:
@@ -443,18 +518,47 @@ def instansi_of(session: Session, actor: Actor) -> frozenset[int]:
     return actor.oversees() | ({pegawai.instansi_id} if pegawai is not None else set())
 
 
-def instansi_for_request(session: Session, actor: Actor, code: str | None, what: str) -> int:
-    """The instansi a request names by code, or the caller's only one; the caller must administer it."""
+CHOICES_SHOWN = 50
+"""Instansi codes a refusal lists at most; the rest are counted."""
+
+
+def instansi_for_request(
+    session: Session, actor: Actor, code: str | None, what: str, *, action: str = "create", reading: bool = False
+) -> int:
+    """The instansi a request acts on, by one rule for every route: the one it names; else the caller's only one;
+    else, for the super-admin, the only one in the database. Otherwise a 422 whose problem lists the codes the caller
+    may send. Writing needs an admin of the instansi (a named one the caller may not use is refused, 403, unknown or
+    not); `reading` accepts an auditor too and answers 404 for a named one the caller may not read, so a reader never
+    learns whether another instansi exists."""
+    mine = actor.oversees() if reading else (actor.admin_of or frozenset())
+    if not (actor.super_admin or mine):
+        raise NotPermitted(what, action, ["admin", "auditor"] if reading else ["admin"])
     if code is not None:
         found = session.scalar(select(col(Instansi.id)).where(col(Instansi.code) == code))
-        if found is None:
-            raise InvalidInput([f"instansi: unknown instansi '{code}'"])
-    elif actor.admin_of is not None and len(actor.admin_of) == 1:
-        found = next(iter(actor.admin_of))
-    elif actor.super_admin or actor.admin_of:
-        raise InvalidInput(["instansi: required (the caller administers more than one instansi)"])
-    else:
-        raise NotPermitted(what, "create", ["admin"])
-    if not actor.is_admin_of(found):
-        raise NotPermitted(what, "create", ["admin of the instansi"])
-    return found
+        if found is not None and (actor.super_admin or found in mine):
+            return found
+        if reading:
+            raise NotFound("instansi", code)
+        if not actor.super_admin:
+            raise NotPermitted(what, action, ["admin of the instansi"])
+        raise InvalidInput([f"instansi: unknown instansi '{code}'; {_choices(session, actor, mine)}"])
+    if len(mine) == 1:
+        return next(iter(mine))
+    if actor.super_admin:
+        only = [i for i in session.scalars(select(col(Instansi.id)).limit(2)) if i is not None]
+        if len(only) == 1:
+            return only[0]
+    raise InvalidInput([f"instansi: required; {_choices(session, actor, mine)}"])
+
+
+def _choices(session: Session, actor: Actor, mine: frozenset[int]) -> str:
+    """What the caller may send as `instansi`, in words that are true of the database as it is."""
+    query = select(col(Instansi.code)).order_by(col(Instansi.code))
+    if not actor.super_admin:
+        query = query.where(col(Instansi.id).in_(mine))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    if total == 0:
+        return "no instansi exists yet: import the organisation first (POST /org/import creates the instansi)"
+    codes = session.scalars(query.limit(CHOICES_SHOWN)).all()
+    more = f" and {total - len(codes)} more" if total > len(codes) else ""
+    return f"send the code of one of the {total} instansi the caller may choose: {', '.join(codes)}{more}"

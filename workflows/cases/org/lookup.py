@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from states.errors import NotFound
-from workflows.store.tables import Cycle, Instansi, Pegawai, Unit
+from workflows.store.tables import Cycle, Pegawai, Unit
 
 
 def unit_id_of(session: Session, cycle_id: int, code: str) -> int:
@@ -27,11 +27,6 @@ def unit_zone(s: Session, unit_id: int) -> str:
     return unit.timezone if unit else "Asia/Jakarta"
 
 
-def instansi_id_of(session: Session, code: str) -> int | None:
-    """The instansi with this code, if there is one."""
-    return session.scalar(select(col(Instansi.id)).where(col(Instansi.code) == code))
-
-
 def units_of_cycle(session: Session, cycle_id: int, *, limit: int) -> list[tuple[int, str]]:
     """The (id, name) of the units of the cycle's instansi, in the tree's order, at most `limit`."""
     cycle = session.get_one(Cycle, cycle_id)
@@ -47,3 +42,8 @@ def units_of_cycle(session: Session, cycle_id: int, *, limit: int) -> list[tuple
 def any_pegawai(session: Session) -> bool:
     """Whether any pegawai has been imported yet."""
     return (session.scalar(select(func.count()).select_from(Pegawai)) or 0) > 0
+
+
+def pegawai(session: Session, pegawai_id: int) -> Pegawai | None:
+    """The pegawai with this id, if there is one."""
+    return session.get(Pegawai, pegawai_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, select
@@ -22,6 +23,7 @@ from workflows.store.tables import (
     Cycle,
     Indikator,
     Keberatan,
+    Pegawai,
     Rhk,
     Skp,
     Unit,
@@ -79,6 +81,35 @@ def atasan_skp(session: Session, skp: Skp) -> Skp | None:
     if skp.penilai_id is None:
         return None
     return session.scalar(_LATEST_SKP, {"cycle_id": skp.cycle_id, "pegawai_id": skp.penilai_id})
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """Whose SKP must be agreed before an SKP can be cascaded, and who agrees it: what a refused cascade tells the
+    reader to do next. `agreed_by` is None when the atasan is rated from outside the organisation (HR acts)."""
+
+    atasan: str
+    atasan_nip: str
+    state: str | None  # the atasan's SKP's state; None when they have none in the cycle
+    agreed_by: str | None
+
+
+def cascade_blocker(session: Session, skp: Skp, boss: Skp | None = None) -> Blocker | None:
+    """Why `skp` cannot be cascaded yet, if it is because its pejabat penilai's own SKP is not agreed (read only on
+    that refusal: two lookups by primary key)."""
+    if skp.penilai_id is None:
+        return None
+    boss = boss or atasan_skp(session, skp)
+    if boss is not None and boss.state in AGREED_OR_LATER:
+        return None
+    atasan = session.get(Pegawai, skp.penilai_id)
+    above = session.get(Pegawai, boss.penilai_id) if boss is not None and boss.penilai_id is not None else None
+    return Blocker(
+        atasan=atasan.name if atasan else str(skp.penilai_id),
+        atasan_nip=atasan.nip if atasan else "",
+        state=boss.state if boss else None,
+        agreed_by=above.name if above else None,
+    )
 
 
 def capaian_level(session: Session, cycle_id: int, unit_id: int, period_no: int) -> CapaianLevel | None:
@@ -161,6 +192,7 @@ def facts(
     utama = [r for r in rhk if r.jenis == JenisRhk.UTAMA.value]
     boss = atasan_skp(session, skp) if ATASAN in sources else None
     boss_agreed = boss is not None and boss.state in AGREED_OR_LATER
+    blocker = cascade_blocker(session, skp, boss) if ATASAN in sources and not boss_agreed else None
     boss_rhk = set(session.scalars(RHK_IDS, {"skp_id": boss.id})) if boss else set()
     level = None
     if sources & {CAPAIAN, DISTRIBUTION}:
@@ -177,6 +209,8 @@ def facts(
         indicators_without_target=tuple(i.text for i in indicators if i.target is None),
         top_jpt=skp.penilai_id is None,
         atasan_skp_agreed=boss_agreed,
+        atasan=blocker.atasan if blocker else "",
+        atasan_agreed_by=(blocker.agreed_by or "HR, for the penilai outside the organisation") if blocker else "",
         rhk_utama_not_intervening=tuple(r.text for r in utama if r.intervensi_rhk_id not in boss_rhk),
         cycle_state=cycle.state,
         closing_for_mutasi=skp.closing_reason is not None,

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from policies import limits
 from policies.schema import AutoAction
 from states.enums import Aspek, CascadeKind, CoreValue, JenisRhk
 from states.errors import InvalidInput, NotPermitted, StaleVersion, TransitionNotAllowed
@@ -16,6 +17,7 @@ from states.roles import Role
 from states.skp import EDITABLE_STATES, SKP, SkpState
 from workflows import engine
 from workflows.actors import Actor
+from workflows.cases import policy_store
 from workflows.cases.skps.facts import RHK_IDS, Plan, atasan_skp, plan_rows
 from workflows.cases.skps.loading import load
 from workflows.cases.skps.standing import Standing
@@ -75,7 +77,7 @@ class PlanIn(BaseModel):
 def save_plan(
     session: Session, skp_id: int, plan: PlanIn, *, actor: Actor, now: datetime, expected_version: int | None = None
 ) -> SkpView:
-    skp, _, who = load(session, skp_id, actor)
+    skp, cycle, who = load(session, skp_id, actor)
     hr_drafts = Role.ADMIN in who.roles and not who.roles & {Role.PEGAWAI, Role.PENILAI} and hr_may_draft(session, skp)
     if not (who.roles & {Role.PEGAWAI, Role.PENILAI} or hr_drafts):
         raise NotPermitted("skp", "plan", sorted(r.value for r in who.roles))
@@ -85,7 +87,15 @@ def save_plan(
         raise StaleVersion(
             "skp", expected_version, skp.version, skp.state, SKP.allowed_triggers(SkpState(skp.state), who.roles)
         )
-    problems: list[str] = []
+    # the policy's bounds first: an oversized plan is refused before anything is read or compared for it
+    problems = limits.plan(
+        policy_store.cycle_policy(session, cycle).limits,
+        [(r.text, [ind.text for ind in r.indikator]) for r in plan.rhk],
+        [(k.value, v) for k, v in (plan.perilaku or {}).items()],
+        list((plan.lampiran or {}).items()),
+    )
+    if problems:
+        raise InvalidInput(problems)
     if plan.perilaku is not None and Role.PENILAI not in who.roles and plan.perilaku != skp.ekspektasi_khusus:
         problems.append("perilaku: ekspektasi khusus is set by the pejabat penilai")
     if plan.lampiran is not None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from policies import limits
 from policies.kuadran import predikat as kuadran_predikat
 from policies.schema import Policy
 from states.enums import CapaianLevel
@@ -46,6 +47,8 @@ def fire(
     plan = plan or plan_rows(session, skp_id)  # a transition leaves the plan as it is: the view shows these rows
     f = facts(session, skp, cycle, policy, now, sources=sources_of(skp, trigger), plan=plan)
     given = inp or TriggerInput()
+    if problems := limits.trigger_input(policy.limits, given):
+        raise InvalidInput(problems)
     engine.fire(
         session,
         SKP,
@@ -85,7 +88,7 @@ def set_capaian(
     """Set a unit's capaian for a period (0 = annual): the pimpinan of the parent unit, or an admin."""
     cycle, unit = session.get(Cycle, cycle_id), session.get(Unit, unit_id)
     if cycle is None or unit is None or unit.instansi_id != cycle.instansi_id:
-        raise NotFound("unit", unit_id)
+        raise NotFound("unit", unit.code if unit else None)  # named by the code the caller sent, not its row id
     parent = session.get(Unit, unit.parent_id) if unit.parent_id else None
     is_pimpinan = actor.pegawai_id is not None and parent is not None and parent.head_id == actor.pegawai_id
     if not (is_pimpinan or actor.is_admin_of(cycle.instansi_id)):
