@@ -91,7 +91,7 @@ def save_plan(
     problems = limits.plan(
         policy_store.cycle_policy(session, cycle).limits,
         [(r.text, [ind.text for ind in r.indikator]) for r in plan.rhk],
-        [(k.value, v) for k, v in (plan.perilaku or {}).items()],
+        [(str(k), v) for k, v in (plan.perilaku or {}).items()],  # str: a model_copy keeps keys as given
         list((plan.lampiran or {}).items()),
     )
     if problems:
