@@ -39,10 +39,10 @@ from api.limits import BodyLimit, RateLimits
 from api.web import install as install_web
 from policies.loader import available_presets
 from states import LIFECYCLES
-from workflows import policy_store
-from workflows.db import make_engine
-from workflows.settings import Settings, get_settings
-from workflows.uow import unit_of_work
+from workflows.cases import policy_store
+from workflows.store.db import make_engine
+from workflows.store.settings import Settings, get_settings
+from workflows.store.uow import unit_of_work
 
 UPLOAD_PATHS = ("/org/import", "/evidence")
 ROUTERS = (

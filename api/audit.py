@@ -11,9 +11,9 @@ from pydantic import BaseModel, Field
 from api.deps import Config, CurrentActor, Db, Now
 from api.errors import responses
 from states.errors import NotPermitted
-from workflows import audit, audit_seal, logins
-from workflows.settings import seal_key
-from workflows.uow import reading
+from workflows.cases import audit_trail, logins
+from workflows.store.settings import seal_key
+from workflows.store.uow import reading
 
 router = APIRouter(tags=["audit"])
 
@@ -58,7 +58,7 @@ class VerifyOut(BaseModel):
 
 
 def _reader(actor: CurrentActor) -> None:
-    if not audit.may_read(actor):
+    if not audit_trail.may_read(actor):
         raise NotPermitted("audit", "read", ["admin", "auditor"])
 
 
@@ -73,7 +73,9 @@ def events(
 ) -> EventPage:
     _reader(actor)
     with reading(db) as s:
-        rows, total = audit.events(s, actor, entity_type=entity_type, entity_id=entity_id, after=after, limit=limit)
+        rows, total = audit_trail.events(
+            s, actor, entity_type=entity_type, entity_id=entity_id, after=after, limit=limit
+        )
         items = [EventOut.model_validate(r, from_attributes=True) for r in rows]
     return EventPage(items=items, total=total, next=items[-1].id if len(items) == limit else None)
 
@@ -93,7 +95,7 @@ def verify(
     chain rewritten consistently (its row with it) under a seal is found as well."""
     _reader(actor)
     with reading(db) as s:
-        result = audit.verify_for(s, actor, audit_seal.checks(settings, now, expect))
+        result = audit_trail.verify_for(s, actor, audit_trail.checks(settings, now, expect))
     problems = [ProblemOut.model_validate(p, from_attributes=True) for p in result.problems]
     return VerifyOut(
         ok=result.ok, checked=result.checked, first_bad=problems[0] if problems else None, problems=problems
@@ -159,7 +161,7 @@ def list_seals(
 ) -> SealPage:
     _reader(actor)
     with reading(db) as s:
-        rows, total = audit_seal.page(s, before=before, limit=limit)
+        rows, total = audit_trail.seal_page(s, before=before, limit=limit)
     items = [SealOut.model_validate(r, from_attributes=True) for r in rows]
     return SealPage(items=items, total=total, next=items[-1].id if len(items) == limit else None)
 
@@ -169,5 +171,5 @@ def create_seal(db: Db, actor: CurrentActor, settings: Config, now: Now) -> Seal
     """Anchors every chain as it stands (the super-admin only; the `seal-audit` workflow does it on schedule)."""
     if not actor.super_admin:
         raise NotPermitted("audit", "seal", ["super-admin"])
-    row = audit_seal.seal(db, now=now, by=actor.ref, key=seal_key(settings))
+    row = audit_trail.seal_now(db, now=now, by=actor.ref, key=seal_key(settings))
     return SealOut.model_validate(row, from_attributes=True)

@@ -12,9 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from api import security
 from api.deps import AnyCaller, Config, Db, Now
 from api.errors import responses
-from workflows.logins import Limits, Login, change_password, login, logout
-from workflows.settings import Settings, password_policy
-from workflows.uow import reading_once
+from workflows.cases.logins import Limits, Login, change_password, login, logout
+from workflows.store.settings import Settings, password_policy
+from workflows.store.uow import reading_once
 
 router = APIRouter(tags=["auth"])
 

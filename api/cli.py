@@ -21,21 +21,23 @@ import typer
 import yaml
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from api.diagram import mermaid, svg
 from api.sealer import Sealer
 from policies.loader import PolicyError, available_presets, content_hash, load_policy_file, load_preset
 from states import LIFECYCLES
 from states.errors import InvalidInput
-from workflows import audit, audit_seal, schedules
-from workflows.db import make_engine, upgrade
-from workflows.demo import demo_logins, generate_kabupaten
-from workflows.demo_walk import demo_accounts, seed_kabupaten
-from workflows.settings import get_settings, intervals, password_policy, seal_key
-from workflows.tables import Pegawai
-from workflows.uow import reading, unit_of_work
-from workflows.users import ensure_first_admin
+from workflows.actors import Actor
+from workflows.cases import audit_trail
+from workflows.cases.org import lookup
+from workflows.cases.users import ensure_first_admin
+from workflows.flows import schedules
+from workflows.simulation.demo import demo_logins, generate_kabupaten
+from workflows.simulation.demo_walk import demo_accounts, seed_kabupaten
+from workflows.store.db import make_engine, upgrade
+from workflows.store.settings import get_settings, intervals, password_policy, seal_key
+from workflows.store.uow import reading, unit_of_work
 
 if TYPE_CHECKING:
     from api import embedded
@@ -246,7 +248,7 @@ def worker(
     """
     from prefect.settings import PREFECT_API_URL
 
-    from workflows import scheduler
+    from workflows.flows import scheduler
 
     if not PREFECT_API_URL.value():
         console.print(
@@ -295,7 +297,7 @@ def seed_demo(
     engine = make_engine(get_settings().database_url)
     upgrade(engine)
     with unit_of_work(engine) as s:
-        if if_empty and (s.scalar(select(func.count()).select_from(Pegawai)) or 0) > 0:
+        if if_empty and lookup.any_pegawai(s):
             console.print("demo data present; nothing to do")
             return
     payload = generate_kabupaten(pegawai=pegawai, seed=seed)
@@ -345,7 +347,7 @@ def audit_verify(
     """Verify every audit chain and the seals; exit 1 and name the first bad event if any."""
     settings = get_settings()
     with reading(make_engine(settings.database_url)) as s:
-        result = audit.verify(s, seals=audit_seal.checks(settings, datetime.now(UTC), expect))
+        result = audit_trail.verify_for(s, Actor.admin("cli"), audit_trail.checks(settings, datetime.now(UTC), expect))
     if result.ok:
         console.print(f"[green]audit trail verified[/green]: {result.checked} events")
         return
@@ -360,7 +362,9 @@ def audit_verify(
 def audit_seal_now() -> None:
     """Seal the audit trail as it stands and print the root to publish (keyed with SKPFLOW_AUDIT_SEAL_KEY)."""
     settings = get_settings()
-    row = audit_seal.seal(make_engine(settings.database_url), now=datetime.now(UTC), by="cli", key=seal_key(settings))
+    row = audit_trail.seal_now(
+        make_engine(settings.database_url), now=datetime.now(UTC), by="cli", key=seal_key(settings)
+    )
     kind = "HMAC-SHA256" if row.keyed else "SHA-256, unkeyed: publish the root"
     console.print(f"seal #{row.id}: {row.chains} chains, {row.events} events up to audit id {row.watermark}")
     console.print(f"root {row.root}")

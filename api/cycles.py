@@ -13,10 +13,10 @@ from api.errors import known_trigger, responses
 from api.schemas import Page as PageOf
 from policies.loader import PolicyChange
 from states.cycle import CYCLE
-from workflows import cycle
-from workflows.cycle import CycleIn, CycleView
-from workflows.tables import MAX_ID
-from workflows.uow import reading, unit_of_work
+from workflows.cases import cycles
+from workflows.cases.cycles import CycleIn, CycleView
+from workflows.store.tables import MAX_ID
+from workflows.store.uow import reading, unit_of_work
 
 router = APIRouter(tags=["cycles"])
 
@@ -56,7 +56,7 @@ class RepinOut(BaseModel):
 @router.get("/cycles", summary="List cycles", responses=responses(401))
 def list_cycles(db: Db, actor: CurrentActor, page: Page) -> PageOf[CycleView]:
     with reading(db) as s:
-        items, total = cycle.list_cycles(s, actor, offset=page.offset, limit=page.limit)
+        items, total = cycles.list_cycles(s, actor, offset=page.offset, limit=page.limit)
     return PageOf[CycleView].of(items, total, page)
 
 
@@ -64,20 +64,20 @@ def list_cycles(db: Db, actor: CurrentActor, page: Page) -> PageOf[CycleView]:
 def create_cycle(body: CycleIn, db: Db, now: Now, actor: CurrentActor, settings: Config) -> CycleView:
     """A cycle pins its policy version now, so editing a policy later never changes it silently."""
     with unit_of_work(db) as s:
-        made = cycle.create_from(s, body, actor=actor, now=now, default_policy=settings.policy)
+        made = cycles.create_from(s, body, actor=actor, now=now, default_policy=settings.policy)
     return made
 
 
 @router.get("/cycles/{cycle_id}", summary="One cycle", responses=responses(401, 404))
 def get_cycle(cycle_id: RowId, db: Db, actor: CurrentActor) -> CycleView:
     with reading(db) as s:
-        return cycle.readable(s, cycle_id, actor)
+        return cycles.readable(s, cycle_id, actor)
 
 
 @router.post("/cycles/{cycle_id}/open", summary="Open the cycle: draft every SKP", responses=responses(401, 404, 422))
 def open_cycle(cycle_id: RowId, db: Db, now: Now, actor: CurrentActor, settings: Config) -> OpenOut:
     """Drafts one SKP per active pegawai, set-based and resumable; calling it again drafts only what is missing."""
-    result = cycle.open_cycle(
+    result = cycles.open_cycle(
         lambda: Session(db, expire_on_commit=False), cycle_id, actor=actor, now=now, chunk=settings.batch_chunk
     )
     return OpenOut(
@@ -95,7 +95,7 @@ def open_cycle(cycle_id: RowId, db: Db, now: Now, actor: CurrentActor, settings:
 def fire(cycle_id: RowId, trigger: CycleTrigger, db: Db, now: Now, actor: CurrentActor, version: IfMatch) -> CycleView:
     known_trigger(CYCLE, trigger)
     with unit_of_work(db) as s:
-        moved = cycle.fire(s, cycle_id, trigger, actor=actor, now=now, expected_version=version)
+        moved = cycles.fire(s, cycle_id, trigger, actor=actor, now=now, expected_version=version)
     return moved
 
 
@@ -106,7 +106,7 @@ def fire(cycle_id: RowId, trigger: CycleTrigger, db: Db, now: Now, actor: Curren
 )
 def repin(cycle_id: RowId, body: RepinIn, db: Db, now: Now, actor: CurrentActor) -> RepinOut:
     with unit_of_work(db) as s:
-        m = cycle.migrate_policy(s, cycle_id, body.policy_version_id, actor=actor, now=now, dry_run=body.dry_run)
+        m = cycles.migrate_policy(s, cycle_id, body.policy_version_id, actor=actor, now=now, dry_run=body.dry_run)
     return RepinOut(
         cycle_id=m.cycle_id,
         from_version_id=m.from_version_id,

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from api import security
 from workflows.actors import Actor
-from workflows.settings import Settings
-from workflows.tables import MAX_ID
-from workflows.uow import reading_once
-from workflows.users import actor_for
+from workflows.cases.users import actor_for
+from workflows.store.settings import Settings
+from workflows.store.tables import MAX_ID
+from workflows.store.uow import reading_once
 
 RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]

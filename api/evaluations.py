@@ -10,9 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import CurrentActor, Db, IfMatch, Now, RowId, with_etag
 from api.errors import responses
 from states.enums import Rating
-from workflows import evaluation
-from workflows.evaluation import EvaluationView, RealisasiIn
-from workflows.uow import reading, unit_of_work
+from workflows.cases import evaluations
+from workflows.cases.evaluations import EvaluationView, RealisasiIn
+from workflows.store.uow import reading, unit_of_work
 
 router = APIRouter(tags=["evaluation"])
 
@@ -34,7 +34,7 @@ class EvaluationIn(BaseModel):
 @router.get("/skps/{skp_id}/periods/{n}", summary="One period's evaluation", responses=responses(401, 404))
 def get_period(skp_id: RowId, n: PeriodNo, db: Db, actor: CurrentActor, response: Response) -> EvaluationView:
     with reading(db) as s:
-        return with_etag(evaluation.get_evaluation(s, skp_id, n, actor=actor), response)
+        return with_etag(evaluations.get_evaluation(s, skp_id, n, actor=actor), response)
 
 
 @router.post(
@@ -54,7 +54,7 @@ def realisasi(
 ) -> EvaluationView:
     """The pegawai's realisasi per indicator; evidence is uploaded first (`POST /evidence`) and named by its uri."""
     with unit_of_work(db) as s:
-        view = evaluation.save_realisasi(s, skp_id, n, body, actor=actor, now=now, expected_version=version)
+        view = evaluations.save_realisasi(s, skp_id, n, body, actor=actor, now=now, expected_version=version)
     return with_etag(view, response)
 
 
@@ -74,7 +74,7 @@ def return_realisasi(
     response: Response,
 ) -> EvaluationView:
     with unit_of_work(db) as s:
-        view = evaluation.return_realisasi(s, skp_id, n, body.note, actor=actor, now=now, expected_version=version)
+        view = evaluations.return_realisasi(s, skp_id, n, body.note, actor=actor, now=now, expected_version=version)
     return with_etag(view, response)
 
 
@@ -94,7 +94,7 @@ def evaluate(
     response: Response,
 ) -> EvaluationView:
     with unit_of_work(db) as s:
-        view = evaluation.evaluate(
+        view = evaluations.evaluate(
             s,
             skp_id,
             n,

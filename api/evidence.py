@@ -13,11 +13,11 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import Config, CurrentActor, Db, RowId
 from api.errors import responses
 from states.errors import InvalidInput
-from workflows import evaluation
 from workflows.actors import Actor
-from workflows.evidence import EvidenceMeta, EvidenceStore
-from workflows.settings import Settings
-from workflows.uow import reading
+from workflows.cases import evaluations
+from workflows.store.evidence import EvidenceMeta, EvidenceStore
+from workflows.store.settings import Settings
+from workflows.store.uow import reading
 
 router = APIRouter(tags=["evaluation"])
 
@@ -57,7 +57,7 @@ def download(evidence_id: RowId, db: Db, settings: Config, actor: CurrentActor) 
 def evidence_response(db: Db, settings: Settings, evidence_id: int, actor: Actor) -> Response:
     """One evidence file as a download: never rendered by the browser, whatever it holds (the web page uses it)."""
     with reading(db) as s:
-        found = evaluation.evidence_file(s, evidence_id, actor=actor)
+        found = evaluations.evidence_file(s, evidence_id, actor=actor)
     data = EvidenceStore.from_settings(settings).read(found.sha256)
     headers = {"Content-Disposition": attachment(found.filename), "X-Content-Type-Options": "nosniff"}
     return Response(data, media_type=found.content_type, headers=headers)

@@ -14,13 +14,13 @@ from api.deps import Db, RowId
 from api.errors import responses
 from api.limits import HeavyActor
 from states.errors import NotPermitted
-from workflows import exports
 from workflows.actors import Actor
-from workflows.cycle import readable
-from workflows.org_files import XLSX_TYPE
-from workflows.organisation import instansi_for_request
-from workflows.tables import MAX_ID
-from workflows.uow import reading
+from workflows.cases.cycles import readable
+from workflows.cases.org.files import XLSX_TYPE
+from workflows.cases.org.imports import instansi_for_request
+from workflows.queries import exports
+from workflows.store.tables import MAX_ID
+from workflows.store.uow import reading
 
 router = APIRouter(tags=["exports"])
 

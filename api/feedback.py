@@ -9,9 +9,9 @@ from pydantic import BaseModel, Field
 
 from api.deps import CurrentActor, Db, Now, RowId
 from api.errors import responses
-from workflows import feedback
-from workflows.feedback import FeedbackIn, FeedbackView
-from workflows.uow import reading, unit_of_work
+from workflows.cases import feedback
+from workflows.cases.feedback import FeedbackIn, FeedbackView
+from workflows.store.uow import reading, unit_of_work
 
 router = APIRouter(tags=["feedback"])
 

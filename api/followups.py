@@ -14,10 +14,10 @@ from states.enums import FollowUpKind
 from states.errors import InvalidInput
 from states.follow_up import CASE_ROWS, SANCTION_ROWS
 from states.lifecycle import TriggerInput
-from workflows import follow_up
-from workflows.follow_up import CasePage, CaseView
-from workflows.tables import MAX_ID
-from workflows.uow import reading, unit_of_work
+from workflows.cases import followups
+from workflows.cases.followups import CasePage, CaseView
+from workflows.store.tables import MAX_ID
+from workflows.store.uow import reading, unit_of_work
 
 router = APIRouter(tags=["follow-up"])
 
@@ -41,7 +41,7 @@ def list_cases(
     state: Annotated[str | None, Query(max_length=32)] = None,
 ) -> CasePage:
     with reading(db) as s:
-        return follow_up.list_cases(
+        return followups.list_cases(
             s,
             cycle_id=cycle_id,
             actor=actor,
@@ -55,7 +55,7 @@ def list_cases(
 @router.get("/followups/{case_id}", summary="One follow-up case", responses=responses(401, 404))
 def get_case(case_id: RowId, db: Db, actor: CurrentActor) -> CaseView:
     with reading(db) as s:
-        return follow_up.get_case(s, case_id, actor=actor)
+        return followups.get_case(s, case_id, actor=actor)
 
 
 @router.post(
@@ -76,7 +76,7 @@ def fire(
         raise InvalidInput([f"trigger: '{trigger}' is not a follow-up trigger ({', '.join(TRIGGERS)})"])
     given = body or CaseTransitionIn()
     with unit_of_work(db) as s:
-        return follow_up.fire_case(
+        return followups.fire_case(
             s,
             case_id,
             trigger,

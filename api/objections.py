@@ -7,9 +7,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CurrentActor, Db, IfMatch, Now, RowId, with_etag
 from api.errors import responses
-from workflows import keberatan
-from workflows.keberatan import DecisionIn, KeberatanView, ObjectionIn
-from workflows.uow import reading, unit_of_work
+from workflows.cases import objections
+from workflows.cases.objections import DecisionIn, KeberatanView, ObjectionIn
+from workflows.store.uow import reading, unit_of_work
 
 router = APIRouter(tags=["objection"])
 
@@ -22,7 +22,7 @@ class WithdrawIn(BaseModel):
 @router.get("/skps/{skp_id}/objection", summary="The SKP's objection", responses=responses(401, 404))
 def get_objection(skp_id: RowId, db: Db, actor: CurrentActor, response: Response) -> KeberatanView:
     with reading(db) as s:
-        return with_etag(keberatan.get(s, skp_id, actor=actor), response)
+        return with_etag(objections.get(s, skp_id, actor=actor), response)
 
 
 @router.post(
@@ -36,7 +36,7 @@ def file_objection(
 ) -> KeberatanView:
     """By the pegawai, while the SKP is assessed and the filing window is open; one pending at a time."""
     with unit_of_work(db) as s:
-        return with_etag(keberatan.file(s, skp_id, body.reason, actor=actor, now=now), response)
+        return with_etag(objections.file(s, skp_id, body.reason, actor=actor, now=now), response)
 
 
 @router.post(
@@ -46,7 +46,7 @@ def file_objection(
 )
 def review(skp_id: RowId, db: Db, now: Now, actor: CurrentActor, version: IfMatch, response: Response) -> KeberatanView:
     with unit_of_work(db) as s:
-        return with_etag(keberatan.review(s, skp_id, actor=actor, now=now, expected_version=version), response)
+        return with_etag(objections.review(s, skp_id, actor=actor, now=now, expected_version=version), response)
 
 
 @router.post(
@@ -58,7 +58,7 @@ def withdraw(
     skp_id: RowId, body: WithdrawIn, db: Db, now: Now, actor: CurrentActor, version: IfMatch, response: Response
 ) -> KeberatanView:
     with unit_of_work(db) as s:
-        view = keberatan.withdraw(s, skp_id, note=body.note, actor=actor, now=now, expected_version=version)
+        view = objections.withdraw(s, skp_id, note=body.note, actor=actor, now=now, expected_version=version)
     return with_etag(view, response)
 
 
@@ -72,7 +72,7 @@ def decide(
 ) -> KeberatanView:
     """By the atasan penilai; `changed` rewrites the ratings and the predikat, with its own audit event."""
     with unit_of_work(db) as s:
-        view = keberatan.decide(
+        view = objections.decide(
             s,
             skp_id,
             body.decision,

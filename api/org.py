@@ -14,11 +14,11 @@ from api.deps import Config, CurrentActor, Db, Now
 from api.errors import responses
 from states.errors import InvalidInput
 from workflows.actors import Actor
-from workflows.org_files import CSV_TYPE, XLSX_TYPE, import_org_file
-from workflows.organisation import ImportResult, InstansiIn, OrgImport, first_instansi, import_org
-from workflows.passwords import PasswordPolicy
-from workflows.settings import password_policy
-from workflows.uow import unit_of_work
+from workflows.cases.org.files import CSV_TYPE, XLSX_TYPE, import_org_file
+from workflows.cases.org.imports import ImportResult, InstansiIn, OrgImport, first_instansi, import_org
+from workflows.store.passwords import PasswordPolicy
+from workflows.store.settings import password_policy
+from workflows.store.uow import unit_of_work
 
 router = APIRouter(tags=["organisation"])
 EXTRA_SCHEMAS = (OrgImport,)  # request bodies read by hand; app.py adds them to the OpenAPI components

@@ -12,10 +12,10 @@ from api.deps import CurrentActor, Db, Now, Page, RowId
 from api.errors import responses
 from api.schemas import Page as PageOf
 from policies.loader import PolicyChange
-from workflows import policy_store
-from workflows.policy_store import PolicyIn
-from workflows.tables import MAX_ID
-from workflows.uow import reading, unit_of_work
+from workflows.cases import policy_store
+from workflows.cases.policy_store import PolicyIn
+from workflows.store.tables import MAX_ID
+from workflows.store.uow import reading, unit_of_work
 
 router = APIRouter(tags=["policies"])
 

@@ -10,15 +10,14 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from workflows import audit_seal
-from workflows.tables import AuditSeal
+from workflows.cases import audit_trail
 
 log = logging.getLogger("skpflow.sealer")
 SEALED_BY = "system:sealer"
 
 
 class Sealer:
-    """Seals every `every` seconds in a daemon thread until stopped. Sealers take turns (workflows/audit_seal.py),
+    """Seals every `every` seconds in a daemon thread until stopped. Sealers take turns (workflows/audit/seal.py),
     so several servers sealing the same database, or a worker sealing beside them, do no harm."""
 
     def __init__(self, engine: Engine, *, every: float, key: bytes | None, clock: Callable[[], datetime]) -> None:
@@ -34,10 +33,10 @@ class Sealer:
         if self._thread.is_alive():
             self._thread.join(timeout=30)
 
-    def seal_once(self) -> AuditSeal | None:
+    def seal_once(self) -> audit_trail.Seal | None:
         """One seal; a failure is logged and retried at the next tick (the database may be away for a moment)."""
         try:
-            return audit_seal.seal(self.engine, now=self.clock(), by=SEALED_BY, key=self.key)
+            return audit_trail.seal_now(self.engine, now=self.clock(), by=SEALED_BY, key=self.key)
         except Exception:
             log.exception("sealing the audit trail failed; retrying in %s s", self.every)
             return None

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import jwt
 
-from workflows.settings import Settings
+from workflows.store.settings import Settings
 
 ALGORITHM = "HS256"
 

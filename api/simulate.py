@@ -17,12 +17,11 @@ from sqlalchemy.engine import make_url
 
 from policies.schema import Policy
 from states.enums import Predikat
-from workflows import policy_store
-from workflows.db import make_engine, upgrade
-from workflows.simulation import Ledger, Simulation
-from workflows.simulation_figures import differences, from_database, from_ledger
-from workflows.tables import Cycle
-from workflows.uow import reading
+from workflows.cases import policy_store
+from workflows.simulation.figures import differences, from_database, from_ledger
+from workflows.simulation.simulator import Ledger, Simulation
+from workflows.store.db import make_engine, upgrade
+from workflows.store.uow import reading
 
 COLOURS = {
     Predikat.SANGAT_BAIK.value: "#1a7f37",
@@ -119,7 +118,7 @@ def simulate(pegawai: int, year: int, seed: int, out: Path, database_url: str | 
 
 def cycle_policy(engine: Engine, cycle_id: int) -> Policy:
     with reading(engine) as s:
-        return policy_store.cycle_policy(s, s.get_one(Cycle, cycle_id))
+        return policy_store.pinned_policy(s, cycle_id)
 
 
 # --- the chart ---------------------------------------------------------------------------------------------------

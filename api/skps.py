@@ -13,9 +13,9 @@ from api.schemas import Page as PageOf
 from states.enums import Rating
 from states.lifecycle import TriggerInput
 from states.skp import SKP, SkpState
-from workflows import skp as skps
-from workflows.skp import PlanIn, SkpSummary, SkpView
-from workflows.uow import reading, unit_of_work
+from workflows.cases import skps
+from workflows.cases.skps import PlanIn, SkpSummary, SkpView
+from workflows.store.uow import reading, unit_of_work
 
 router = APIRouter(tags=["skp"])
 
@@ -24,47 +24,10 @@ SkpTrigger = Annotated[
 ]
 
 
-class IndikatorOut(BaseModel):
-    id: int
-    text: str
-    aspek: str
-    target: float | None
-    satuan: str
-
-
-class RhkOut(BaseModel):
-    id: int
-    jenis: str
-    text: str
-    intervensi_rhk_id: int | None
-    cascade: str | None
-    indikator: list[IndikatorOut]
-
-
-class PerilakuOut(BaseModel):
-    core_value: str
-    indicators: list[str]
-    ekspektasi_khusus: str | None
-
-
-class SkpOut(BaseModel):
-    id: int
-    cycle_id: int
-    nip: str
-    name: str
-    jabatan_name: str
-    unit_id: int
-    penilai_nip: str | None
-    state: str
-    version: int
-    proposed: bool
-    allowed_triggers: list[str] = Field(description="Triggers the caller may fire now.")
-    rhk: list[RhkOut]
-    perilaku: list[PerilakuOut]
-    lampiran: dict[str, list[str]]
-    rating_hasil_kerja: str | None
-    rating_perilaku: str | None
-    predikat: str | None
+# The SKP use case's view itself, under the schema name the API's clients know; no fields of its own (and no
+# docstring: it would change the published schema).
+class SkpOut(SkpView):
+    pass
 
 
 class TransitionIn(BaseModel):
@@ -78,7 +41,7 @@ class TransitionIn(BaseModel):
 
 
 def _out(view: SkpView) -> Response:
-    return tagged_json(SkpOut.model_validate(view, from_attributes=True), view.version)
+    return tagged_json(view, view.version)
 
 
 @router.get("/skps", summary="List SKPs visible to the caller", responses=responses(401, 422))

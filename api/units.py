@@ -7,18 +7,15 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-from sqlmodel import col
 
 from api.deps import CurrentActor, Db, Now
 from api.errors import responses
 from states.enums import CapaianLevel
-from states.errors import NotFound
-from workflows import skp as skps
-from workflows.distribution import DistributionView, unit_distribution
-from workflows.tables import MAX_ID, Cycle, Unit
-from workflows.uow import reading, unit_of_work
+from workflows.cases import skps
+from workflows.cases.org.lookup import unit_id_of
+from workflows.queries.distribution import DistributionView, unit_distribution
+from workflows.store.tables import MAX_ID
+from workflows.store.uow import reading, unit_of_work
 
 router = APIRouter(tags=["units"])
 
@@ -46,18 +43,6 @@ class CapaianOut(BaseModel):
     # an enum, not Literal["annual"]: openapi-python-client 0.29 cannot read a number in a union with a const
     period: int | Annual
     level: CapaianLevel
-
-
-def unit_id_of(session: Session, cycle_id: int, code: str) -> int:
-    """The unit with this code in the cycle's instansi."""
-    found = session.scalar(
-        select(col(Unit.id))
-        .join(Cycle, col(Cycle.instansi_id) == col(Unit.instansi_id))
-        .where(col(Cycle.id) == cycle_id, col(Unit.code) == code)
-    )
-    if found is None:
-        raise NotFound("unit", code)
-    return found
 
 
 @router.post(

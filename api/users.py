@@ -9,9 +9,9 @@ from pydantic import BaseModel
 
 from api.deps import Config, CurrentActor, Db, Now
 from api.errors import responses
-from workflows.settings import password_policy
-from workflows.uow import unit_of_work
-from workflows.users import UserIn, UserView, create_user, revoke_sessions
+from workflows.cases.users import UserIn, UserView, create_user, revoke_sessions
+from workflows.store.settings import password_policy
+from workflows.store.uow import unit_of_work
 
 router = APIRouter(tags=["users"])
 

@@ -10,8 +10,8 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import Config, CurrentActor, Db, Now
 from api.errors import responses
 from states.errors import InvalidInput, NotPermitted
-from workflows import runs
-from workflows.runs import RunContext, RunIn
+from workflows.flows import runs
+from workflows.flows.runs import RunContext, RunIn
 
 router = APIRouter(tags=["workflows"])
 

@@ -17,8 +17,8 @@ from sqlmodel import col
 from bench import server, speedscope, world
 from bench.common import BENCH, PYTHON, ROOT, arguments, say, scratch, write
 from workflows import audit
-from workflows.tables import AuditEvent, Skp
-from workflows.uow import reading
+from workflows.store.tables import AuditEvent, Skp
+from workflows.store.uow import reading
 
 PORT = 8766
 SCRIPT = BENCH / "wrk" / "transition.lua"

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bench import world
 from bench.common import arguments, say, scratch, tidy, timed, write
 from workflows import audit
-from workflows.tables import UtcDateTime
+from workflows.store.tables import UtcDateTime
 
 SKP_SQL = """
 INSERT INTO skp (cycle_id, pegawai_id, unit_id, penilai_id, atasan_penilai_id, jabatan_type, jabatan_name,

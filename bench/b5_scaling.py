@@ -61,8 +61,8 @@ def main() -> None:
         "database": "postgresql",
         "enforce_deadlines": series(runs, "sweep_seconds"),
         "open_cycle": series(runs, "open_cycle_seconds"),
-        "flow_runs_per_sweep": "1 flow run and 1 task run per open cycle, whatever N (workflows/flows.py); "
-        "counted from the code, not by a Prefect server in this run",
+        "flow_runs_per_sweep": "1 flow run and 1 task run per open cycle, whatever N "
+        "(workflows/flows/__init__.py); counted from the code, not by a Prefect server in this run",
     }
     write("b5", figures)
     say("B5 done")

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from workflows.db import make_engine, upgrade
+from workflows.store.db import make_engine, upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"

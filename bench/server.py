@@ -22,7 +22,7 @@ from sqlalchemy import Engine, text
 
 from api.app import create_app, serving_engine, size_thread_pool
 from bench.common import PYTHON, ROOT
-from workflows.settings import Settings
+from workflows.store.settings import Settings
 
 ADMIN, PASSWORD = "bench-admin", "bench-admin-password-2026"
 KEY = "bench-signing-key-long-enough-for-hs256-0123456789"
@@ -70,8 +70,8 @@ def serve(kind: str, url: str, port: int) -> None:
     if kind == "bare":
         app = bare_app(engine, settings)
     else:
-        from workflows.uow import unit_of_work
-        from workflows.users import ensure_first_admin
+        from workflows.cases.users import ensure_first_admin
+        from workflows.store.uow import unit_of_work
 
         with unit_of_work(engine) as s:
             ensure_first_admin(s, ADMIN, PASSWORD, now=datetime.now(UTC))

@@ -10,13 +10,14 @@ from sqlmodel import col
 
 from policies.deadlines import due_date
 from policies.schema import DeadlineKey, Policy
-from workflows import cycle, policy_store, runs
 from workflows.actors import Actor
-from workflows.demo import generate_kabupaten
-from workflows.organisation import InstansiIn, OrgImport, PegawaiIn, UnitIn, import_org
-from workflows.passwords import DEMO
-from workflows.tables import Cycle, Skp, Unit
-from workflows.uow import unit_of_work
+from workflows.cases import cycles, policy_store
+from workflows.cases.org.imports import InstansiIn, OrgImport, PegawaiIn, UnitIn, import_org
+from workflows.flows import runs
+from workflows.simulation.demo import generate_kabupaten
+from workflows.store.passwords import DEMO
+from workflows.store.tables import Cycle, Skp, Unit
+from workflows.store.uow import unit_of_work
 
 YEAR = 2026
 ROOT = Actor.admin("bench")
@@ -57,9 +58,9 @@ def build(engine: Engine, n: int, *, flat: bool = False) -> World:
     """Import an organisation of `n` pegawai (a demo kabupaten, or a flat one) and create its planning cycle."""
     payload = flat_org(n) if flat else generate_kabupaten(pegawai=n)
     with unit_of_work(engine) as s:
-        imported = import_org(s, payload, actor=ROOT, now=BEGIN, passwords=DEMO)  # the demo kabupaten's `demo`
+        imported = import_org(s, payload, actor=ROOT, now=BEGIN, passwords=DEMO)  # the demo accounts' `demo`
         pv = policy_store.preset(s, "permenpanrb-6-2022", now=BEGIN)
-        made = cycle.create(
+        made = cycles.create(
             s,
             instansi_id=imported.instansi_id,
             year=YEAR,

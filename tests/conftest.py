@@ -17,7 +17,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
 from tests.databases import empty_database
-from workflows.db import make_engine, upgrade
+from workflows.store.db import make_engine, upgrade
 
 # CI replays a fixed set of examples (a red CI must be reproducible); local runs keep exploring at random.
 settings.register_profile("ci", derandomize=True, print_blob=True)

@@ -16,8 +16,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from states.errors import SkpflowError, StaleVersion
 from states.lifecycle import Fired, Lifecycle, TriggerInput
 from states.roles import Role
-from workflows import audit, uow
+from workflows import audit
 from workflows.actors import Actor
+from workflows.store import uow
 
 S = TypeVar("S", bound=Enum)
 F = TypeVar("F")

@@ -11,17 +11,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from api.units import unit_id_of
 from api.web import session
 from api.web.pages import Posted, Refusal, Viewer, engine_of, refusal, render
 from states.enums import CapaianLevel
 from states.errors import InvalidInput, NotPermitted, SkpflowError
-from workflows import cycle as cycles
-from workflows import runs
-from workflows import skp as skps
 from workflows.actors import Actor
-from workflows.runs import RunContext
-from workflows.uow import reading, unit_of_work
+from workflows.cases import cycles, skps
+from workflows.cases.org.lookup import unit_id_of
+from workflows.flows import runs
+from workflows.flows.runs import RunContext
+from workflows.store.uow import reading, unit_of_work
 
 router = APIRouter(include_in_schema=False)
 

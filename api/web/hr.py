@@ -9,9 +9,6 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-from sqlmodel import col
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -23,15 +20,15 @@ from policies.schema import ZONE_ALIASES
 from states import LIFECYCLES
 from states.errors import InvalidInput, NotFound, NotPermitted, SkpflowError
 from states.lifecycle import TriggerInput
-from workflows import audit, audit_seal, dashboard, distribution, follow_up
-from workflows import cycle as cycles
 from workflows.actors import Actor
-from workflows.distribution import DistributionView
-from workflows.org_files import import_org_file
-from workflows.organisation import ImportResult, first_instansi
-from workflows.settings import password_policy
-from workflows.tables import AuditSeal, Cycle, Pegawai, Unit
-from workflows.uow import reading, unit_of_work
+from workflows.cases import audit_trail, cycles, followups
+from workflows.cases.org import lookup
+from workflows.cases.org.files import import_org_file
+from workflows.cases.org.imports import ImportResult, first_instansi
+from workflows.queries import dashboard, distribution
+from workflows.queries.distribution import DistributionView
+from workflows.store.settings import password_policy
+from workflows.store.uow import reading, unit_of_work
 
 router = APIRouter(include_in_schema=False)
 MAX_UNITS = 300  # units drawn on one page
@@ -53,14 +50,7 @@ def distribution_page(request: Request, cycle_id: int, actor: HeavyViewer) -> Re
     try:
         with reading(engine_of(request)) as s:
             view = cycles.readable(s, cycle_id, actor)
-            cycle = s.get(Cycle, cycle_id)
-            assert cycle is not None
-            units = s.execute(
-                select(col(Unit.id), col(Unit.name))
-                .where(col(Unit.instansi_id) == cycle.instansi_id)
-                .order_by(col(Unit.path))
-                .limit(MAX_UNITS)
-            ).all()
+            units = lookup.units_of_cycle(s, cycle_id, limit=MAX_UNITS)
             drawn: list[tuple[str, DistributionView]] = [
                 (name, distribution.unit_distribution(s, cycle_id, uid, period, actor=actor)) for uid, name in units
             ]
@@ -100,7 +90,7 @@ def followups_page(request: Request, cycle_id: int, actor: Viewer) -> Response:
     try:
         with reading(engine_of(request)) as s:
             view = cycles.readable(s, cycle_id, actor)
-            page = follow_up.list_cases(s, cycle_id=cycle_id, actor=actor, offset=offset, limit=100)
+            page = followups.list_cases(s, cycle_id=cycle_id, actor=actor, offset=offset, limit=100)
     except NotFound:
         return _not_found(request)
     except SkpflowError as exc:
@@ -150,19 +140,20 @@ def audit_page(request: Request, actor: HeavyViewer) -> Response:
     entity_id = int_or_none(q.get("entity_id"))
     after = int_or_none(q.get("after")) or 0
     verified = None
-    seals: list[AuditSeal] = []
     names: dict[str, str] = {}
     try:
-        if not audit.may_read(actor):
+        if not audit_trail.may_read(actor):
             raise NotPermitted("audit", "read", ["admin", "auditor"])
         with reading(engine_of(request)) as s:
-            rows, total = audit.events(s, actor, entity_type=entity_type, entity_id=entity_id, after=after, limit=100)
+            rows, total = audit_trail.events(
+                s, actor, entity_type=entity_type, entity_id=entity_id, after=after, limit=100
+            )
             if q.get("verify") == "1":
-                verified = audit.verify_for(
-                    s, actor, audit_seal.checks(request.app.state.settings, session.now_of(request))
+                verified = audit_trail.verify_for(
+                    s, actor, audit_trail.checks(request.app.state.settings, session.now_of(request))
                 )
-            seals = audit_seal.page(s, before=None, limit=5)[0]
-            names = _actor_names(s, [e.actor for e in rows])
+            seals = audit_trail.seal_page(s, before=None, limit=5)[0]
+            names = audit_trail.actor_names(s, [e.actor for e in rows])
     except SkpflowError as exc:
         return _denied(request, exc)
     context = {
@@ -176,18 +167,9 @@ def audit_page(request: Request, actor: HeavyViewer) -> Response:
         "verified": verified,
         "seals": seals,
         "names": names,
-        "entity_types": list(audit.AUDITED),
+        "entity_types": list(audit_trail.ENTITY_TYPES),
     }
     return render(request, "audit.html", context)
-
-
-def _actor_names(s: Session, refs: list[str]) -> dict[str, str]:
-    """The names of the pegawai among the events' actors, in one query."""
-    nips = {ref.removeprefix("pegawai:") for ref in refs if ref.startswith("pegawai:")}
-    if not nips:
-        return {}
-    found = s.execute(select(col(Pegawai.nip), col(Pegawai.name)).where(col(Pegawai.nip).in_(nips))).all()
-    return {f"pegawai:{nip}": name for nip, name in found}
 
 
 @router.get("/ui/audit/export")
@@ -229,7 +211,7 @@ def diagram_svg(request: Request, name: str, _: Viewer) -> Response:
 def _case_page(request: Request, actor: Actor, case_id: int, *, refused: Refusal | None = None) -> Response:
     try:
         with reading(engine_of(request)) as s:
-            case = follow_up.get_case(s, case_id, actor=actor)
+            case = followups.get_case(s, case_id, actor=actor)
     except NotFound:
         return _not_found(request)
     context = {"actor": actor, "case": case, "zones": list(ZONE_ALIASES), "refused": refused}
@@ -256,7 +238,7 @@ async def fire_case(request: Request, case_id: int, trigger: str, actor: Viewer,
                 raise InvalidInput([f"when: '{raw}' is not a date and time"]) from None
         inp = TriggerInput(note=str(form.get("note", "")).strip() or None, when=when)
         with unit_of_work(engine_of(request)) as s:
-            follow_up.fire_case(
+            followups.fire_case(
                 s,
                 case_id,
                 trigger,

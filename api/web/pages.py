@@ -17,9 +17,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
-from sqlmodel import col
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
@@ -32,15 +30,15 @@ from states.errors import GuardFailed, InvalidInput, NotFound, NotPermitted, Skp
 from states.lifecycle import TriggerInput
 from states.roles import Role
 from states.skp import EDITABLE_STATES, SkpState
-from workflows import cycle as cycles
-from workflows import dashboard, feedback, keberatan, logins, policy_store
-from workflows import skp as skps
 from workflows.actors import Actor
-from workflows.logins import Login
-from workflows.settings import Settings, password_policy
-from workflows.skp import IndikatorIn, PlanIn, RhkIn
-from workflows.tables import Cycle, Pegawai, Unit
-from workflows.uow import reading, unit_of_work
+from workflows.cases import cycles, feedback, logins, objections, policy_store, skps
+from workflows.cases.logins import Login
+from workflows.cases.org import lookup
+from workflows.cases.org.lookup import unit_zone
+from workflows.cases.skps import IndikatorIn, PlanIn, RhkIn, RhkOut
+from workflows.queries import dashboard, document_data
+from workflows.store.settings import Settings, password_policy
+from workflows.store.uow import reading, unit_of_work
 
 ROOT = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=ROOT / "templates")
@@ -133,7 +131,7 @@ def viewer(request: Request, actor: Actor | None, t: Translate) -> dict[str, str
     if actor.pegawai_id is None:
         return {"viewer_role": role, "viewer_name": actor.ref.partition(":")[2], "viewer_detail": t("role_" + role)}
     with reading(engine_of(request)) as s:
-        who = s.get(Pegawai, actor.pegawai_id)
+        who = lookup.pegawai(s, actor.pegawai_id)
     nip = actor.ref.removeprefix("pegawai:")
     return {"viewer_role": role, "viewer_name": who.name if who else nip, "viewer_detail": f"{t('nip')} {nip}"}
 
@@ -358,9 +356,7 @@ def home(request: Request, actor: Viewer) -> Response:
         mine, _ = skps.list_skps(s, actor, nip=nip, limit=20)
         waiting = dashboard.inbox(s, actor, now=now)
         cycle_ids = {m.cycle_id for m in mine}
-        names = dict(
-            s.execute(select(col(Cycle.id), col(Cycle.name)).where(col(Cycle.id).in_(cycle_ids))).tuples().all()
-        )
+        names = cycles.names_of(s, cycle_ids)
     context = {"actor": actor, "mine": mine, "inbox": waiting, "now": now, "cycle_names": names}
     return render(request, "pegawai_home.html", context)
 
@@ -381,17 +377,12 @@ def cycle_dashboard(request: Request, cycle_id: int, actor: HeavyViewer) -> Resp
 # --- one SKP ----------------------------------------------------------------------------------------------------
 
 
-def unit_zone(s: Session, unit_id: int) -> str:
-    unit = s.get(Unit, unit_id)
-    return unit.timezone if unit else "Asia/Jakarta"
-
-
 def _skp_context(request: Request, actor: Actor, skp_id: int) -> dict[str, Any]:
     with reading(engine_of(request)) as s:
         view = skps.get(s, skp_id, actor)
         row, cycle, who = skps.load(s, skp_id, actor)
         boss = skps.atasan_skp(s, row)
-        options: list[dict[str, Any]] = []
+        options: list[RhkOut] = []
         if boss is not None and boss.id is not None:
             try:
                 options = skps.get(s, boss.id, actor).rhk
@@ -404,11 +395,11 @@ def _skp_context(request: Request, actor: Actor, skp_id: int) -> dict[str, Any]:
         except NotPermitted:
             received = []
         try:
-            objection = keberatan.get(s, skp_id, actor=actor)
+            objection = objections.get(s, skp_id, actor=actor)
         except NotFound:
             objection = None
         periods = dashboard.periods_of(s, skp_id, actor)
-        penilai = s.get(Pegawai, row.penilai_id) if row.penilai_id else None
+        penilai = lookup.pegawai(s, row.penilai_id) if row.penilai_id else None
         window = (
             skps.filing_window_closes(policy, row.assessed_at, unit_zone(s, row.unit_id)) if row.assessed_at else None
         )
@@ -615,7 +606,7 @@ def evaluasi_pdf(request: Request, skp_id: int, actor: PdfViewer) -> Response:
 def _document(request: Request, skp_id: int, kind: str, actor: Actor) -> Response:
     try:
         with reading(engine_of(request)) as s:
-            data = documents.gather(s, skp_id, actor)
+            data = document_data.gather(s, skp_id, actor)
     except NotFound:
         return error_page(request, 404)
     pdf = documents.skp_pdf(data) if kind == "skp" else documents.evaluasi_pdf(data)

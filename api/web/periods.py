@@ -28,13 +28,12 @@ from api.web.pages import (
 )
 from states.enums import CoreValue, Predikat, Rating
 from states.errors import InvalidInput, NotFound, SkpflowError
-from workflows import evaluation, feedback, keberatan, policy_store
-from workflows import skp as skps
 from workflows.actors import Actor
-from workflows.evaluation import EvidenceIn, IndikatorRealisasiIn, RealisasiIn
-from workflows.evidence import EvidenceStore
-from workflows.feedback import FeedbackIn
-from workflows.uow import reading, unit_of_work
+from workflows.cases import evaluations, feedback, objections, policy_store, skps
+from workflows.cases.evaluations import EvidenceIn, IndikatorRealisasiIn, RealisasiIn
+from workflows.cases.feedback import FeedbackIn
+from workflows.store.evidence import EvidenceStore
+from workflows.store.uow import reading, unit_of_work
 
 router = APIRouter(include_in_schema=False)
 MAX_FILES = 5
@@ -43,7 +42,7 @@ MAX_FILES = 5
 def _period_page(request: Request, actor: Actor, skp_id: int, n: int, *, refused: Refusal | None = None) -> Response:
     try:
         with reading(engine_of(request)) as s:
-            view = evaluation.get_evaluation(s, skp_id, n, actor=actor)
+            view = evaluations.get_evaluation(s, skp_id, n, actor=actor)
             skp = skps.get(s, skp_id, actor)
             _, cycle, who = skps.load(s, skp_id, actor)
             kuadran = policy_store.cycle_policy(s, cycle).kuadran
@@ -114,7 +113,7 @@ async def save_realisasi(request: Request, skp_id: int, n: int, actor: Viewer, f
             items.append(IndikatorRealisasiIn(indikator_id=indikator, value=value, text=text, evidence=evidence))
         body = RealisasiIn(realisasi=items, submit=form.get("submit") == "1")
         with unit_of_work(engine_of(request)) as s:
-            evaluation.save_realisasi(
+            evaluations.save_realisasi(
                 s,
                 skp_id,
                 n,
@@ -138,9 +137,9 @@ async def period_action(request: Request, skp_id: int, n: int, action: str, acto
     try:
         with unit_of_work(engine_of(request)) as s:
             if action == "return":
-                evaluation.return_realisasi(s, skp_id, n, note or "", actor=actor, now=now, expected_version=version)
+                evaluations.return_realisasi(s, skp_id, n, note or "", actor=actor, now=now, expected_version=version)
             elif action == "evaluate":
-                evaluation.evaluate(
+                evaluations.evaluate(
                     s,
                     skp_id,
                     n,
@@ -193,13 +192,13 @@ async def objection(request: Request, skp_id: int, action: str, actor: Viewer, f
     try:
         with unit_of_work(engine_of(request)) as s:
             if action == "file":
-                keberatan.file(s, skp_id, str(form.get("reason", "")), actor=actor, now=now)
+                objections.file(s, skp_id, str(form.get("reason", "")), actor=actor, now=now)
             elif action == "review":
-                keberatan.review(s, skp_id, actor=actor, now=now, expected_version=version)
+                objections.review(s, skp_id, actor=actor, now=now, expected_version=version)
             elif action == "withdraw":
-                keberatan.withdraw(s, skp_id, note=note, actor=actor, now=now, expected_version=version)
+                objections.withdraw(s, skp_id, note=note, actor=actor, now=now, expected_version=version)
             elif action == "decide":
-                keberatan.decide(
+                objections.decide(
                     s,
                     skp_id,
                     str(form.get("decision", "")),

@@ -23,12 +23,11 @@ from api.web.pages import (
     render,
 )
 from states.errors import InvalidInput, NotFound, NotPermitted, SkpflowError
-from workflows import cycle as cycles
-from workflows import policy_store
 from workflows.actors import Actor
-from workflows.cycle import CycleIn
-from workflows.policy_store import PolicyIn
-from workflows.uow import reading, unit_of_work
+from workflows.cases import cycles, policy_store
+from workflows.cases.cycles import CycleIn
+from workflows.cases.policy_store import PolicyIn
+from workflows.store.uow import reading, unit_of_work
 
 router = APIRouter(include_in_schema=False)
 

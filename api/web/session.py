@@ -18,9 +18,9 @@ from sqlalchemy import Engine
 from api import security
 from api.web.i18n import DEFAULT, LANGUAGES
 from workflows.actors import Actor
-from workflows.logins import Login
-from workflows.uow import reading_once
-from workflows.users import actor_for
+from workflows.cases.logins import Login
+from workflows.cases.users import actor_for
+from workflows.store.uow import reading_once
 
 SESSION = "skpflow_session"
 CSRF = "skpflow_csrf"

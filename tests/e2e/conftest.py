@@ -16,9 +16,9 @@ from sqlalchemy import Engine
 from api import security
 from api.app import create_app
 from tests.integration.org import small_org
-from workflows.settings import Settings
-from workflows.uow import unit_of_work
-from workflows.users import ensure_first_admin
+from workflows.cases.users import ensure_first_admin
+from workflows.store.settings import Settings
+from workflows.store.uow import unit_of_work
 
 KEY = "e2e-signing-key-that-is-long-enough-for-hs256"
 ROOT_PASSWORD = "root-password-e2e-4k9"

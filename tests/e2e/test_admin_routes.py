@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from tests.e2e.conftest import Clock, bearer, org_json
 from tests.integration.org import SEKDA, STAF1
-from workflows.tables import AuditEvent, Pegawai
+from workflows.store.tables import AuditEvent, Pegawai
 
 
 def _count(client: TestClient, table: Any) -> int:

@@ -78,7 +78,7 @@ def test_a_deactivated_pegawai_is_refused_with_a_valid_token(
     from sqlalchemy import update
     from sqlmodel import col
 
-    from workflows.tables import Pegawai
+    from workflows.store.tables import Pegawai
 
     headers = bearer(f"pegawai:{STAF2}", clock)
     assert client.get("/skps", headers=headers).status_code == 200

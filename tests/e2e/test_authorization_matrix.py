@@ -17,7 +17,7 @@ from sqlmodel import col
 
 from tests.e2e.conftest import Clock, bearer
 from tests.integration.org import KABID, KABID2, KADIS, SEKDA, STAF1, STAF2
-from workflows.tables import (
+from workflows.store.tables import (
     AuditEvent,
     Cycle,
     Evaluation,

@@ -15,10 +15,10 @@ from api.app import create_app
 from tests.e2e.conftest import KEY, ROOT_PASSWORD, Clock, bearer, org_json
 from tests.e2e.web_setup import agree_everyone, csrf_of, give_passwords, skp_ids, web_login
 from tests.integration.org import KABID, SEKDA, STAF1
-from workflows.settings import Settings
-from workflows.tables import AuditEvent, Rhk
-from workflows.uow import reading, unit_of_work
-from workflows.users import ensure_first_admin
+from workflows.cases.users import ensure_first_admin
+from workflows.store.settings import Settings
+from workflows.store.tables import AuditEvent, Rhk
+from workflows.store.uow import reading, unit_of_work
 
 
 def counts(db: Engine) -> tuple[int, int]:

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.e2e.conftest import Clock, bearer
-from workflows.tables import Outbox
+from workflows.store.tables import Outbox
 
 
 def _outbox(client: TestClient) -> int:

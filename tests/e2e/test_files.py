@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 from tests.e2e.conftest import Clock, bearer
 from tests.integration.org import SEKDA, STAF1
 from workflows import audit
-from workflows.org_files import CSV_TYPE, XLSX_TYPE
+from workflows.cases.org.files import CSV_TYPE, XLSX_TYPE
 
 UNITS = [("code", "name", "parent_code", "head_nip"), ("SETDA", "Sekretariat Daerah", None, SEKDA)]
 PEGAWAI = [

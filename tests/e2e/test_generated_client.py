@@ -41,7 +41,7 @@ BIN = Path(sys.executable).parent
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from api.app import create_app
-    from workflows.db import make_engine
+    from workflows.store.db import make_engine
 
     spec = tmp_path_factory.mktemp("spec") / "openapi.json"
     spec.write_text(json.dumps(create_app(engine=make_engine("sqlite://")).openapi()))

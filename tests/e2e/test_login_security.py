@@ -13,7 +13,7 @@ from sqlmodel import col
 
 from tests.e2e.conftest import ROOT_PASSWORD, Clock
 from tests.integration.org import STAF2, STAF2_PASSWORD
-from workflows.tables import AuthEvent, LoginThrottle
+from workflows.store.tables import AuthEvent, LoginThrottle
 
 
 def _login(client: TestClient, username: str, password: str) -> Any:

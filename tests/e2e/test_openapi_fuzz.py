@@ -24,14 +24,15 @@ from api import security
 from api.app import create_app
 from tests.e2e.conftest import KEY, Clock
 from tests.integration.org import small_org
-from workflows import cycle, policy_store
 from workflows.actors import Actor
-from workflows.db import make_engine, upgrade
-from workflows.organisation import import_org
-from workflows.settings import Settings
-from workflows.tables import AppUser
-from workflows.uow import unit_of_work
-from workflows.users import ensure_first_admin
+from workflows.cases import cycles as cycle
+from workflows.cases import policy_store
+from workflows.cases.org.imports import import_org
+from workflows.cases.users import ensure_first_admin
+from workflows.store.db import make_engine, upgrade
+from workflows.store.settings import Settings
+from workflows.store.tables import AppUser
+from workflows.store.uow import unit_of_work
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ROOT = {"Authorization": f"Bearer {security.issue('user:root', key=KEY, now=NOW, minutes=600)}"}

@@ -21,9 +21,9 @@ from api.cli import app as cli
 from tests.e2e.conftest import KEY, ROOT_PASSWORD, Clock, bearer, org_json
 from tests.e2e.web_setup import PASSWORD, csrf_of, give_passwords
 from tests.integration.org import KABID, STAF1, STAF2, STAF2_PASSWORD
-from workflows.settings import Settings, get_settings
-from workflows.tables import AuditEvent, Pegawai
-from workflows.uow import reading
+from workflows.store.settings import Settings, get_settings
+from workflows.store.tables import AuditEvent, Pegawai
+from workflows.store.uow import reading
 
 NEW_PASSWORD = "kopi-tubruk-di-pagi-hari"
 

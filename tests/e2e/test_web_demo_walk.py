@@ -21,12 +21,12 @@ from sqlmodel import col
 from api.app import create_app
 from tests.e2e.conftest import KEY, ROOT_PASSWORD, Clock
 from tests.e2e.test_web_browser import check_page, log_in_by_keyboard, log_out, page, server  # noqa: F401
-from workflows.demo import DEMO_PASSWORD, demo_logins, generate_kabupaten
-from workflows.demo_walk import seed_kabupaten
-from workflows.settings import Settings
-from workflows.tables import AuditEvent, Pegawai, Skp, Unit
-from workflows.uow import reading, unit_of_work
-from workflows.users import ensure_first_admin
+from workflows.cases.users import ensure_first_admin
+from workflows.simulation.demo import DEMO_PASSWORD, demo_logins, generate_kabupaten
+from workflows.simulation.demo_walk import seed_kabupaten
+from workflows.store.settings import Settings
+from workflows.store.tables import AuditEvent, Pegawai, Skp, Unit
+from workflows.store.uow import reading, unit_of_work
 
 pytestmark = [
     pytest.mark.browser,

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from tests.e2e.conftest import ROOT_PASSWORD, Clock, bearer
 from tests.e2e.web_setup import csrf_of, give_passwords, to_assessment, web_login
 from tests.integration.org import KABID, STAF1, STAF2
-from workflows.org_files import CSV_TYPE
+from workflows.cases.org.files import CSV_TYPE
 
 GOOD = (
     "record;code;name;nip;jenis;jabatan_type;jabatan_name;unit_code\n"

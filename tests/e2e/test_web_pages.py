@@ -11,9 +11,9 @@ from api.web.i18n import EN, ID
 from tests.e2e.conftest import Clock
 from tests.e2e.web_setup import agree_chain_above_staff, csrf_of, give_passwords, pdf_text, web_login
 from tests.integration.org import KABID, STAF1
-from workflows import dashboard
-from workflows.tables import AuditEvent
-from workflows.uow import reading
+from workflows.queries import dashboard
+from workflows.store.tables import AuditEvent
+from workflows.store.uow import reading
 
 
 def audit_count(db: Engine) -> int:

@@ -14,9 +14,9 @@ from sqlmodel import col
 
 from tests.e2e.conftest import Clock, bearer
 from tests.integration.org import KABID, KABID2, KADIS, SEKDA, STAF1, STAF2
-from workflows.passwords import hash_password
-from workflows.tables import Pegawai
-from workflows.uow import unit_of_work
+from workflows.store.passwords import hash_password
+from workflows.store.tables import Pegawai
+from workflows.store.uow import unit_of_work
 
 PASSWORD = "rahasia-web"
 

@@ -7,10 +7,11 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from workflows import cycle, policy_store
 from workflows.actors import Actor
-from workflows.organisation import OrgImport, import_org
-from workflows.uow import unit_of_work
+from workflows.cases import cycles as cycle
+from workflows.cases import policy_store
+from workflows.cases.org.imports import OrgImport, import_org
+from workflows.store.uow import unit_of_work
 
 SEKDA, KADIS, KABID, STAF1, STAF2, KABID2 = (
     "197001011995031001",

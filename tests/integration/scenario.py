@@ -13,13 +13,14 @@ from states.enums import CapaianLevel, Rating
 from states.lifecycle import TriggerInput
 from states.skp import SKP, SkpFacts
 from tests.integration.org import KABID, KABID2, KADIS, SEKDA, STAF1, STAF2, small_org
-from workflows import cycle, engine, policy_store
-from workflows import skp as skps
+from workflows import engine
 from workflows.actors import Actor
-from workflows.organisation import import_org
-from workflows.skp import PlanIn
-from workflows.tables import AuditEvent, Cycle, Pegawai, Skp, Unit
-from workflows.uow import reading, unit_of_work
+from workflows.cases import cycles as cycle
+from workflows.cases import policy_store, skps
+from workflows.cases.org.imports import import_org
+from workflows.cases.skps import PlanIn
+from workflows.store.tables import AuditEvent, Cycle, Pegawai, Skp, Unit
+from workflows.store.uow import reading, unit_of_work
 
 ROOT = Actor.admin("root")
 SYSTEM = Actor.scheduler("test")

@@ -17,9 +17,9 @@ from states.roles import Role
 from tests.integration.org import small_org
 from workflows import audit, engine
 from workflows.actors import Actor
-from workflows.organisation import import_org
-from workflows.tables import AuditEvent, Cycle
-from workflows.uow import unit_of_work
+from workflows.cases.org.imports import import_org
+from workflows.store.tables import AuditEvent, Cycle
+from workflows.store.uow import unit_of_work
 
 ROOT = Actor.admin("root")
 PINNED = CycleFacts(policy_pinned=True)

@@ -16,11 +16,12 @@ from typer.testing import CliRunner
 from api.cli import app
 from states.errors import InvalidInput
 from tests.integration.test_audit import fire_cycle, make_cycle
-from workflows import audit, audit_seal
-from workflows.db import make_engine, upgrade
-from workflows.settings import get_settings
-from workflows.tables import AuditEvent, AuditSeal, Cycle
-from workflows.uow import unit_of_work
+from workflows import audit
+from workflows.audit import seal as audit_seal
+from workflows.store.db import make_engine, upgrade
+from workflows.store.settings import get_settings
+from workflows.store.tables import AuditEvent, AuditSeal, Cycle
+from workflows.store.uow import unit_of_work
 
 KEY = b"kept-off-the-database-server"
 

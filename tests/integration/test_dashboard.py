@@ -14,14 +14,15 @@ from sqlalchemy import Engine, event, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from workflows import cycle, policy_store
 from workflows.actors import Actor
-from workflows.dashboard import dashboard, opd_id, unit_page
-from workflows.demo import generate_kabupaten
-from workflows.organisation import import_org
-from workflows.passwords import DEMO
-from workflows.tables import Skp, Unit
-from workflows.uow import reading, unit_of_work
+from workflows.cases import cycles as cycle
+from workflows.cases import policy_store
+from workflows.cases.org.imports import import_org
+from workflows.queries.dashboard import dashboard, opd_id, unit_page
+from workflows.simulation.demo import generate_kabupaten
+from workflows.store.passwords import DEMO
+from workflows.store.tables import Skp, Unit
+from workflows.store.uow import reading, unit_of_work
 
 ADMIN = Actor.admin("hr")
 

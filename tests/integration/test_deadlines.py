@@ -20,12 +20,14 @@ from states.roles import Role
 from states.skp import SKP, SkpFacts
 from tests.integration.org import KABID, KABID2, KADIS, SEKDA, STAF1, STAF2, small_org
 from tests.integration.scenario import plan
-from workflows import audit, cycle, engine, policy_store
+from workflows import audit, engine
 from workflows.actors import Actor
-from workflows.deadlines import DeadlineReport, enforce_deadlines
-from workflows.organisation import OrgImport, import_org
-from workflows.skp import save_plan
-from workflows.tables import (
+from workflows.cases import cycles as cycle
+from workflows.cases import policy_store
+from workflows.cases.org.imports import OrgImport, import_org
+from workflows.cases.skps import save_plan
+from workflows.flows.deadline_sweep import DeadlineReport, enforce_deadlines
+from workflows.store.tables import (
     AppUser,
     AuditEvent,
     Cycle,
@@ -38,7 +40,7 @@ from workflows.tables import (
     Skp,
     Unit,
 )
-from workflows.uow import reading, unit_of_work
+from workflows.store.uow import reading, unit_of_work
 
 ROOT, SETUP = Actor.admin("root"), Actor.scheduler("test-setup")
 WIB, WIT = ZoneInfo("Asia/Jakarta"), ZoneInfo("Asia/Jayapura")

@@ -12,14 +12,14 @@ from sqlalchemy import Engine, func, select, update
 from sqlmodel import col
 
 from workflows import audit
-from workflows import skp as skps
 from workflows.actors import Actor
-from workflows.demo import DEMO_PASSWORD, generate_kabupaten
-from workflows.demo_walk import demo_accounts, seed_kabupaten
-from workflows.passwords import hash_password
-from workflows.tables import AuditEvent, Pegawai, Skp
-from workflows.uow import reading, unit_of_work
-from workflows.users import ensure_first_admin
+from workflows.cases import skps
+from workflows.cases.users import ensure_first_admin
+from workflows.simulation.demo import DEMO_PASSWORD, generate_kabupaten
+from workflows.simulation.demo_walk import demo_accounts, seed_kabupaten
+from workflows.store.passwords import hash_password
+from workflows.store.tables import AuditEvent, Pegawai, Skp
+from workflows.store.uow import reading, unit_of_work
 
 POLICY = "permenpanrb-6-2022"
 

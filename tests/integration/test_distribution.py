@@ -12,8 +12,8 @@ from states.errors import InvalidInput, NotFound, NotPermitted
 from tests.integration.org import KABID, KABID2, KADIS, SEKDA, STAF1, STAF2
 from tests.integration.scenario import ROOT, assess, monitored_cycle
 from workflows.actors import Actor
-from workflows.distribution import LimitView, ViolationView, unit_distribution
-from workflows.uow import reading
+from workflows.queries.distribution import LimitView, ViolationView, unit_distribution
+from workflows.store.uow import reading
 
 BAWAH, SESUAI, ATAS = Rating.DI_BAWAH_EKSPEKTASI, Rating.SESUAI_EKSPEKTASI, Rating.DI_ATAS_EKSPEKTASI
 

@@ -13,7 +13,7 @@ import pytest
 
 from api.embedded import BIN
 from tests.integration.test_notify import free_port
-from workflows.db import make_engine, upgrade
+from workflows.store.db import make_engine, upgrade
 
 PARENT = """
 import sys, time

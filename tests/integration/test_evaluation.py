@@ -16,13 +16,13 @@ from states.errors import GuardFailed, InvalidInput, NotFound, NotPermitted, Tra
 from states.lifecycle import TriggerInput
 from tests.integration.org import KABID, KABID2, KADIS, SEKDA, STAF1, STAF2
 from tests.integration.scenario import ROOT, SYSTEM, Cast, event_count, monitored_cycle, plan, rows
-from workflows import audit, evidence
-from workflows import evaluation as evaluations
-from workflows import skp as skps
+from workflows import audit
 from workflows.actors import Actor
-from workflows.evaluation import RealisasiIn
-from workflows.tables import AuditEvent, Evaluation, Evidence, Realisasi
-from workflows.uow import reading, unit_of_work
+from workflows.cases import evaluations, skps
+from workflows.cases.evaluations import RealisasiIn
+from workflows.store import evidence
+from workflows.store.tables import AuditEvent, Evaluation, Evidence, Realisasi
+from workflows.store.uow import reading, unit_of_work
 
 JANUARY = 1
 

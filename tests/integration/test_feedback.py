@@ -12,11 +12,11 @@ from states.errors import InvalidInput, NotFound, NotPermitted
 from tests.integration.org import KABID, KABID2, KADIS, SEKDA, STAF1, STAF2
 from tests.integration.scenario import ROOT, event_count, monitored_cycle, rows
 from workflows import audit
-from workflows import feedback as feedbacks
-from workflows import skp as skps
-from workflows.feedback import FeedbackIn
-from workflows.tables import AuditEvent, Feedback
-from workflows.uow import reading, unit_of_work
+from workflows.cases import feedback as feedbacks
+from workflows.cases import skps
+from workflows.cases.feedback import FeedbackIn
+from workflows.store.tables import AuditEvent, Feedback
+from workflows.store.uow import reading, unit_of_work
 
 
 def test_feedback_from_the_penilai_read_around_the_skp(db: Engine, now: datetime) -> None:

@@ -19,15 +19,17 @@ from sqlmodel import col
 from states.roles import Role
 from states.skp import SKP, SkpFacts
 from tests.integration.test_notify import Sink, free_port
-from workflows import cycle, engine, flows, policy_store
+from workflows import engine, flows
 from workflows.actors import Actor
-from workflows.db import make_engine, upgrade
-from workflows.demo import generate_kabupaten
-from workflows.organisation import OrgImport, import_org
-from workflows.passwords import DEMO
-from workflows.settings import get_settings
-from workflows.tables import AuditEvent, DeadlineStep, Evaluation, FollowUpCase, Outbox, Skp
-from workflows.uow import reading, unit_of_work
+from workflows.cases import cycles as cycle
+from workflows.cases import policy_store
+from workflows.cases.org.imports import OrgImport, import_org
+from workflows.simulation.demo import generate_kabupaten
+from workflows.store.db import make_engine, upgrade
+from workflows.store.passwords import DEMO
+from workflows.store.settings import get_settings
+from workflows.store.tables import AuditEvent, DeadlineStep, Evaluation, FollowUpCase, Outbox, Skp
+from workflows.store.uow import reading, unit_of_work
 
 pytestmark = pytest.mark.xdist_group("prefect")  # one Prefect test server for the module, on one worker
 

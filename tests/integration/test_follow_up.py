@@ -17,11 +17,11 @@ from states.lifecycle import TriggerInput
 from tests.integration.org import KABID, KABID2, KADIS, SEKDA, STAF1, STAF2
 from tests.integration.scenario import ROOT, SYSTEM, Cast, Ratings, assess, event_count, monitored_cycle, rows
 from workflows import audit
-from workflows import follow_up as follow_ups
-from workflows import keberatan as objections
 from workflows.actors import Actor
-from workflows.tables import FollowUpCase, Skp
-from workflows.uow import reading, unit_of_work
+from workflows.cases import followups as follow_ups
+from workflows.cases import objections
+from workflows.store.tables import FollowUpCase, Skp
+from workflows.store.uow import reading, unit_of_work
 
 BAWAH, SESUAI, ATAS = Rating.DI_BAWAH_EKSPEKTASI, Rating.SESUAI_EKSPEKTASI, Rating.DI_ATAS_EKSPEKTASI
 CAPAIAN = {

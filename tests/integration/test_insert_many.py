@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import col
 
-import workflows.db
-from workflows.db import insert_many
-from workflows.tables import Outbox
-from workflows.uow import unit_of_work
+import workflows.store.db
+from workflows.store.db import insert_many
+from workflows.store.tables import Outbox
+from workflows.store.uow import unit_of_work
 
 WITA = timezone(timedelta(hours=8))
 
@@ -53,7 +53,7 @@ def stored(db: Engine) -> list[tuple[Any, ...]]:
 def test_rows_are_written_as_given_and_conflicts_skipped(
     db: Engine, now: datetime, monkeypatch: pytest.MonkeyPatch, per_statement: int
 ) -> None:
-    monkeypatch.setattr(workflows.db, "_VALUES_ROWS", per_statement)  # SQLite: several statements per call
+    monkeypatch.setattr(workflows.store.db, "_VALUES_ROWS", per_statement)  # SQLite: several statements per call
     local = now.astimezone(WITA)
     rows = [message("a", now), message("b", now), message("c", local, next_attempt_at=local + timedelta(hours=1))]
     with unit_of_work(db) as s:

@@ -12,11 +12,11 @@ from sqlmodel import col
 from states.errors import InvalidInput, NotFound, NotPermitted, SkpflowError
 from tests.integration.org import small_org
 from workflows.actors import Actor
-from workflows.org_files import import_org_file
-from workflows.organisation import InstansiIn, OrgImport, first_instansi, import_org, instansi_for_request
-from workflows.settings import Settings
-from workflows.tables import AuditEvent, Instansi, Pegawai, Unit
-from workflows.uow import unit_of_work
+from workflows.cases.org.files import import_org_file
+from workflows.cases.org.imports import InstansiIn, OrgImport, first_instansi, import_org, instansi_for_request
+from workflows.store.settings import Settings
+from workflows.store.tables import AuditEvent, Instansi, Pegawai, Unit
+from workflows.store.uow import unit_of_work
 
 ROOT = Actor.admin("root")
 FIRST = InstansiIn(code="KAB-SATU", name="Pemerintah Kabupaten Satu")

@@ -13,11 +13,10 @@ from states.errors import GuardFailed, InvalidInput, NotFound, NotPermitted, Tra
 from tests.integration.org import KABID, KADIS, SEKDA, STAF1, STAF2
 from tests.integration.scenario import ROOT, Cast, assess, event_count, monitored_cycle, rows
 from workflows import audit
-from workflows import keberatan as objections
-from workflows import skp as skps
-from workflows.keberatan import DecisionIn
-from workflows.tables import AuditEvent, Keberatan, Skp
-from workflows.uow import reading, unit_of_work
+from workflows.cases import objections, skps
+from workflows.cases.objections import DecisionIn
+from workflows.store.tables import AuditEvent, Keberatan, Skp
+from workflows.store.uow import reading, unit_of_work
 
 BAWAH, SESUAI, ATAS = Rating.DI_BAWAH_EKSPEKTASI, Rating.SESUAI_EKSPEKTASI, Rating.DI_ATAS_EKSPEKTASI
 

@@ -13,11 +13,11 @@ from states.errors import GuardFailed, InvalidInput, NotFound, NotPermitted, Tra
 from states.lifecycle import TriggerInput
 from tests.integration.org import KABID, KABID2, KADIS, STAF1
 from tests.integration.scenario import ROOT, monitored_cycle, plan
-from workflows import audit, mutasi
-from workflows import skp as skps
+from workflows import audit
 from workflows.actors import Actor
-from workflows.tables import AuditEvent, Pegawai, Skp
-from workflows.uow import reading, unit_of_work
+from workflows.cases import mutasi, skps
+from workflows.store.tables import AuditEvent, Pegawai, Skp
+from workflows.store.uow import reading, unit_of_work
 
 REASON = "SK Bupati 821/45/2026"
 

@@ -18,9 +18,9 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from workflows.notify import AppriseSender, SendFailed, backoff, deliver
-from workflows.tables import AppUser, Instansi, Outbox, Pegawai, Unit
-from workflows.uow import reading, unit_of_work
+from workflows.flows.notify import AppriseSender, SendFailed, backoff, deliver
+from workflows.store.tables import AppUser, Instansi, Outbox, Pegawai, Unit
+from workflows.store.uow import reading, unit_of_work
 
 
 @dataclass

@@ -12,10 +12,10 @@ from states.errors import InvalidInput
 from tests.integration.org import KABID, KABID2, KADIS, SEKDA, STAF1, STAF2, STAF2_PASSWORD, small_org
 from workflows import audit
 from workflows.actors import Actor
-from workflows.organisation import UnitIn, import_org
-from workflows.passwords import verify_password
-from workflows.tables import AuditEvent, Pegawai, Unit
-from workflows.uow import unit_of_work
+from workflows.cases.org.imports import UnitIn, import_org
+from workflows.store.passwords import verify_password
+from workflows.store.tables import AuditEvent, Pegawai, Unit
+from workflows.store.uow import unit_of_work
 
 ROOT = Actor.admin("root")
 

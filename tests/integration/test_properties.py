@@ -16,12 +16,13 @@ from states.lifecycle import TriggerInput
 from states.skp import SKP, SkpState
 from tests.databases import empty_database
 from tests.integration.org import KABID, KADIS, SEKDA, STAF1, STAF2, open_small_cycle
-from workflows import audit, cycle
-from workflows import skp as skps
+from workflows import audit
 from workflows.actors import Actor
-from workflows.skp import PlanIn
-from workflows.tables import AuditEvent, Pegawai, Rhk, Skp, Unit
-from workflows.uow import reading, unit_of_work
+from workflows.cases import cycles as cycle
+from workflows.cases import skps
+from workflows.cases.skps import PlanIn
+from workflows.store.tables import AuditEvent, Pegawai, Rhk, Skp, Unit
+from workflows.store.uow import reading, unit_of_work
 
 NIPS = [SEKDA, KADIS, KABID, STAF1, STAF2]
 ACTORS = [*NIPS, "admin", "system"]

@@ -30,12 +30,13 @@ from sqlalchemy.orm import Session
 from api import embedded
 from tests.conftest import POSTGRES_URL, _postgres_schema_engine
 from tests.integration.test_deadlines import org
-from workflows import cycle, policy_store
 from workflows.actors import Actor
-from workflows.db import upgrade
-from workflows.organisation import import_org
-from workflows.tables import DeadlineStep, Outbox
-from workflows.uow import reading, unit_of_work
+from workflows.cases import cycles as cycle
+from workflows.cases import policy_store
+from workflows.cases.org.imports import import_org
+from workflows.store.db import upgrade
+from workflows.store.tables import DeadlineStep, Outbox
+from workflows.store.uow import reading, unit_of_work
 
 pytestmark = pytest.mark.xdist_group("prefect-server")
 

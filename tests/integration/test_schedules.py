@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session
 from policies.loader import load_preset
 from policies.schema import Schedules
 from tests.integration.org import small_org
-from workflows import cycle, policy_store, scheduler, schedules
 from workflows.actors import Actor
-from workflows.organisation import import_org
-from workflows.schedules import Planned
-from workflows.uow import reading, unit_of_work
+from workflows.cases import cycles as cycle
+from workflows.cases import policy_store
+from workflows.cases.org.imports import import_org
+from workflows.flows import scheduler, schedules
+from workflows.flows.schedules import Planned
+from workflows.store.uow import reading, unit_of_work
 
 ROOT = Actor.admin("root")
 WORKFLOWS = {"open-period", "close-period", "enforce-deadlines", "close-assessment", "dispatch-follow-up"}

@@ -12,8 +12,8 @@ from sqlmodel import col
 
 from api.sealer import SEALED_BY
 from tests.reliability.stack import Service
-from workflows.db import make_engine
-from workflows.tables import AuditSeal
+from workflows.store.db import make_engine
+from workflows.store.tables import AuditSeal
 
 pytestmark = pytest.mark.slow
 

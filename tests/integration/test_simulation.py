@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from api.simulate import cycle_policy
-from workflows.db import make_engine
-from workflows.simulation_figures import differences, from_database
+from workflows.simulation.figures import differences, from_database
+from workflows.store.db import make_engine
 
 pytestmark = pytest.mark.xdist_group("simulate")  # CPU-heavy: one worker runs them, one after the other
 

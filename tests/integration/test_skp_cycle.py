@@ -15,12 +15,13 @@ from states.errors import GuardFailed, InvalidInput, NotFound, NotPermitted
 from states.lifecycle import TriggerInput
 from states.skp import SKP
 from tests.integration.org import KADIS, SEKDA, STAF1, open_small_cycle
-from workflows import audit, cycle, engine, policy_store
-from workflows import skp as skps
+from workflows import audit, engine
 from workflows.actors import Actor
-from workflows.skp import PlanIn
-from workflows.tables import AuditEvent, Cycle, Pegawai, Skp, Unit
-from workflows.uow import reading, unit_of_work
+from workflows.cases import cycles as cycle
+from workflows.cases import policy_store, skps
+from workflows.cases.skps import PlanIn
+from workflows.store.tables import AuditEvent, Cycle, Pegawai, Skp, Unit
+from workflows.store.uow import reading, unit_of_work
 
 ROOT = Actor.admin("root")
 SYSTEM = Actor.scheduler("test")

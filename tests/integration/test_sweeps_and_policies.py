@@ -13,10 +13,12 @@ from policies.loader import load_preset, policy_from_dict
 from states.errors import InvalidInput
 from states.skp import SKP, SkpFacts
 from tests.integration.org import open_small_cycle
-from workflows import audit, cycle, engine, policy_store
+from workflows import audit, engine
 from workflows.actors import Actor
-from workflows.tables import AuditEvent, Cycle, Skp
-from workflows.uow import reading, unit_of_work
+from workflows.cases import cycles as cycle
+from workflows.cases import policy_store
+from workflows.store.tables import AuditEvent, Cycle, Skp
+from workflows.store.uow import reading, unit_of_work
 
 ROOT, SYSTEM = Actor.admin("root"), Actor.scheduler("sweep")
 CASCADABLE = SkpFacts(top_jpt=True)

@@ -20,9 +20,14 @@ from sqlmodel import col
 from states.enums import CapaianLevel
 from states.errors import InvalidInput, NotFound
 from tests.integration.org import KABID, KABID2, KADIS, SEKDA, STAF1, STAF2, open_small_cycle, small_org
-from workflows import audit, cycle, policy_store
+from workflows import audit
 from workflows.actors import Actor
-from workflows.exports import (
+from workflows.cases import cycles as cycle
+from workflows.cases import policy_store
+from workflows.cases.org.files import import_org_file, read_org_file
+from workflows.cases.org.imports import OrgImport, import_org
+from workflows.cases.skps import capaian_level, set_capaian
+from workflows.queries.exports import (
     AUDIT_COLUMNS,
     BOM,
     PREDIKAT_COLUMNS,
@@ -32,11 +37,8 @@ from workflows.exports import (
     predikat_csv,
     write_predikat_xlsx,
 )
-from workflows.org_files import import_org_file, read_org_file
-from workflows.organisation import OrgImport, import_org
-from workflows.skp import capaian_level, set_capaian
-from workflows.tables import AuditEvent, Instansi, Pegawai, Skp, Unit
-from workflows.uow import reading, unit_of_work
+from workflows.store.tables import AuditEvent, Instansi, Pegawai, Skp, Unit
+from workflows.store.uow import reading, unit_of_work
 
 ROOT = Actor.admin("root")
 UNIT_COLUMNS = ["code", "name", "parent_code", "head_nip", "timezone"]

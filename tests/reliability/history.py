@@ -14,8 +14,8 @@ from sqlalchemy import Engine, select
 from sqlmodel import col
 
 from workflows import audit
-from workflows.tables import AuditEvent
-from workflows.uow import reading
+from workflows.store.tables import AuditEvent
+from workflows.store.uow import reading
 
 
 def read_history(path: Path) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import Engine, text
 
-from workflows.db import make_engine
+from workflows.store.db import make_engine
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,9 +10,9 @@ import json
 import sys
 
 from tests.reliability.world import NOW
-from workflows import runs
 from workflows.actors import Actor
-from workflows.db import make_engine
+from workflows.flows import runs
+from workflows.store.db import make_engine
 
 
 def main() -> None:

@@ -26,12 +26,14 @@ from tests.reliability.history import baseline, check, read_history
 from tests.reliability.stack import ROOT, Cluster, free_port
 from tests.reliability.world import NOW, organisation
 from tests.reliability.world import ROOT as ROOT_ACTOR
-from workflows import audit, cycle, policy_store
-from workflows.db import upgrade
-from workflows.notify import AppriseSender, backoff, deliver
-from workflows.organisation import import_org
-from workflows.tables import AuditEvent, Outbox, Pegawai, Skp
-from workflows.uow import reading, unit_of_work
+from workflows import audit
+from workflows.cases import cycles as cycle
+from workflows.cases import policy_store
+from workflows.cases.org.imports import import_org
+from workflows.flows.notify import AppriseSender, backoff, deliver
+from workflows.store.db import upgrade
+from workflows.store.tables import AuditEvent, Outbox, Pegawai, Skp
+from workflows.store.uow import reading, unit_of_work
 
 pytestmark = [pytest.mark.xdist_group("reliability"), pytest.mark.postgres]
 

@@ -20,9 +20,9 @@ from tests.e2e.test_files import PEGAWAI, _xlsx
 from tests.reliability import report
 from tests.reliability.conftest import Stack
 from tests.reliability.world import World, build, token
-from workflows.org_files import CSV_TYPE, XLSX_TYPE
-from workflows.settings import Settings
-from workflows.tables import Pegawai
+from workflows.cases.org.files import CSV_TYPE, XLSX_TYPE
+from workflows.store.settings import Settings
+from workflows.store.tables import Pegawai
 
 pytestmark = [pytest.mark.xdist_group("reliability"), pytest.mark.postgres]
 

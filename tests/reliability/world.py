@@ -14,12 +14,12 @@ from sqlmodel import col
 from api import security
 from tests.integration.scenario import plan
 from tests.reliability.stack import KEY
-from workflows import cycle, policy_store
-from workflows import skp as skps
 from workflows.actors import Actor
-from workflows.organisation import OrgImport, import_org
-from workflows.tables import Pegawai, Skp
-from workflows.uow import reading, unit_of_work
+from workflows.cases import cycles as cycle
+from workflows.cases import policy_store, skps
+from workflows.cases.org.imports import OrgImport, import_org
+from workflows.store.tables import Pegawai, Skp
+from workflows.store.uow import reading, unit_of_work
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 ROOT = Actor.admin("root")

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from states.enums import JabatanType, JenisPegawai, Jenjang
-from workflows.demo import DEMO_PASSWORD, TIMEZONE, demo_logins, generate_kabupaten
-from workflows.organisation import OrgImport, PegawaiIn
+from workflows.cases.org.imports import OrgImport, PegawaiIn
+from workflows.simulation.demo import DEMO_PASSWORD, TIMEZONE, demo_logins, generate_kabupaten
 
 KEAHLIAN = {Jenjang.AHLI_PERTAMA, Jenjang.AHLI_MUDA, Jenjang.AHLI_MADYA}
 KETERAMPILAN = {Jenjang.TERAMPIL, Jenjang.MAHIR, Jenjang.PENYELIA}

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from states.errors import InvalidInput, NotFound
-from workflows.evidence import DOCX, EvidenceStore, store
-from workflows.settings import get_settings
+from workflows.store.evidence import DOCX, EvidenceStore, store
+from workflows.store.settings import get_settings
 
 PDF = b"%PDF-1.7\n1 0 obj\n"
 

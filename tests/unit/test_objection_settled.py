@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from policies.loader import load_preset
-from workflows.skp import filing_window_closes, objection_settled
+from workflows.cases.skps import filing_window_closes, objection_settled
 
 POLICY = load_preset("permenpanrb-6-2022")
 TZ = "Asia/Jakarta"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workflows.passwords import DEMO, PasswordPolicy
+from workflows.store.passwords import DEMO, PasswordPolicy
 
 POLICY = PasswordPolicy()  # the documented defaults: 10 characters, strength 3 of 4
 

@@ -10,7 +10,7 @@ import pytest
 from states.enums import Rating
 from states.lifecycle import TriggerInput
 from states.skp import SKP, SkpFacts
-from workflows.skp import ATASAN, CAPAIAN, DISTRIBUTION, OBJECTIONS, PLAN, SOURCES
+from workflows.cases.skps import ATASAN, CAPAIAN, DISTRIBUTION, OBJECTIONS, PLAN, SOURCES
 
 # Where each fact comes from; None: from the SKP and its cycle, always read.
 FACT_SOURCES: dict[str, frozenset[str] | None] = {

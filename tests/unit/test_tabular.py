@@ -12,8 +12,8 @@ from openpyxl import Workbook
 
 from states.enums import JabatanType, JenisPegawai, Jenjang
 from states.errors import InvalidInput
-from workflows.exports import neutralise
-from workflows.org_files import MAX_PROBLEMS, OrgFile, read_org_csv, read_org_file, read_org_xlsx
+from workflows.cases.org.files import MAX_PROBLEMS, OrgFile, read_org_csv, read_org_file, read_org_xlsx
+from workflows.queries.exports import neutralise
 
 NIP = "198501012010011001"
 NIP2 = "199002022015032002"

@@ -1,0 +1,203 @@
+"""Opening a period (one evaluation per SKP that runs through it) and closing it, set-based."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, func, insert, select
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from policies import periods
+from policies.schema import Policy
+from states.errors import InvalidInput
+from states.evaluation import EVALUATION, EvaluationFacts, EvaluationState
+from states.roles import Role
+from workflows import audit, engine
+from workflows.actors import Actor
+from workflows.cases import cycles, policy_store
+from workflows.store.tables import (
+    AuditEvent,
+    Cycle,
+    Evaluation,
+    Skp,
+    Unit,
+)
+
+EVALUATED_SKP_STATES = ("agreed", "monitored", "adjusted")
+"""SKP states in which a period is evaluated: the plan is agreed and not yet assessed for the year."""
+
+
+@dataclass(frozen=True)
+class OpenPeriodResult:
+    cycle_id: int
+    period_no: int
+    opened: int
+    already: int
+
+
+def open_period(
+    sessions: Callable[[], Session],
+    cycle_id: int,
+    period_no: int,
+    *,
+    actor: Actor,
+    now: datetime,
+    chunk: int = 5000,
+) -> OpenPeriodResult:
+    """Open period `period_no` for every agreed SKP of the cycle, set-based and resumable: a rerun opens only the
+    evaluations still missing (an SKP agreed since the last run, or a chunk an interruption lost)."""
+    with sessions() as session, session.begin():
+        cycle = cycles.get(session, cycle_id, actor)
+        period_of(policy_store.cycle_policy(session, cycle), cycle.year, period_no)
+        instansi_id = cycle.instansi_id
+    role = Role.SYSTEM.value if actor.system else Role.ADMIN.value
+    opened = 0
+    while True:
+        with sessions() as session, session.begin():
+            # concurrent openers queue on the cycle row, so none opens what another just opened
+            session.execute(select(col(Cycle.id)).where(col(Cycle.id) == cycle_id).with_for_update())
+            has_one = exists().where(col(Evaluation.skp_id) == col(Skp.id), col(Evaluation.period_no) == period_no)
+            todo = session.scalars(
+                select(col(Skp.id))
+                .where(col(Skp.cycle_id) == cycle_id, col(Skp.state).in_(EVALUATED_SKP_STATES), ~has_one)
+                .order_by(col(Skp.id))
+                .limit(chunk)
+            ).all()
+            if not todo:
+                already = _count_evaluations(session, cycle_id, period_no) - opened
+                break
+            rows: list[dict[str, Any]] = [
+                {"skp_id": skp_id, "period_no": period_no, "state": EvaluationState.open.value, "version": 1}
+                for skp_id in todo
+            ]
+            created = session.execute(
+                insert(Evaluation).returning(col(Evaluation.id), col(Evaluation.skp_id)), rows
+            ).all()
+            events = [
+                audit.new_event(
+                    entity_type="evaluation",
+                    entity_id=evaluation_id,
+                    seq=1,
+                    instansi_id=instansi_id,
+                    prev_hash=audit.GENESIS,
+                    at=now,
+                    actor=actor.ref,
+                    role=role,
+                    trigger="open",
+                    from_state=None,
+                    to_state=EvaluationState.open.value,
+                    payload={"skp_id": skp_id, "period_no": period_no},
+                )
+                for evaluation_id, skp_id in created
+            ]
+            session.execute(insert(AuditEvent), events)
+            opened += len(created)
+    return OpenPeriodResult(cycle_id, period_no, opened, already)
+
+
+def _count_evaluations(session: Session, cycle_id: int, period_no: int) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Evaluation)
+            .join(Skp, col(Skp.id) == col(Evaluation.skp_id))
+            .where(col(Skp.cycle_id) == cycle_id, col(Evaluation.period_no) == period_no)
+        )
+        or 0
+    )
+
+
+def period_of(policy: Policy, year: int, period_no: int) -> periods.Period:
+    """Period `period_no` of the cycle year under the policy's period kind; InvalidInput when there is none."""
+    found = periods.find(policy, year, period_no)
+    if found is None:
+        count = len(periods.periods(policy, year))
+        raise InvalidInput(
+            [f"period_no: {period_no} is not a period of {year} ({policy.periods.kind.value}: 1–{count})"]
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class ClosePeriodResult:
+    cycle_id: int
+    period_no: int
+    closed: int
+    lapsed: int
+    not_ended: int  # evaluations left as they are because the period has not ended in their unit's zone
+    chunks: int
+
+
+def close_period(
+    sessions: Callable[[], Session],
+    cycle_id: int,
+    period_no: int,
+    *,
+    actor: Actor,
+    now: datetime,
+    chunk: int = 5000,
+) -> ClosePeriodResult:
+    """Close the period, set-based: evaluated → closed, open or submitted → lapsed, wherever the period's closing
+    instant (`periods.closes_at`: the periodic evaluation's due instant plus the policy's grace) has passed in the
+    unit's zone. Idempotent: closed and lapsed evaluations are not touched again."""
+    with sessions() as session, session.begin():
+        cycle = cycles.get(session, cycle_id, actor)
+        policy = policy_store.cycle_policy(session, cycle)
+        period = period_of(policy, cycle.year, period_no)
+        instansi_id = cycle.instansi_id
+        rows = session.execute(
+            select(col(Evaluation.id), col(Evaluation.state), col(Unit.timezone))
+            .join(Skp, col(Skp.id) == col(Evaluation.skp_id))
+            .join(Unit, col(Unit.id) == col(Skp.unit_id))
+            .where(
+                col(Skp.cycle_id) == cycle_id,
+                col(Evaluation.period_no) == period_no,
+                col(Evaluation.state).in_(
+                    [
+                        EvaluationState.evaluated.value,
+                        EvaluationState.open.value,
+                        EvaluationState.realisasi_submitted.value,
+                    ]
+                ),
+            )
+            .order_by(col(Evaluation.id))
+        ).all()
+    ended_in: dict[str, bool] = {}
+    ended: dict[int, bool] = {}
+    for evaluation_id, _, tz in rows:
+        if tz not in ended_in:
+            ended_in[tz] = now >= periods.closes_at(policy, period, tz)
+        ended[evaluation_id] = ended_in[tz]
+    role = Role.SYSTEM if actor.system else Role.ADMIN
+
+    def run(trigger: str, ids: list[int]) -> engine.BatchResult:
+        return engine.fire_many(
+            sessions,
+            EVALUATION,
+            "evaluation",
+            trigger,
+            ids,
+            instansi_id=instansi_id,
+            actor=actor,
+            now=now,
+            facts=lambda evaluation_id: EvaluationFacts(period_ended=ended.get(evaluation_id, False)),
+            role=role,
+            chunk=chunk,
+            note=f"period {period_no} ended {period.end.isoformat()}",
+        )
+
+    evaluated = EvaluationState.evaluated.value
+    closed = run("close", [i for i, state, _ in rows if state == evaluated and ended[i]])
+    lapsed = run("lapse", [i for i, state, _ in rows if state != evaluated and ended[i]])
+    return ClosePeriodResult(
+        cycle_id,
+        period_no,
+        closed=len(closed.fired),
+        lapsed=len(lapsed.fired),
+        not_ended=sum(1 for i, _, _ in rows if not ended[i]),
+        chunks=closed.chunks + lapsed.chunks,
+    )

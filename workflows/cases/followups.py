@@ -1,0 +1,347 @@
+"""Tindak lanjut: assessed SKPs dispatched to follow-up with the case their predikat opens; running the cases."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from policies import limits
+from policies.follow_up import improvement_ends, kind_for, placement_ends
+from policies.schema import Policy
+from states.enums import FollowUpKind, Predikat
+from states.errors import InvalidInput, NotFound
+from states.follow_up import CASE, SANCTION, CaseFacts, CaseState, SanctionFacts, SanctionState
+from states.lifecycle import Lifecycle, TriggerInput
+from states.roles import Role
+from states.skp import SKP, SkpFacts, SkpState
+from workflows import audit, engine
+from workflows.actors import Actor
+from workflows.cases import cycles, policy_store, skps
+from workflows.store.tables import AuditEvent, Cycle, FollowUpCase, Pegawai, Skp, Unit
+
+CASE_STATES = frozenset(s.value for s in (*CaseState, *SanctionState))
+
+
+def lifecycle_of(kind: str) -> Lifecycle[Any, Any]:
+    """A sanction runs the sanction ladder; coaching, counselling and reward run the case lifecycle."""
+    return SANCTION if kind == FollowUpKind.SANCTION.value else CASE
+
+
+# --- dispatch ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DispatchResult:
+    cycle_id: int
+    followed_up: int
+    cases: dict[str, int]  # cases opened, by kind
+    refused: int
+    reasons: dict[str, int] = field(default_factory=dict)  # why SKPs stayed assessed, with how many each
+    chunks: int = 0
+
+
+def dispatch(
+    sessions: Callable[[], Session], cycle_id: int, *, actor: Actor, now: datetime, chunk: int = 5000
+) -> DispatchResult:
+    """Fire `follow_up` on every assessed SKP of the cycle whose guards hold, set-based, and open in the same chunk
+    transaction the case the policy names for its predikat. Idempotent: only assessed SKPs are fired, and an
+    SKP has at most one case of a kind."""
+    with sessions() as session, session.begin():
+        cycle = cycles.get(session, cycle_id, actor)
+        policy = policy_store.cycle_policy(session, cycle)
+        instansi_id = cycle.instansi_id
+        ids: list[int] = [
+            i
+            for i in session.scalars(
+                select(col(Skp.id))
+                .where(col(Skp.cycle_id) == cycle_id, col(Skp.state) == SkpState.assessed.value)
+                .order_by(col(Skp.id))
+            )
+            if i is not None
+        ]
+    role = Role.SYSTEM if actor.system else Role.ADMIN
+    opened: Counter[str] = Counter()
+
+    def gather(session: Session, locked: list[int]) -> Mapping[int, SkpFacts]:
+        # in the chunk's transaction, after its rows are locked: an objection filed or decided before the lock
+        # is seen, and one filed after it waits for the chunk and then finds the SKP followed up
+        return skps.follow_up_facts(session, cycle_id, policy, locked, now)
+
+    def open_cases(session: Session, moved: list[int]) -> None:
+        opened.update(_open_cases(session, moved, policy, instansi_id=instansi_id, actor=actor, role=role, now=now))
+
+    result = engine.fire_many(
+        sessions,
+        SKP,
+        "skp",
+        "follow_up",
+        ids,
+        instansi_id=instansi_id,
+        actor=actor,
+        now=now,
+        facts=SkpFacts(),  # unmet guards: an SKP the gathering missed is refused, never followed up by default
+        chunk_facts=gather,
+        role=role,
+        chunk=chunk,
+        after=open_cases,
+    )
+    return DispatchResult(
+        cycle_id,
+        followed_up=len(result.fired),
+        cases=dict(opened),
+        refused=len(result.refused),
+        reasons=dict(Counter(result.refused.values())),
+        chunks=result.chunks,
+    )
+
+
+def _open_cases(
+    session: Session, skp_ids: list[int], policy: Policy, *, instansi_id: int, actor: Actor, role: Role, now: datetime
+) -> Counter[str]:
+    """One case per SKP whose predikat the policy maps to a kind, each with the genesis event of its chain."""
+    rows: list[dict[str, Any]] = []
+    predikat_of: dict[int, str] = {}
+    for skp_id, predikat in session.execute(
+        select(col(Skp.id), col(Skp.predikat)).where(col(Skp.id).in_(skp_ids)).order_by(col(Skp.id))
+    ):
+        kind = kind_for(policy, Predikat(predikat)) if predikat else None
+        if kind is None:
+            continue
+        predikat_of[skp_id] = predikat
+        rows.append(
+            {
+                "skp_id": skp_id,
+                "kind": kind.value,
+                "state": lifecycle_of(kind.value).initial.value,
+                "opened_at": now,
+                "scheduled_at": None,
+                "state_since": now,
+                "version": 1,
+            }
+        )
+    if not rows:
+        return Counter()
+    created = session.execute(
+        insert(FollowUpCase).returning(
+            col(FollowUpCase.id), col(FollowUpCase.skp_id), col(FollowUpCase.kind), col(FollowUpCase.state)
+        ),
+        rows,
+    ).all()
+    events = [
+        audit.new_event(
+            entity_type="follow_up_case",
+            entity_id=case_id,
+            seq=1,
+            instansi_id=instansi_id,
+            prev_hash=audit.GENESIS,
+            at=now,
+            actor=actor.ref,
+            role=role.value,
+            trigger="open",
+            from_state=None,
+            to_state=state,
+            payload={"skp_id": skp_id, "kind": kind, "predikat": predikat_of[skp_id]},
+        )
+        for case_id, skp_id, kind, state in created
+    ]
+    session.execute(insert(AuditEvent), events)
+    return Counter(kind for _, _, kind, _ in created)
+
+
+# --- one case ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseView:
+    id: int
+    skp_id: int
+    nip: str
+    name: str
+    kind: str
+    lifecycle: str
+    state: str
+    version: int
+    opened_at: datetime
+    scheduled_at: datetime | None
+    state_since: datetime
+    allowed_triggers: list[str]
+
+
+def fire_case(
+    session: Session,
+    case_id: int,
+    trigger: str,
+    inp: TriggerInput | None = None,
+    *,
+    actor: Actor,
+    now: datetime,
+    expected_version: int | None = None,
+) -> CaseView:
+    """Move a follow-up case (coaching, counselling, reward) or a sanction ladder; `schedule` sets when it meets."""
+    case, skp, cycle, who = _load(session, case_id, actor)
+    given = inp or TriggerInput()
+    if given.when is not None and given.when.tzinfo is None:
+        raise InvalidInput(["when: a date and time with its zone is required"])
+    if problems := limits.trigger_input(policy_store.cycle_policy(session, cycle).limits, given):
+        raise InvalidInput(problems)
+    lifecycle = lifecycle_of(case.kind)
+    before = case.state
+
+    def apply(row: Any) -> None:
+        if row.state != before:
+            row.state_since = now
+        if trigger == "schedule":
+            row.scheduled_at = given.when
+
+    engine.fire(
+        session,
+        lifecycle,
+        case,
+        trigger,
+        actor=actor,
+        roles=who.roles,
+        facts=_facts(session, case, skp, cycle, now=now),
+        now=now,
+        inp=given,
+        expected_version=expected_version,
+        on_behalf=who.on_behalf,
+        apply=apply,
+    )
+    return _view(session, case, skp, actor=actor, roles=who.roles)
+
+
+def get_case(session: Session, case_id: int, *, actor: Actor) -> CaseView:
+    """A case, for anyone with a standing on its SKP."""
+    case, skp, _, who = _load(session, case_id, actor)
+    return _view(session, case, skp, actor=actor, roles=who.roles)
+
+
+def _facts(session: Session, case: FollowUpCase, skp: Skp, cycle: Cycle, *, now: datetime) -> CaseFacts | SanctionFacts:
+    if case.kind != FollowUpKind.SANCTION.value:
+        return CaseFacts()
+    policy = policy_store.cycle_policy(session, cycle)
+    unit = session.get(Unit, skp.unit_id)
+    tz = unit.timezone if unit else None
+    # state_since is when the case entered its current state: the improvement period or the placement began then
+    return SanctionFacts(
+        improvement_elapsed=now >= improvement_ends(policy, case.state_since, tz),
+        placement_elapsed=now >= placement_ends(policy, case.state_since, tz),
+    )
+
+
+def _load(session: Session, case_id: int, actor: Actor) -> tuple[FollowUpCase, Skp, Cycle, skps.Standing]:
+    case = session.get(FollowUpCase, case_id)
+    if case is None:
+        raise NotFound("follow_up_case", case_id)
+    try:
+        skp, cycle, who = skps.load(session, case.skp_id, actor)
+    except NotFound:
+        raise NotFound("follow_up_case", case_id) from None
+    return case, skp, cycle, who
+
+
+def _view(session: Session, case: FollowUpCase, skp: Skp, *, actor: Actor, roles: frozenset[Role]) -> CaseView:
+    assert case.id is not None
+    pegawai = session.get(Pegawai, skp.pegawai_id)
+    assert pegawai is not None
+    lifecycle = lifecycle_of(case.kind)
+    return CaseView(
+        id=case.id,
+        skp_id=case.skp_id,
+        nip=pegawai.nip,
+        name=pegawai.name,
+        kind=case.kind,
+        lifecycle=lifecycle.name,
+        state=case.state,
+        version=case.version,
+        opened_at=case.opened_at,
+        scheduled_at=case.scheduled_at,
+        state_since=case.state_since,
+        allowed_triggers=lifecycle.allowed_triggers(lifecycle.states(case.state), roles),
+    )
+
+
+# --- the list for HR --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseItem:
+    id: int
+    skp_id: int
+    nip: str
+    name: str
+    kind: str
+    state: str
+    version: int
+    opened_at: datetime
+    scheduled_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CasePage:
+    items: list[CaseItem]
+    total: int
+    next: int | None  # the offset of the next page, None on the last
+
+
+def list_cases(
+    session: Session,
+    *,
+    cycle_id: int,
+    actor: Actor,
+    kind: FollowUpKind | None = None,
+    state: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> CasePage:
+    """The cycle's follow-up cases, oldest first, for admins of its instansi (and the scheduler)."""
+    cycles.get(session, cycle_id, actor)
+    problems = []
+    if state is not None and state not in CASE_STATES:
+        problems.append(f"state: '{state}' is not a state of a follow-up case ({', '.join(sorted(CASE_STATES))})")
+    if offset < 0:
+        problems.append("offset: must be ≥ 0")
+    if not 1 <= limit <= 500:
+        problems.append("limit: must be 1–500")
+    if problems:
+        raise InvalidInput(problems)
+    where = [col(Skp.cycle_id) == cycle_id]
+    if kind is not None:
+        where.append(col(FollowUpCase.kind) == kind.value)
+    if state is not None:
+        where.append(col(FollowUpCase.state) == state)
+    total = session.scalar(
+        select(func.count()).select_from(FollowUpCase).join(Skp, col(Skp.id) == col(FollowUpCase.skp_id)).where(*where)
+    )
+    rows = session.execute(
+        select(FollowUpCase, col(Pegawai.nip), col(Pegawai.name))
+        .join(Skp, col(Skp.id) == col(FollowUpCase.skp_id))
+        .join(Pegawai, col(Pegawai.id) == col(Skp.pegawai_id))
+        .where(*where)
+        .order_by(col(FollowUpCase.id))
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    items = [
+        CaseItem(
+            id=case.id or 0,
+            skp_id=case.skp_id,
+            nip=nip,
+            name=name,
+            kind=case.kind,
+            state=case.state,
+            version=case.version,
+            opened_at=case.opened_at,
+            scheduled_at=case.scheduled_at,
+        )
+        for case, nip, name in rows
+    ]
+    total = total or 0
+    return CasePage(items, total, offset + len(items) if offset + len(items) < total else None)

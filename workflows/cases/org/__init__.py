@@ -1,0 +1,1 @@
+"""The organisation: instansi, units and pegawai, imported from JSON, CSV or XLSX; mutasi between units."""

@@ -1,0 +1,465 @@
+"""Organisation files: CSV and XLSX read into the `POST /org/import` payload, each problem named by its row."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any, TypeVar
+
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+from states.errors import InvalidInput
+from workflows.actors import Actor
+from workflows.cases.org.imports import (
+    DEFAULT_POLICY,
+    ImportResult,
+    InstansiIn,
+    OrgImport,
+    PegawaiIn,
+    UnitIn,
+    import_org,
+)
+from workflows.store.passwords import PasswordPolicy
+
+M = TypeVar("M", bound=BaseModel)
+
+# the content types a client sends these files as
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv"
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # an XLSX is a ZIP archive
+XLS_MAGIC = b"\xd0\xcf\x11\xe0"  # an OLE compound file: Excel 97-2003
+
+MAX_ROWS = 200_000
+"""Data rows per file: a bigger organisation is imported in parts (the import is an idempotent upsert)."""
+MAX_UNPACKED_BYTES = 512 << 20
+"""What an XLSX may unpack to; a few kilobytes of ZIP can declare gigabytes (a zip bomb)."""
+MAX_MEMBERS = 10_000
+MAX_COLUMNS = 50
+MAX_PROBLEMS = 500
+"""Problems listed in one refusal; a file that is wrong on every row still gets a readable answer."""
+
+MODELS: dict[str, type[BaseModel]] = {"instansi": InstansiIn, "units": UnitIn, "pegawai": PegawaiIn}
+"""Payload record → the model of one of its rows."""
+CSV_RECORDS = {"instansi": "instansi", "unit": "units", "units": "units", "pegawai": "pegawai"}
+"""Values of the CSV `record` column → payload record."""
+CSV_NAMES = {"instansi": "instansi", "units": "unit", "pegawai": "pegawai"}
+
+NIP_FIELDS = frozenset({"nip", "atasan_nip", "head_nip"})
+FLAG_FIELDS = frozenset({"is_plt"})
+ENUM_FIELDS = frozenset({"jenis", "jabatan_type", "jenjang"})
+ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
+YES = frozenset({"true", "benar", "ya", "y", "yes", "1"})  # BENAR/SALAH: TRUE/FALSE as Indonesian Excel writes them
+NO = frozenset({"false", "salah", "tidak", "n", "no", "0"})
+SEP_HINT = re.compile(r"^sep=(.)\r?$")
+SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d*)?[eE][+-]?\d+$")
+
+
+class _CellProblem(ValueError):
+    """A cell's value cannot be read as its column's type."""
+
+
+@dataclass(frozen=True)
+class OrgFile:
+    """An organisation file read into the import payload; it names the spreadsheet row of each entry.
+
+    It is the `labels` of `import_org`, so the import's own problems (unknown parent, duplicate NIP, atasan cycle, …)
+    read `pegawai row 7 (atasan_nip): …` like those of the file itself.
+    """
+
+    payload: OrgImport
+    names: Mapping[str, str]
+    """Payload record → what the user sees: the sheet's title, or the CSV `record` value."""
+    rows: Mapping[str, tuple[int, ...]]
+    """Payload record → the spreadsheet row (header = row 1) of each of its entries."""
+
+    def at(self, record: str, index: int | None, field: str | None) -> str:
+        name = self.names.get(record, record)
+        where = name if index is None else f"{name} row {self.rows[record][index]}"
+        return where if field is None else f"{where} ({field})"
+
+    def ref(self, record: str, index: int) -> str:
+        return f"row {self.rows[record][index]}"
+
+
+def read_org_file(data: bytes, *, max_rows: int = MAX_ROWS, max_unpacked_bytes: int = MAX_UNPACKED_BYTES) -> OrgFile:
+    """A CSV or XLSX organisation file, told apart by its first bytes (see `read_org_csv`, `read_org_xlsx`)."""
+    if not data or data.isspace():
+        raise InvalidInput(["file: empty"])
+    if data.startswith(ZIP_MAGIC):
+        return read_org_xlsx(data, max_rows=max_rows, max_unpacked_bytes=max_unpacked_bytes)
+    if data.startswith(XLS_MAGIC):
+        raise InvalidInput(["file: an Excel 97-2003 workbook (.xls) is not accepted; save it as .xlsx or as CSV"])
+    return read_org_csv(data, max_rows=max_rows)
+
+
+def import_org_file(
+    session: Session,
+    data: bytes,
+    *,
+    actor: Actor,
+    now: datetime,
+    max_rows: int = MAX_ROWS,
+    first_instansi: InstansiIn | None = None,
+    passwords: PasswordPolicy = DEFAULT_POLICY,
+) -> ImportResult:
+    """Read an organisation file and import it (as `import_org`, instansi included); if any row is bad nothing is
+    written and each bad row is named."""
+    org = read_org_file(data, max_rows=max_rows)
+    try:
+        return import_org(
+            session, org.payload, actor=actor, now=now, labels=org, first_instansi=first_instansi, passwords=passwords
+        )
+    except InvalidInput as exc:
+        if len(exc.problems) <= MAX_PROBLEMS:
+            raise
+        raise _refused(exc.problems) from exc
+
+
+# --- CSV ----------------------------------------------------------------------------------------------------------
+
+
+def read_org_csv(data: bytes, *, max_rows: int = MAX_ROWS) -> OrgFile:
+    """One CSV file: a `record` column (`instansi`, `unit` or `pegawai`) and the union of the rows' columns.
+
+    Header names are the JSON field names in any case. Accepted as Excel writes it: UTF-8 with or without BOM,
+    UTF-16 ("Unicode text"), Windows-1252; `,`, `;` or tab as delimiter, told by the header line or by a first
+    `sep=` line; blank rows.
+    """
+    text = _decode(data)
+    first, _, rest = text.partition("\n")
+    hint = SEP_HINT.match(first)
+    if hint:  # Excel's own "sep=;" line, which it hides: the header is still row 1
+        delimiter, text = hint.group(1), rest
+    else:
+        delimiter = max((",", ";", "\t"), key=first.count)
+    records = _guarded(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), "CSV file")
+    raw = next(records, [])
+    allowed = ["record", *dict.fromkeys(f for model in MODELS.values() for f in model.model_fields)]
+    header = _header(raw, "CSV file", allowed)
+    if "record" not in header:
+        raise InvalidInput(["CSV file: no 'record' column (its value in each row: instansi, unit or pegawai)"])
+    reader = _Reader(CSV_NAMES, max_rows)
+    missing = {
+        record: [f for f, info in model.model_fields.items() if info.is_required() and f not in header]
+        for record, model in MODELS.items()
+    }
+    for number, values in enumerate(records, start=2):
+        cells = _cells(header, values, number, reader)
+        if cells is None:
+            continue
+        kind = str(cells.pop("record", "")).strip().lower()
+        record = CSV_RECORDS.get(kind)
+        if record is None:
+            found = f"not '{kind}'" if kind else "it is empty"
+            reader.problem(f"row {number} (record): must be instansi, unit or pegawai; {found}")
+        elif missing[record]:
+            reader.problem(f"CSV file: {CSV_NAMES[record]} rows need the column(s) {', '.join(missing[record])}")
+            missing[record] = []  # said once, and the rows are not checked against columns they cannot have
+            reader.skip(record)
+        elif record not in reader.skipped:
+            reader.add(record, number, cells)
+    return reader.result()
+
+
+def _decode(data: bytes) -> str:
+    # UTF-16 is what Excel saves as "Unicode text"; cp1252 what Excel on Windows saves as "CSV (Comma delimited)"
+    encodings = ("utf-16",) if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else ("utf-8-sig", "cp1252")
+    for encoding in encodings:
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise InvalidInput(["file: neither CSV text (UTF-8) nor an XLSX workbook"])
+    if "\x00" in text:
+        raise InvalidInput(["file: neither CSV text nor an XLSX workbook (it holds binary data)"])
+    return text
+
+
+# --- XLSX ---------------------------------------------------------------------------------------------------------
+
+
+def read_org_xlsx(data: bytes, *, max_rows: int = MAX_ROWS, max_unpacked_bytes: int = MAX_UNPACKED_BYTES) -> OrgFile:
+    """A workbook with sheets `units` and `pegawai` (either may hold only its header) and optionally `instansi`.
+
+    Row 1 of each sheet names the columns (the JSON field names, any case); other sheets are ignored; formulas
+    count by their last computed value. A NIP stored as a number is refused when Excel has rounded it.
+    """
+    _check_archive(data, max_unpacked_bytes)
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+    except Exception as exc:  # openpyxl raises whatever its parts raise on a malformed file
+        raise InvalidInput([f"file: not a readable XLSX workbook ({type(exc).__name__})"]) from exc
+    try:
+        titles = {title.strip().lower(): title for title in book.sheetnames}
+        missing = [name for name in ("units", "pegawai") if name not in titles]
+        if missing:
+            raise InvalidInput([f"workbook: no sheet named '{name}'" for name in missing])
+        names = {record: titles[record] for record in MODELS if record in titles}
+        sheets: dict[str, tuple[list[str | None], Iterator[Sequence[object]]]] = {}
+        problems: list[str] = []
+        for record, title in names.items():
+            sheet = book[title]
+            if not isinstance(sheet, ReadOnlyWorksheet):
+                problems.append(f"{title}: a chart sheet, not a table")
+                continue
+            sheet.reset_dimensions()  # some writers store wrong dimensions, which would cut rows off
+            rows: Iterator[Sequence[object]] = _guarded(
+                sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1), f"sheet {title}"
+            )
+            try:
+                header = _header(next(rows, ()), title, list(MODELS[record].model_fields))
+            except InvalidInput as exc:
+                problems += exc.problems
+                continue
+            absent = [f for f, info in MODELS[record].model_fields.items() if info.is_required() and f not in header]
+            problems += [f"{title}: no column '{f}'" for f in absent]
+            sheets[record] = (header, rows)
+        if problems:
+            raise InvalidInput(problems)
+        reader = _Reader(names, max_rows)
+        for record, (header, body) in sheets.items():
+            for number, values in enumerate(body, start=2):
+                cells = _cells(header, values, number, reader, sheet=names[record])
+                if cells is not None:
+                    reader.add(record, number, cells)
+        return reader.result()
+    finally:
+        book.close()
+
+
+def _check_archive(data: bytes, max_unpacked_bytes: int) -> None:
+    """Refuse before unpacking: the sizes come from the ZIP directory, and zipfile stops reading at them."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise InvalidInput(["file: a damaged ZIP archive, not a readable XLSX workbook"]) from exc
+    if len(members) > MAX_MEMBERS:
+        raise InvalidInput([f"file: {len(members)} parts in the archive; an XLSX workbook has far fewer"])
+    unpacked = sum(m.file_size for m in members)
+    if unpacked > max_unpacked_bytes:
+        raise InvalidInput(
+            [f"file: unpacks to {unpacked} bytes, over the {max_unpacked_bytes} accepted; import it in parts"]
+        )
+    if "[Content_Types].xml" not in {m.filename for m in members}:
+        raise InvalidInput(["file: a ZIP archive, not an XLSX workbook"])
+
+
+T = TypeVar("T")
+
+
+def _guarded(rows: Iterator[T], what: str) -> Iterator[T]:
+    """Rows as the parser yields them; a parser failure becomes an InvalidInput, our own code's bugs stay bugs."""
+    number = 0
+    while True:
+        number += 1
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except Exception as exc:  # csv.Error, XML parse errors, a truncated ZIP member, …
+            raise InvalidInput([f"{what}: unreadable at row {number} ({type(exc).__name__}: {exc})"]) from exc
+        yield row
+
+
+# --- rows ---------------------------------------------------------------------------------------------------------
+
+
+def _header(values: Iterable[object], where: str, allowed: Sequence[str]) -> list[str | None]:
+    """Normalised column names (None for an empty header cell); unknown or repeated columns are refused."""
+    header = [_column(v) for v in values]
+    while header and header[-1] is None:
+        header.pop()
+    if not header:
+        raise InvalidInput([f"{where}: row 1 must name the columns ({', '.join(allowed)})"])
+    if len(header) > MAX_COLUMNS:
+        raise InvalidInput([f"{where}: more than {MAX_COLUMNS} columns"])
+    if not set(header) & set(allowed):
+        raise InvalidInput([f"{where}: row 1 must name the columns ({', '.join(allowed)})"])
+    problems = [
+        f"{where}: unknown column '{name}' in column {get_column_letter(i + 1)} (expected: {', '.join(allowed)})"
+        for i, name in enumerate(header)
+        if name is not None and name not in allowed
+    ]
+    seen: set[str] = set()
+    for name in header:
+        if name is not None and name in seen:
+            problems.append(f"{where}: column '{name}' appears twice")
+        seen.add(name or "")
+    if problems:
+        raise InvalidInput(problems)
+    return header
+
+
+def _column(value: object) -> str | None:
+    text = "" if value is None else str(value).replace("\ufeff", "").strip().lower()
+    return re.sub(r"[\s-]+", "_", text) or None
+
+
+def _cells(
+    header: Sequence[str | None], values: Sequence[object], number: int, reader: _Reader, *, sheet: str = ""
+) -> dict[str, object] | None:
+    """The row's non-empty cells by column; None for a blank row. A value under no header is a problem."""
+    cells: dict[str, object] = {}
+    blank = True
+    for i, value in enumerate(values):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        blank = False
+        name = header[i] if i < len(header) else None
+        if name is None:
+            where = f"{sheet} row {number}" if sheet else f"row {number}"
+            reader.problem(f"{where} (column {get_column_letter(i + 1)}): a value in a column with no header")
+        else:
+            cells[name] = value
+    return None if blank else cells
+
+
+class _Reader:
+    """Validates rows one by one into the payload's entries, collecting every problem with its row."""
+
+    def __init__(self, names: Mapping[str, str], max_rows: int) -> None:
+        self.names, self.max_rows = names, max_rows
+        self.problems: list[str] = []
+        self.count = 0
+        self.instansi: list[InstansiIn] = []
+        self.units: list[UnitIn] = []
+        self.pegawai: list[PegawaiIn] = []
+        self.rows: dict[str, list[int]] = {record: [] for record in MODELS}
+        self.skipped: set[str] = set()
+
+    def problem(self, text: str) -> None:
+        self.problems.append(text)
+
+    def skip(self, record: str) -> None:
+        """Rows of this record are not read: the file lacks a column they need, which was reported once."""
+        self.skipped.add(record)
+
+    def add(self, record: str, number: int, cells: Mapping[str, object]) -> None:
+        self.count += 1
+        if self.count > self.max_rows:
+            raise InvalidInput([f"file: more than {self.max_rows} rows; import it in parts"])
+        if record == "instansi":
+            self._keep(self.instansi, InstansiIn, record, number, cells)
+        elif record == "units":
+            self._keep(self.units, UnitIn, record, number, cells)
+        else:
+            self._keep(self.pegawai, PegawaiIn, record, number, cells)
+
+    def _keep(self, into: list[M], model: type[M], record: str, number: int, cells: Mapping[str, object]) -> None:
+        where = f"{self.names[record]} row {number}"
+        data: dict[str, Any] = {}
+        unreadable: set[str] = set()
+        for field, value in cells.items():
+            try:
+                data[field] = _value(field, value)
+            except _CellProblem as problem:
+                unreadable.add(field)
+                self.problems.append(f"{where} ({field}): {problem}")
+        try:
+            entry = model.model_validate(data)
+        except ValidationError as exc:
+            for error in exc.errors():
+                field = ".".join(str(p) for p in error["loc"])
+                if field not in unreadable:  # already reported, as what the cell holds
+                    self.problems.append(f"{where} ({field or 'row'}): {_message(error, self.names[record])}")
+            return
+        if not unreadable:
+            into.append(entry)
+            self.rows[record].append(number)
+
+    def result(self) -> OrgFile:
+        for extra in self.rows["instansi"][1:]:
+            self.problems.append(f"{self.names['instansi']} row {extra}: one instansi per file")
+        if self.problems:
+            raise _refused(self.problems)
+        payload = OrgImport(
+            instansi=self.instansi[0] if self.instansi else None, units=self.units, pegawai=self.pegawai
+        )
+        return OrgFile(payload, dict(self.names), {record: tuple(rows) for record, rows in self.rows.items()})
+
+
+def _value(field: str, value: object) -> object:
+    """A cell as its field takes it, undoing what spreadsheets do to text."""
+    if field in NIP_FIELDS:
+        return _nip(value)
+    if field in FLAG_FIELDS:
+        return _flag(value)
+    text = _text(value)
+    if field in ENUM_FIELDS:
+        return re.sub(r"[\s-]+", "_", text.upper())  # "Ahli Pertama" → AHLI_PERTAMA
+    if field == "timezone":
+        return ZONES.get(text.upper(), text)
+    return text
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a code typed as a number: 101, not 101.0
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _nip(value: object) -> str:
+    if isinstance(value, bool):
+        raise _CellProblem("not a NIP")
+    if isinstance(value, int):
+        return str(value)  # stored exactly, as some tools write an 18-digit number
+    if isinstance(value, float):
+        raise _lossy(repr(value))
+    text = str(value).strip().removeprefix("'")  # the apostrophe typed to keep a number as text
+    if SCIENTIFIC.match(text):
+        raise _lossy(text)
+    return re.sub(r"\s+", "", text)  # NIPs are often written grouped: 19850101 201001 1 001
+
+
+def _lossy(shown: str) -> _CellProblem:
+    return _CellProblem(
+        f"the NIP is stored as a number ({shown}) and Excel keeps only 15 digits, so its last digits are lost; "
+        "format the column as Text and enter the NIPs again"
+    )
+
+
+def _flag(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    word = str(value).strip().lower()
+    if word in YES:
+        return True
+    if word in NO:
+        return False
+    raise _CellProblem(f"'{value}' is not yes or no (TRUE/FALSE, ya/tidak, 1/0)")
+
+
+def _message(error: Any, name: str) -> str:
+    kind, message = error["type"], str(error["msg"])
+    if kind == "missing":
+        return "required"
+    if kind == "extra_forbidden":
+        return f"not a column of {name} rows; leave it empty"
+    if kind == "string_pattern_mismatch" and error["loc"] == ("email",):
+        return "not an e-mail address"
+    return message.removeprefix("Value error, ")
+
+
+def _refused(problems: Sequence[str]) -> InvalidInput:
+    if len(problems) <= MAX_PROBLEMS:
+        return InvalidInput(problems)
+    return InvalidInput([*problems[:MAX_PROBLEMS], f"… and {len(problems) - MAX_PROBLEMS} more problems"])

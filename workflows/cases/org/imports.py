@@ -1,0 +1,564 @@
+"""The organisation: the import payload (units, pegawai) and its idempotent upsert."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from policies.schema import ZONE_ALIASES
+from states.enums import JabatanType, JenisPegawai, Jenjang
+from states.errors import InvalidInput, NotFound, NotPermitted
+from states.roles import Role
+from workflows import engine
+from workflows.actors import Actor
+from workflows.store.db import insert_many
+from workflows.store.passwords import PasswordPolicy, hash_password
+from workflows.store.settings import Settings
+from workflows.store.tables import Instansi, Pegawai, Unit
+
+DEFAULT_POLICY = PasswordPolicy()
+NIP_PATTERN = re.compile(r"[0-9]{18}")  # ASCII digits only; used with fullmatch ($ admits a final newline)
+
+
+class InstansiIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    code: str = Field(min_length=1, max_length=32, description="Kode instansi, unique.")
+    name: str = Field(min_length=1, max_length=200, description="Nama instansi.")
+
+
+def first_instansi(settings: Settings) -> InstansiIn:
+    """The instansi a fresh install's first import creates when it names none."""
+    return InstansiIn(code=settings.instansi_code, name=settings.instansi_name)
+
+
+def _known_zone(value: str | None) -> str | None:
+    """An IANA zone name; WIB, WITA and WIT are accepted and stored as Asia/Jakarta, Asia/Makassar, Asia/Jayapura."""
+    if value is not None:
+        value = ZONE_ALIASES.get(value.strip().upper(), value)
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"unknown time zone '{value}' (use WIB, WITA, WIT or an IANA name such as Asia/Jakarta)"
+            ) from exc
+    return value
+
+
+class UnitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    code: str = Field(min_length=1, max_length=64, description="Kode unit organisasi, unique in the instansi.")
+    name: str = Field(min_length=1, max_length=300, description="Nama unit.")
+    parent_code: str | None = Field(default=None, description="Code of the parent unit; null for the root.")
+    head_nip: str | None = Field(default=None, description="NIP of the unit's head (pimpinan unit).")
+    timezone: str | None = Field(
+        default=None, description="IANA time zone (Asia/Jakarta, Asia/Makassar, Asia/Jayapura); inherits."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone_exists(cls, value: str | None) -> str | None:
+        return _known_zone(value)
+
+
+class PegawaiIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    nip: str = Field(description="NIP: 18 digits.", examples=["198501012010011001"])
+    name: str = Field(min_length=1, max_length=200)
+    jenis: JenisPegawai
+    jabatan_type: JabatanType
+    jabatan_name: str = Field(min_length=1, max_length=300)
+    jenjang: Jenjang | None = Field(default=None, description="Jenjang, for jabatan fungsional.")
+    unit_code: str = Field(description="Code of the unit the pegawai belongs to.")
+    atasan_nip: str | None = Field(
+        default=None,
+        description="Override of the direct atasan (pejabat penilai); by default the head of the unit, "
+        "or of the parent unit for the head itself.",
+    )
+    is_plt: bool = Field(default=False, description="Acting head (Plt/Plh) of unit_code rather than titular.")
+    password: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Initial password for logging in with the NIP; it must meet the password policy and is changed "
+        "at first login.",
+    )
+    email: str | None = Field(
+        default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$", description="E-mail for notifications."
+    )
+
+    @field_validator("nip", "atasan_nip")
+    @classmethod
+    def _nip_is_18_digits(cls, value: str | None) -> str | None:
+        if value is not None and not NIP_PATTERN.fullmatch(value):
+            raise ValueError("NIP must be exactly 18 digits")
+        return value
+
+
+class OrgImport(BaseModel):
+    """The body of `POST /org/import`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    instansi: InstansiIn | None = None
+    units: list[UnitIn] = Field(default_factory=list)
+    pegawai: list[PegawaiIn] = Field(default_factory=list)
+
+
+class RowLabels(Protocol):
+    """How import problems name a row: by default a JSON path; `workflows.cases.org.files` names spreadsheet rows."""
+
+    def at(self, record: str, index: int | None, field: str | None) -> str:
+        """Where a problem is: a record kind ('units', 'pegawai'), optionally one row of it and a field."""
+        ...
+
+    def ref(self, record: str, index: int) -> str:
+        """Another row a problem refers to (the row a duplicate repeats)."""
+        ...
+
+
+class JsonPaths:
+    """`units[3].parent_code`: rows named by their place in the JSON payload."""
+
+    def at(self, record: str, index: int | None, field: str | None) -> str:
+        return record + ("" if index is None else f"[{index}]") + ("" if field is None else f".{field}")
+
+    def ref(self, record: str, index: int) -> str:
+        return f"{record}[{index}]"
+
+
+@dataclass(frozen=True)
+class ImportedInstansi:
+    """The instansi an import went into; `created` when this import created it."""
+
+    code: str
+    name: str
+    created: bool
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    instansi_id: int
+    units_created: int
+    units_updated: int
+    pegawai_created: int
+    pegawai_updated: int
+    instansi: ImportedInstansi
+
+
+def _cycle_in(edges: Mapping[str, str | None]) -> list[str]:
+    """Keys on a cycle of the child → parent mapping (each reported once)."""
+    state: dict[str, int] = {}  # 1 = on the current walk, 2 = done
+    on_cycle: list[str] = []
+    for start in edges:
+        walk: list[str] = []
+        node: str | None = start
+        while node is not None and state.get(node, 0) == 0:
+            state[node] = 1
+            walk.append(node)
+            node = edges.get(node)
+        if node is not None and state.get(node) == 1:
+            on_cycle.append(node)
+        for n in walk:
+            state[n] = 2
+    return on_cycle
+
+
+def import_org(
+    session: Session,
+    payload: OrgImport,
+    *,
+    actor: Actor,
+    now: datetime,
+    labels: RowLabels | None = None,
+    first_instansi: InstansiIn | None = None,
+    passwords: PasswordPolicy = DEFAULT_POLICY,
+) -> ImportResult:
+    """Idempotent upsert of units and pegawai; every problem is reported per row and nothing is written if any.
+
+    Without `instansi` it imports into the one `instansi_for_request` finds; into a database that holds none, the
+    super-admin's import creates `first_instansi` (the settings' SKPFLOW_INSTANSI_CODE / _NAME). A row's password
+    must meet the policy; it is an initial password (changed at first login), and a new one for a known pegawai
+    ends their sessions."""
+    if not (actor.super_admin or actor.admin_of):
+        raise NotPermitted("organisation", "import", ["admin"])
+    instansi, created = _instansi_for(session, payload, actor, now, first_instansi)
+    assert instansi.id is not None
+    units = {u.code: u for u in session.scalars(select(Unit).where(col(Unit.instansi_id) == instansi.id))}
+    existing_pegawai = {
+        nip: (pid, iid)
+        for pid, nip, iid in session.execute(select(col(Pegawai.id), col(Pegawai.nip), col(Pegawai.instansi_id)))
+    }
+    problems = _validate(
+        session, payload, instansi, units, existing_pegawai, labels=labels or JsonPaths(), passwords=passwords
+    )
+    if problems:
+        raise InvalidInput(problems)
+
+    # units: parents first, so each new unit's parent id is known when it is inserted
+    parent_code = _parent_codes(units) | {u.code: u.parent_code for u in payload.units}
+    incoming = {u.code: u for u in payload.units}
+    created_units = updated_units = 0
+    for code in _topological(parent_code, incoming):
+        u = incoming[code]
+        parent = units[u.parent_code] if u.parent_code else None
+        row = units.get(code)
+        if row is None:
+            row = Unit(instansi_id=instansi.id, code=code, name=u.name)
+            created_units += 1
+        else:
+            updated_units += 1
+        row.name = u.name
+        row.parent_id = parent.id if parent else None
+        row.timezone = u.timezone or (parent.timezone if parent else "Asia/Jakarta")
+        session.add(row)
+        if row.id is None:
+            session.flush()  # a new unit's id is needed by its children and its path
+        units[code] = row
+    _repath(units)
+
+    # pegawai: bulk insert the new, bulk update the known
+    new_rows, known_rows = [], []
+    for p in payload.pegawai:
+        values = {
+            "instansi_id": instansi.id,
+            "nip": p.nip,
+            "name": p.name,
+            "jenis": p.jenis.value,
+            "jabatan_type": p.jabatan_type.value,
+            "jabatan_name": p.jabatan_name,
+            "jenjang": p.jenjang.value if p.jenjang else None,
+            "unit_id": units[p.unit_code].id,
+            "is_plt": p.is_plt,
+            "atasan_override": p.atasan_nip is not None,
+            "active": True,
+            "email": p.email,
+        }
+        values |= _initial_password(p)
+        if p.nip in existing_pegawai:
+            known_rows.append({"id": existing_pegawai[p.nip][0], **values})  # no password given: the hash stays
+        else:  # one shape for every row of the batch
+            new_rows.append({"password_hash": None, "must_change_password": False, **values})
+    ids = {nip: pid for nip, (pid, _) in existing_pegawai.items()}
+    # one statement (on PostgreSQL a JSON batch): the ORM's bulk INSERT … RETURNING spent most of a 10^5 import
+    # splicing its batches' returned rows
+    inserted = insert_many(session, Pegawai.__table__, new_rows, returning=["id", "nip"])  # type: ignore[attr-defined]
+    ids.update({nip: pid for pid, nip in inserted})
+    if known_rows:
+        session.execute(update(Pegawai), known_rows)
+        # a password set anew ends the sessions the old one opened
+        _end_sessions(session, [p.nip for p in payload.pegawai if p.password and p.nip in existing_pegawai])
+
+    for u in payload.units:
+        units[u.code].head_id = ids[u.head_nip] if u.head_nip else None
+    session.flush()
+    overrides = {ids[p.nip]: ids[p.atasan_nip] for p in payload.pegawai if p.atasan_nip}
+    _resolve_atasan(session, instansi.id or 0, overrides)
+
+    if payload.instansi is not None:  # renamed here, so the rename is flushed with the audited version bump
+        instansi.name = payload.instansi.name
+    result = ImportResult(
+        instansi.id or 0,
+        created_units,
+        updated_units,
+        len(new_rows),
+        len(known_rows),
+        ImportedInstansi(instansi.code, instansi.name, created),
+    )
+    engine.record(
+        session,
+        instansi,
+        "import_org",
+        actor=actor,
+        role=Role.ADMIN.value,
+        now=now,
+        note=f"units +{created_units} ~{updated_units}, pegawai +{len(new_rows)} ~{len(known_rows)}",
+        payload=payload.model_dump(mode="json", exclude={"pegawai": {"__all__": {"password"}}}),
+    )
+    return result
+
+
+def _weak_passwords(payload: OrgImport, passwords: PasswordPolicy, labels: RowLabels) -> list[str]:
+    """Each row whose password the policy refuses, and why (the NIP and name count as known words)."""
+    return [
+        f"{labels.at('pegawai', i, 'password')}: {weak}"
+        for i, p in enumerate(payload.pegawai)
+        if p.password
+        for weak in passwords.problems(p.password, known=[p.nip, *p.name.split(), p.email or ""])
+    ]
+
+
+def _initial_password(p: PegawaiIn) -> dict[str, object]:
+    """A row's password as stored: hashed, and to be changed at first login; nothing when the row gives none."""
+    return {"password_hash": hash_password(p.password), "must_change_password": True} if p.password else {}
+
+
+def _end_sessions(session: Session, nips: list[str]) -> None:
+    for start in range(0, len(nips), 5000):
+        session.execute(
+            update(Pegawai)
+            .where(col(Pegawai.nip).in_(nips[start : start + 5000]))
+            .values(token_version=col(Pegawai.token_version) + 1)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _instansi_for(
+    session: Session, payload: OrgImport, actor: Actor, now: datetime, first: InstansiIn | None
+) -> tuple[Instansi, bool]:
+    """The instansi imported into, and whether this import created it: the super-admin creates a named instansi
+    that does not exist yet, and a fresh install's first unnamed one from the settings; the rest is the rule."""
+    named = payload.instansi
+    if actor.super_admin:
+        if named is None and first is not None and session.scalar(select(col(Instansi.id)).limit(1)) is None:
+            return _create(session, first, actor, now, "from the settings SKPFLOW_INSTANSI_CODE and _NAME"), True
+        if (
+            named is not None
+            and session.scalar(select(col(Instansi.id)).where(col(Instansi.code) == named.code)) is None
+        ):
+            return _create(session, named, actor, now, "named by the import"), True
+    code = named.code if named is not None else None
+    found = session.get(Instansi, instansi_for_request(session, actor, code, "organisation", action="import"))
+    assert found is not None
+    return found, False
+
+
+def _create(session: Session, instansi: InstansiIn, actor: Actor, now: datetime, source: str) -> Instansi:
+    row = Instansi(code=instansi.code, name=instansi.name)
+    engine.record(session, row, "create", actor=actor, role=Role.ADMIN.value, now=now, note=source, created=True)
+    return row
+
+
+def _parent_codes(units: Mapping[str, Unit]) -> dict[str, str | None]:
+    """Each stored unit's parent code, computed in one pass."""
+    by_id = _by_id(units)
+    return {code: (by_id[u.parent_id].code if u.parent_id in by_id else None) for code, u in units.items()}
+
+
+def _by_id(units: Mapping[str, Unit]) -> dict[int | None, Unit]:
+    return {u.id: u for u in units.values()}
+
+
+def _topological(parent_code: Mapping[str, str | None], incoming: Mapping[str, UnitIn]) -> Iterator[str]:
+    """Incoming unit codes, each after its parent (the tree is validated acyclic)."""
+    done: set[str] = set()
+    for code in incoming:
+        chain: list[str] = []
+        node: str | None = code
+        while node is not None and node not in done and node in incoming:
+            chain.append(node)
+            node = parent_code.get(node)
+        for c in reversed(chain):
+            done.add(c)
+            yield c
+
+
+def _validate(
+    session: Session,
+    payload: OrgImport,
+    instansi: Instansi,
+    units: Mapping[str, Unit],
+    existing_pegawai: Mapping[str, tuple[int, int]],
+    *,
+    labels: RowLabels,
+    passwords: PasswordPolicy,
+) -> list[str]:
+    at, ref = labels.at, labels.ref
+    problems: list[str] = []
+    seen_units: dict[str, int] = {}
+    for i, u in enumerate(payload.units):
+        if u.code in seen_units:
+            problems.append(f"{at('units', i, 'code')}: duplicate of {ref('units', seen_units[u.code])} ({u.code})")
+        seen_units.setdefault(u.code, i)
+    known_units = set(units) | set(seen_units)
+    seen_nips: dict[str, int] = {}
+    for i, p in enumerate(payload.pegawai):
+        if p.nip in seen_nips:
+            problems.append(f"{at('pegawai', i, 'nip')}: duplicate of {ref('pegawai', seen_nips[p.nip])} ({p.nip})")
+        seen_nips.setdefault(p.nip, i)
+        owner = existing_pegawai.get(p.nip)
+        if owner is not None and owner[1] != instansi.id:
+            problems.append(f"{at('pegawai', i, 'nip')}: {p.nip} belongs to another instansi")
+        if p.unit_code not in known_units:
+            problems.append(f"{at('pegawai', i, 'unit_code')}: unknown unit '{p.unit_code}'")
+        if p.atasan_nip == p.nip:
+            problems.append(f"{at('pegawai', i, 'atasan_nip')}: a pegawai cannot be their own atasan")
+    own_nips = set(seen_nips) | {nip for nip, (_, iid) in existing_pegawai.items() if iid == instansi.id}
+    unit_of_nip = {p.nip: p.unit_code for p in payload.pegawai}
+    for i, p in enumerate(payload.pegawai):
+        if p.atasan_nip and p.atasan_nip not in own_nips:
+            problems.append(f"{at('pegawai', i, 'atasan_nip')}: unknown pegawai '{p.atasan_nip}'")
+    headed: dict[str, int] = {}
+    for i, u in enumerate(payload.units):
+        if u.parent_code is not None and u.parent_code not in known_units:
+            problems.append(f"{at('units', i, 'parent_code')}: unknown unit '{u.parent_code}'")
+        if u.parent_code == u.code:
+            problems.append(f"{at('units', i, 'parent_code')}: a unit cannot be its own parent")
+        if u.head_nip is not None and u.head_nip not in own_nips:
+            problems.append(f"{at('units', i, 'head_nip')}: unknown pegawai '{u.head_nip}'")
+        elif u.head_nip is not None and u.head_nip in unit_of_nip and unit_of_nip[u.head_nip] != u.code:
+            problems.append(
+                f"{at('units', i, 'head_nip')}: {u.head_nip} belongs to unit '{unit_of_nip[u.head_nip]}', "
+                f"not '{u.code}' (a Plt is imported into the unit they act for, with is_plt)"
+            )
+        if u.head_nip is not None:
+            if u.head_nip in headed:
+                problems.append(
+                    f"{at('units', i, 'head_nip')}: {u.head_nip} already heads {ref('units', headed[u.head_nip])}; "
+                    "a pegawai heads one unit"
+                )
+            headed.setdefault(u.head_nip, i)
+    parents = _parent_codes(units) | {u.code: u.parent_code for u in payload.units}
+    problems += [
+        f"{at('units', seen_units.get(code), 'parent_code')}: '{code}' is on a cycle of parent units"
+        for code in _cycle_in(parents)
+    ]
+    if not problems:
+        overrides = {p.nip for p in payload.pegawai if p.atasan_nip}
+        problems += [
+            f"{at('pegawai', seen_nips.get(nip), 'atasan_nip' if nip in overrides else None)}: "
+            f"'{nip}' is on a cycle of atasan"
+            for nip in _atasan_cycles(session, payload, instansi, units)
+        ]
+    return problems + _weak_passwords(payload, passwords, labels)
+
+
+def _atasan_cycles(session: Session, payload: OrgImport, instansi: Instansi, units: Mapping[str, Unit]) -> list[str]:
+    """Resolve every pegawai's atasan as the import would; the NIPs on cycles of that graph."""
+    rows = session.execute(
+        select(
+            col(Pegawai.nip),
+            col(Pegawai.unit_id),
+            col(Pegawai.atasan_id),
+            col(Pegawai.atasan_override),
+            col(Pegawai.id),
+        ).where(col(Pegawai.instansi_id) == instansi.id)
+    ).all()
+    nip_of = {pid: nip for nip, _, _, _, pid in rows}
+    by_id = _by_id(units)
+    unit_of = {nip: (by_id[uid].code if uid in by_id else None) for nip, uid, _, _, _ in rows}
+    override = {nip: nip_of.get(aid) for nip, _, aid, ovr, _ in rows if ovr and aid}
+    for p in payload.pegawai:
+        unit_of[p.nip] = p.unit_code
+        override.pop(p.nip, None)
+        if p.atasan_nip:
+            override[p.nip] = p.atasan_nip
+    head = {code: nip_of.get(u.head_id) if u.head_id else None for code, u in units.items()}
+    parent = _parent_codes(units)
+    for u in payload.units:
+        head[u.code], parent[u.code] = u.head_nip, u.parent_code
+    atasan = {nip: override.get(nip) or _default_atasan(nip, unit, head, parent) for nip, unit in unit_of.items()}
+    return _cycle_in(atasan)
+
+
+def _default_atasan(
+    nip: str, unit: str | None, head: Mapping[str, str | None], parent: Mapping[str, str | None]
+) -> str | None:
+    """The head of the pegawai's unit, or of the nearest unit above it with a head who is someone else."""
+    while unit is not None:
+        h = head.get(unit)
+        if h is not None and h != nip:
+            return h
+        unit = parent.get(unit)
+    return None
+
+
+def _resolve_atasan(session: Session, instansi_id: int, overrides: Mapping[int, int]) -> None:
+    """Store every pegawai's resolved atasan (pejabat penilai) of the instansi, set-based."""
+    units = {u.id: u for u in session.scalars(select(Unit).where(col(Unit.instansi_id) == instansi_id))}
+    rows = session.execute(
+        select(col(Pegawai.id), col(Pegawai.unit_id), col(Pegawai.atasan_id), col(Pegawai.atasan_override)).where(
+            col(Pegawai.instansi_id) == instansi_id
+        )
+    ).all()
+    updates = []
+    for pid, unit_id, atasan_id, is_override in rows:
+        if is_override:
+            resolved = overrides.get(pid, atasan_id)
+        else:
+            resolved = None
+            unit = units.get(unit_id)
+            while unit is not None:
+                if unit.head_id is not None and unit.head_id != pid:
+                    resolved = unit.head_id
+                    break
+                unit = units.get(unit.parent_id) if unit.parent_id else None
+        if resolved != atasan_id:
+            updates.append({"id": pid, "atasan_id": resolved})
+    for start in range(0, len(updates), 5000):
+        session.execute(update(Pegawai), updates[start : start + 5000])
+
+
+def _repath(units: Mapping[str, Unit]) -> None:
+    """Recompute every unit's materialised path from its parents (a moved unit moves its whole subtree)."""
+    by_id = _by_id(units)
+    paths: dict[int | None, str] = {}
+
+    def path_of(unit: Unit) -> str:
+        if unit.id not in paths:
+            parent = by_id.get(unit.parent_id) if unit.parent_id else None
+            paths[unit.id] = f"{path_of(parent) if parent else '/'}{unit.id}/"
+        return paths[unit.id]
+
+    for unit in units.values():
+        new = path_of(unit)
+        if unit.path != new:
+            unit.path = new
+
+
+def instansi_of(session: Session, actor: Actor) -> frozenset[int]:
+    """The instansi an actor belongs to: those they administer or audit, and a pegawai's own."""
+    pegawai = session.get(Pegawai, actor.pegawai_id) if actor.pegawai_id is not None else None
+    return actor.oversees() | ({pegawai.instansi_id} if pegawai is not None else set())
+
+
+CHOICES_SHOWN = 50
+"""Instansi codes a refusal lists at most; the rest are counted."""
+
+
+def instansi_for_request(
+    session: Session, actor: Actor, code: str | None, what: str, *, action: str = "create", reading: bool = False
+) -> int:
+    """The instansi a request acts on, by one rule for every route: the one it names; else the caller's only one;
+    else, for the super-admin, the only one in the database. Otherwise a 422 whose problem lists the codes the caller
+    may send. Writing needs an admin of the instansi (a named one the caller may not use is refused, 403, unknown or
+    not); `reading` accepts an auditor too and answers 404 for a named one the caller may not read, so a reader never
+    learns whether another instansi exists."""
+    mine = actor.oversees() if reading else (actor.admin_of or frozenset())
+    if not (actor.super_admin or mine):
+        raise NotPermitted(what, action, ["admin", "auditor"] if reading else ["admin"])
+    if code is not None:
+        found = session.scalar(select(col(Instansi.id)).where(col(Instansi.code) == code))
+        if found is not None and (actor.super_admin or found in mine):
+            return found
+        if reading:
+            raise NotFound("instansi", code)
+        if not actor.super_admin:
+            raise NotPermitted(what, action, ["admin of the instansi"])
+        raise InvalidInput([f"instansi: unknown instansi '{code}'; {_choices(session, actor, mine)}"])
+    if len(mine) == 1:
+        return next(iter(mine))
+    if actor.super_admin:
+        only = [i for i in session.scalars(select(col(Instansi.id)).limit(2)) if i is not None]
+        if len(only) == 1:
+            return only[0]
+    raise InvalidInput([f"instansi: required; {_choices(session, actor, mine)}"])
+
+
+def _choices(session: Session, actor: Actor, mine: frozenset[int]) -> str:
+    """What the caller may send as `instansi`, in words that are true of the database as it is."""
+    query = select(col(Instansi.code)).order_by(col(Instansi.code))
+    if not actor.super_admin:
+        query = query.where(col(Instansi.id).in_(mine))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    if total == 0:
+        return "no instansi exists yet: import the organisation first (POST /org/import creates the instansi)"
+    codes = session.scalars(query.limit(CHOICES_SHOWN)).all()
+    more = f" and {total - len(codes)} more" if total > len(codes) else ""
+    return f"send the code of one of the {total} instansi the caller may choose: {', '.join(codes)}{more}"

@@ -1,0 +1,232 @@
+"""An SKP's plan: its RHK with their indicators and its lampiran, saved while the SKP is editable."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from policies import limits
+from policies.schema import AutoAction
+from states.enums import Aspek, CascadeKind, CoreValue, JenisRhk
+from states.errors import InvalidInput, NotPermitted, StaleVersion, TransitionNotAllowed
+from states.roles import Role
+from states.skp import EDITABLE_STATES, SKP, SkpState
+from workflows import engine
+from workflows.actors import Actor
+from workflows.cases import policy_store
+from workflows.cases.skps.facts import RHK_IDS, Plan, atasan_skp, plan_rows
+from workflows.cases.skps.loading import load
+from workflows.cases.skps.standing import Standing
+from workflows.cases.skps.views import LAMPIRAN_KEYS, SkpView, view
+from workflows.store.tables import (
+    MAX_ID,
+    DeadlineStep,
+    Indikator,
+    Realisasi,
+    Rhk,
+    Skp,
+)
+
+
+class IndikatorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description="Id of an existing indicator of this RHK to keep (and update); its realisasi stay attached.",
+    )
+    text: str = Field(min_length=1, max_length=2000)
+    aspek: Aspek
+    target: float | None = Field(
+        default=None, allow_inf_nan=False, description="Target value; required before the SKP is agreed."
+    )
+    satuan: str = Field(default="", max_length=100)
+
+
+class RhkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: int | None = Field(
+        default=None, ge=1, le=MAX_ID, description="Id of an existing RHK of this SKP to keep (and update)."
+    )
+    jenis: JenisRhk
+    text: str = Field(min_length=1, max_length=2000)
+    intervensi_rhk_id: int | None = Field(
+        default=None, ge=1, le=MAX_ID, description="The atasan's RHK this one intervenes."
+    )
+    cascade: CascadeKind | None = Field(default=None, description="DIRECT or INDIRECT; required with intervensi.")
+    indikator: list[IndikatorIn] = Field(default_factory=list)
+
+
+class PlanIn(BaseModel):
+    """The body of `PUT /skps/{id}/plan`."""
+
+    model_config = ConfigDict(extra="forbid")
+    rhk: list[RhkIn]
+    perilaku: dict[CoreValue, str] | None = Field(default=None, description="Ekspektasi khusus per core value.")
+    lampiran: dict[str, list[str]] | None = Field(
+        default=None, description="dukungan_sumber_daya, skema_pertanggungjawaban, konsekuensi."
+    )
+    propose: bool = Field(default=False, description="Mark the plan as proposed to the pejabat penilai.")
+
+
+def save_plan(
+    session: Session, skp_id: int, plan: PlanIn, *, actor: Actor, now: datetime, expected_version: int | None = None
+) -> SkpView:
+    skp, cycle, who = load(session, skp_id, actor)
+    hr_drafts = Role.ADMIN in who.roles and not who.roles & {Role.PEGAWAI, Role.PENILAI} and hr_may_draft(session, skp)
+    if not (who.roles & {Role.PEGAWAI, Role.PENILAI} or hr_drafts):
+        raise NotPermitted("skp", "plan", sorted(r.value for r in who.roles))
+    if SkpState(skp.state) not in EDITABLE_STATES:
+        raise _not_editable(skp, who)
+    if expected_version is not None and expected_version != skp.version:
+        raise StaleVersion(
+            "skp", expected_version, skp.version, skp.state, SKP.allowed_triggers(SkpState(skp.state), who.roles)
+        )
+    # the policy's bounds first: an oversized plan is refused before anything is read or compared for it
+    problems = limits.plan(
+        policy_store.cycle_policy(session, cycle).limits,
+        [(r.text, [ind.text for ind in r.indikator]) for r in plan.rhk],
+        [(str(k), v) for k, v in (plan.perilaku or {}).items()],  # str: a model_copy keeps keys as given
+        list((plan.lampiran or {}).items()),
+    )
+    if problems:
+        raise InvalidInput(problems)
+    if plan.perilaku is not None and Role.PENILAI not in who.roles and plan.perilaku != skp.ekspektasi_khusus:
+        problems.append("perilaku: ekspektasi khusus is set by the pejabat penilai")
+    if plan.lampiran is not None:
+        problems += [f"lampiran.{k}: unknown section" for k in plan.lampiran if k not in LAMPIRAN_KEYS]
+    current_rhk, current_indicators = plan_rows(session, skp.id or 0)
+    existing = {r.id: r for r in current_rhk}
+    boss = atasan_skp(session, skp)
+    boss_rhk = set(session.scalars(RHK_IDS, {"skp_id": boss.id})) if boss else set()
+    for i, r in enumerate(plan.rhk):
+        if r.id is not None and r.id not in existing:
+            problems.append(f"rhk[{i}].id: {r.id} is not an RHK of this SKP")
+        if r.intervensi_rhk_id is not None and r.intervensi_rhk_id not in boss_rhk:
+            problems.append(f"rhk[{i}].intervensi_rhk_id: {r.intervensi_rhk_id} is not an RHK of the atasan's SKP")
+        if r.intervensi_rhk_id is not None and r.cascade is None:
+            problems.append(f"rhk[{i}].cascade: DIRECT or INDIRECT is required with intervensi_rhk_id")
+    kept = {r.id for r in plan.rhk if r.id is not None}
+    dropped = [rid for rid in existing if rid not in kept]
+    indicators, dropped_indicators = _indicator_changes(session, plan, current_indicators, problems)
+    if dropped:
+        used = session.execute(
+            select(col(Rhk.intervensi_rhk_id), func.count())
+            .where(col(Rhk.intervensi_rhk_id).in_(dropped))
+            .group_by(col(Rhk.intervensi_rhk_id))
+        ).all()
+        problems += [f"rhk: RHK {rid} is intervened by {n} subordinate RHK and cannot be removed" for rid, n in used]
+    if problems:
+        raise InvalidInput(problems)
+
+    if plan.perilaku is not None:
+        skp.ekspektasi_khusus = {k.value: v for k, v in plan.perilaku.items() if v.strip()}
+    if plan.lampiran is not None:
+        skp.lampiran = dict(plan.lampiran)
+    # only the pegawai (or HR drafting for them) proposes; a penilai's edit withdraws the proposal until then
+    skp.proposed = plan.propose if Role.PEGAWAI in who.roles or hr_drafts else False
+    role = next(r for r in (Role.PEGAWAI, Role.PENILAI, Role.ADMIN) if r in who.roles).value
+    notes = (["drafted by HR (hr_drafts)"] if hr_drafts else []) + (["proposed"] if skp.proposed else [])
+    # the version-checked write comes first, so a concurrent edit is refused before any RHK row is touched
+    engine.record(
+        session,
+        skp,
+        "plan",
+        actor=actor,
+        role=role,
+        now=now,
+        note="; ".join(notes) or None,
+        payload=plan.model_dump(mode="json"),
+    )
+    _drop(session, dropped, dropped_indicators)
+    written = _write_plan(session, skp, plan, existing, indicators)
+    return view(session, skp, actor, who, plan=written)  # the rows just written are the plan, in plan order
+
+
+def _write_plan(
+    session: Session,
+    skp: Skp,
+    plan: PlanIn,
+    existing: dict[int | None, Rhk],
+    indicators: dict[int | None, Indikator],
+) -> Plan:
+    """Write the plan's RHK and indicators over the SKP's current rows (kept by id, new ones added); the rows in
+    plan order, as `plan_rows` would read them back."""
+    rhk_rows: list[Rhk] = []
+    for position, r in enumerate(plan.rhk):
+        row = existing[r.id] if r.id is not None else Rhk(skp_id=skp.id or 0, position=position, jenis="", text="")
+        row.position, row.jenis, row.text = position, r.jenis.value, r.text
+        row.intervensi_rhk_id, row.cascade = r.intervensi_rhk_id, r.cascade.value if r.cascade else None
+        rhk_rows.append(row)
+    session.add_all(rhk_rows)
+    session.flush()  # one INSERT of the new RHK (their ids), before their indicators
+    indicator_rows: list[Indikator] = []
+    for row, r in zip(rhk_rows, plan.rhk, strict=True):
+        for j, ind in enumerate(r.indikator):
+            indikator = (
+                indicators[ind.id]
+                if ind.id is not None
+                else Indikator(rhk_id=row.id or 0, position=j, text="", aspek="")
+            )
+            indikator.position, indikator.text, indikator.aspek = j, ind.text, ind.aspek.value
+            indikator.target, indikator.satuan = ind.target, ind.satuan
+            indicator_rows.append(indikator)
+    session.add_all(indicator_rows)
+    session.flush()
+    return rhk_rows, indicator_rows
+
+
+def _drop(session: Session, rhk_ids: list[int | None], indicator_ids: list[int | None]) -> None:
+    """Delete the RHK and indicators a plan no longer has (most plans drop nothing: no statement then)."""
+    if indicator_ids:
+        session.execute(delete(Indikator).where(col(Indikator.id).in_(indicator_ids)))
+    if rhk_ids:
+        session.execute(delete(Rhk).where(col(Rhk.id).in_(rhk_ids)))
+
+
+def hr_may_draft(session: Session, skp: Skp) -> bool:
+    """Whether the deadline sweep has reached an `hr_drafts` step for this SKP: from then the instansi's pengelola
+    kinerja (an admin) may draft and propose the plan on the pegawai's behalf, as the policy's ladder says."""
+    query = select(col(DeadlineStep.id)).where(
+        col(DeadlineStep.entity_type) == "skp",
+        col(DeadlineStep.entity_id) == skp.id,
+        col(DeadlineStep.auto_action) == AutoAction.HR_DRAFTS.value,
+    )
+    return session.scalar(query.limit(1)) is not None
+
+
+def _indicator_changes(
+    session: Session, plan: PlanIn, current: list[Indikator], problems: list[str]
+) -> tuple[dict[int | None, Indikator], list[int | None]]:
+    """The SKP's current indicators by id and those the plan drops; adds a problem per refused change."""
+    indicators = {i.id: i for i in current}
+    seen: set[int] = set()
+    for i, r in enumerate(plan.rhk):
+        for j, ind in enumerate(r.indikator):
+            if ind.id is None:
+                continue
+            if ind.id not in indicators or indicators[ind.id].rhk_id != r.id:
+                problems.append(f"rhk[{i}].indikator[{j}].id: {ind.id} is not an indicator of this RHK")
+            elif ind.id in seen:
+                problems.append(f"rhk[{i}].indikator[{j}].id: {ind.id} is listed twice")
+            seen.add(ind.id)
+    dropped = [iid for iid in indicators if iid not in seen]
+    if dropped:
+        # realisasi of past periods refer to their indicator: it stays, so the record of those periods stays whole
+        measured = session.scalars(
+            select(col(Realisasi.indikator_id)).where(col(Realisasi.indikator_id).in_(dropped)).distinct()
+        ).all()
+        problems += [
+            f"rhk: indicator '{indicators[iid].text}' (id {iid}) has realisasi recorded and cannot be removed"
+            for iid in measured
+        ]
+    return indicators, dropped
+
+
+def _not_editable(skp: Skp, who: Standing) -> Exception:
+    return TransitionNotAllowed("skp", "plan", skp.state, SKP.allowed_triggers(SkpState(skp.state), who.roles))

@@ -1,0 +1,1 @@
+"""Read models: dashboards, distributions and exports, read in bulk; they change nothing."""

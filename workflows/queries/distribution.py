@@ -1,0 +1,115 @@
+"""A unit's predikat against the distribution curve its capaian allows, for admins and the unit's pimpinan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from policies import distribution
+from states.enums import Predikat
+from states.errors import NotFound, NotPermitted
+from workflows.actors import Actor
+from workflows.cases import policy_store, skps
+from workflows.cases.evaluations import period_of
+from workflows.store.tables import Cycle, Evaluation, Pegawai, Skp, Unit
+
+
+@dataclass(frozen=True)
+class LimitView:
+    """The allowed head count of one group of predikat; applies=False when the rule is waived for this unit."""
+
+    predikat: tuple[str, ...]
+    min: int
+    max: int
+    applies: bool
+
+
+@dataclass(frozen=True)
+class ViolationView:
+    predikat: tuple[str, ...]
+    found: int
+    message: str
+    blocking: bool  # the policy's distribution is hard: follow-up waits until the unit fits
+
+
+@dataclass(frozen=True)
+class DistributionView:
+    cycle_id: int
+    unit_id: int
+    unit_code: str
+    period_no: int  # 0 = annual
+    level: str | None  # the unit's capaian kinerja organisasi; None while not set (nothing to check against)
+    mode: str
+    n: int  # pegawai of the unit with a predikat for the period
+    counts: dict[str, int]
+    limits: list[LimitView]
+    violations: list[ViolationView]
+
+
+def unit_distribution(
+    session: Session, cycle_id: int, unit_id: int, period_no: int, *, actor: Actor
+) -> DistributionView:
+    """Counts per predikat of the unit's own pegawai for a period (0 = annual), the curve's limits for the unit's
+    capaian, and what breaks them."""
+    cycle, unit = session.get(Cycle, cycle_id), session.get(Unit, unit_id)
+    if cycle is None or unit is None or unit.instansi_id != cycle.instansi_id or unit.id is None:
+        raise NotFound("unit", unit.code if unit else None)  # named by the code the caller sent, not its row id
+    if not (actor.system or actor.is_admin_of(cycle.instansi_id) or _pimpinan(session, actor, unit)):
+        pegawai = session.get(Pegawai, actor.pegawai_id) if actor.pegawai_id is not None else None
+        auditor = cycle.instansi_id in (actor.auditor_of or ())
+        if auditor or (pegawai is not None and pegawai.instansi_id == cycle.instansi_id):
+            raise NotPermitted("distribution", "read", ["admin", "pimpinan of the unit or a unit above it"])
+        raise NotFound("unit", unit.code)  # outside the instansi: existence must not leak
+    policy = policy_store.cycle_policy(session, cycle)
+    if period_no != skps.ANNUAL:
+        period_of(policy, cycle.year, period_no)
+    level = skps.capaian_level(session, cycle_id, unit_id, period_no)
+    counts = _counts(session, cycle_id, unit.id, period_no)
+    n = sum(counts.values())
+    limits = distribution.limits(policy, level, n) if level else []
+    violations = distribution.check(policy, level, counts) if level else []
+    return DistributionView(
+        cycle_id=cycle_id,
+        unit_id=unit.id,
+        unit_code=unit.code,
+        period_no=period_no,
+        level=level.value if level else None,
+        mode=policy.distribution.mode.value,
+        n=n,
+        counts={p.value: counts.get(p, 0) for p in Predikat},
+        limits=[
+            LimitView(tuple(p.value for p in lim.constraint.predikat), lim.min, lim.max, lim.applies) for lim in limits
+        ],
+        violations=[
+            ViolationView(tuple(p.value for p in v.predikat), v.found, v.message, v.blocking) for v in violations
+        ],
+    )
+
+
+def _pimpinan(session: Session, actor: Actor, unit: Unit) -> bool:
+    """Whether the actor heads the unit or a unit above it."""
+    if actor.pegawai_id is None:
+        return False
+    on_path = [int(part) for part in unit.path.strip("/").split("/") if part]
+    heads = session.scalars(select(col(Unit.head_id)).where(col(Unit.id).in_(on_path))).all()
+    return actor.pegawai_id in heads
+
+
+def _counts(session: Session, cycle_id: int, unit_id: int, period_no: int) -> dict[Predikat, int]:
+    if period_no == skps.ANNUAL:
+        return skps.unit_predikat_counts(session, cycle_id, unit_id)
+    rows = session.execute(
+        select(col(Evaluation.predikat), func.count())
+        .join(Skp, col(Skp.id) == col(Evaluation.skp_id))
+        .where(
+            col(Skp.cycle_id) == cycle_id,
+            col(Skp.unit_id) == unit_id,
+            col(Evaluation.period_no) == period_no,
+            col(Evaluation.predikat).is_not(None),
+        )
+        .group_by(col(Evaluation.predikat))
+    ).all()
+    return {Predikat(p): n for p, n in rows}

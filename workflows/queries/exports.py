@@ -1,0 +1,287 @@
+"""Exports: a cycle's predikat per pegawai (CSV, XLSX) and an instansi's audit trail (CSV, JSONL), read in chunks."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import IO, Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from states.errors import InvalidInput, NotFound
+from workflows.audit import HASHED, canonical_time
+from workflows.cases.skps import ANNUAL
+from workflows.store.tables import AuditEvent, Capaian, Cycle, Instansi, Pegawai, Skp, Unit
+
+Sessions = Callable[[], AbstractContextManager[Session]]
+"""Opens one read-only session per chunk, e.g. `lambda: reading(engine)`: no transaction spans a slow download."""
+
+CHUNK = 1000
+BOM = "\ufeff"
+"""Prefixed on request: Excel reads a CSV as UTF-8 only when it starts with one."""
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""A CSV cell starting with one of these is a formula to a spreadsheet (CSV injection, OWASP)."""
+XLSX_MAX_ROWS = 1_048_576
+
+PREDIKAT_COLUMNS = (
+    "nip",
+    "name",
+    "jenis",
+    "jabatan_type",
+    "jabatan_name",
+    "unit_code",
+    "unit_name",
+    "skp_id",
+    "state",
+    "rating_hasil_kerja",
+    "rating_perilaku",
+    "predikat",
+    "capaian",
+)
+"""One row per SKP of the cycle (a mutasi gives a pegawai two); jabatan and unit are the SKP's; capaian is the
+annual capaian kinerja organisasi of that unit."""
+
+AUDIT_COLUMNS = ("id", "at", *(name for name in HASHED if name != "at"), "hash")
+"""Every hashed field and the hash, `at` as hashed (UTC, microseconds, Z): a JSONL line can be re-verified."""
+
+Row = tuple[Any, ...]
+
+
+def neutralise(value: object) -> object:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe, so it is shown as text.
+
+    Applied to every CSV text cell (names and notes come from users); numbers are left as they are. The JSONL
+    export is not neutralised: it is for machines and keeps values exact. XLSX needs no prefix: cells are typed.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+# --- predikat per pegawai -----------------------------------------------------------------------------------------
+
+
+def predikat_rows(sessions: Sessions, *, instansi_id: int, cycle_id: int, chunk: int = CHUNK) -> Iterator[Row]:
+    """The cycle's SKPs as `PREDIKAT_COLUMNS` in SKP id order; NotFound at once unless the cycle is the instansi's."""
+    with sessions() as s:
+        found = s.scalar(select(col(Cycle.id)).where(col(Cycle.id) == cycle_id, col(Cycle.instansi_id) == instansi_id))
+    if found is None:
+        raise NotFound("cycle", cycle_id)
+    return _keyset(sessions, _predikat_page(instansi_id, cycle_id), key=PREDIKAT_COLUMNS.index("skp_id"), chunk=chunk)
+
+
+def predikat_csv(
+    sessions: Sessions, *, instansi_id: int, cycle_id: int, bom: bool = False, chunk: int = CHUNK
+) -> Iterator[str]:
+    """The predikat export as CSV text chunks (header first), for tukin/TPP and SIASN."""
+    rows = predikat_rows(sessions, instansi_id=instansi_id, cycle_id=cycle_id, chunk=chunk)
+    return _csv(PREDIKAT_COLUMNS, rows, bom=bom, chunk=chunk)
+
+
+def write_predikat_xlsx(
+    sessions: Sessions, out: IO[bytes], *, instansi_id: int, cycle_id: int, chunk: int = CHUNK
+) -> int:
+    """Write the predikat export as an XLSX workbook (one sheet, `predikat`) to `out`; the number of data rows.
+
+    openpyxl's write-only mode spools rows to a temporary file, so memory stays flat however large the cycle.
+    """
+    rows = predikat_rows(sessions, instansi_id=instansi_id, cycle_id=cycle_id, chunk=chunk)
+    with sessions() as s:
+        total = s.scalar(select(func.count()).select_from(Skp).where(col(Skp.cycle_id) == cycle_id)) or 0
+    if total >= XLSX_MAX_ROWS:
+        raise InvalidInput([f"format: {total} rows do not fit in an XLSX sheet; export as CSV"])
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("predikat")
+    sheet.freeze_panes = "A2"
+    sheet.append(list(PREDIKAT_COLUMNS))
+    written = 0
+    for row in rows:
+        sheet.append([_xlsx_cell(sheet, v) for v in row])
+        written += 1
+    book.save(out)
+    return written
+
+
+def _predikat_page(instansi_id: int, cycle_id: int) -> Callable[[int, int], Select[Row]]:
+    def page(after: int, limit: int) -> Select[Row]:
+        capaian = and_(
+            col(Capaian.cycle_id) == col(Skp.cycle_id),
+            col(Capaian.unit_id) == col(Skp.unit_id),
+            col(Capaian.period_no) == ANNUAL,
+        )
+        query = (
+            select(
+                col(Pegawai.nip),
+                col(Pegawai.name),
+                col(Pegawai.jenis),
+                col(Skp.jabatan_type),
+                col(Skp.jabatan_name),
+                col(Unit.code),
+                col(Unit.name),
+                col(Skp.id),
+                col(Skp.state),
+                col(Skp.rating_hasil_kerja),
+                col(Skp.rating_perilaku),
+                col(Skp.predikat),
+                col(Capaian.level),
+            )
+            .select_from(Skp)
+            .join(Cycle, col(Cycle.id) == col(Skp.cycle_id))
+            .join(Pegawai, col(Pegawai.id) == col(Skp.pegawai_id))
+            .join(Unit, col(Unit.id) == col(Skp.unit_id))
+            .outerjoin(Capaian, capaian)
+            # the instansi is checked on every page, not only up front: a scope is part of each query
+            .where(col(Skp.cycle_id) == cycle_id, col(Cycle.instansi_id) == instansi_id, col(Skp.id) > after)
+            .order_by(col(Skp.id))
+            .limit(limit)
+        )
+        return query
+
+    return page
+
+
+# --- the audit trail ----------------------------------------------------------------------------------------------
+
+
+def audit_rows(
+    sessions: Sessions,
+    *,
+    instansi_id: int,
+    entity_type: str | None = None,
+    entity_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    chunk: int = CHUNK,
+) -> Iterator[Row]:
+    """The instansi's events as `AUDIT_COLUMNS` in id order, `since` ≤ at < `until`; refusals are raised at once."""
+    where: list[ColumnElement[bool]] = [col(AuditEvent.instansi_id) == instansi_id]
+    if entity_type is not None:
+        where.append(col(AuditEvent.entity_type) == entity_type)
+    if entity_id is not None:
+        where.append(col(AuditEvent.entity_id) == entity_id)
+    for name, bound in (("since", since), ("until", until)):
+        if bound is not None and bound.tzinfo is None:
+            raise InvalidInput([f"{name}: a time with its zone (an instant), e.g. 2026-01-01T00:00:00+07:00"])
+    if since is not None:
+        where.append(col(AuditEvent.at) >= since)
+    if until is not None:
+        where.append(col(AuditEvent.at) < until)
+    with sessions() as s:
+        if s.get(Instansi, instansi_id) is None:
+            raise NotFound("instansi")
+
+    def page(after: int, limit: int) -> Select[Row]:
+        columns = [col(getattr(AuditEvent, name)) for name in AUDIT_COLUMNS]
+        return select(*columns).where(*where, col(AuditEvent.id) > after).order_by(col(AuditEvent.id)).limit(limit)
+
+    rows = _keyset(sessions, page, key=0, chunk=chunk)
+    at = AUDIT_COLUMNS.index("at")
+    return ((*row[:at], canonical_time(row[at]), *row[at + 1 :]) for row in rows)
+
+
+def audit_csv(
+    sessions: Sessions,
+    *,
+    instansi_id: int,
+    entity_type: str | None = None,
+    entity_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    bom: bool = False,
+    chunk: int = CHUNK,
+) -> Iterator[str]:
+    """The audit export as CSV text chunks, header first (text cells neutralised: see `neutralise`)."""
+    rows = audit_rows(
+        sessions,
+        instansi_id=instansi_id,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        since=since,
+        until=until,
+        chunk=chunk,
+    )
+    return _csv(AUDIT_COLUMNS, rows, bom=bom, chunk=chunk)
+
+
+def audit_jsonl(
+    sessions: Sessions,
+    *,
+    instansi_id: int,
+    entity_type: str | None = None,
+    entity_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    chunk: int = CHUNK,
+) -> Iterator[str]:
+    """The audit export as JSON Lines chunks: one event per line, values exact, so each hash can be recomputed."""
+    rows = audit_rows(
+        sessions,
+        instansi_id=instansi_id,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        since=since,
+        until=until,
+        chunk=chunk,
+    )
+    return _jsonl(rows, chunk)
+
+
+def _jsonl(rows: Iterable[Row], chunk: int) -> Iterator[str]:
+    lines: list[str] = []
+    for row in rows:
+        lines.append(json.dumps(dict(zip(AUDIT_COLUMNS, row, strict=True)), ensure_ascii=False) + "\n")
+        if len(lines) >= chunk:
+            yield "".join(lines)
+            lines.clear()
+    if lines:
+        yield "".join(lines)
+
+
+# --- shared -------------------------------------------------------------------------------------------------------
+
+
+def _keyset(sessions: Sessions, page: Callable[[int, int], Select[Row]], *, key: int, chunk: int) -> Iterator[Row]:
+    """Rows page by page, each page after the last key seen and read in its own short session."""
+    after = 0
+    while True:
+        with sessions() as s:
+            rows = [tuple(r) for r in s.execute(page(after, chunk))]
+        yield from rows
+        if len(rows) < chunk:
+            return
+        after = rows[-1][key]
+
+
+def _csv(header: Sequence[str], rows: Iterable[Row], *, bom: bool, chunk: int) -> Iterator[str]:
+    """RFC 4180 CSV (quoted where needed, CRLF), `chunk` rows per piece of text."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    if bom:
+        buffer.write(BOM)
+    writer.writerow(header)
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([neutralise(v) for v in row])
+        if count % chunk == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue()
+
+
+def _xlsx_cell(sheet: WriteOnlyWorksheet, value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))  # XML cannot hold control characters
+    cell.data_type = "s"  # openpyxl would store '=…' as a formula and '#N/A' as an error; it is the text
+    return cell

@@ -1,0 +1,388 @@
+"""The simulation's report figures, twice: from what the simulation did (its ledger), and again from the database
+with independent SQL, so the report can be checked against the database it leaves behind."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+from policies.deadlines import due_date
+from policies.distribution import check as check_distribution
+from policies.periods import periods
+from policies.schema import AutoAction, DeadlineKey, Policy
+from states.enums import CapaianLevel, Predikat
+from workflows import audit
+from workflows.simulation.simulator import ZONE, Ledger
+from workflows.store.uow import reading
+
+COMPLIANCE_KEYS = (
+    DeadlineKey.SKP_AGREEMENT,
+    DeadlineKey.REALISASI,
+    DeadlineKey.PERIODIC_EVALUATION,
+    DeadlineKey.ANNUAL_ASSESSMENT,
+    DeadlineKey.KEBERATAN_DECISION,
+    DeadlineKey.COACHING_SCHEDULE,
+)
+COUNTED_ACTIONS: tuple[tuple[str, str], ...] = (
+    ("skp", "plan"),
+    ("skp", "cascade"),
+    ("skp", "return"),
+    ("skp", "agree"),
+    ("skp", "adjust"),
+    ("skp", "reagree"),
+    ("skp", "assess"),
+    ("skp", "close_for_mutasi"),
+    ("skp", "feedback"),
+    ("evaluation", "realisasi"),
+    ("evaluation", "submit_realisasi"),
+    ("evaluation", "evaluate"),
+    ("capaian", "set_capaian"),
+    ("keberatan", "file"),
+    ("keberatan", "decide"),
+    ("follow_up_case", "schedule"),
+)
+"""Human actions whose count the ledger keeps and the audit trail shows: (entity type, trigger)."""
+
+# the entities each deadline is about, with their unit: both sides read these, and differ in what they count as done
+EVALUATIONS = (
+    "SELECT e.id, s.unit_id, e.period_no FROM evaluation e JOIN skp s ON s.id = e.skp_id WHERE s.cycle_id = :c"
+)
+OBJECTIONS = "SELECT k.id, s.unit_id, k.filed_at FROM keberatan k JOIN skp s ON s.id = k.skp_id WHERE s.cycle_id = :c"
+COACHING = (
+    "SELECT f.id, s.unit_id, f.opened_at FROM followupcase f JOIN skp s ON s.id = f.skp_id "
+    "WHERE s.cycle_id = :c AND f.kind = 'COACHING'"
+)
+
+
+def _utc(value: Any) -> datetime:
+    """A timestamp as SQLite (naive UTC text) or PostgreSQL (aware) returns it from raw SQL."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _month_ends(year: int) -> list[tuple[str, datetime]]:
+    out = []
+    for m in range(1, 15):
+        after = date(year + m // 12, m % 12 + 1, 1)
+        last = after - timedelta(days=1)
+        out.append((f"{last:%Y-%m}", datetime.combine(after, datetime.min.time(), ZONE).astimezone(UTC)))
+    return out
+
+
+class _Dues:
+    """Due instants per deadline, in the kabupaten's zone, from the cycle's pinned policy."""
+
+    def __init__(self, policy: Policy, year: int) -> None:
+        self.policy, self.year = policy, year
+        self.period_end = {p.n: p.end for p in periods(policy, year)}
+
+    def fixed(self, key: DeadlineKey) -> datetime:
+        return due_date(self.policy, key, cycle_year=self.year, tz=ZONE)
+
+    def after_period(self, key: DeadlineKey, n: int) -> datetime:
+        return due_date(self.policy, key, period_end=self.period_end[n], tz=ZONE)
+
+    def after_event(self, key: DeadlineKey, at: datetime) -> datetime:
+        return due_date(self.policy, key, event_at=at, tz=ZONE)
+
+
+def _tally(entities: Mapping[int, tuple[str, datetime]], done: Mapping[int, datetime]) -> dict[str, dict[str, int]]:
+    """Per unit code: on time (done before the due instant), late (done at or after it), still pending."""
+    out: dict[str, dict[str, int]] = defaultdict(lambda: {"on_time": 0, "late": 0, "pending": 0})
+    for entity_id, (unit, due) in entities.items():
+        when = done.get(entity_id)
+        out[unit]["pending" if when is None else "on_time" if when < due else "late"] += 1
+    return {unit: out[unit] for unit in sorted(out)}
+
+
+def _totals(per_unit: Mapping[str, Mapping[str, int]]) -> dict[str, int]:
+    total: Counter[str] = Counter({"on_time": 0, "late": 0, "pending": 0})
+    for counts in per_unit.values():
+        total.update(counts)
+    return dict(total)
+
+
+def _distribution(
+    policy: Policy, counts: Mapping[str, Counter[str]], levels: Mapping[str, str]
+) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for unit in sorted(counts):
+        level = levels.get(unit)
+        found = {p.value: counts[unit].get(p.value, 0) for p in Predikat}
+        violations = (
+            [
+                v.message
+                for v in check_distribution(policy, CapaianLevel(level), {Predikat(k): n for k, n in found.items()})
+            ]
+            if level
+            else []
+        )
+        out[unit] = {"level": level, "counts": found, "violations": violations}
+    return out
+
+
+# --- from the ledger -----------------------------------------------------------------------------------------------
+
+
+def from_ledger(engine: Engine, ledger: Ledger, policy: Policy, year: int, sent: int) -> dict[str, Any]:
+    """The report's figures: what the simulation did, with the entities it acted on located in the database."""
+    dues = _Dues(policy, year)
+    cid = ledger.cycle_id
+    with reading(engine) as s:
+        unit_code = dict(s.execute(text("SELECT id, code FROM unit")).tuples().all())
+        skps = s.execute(text("SELECT id, unit_id, state FROM skp WHERE cycle_id = :c"), {"c": cid}).all()
+        evaluations = s.execute(
+            text(EVALUATIONS),
+            {"c": cid},
+        ).all()
+        objections = s.execute(
+            text(OBJECTIONS),
+            {"c": cid},
+        ).all()
+        coaching = s.execute(
+            text(COACHING),
+            {"c": cid},
+        ).all()
+        verified = audit.verify(s)
+    unit_of_skp = {skp_id: unit_code[u] for skp_id, u, _ in skps}
+    done = ledger.done
+    submitted = done[DeadlineKey.REALISASI.value]
+    universes: dict[DeadlineKey, dict[int, tuple[str, datetime]]] = {
+        DeadlineKey.SKP_AGREEMENT: {i: (unit_of_skp[i], dues.fixed(DeadlineKey.SKP_AGREEMENT)) for i, _, _ in skps},
+        DeadlineKey.REALISASI: {
+            i: (unit_code[u], dues.after_period(DeadlineKey.REALISASI, n)) for i, u, n in evaluations
+        },
+        DeadlineKey.PERIODIC_EVALUATION: {
+            i: (unit_code[u], dues.after_period(DeadlineKey.PERIODIC_EVALUATION, n))
+            for i, u, n in evaluations
+            if i in submitted
+        },
+        DeadlineKey.ANNUAL_ASSESSMENT: {
+            i: (unit_of_skp[i], dues.fixed(DeadlineKey.ANNUAL_ASSESSMENT)) for i, _, _ in skps
+        },
+        DeadlineKey.KEBERATAN_DECISION: {
+            i: (unit_code[u], dues.after_event(DeadlineKey.KEBERATAN_DECISION, _utc(at))) for i, u, at in objections
+        },
+        DeadlineKey.COACHING_SCHEDULE: {
+            i: (unit_code[u], dues.after_event(DeadlineKey.COACHING_SCHEDULE, _utc(at))) for i, u, at in coaching
+        },
+    }
+    compliance = {key.value: _tally(universes[key], done[key.value]) for key in COMPLIANCE_KEYS}
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for skp_id, predikat in ledger.predikat.items():
+        if predikat:
+            counts[unit_of_skp[skp_id]][predikat] += 1
+    levels = {unit_code[u]: level for u, level in ledger.annual_levels.items()}
+    distribution = _distribution(policy, counts, levels)
+    return {
+        "states_over_time": ledger.snapshots,
+        "final_states": dict(sorted(Counter(state for _, _, state in skps).items())),
+        "compliance": compliance,
+        "compliance_totals": {k: _totals(v) for k, v in compliance.items()},
+        "distribution": distribution,
+        "distribution_totals": {
+            p.value: sum(predikat.get(p.value, 0) for predikat in counts.values()) for p in Predikat
+        },
+        "units_violating": sorted(u for u, d in distribution.items() if d["violations"]),
+        "follow_up_cases": dict(sorted(ledger.cases.items())),
+        "deadline_steps": {
+            "steps": ledger.deadline_steps,
+            "notified": dict(sorted(ledger.notified.items())),
+            "auto_actions": dict(sorted(ledger.auto_actions.items())),
+        },
+        "notifications_delivered": sent,
+        "actions": {f"{e}.{t}": ledger.actions[t] for e, t in COUNTED_ACTIONS},
+        "audit": {"ok": verified.ok, "events": verified.checked, "first_bad": str(verified.first_bad or "") or None},
+    }
+
+
+# --- from the database, independently --------------------------------------------------------------------------
+
+
+def from_database(engine: Engine, cycle_id: int, policy: Policy, year: int) -> dict[str, Any]:
+    """The same figures, read back from the database alone: SKP states over time from each SKP's audit chain,
+    done times from audit events, counts from the tables."""
+    dues = _Dues(policy, year)
+    c = {"c": cycle_id}
+    with reading(engine) as s:
+        q = s.execute
+        unit_code = dict(q(text("SELECT id, code FROM unit")).tuples().all())
+        history: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
+        for entity_id, at, to_state in q(
+            text(
+                "SELECT a.entity_id, a.at, a.to_state FROM auditevent a JOIN skp s ON s.id = a.entity_id "
+                "WHERE a.entity_type = 'skp' AND s.cycle_id = :c ORDER BY a.entity_id, a.seq"
+            ),
+            c,
+        ):
+            history[entity_id].append((_utc(at), to_state))
+        skp_unit = dict(q(text("SELECT id, unit_id FROM skp WHERE cycle_id = :c"), c).tuples().all())
+
+        def first(entity_type: str, trigger: str) -> dict[int, datetime]:
+            rows = q(
+                text(
+                    "SELECT entity_id, MIN(at) FROM auditevent WHERE entity_type = :e AND trigger = :t "
+                    "GROUP BY entity_id"
+                ),
+                {"e": entity_type, "t": trigger},
+            )
+            return {i: _utc(at) for i, at in rows}
+
+        evaluations = q(
+            text(EVALUATIONS),
+            c,
+        ).all()
+        objections = q(
+            text(OBJECTIONS),
+            c,
+        ).all()
+        coaching = q(
+            text(COACHING),
+            c,
+        ).all()
+        done = {
+            DeadlineKey.SKP_AGREEMENT: first("skp", "agree"),
+            DeadlineKey.REALISASI: first("evaluation", "submit_realisasi"),
+            DeadlineKey.PERIODIC_EVALUATION: first("evaluation", "evaluate"),
+            DeadlineKey.ANNUAL_ASSESSMENT: first("skp", "assess"),
+            DeadlineKey.KEBERATAN_DECISION: first("keberatan", "decide"),
+            DeadlineKey.COACHING_SCHEDULE: first("follow_up_case", "schedule"),
+        }
+        predikat_rows = q(
+            text(
+                "SELECT s.unit_id, s.predikat, COUNT(*) FROM skp s WHERE s.cycle_id = :c AND s.predikat IS NOT NULL "
+                "GROUP BY s.unit_id, s.predikat"
+            ),
+            c,
+        ).all()
+        levels = {
+            unit_code[u]: level
+            for u, level in q(text("SELECT unit_id, level FROM capaian WHERE cycle_id = :c AND period_no = 0"), c)
+        }
+        cases = dict(
+            q(
+                text(
+                    "SELECT f.kind, COUNT(*) FROM followupcase f JOIN skp s ON s.id = f.skp_id WHERE s.cycle_id = :c "
+                    "GROUP BY f.kind"
+                ),
+                c,
+            )
+            .tuples()
+            .all()
+        )
+        steps = q(text("SELECT COUNT(*) FROM deadlinestep WHERE cycle_id = :c"), c).scalar_one()
+        notified = dict(
+            q(text("SELECT action, COUNT(*) FROM outbox WHERE deadline_key IS NOT NULL GROUP BY action")).tuples().all()
+        )
+        autos = [a.value for a in AutoAction]
+        auto_actions = dict(
+            q(
+                text("SELECT trigger, COUNT(*) FROM auditevent WHERE trigger IN (:a, :b, :d) GROUP BY trigger"),
+                dict(zip(("a", "b", "d"), autos, strict=True)),
+            )
+            .tuples()
+            .all()
+        )
+        sent = q(text("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")).scalar_one()
+        action_counts = {
+            (e, t): n
+            for e, t, n in q(
+                text("SELECT entity_type, trigger, COUNT(*) FROM auditevent GROUP BY entity_type, trigger")
+            )
+        }
+        events = q(text("SELECT COUNT(*) FROM auditevent")).scalar_one()
+    states_over_time: dict[str, dict[str, int]] = {}
+    horizon = datetime.combine(date(year + 1, 4, 1), datetime.min.time(), ZONE).astimezone(UTC) + timedelta(hours=9)
+    for label, instant in [*_month_ends(year), ("final", horizon)]:
+        tally: Counter[str] = Counter()
+        for entity_history in history.values():
+            state = None
+            for at, to_state in entity_history:
+                if at > instant:
+                    break
+                state = to_state
+            if state is not None:
+                tally[state] += 1
+        states_over_time[label] = dict(sorted(tally.items()))
+    final = states_over_time.pop("final")
+    universes: dict[DeadlineKey, dict[int, tuple[str, datetime]]] = {
+        DeadlineKey.SKP_AGREEMENT: {
+            i: (unit_code[u], dues.fixed(DeadlineKey.SKP_AGREEMENT)) for i, u in skp_unit.items()
+        },
+        DeadlineKey.REALISASI: {
+            i: (unit_code[u], dues.after_period(DeadlineKey.REALISASI, n)) for i, u, n in evaluations
+        },
+        DeadlineKey.PERIODIC_EVALUATION: {
+            i: (unit_code[u], dues.after_period(DeadlineKey.PERIODIC_EVALUATION, n))
+            for i, u, n in evaluations
+            if i in done[DeadlineKey.REALISASI]
+        },
+        DeadlineKey.ANNUAL_ASSESSMENT: {
+            i: (unit_code[u], dues.fixed(DeadlineKey.ANNUAL_ASSESSMENT)) for i, u in skp_unit.items()
+        },
+        DeadlineKey.KEBERATAN_DECISION: {
+            i: (unit_code[u], dues.after_event(DeadlineKey.KEBERATAN_DECISION, _utc(at))) for i, u, at in objections
+        },
+        DeadlineKey.COACHING_SCHEDULE: {
+            i: (unit_code[u], dues.after_event(DeadlineKey.COACHING_SCHEDULE, _utc(at))) for i, u, at in coaching
+        },
+    }
+    compliance = {key.value: _tally(universes[key], done[key]) for key in COMPLIANCE_KEYS}
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for u, predikat, n in predikat_rows:
+        counts[unit_code[u]][predikat] += n
+    distribution = _distribution(policy, counts, levels)
+    return {
+        "states_over_time": states_over_time,
+        "final_states": final,
+        "compliance": compliance,
+        "compliance_totals": {k: _totals(v) for k, v in compliance.items()},
+        "distribution": distribution,
+        "distribution_totals": {p.value: sum(d["counts"][p.value] for d in distribution.values()) for p in Predikat},
+        "units_violating": sorted(u for u, d in distribution.items() if d["violations"]),
+        "follow_up_cases": dict(sorted(cases.items())),
+        "deadline_steps": {
+            "steps": steps,
+            "notified": dict(sorted(notified.items())),
+            "auto_actions": dict(sorted(auto_actions.items())),
+        },
+        "notifications_delivered": sent,
+        "actions": {f"{e}.{t}": action_counts.get((e, t), 0) for e, t in COUNTED_ACTIONS},
+        "audit": {"events": events},
+    }
+
+
+def differences(report: Mapping[str, Any], database: Mapping[str, Any]) -> list[str]:
+    """Where the report's figures and the database's disagree (the audit's `ok` is checked by the caller)."""
+    out: list[str] = []
+    for key, expected in database.items():
+        got = report.get(key)
+        if key == "audit":
+            if got is None or got.get("events") != expected["events"]:
+                out.append(
+                    f"audit: the report checked {got and got.get('events')} events, "
+                    f"the database has {expected['events']}"
+                )
+            continue
+        if key == "states_over_time":
+            for month, counts in expected.items():
+                if report[key].get(month, {}) != counts:
+                    out.append(f"states at the end of {month}: report {report[key].get(month)}, database {counts}")
+            continue
+        if got != expected:
+            out.append(f"{key}: the report and the database differ" + _first_difference(got, expected))
+    return out
+
+
+def _first_difference(a: Any, b: Any, path: str = "") -> str:
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        for k in sorted(set(a) | set(b), key=str):
+            if a.get(k) != b.get(k):
+                return _first_difference(a.get(k), b.get(k), f"{path}.{k}")
+    return f" at {path or '.'}: report {a!r}, database {b!r}"
