@@ -2,7 +2,7 @@ import itertools
 
 import pytest
 
-from policies.distribution import check, head_count, limits
+from policies.distribution import Bound, check, head_count, limits
 from policies.schema import Policy, Rounding
 from states.enums import CapaianLevel, Predikat
 
@@ -182,14 +182,16 @@ STRICT: dict[CapaianLevel, list[list[tuple[int, int] | None]]] = {
     ],
 }
 
+UNIT_SIZES = [(level, n) for level in CapaianLevel for n in range(1, 13)]
 
-@pytest.mark.parametrize(("level", "n"), [(level, n) for level in CapaianLevel for n in range(1, 13)])
+
+@pytest.mark.parametrize(("level", "n"), UNIT_SIZES)
 def test_preset_bounds_are_strict_for_units_of_one_to_twelve(preset: Policy, level: CapaianLevel, n: int) -> None:
     found = [(lim.min, lim.max) if lim.applies else None for lim in limits(preset, level, n)]
     assert found == STRICT[level][n - 1]
 
 
-@pytest.mark.parametrize(("level", "n"), [(level, n) for level in CapaianLevel for n in range(1, 13)])
+@pytest.mark.parametrize(("level", "n"), UNIT_SIZES)
 def test_no_preset_bound_is_exceeded_as_a_share(preset: Policy, level: CapaianLevel, n: int) -> None:
     for lim in limits(preset, level, n):
         c = lim.constraint
@@ -320,8 +322,8 @@ def test_head_count_is_exact(share: float, n: int, rounding: Rounding, expected:
         (0.7, 10, "min", 7),
     ],
 )
-def test_strict_rounds_a_maximum_down_and_a_minimum_up(share: float, n: int, bound: str, expected: int) -> None:
-    assert head_count(share, n, Rounding.STRICT, bound) == expected  # type: ignore[arg-type]
+def test_strict_rounds_a_maximum_down_and_a_minimum_up(share: float, n: int, bound: Bound, expected: int) -> None:
+    assert head_count(share, n, Rounding.STRICT, bound) == expected
 
 
 @pytest.mark.parametrize(
