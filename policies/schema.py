@@ -37,6 +37,19 @@ class Rounding(StrEnum):
     ROUND = "round"
 
 
+class CurveScope(StrEnum):
+    """Whose predikat one curve counts.
+
+    unit: the unit's own members; subtree: the unit and every unit below it, each against its own capaian;
+    perangkat_daerah: the whole perangkat daerah (the unit right under the instansi's root) against the perangkat
+    daerah's capaian, whichever of its units the pegawai sits in.
+    """
+
+    UNIT = "unit"
+    SUBTREE = "subtree"
+    PERANGKAT_DAERAH = "perangkat_daerah"
+
+
 class DayCount(StrEnum):
     CALENDAR = "calendar"
     WORKING = "working"
@@ -140,6 +153,13 @@ class Distribution(Frozen):
         description=(
             "How share × unit size becomes a head count: strict = a maximum rounds down and a minimum up, so no bound "
             "is ever exceeded; floor, ceil or round (half up) = the same way for both bounds."
+        ),
+    )
+    scope: CurveScope = Field(
+        default=CurveScope.UNIT,
+        description=(
+            "Whose predikat one curve counts: unit = the unit's own members; subtree = the unit and the units below "
+            "it; perangkat_daerah = the whole perangkat daerah against its capaian."
         ),
     )
     min_unit_size: int = Field(

@@ -22,11 +22,9 @@ from states.errors import InvalidInput, NotFound, NotPermitted, SkpflowError
 from states.lifecycle import TriggerInput
 from workflows.actors import Actor
 from workflows.cases import audit_trail, cycles, followups
-from workflows.cases.org import lookup
 from workflows.cases.org.files import import_org_file
 from workflows.cases.org.imports import ImportResult, first_instansi
 from workflows.queries import dashboard, distribution
-from workflows.queries.distribution import DistributionView
 from workflows.store.settings import password_policy
 from workflows.store.uow import reading, unit_of_work
 
@@ -50,10 +48,7 @@ def distribution_page(request: Request, cycle_id: int, actor: HeavyViewer) -> Re
     try:
         with reading(engine_of(request)) as s:
             view = cycles.readable(s, cycle_id, actor)
-            units = lookup.units_of_cycle(s, cycle_id, limit=MAX_UNITS)
-            drawn: list[tuple[str, DistributionView]] = [
-                (name, distribution.unit_distribution(s, cycle_id, uid, period, actor=actor)) for uid, name in units
-            ]
+            drawn = distribution.cycle_curves(s, cycle_id, period, actor=actor, limit=MAX_UNITS)
     except NotFound:
         return _not_found(request)
     except SkpflowError as exc:

@@ -18,10 +18,10 @@ from workflows.actors import Actor
 from workflows.cases import cycles as cycle
 from workflows.cases import policy_store
 from workflows.cases.org.imports import import_org
-from workflows.queries.dashboard import dashboard, opd_id, unit_page
+from workflows.queries.dashboard import dashboard, unit_page
 from workflows.simulation.demo import generate_kabupaten
 from workflows.store.passwords import DEMO
-from workflows.store.tables import Skp, Unit
+from workflows.store.tables import Skp, Unit, perangkat_daerah_of
 from workflows.store.uow import reading, unit_of_work
 
 ADMIN = Actor.admin("hr")
@@ -55,7 +55,7 @@ def demo_cycle(db: Engine, now: datetime, pegawai: int) -> int:
 
 
 def test_opd_is_the_unit_right_under_the_root() -> None:
-    assert [opd_id(p) for p in ("/1/", "/1/5/", "/1/5/17/", "/1/5/17/40/")] == [1, 5, 5, 5]
+    assert [perangkat_daerah_of(p) for p in ("/1/", "/1/5/", "/1/5/17/", "/1/5/17/40/")] == [1, 5, 5, 5]
 
 
 @pytest.mark.parametrize("pegawai", [400])
@@ -68,7 +68,7 @@ def test_the_dashboard_adds_up_per_opd_and_drills_down(db: Engine, now: datetime
         paths = dict(s.execute(select(col(Unit.id), col(Unit.path))).tuples().all())
         truth: Counter[tuple[int, str]] = Counter()
         for unit_id, state in s.execute(select(col(Skp.unit_id), col(Skp.state)).where(col(Skp.cycle_id) == cycle_id)):
-            truth[(opd_id(paths[unit_id]), state)] += 1
+            truth[(perangkat_daerah_of(paths[unit_id]), state)] += 1
         board = dashboard(s, ADMIN, cycle_id, now=now)
     assert board.total == sum(truth.values())
     assert board.totals == {"drafted": board.total - 50, "agreed": 50}

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from policies import limits
-from policies.distribution import check as check_distribution
 from policies.kuadran import predikat as kuadran_predikat
 from policies.schema import Policy
 from policies.unit_head import rating_for_unit_head
@@ -248,11 +247,8 @@ def _rewrite_result(
 
 def _distribution_warnings(session: Session, skp: Skp, policy: Policy) -> tuple[str, ...]:
     # the regulation is silent on whether a changed result must fit the curve: re-validate and warn
-    level = skps.capaian_level(session, skp.cycle_id, skp.unit_id, skps.ANNUAL)
-    if level is None:
-        return ()
-    counts = skps.unit_predikat_counts(session, skp.cycle_id, skp.unit_id)
-    return tuple(f"the unit's distribution: {v}" for v in check_distribution(policy, level, counts))
+    broken = skps.curve_violations(session, skp.cycle_id, policy, [skp.unit_id])
+    return tuple(f"the unit's distribution: {v}" for v in broken[skp.unit_id])
 
 
 def _facts(session: Session, skp: Skp, policy: Policy) -> KeberatanFacts:

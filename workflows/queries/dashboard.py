@@ -19,7 +19,17 @@ from workflows.actors import Actor
 from workflows.cases import cycles, policy_store, skps
 from workflows.cases.evaluations import period_of
 from workflows.cases.skps import visible_skps
-from workflows.store.tables import Cycle, DeadlineStep, Evaluation, Keberatan, Pegawai, Rhk, Skp, Unit
+from workflows.store.tables import (
+    Cycle,
+    DeadlineStep,
+    Evaluation,
+    Keberatan,
+    Pegawai,
+    Rhk,
+    Skp,
+    Unit,
+    perangkat_daerah_of,
+)
 
 PENDING_AGREEMENT = (SkpState.drafted.value, SkpState.cascaded.value)
 
@@ -162,12 +172,6 @@ class Dashboard:
         return sum(self.totals.values())
 
 
-def opd_id(path: str) -> int:
-    """The OPD a unit belongs to, from its path `/<root>/<opd>/…/`: the second id, or the root itself."""
-    ids = [int(part) for part in path.strip("/").split("/") if part]
-    return ids[1] if len(ids) > 1 else ids[0]
-
-
 def dashboard(session: Session, actor: Actor, cycle_id: int, *, now: datetime) -> Dashboard:
     """SKPs per state in total and per OPD, deadline steps taken (overdue, escalated, automatic actions), and how many
     SKPs missed the agreement deadline; what the actor may see of the cycle only. A fixed number of statements,
@@ -183,7 +187,7 @@ def dashboard(session: Session, actor: Actor, cycle_id: int, *, now: datetime) -
     per_opd: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     totals: dict[str, int] = defaultdict(int)
     for path, state, n in rows:
-        per_opd[opd_id(path)][state] += n
+        per_opd[perangkat_daerah_of(path)][state] += n
         totals[state] += n
     named = session.execute(
         select(col(Unit.id), col(Unit.code), col(Unit.name)).where(col(Unit.id).in_(list(per_opd)))

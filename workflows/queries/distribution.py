@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -14,7 +14,8 @@ from states.errors import NotFound, NotPermitted
 from workflows.actors import Actor
 from workflows.cases import policy_store, skps
 from workflows.cases.evaluations import period_of
-from workflows.store.tables import Cycle, Evaluation, Pegawai, Skp, Unit
+from workflows.cases.org import lookup
+from workflows.store.tables import Cycle, Pegawai, Unit
 
 
 @dataclass(frozen=True)
@@ -41,18 +42,22 @@ class DistributionView:
     unit_id: int
     unit_code: str
     period_no: int  # 0 = annual
-    level: str | None  # the unit's capaian kinerja organisasi; None while not set (nothing to check against)
+    level: str | None  # the curve unit's capaian kinerja organisasi; None while not set (nothing to check against)
     mode: str
-    n: int  # pegawai of the unit with a predikat for the period
+    n: int  # pegawai counted by the unit's curve with a predikat for the period
     counts: dict[str, int]
     limits: list[LimitView]
     violations: list[ViolationView]
+    scope: str = "unit"  # policy distribution.scope: whose predikat the curve counts
+    curve_unit_id: int = 0  # the unit whose capaian and group the curve reads (the unit itself unless perangkat_daerah)
+    curve_unit_code: str = ""
 
 
 def unit_distribution(
     session: Session, cycle_id: int, unit_id: int, period_no: int, *, actor: Actor
 ) -> DistributionView:
-    """Counts per predikat of the unit's own pegawai for a period (0 = annual), the curve's limits for the unit's
+    """Counts per predikat of the group the unit's curve counts (policy `distribution.scope`: the unit's own
+    pegawai, its subtree or its perangkat daerah) for a period (0 = annual), the curve's limits for the curve unit's
     capaian, and what breaks them."""
     cycle, unit = session.get(Cycle, cycle_id), session.get(Unit, unit_id)
     if cycle is None or unit is None or unit.instansi_id != cycle.instansi_id or unit.id is None:
@@ -66,8 +71,10 @@ def unit_distribution(
     policy = policy_store.cycle_policy(session, cycle)
     if period_no != skps.ANNUAL:
         period_of(policy, cycle.year, period_no)
-    level = skps.capaian_level(session, cycle_id, unit_id, period_no)
-    counts = _counts(session, cycle_id, unit.id, period_no)
+    curve_unit_id = skps.curve_units(session, policy, [unit.id])[unit.id]
+    curve_unit = unit if curve_unit_id == unit.id else session.get(Unit, curve_unit_id)
+    level = skps.capaian_level(session, cycle_id, curve_unit_id, period_no)
+    counts = skps.curve_counts(session, cycle_id, policy, [curve_unit_id], period_no).get(curve_unit_id, {})
     n = sum(counts.values())
     limits = distribution.limits(policy, level, n) if level else []
     violations = distribution.check(policy, level, counts) if level else []
@@ -86,7 +93,22 @@ def unit_distribution(
         violations=[
             ViolationView(tuple(p.value for p in v.predikat), v.found, v.message, v.blocking) for v in violations
         ],
+        scope=policy.distribution.scope.value,
+        curve_unit_id=curve_unit_id,
+        curve_unit_code=curve_unit.code if curve_unit else "",
     )
+
+
+def cycle_curves(
+    session: Session, cycle_id: int, period_no: int, *, actor: Actor, limit: int
+) -> list[tuple[str, DistributionView]]:
+    """Each curve of the cycle's instansi with its unit's name, in the tree's order, at most `limit` units read:
+    one per unit, or under scope perangkat_daerah one per perangkat daerah (its bidang share its curve)."""
+    views = (
+        (name, unit_distribution(session, cycle_id, uid, period_no, actor=actor))
+        for uid, name in lookup.units_of_cycle(session, cycle_id, limit=limit)
+    )
+    return [(name, view) for name, view in views if view.curve_unit_id == view.unit_id]
 
 
 def _pimpinan(session: Session, actor: Actor, unit: Unit) -> bool:
@@ -96,20 +118,3 @@ def _pimpinan(session: Session, actor: Actor, unit: Unit) -> bool:
     on_path = [int(part) for part in unit.path.strip("/").split("/") if part]
     heads = session.scalars(select(col(Unit.head_id)).where(col(Unit.id).in_(on_path))).all()
     return actor.pegawai_id in heads
-
-
-def _counts(session: Session, cycle_id: int, unit_id: int, period_no: int) -> dict[Predikat, int]:
-    if period_no == skps.ANNUAL:
-        return skps.unit_predikat_counts(session, cycle_id, unit_id)
-    rows = session.execute(
-        select(col(Evaluation.predikat), func.count())
-        .join(Skp, col(Skp.id) == col(Evaluation.skp_id))
-        .where(
-            col(Skp.cycle_id) == cycle_id,
-            col(Skp.unit_id) == unit_id,
-            col(Evaluation.period_no) == period_no,
-            col(Evaluation.predikat).is_not(None),
-        )
-        .group_by(col(Evaluation.predikat))
-    ).all()
-    return {Predikat(p): n for p, n in rows}

@@ -75,6 +75,13 @@ class Unit(SQLModel, table=True):
     path: str = Field(default="/", max_length=2000, index=True)  # "/<root id>/…/<own id>/" for subtree queries
 
 
+def perangkat_daerah_of(path: str) -> int:
+    """The perangkat daerah (OPD) a unit belongs to, from its path `/<root>/<opd>/…/`: the unit right under the
+    instansi's root, or the root itself."""
+    ids = [int(part) for part in path.strip("/").split("/") if part]
+    return ids[1] if len(ids) > 1 else ids[0]
+
+
 class Pegawai(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     instansi_id: int = Field(foreign_key="instansi.id", index=True)

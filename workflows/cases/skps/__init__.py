@@ -5,9 +5,9 @@ loaded in one round trip (`loading`, the seam where the loading tricks live).
 The names below are the family's face: `from workflows.cases import skps` and `skps.fire(...)`, `skps.get(...)`.
 """
 
+from workflows.cases.skps.curve import ANNUAL, curve_counts, curve_levels, curve_units, curve_violations
 from workflows.cases.skps.facts import (
     AGREED_OR_LATER,
-    ANNUAL,
     ATASAN,
     CAPAIAN,
     DISTRIBUTION,
@@ -28,8 +28,6 @@ from workflows.cases.skps.facts import (
     objection_settled,
     plan_rows,
     sources_of,
-    unit_predikat_counts,
-    units_predikat_counts,
 )
 from workflows.cases.skps.loading import load
 from workflows.cases.skps.plan import IndikatorIn, PlanIn, RhkIn, hr_may_draft, save_plan
@@ -74,6 +72,10 @@ __all__ = [
     "atasan_skp",
     "capaian_level",
     "cascade_blocker",
+    "curve_counts",
+    "curve_levels",
+    "curve_units",
+    "curve_violations",
     "facts",
     "filing_window_closes",
     "fire",
@@ -89,8 +91,6 @@ __all__ = [
     "set_capaian",
     "sources_of",
     "standing",
-    "unit_predikat_counts",
-    "units_predikat_counts",
     "view",
     "visible_skps",
 ]

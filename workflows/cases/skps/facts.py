@@ -7,17 +7,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from policies.deadlines import due_date
-from policies.distribution import check as check_distribution
 from policies.schema import DeadlineKey, Policy
 from policies.unit_head import rating_for_unit_head
-from states.enums import CapaianLevel, JenisRhk, Predikat
+from states.enums import CapaianLevel, JenisRhk
 from states.keberatan import KeberatanState
 from states.skp import SKP, SkpFacts, SkpState
+from workflows.cases.skps.curve import ANNUAL, curve_units, curve_violations
 from workflows.store.tables import (
     Capaian,
     Cycle,
@@ -30,9 +30,6 @@ from workflows.store.tables import (
 )
 
 AGREED_OR_LATER = frozenset({"agreed", "monitored", "adjusted", "assessed", "followed_up"})
-
-
-ANNUAL = 0
 
 
 # The statements every SKP use case runs, built once (why: workflows/store/__init__.py).
@@ -63,17 +60,6 @@ RHK_IDS = select(col(Rhk.id)).where(col(Rhk.skp_id) == bindparam("skp_id"))
 
 
 _KEBERATAN_STATES = select(col(Keberatan.state)).where(col(Keberatan.skp_id) == bindparam("skp_id"))
-
-
-_PREDIKAT_COUNTS = (
-    select(col(Skp.unit_id), col(Skp.predikat), func.count())
-    .where(
-        col(Skp.cycle_id) == bindparam("cycle_id"),
-        col(Skp.unit_id).in_(bindparam("unit_ids", expanding=True)),
-        col(Skp.predikat).is_not(None),
-    )
-    .group_by(col(Skp.unit_id), col(Skp.predikat))
-)
 
 
 def atasan_skp(session: Session, skp: Skp) -> Skp | None:
@@ -250,24 +236,24 @@ def filing_window_closes(policy: Policy, assessed_at: datetime, tz: str) -> date
     return due_date(policy, DeadlineKey.KEBERATAN_FILING, event_at=assessed_at, tz=tz)
 
 
-def unit_predikat_counts(session: Session, cycle_id: int, unit_id: int) -> dict[Predikat, int]:
-    return units_predikat_counts(session, cycle_id, [unit_id]).get(unit_id, {})
-
-
-def units_predikat_counts(session: Session, cycle_id: int, unit_ids: Iterable[int]) -> dict[int, dict[Predikat, int]]:
-    """Annual predikat counts of the SKPs of each unit (the unit's own members, not its subtree)."""
-    rows = session.execute(_PREDIKAT_COUNTS, {"cycle_id": cycle_id, "unit_ids": list(unit_ids)}).all()
-    counts: dict[int, dict[Predikat, int]] = defaultdict(dict)
-    for unit_id, p, n in rows:
-        counts[unit_id][Predikat(p)] = n
-    return counts
-
-
 def _distribution_violations(session: Session, skp: Skp, policy: Policy, level: CapaianLevel | None) -> tuple[str, ...]:
-    if policy.distribution.mode != "hard" or level is None:
+    """The breaks of the curve the SKP's unit is checked against (`level`: the SKP's own unit's capaian)."""
+    if policy.distribution.mode != "hard":
         return ()
-    counts = unit_predikat_counts(session, skp.cycle_id, skp.unit_id)
-    return tuple(str(v) for v in check_distribution(policy, level, counts))
+    curve_unit = curve_units(session, policy, [skp.unit_id])[skp.unit_id]
+    if curve_unit == skp.unit_id:
+        if level is None:
+            return ()
+        known = {curve_unit: level}
+    else:
+        found = capaian_level(session, skp.cycle_id, curve_unit, ANNUAL)
+        if found is None and skp.closing_reason is not None:
+            found = latest_capaian(session, skp.cycle_id, curve_unit)
+        if found is None:
+            return ()
+        known = {curve_unit: found}
+    broken = curve_violations(session, skp.cycle_id, policy, [skp.unit_id], levels=known)
+    return tuple(str(v) for v in broken[skp.unit_id])
 
 
 def follow_up_facts(
@@ -285,21 +271,9 @@ def follow_up_facts(
     ):
         objections[skp_id].add(state)
     violations: dict[int, tuple[str, ...]] = {}
-    units = {unit_id for _, unit_id, _, _ in rows}
-    if policy.distribution.mode == "hard" and units:
-        found = session.execute(
-            select(col(Capaian.unit_id), col(Capaian.level)).where(
-                col(Capaian.cycle_id) == cycle_id,
-                col(Capaian.unit_id).in_(list(units)),
-                col(Capaian.period_no) == ANNUAL,
-            )
-        ).tuples()
-        levels: dict[int, str] = dict(found.all())
-        counts = units_predikat_counts(session, cycle_id, levels)
-        violations = {
-            unit_id: tuple(str(v) for v in check_distribution(policy, CapaianLevel(level), counts.get(unit_id, {})))
-            for unit_id, level in levels.items()
-        }
+    if policy.distribution.mode == "hard" and rows:
+        broken = curve_violations(session, cycle_id, policy, {unit_id for _, unit_id, _, _ in rows})
+        violations = {unit_id: tuple(str(v) for v in found) for unit_id, found in broken.items()}
     return {
         skp_id: SkpFacts(
             objection_settled=objection_settled(objections[skp_id], assessed_at, policy, now, tz),
