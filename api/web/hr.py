@@ -29,7 +29,7 @@ from workflows.store.settings import password_policy
 from workflows.store.uow import reading, unit_of_work
 
 router = APIRouter(include_in_schema=False)
-MAX_UNITS = 300  # units drawn on one page
+CURVES_PER_PAGE = 20  # units drawn on one page of the distribution
 UNITS_PER_PAGE = 25  # rows of the dashboard's drill-down
 
 
@@ -44,16 +44,27 @@ def _denied(request: Request, exc: SkpflowError) -> HTMLResponse:
 
 @router.get("/ui/cycles/{cycle_id}/distribution")
 def distribution_page(request: Request, cycle_id: int, actor: HeavyViewer) -> Response:
-    period = int_or_none(request.query_params.get("period")) or 0
+    q = request.query_params
+    period = int_or_none(q.get("period")) or 0
+    search = (q.get("q") or "").strip()[:100]
     try:
         with reading(engine_of(request)) as s:
             view = cycles.readable(s, cycle_id, actor)
-            drawn = distribution.cycle_curves(s, cycle_id, period, actor=actor, limit=MAX_UNITS)
+            page = distribution.cycle_curves(
+                s,
+                cycle_id,
+                period,
+                actor=actor,
+                offset=int_or_none(q.get("offset")) or 0,
+                limit=CURVES_PER_PAGE,
+                search=search,
+            )
     except NotFound:
         return _not_found(request)
     except SkpflowError as exc:
         return _denied(request, exc)
-    return render(request, "distribution.html", {"actor": actor, "cycle": view, "units": drawn, "period": period})
+    context = {"actor": actor, "cycle": view, "page": page, "period": period, "search": search}
+    return render(request, "distribution.html", context)
 
 
 @router.get("/ui/cycles/{cycle_id}/units")

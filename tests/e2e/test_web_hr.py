@@ -81,6 +81,11 @@ def test_distribution_followups_and_diagrams(
         "DINKES-P2P — Bidang P2P" in drawn.text
         and 'Capaian kinerja organisasi: <strong data-level="BAIK">Baik</strong>' in drawn.text
     )
+    searched = client.get(f"/ui/cycles/{cycle_id}/distribution", params={"q": "p2p"})
+    assert "DINKES-P2P — Bidang P2P" in searched.text and "DINKES-YANKES" not in searched.text
+    assert "1–1 / 1" in searched.text
+    paged = client.get(f"/ui/cycles/{cycle_id}/distribution", params={"offset": 20})
+    assert paged.status_code == 200 and "DINKES-P2P" not in paged.text  # the small organisation fits on one page
     cases = client.get(f"/ui/cycles/{cycle_id}/followups")
     assert cases.status_code == 200 and "Tindak lanjut" in cases.text
     diagrams = client.get("/ui/diagrams")

@@ -95,6 +95,13 @@ def test_follow_up_waits_on_the_curve_its_scope_names(db: Engine, now: datetime,
 def test_the_distribution_page_draws_one_curve_per_group(db: Engine, now: datetime, scope: CurveScope) -> None:
     cast = _assessed_under(db, now, scope)
     with reading(db) as s:
-        drawn = [view.unit_code for _, view in cycle_curves(s, cast.cycle_id, 0, actor=ROOT, limit=300)]
+        page = cycle_curves(s, cast.cycle_id, 0, actor=ROOT, limit=300)
+        first, second = (cycle_curves(s, cast.cycle_id, 0, actor=ROOT, offset=o, limit=1) for o in (0, 1))
+        found = cycle_curves(s, cast.cycle_id, 0, actor=ROOT, limit=300, search="yankes")
     every = ["PEMDA", "DINKES", "DINKES-P2P", "DINKES-YANKES"]
-    assert drawn == (["PEMDA", "DINKES"] if scope is CurveScope.PERANGKAT_DAERAH else every)
+    expected = ["PEMDA", "DINKES"] if scope is CurveScope.PERANGKAT_DAERAH else every
+    assert [view.unit_code for _, view in page.items] == expected
+    assert (page.total, page.next, page.previous) == (len(expected), None, None)
+    assert [v.unit_code for _, v in first.items + second.items] == expected[:2]
+    assert (first.next, second.previous) == (1, 0)
+    assert [v.unit_code for _, v in found.items] == ([] if scope is CurveScope.PERANGKAT_DAERAH else ["DINKES-YANKES"])

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from policies import distribution
+from policies.schema import CurveScope
 from states.enums import Predikat
 from states.errors import NotFound, NotPermitted
 from workflows.actors import Actor
@@ -99,16 +100,44 @@ def unit_distribution(
     )
 
 
+@dataclass(frozen=True)
+class CurvePage:
+    """One page of a cycle's curves with their units' names: one per unit, or under scope perangkat_daerah one per
+    perangkat daerah (its bidang share its curve)."""
+
+    items: list[tuple[str, DistributionView]]
+    scope: str
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def next(self) -> int | None:
+        return self.offset + self.limit if self.offset + self.limit < self.total else None
+
+    @property
+    def previous(self) -> int | None:
+        return max(self.offset - self.limit, 0) if self.offset > 0 else None
+
+
 def cycle_curves(
-    session: Session, cycle_id: int, period_no: int, *, actor: Actor, limit: int
-) -> list[tuple[str, DistributionView]]:
-    """Each curve of the cycle's instansi with its unit's name, in the tree's order, at most `limit` units read:
-    one per unit, or under scope perangkat_daerah one per perangkat daerah (its bidang share its curve)."""
-    views = (
-        (name, unit_distribution(session, cycle_id, uid, period_no, actor=actor))
-        for uid, name in lookup.units_of_cycle(session, cycle_id, limit=limit)
+    session: Session, cycle_id: int, period_no: int, *, actor: Actor, offset: int = 0, limit: int, search: str = ""
+) -> CurvePage:
+    """A page of the cycle's curves in the tree's order, of the units whose name or code contains `search`."""
+    cycle = session.get(Cycle, cycle_id)
+    if cycle is None:
+        raise NotFound("cycle", cycle_id)
+    scope = policy_store.cycle_policy(session, cycle).distribution.scope
+    units, total = lookup.units_of_cycle(
+        session,
+        cycle_id,
+        offset=max(offset, 0),
+        limit=limit,
+        search=search,
+        perangkat_daerah_only=scope is CurveScope.PERANGKAT_DAERAH,
     )
-    return [(name, view) for name, view in views if view.curve_unit_id == view.unit_id]
+    items = [(name, unit_distribution(session, cycle_id, uid, period_no, actor=actor)) for uid, name in units]
+    return CurvePage(items, scope.value, total, max(offset, 0), limit)
 
 
 def _pimpinan(session: Session, actor: Actor, unit: Unit) -> bool:
