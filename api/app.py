@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from api import (
     audit,
     auth,
+    careers,
     cycles,
     errors,
     evaluations,
@@ -60,6 +61,7 @@ ROUTERS = (
     followups,
     workflow_runs,
     exports,
+    careers,
     audit,
 )
 

@@ -180,6 +180,33 @@ ID: Final[dict[str, str]] = {
     "show": "Tampilkan",
     "capaian": "Capaian kinerja organisasi",
     "curve": "Kurva distribusi",
+    "careers": "Karier",
+    "careers_link": "Angka kredit, kelayakan, peringkat",
+    "careers_ranking": "Peringkat",
+    "careers_angka_kredit": "Angka kredit",
+    "careers_eligibility": "Kelayakan kenaikan pangkat",
+    "careers_ranking_about": (
+        "Peringkat per unit menurut predikat tahunan, lalu rating hasil kerja, lalu rating "
+        "perilaku kerja; hasil yang sama berbagi peringkat."
+    ),
+    "careers_angka_kredit_about": (
+        "Angka kredit jabatan fungsional per periode (bulan/12 × persentase "
+        "predikat × koefisien jenjang) dan per tahun."
+    ),
+    "careers_eligibility_about": (
+        "Kelayakan kenaikan pangkat dan talent pool dari predikat tahunan beberapa tahun terakhir."
+    ),
+    "careers_none": "Belum ada hasil untuk ditampilkan.",
+    "eligibility_rule": "Syarat",
+    "years": "tahun",
+    "months": "Bulan",
+    "rank": "Peringkat",
+    "history": "Riwayat predikat",
+    "eligible": "Layak",
+    "yes": "Ya",
+    "no": "Tidak",
+    "no_annual_predikat": "belum ada predikat",
+    "angka_kredit": "Angka kredit",
     "waived": "tidak berlaku",
     "curve_scope_subtree": "dihitung bersama unit di bawahnya",
     "curve_scope_perangkat_daerah": "dihitung untuk seluruh perangkat daerah",
@@ -591,6 +618,33 @@ EN: Final[dict[str, str]] = {
     "show": "Show",
     "capaian": "Capaian kinerja organisasi",
     "curve": "Distribution curve",
+    "careers": "Careers",
+    "careers_link": "Angka kredit, eligibility, ranking",
+    "careers_ranking": "Ranking",
+    "careers_angka_kredit": "Angka kredit",
+    "careers_eligibility": "Promotion eligibility",
+    "careers_ranking_about": (
+        "Ranking per unit by annual predikat, then rating hasil kerja, then rating "
+        "perilaku kerja; equal results share a rank."
+    ),
+    "careers_angka_kredit_about": (
+        "Angka kredit of the jabatan fungsional per period (months/12 × predikat "
+        "percentage × koefisien of the jenjang) and per year."
+    ),
+    "careers_eligibility_about": (
+        "Kenaikan pangkat and talent-pool eligibility from the annual predikat of the last years."
+    ),
+    "careers_none": "No results to show yet.",
+    "eligibility_rule": "Rule",
+    "years": "years",
+    "months": "Months",
+    "rank": "Rank",
+    "history": "Predikat history",
+    "eligible": "Eligible",
+    "yes": "Yes",
+    "no": "No",
+    "no_annual_predikat": "no predikat yet",
+    "angka_kredit": "Angka kredit",
     "waived": "waived",
     "curve_scope_subtree": "counted with the units below it",
     "curve_scope_perangkat_daerah": "counted for the whole perangkat daerah",

@@ -285,3 +285,25 @@ def _xlsx_cell(sheet: WriteOnlyWorksheet, value: object) -> object:
     cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))  # XML cannot hold control characters
     cell.data_type = "s"  # openpyxl would store '=…' as a formula and '#N/A' as an error; it is the text
     return cell
+
+
+# --- any table of rows ---------------------------------------------------------------------------------------------
+
+
+def table_csv(header: Sequence[str], rows: Iterable[Row], *, bom: bool = False, chunk: int = CHUNK) -> Iterator[str]:
+    """Rows as CSV text chunks (header first), cells neutralised like every export's."""
+    return _csv(header, rows, bom=bom, chunk=chunk)
+
+
+def write_table_xlsx(out: IO[bytes], sheet_name: str, header: Sequence[str], rows: Iterable[Row]) -> int:
+    """Rows as a one-sheet XLSX workbook (text cells typed as text) written to `out`; the number of data rows."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(sheet_name)
+    sheet.freeze_panes = "A2"
+    sheet.append(list(header))
+    written = 0
+    for row in rows:
+        sheet.append([_xlsx_cell(sheet, v) for v in row])
+        written += 1
+    book.save(out)
+    return written
