@@ -1,16 +1,39 @@
 """Which follow-up case a predikat opens, and when the sanction path's periods end (domain.md §7)."""
 
 import calendar as months
+from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
 from policies import calendar
 from policies.schema import Policy
-from states.enums import FollowUpKind, Predikat
+from states.enums import FollowUpKind, JabatanType, JenisPegawai, Predikat
 
 
-def kind_for(policy: Policy, predikat: Predikat) -> FollowUpKind | None:
-    """The case to open for this predikat, or None when the policy opens none."""
-    return policy.follow_up.by_predikat[predikat]
+def kind_for(
+    policy: Policy,
+    predikat: Predikat,
+    *,
+    jenis: JenisPegawai | None = None,
+    jabatan_type: JabatanType | None = None,
+    earlier: Sequence[Predikat | None] = (),
+) -> FollowUpKind | None:
+    """The case to open for this annual predikat, or None when the policy opens none.
+
+    `earlier` holds the annual predikat of the years before, the latest first (None: no result that year). A
+    consecutive rule that holds decides; otherwise the base mapping, with the entries of every rule matching the
+    pegawai's jenis and jabatan type laid over it in order."""
+    rules = policy.follow_up
+    for repeated in rules.consecutive:
+        if not repeated.matches(jenis, jabatan_type):
+            continue
+        years = [predikat, *earlier][: repeated.years]
+        if len(years) == repeated.years and all(p is not None and p in repeated.predikat for p in years):
+            return repeated.opens
+    kind = rules.by_predikat[predikat]
+    for rule in rules.rules:
+        if rule.matches(jenis, jabatan_type) and predikat in rule.by_predikat:
+            kind = rule.by_predikat[predikat]
+    return kind
 
 
 def add_months(at: datetime, n: int) -> datetime:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import croniter
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
 
-from states.enums import CapaianLevel, FollowUpKind, Jenjang, PeriodKind, Predikat, Rating
+from states.enums import CapaianLevel, FollowUpKind, JabatanType, JenisPegawai, Jenjang, PeriodKind, Predikat, Rating
 
 # WIB/WITA/WIT are how units name their zone; IANA names are accepted as well.
 ZONE_ALIASES: dict[str, str] = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
@@ -206,11 +206,50 @@ class Sanction(Frozen):
     )
 
 
+class ForPegawai(Frozen):
+    """Whom a follow-up rule is for: a list left out matches every one."""
+
+    jenis: list[JenisPegawai] | None = Field(default=None, description="PNS and/or PPPK; omitted: both.")
+    jabatan_type: list[JabatanType] | None = Field(default=None, description="Jabatan types; omitted: all.")
+
+    def matches(self, jenis: JenisPegawai | None, jabatan_type: JabatanType | None) -> bool:
+        return (self.jenis is None or jenis in self.jenis) and (
+            self.jabatan_type is None or jabatan_type in self.jabatan_type
+        )
+
+
+class FollowUpRule(ForPegawai):
+    """Another mapping for some pegawai: the entries it names replace the base mapping's for a pegawai whose jenis
+    and jabatan type it matches."""
+
+    by_predikat: dict[Predikat, FollowUpKind | None] = Field(
+        min_length=1, description="The case each named predikat opens for these pegawai; null opens none."
+    )
+
+
+class ConsecutiveRule(ForPegawai):
+    """A low result repeated: when the annual predikat of this year and of the `years` − 1 years before it are all
+    in `predikat`, the case `opens` is opened instead of the mapped one (for the pegawai the rule matches)."""
+
+    predikat: list[Predikat] = Field(min_length=1, description="The predikat that count as low.")
+    years: int = Field(ge=2, le=10, description="How many consecutive years, this one included.")
+    opens: FollowUpKind = Field(description="The case opened.")
+
+
 class FollowUp(Frozen):
     """Tindak lanjut per predikat (domain.md §7)."""
 
     by_predikat: dict[Predikat, FollowUpKind | None] = Field(
         description="The follow-up case opened for each predikat; null opens none."
+    )
+    rules: list[FollowUpRule] = Field(
+        default_factory=list,
+        description="Mappings per jenis and jabatan type, applied in order over by_predikat: every matching rule's "
+        "entries replace the earlier ones.",
+    )
+    consecutive: list[ConsecutiveRule] = Field(
+        default_factory=list,
+        description="Low results in consecutive years and the case they open; the first that holds wins.",
     )
     sanction: Sanction = Field(default_factory=Sanction, description="Durations of the sanction path.")
     coaching_schedule_days: int = Field(

@@ -15,7 +15,7 @@ from sqlmodel import col
 from policies import limits
 from policies.follow_up import improvement_ends, kind_for, placement_ends
 from policies.schema import Policy
-from states.enums import FollowUpKind, Predikat
+from states.enums import FollowUpKind, JabatanType, JenisPegawai, Predikat
 from states.errors import InvalidInput, NotFound
 from states.follow_up import CASE, SANCTION, CaseFacts, CaseState, SanctionFacts, SanctionState
 from states.lifecycle import Lifecycle, TriggerInput
@@ -108,10 +108,35 @@ def _open_cases(
     """One case per SKP whose predikat the policy maps to a kind, each with the genesis event of its chain."""
     rows: list[dict[str, Any]] = []
     predikat_of: dict[int, str] = {}
-    for skp_id, predikat in session.execute(
-        select(col(Skp.id), col(Skp.predikat)).where(col(Skp.id).in_(skp_ids)).order_by(col(Skp.id))
-    ):
-        kind = kind_for(policy, Predikat(predikat)) if predikat else None
+    found = (
+        session.execute(
+            select(
+                col(Skp.id),
+                col(Skp.predikat),
+                col(Pegawai.jenis),
+                col(Skp.jabatan_type),
+                col(Skp.pegawai_id),
+                col(Cycle.year),
+            )
+            .join(Pegawai, col(Pegawai.id) == col(Skp.pegawai_id))
+            .join(Cycle, col(Cycle.id) == col(Skp.cycle_id))
+            .where(col(Skp.id).in_(skp_ids))
+            .order_by(col(Skp.id))
+        )
+        .tuples()
+        .all()
+    )
+    history = _earlier_years(session, policy, instansi_id, [(pid, year) for *_, pid, year in found])
+    for skp_id, predikat, jenis, jabatan_type, pegawai_id, year in found:
+        if skp_id is None or not predikat:
+            continue
+        kind = kind_for(
+            policy,
+            Predikat(predikat),
+            jenis=JenisPegawai(jenis),
+            jabatan_type=JabatanType(jabatan_type),
+            earlier=[history.get((pegawai_id, y)) for y in range(year - 1, year - _look_back(policy), -1)],
+        )
         if kind is None:
             continue
         predikat_of[skp_id] = predikat
@@ -153,6 +178,35 @@ def _open_cases(
     ]
     session.execute(insert(AuditEvent), events)
     return Counter(kind for _, _, kind, _ in created)
+
+
+def _look_back(policy: Policy) -> int:
+    return max((r.years for r in policy.follow_up.consecutive), default=1)
+
+
+def _earlier_years(
+    session: Session, policy: Policy, instansi_id: int, pegawai_years: list[tuple[int, int]]
+) -> dict[tuple[int, int], Predikat]:
+    """The annual predikat of the years a consecutive rule looks back on, per (pegawai, year), in one statement
+    (none when the policy has no such rule); a year's last SKP with a predikat decides it."""
+    back = _look_back(policy) - 1
+    if back <= 0 or not pegawai_years:
+        return {}
+    pegawai = {pid for pid, _ in pegawai_years}
+    latest = max(year for _, year in pegawai_years)
+    rows = session.execute(
+        select(col(Skp.pegawai_id), col(Cycle.year), col(Skp.predikat))
+        .join(Cycle, col(Cycle.id) == col(Skp.cycle_id))
+        .where(
+            col(Cycle.instansi_id) == instansi_id,
+            col(Cycle.year) < latest,
+            col(Cycle.year) >= latest - back,
+            col(Skp.pegawai_id).in_(list(pegawai)),
+            col(Skp.predikat).is_not(None),
+        )
+        .order_by(col(Skp.id))
+    ).tuples()
+    return {(pid, year): Predikat(p) for pid, year, p in rows if p is not None}
 
 
 # --- one case ---------------------------------------------------------------------------------------------------
