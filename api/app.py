@@ -25,6 +25,7 @@ from api import (
     exports,
     feedback,
     followups,
+    monitoring,
     objections,
     org,
     policies,
@@ -62,6 +63,7 @@ ROUTERS = (
     workflow_runs,
     exports,
     careers,
+    monitoring,
     audit,
 )
 

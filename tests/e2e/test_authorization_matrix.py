@@ -132,6 +132,11 @@ ROUTES = [
     Route("GET", "/cycles/{cycle}/angka-kredit", frozenset({"admin", "auditor", "root"})),
     Route("GET", "/cycles/{cycle}/eligibility?format=csv", frozenset({"admin", "auditor", "root"})),
     Route("GET", "/cycles/{cycle}/ranking?format=xlsx", frozenset({"admin", "auditor", "root"})),
+    Route(
+        "GET",
+        "/cycles/{cycle}/monitoring",
+        frozenset({"admin", "auditor", "root", "penilai", "atasan_penilai", "pimpinan", "other_bidang"}),
+    ),
     Route("GET", "/audit/export?instansi=KAB-CONTOH", frozenset({"admin", "auditor", "root"})),
     Route("GET", "/audit", frozenset({"admin", "auditor", "root", "foreign_admin"})),  # the foreign admin sees none
     Route("GET", "/audit/verify", frozenset({"admin", "auditor", "root", "foreign_admin"})),

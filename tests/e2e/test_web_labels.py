@@ -151,6 +151,7 @@ def _pages(client: TestClient, clock: Clock, root: dict[str, str], db: Engine, c
         f"/ui/cycles/{cycle_id}/distribution",
         f"/ui/cycles/{cycle_id}/followups",
         f"/ui/cycles/{cycle_id}/careers",
+        f"/ui/cycles/{cycle_id}/monitoring",
         f"/ui/cycles/{cycle_id}/careers?kind=angka_kredit",
         f"/ui/cycles/{cycle_id}/careers?kind=eligibility",
         f"/ui/followups/{cases[0]['id']}",
