@@ -2,11 +2,48 @@
 
 import calendar as months
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from policies import calendar
 from policies.schema import Policy
 from states.enums import FollowUpKind, JabatanType, JenisPegawai, Predikat
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The case a result opens and the setting that decided it (`follow_up.by_predikat.KURANG`,
+    `follow_up.rules[0]`, `follow_up.consecutive[1]`)."""
+
+    kind: FollowUpKind | None
+    rule: str
+
+
+def decide(
+    policy: Policy,
+    predikat: Predikat,
+    *,
+    jenis: JenisPegawai | None = None,
+    jabatan_type: JabatanType | None = None,
+    earlier: Sequence[Predikat | None] = (),
+) -> Decision:
+    """The case to open for this annual predikat and why.
+
+    `earlier` holds the annual predikat of the years before, the latest first (None: no result that year). A
+    consecutive rule that holds decides; otherwise the base mapping, with the entries of every rule matching the
+    pegawai's jenis and jabatan type laid over it in order."""
+    rules = policy.follow_up
+    for i, repeated in enumerate(rules.consecutive):
+        if not repeated.matches(jenis, jabatan_type):
+            continue
+        years = [predikat, *earlier][: repeated.years]
+        if len(years) == repeated.years and all(p is not None and p in repeated.predikat for p in years):
+            return Decision(repeated.opens, f"follow_up.consecutive[{i}]")
+    decision = Decision(rules.by_predikat[predikat], f"follow_up.by_predikat.{predikat.value}")
+    for i, rule in enumerate(rules.rules):
+        if rule.matches(jenis, jabatan_type) and predikat in rule.by_predikat:
+            decision = Decision(rule.by_predikat[predikat], f"follow_up.rules[{i}]")
+    return decision
 
 
 def kind_for(
@@ -17,23 +54,8 @@ def kind_for(
     jabatan_type: JabatanType | None = None,
     earlier: Sequence[Predikat | None] = (),
 ) -> FollowUpKind | None:
-    """The case to open for this annual predikat, or None when the policy opens none.
-
-    `earlier` holds the annual predikat of the years before, the latest first (None: no result that year). A
-    consecutive rule that holds decides; otherwise the base mapping, with the entries of every rule matching the
-    pegawai's jenis and jabatan type laid over it in order."""
-    rules = policy.follow_up
-    for repeated in rules.consecutive:
-        if not repeated.matches(jenis, jabatan_type):
-            continue
-        years = [predikat, *earlier][: repeated.years]
-        if len(years) == repeated.years and all(p is not None and p in repeated.predikat for p in years):
-            return repeated.opens
-    kind = rules.by_predikat[predikat]
-    for rule in rules.rules:
-        if rule.matches(jenis, jabatan_type) and predikat in rule.by_predikat:
-            kind = rule.by_predikat[predikat]
-    return kind
+    """The case to open for this annual predikat, or None when the policy opens none (see `decide`)."""
+    return decide(policy, predikat, jenis=jenis, jabatan_type=jabatan_type, earlier=earlier).kind
 
 
 def add_months(at: datetime, n: int) -> datetime:

@@ -71,6 +71,11 @@ ROUTES = [
     Route(
         "GET", "/skps/{skp}", frozenset({"self", "penilai", "atasan_penilai", "pimpinan", "admin", "auditor", "root"})
     ),
+    Route(
+        "GET",
+        "/skps/{skp}/explain",
+        frozenset({"self", "penilai", "atasan_penilai", "pimpinan", "admin", "auditor", "root"}),
+    ),
     Route("PUT", "/skps/{skp}/plan", frozenset({"self", "penilai"}), _plan),
     Route("POST", "/skps/{skp}/transitions/cascade", frozenset({"penilai", "admin", "root"})),
     Route("POST", "/skps/{skp}/transitions/agree", frozenset({"penilai"})),

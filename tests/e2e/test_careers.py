@@ -69,3 +69,15 @@ def test_the_careers_page(client: TestClient, clock: Clock, root: dict[str, str]
     assert f'data-nip="{STAF1}" data-period="0">18.750' in ak.text
     download = client.get(f"/ui/cycles/{cycle_id}/careers", params={"kind": "ranking", "format": "csv"})
     assert download.status_code == 200 and download.text.startswith("unit_code,unit_name,jabatan_type,rank")
+
+
+def test_the_skp_explains_its_predikat_and_follow_up(
+    client: TestClient, clock: Clock, root: dict[str, str], cycle_id: int
+) -> None:
+    ids = _assessed(client, clock, root, cycle_id)
+    seen = client.get(f"/skps/{ids[STAF2]}/explain", headers=bearer(f"pegawai:{STAF2}", clock))
+    assert seen.status_code == 200, seen.text
+    reasons = {r["subject"]: r for r in seen.json()["reasons"]}
+    assert reasons["predikat"]["rule"] == "kuadran.DI_BAWAH_EKSPEKTASI.SESUAI_EKSPEKTASI"
+    assert reasons["follow_up"]["inputs"]["opens"] == "COACHING" and reasons["follow_up"]["text_en"]
+    assert client.get(f"/skps/{ids[STAF2]}/explain", headers=bearer("user:nobody", clock)).status_code in (401, 404)

@@ -1,0 +1,200 @@
+"""Every decision on one SKP explained (issue 17 item 8, first part): for its predikat (the kuadran cell, and the
+unit's capaian for a unit head), each periodic predikat, the distribution curve it is checked against, the
+follow-up case its result opens, and each deadline step the sweep took — each naming the policy setting that
+produced it (`rule`), a sentence in Bahasa Indonesia and English, the policy version, and the inputs it read.
+
+Read at request time from the same pure rules the use cases apply, with the SKP's cycle policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from policies import follow_up, kuadran
+from policies.schema import Policy
+from policies.unit_head import rating_for_unit_head
+from states.enums import CapaianLevel, JabatanType, JenisPegawai, Predikat, Rating
+from workflows.actors import Actor
+from workflows.cases import policy_store, skps
+from workflows.cases.skps.loading import load
+from workflows.store.tables import Cycle, DeadlineStep, Evaluation, Pegawai, Skp, Unit
+
+
+@dataclass(frozen=True)
+class Reason:
+    rule: str  # the policy setting (or rule of the regulation) that decided: "kuadran", "follow_up.rules[0]", …
+    subject: str  # what it decided: "predikat", "predikat.period.3", "distribution", "follow_up", "deadline"
+    text_id: str
+    text_en: str
+    policy: str  # "<name> <version>" of the cycle's pinned policy
+    inputs: dict[str, object] = field(default_factory=dict)
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Explanation:
+    skp_id: int
+    reasons: list[Reason]
+
+
+def explain(session: Session, skp_id: int, *, actor: Actor) -> Explanation:
+    """What decided the SKP's results and steps, for anyone who may read the SKP."""
+    skp, cycle, _ = load(session, skp_id, actor)
+    policy = policy_store.cycle_policy(session, cycle)
+    version = f"{policy.name} {policy.version}"
+    reasons: list[Reason] = []
+    unit = session.get_one(Unit, skp.unit_id)
+    pegawai = session.get_one(Pegawai, skp.pegawai_id)
+    heads_unit = unit.head_id == skp.pegawai_id
+    if skp.predikat and skp.rating_perilaku and skp.rating_hasil_kerja:
+        level = skps.capaian_level(session, skp.cycle_id, skp.unit_id, skps.ANNUAL)
+        if heads_unit and level is not None:
+            reasons.append(_unit_head(policy, version, level, "predikat"))
+        reasons.append(_kuadran(policy, version, skp.rating_hasil_kerja, skp.rating_perilaku, "predikat"))
+        reasons.append(_follow_up(session, policy, version, skp, cycle=cycle, pegawai=pegawai))
+    for period_no, hk, pk, p in session.execute(
+        select(
+            col(Evaluation.period_no),
+            col(Evaluation.rating_hasil_kerja),
+            col(Evaluation.rating_perilaku),
+            col(Evaluation.predikat),
+        )
+        .where(col(Evaluation.skp_id) == skp_id, col(Evaluation.predikat).is_not(None))
+        .order_by(col(Evaluation.period_no))
+    ).tuples():
+        if hk and pk and p:
+            reasons.append(_kuadran(policy, version, hk, pk, f"predikat.period.{period_no}"))
+    reasons.append(_curve(session, policy, version, skp))
+    reasons.extend(_deadline_steps(session, version, skp_id))
+    return Explanation(skp_id, reasons)
+
+
+def _kuadran(policy: Policy, version: str, hk: str, pk: str, subject: str) -> Reason:
+    found = kuadran.predikat(policy, Rating(hk), Rating(pk))
+    return Reason(
+        rule=f"kuadran.{hk}.{pk}",
+        subject=subject,
+        text_id=f"Kuadran kinerja: rating hasil kerja {hk} dan rating perilaku {pk} memberi predikat {found.value}.",
+        text_en=f"Kuadran kinerja: rating hasil kerja {hk} and rating perilaku {pk} give the predikat {found.value}.",
+        policy=version,
+        inputs={"rating_hasil_kerja": hk, "rating_perilaku": pk, "predikat": found.value},
+    )
+
+
+def _unit_head(policy: Policy, version: str, level: CapaianLevel, subject: str) -> Reason:
+    rating = rating_for_unit_head(policy, level)
+    return Reason(
+        rule=f"unit_head_rating.{level.value}",
+        subject=subject,
+        text_id=f"Pegawai memimpin unitnya: capaian kinerja organisasi {level.value} menjadi rating hasil kerja "
+        f"{rating.value}.",
+        text_en=f"The pegawai heads the unit: its capaian kinerja organisasi {level.value} is the rating hasil kerja "
+        f"{rating.value}.",
+        policy=version,
+        inputs={"capaian": level.value, "rating_hasil_kerja": rating.value},
+    )
+
+
+def _follow_up(session: Session, policy: Policy, version: str, skp: Skp, *, cycle: Cycle, pegawai: Pegawai) -> Reason:
+    years = max((r.years for r in policy.follow_up.consecutive), default=1)
+    found = dict(
+        session.execute(
+            select(col(Cycle.year), col(Skp.predikat))
+            .join(Cycle, col(Cycle.id) == col(Skp.cycle_id))
+            .where(
+                col(Skp.pegawai_id) == skp.pegawai_id,
+                col(Cycle.instansi_id) == cycle.instansi_id,
+                col(Cycle.year) < cycle.year,
+                col(Cycle.year) >= cycle.year - years + 1,
+                col(Skp.predikat).is_not(None),
+            )
+            .order_by(col(Skp.id))
+        )
+        .tuples()
+        .all()
+    )
+    earlier = [Predikat(p) if (p := found.get(y)) else None for y in range(cycle.year - 1, cycle.year - years, -1)]
+    predikat = Predikat(skp.predikat or "")
+    decision = follow_up.decide(
+        policy,
+        predikat,
+        jenis=JenisPegawai(pegawai.jenis),
+        jabatan_type=JabatanType(skp.jabatan_type),
+        earlier=earlier,
+    )
+    case_id = decision.kind.value if decision.kind else "tidak ada"
+    case_en = decision.kind.value if decision.kind else "none"
+    return Reason(
+        rule=decision.rule,
+        subject="follow_up",
+        text_id=f"Predikat {predikat.value} untuk {pegawai.jenis} {skp.jabatan_type} membuka tindak lanjut {case_id}.",
+        text_en=f"The predikat {predikat.value} of a {pegawai.jenis} {skp.jabatan_type} opens the follow-up {case_en}.",
+        policy=version,
+        inputs={
+            "predikat": predikat.value,
+            "jenis": pegawai.jenis,
+            "jabatan_type": skp.jabatan_type,
+            "earlier_years": [p.value if p else None for p in earlier],
+            "opens": decision.kind.value if decision.kind else None,
+        },
+    )
+
+
+def _curve(session: Session, policy: Policy, version: str, skp: Skp) -> Reason:
+    dist = policy.distribution
+    curve_unit = skps.curve_units(session, policy, [skp.unit_id])[skp.unit_id]
+    level = skps.capaian_level(session, skp.cycle_id, curve_unit, skps.ANNUAL)
+    counts = skps.curve_counts(session, skp.cycle_id, policy, [curve_unit]).get(curve_unit, {})
+    broken = skps.curve_violations(session, skp.cycle_id, policy, [skp.unit_id])[skp.unit_id]
+    code = session.get_one(Unit, curve_unit).code
+    inputs: dict[str, object] = {
+        "scope": dist.scope.value,
+        "curve_unit": code,
+        "capaian": level.value if level else None,
+        "mode": dist.mode.value,
+        "rounding": dist.rounding.value,
+        "counts": {p.value: n for p, n in counts.items()},
+        "violations": [str(v) for v in broken],
+    }
+    if level is None:
+        text_id = f"Kurva distribusi unit {code} belum diperiksa: capaian kinerja organisasinya belum ditetapkan."
+        text_en = f"The distribution curve of {code} is not checked yet: its capaian kinerja organisasi is not set."
+    elif broken:
+        effect_id = "menahan tindak lanjut" if dist.mode.value == "hard" else "hanya peringatan"
+        effect_en = "holds follow-up" if dist.mode.value == "hard" else "a warning only"
+        text_id = f"Kurva distribusi {code} (capaian {level.value}) dilanggar: {len(broken)} batas ({effect_id})."
+        text_en = (
+            f"The distribution curve of {code} (capaian {level.value}) is broken: {len(broken)} bound(s) ({effect_en})."
+        )
+    else:
+        text_id = f"Kurva distribusi {code} (capaian {level.value}) terpenuhi."
+        text_en = f"The distribution curve of {code} (capaian {level.value}) holds."
+    return Reason("distribution", "distribution", text_id, text_en, version, inputs)
+
+
+def _deadline_steps(session: Session, version: str, skp_id: int) -> list[Reason]:
+    rows = session.execute(
+        select(DeadlineStep)
+        .where(col(DeadlineStep.entity_type) == "skp", col(DeadlineStep.entity_id) == skp_id)
+        .order_by(col(DeadlineStep.taken_at), col(DeadlineStep.step_index))
+    ).scalars()
+    out: list[Reason] = []
+    for step in rows:
+        what_id = f"tindakan otomatis {step.auto_action}" if step.auto_action else step.action
+        what_en = f"automatic action {step.auto_action}" if step.auto_action else step.action
+        out.append(
+            Reason(
+                rule=f"deadlines.{step.deadline_key}.ladder[{step.step_index}]",
+                subject="deadline",
+                text_id=f"Tenggat {step.deadline_key} ({step.due_at:%Y-%m-%d %H:%M} UTC): langkah {what_id}.",
+                text_en=f"Deadline {step.deadline_key} ({step.due_at:%Y-%m-%d %H:%M} UTC): step {what_en}.",
+                policy=version,
+                inputs={"due_at": step.due_at, "step_at": step.step_at, "action": step.action},
+                at=step.taken_at,
+            )
+        )
+    return out
