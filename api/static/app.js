@@ -17,3 +17,63 @@ document.addEventListener("DOMContentLoaded", () => {
     update();
   }
 });
+
+// The plan form grows as it is filled: another indicator row under an RHK, another RHK card. Each copy is the
+// blank last row (or card) with its field numbers moved on, so the server reads it like any rendered row.
+document.addEventListener("DOMContentLoaded", () => {
+  const renumber = (node, pattern, next) => {
+    for (const el of node.querySelectorAll("[name], [id], label[for]")) {
+      for (const attr of ["name", "id", "for"]) {
+        const v = el.getAttribute(attr);
+        if (v) el.setAttribute(attr, v.replace(pattern, next));
+      }
+    }
+  };
+  const blank = (node) => {
+    for (const el of node.querySelectorAll("input[type=hidden][name$='-id']")) el.remove();
+    for (const el of node.querySelectorAll("input:not([type=hidden]), textarea")) el.value = "";
+    for (const el of node.querySelectorAll("select")) el.selectedIndex = 0;
+  };
+  const addIndicator = (fieldset) => {
+    const body = fieldset.querySelector("table.indicators tbody");
+    const last = body.lastElementChild;
+    const i = fieldset.dataset.rhk;
+    const j = body.children.length;
+    const row = last.cloneNode(true);
+    renumber(row, new RegExp(`^rhk-${i}-ind-\\d+-`), `rhk-${i}-ind-${j}-`);
+    for (const label of row.querySelectorAll("label.visually-hidden")) {
+      label.textContent = label.textContent.replace(/\d+$/, String(j + 1));
+    }
+    blank(row);
+    body.appendChild(row);
+    row.querySelector("input").focus();
+  };
+  const wire = (fieldset) => {
+    const button = fieldset.querySelector("[data-add-indicator]");
+    if (!button) return;
+    button.hidden = false;
+    button.addEventListener("click", () => addIndicator(fieldset));
+  };
+  for (const fieldset of document.querySelectorAll("fieldset.rhk")) wire(fieldset);
+  const addRhk = document.querySelector("[data-add-rhk]");
+  if (addRhk) {
+    addRhk.hidden = false;
+    addRhk.addEventListener("click", () => {
+      const cards = document.querySelectorAll("fieldset.rhk");
+      const last = cards[cards.length - 1];
+      const i = Number(last.dataset.rhk);
+      const card = last.cloneNode(true);
+      card.id = `rhk-${i + 1}`;
+      card.dataset.rhk = String(i + 1);
+      renumber(card, new RegExp(`^rhk-${i}-`), `rhk-${i + 1}-`);
+      card.querySelector("legend").textContent = addRhk.dataset.label;
+      card.classList.remove("border-primary-subtle");
+      blank(card);
+      const rows = card.querySelector("table.indicators tbody");
+      while (rows.children.length > 1) rows.lastElementChild.remove();
+      last.after(card);
+      wire(card);
+      card.querySelector("textarea").focus();
+    });
+  }
+});

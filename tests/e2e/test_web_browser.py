@@ -236,3 +236,36 @@ def test_the_predikat_shown_live_is_the_kuadrans(
     now_root = bearer("user:root", clock)  # the fixture's token expired when the clock moved a year
     assert client.get(f"/skps/{ids[STAF1]}", headers=now_root).json()["predikat"] == "SANGAT_BAIK"
     check_page(page, "atasan-assessed")
+
+
+def test_the_plan_form_grows_an_indicator_row_and_an_rhk_card(
+    server: str, page: Page, client: TestClient, clock: Clock, root: dict[str, str], db: Any, cycle_id: int
+) -> None:
+    ids = agree_chain_above_staff(client, clock, root)
+    give_passwords(db)
+    log_in_by_keyboard(page, server, STAF1, PASSWORD)
+    page.goto(f"{server}/ui/skp/{ids[STAF1]}")
+    page.locator("#rhk-0-text").fill("Meningkatnya cakupan imunisasi dasar")
+    page.locator("#rhk-0-ind-0-text").fill("Cakupan imunisasi dasar lengkap")
+    page.locator("#rhk-0-ind-0-target").fill("95")
+    expect(page.locator("#rhk-0-ind-2-text")).to_have_count(0)  # two blank rows are rendered: 0 and 1
+    page.locator("#rhk-0").get_by_role("button", name="Tambah indikator").click()
+    expect(page.locator("#rhk-0-ind-2-text")).to_be_focused()
+    page.locator("#rhk-0-ind-2-text").fill("Laporan bulanan tepat waktu")
+    page.locator("#rhk-0-ind-2-target").fill("12")
+    page.locator("#add-rhk").click()
+    page.locator("#rhk-1-jenis").select_option("TAMBAHAN")
+    page.locator("#rhk-1-text").fill("Anggota tim penanganan KLB")
+    page.locator("#rhk-1-ind-0-text").fill("Kegiatan tim diikuti")
+    check_page(page, "pegawai-plan-grown")
+    page.get_by_role("button", name="Simpan", exact=True).click()
+    expect(page.locator("#done")).to_be_visible()
+    saved = client.get(f"/skps/{ids[STAF1]}", headers=bearer("user:root", clock)).json()["rhk"]
+    assert [(r["jenis"], r["text"], [i["text"] for i in r["indikator"]]) for r in saved] == [
+        (
+            "UTAMA",
+            "Meningkatnya cakupan imunisasi dasar",
+            ["Cakupan imunisasi dasar lengkap", "Laporan bulanan tepat waktu"],
+        ),
+        ("TAMBAHAN", "Anggota tim penanganan KLB", ["Kegiatan tim diikuti"]),
+    ]
