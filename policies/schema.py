@@ -263,6 +263,17 @@ class FollowUp(Frozen):
         return value
 
 
+class FeedbackPolicy(Frozen):
+    """Dialog kinerja as routine (seed 000): how often a penilai is expected to give umpan balik."""
+
+    every_weeks: int | None = Field(
+        default=None,
+        ge=1,
+        le=52,
+        description="Weeks within which each agreed SKP should have had umpan balik; null: no expectation (off).",
+    )
+
+
 class Eligibility(Frozen):
     """Kenaikan pangkat and talent-pool eligibility (domain.md §7.1)."""
 
@@ -484,6 +495,7 @@ class Policy(Frozen):
         default_factory=Eligibility, description="Kenaikan pangkat and talent-pool eligibility."
     )
     periods: Periods = Field(default_factory=Periods, description="Periodic evaluation periods.")
+    feedback: FeedbackPolicy = Field(default_factory=FeedbackPolicy, description="Umpan balik berkelanjutan.")
     calendar: Calendar = Field(default_factory=Calendar, description="Time zone and working-day calendar.")
     deadlines: Deadlines = Field(description="Deadline rules with their escalation ladders.")
     schedules: Schedules = Field(

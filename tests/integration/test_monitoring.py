@@ -7,17 +7,20 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
+from policies.schema import FeedbackPolicy
 from states.errors import NotFound, NotPermitted
 from tests.integration.org import KABID, KADIS, SEKDA, STAF1, STAF2
 from tests.integration.scenario import ROOT, SYSTEM, monitored_cycle, open_cycle, plan
 from workflows.actors import Actor
-from workflows.cases import evaluations, skps
+from workflows.cases import evaluations, policy_store, skps
 from workflows.cases.evaluations import RealisasiIn
+from workflows.cases.feedback import FeedbackIn, add_feedback
 from workflows.queries.monitoring import monitoring
-from workflows.store.tables import Pegawai, Skp
+from workflows.store.tables import Cycle, Pegawai, Skp
 from workflows.store.uow import reading, unit_of_work
 
 AGREEMENT_DUE = datetime(2026, 1, 31, 16, 0, tzinfo=UTC)  # 00:00 WITA on 1 February: the units' zone
@@ -73,9 +76,26 @@ def test_realisasi_and_ratings_of_the_latest_period(db: Engine, now: datetime) -
         body = RealisasiIn.model_validate({"realisasi": items, "submit": True})
         evaluations.save_realisasi(s, cast.skps[STAF1], 1, body, actor=cast.actors[STAF1], now=now)
 
+        feedback = FeedbackIn.model_validate({"core_value": "KOLABORATIF", "text": "Koordinasi tim KLB sangat baik"})
+        add_feedback(s, cast.skps[STAF2], feedback, actor=cast.actors[KABID], now=now)
+
     with reading(db) as s:
         seen = monitoring(s, ROOT, cast.cycle_id, now=now + timedelta(days=20))
     assert seen.period_no == 1
+    # dialog kinerja: policy feedback.every_weeks is off in the preset, so any umpan balik in the cycle counts
+    coverage = {u.unit_code: (u.with_feedback, u.agreed) for u in seen.units}
+    assert (coverage["DINKES-P2P"], coverage["DINKES"], seen.feedback_since) == ((1, 3), (0, 1), None)
+    with unit_of_work(db) as s:  # an instansi that expects umpan balik every 2 weeks
+        preset = policy_store.cycle_policy(s, s.get_one(Cycle, cast.cycle_id))
+        routine = preset.model_copy(update={"name": "routine", "feedback": FeedbackPolicy(every_weeks=2)})
+        pinned = policy_store.store(s, routine, instansi_id=cast.instansi_id, created_by="test", now=now).id
+        s.execute(update(Cycle).where(col(Cycle.id) == cast.cycle_id).values(policy_version_id=pinned))
+    with reading(db) as s:
+        within = monitoring(s, ROOT, cast.cycle_id, now=now + timedelta(days=13))
+        lapsed = monitoring(s, ROOT, cast.cycle_id, now=now + timedelta(days=15))
+    assert [u.with_feedback for u in within.units if u.unit_code == "DINKES-P2P"] == [1]
+    assert [u.with_feedback for u in lapsed.units if u.unit_code == "DINKES-P2P"] == [0]
+    assert lapsed.feedback_since == now + timedelta(days=1)
     assert sum(u.agreed_on_time for u in seen.units) == 6 and sum(u.agreed_late for u in seen.units) == 0
     steps = {w.nip: w for w in seen.waiting}
     assert (steps[STAF1].step, steps[STAF1].waits_on_nip) == ("evaluate", KABID)

@@ -3,12 +3,13 @@ submitted realisasi or been rated, how the agreement deadline was kept (on time,
 each step someone now waits on, with whom it waits on and when it is due.
 
 A fixed number of statements whatever the size: the cycle's SKPs with their pegawai, penilai and whether they
-have RHK; when each was first agreed (its audit chain); the evaluations of the latest opened period."""
+have RHK; when each was first agreed (its audit chain); the evaluations of the latest opened period; which had
+umpan balik within the policy's window (`feedback.every_weeks`), the dialog kinerja coverage per unit."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased
@@ -24,7 +25,7 @@ from states.skp import SkpState
 from workflows.actors import Actor
 from workflows.cases import cycles, policy_store
 from workflows.cases.skps import visible_skps
-from workflows.store.tables import AuditEvent, Cycle, Evaluation, Pegawai, Rhk, Skp, Unit
+from workflows.store.tables import AuditEvent, Cycle, Evaluation, Feedback, Pegawai, Rhk, Skp, Unit
 
 AGREEMENT_PENDING = frozenset({SkpState.drafted.value, SkpState.cascaded.value})
 STEPS = ("plan", "propose", "agree", "realisasi", "evaluate", "assess")
@@ -43,6 +44,8 @@ class UnitMonitoring:
     pending_on_time: int = 0
     pending_late: int = 0
     overdue: int = 0  # steps waited on past their due instant
+    agreed: int = 0  # SKPs agreed or further along
+    with_feedback: int = 0  # of those, the ones with umpan balik in the window (policy feedback.every_weeks)
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class Monitoring:
     cycle: cycles.CycleView
     as_of: datetime
     period_no: int | None  # the latest period opened, whose realisasi and ratings are watched
+    feedback_since: datetime | None  # the window's start (now − feedback.every_weeks); None: since the cycle began
     units: list[UnitMonitoring]
     waiting: list[Waiting]
 
@@ -82,6 +86,9 @@ def monitoring(session: Session, actor: Actor, cycle_id: int, *, now: datetime, 
     rows = _skps(session, actor, cycle_id, unit=unit, led_only=not hr)
     agreed_at = _first_agreed(session, cycle_id)
     period_no, evaluations = _latest_period(session, cycle_id)
+    weeks = policy.feedback.every_weeks
+    since = now - timedelta(weeks=weeks) if weeks else None
+    with_feedback = _with_feedback(session, cycle_id, since)
     period_end = next(p.end for p in periods(policy, cycle.year) if p.n == period_no) if period_no else None
     dues: dict[tuple[DeadlineKey, str], datetime] = {}
 
@@ -104,9 +111,12 @@ def monitoring(session: Session, actor: Actor, cycle_id: int, *, now: datetime, 
         if state in AGREEMENT_PENDING:
             u.pending_late += now >= agreement_due
             u.pending_on_time += now < agreement_due
-        elif (first := agreed_at.get(skp_id)) is not None:
-            u.agreed_late += first >= agreement_due
-            u.agreed_on_time += first < agreement_due
+        else:
+            u.agreed += 1
+            u.with_feedback += skp_id in with_feedback
+            if (first := agreed_at.get(skp_id)) is not None:
+                u.agreed_late += first >= agreement_due
+                u.agreed_on_time += first < agreement_due
         step, key, on_pegawai = _step(state, bool(proposed), bool(rhk), evaluations.get(skp_id), cycle.state)
         if step is None:
             continue
@@ -127,7 +137,7 @@ def monitoring(session: Session, actor: Actor, cycle_id: int, *, now: datetime, 
                 overdue=late,
             )
         )
-    return Monitoring(view, now, period_no, list(units.values()), waiting)
+    return Monitoring(view, now, period_no, since, list(units.values()), waiting)
 
 
 Row = tuple[int, str, bool, bool, str, str, str, str, str, str | None, str | None]
@@ -178,6 +188,17 @@ def _first_agreed(session: Session, cycle_id: int) -> dict[int, datetime]:
         .group_by(col(AuditEvent.entity_id))
     ).tuples()
     return {skp_id: at if at.tzinfo else at.replace(tzinfo=UTC) for skp_id, at in rows}  # SQLite: naive UTC
+
+
+def _with_feedback(session: Session, cycle_id: int, since: datetime | None) -> set[int]:
+    """The SKPs of the cycle with umpan balik recorded since `since` (None: at all)."""
+    where = [col(Skp.cycle_id) == cycle_id]
+    if since is not None:
+        where.append(col(Feedback.at) >= since)
+    found = session.scalars(
+        select(col(Feedback.skp_id)).join(Skp, col(Skp.id) == col(Feedback.skp_id)).where(*where).distinct()
+    )
+    return set(found)
 
 
 def _latest_period(session: Session, cycle_id: int) -> tuple[int | None, dict[int, str]]:
