@@ -26,6 +26,7 @@ from api import (
     followups,
     objections,
     org,
+    pegawai,
     policies,
     security,
     skps,
@@ -48,6 +49,7 @@ UPLOAD_PATHS = ("/org/import", "/evidence")
 ROUTERS = (
     auth,
     org,
+    pegawai,
     users,
     policies,
     cycles,
