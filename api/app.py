@@ -29,6 +29,7 @@ from api import (
     monitoring,
     objections,
     org,
+    pegawai,
     policies,
     security,
     skps,
@@ -51,6 +52,7 @@ UPLOAD_PATHS = ("/org/import", "/evidence")
 ROUTERS = (
     auth,
     org,
+    pegawai,
     users,
     policies,
     cycles,

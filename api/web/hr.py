@@ -3,7 +3,7 @@ errors, the audit trail with search, export and verification, and the lifecycle 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ from states.errors import InvalidInput, NotFound, NotPermitted, SkpflowError
 from states.lifecycle import TriggerInput
 from workflows.actors import Actor
 from workflows.cases import audit_trail, cycles, followups
+from workflows.cases.mutasi import MutasiIn, PegawaiMoved, mutasi_pegawai
 from workflows.cases.org.files import import_org_file
 from workflows.cases.org.imports import ImportResult, first_instansi
 from workflows.queries import dashboard, distribution
@@ -134,6 +135,47 @@ def _import(request: Request, data: bytes, actor: Actor) -> ImportResult:
         return import_org_file(
             s, data, actor=actor, now=session.now_of(request), first_instansi=first, passwords=passwords
         )
+
+
+# --- mutasi -----------------------------------------------------------------------------------------------------
+
+MUTASI_FIELDS = ("nip", "unit", "effective", "jabatan", "atasan_nip", "sk_number", "note")
+
+
+@router.get("/ui/mutasi")
+def mutasi_page(request: Request, actor: Viewer) -> Response:
+    if not (actor.super_admin or actor.admin_of):
+        return _denied(request, NotPermitted("pegawai", "mutasi", ["admin"]))
+    return render(request, "mutasi.html", {"actor": actor, "form": {"nip": request.query_params.get("nip", "")}})
+
+
+@router.post("/ui/mutasi")
+async def record_mutasi(request: Request, actor: Viewer, form: Posted) -> Response:
+    """The same use case as `POST /pegawai/{nip}/mutasi`; a refusal shows the form again with what was typed."""
+    typed = {k: str(form.get(k) or "").strip() for k in MUTASI_FIELDS}
+    try:
+        result = await run_in_threadpool(_mutasi, request, typed, actor)
+    except SkpflowError as exc:
+        context = {"actor": actor, "refused": refusal(exc), "form": typed}
+        return render(request, "mutasi.html", context, status=refusal(exc).status)
+    return render(request, "mutasi.html", {"actor": actor, "result": result, "form": {}})
+
+
+def _mutasi(request: Request, typed: dict[str, str], actor: Actor) -> PegawaiMoved:
+    try:
+        effective = date.fromisoformat(typed["effective"])
+    except ValueError as exc:
+        raise InvalidInput(["effective: a date, e.g. 2026-07-01"]) from exc
+    inp = MutasiIn(
+        unit=typed["unit"],
+        effective=effective,
+        jabatan=typed["jabatan"] or None,
+        atasan_nip=typed["atasan_nip"] or None,
+        sk_number=typed["sk_number"] or None,
+        note=typed["note"] or None,
+    )
+    with unit_of_work(engine_of(request)) as s:
+        return mutasi_pegawai(s, typed["nip"], inp, actor=actor, now=session.now_of(request))
 
 
 # --- audit trail ------------------------------------------------------------------------------------------------

@@ -168,6 +168,25 @@ ID: Final[dict[str, str]] = {
         "Jika ada baris yang salah, tidak ada yang diimpor dan setiap baris yang salah disebutkan."
     ),
     "import_file": "Berkas organisasi (CSV atau XLSX)",
+    "mutasi": "Mutasi pegawai",
+    "mutasi_help": (
+        "Catat mutasi seorang pegawai. SKP yang sedang dipantau ditutup pada tanggal mutasi dan dinilai oleh "
+        "pejabat penilai lama; SKP baru disusun di unit baru. SKP yang masih direncanakan pindah ke pejabat "
+        "penilai baru. Pekerjaan yang masih terbuka pindah ke atasan baru dan dicatat di jejak audit."
+    ),
+    "mutasi_nip": "NIP pegawai",
+    "mutasi_unit": "Kode unit tujuan",
+    "mutasi_effective": "Tanggal berlaku (TMT)",
+    "mutasi_jabatan": "Jabatan baru (kosongkan bila tetap)",
+    "mutasi_atasan": "NIP atasan langsung (kosongkan: kepala unit tujuan)",
+    "mutasi_sk": "Nomor SK mutasi",
+    "mutasi_note": "Catatan",
+    "mutasi_done": "Mutasi dicatat",
+    "mutasi_closed": "SKP lama ditutup untuk penilaian",
+    "mutasi_new": "SKP baru disusun",
+    "mutasi_moved": "SKP yang masih direncanakan pindah ke pejabat penilai baru",
+    "mutasi_penilai": "Pejabat penilai baru",
+    "mutasi_reassigned": "SKP bawahan yang dialihkan",
     "import_done": "Organisasi diimpor",
     "created_updated": "baru / diperbarui",
     "import_instansi": "ke instansi",
@@ -627,6 +646,25 @@ EN: Final[dict[str, str]] = {
         "If any row is bad nothing is imported and each bad row is named."
     ),
     "import_file": "Organisation file (CSV or XLSX)",
+    "mutasi": "Mutasi (transfer)",
+    "mutasi_help": (
+        "Record a pegawai's mutasi. An SKP being monitored closes on the mutasi's day and is assessed by the old "
+        "pejabat penilai; a new SKP is drafted in the new unit. An SKP still being planned moves to the new "
+        "pejabat penilai. Open work moves to the new atasan and is recorded in the audit trail."
+    ),
+    "mutasi_nip": "The pegawai's NIP",
+    "mutasi_unit": "Code of the new unit",
+    "mutasi_effective": "Effective date (TMT)",
+    "mutasi_jabatan": "New jabatan (leave empty to keep it)",
+    "mutasi_atasan": "NIP of the direct atasan (leave empty: the new unit's head)",
+    "mutasi_sk": "Number of the mutasi decree (SK)",
+    "mutasi_note": "Note",
+    "mutasi_done": "Mutasi recorded",
+    "mutasi_closed": "Old SKP closed for assessment",
+    "mutasi_new": "New SKP drafted",
+    "mutasi_moved": "The SKP still being planned moved to the new pejabat penilai",
+    "mutasi_penilai": "New pejabat penilai",
+    "mutasi_reassigned": "Subordinates' SKPs reassigned",
     "import_done": "Organisation imported",
     "created_updated": "created / updated",
     "import_instansi": "into the instansi",

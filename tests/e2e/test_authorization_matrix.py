@@ -158,6 +158,13 @@ ROUTES = [
     # ending someone's sessions: an admin of their instansi (new.user is made by the POST /users row above)
     Route("POST", "/users/new.user/sessions/revoke", frozenset(ADMINS)),
     Route("POST", f"/pegawai/{BYSTANDER}/sessions/revoke", frozenset({"root", "foreign_admin"})),
+    # last: the allowed pair moves STAF2 (the colleague) to Bidang Pelayanan, which later routes must not meet
+    Route(
+        "POST",
+        f"/pegawai/{STAF2}/mutasi",
+        frozenset(ADMINS),
+        lambda ids: {"unit": "DINKES-YANKES", "effective": "2026-07-01", "sk_number": "SK Bupati 821/1"},
+    ),
 ]
 
 

@@ -134,3 +134,24 @@ def test_a_follow_up_case_is_scheduled_from_its_page(
     assert 'id="case-state" data-state="scheduled"' in scheduled.text and "Dijadwalkan" in scheduled.text
     case = client.get(f"/followups/{case_id}", headers=admin).json()
     assert case["scheduled_at"].startswith("2027-02-15T01:00")  # 09:00 WITA
+
+
+def test_hr_records_a_mutasi_from_its_page(client: TestClient, root: dict[str, str], db: Engine, cycle_id: int) -> None:
+    web_login(client, "root", ROOT_PASSWORD)
+    page = client.get("/ui/mutasi")
+    assert page.status_code == 200 and '<label for="effective">Tanggal berlaku (TMT)</label>' in page.text
+    token = csrf_of(page.text)
+    form = {"csrf": token, "nip": STAF1, "unit": "NOWHERE", "effective": "2026-02-01", "sk_number": "SK 821/9"}
+    bad = client.post("/ui/mutasi", data=form)
+    assert bad.status_code == 422 and "NOWHERE" in bad.text
+    assert 'value="SK 821/9"' in bad.text  # what was typed stays in the form
+    done = client.post("/ui/mutasi", data=form | {"unit": "DINKES-YANKES"})
+    assert done.status_code == 200, done.text[done.text.find("refused") :][:1200]
+    assert "Mutasi dicatat" in done.text and "DINKES-P2P → DINKES-YANKES" in done.text
+    assert "SKP yang masih direncanakan pindah ke pejabat penilai baru" in done.text
+
+
+def test_a_pegawai_cannot_open_the_mutasi_page(client: TestClient, db: Engine, cycle_id: int) -> None:
+    give_passwords(db, STAF1)
+    web_login(client, STAF1)
+    assert client.get("/ui/mutasi").status_code == 403

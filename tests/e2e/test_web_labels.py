@@ -167,6 +167,7 @@ def _pages(client: TestClient, clock: Clock, root: dict[str, str], db: Engine, c
         "root": [
             *hr,
             "/ui/org/import",
+            "/ui/mutasi",
             "/ui/policies",
             f"/ui/policies/{versions[0]['id']}",
             f"/ui/policies/{versions[0]['id']}/new",

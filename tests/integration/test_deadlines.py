@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,6 +24,7 @@ from workflows import audit, engine
 from workflows.actors import Actor
 from workflows.cases import cycles as cycle
 from workflows.cases import policy_store
+from workflows.cases.mutasi import MutasiIn, mutasi_pegawai
 from workflows.cases.org.imports import OrgImport, import_org
 from workflows.cases.skps import save_plan
 from workflows.flows.deadline_sweep import DeadlineReport, enforce_deadlines
@@ -429,3 +430,14 @@ def test_two_sweeps_at_once_take_each_step_once(world: World) -> None:
     with reading(world.db) as s:
         assert s.scalar(select(func.count()).where(col(AuditEvent.trigger) == "hr_drafts")) == 6
         assert audit.verify(s).ok
+
+
+def test_reminders_follow_the_new_penilai_after_a_mutasi(world: World, now: datetime) -> None:
+    """The ladder reads the SKP's current penilai when a step is reached: after STAF1's plan moved to Bidang
+    Pelayanan, the agreement reminder goes to its head, not to the old one."""
+    with unit_of_work(world.db) as s:
+        mutasi_pegawai(
+            s, STAF1, MutasiIn("DINKES-YANKES", date(2026, 1, 10), sk_number="SK 821/3"), actor=ROOT, now=now
+        )
+    world.sweep(local(WIB, 2026, 1, 18))
+    assert to(outbox(world.db), world.skp[STAF1]) == {("reminder", mail(STAF1)), ("reminder", mail(KABID2))}

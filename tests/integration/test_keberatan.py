@@ -10,11 +10,12 @@ from sqlmodel import col
 
 from states.enums import CapaianLevel, Rating
 from states.errors import GuardFailed, InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
-from tests.integration.org import KABID, KADIS, SEKDA, STAF1, STAF2
+from tests.integration.org import KABID, KADIS, SEKDA, STAF1, STAF2, small_org
 from tests.integration.scenario import ROOT, Cast, assess, event_count, monitored_cycle, rows
 from workflows import audit
 from workflows.cases import objections, skps
 from workflows.cases.objections import DecisionIn
+from workflows.cases.org.imports import import_org
 from workflows.store.tables import AuditEvent, Keberatan, Skp
 from workflows.store.uow import reading, unit_of_work
 
@@ -163,3 +164,18 @@ def test_refused_objections_write_nothing(db: Engine, now: datetime) -> None:
     with reading(db) as s:
         assert skps.get(s, skp_id, staf).state == "assessed"
         assert audit.verify(s).ok
+
+
+def test_a_pending_decision_moves_to_the_new_atasan_penilai(db: Engine, now: datetime) -> None:
+    """STAF1 objects; then the import gives STAF1's penilai (the kabid) another atasan: the decision is now the new
+    atasan penilai's, and the SKP's trail says it was reassigned."""
+    cast, at = assessed(db, now)
+    with unit_of_work(db) as s:
+        objections.file(s, cast.skps[STAF1], "Realisasi belum dihitung", actor=cast.actors[STAF1], now=at)
+    org = small_org()
+    pegawai = [p.model_copy(update={"atasan_nip": SEKDA}) if p.nip == KABID else p for p in org.pegawai]
+    with unit_of_work(db) as s:
+        import_org(s, org.model_copy(update={"pegawai": pegawai}), actor=ROOT, now=at + timedelta(days=1))
+    with reading(db) as s:
+        assert s.get_one(Skp, cast.skps[STAF1]).atasan_penilai_id == cast.actors[SEKDA].pegawai_id
+    assert trail(db, "skp", cast.skps[STAF1])[-1] == ("reassigned", "admin")

@@ -20,6 +20,7 @@ from states.errors import InvalidInput, NotFound, NotPermitted
 from states.roles import Role
 from workflows import engine
 from workflows.actors import Actor
+from workflows.cases import reassign
 from workflows.store.db import insert_many
 from workflows.store.passwords import PasswordPolicy, hash_password
 from workflows.store.settings import Settings
@@ -259,7 +260,7 @@ def import_org(
         units[u.code].head_id = ids[u.head_nip] if u.head_nip else None
     session.flush()
     overrides = {ids[p.nip]: ids[p.atasan_nip] for p in payload.pegawai if p.atasan_nip}
-    _resolve_atasan(session, instansi.id or 0, overrides)
+    _reassign(session, _resolve_atasan(session, instansi.id or 0, overrides), actor, now)
 
     if payload.instansi is not None:  # renamed here, so the rename is flushed with the audited version bump
         instansi.name = payload.instansi.name
@@ -469,8 +470,20 @@ def _default_atasan(
     return None
 
 
-def _resolve_atasan(session: Session, instansi_id: int, overrides: Mapping[int, int]) -> None:
-    """Store every pegawai's resolved atasan (pejabat penilai) of the instansi, set-based."""
+def _reassign(
+    session: Session, changed: Mapping[int, tuple[int | None, int | None]], actor: Actor, now: datetime
+) -> None:
+    """The import changed these pegawai's atasan: the open steps the old penilai had for them move to the new one
+    (a pegawai new to the organisation, or without an atasan until now, had no penilai with open steps)."""
+    known = {pid: pair for pid, pair in changed.items() if pair[0] is not None}
+    reassign.reassign_open_work(session, known, actor=actor, now=now, reason="import organisasi: atasan berubah")
+
+
+def _resolve_atasan(
+    session: Session, instansi_id: int, overrides: Mapping[int, int]
+) -> dict[int, tuple[int | None, int | None]]:
+    """Store every pegawai's resolved atasan (pejabat penilai) of the instansi, set-based; the changes, by pegawai
+    id: (old atasan, new atasan)."""
     units = {u.id: u for u in session.scalars(select(Unit).where(col(Unit.instansi_id) == instansi_id))}
     rows = session.execute(
         select(col(Pegawai.id), col(Pegawai.unit_id), col(Pegawai.atasan_id), col(Pegawai.atasan_override)).where(
@@ -478,6 +491,7 @@ def _resolve_atasan(session: Session, instansi_id: int, overrides: Mapping[int, 
         )
     ).all()
     updates = []
+    changed: dict[int, tuple[int | None, int | None]] = {}
     for pid, unit_id, atasan_id, is_override in rows:
         if is_override:
             resolved = overrides.get(pid, atasan_id)
@@ -491,8 +505,10 @@ def _resolve_atasan(session: Session, instansi_id: int, overrides: Mapping[int, 
                 unit = units.get(unit.parent_id) if unit.parent_id else None
         if resolved != atasan_id:
             updates.append({"id": pid, "atasan_id": resolved})
+            changed[pid] = (atasan_id, resolved)
     for start in range(0, len(updates), 5000):
         session.execute(update(Pegawai), updates[start : start + 5000])
+    return changed
 
 
 def _repath(units: Mapping[str, Unit]) -> None:
