@@ -265,17 +265,8 @@ def fire_many(
     see every change committed before the lock; ids it leaves out get `facts`."""
     table = audit.AUDITED[entity_type]
     result = BatchResult()
-    shared = audit.EventDraft(
-        entity_type=entity_type,
-        instansi_id=instansi_id,
-        at=now,
-        actor=actor.ref,
-        role=role.value,
-        trigger=trigger,
-        from_state=None,
-        to_state=None,
-        note=note,
-    ).with_payload(_payload(inp))
+    shared = _batch_draft(entity_type, trigger, instansi_id=instansi_id, actor=actor, role=role, now=now, note=note)
+    shared = shared.with_payload(_payload(inp))
     drafts: dict[tuple[str, str], audit.EventDraft] = {}  # one per move, built once
     for start in range(0, len(ids), chunk):
         part = ids[start : start + chunk]
@@ -327,6 +318,23 @@ def fire_many(
     return result
 
 
+def _batch_draft(
+    entity_type: str, trigger: str, *, instansi_id: int, actor: Actor, role: Role, now: datetime, note: str | None
+) -> audit.EventDraft:
+    """What every event of a batch shares; each move (`moving`) and payload is filled in by the batch."""
+    return audit.EventDraft(
+        entity_type=entity_type,
+        instansi_id=instansi_id,
+        at=now,
+        actor=actor.ref,
+        role=role.value,
+        trigger=trigger,
+        from_state=None,
+        to_state=None,
+        note=note,
+    )
+
+
 def record_many(
     session: Session,
     entity_type: str,
@@ -355,17 +363,8 @@ def record_many(
     if not chosen:
         return []
     heads = audit.heads(session, entity_type, [i for i, _, _ in chosen])
-    shared = audit.EventDraft(
-        entity_type=entity_type,
-        instansi_id=instansi_id,
-        at=now,
-        actor=actor.ref,
-        role=role.value,
-        trigger=trigger,
-        from_state=None,
-        to_state=None,
-        note=note,
-    ).with_payload(payload)
+    shared = _batch_draft(entity_type, trigger, instansi_id=instansi_id, actor=actor, role=role, now=now, note=note)
+    shared = shared.with_payload(payload)
     drafts: dict[str, audit.EventDraft] = {}  # one per state the rows stay in, built once
     events = []
     for entity_id, state, version in chosen:
