@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
@@ -13,28 +12,11 @@ from api.errors import responses
 from api.schemas import Page as PageOf
 from policies.loader import PolicyChange
 from workflows.cases import policy_store
-from workflows.cases.policy_store import PolicyIn
+from workflows.cases.policy_store import PolicyDocument, PolicyIn, PolicyOut
 from workflows.store.tables import MAX_ID
 from workflows.store.uow import reading, unit_of_work
 
 router = APIRouter(tags=["policies"])
-
-
-class PolicyOut(BaseModel):
-    id: int
-    name: str
-    version: str
-    base_name: str | None
-    description: str
-    instansi_id: int | None
-    content_hash: str
-    created_at: datetime
-    created_by: str
-    in_use: bool
-
-
-class PolicyDocument(PolicyOut):
-    document: dict[str, Any]
 
 
 class PolicyDiff(BaseModel):
@@ -48,13 +30,13 @@ def list_policies(db: Db, actor: CurrentActor, page: Page) -> PageOf[PolicyOut]:
     """The shipped presets (stored once used) and the caller's instansi versions, newest first."""
     with reading(db) as s:
         items, total = policy_store.list_versions(s, actor, offset=page.offset, limit=page.limit)
-    return PageOf[PolicyOut].of([PolicyOut.model_validate(i, from_attributes=True) for i in items], total, page)
+    return PageOf[PolicyOut].of(items, total, page)
 
 
 @router.get("/policies/{policy_id}", summary="One policy version, fully resolved", responses=responses(401, 404))
 def get_policy(policy_id: RowId, db: Db, actor: CurrentActor) -> PolicyDocument:
     with reading(db) as s:
-        return PolicyDocument.model_validate(policy_store.get_version(s, policy_id, actor), from_attributes=True)
+        return policy_store.get_version(s, policy_id, actor)
 
 
 @router.post(
@@ -63,9 +45,7 @@ def get_policy(policy_id: RowId, db: Db, actor: CurrentActor) -> PolicyDocument:
 def create_policy(body: PolicyIn, db: Db, now: Now, actor: CurrentActor) -> PolicyOut:
     """Derive a version from a base and overrides; the schema validates it and the store keeps it immutable."""
     with unit_of_work(db) as s:
-        return PolicyOut.model_validate(
-            policy_store.create_version(s, body, actor=actor, now=now), from_attributes=True
-        )
+        return policy_store.create_version(s, body, actor=actor, now=now)
 
 
 @router.get("/policies/{policy_id}/diff", summary="What a version changes", responses=responses(401, 404, 422))

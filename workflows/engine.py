@@ -166,11 +166,8 @@ def fire(
         acting = Role.ADMIN  # the row admits admins in their own right: no need to act on anyone's behalf
     role = f"{Role.ADMIN.value} a.n. {acting.value}" if acting == on_behalf else acting.value
     note = inp.note if inp else None
-    audit.append(
-        session,
+    draft = audit.EventDraft(
         entity_type=entity_type,
-        entity_id=row.id,
-        seq=before + 1,
         instansi_id=audit.instansi_of(session, row),
         at=now,
         actor=actor.ref,
@@ -179,8 +176,8 @@ def fire(
         from_state=fired.source.value,
         to_state=fired.dest.value,
         note=note or (inp.reason if inp else None),
-        payload=payload or _payload(inp),
     )
+    audit.append(session, draft.with_payload(payload or _payload(inp)), row.id, before + 1)
     return fired
 
 
@@ -205,11 +202,8 @@ def record(
         seq = row.version
     else:
         seq = bump(session, row, entity_type, {}, state=state)
-    audit.append(
-        session,
+    draft = audit.EventDraft(
         entity_type=entity_type,
-        entity_id=row.id,
-        seq=seq,
         instansi_id=audit.instansi_of(session, row),
         at=now,
         actor=actor.ref,
@@ -218,8 +212,8 @@ def record(
         from_state=None if created else state,
         to_state=state,
         note=note,
-        payload=payload,
     )
+    audit.append(session, draft.with_payload(payload), row.id, seq)
 
 
 def _entity_type(row: Any) -> str:
@@ -271,7 +265,9 @@ def fire_many(
     see every change committed before the lock; ids it leaves out get `facts`."""
     table = audit.AUDITED[entity_type]
     result = BatchResult()
-    payload_digest = audit.digest(_payload(inp))
+    shared = _batch_draft(entity_type, trigger, instansi_id=instansi_id, actor=actor, role=role, now=now, note=note)
+    shared = shared.with_payload(_payload(inp))
+    drafts: dict[tuple[str, str], audit.EventDraft] = {}  # one per move, built once
     for start in range(0, len(ids), chunk):
         part = ids[start : start + chunk]
         with sessions() as session, session.begin():
@@ -298,24 +294,12 @@ def fire_many(
                     continue
                 if head is None:
                     raise RuntimeError(f"{entity_type} {entity_id} has no audit event #{version}")
-                moves[(source.value, dest.value)].append(entity_id)
-                events.append(
-                    audit.new_event(
-                        entity_type=entity_type,
-                        entity_id=entity_id,
-                        seq=version + 1,
-                        instansi_id=instansi_id,
-                        prev_hash=head,
-                        at=now,
-                        actor=actor.ref,
-                        role=role.value,
-                        trigger=trigger,
-                        from_state=source.value,
-                        to_state=dest.value,
-                        note=note,
-                        payload_digest=payload_digest,
-                    )
-                )
+                move = (source.value, dest.value)
+                moves[move].append(entity_id)
+                draft = drafts.get(move)
+                if draft is None:
+                    draft = drafts[move] = shared.moving(*move)
+                events.append(draft.row(entity_id, version + 1, head))
             for (source_value, dest_value), moved in moves.items():
                 done = session.execute(
                     update(table)
@@ -332,6 +316,23 @@ def fire_many(
                 after(session, [i for moved in moves.values() for i in moved])
         result.chunks += 1
     return result
+
+
+def _batch_draft(
+    entity_type: str, trigger: str, *, instansi_id: int, actor: Actor, role: Role, now: datetime, note: str | None
+) -> audit.EventDraft:
+    """What every event of a batch shares; each move (`moving`) and payload is filled in by the batch."""
+    return audit.EventDraft(
+        entity_type=entity_type,
+        instansi_id=instansi_id,
+        at=now,
+        actor=actor.ref,
+        role=role.value,
+        trigger=trigger,
+        from_state=None,
+        to_state=None,
+        note=note,
+    )
 
 
 def record_many(
@@ -362,29 +363,18 @@ def record_many(
     if not chosen:
         return []
     heads = audit.heads(session, entity_type, [i for i, _, _ in chosen])
-    payload_digest = audit.digest(payload)
+    shared = _batch_draft(entity_type, trigger, instansi_id=instansi_id, actor=actor, role=role, now=now, note=note)
+    shared = shared.with_payload(payload)
+    drafts: dict[str, audit.EventDraft] = {}  # one per state the rows stay in, built once
     events = []
     for entity_id, state, version in chosen:
         head = heads.get(entity_id)
         if head is None:
             raise RuntimeError(f"{entity_type} {entity_id} has no audit event #{version}")
-        events.append(
-            audit.new_event(
-                entity_type=entity_type,
-                entity_id=entity_id,
-                seq=version + 1,
-                instansi_id=instansi_id,
-                prev_hash=head,
-                at=now,
-                actor=actor.ref,
-                role=role.value,
-                trigger=trigger,
-                from_state=state,
-                to_state=state,
-                note=note,
-                payload_digest=payload_digest,
-            )
-        )
+        draft = drafts.get(state)
+        if draft is None:
+            draft = drafts[state] = shared.moving(state, state)
+        events.append(draft.row(entity_id, version + 1, head))
     recorded = [i for i, _, _ in chosen]
     done: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         update(table)

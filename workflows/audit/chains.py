@@ -8,17 +8,14 @@ for one another.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from workflows.audit.event import EventDraft, digest
 from workflows.store import uow
 from workflows.store.db import insert_many
 from workflows.store.tables import AuditEvent, Capaian, Cycle, Evaluation, FollowUpCase, Instansi, Keberatan, Skp
@@ -37,128 +34,26 @@ AUDITED: dict[str, type[Any]] = {
 """Entity types with a chain, and their versioned tables."""
 
 
-@lru_cache(maxsize=256)  # a batch stamps thousands of events with the same instant
-def canonical_time(at: datetime) -> str:
-    """UTC, microseconds, 'Z'; a naive time is refused (its instant is unknown)."""
-    if at.tzinfo is None:
-        raise ValueError("audit times must be aware datetimes")
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def digest(payload: Mapping[str, Any] | None) -> str:
-    text = json.dumps(payload or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-HASHED = (
-    "entity_type",
-    "entity_id",
-    "seq",
-    "instansi_id",
-    "at",
-    "actor",
-    "role",
-    "trigger",
-    "from_state",
-    "to_state",
-    "note",
-    "payload_digest",
-    "prev_hash",
-)
-
-
-def event_hash(event: Mapping[str, Any]) -> str:
-    fields = [canonical_time(event[f]) if f == "at" else event[f] for f in HASHED]
-    text = json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def new_event(
     *,
-    entity_type: str,
     entity_id: int,
     seq: int,
-    instansi_id: int | None,
     prev_hash: str,
-    at: datetime,
-    actor: str,
-    role: str,
-    trigger: str,
-    from_state: str | None,
-    to_state: str | None,
-    note: str | None = None,
     payload: Mapping[str, Any] | None = None,
     payload_digest: str | None = None,
+    **fields: Any,
 ) -> dict[str, Any]:
-    """The column values of one event, hash included (for bulk INSERTs). A batch whose events share one payload
-    passes its `payload_digest` (`digest(payload)`) instead, computed once."""
-    event: dict[str, Any] = {
-        "entity_type": entity_type,
-        "entity_id": entity_id,
-        "seq": seq,
-        "instansi_id": instansi_id,
-        "at": at,
-        "actor": actor,
-        "role": role,
-        "trigger": trigger,
-        "from_state": from_state,
-        "to_state": to_state,
-        "note": note,
-        "payload_digest": payload_digest if payload_digest is not None else digest(payload),
-        "prev_hash": prev_hash,
-    }
-    event["hash"] = event_hash(event)
-    return event
+    """The column values of one event, hash included: `EventDraft(**fields).row(...)` for callers that hold the
+    fields loose (tests, forgeries). A batch whose events share one payload passes its `payload_digest`."""
+    draft = EventDraft(**fields, payload_digest=payload_digest if payload_digest is not None else digest(payload))
+    return draft.row(entity_id, seq, prev_hash)
 
 
 def new_events(
-    *,
-    entity_type: str,
-    entity_ids: Iterable[int],
-    seq: int,
-    instansi_id: int | None,
-    prev_hash: str,
-    at: datetime,
-    actor: str,
-    role: str,
-    trigger: str,
-    from_state: str | None,
-    to_state: str | None,
-    note: str | None = None,
-    payload_digest: str,
+    *, entity_ids: Iterable[int], seq: int, prev_hash: str, payload_digest: str, **fields: Any
 ) -> list[dict[str, Any]]:
-    """`new_event` for each entity of a batch whose events differ only in their entity (e.g. the genesis events of
-    the SKPs a cycle drafts). The canonical JSON around the entity id is encoded and hashed once for the batch; each
-    event's hash is byte-identical to `event_hash`'s."""
-    template = new_event(
-        entity_type=entity_type,
-        entity_id=0,
-        seq=seq,
-        instansi_id=instansi_id,
-        prev_hash=prev_hash,
-        at=at,
-        actor=actor,
-        role=role,
-        trigger=trigger,
-        from_state=from_state,
-        to_state=to_state,
-        note=note,
-        payload_digest=payload_digest,
-    )
-    values = [canonical_time(template[f]) if f == "at" else template[f] for f in HASHED]
-    i = HASHED.index("entity_id")
-    # '[a,…,' + id + ',…,z]' is what json.dumps writes for the whole list (the entity id is neither first nor last)
-    head = json.dumps(values[:i], separators=(",", ":"), ensure_ascii=False)[:-1] + ","
-    tail = "," + json.dumps(values[i + 1 :], separators=(",", ":"), ensure_ascii=False)[1:]
-    hashed_head, encoded_tail = hashlib.sha256(head.encode()), tail.encode()
-    events = []
-    for entity_id in entity_ids:
-        if type(entity_id) is not int:  # b"%d" writes what json.dumps writes for an int only
-            raise TypeError(f"entity id {entity_id!r} is not an int")
-        h = hashed_head.copy()
-        h.update(b"%d%s" % (entity_id, encoded_tail))
-        events.append({**template, "entity_id": entity_id, "hash": h.hexdigest()})
-    return events
+    """`new_event` for each entity of a batch whose events differ only in their entity (`EventDraft.rows`)."""
+    return EventDraft(**fields, payload_digest=payload_digest).rows(entity_ids, seq, prev_hash)
 
 
 # Statements run once or twice per use case, built once (why: workflows/store/__init__.py).
@@ -253,15 +148,9 @@ def instansi_of(session: Session, row: Any) -> int | None:
     raise TypeError(f"{type(row).__name__} has no audit chain")
 
 
-def append(session: Session, *, entity_type: str, entity_id: int, seq: int, **fields: Any) -> dict[str, Any]:
-    """Append event `seq` to a chain, linking it to event `seq - 1`."""
-    event = new_event(
-        entity_type=entity_type,
-        entity_id=entity_id,
-        seq=seq,
-        prev_hash=head_hash(session, entity_type, entity_id, seq - 1),
-        **fields,
-    )
+def append(session: Session, draft: EventDraft, entity_id: int, seq: int) -> dict[str, Any]:
+    """Append event `seq` to entity `entity_id`'s chain, linking it to event `seq - 1`."""
+    event = draft.row(entity_id, seq, head_hash(session, draft.entity_type, entity_id, seq - 1))
     session.execute(_INSERT, event)
-    _appended(session)[(entity_type, entity_id, seq)] = event["hash"]
+    _appended(session)[(draft.entity_type, entity_id, seq)] = event["hash"]
     return event

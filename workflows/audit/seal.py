@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from states.errors import InvalidInput
-from workflows.audit.chains import canonical_time
+from workflows.audit.event import canonical_time
 from workflows.store.tables import AuditEvent, AuditSeal
 from workflows.store.uow import reading, unit_of_work
 

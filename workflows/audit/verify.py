@@ -11,7 +11,8 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from workflows.audit.chains import AUDITED, GENESIS, HASHED, event_hash
+from workflows.audit.chains import AUDITED, GENESIS
+from workflows.audit.event import HASHED, event_hash
 from workflows.audit.seal import FIRST, mac, root_at
 from workflows.store.tables import AuditEvent, AuditSeal
 

@@ -168,7 +168,16 @@ def open_cycle(
         instansi_id, year = cycle.instansi_id, cycle.year
     drafted = already = 0
     role = Role.SYSTEM.value if actor.system else Role.ADMIN.value
-    payload_digest = audit.digest({"cycle_id": cycle_id})
+    genesis = audit.EventDraft(
+        entity_type="skp",
+        instansi_id=instansi_id,
+        at=now,
+        actor=actor.ref,
+        role=role,
+        trigger="draft",
+        from_state=None,
+        to_state=SkpState.drafted.value,
+    ).with_payload({"cycle_id": cycle_id})
     after = 0  # every active pegawai up to this id has an SKP in the cycle
     while True:
         with sessions() as session, session.begin():
@@ -217,21 +226,7 @@ def open_cycle(
                 already = session.scalar(select(func.count()).where(col(Skp.cycle_id) == cycle_id)) or 0
                 already -= drafted
                 break
-            events = audit.new_events(
-                entity_type="skp",
-                entity_ids=ids,
-                seq=1,
-                instansi_id=instansi_id,
-                prev_hash=audit.GENESIS,
-                at=now,
-                actor=actor.ref,
-                role=role,
-                trigger="draft",
-                from_state=None,
-                to_state=SkpState.drafted.value,
-                payload_digest=payload_digest,
-            )
-            audit.insert_events(session, events)
+            audit.insert_events(session, genesis.rows(ids, 1, audit.GENESIS))
             drafted += len(ids)
     with sessions() as session:
         return OpenResult(view(session, get(session, cycle_id, actor), actor), drafted, already)

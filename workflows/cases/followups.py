@@ -159,21 +159,20 @@ def _open_cases(
         ),
         rows,
     ).all()
+    genesis = audit.EventDraft(
+        entity_type="follow_up_case",
+        instansi_id=instansi_id,
+        at=now,
+        actor=actor.ref,
+        role=role.value,
+        trigger="open",
+        from_state=None,
+        to_state=None,
+    )
     events = [
-        audit.new_event(
-            entity_type="follow_up_case",
-            entity_id=case_id,
-            seq=1,
-            instansi_id=instansi_id,
-            prev_hash=audit.GENESIS,
-            at=now,
-            actor=actor.ref,
-            role=role.value,
-            trigger="open",
-            from_state=None,
-            to_state=state,
-            payload={"skp_id": skp_id, "kind": kind, "predikat": predikat_of[skp_id]},
-        )
+        genesis.moving(None, state)
+        .with_payload({"skp_id": skp_id, "kind": kind, "predikat": predikat_of[skp_id]})
+        .row(case_id, 1, audit.GENESIS)
         for case_id, skp_id, kind, state in created
     ]
     session.execute(insert(AuditEvent), events)

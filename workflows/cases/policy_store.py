@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -97,8 +96,11 @@ def in_use(session: Session, policy_version_id: int) -> bool:
     )
 
 
-@dataclass(frozen=True)
-class VersionView:
+# One stored policy version as readers see it, used as the HTTP response model as it is (named as the API has it;
+# comments rather than docstrings, so the OpenAPI schema stays as it was).
+class PolicyOut(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     id: int
     name: str
     version: str
@@ -109,7 +111,11 @@ class VersionView:
     created_at: datetime
     created_by: str
     in_use: bool
-    document: dict[str, Any] | None = None
+
+
+# A version with its whole document (one version read alone).
+class PolicyDocument(PolicyOut):
+    document: dict[str, Any]
 
 
 def _visible(session: Session, actor: Actor, row: PolicyVersion | None) -> bool:
@@ -118,24 +124,23 @@ def _visible(session: Session, actor: Actor, row: PolicyVersion | None) -> bool:
     return actor.super_admin or row.instansi_id is None or row.instansi_id in instansi_of(session, actor)
 
 
-def _view(session: Session, row: PolicyVersion, *, document: bool = False) -> VersionView:
+def _view(session: Session, row: PolicyVersion) -> PolicyOut:
     assert row.id is not None
-    return VersionView(
-        row.id,
-        row.name,
-        row.version,
-        row.base_name,
-        str(row.document.get("description", "")),
-        row.instansi_id,
-        row.content_hash,
-        row.created_at,
-        row.created_by,
-        in_use(session, row.id),
-        row.document if document else None,
+    return PolicyOut(
+        id=row.id,
+        name=row.name,
+        version=row.version,
+        base_name=row.base_name,
+        description=str(row.document.get("description", "")),
+        instansi_id=row.instansi_id,
+        content_hash=row.content_hash,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        in_use=in_use(session, row.id),
     )
 
 
-def list_versions(session: Session, actor: Actor, *, offset: int, limit: int) -> tuple[list[VersionView], int]:
+def list_versions(session: Session, actor: Actor, *, offset: int, limit: int) -> tuple[list[PolicyOut], int]:
     """The presets and the actor's instansi versions, newest first."""
     query = select(PolicyVersion)
     if not actor.super_admin:
@@ -146,11 +151,11 @@ def list_versions(session: Session, actor: Actor, *, offset: int, limit: int) ->
     return [_view(session, r) for r in rows], total
 
 
-def get_version(session: Session, policy_version_id: int, actor: Actor) -> VersionView:
+def get_version(session: Session, policy_version_id: int, actor: Actor) -> PolicyDocument:
     row = session.get(PolicyVersion, policy_version_id)
     if row is None or not _visible(session, actor, row):
         raise NotFound("policy", policy_version_id)
-    return _view(session, row, document=True)
+    return PolicyDocument(**_view(session, row).model_dump(), document=row.document)
 
 
 class PolicyIn(BaseModel):
@@ -189,7 +194,7 @@ def find_version(
     return None
 
 
-def create_version(session: Session, body: PolicyIn, *, actor: Actor, now: datetime) -> VersionView:
+def create_version(session: Session, body: PolicyIn, *, actor: Actor, now: datetime) -> PolicyOut:
     """Validate and store a new policy version for an instansi; stored versions never change."""
     instansi_id = instansi_for_request(session, actor, body.instansi, "policy")
     found = find_version(session, actor, body.base, version=body.base_version, now=now)

@@ -55,6 +55,16 @@ def open_period(
         period_of(policy_store.cycle_policy(session, cycle), cycle.year, period_no)
         instansi_id = cycle.instansi_id
     role = Role.SYSTEM.value if actor.system else Role.ADMIN.value
+    genesis = audit.EventDraft(
+        entity_type="evaluation",
+        instansi_id=instansi_id,
+        at=now,
+        actor=actor.ref,
+        role=role,
+        trigger="open",
+        from_state=None,
+        to_state=EvaluationState.open.value,
+    )
     opened = 0
     while True:
         with sessions() as session, session.begin():
@@ -78,20 +88,7 @@ def open_period(
                 insert(Evaluation).returning(col(Evaluation.id), col(Evaluation.skp_id)), rows
             ).all()
             events = [
-                audit.new_event(
-                    entity_type="evaluation",
-                    entity_id=evaluation_id,
-                    seq=1,
-                    instansi_id=instansi_id,
-                    prev_hash=audit.GENESIS,
-                    at=now,
-                    actor=actor.ref,
-                    role=role,
-                    trigger="open",
-                    from_state=None,
-                    to_state=EvaluationState.open.value,
-                    payload={"skp_id": skp_id, "period_no": period_no},
-                )
+                genesis.with_payload({"skp_id": skp_id, "period_no": period_no}).row(evaluation_id, 1, audit.GENESIS)
                 for evaluation_id, skp_id in created
             ]
             session.execute(insert(AuditEvent), events)
