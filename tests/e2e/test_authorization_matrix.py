@@ -129,6 +129,7 @@ ROUTES = [
     Route("GET", "/followups?cycle_id={cycle}", frozenset(ADMINS)),
     Route("POST", "/workflows/close-assessment/run", frozenset(ADMINS), lambda ids: {"cycle_id": ids["cycle"]}),
     Route("GET", "/cycles/{cycle}/export", frozenset({"admin", "auditor", "root"})),
+    Route("GET", "/cycles/{cycle}/export?kind=tpp&period=1", frozenset({"admin", "auditor", "root"})),
     Route("GET", "/audit/export?instansi=KAB-CONTOH", frozenset({"admin", "auditor", "root"})),
     Route("GET", "/audit", frozenset({"admin", "auditor", "root", "foreign_admin"})),  # the foreign admin sees none
     Route("GET", "/audit/verify", frozenset({"admin", "auditor", "root", "foreign_admin"})),
