@@ -12,7 +12,8 @@ from sqlalchemy import Engine, insert, select
 from sqlmodel import col
 
 from states.enums import CapaianLevel
-from tests.e2e.conftest import Clock, bearer
+from tests.e2e.conftest import ROOT_PASSWORD, Clock, bearer
+from tests.e2e.web_setup import web_login
 from tests.integration.org import STAF1
 from workflows.actors import Actor
 from workflows.cases.skps import set_capaian
@@ -84,3 +85,14 @@ def test_the_tpp_export_holds_the_periods_predikat(
     )
     annual = client.get(f"/cycles/{cycle_id}/export", headers=root)  # the annual kind stays the default
     assert "rating_hasil_kerja" in annual.text.splitlines()[0]
+
+
+def test_the_cycle_page_offers_both_exports(client: TestClient, cycle_id: int, db: Engine, now: datetime) -> None:
+    rated = _rate_period_one(db, cycle_id, now)
+    web_login(client, "root", ROOT_PASSWORD)
+    page = client.get(f"/ui/cycles/{cycle_id}")
+    assert f'action="/ui/cycles/{cycle_id}/export"' in page.text and "Periodik (TPP/tukin)" in page.text
+    tpp = client.get(f"/ui/cycles/{cycle_id}/export", params={"kind": "tpp", "period": 1, "format": "csv"})
+    assert tpp.status_code == 200
+    assert len(list(csv.DictReader(io.StringIO(tpp.text.removeprefix("\ufeff"))))) == len(rated)
+    assert client.get(f"/ui/cycles/{cycle_id}/export", params={"kind": "tpp"}).status_code == 422
