@@ -223,8 +223,16 @@ class PeriodicFollowUp(Frozen):
     objection_allowed: bool = Field(
         default=False,
         description="Whether a periodic predikat may be objected to (keberatan); the statutory keberatan "
-        "(PP 30/2019 Pasal 59) is on the result of the assessment, so the preset allows it on the annual only.",
+        "(PP 30/2019 Pasal 59) is on the result of the assessment, so the preset allows it on the annual only. "
+        "skpflow has no keberatan on a periodic result yet, so true is refused until it has.",
     )
+
+    @field_validator("objection_allowed")
+    @classmethod
+    def _objection_not_yet(cls, value: bool) -> bool:
+        if value:
+            raise ValueError("keberatan on a periodic predikat is not supported yet; only the annual result")
+        return value
 
 
 class FollowUp(Frozen):

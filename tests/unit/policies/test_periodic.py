@@ -61,3 +61,8 @@ def test_preset_defaults(preset: Policy) -> None:
     assert (rule.coaching_below, rule.coaching_after_periods, rule.objection_allowed) == (B, 2, False)
     assert [is_low(preset, p) for p in Predikat] == [False, False, True, True, True]
     assert not is_low(preset, None)
+
+
+def test_keberatan_on_a_periodic_result_is_refused_until_skpflow_has_it(derive: Derive) -> None:
+    with pytest.raises(ValueError, match="not supported yet"):
+        derive({"follow_up": {"periodic": {"objection_allowed": True}}})
