@@ -1,11 +1,12 @@
-"""Exports, streamed: predikat per pegawai of a cycle (CSV, XLSX) and the audit trail (CSV, JSONL)."""
+"""Exports, streamed: predikat per pegawai of a cycle or, for TPP/tukin, of one period (CSV, XLSX) and the audit
+trail (CSV, JSONL)."""
 
 from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import IO, Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
@@ -13,7 +14,7 @@ from fastapi.responses import StreamingResponse
 from api.deps import Db, RowId
 from api.errors import responses
 from api.limits import HeavyActor
-from states.errors import NotPermitted
+from states.errors import InvalidInput, NotPermitted
 from workflows.actors import Actor
 from workflows.cases.cycles import readable
 from workflows.cases.org.files import XLSX_TYPE
@@ -38,7 +39,7 @@ def _attachment(name: str) -> dict[str, str]:
 
 @router.get(
     "/cycles/{cycle_id}/export",
-    summary="Predikat per pegawai (for tukin/TPP and SIASN)",
+    summary="Predikat per pegawai: annual (SIASN, e-Kinerja) or of one period (kind=tpp, for TPP/tukin payroll)",
     responses={
         **responses(401, 403, 404, 422, 429),
         200: {
@@ -56,18 +57,45 @@ def predikat(
     actor: HeavyActor,
     format: Annotated[Literal["csv", "xlsx"], Query(description="csv (UTF-8, Excel BOM optional) or xlsx.")] = "csv",
     bom: Annotated[bool, Query(description="Start the CSV with a byte-order mark, for Excel.")] = False,
+    kind: Annotated[
+        Literal["predikat", "tpp"],
+        Query(description="predikat: the annual predikat per SKP; tpp: the predikat of one period (needs period)."),
+    ] = "predikat",
+    period: Annotated[int | None, Query(ge=1, le=12, description="The period number, for kind=tpp.")] = None,
 ) -> StreamingResponse:
+    if kind == "tpp" and period is None:
+        raise InvalidInput(["period: required for kind=tpp (the period number, e.g. 3 for March when monthly)"])
     with reading(db) as s:
         view = readable(s, cycle_id, actor)
     if not _reader_of(actor, view.instansi_id):
         raise NotPermitted("export", "predikat", ["admin", "auditor"])
     sessions = lambda: reading(db)  # noqa: E731 - a factory: each chunk reads in its own short transaction
+    if kind == "tpp":
+        assert period is not None
+        return _tpp(sessions, view.instansi_id, cycle_id, period, format=format, bom=bom)
     name = f"predikat-cycle-{cycle_id}"
     if format == "csv":
         chunks = exports.predikat_csv(sessions, instansi_id=view.instansi_id, cycle_id=cycle_id, bom=bom)
         return StreamingResponse(chunks, media_type=CSV, headers=_attachment(f"{name}.csv"))
     spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 - closed by the response's iterator
     exports.write_predikat_xlsx(sessions, spool, instansi_id=view.instansi_id, cycle_id=cycle_id)
+    return _xlsx_response(spool, name)
+
+
+def _tpp(
+    sessions: exports.Sessions, instansi_id: int, cycle_id: int, period: int, *, format: str, bom: bool
+) -> StreamingResponse:
+    name = f"tpp-cycle-{cycle_id}-period-{period}"
+    if format == "csv":
+        # the cycle and the period are checked here, before the response starts; the rows stream afterwards
+        chunks = exports.tpp_csv(sessions, instansi_id=instansi_id, cycle_id=cycle_id, period_no=period, bom=bom)
+        return StreamingResponse(chunks, media_type=CSV, headers=_attachment(f"{name}.csv"))
+    spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 - closed by the response's iterator
+    exports.write_tpp_xlsx(sessions, spool, instansi_id=instansi_id, cycle_id=cycle_id, period_no=period)
+    return _xlsx_response(spool, name)
+
+
+def _xlsx_response(spool: IO[bytes], name: str) -> StreamingResponse:
     spool.seek(0)
 
     def stream() -> Iterator[bytes]:

@@ -236,6 +236,35 @@ class ConsecutiveRule(ForPegawai):
     opens: FollowUpKind = Field(description="The case opened.")
 
 
+class PeriodicFollowUp(Frozen):
+    """What a periodic (monthly, quarterly, semester) predikat leads to (domain.md §6: "trigger of pembinaan",
+    inferred; the number of periods and whether a periodic result may be objected to are not found)."""
+
+    coaching_below: Predikat | None = Field(
+        default=Predikat.BAIK,
+        description="A periodic predikat worse than this one counts as low; null: periodic results open no case.",
+    )
+    coaching_after_periods: int = Field(
+        default=2,
+        ge=1,
+        le=12,
+        description="How many consecutive closed periods with a low predikat open a coaching case.",
+    )
+    objection_allowed: bool = Field(
+        default=False,
+        description="Whether a periodic predikat may be objected to (keberatan); the statutory keberatan "
+        "(PP 30/2019 Pasal 59) is on the result of the assessment, so the preset allows it on the annual only. "
+        "skpflow has no keberatan on a periodic result yet, so true is refused until it has.",
+    )
+
+    @field_validator("objection_allowed")
+    @classmethod
+    def _objection_not_yet(cls, value: bool) -> bool:
+        if value:
+            raise ValueError("keberatan on a periodic predikat is not supported yet; only the annual result")
+        return value
+
+
 class FollowUp(Frozen):
     """Tindak lanjut per predikat (domain.md §7)."""
 
@@ -254,6 +283,9 @@ class FollowUp(Frozen):
     sanction: Sanction = Field(default_factory=Sanction, description="Durations of the sanction path.")
     coaching_schedule_days: int = Field(
         default=30, ge=1, description="Days to schedule coaching; must equal deadlines.coaching_schedule.days."
+    )
+    periodic: PeriodicFollowUp = Field(
+        default_factory=PeriodicFollowUp, description="Consequences of low periodic predikat."
     )
 
     @field_validator("by_predikat")

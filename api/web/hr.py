@@ -220,6 +220,26 @@ def audit_page(request: Request, actor: HeavyViewer) -> Response:
     return render(request, "audit.html", context)
 
 
+@router.get("/ui/cycles/{cycle_id}/export")
+def predikat_export(request: Request, cycle_id: int, actor: HeavyViewer) -> Response:
+    """The API's predikat export for the session's actor: annual, or one period's for TPP/tukin."""
+    q = request.query_params
+    form: Literal["csv", "xlsx"] = "xlsx" if q.get("format") == "xlsx" else "csv"
+    kind: Literal["predikat", "tpp"] = "tpp" if q.get("kind") == "tpp" else "predikat"
+    try:
+        return api_exports.predikat(
+            cycle_id,
+            engine_of(request),
+            actor,
+            format=form,
+            bom=form == "csv",
+            kind=kind,
+            period=int_or_none(q.get("period")) if kind == "tpp" else None,
+        )
+    except SkpflowError as exc:
+        return _denied(request, exc)
+
+
 @router.get("/ui/audit/export")
 def audit_export(request: Request, actor: HeavyViewer) -> Response:
     """The API's export, for the session's actor: every hashed field, so an auditor can recompute each hash."""

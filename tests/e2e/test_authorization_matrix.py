@@ -142,6 +142,7 @@ ROUTES = [
         "/cycles/{cycle}/monitoring",
         frozenset({"admin", "auditor", "root", "penilai", "atasan_penilai", "pimpinan", "other_bidang"}),
     ),
+    Route("GET", "/cycles/{cycle}/export?kind=tpp&period=1", frozenset({"admin", "auditor", "root"})),
     Route("GET", "/audit/export?instansi=KAB-CONTOH", frozenset({"admin", "auditor", "root"})),
     Route("GET", "/audit", frozenset({"admin", "auditor", "root", "foreign_admin"})),  # the foreign admin sees none
     Route("GET", "/audit/verify", frozenset({"admin", "auditor", "root", "foreign_admin"})),

@@ -14,9 +14,11 @@ from sqlmodel import col
 
 from policies import limits
 from policies.follow_up import improvement_ends, kind_for, placement_ends
+from policies.periodic import is_low
 from policies.schema import Policy
 from states.enums import FollowUpKind, JabatanType, JenisPegawai, Predikat
 from states.errors import InvalidInput, NotFound
+from states.evaluation import EvaluationState
 from states.follow_up import CASE, SANCTION, CaseFacts, CaseState, SanctionFacts, SanctionState
 from states.lifecycle import Lifecycle, TriggerInput
 from states.roles import Role
@@ -24,7 +26,7 @@ from states.skp import SKP, SkpFacts, SkpState
 from workflows import audit, engine
 from workflows.actors import Actor
 from workflows.cases import cycles, policy_store, skps
-from workflows.store.tables import AuditEvent, Cycle, FollowUpCase, Pegawai, Skp, Unit
+from workflows.store.tables import AuditEvent, Cycle, Evaluation, FollowUpCase, Pegawai, Skp, Unit
 
 CASE_STATES = frozenset(s.value for s in (*CaseState, *SanctionState))
 
@@ -108,6 +110,12 @@ def _open_cases(
     """One case per SKP whose predikat the policy maps to a kind, each with the genesis event of its chain."""
     rows: list[dict[str, Any]] = []
     predikat_of: dict[int, str] = {}
+    # a coaching case the periodic rule opened during the year is the case: it is not opened twice
+    existing = set(
+        session.execute(
+            select(col(FollowUpCase.skp_id), col(FollowUpCase.kind)).where(col(FollowUpCase.skp_id).in_(skp_ids))
+        ).tuples()
+    )
     found = (
         session.execute(
             select(
@@ -137,7 +145,7 @@ def _open_cases(
             jabatan_type=JabatanType(jabatan_type),
             earlier=[history.get((pegawai_id, y)) for y in range(year - 1, year - _look_back(policy), -1)],
         )
-        if kind is None:
+        if kind is None or (skp_id, kind.value) in existing:
             continue
         predikat_of[skp_id] = predikat
         rows.append(
@@ -206,6 +214,89 @@ def _earlier_years(
         .order_by(col(Skp.id))
     ).tuples()
     return {(pid, year): Predikat(p) for pid, year, p in rows if p is not None}
+
+
+# --- the periodic rule ----------------------------------------------------------------------------------------
+
+
+def open_periodic_coaching(
+    session: Session,
+    cycle_id: int,
+    period_no: int,
+    policy: Policy,
+    *,
+    instansi_id: int,
+    actor: Actor,
+    role: Role,
+    now: datetime,
+) -> int:
+    """Open a coaching case for every SKP of the cycle whose last `follow_up.periodic.coaching_after_periods`
+    periods up to `period_no` all closed with a predikat below `coaching_below` (`policies.periodic`), unless it
+    has a coaching case already; one statement finds them. Idempotent; each case starts its audit chain."""
+    rule = policy.follow_up.periodic
+    first = period_no - rule.coaching_after_periods + 1
+    if rule.coaching_below is None or first < 1:
+        return 0
+    low = [p.value for p in Predikat if is_low(policy, p)]
+    coaching = FollowUpKind.COACHING.value
+    has_case = select(col(FollowUpCase.id)).where(
+        col(FollowUpCase.skp_id) == col(Evaluation.skp_id), col(FollowUpCase.kind) == coaching
+    )
+    found = session.execute(
+        select(col(Evaluation.skp_id), func.min(col(Evaluation.predikat)))
+        .join(Skp, col(Skp.id) == col(Evaluation.skp_id))
+        .where(
+            col(Skp.cycle_id) == cycle_id,
+            col(Evaluation.period_no).between(first, period_no),
+            col(Evaluation.state) == EvaluationState.closed.value,
+            col(Evaluation.predikat).in_(low),
+            ~has_case.exists(),
+        )
+        .group_by(col(Evaluation.skp_id))
+        .having(func.count() == rule.coaching_after_periods)
+        .order_by(col(Evaluation.skp_id))
+    ).all()
+    if not found:
+        return 0
+    state = CASE.initial.value
+    rows = [
+        {
+            "skp_id": skp_id,
+            "kind": coaching,
+            "state": state,
+            "opened_at": now,
+            "scheduled_at": None,
+            "state_since": now,
+            "version": 1,
+        }
+        for skp_id, _ in found
+    ]
+    created = session.execute(insert(FollowUpCase).returning(col(FollowUpCase.id), col(FollowUpCase.skp_id)), rows)
+    rule_payload = {
+        "rule": "follow_up.periodic",
+        "periods": list(range(first, period_no + 1)),
+        "coaching_below": rule.coaching_below.value,
+    }
+    events = [
+        audit.new_event(
+            entity_type="follow_up_case",
+            entity_id=case_id,
+            seq=1,
+            instansi_id=instansi_id,
+            prev_hash=audit.GENESIS,
+            at=now,
+            actor=actor.ref,
+            role=role.value,
+            trigger="open",
+            from_state=None,
+            to_state=state,
+            payload={"skp_id": skp_id, "kind": coaching, **rule_payload},
+            note=f"follow_up.periodic: periods {first}-{period_no} below {rule.coaching_below.value}",
+        )
+        for case_id, skp_id in created.all()
+    ]
+    session.execute(insert(AuditEvent), events)
+    return len(events)
 
 
 # --- one case ---------------------------------------------------------------------------------------------------

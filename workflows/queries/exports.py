@@ -1,4 +1,5 @@
-"""Exports: a cycle's predikat per pegawai (CSV, XLSX) and an instansi's audit trail (CSV, JSONL), read in chunks."""
+"""Exports: a cycle's predikat per pegawai (CSV, XLSX), one period's predikat for TPP/tukin (CSV, XLSX) and an
+instansi's audit trail (CSV, JSONL), read in chunks."""
 
 from __future__ import annotations
 
@@ -14,14 +15,17 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, null, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from policies import periods
 from states.errors import InvalidInput, NotFound
 from workflows.audit import HASHED, canonical_time
+from workflows.cases import policy_store
+from workflows.cases.evaluations.periods import period_of
 from workflows.cases.skps import ANNUAL
-from workflows.store.tables import AuditEvent, Capaian, Cycle, Instansi, Pegawai, Skp, Unit
+from workflows.store.tables import AuditEvent, Capaian, Cycle, Evaluation, Instansi, Pegawai, Skp, Unit
 
 Sessions = Callable[[], AbstractContextManager[Session]]
 """Opens one read-only session per chunk, e.g. `lambda: reading(engine)`: no transaction spans a slow download."""
@@ -50,6 +54,38 @@ PREDIKAT_COLUMNS = (
 )
 """One row per SKP of the cycle (a mutasi gives a pegawai two); jabatan and unit are the SKP's; capaian is the
 annual capaian kinerja organisasi of that unit."""
+
+TPP_COLUMNS = (
+    "nip",
+    "nama",
+    "jenis",
+    "unit_code",
+    "unit_name",
+    "jabatan_type",
+    "jabatan_name",
+    "period_no",
+    "period_start",
+    "period_end",
+    "predikat",
+    "predikat_label",
+    "capaian",
+    "skp_id",
+    "evaluation_id",
+)
+"""One row per periodic evaluation of the period that has a predikat (rated, closed or under keberatan), for the
+payroll of TPP/tukin: jabatan and unit are the SKP's, `period_start`/`period_end` the period's first and last day
+(ISO dates: a month, a quarter or a semester by the policy), `predikat` the code and `predikat_label` its
+Indonesian name, `capaian` the unit's capaian kinerja organisasi for that period (empty when not set). An open or
+lapsed evaluation has no predikat and no row: payroll decides what a missing month means."""
+
+PREDIKAT_LABEL_ID = {
+    "SANGAT_BAIK": "Sangat Baik",
+    "BAIK": "Baik",
+    "BUTUH_PERBAIKAN": "Butuh Perbaikan",
+    "KURANG": "Kurang",
+    "SANGAT_KURANG": "Sangat Kurang",
+}
+"""The predikat's names in the regulation's words (PermenPANRB 6/2022), as on the Dokumen Evaluasi Kinerja."""
 
 AUDIT_COLUMNS = ("id", "at", *(name for name in HASHED if name != "at"), "hash")
 """Every hashed field and the hash, `at` as hashed (UTC, microseconds, Z): a JSONL line can be re-verified."""
@@ -100,16 +136,7 @@ def write_predikat_xlsx(
         total = s.scalar(select(func.count()).select_from(Skp).where(col(Skp.cycle_id) == cycle_id)) or 0
     if total >= XLSX_MAX_ROWS:
         raise InvalidInput([f"format: {total} rows do not fit in an XLSX sheet; export as CSV"])
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("predikat")
-    sheet.freeze_panes = "A2"
-    sheet.append(list(PREDIKAT_COLUMNS))
-    written = 0
-    for row in rows:
-        sheet.append([_xlsx_cell(sheet, v) for v in row])
-        written += 1
-    book.save(out)
-    return written
+    return _write_xlsx(out, "predikat", PREDIKAT_COLUMNS, rows)
 
 
 def _predikat_page(instansi_id: int, cycle_id: int) -> Callable[[int, int], Select[Row]]:
@@ -146,6 +173,96 @@ def _predikat_page(instansi_id: int, cycle_id: int) -> Callable[[int, int], Sele
             .limit(limit)
         )
         return query
+
+    return page
+
+
+# --- one period's predikat, for TPP/tukin ---------------------------------------------------------------------------
+
+
+def tpp_rows(
+    sessions: Sessions, *, instansi_id: int, cycle_id: int, period_no: int, chunk: int = CHUNK
+) -> Iterator[Row]:
+    """The period's rated evaluations as `TPP_COLUMNS` in evaluation id order; NotFound at once unless the cycle
+    is the instansi's, InvalidInput unless `period_no` is a period of the cycle's policy."""
+    with sessions() as s:
+        cycle = s.scalar(select(Cycle).where(col(Cycle.id) == cycle_id, col(Cycle.instansi_id) == instansi_id))
+        if cycle is None:
+            raise NotFound("cycle", cycle_id)
+        period = period_of(policy_store.cycle_policy(s, cycle), cycle.year, period_no)
+    pages = _keyset(
+        sessions, _tpp_page(instansi_id, cycle_id, period_no), key=TPP_COLUMNS.index("evaluation_id"), chunk=chunk
+    )
+    return _with_period(pages, period)
+
+
+def _with_period(rows: Iterable[Row], period: periods.Period) -> Iterator[Row]:
+    start, end = TPP_COLUMNS.index("period_start"), TPP_COLUMNS.index("period_end")
+    label = TPP_COLUMNS.index("predikat_label")
+    for row in rows:
+        out = list(row)
+        out[start], out[end] = period.start.isoformat(), period.end.isoformat()
+        out[label] = PREDIKAT_LABEL_ID.get(row[label - 1], row[label - 1])
+        yield tuple(out)
+
+
+def tpp_csv(
+    sessions: Sessions, *, instansi_id: int, cycle_id: int, period_no: int, bom: bool = False, chunk: int = CHUNK
+) -> Iterator[str]:
+    """The TPP export of one period as CSV text chunks (header first, text cells neutralised)."""
+    rows = tpp_rows(sessions, instansi_id=instansi_id, cycle_id=cycle_id, period_no=period_no, chunk=chunk)
+    return _csv(TPP_COLUMNS, rows, bom=bom, chunk=chunk)
+
+
+def write_tpp_xlsx(
+    sessions: Sessions, out: IO[bytes], *, instansi_id: int, cycle_id: int, period_no: int, chunk: int = CHUNK
+) -> int:
+    """Write the TPP export of one period as an XLSX workbook (one sheet, `tpp`) to `out`; the number of data rows."""
+    rows = tpp_rows(sessions, instansi_id=instansi_id, cycle_id=cycle_id, period_no=period_no, chunk=chunk)
+    return _write_xlsx(out, "tpp", TPP_COLUMNS, rows)
+
+
+def _tpp_page(instansi_id: int, cycle_id: int, period_no: int) -> Callable[[int, int], Select[Row]]:
+    def page(after: int, limit: int) -> Select[Row]:
+        capaian = and_(
+            col(Capaian.cycle_id) == col(Skp.cycle_id),
+            col(Capaian.unit_id) == col(Skp.unit_id),
+            col(Capaian.period_no) == col(Evaluation.period_no),
+        )
+        return (
+            select(
+                col(Pegawai.nip),
+                col(Pegawai.name),
+                col(Pegawai.jenis),
+                col(Unit.code),
+                col(Unit.name),
+                col(Skp.jabatan_type),
+                col(Skp.jabatan_name),
+                col(Evaluation.period_no),
+                null(),  # period_start, filled in from the policy
+                null(),  # period_end
+                col(Evaluation.predikat),
+                null(),  # predikat_label
+                col(Capaian.level),
+                col(Skp.id),
+                col(Evaluation.id),
+            )
+            .select_from(Evaluation)
+            .join(Skp, col(Skp.id) == col(Evaluation.skp_id))
+            .join(Cycle, col(Cycle.id) == col(Skp.cycle_id))
+            .join(Pegawai, col(Pegawai.id) == col(Skp.pegawai_id))
+            .join(Unit, col(Unit.id) == col(Skp.unit_id))
+            .outerjoin(Capaian, capaian)
+            .where(
+                col(Skp.cycle_id) == cycle_id,
+                col(Cycle.instansi_id) == instansi_id,
+                col(Evaluation.period_no) == period_no,
+                col(Evaluation.predikat).is_not(None),
+                col(Evaluation.id) > after,
+            )
+            .order_by(col(Evaluation.id))
+            .limit(limit)
+        )
 
     return page
 
@@ -277,6 +394,21 @@ def _csv(header: Sequence[str], rows: Iterable[Row], *, bom: bool, chunk: int) -
             buffer.truncate()
     if buffer.tell():
         yield buffer.getvalue()
+
+
+def _write_xlsx(out: IO[bytes], title: str, header: Sequence[str], rows: Iterable[Row]) -> int:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
+    sheet.freeze_panes = "A2"
+    sheet.append(list(header))
+    written = 0
+    for row in rows:
+        if written + 1 >= XLSX_MAX_ROWS:
+            raise InvalidInput([f"format: more rows than fit in an XLSX sheet ({XLSX_MAX_ROWS - 1}); export as CSV"])
+        sheet.append([_xlsx_cell(sheet, v) for v in row])
+        written += 1
+    book.save(out)
+    return written
 
 
 def _xlsx_cell(sheet: WriteOnlyWorksheet, value: object) -> object:

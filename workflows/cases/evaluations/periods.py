@@ -18,7 +18,7 @@ from states.evaluation import EVALUATION, EvaluationFacts, EvaluationState
 from states.roles import Role
 from workflows import audit, engine
 from workflows.actors import Actor
-from workflows.cases import cycles, policy_store
+from workflows.cases import cycles, followups, policy_store
 from workflows.store.tables import (
     AuditEvent,
     Cycle,
@@ -127,6 +127,7 @@ class ClosePeriodResult:
     lapsed: int
     not_ended: int  # evaluations left as they are because the period has not ended in their unit's zone
     chunks: int
+    coaching_opened: int = 0  # coaching cases the periodic rule (policy follow_up.periodic) opened
 
 
 def close_period(
@@ -190,6 +191,11 @@ def close_period(
     evaluated = EvaluationState.evaluated.value
     closed = run("close", [i for i, state, _ in rows if state == evaluated and ended[i]])
     lapsed = run("lapse", [i for i, state, _ in rows if state != evaluated and ended[i]])
+    with sessions() as session, session.begin():
+        # after the closing: a rerun (or a close that found nothing new) opens only the cases still missing
+        coaching = followups.open_periodic_coaching(
+            session, cycle_id, period_no, policy, instansi_id=instansi_id, actor=actor, role=role, now=now
+        )
     return ClosePeriodResult(
         cycle_id,
         period_no,
@@ -197,4 +203,5 @@ def close_period(
         lapsed=len(lapsed.fired),
         not_ended=sum(1 for i, _, _ in rows if not ended[i]),
         chunks=closed.chunks + lapsed.chunks,
+        coaching_opened=coaching,
     )
