@@ -35,6 +35,7 @@ from sqlalchemy import (
     text,
     union_all,
 )
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
@@ -758,7 +759,7 @@ def _lead(step: LadderStep, what: str, cycle_name: str, deadline: str) -> str:
     )
 
 
-def _render(row: Mapping[str, Any], texts: Mapping[int, StepText]) -> dict[str, Any]:
+def _render(row: RowMapping, texts: Mapping[int, StepText]) -> dict[str, Any]:
     """One outbox row from a row of `_messages`: its subject and body rendered, the rendering's inputs dropped."""
     text_ = texts[row["step_index"]]
     out = {k: v for k, v in row.items() if k not in _RENDER_INPUTS}
