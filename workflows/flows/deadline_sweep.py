@@ -2,19 +2,21 @@
 
 One module on purpose: per deadline key, `_KeySweep` builds the set-based statements (the pending rows, the
 reached ladder steps, the outbox rows with their text, the automatic actions and their audit rows) over one plan
-of due instants, and they must agree column for column. What should still leave it is the message text, which
-`_messages` concatenates in SQL rather than rendering from templates.
+of due instants, and they must agree column for column. The message text is not among them: `_messages` selects
+the rows to notify, `_render` fills the Jinja2 templates in `flows/templates/` in Python, and one bulk insert writes
+them.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any
 
+import jinja2
 from sqlalchemy import (
     Boolean,
     Integer,
@@ -33,6 +35,7 @@ from sqlalchemy import (
     text,
     union_all,
 )
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
@@ -59,7 +62,7 @@ from states.skp import SkpState
 from workflows import engine
 from workflows.actors import Actor
 from workflows.cases import policy_store
-from workflows.store.db import insert_select
+from workflows.store.db import insert_many, insert_select
 from workflows.store.tables import (
     AppUser,
     Cycle,
@@ -503,12 +506,16 @@ class _KeySweep:
         who = self.who
         sent = Counter[tuple[Any, ...]]()
         if who is not None:
-            sent = insert_select(
-                session,
-                Outbox.__table__,  # type: ignore[attr-defined]
-                self._messages(planned, plan, who),
-                unique=["dedupe_key"],
-                count_by=["action", "status"],
+            texts = self._texts(due, period_no, reach, zone)
+            outbox = [_render(row, texts) for row in session.execute(self._messages(planned, plan, who)).mappings()]
+            sent = Counter(
+                insert_many(
+                    session,
+                    Outbox.__table__,  # type: ignore[attr-defined]
+                    outbox,
+                    unique=["dedupe_key"],
+                    returning=["action", "status"],
+                )
             )
         for (action, status), n in sent.items():
             self.counts.notified[action] = self.counts.notified.get(action, 0) + n
@@ -557,10 +564,8 @@ class _KeySweep:
         self.counts.steps += taken[()]
 
     def _plan(self, due: datetime, period_no: int | None, reach: int, taken: Sequence[int], zone: tzinfo) -> Subquery:
-        """Per `taken` value (the last step already taken), the steps reached since, with their messages' subject
-        and lead; `notified` is false for a superseded step (recorded, neither sent nor acted on)."""
-        what = WHAT[self.key].format(period=period_no)
-        deadline = local_time(due - timedelta(minutes=1), zone)  # the last on-time minute of the due day
+        """Per `taken` value (the last step already taken), the steps reached since; `notified` is false for a
+        superseded step (recorded, neither sent nor acted on)."""
         rows = []
         for last in taken:
             new = range(last + 1, reach)
@@ -575,11 +580,19 @@ class _KeySweep:
                         literal(step.auto_action.value if step.auto_action else None, String).label("auto_action"),
                         literal(due + timedelta(days=step.offset_days), UtcDateTime()).label("step_at"),
                         literal(i not in skipped, Boolean).label("notified"),
-                        literal(f"[SKP] {LABEL[step.action]}: {what} — ", String).label("subject"),
-                        literal(_lead(step, what, self.ctx.cycle_name, deadline), String).label("lead"),
                     )
                 )
         return (union_all(*rows) if len(rows) > 1 else rows[0]).subquery("plan")
+
+    def _texts(self, due: datetime, period_no: int | None, reach: int, zone: tzinfo) -> dict[int, StepText]:
+        """Per ladder step up to `reach`, what its messages for this due instant share: the subject's label and
+        what is due, and the opening sentence."""
+        what = WHAT[self.key].format(period=period_no)
+        deadline = local_time(due - timedelta(minutes=1), zone)  # the last on-time minute of the due day
+        return {
+            i: StepText(what, LABEL[step.action], _lead(step, what, self.ctx.cycle_name, deadline))
+            for i, step in enumerate(self.ladder[:reach])
+        }
 
     def _who(self) -> Subquery | None:
         """Who each ladder step notifies, in the step's order: `kind` names where the person comes from (the
@@ -612,8 +625,9 @@ class _KeySweep:
         return (union_all(*rows) if len(rows) > 1 else rows[0]).subquery("who")
 
     def _messages(self, planned: Callable[..., Select[Any]], plan: Subquery, who: Subquery) -> Select[Any]:
-        """The outbox rows of the notified steps: one per recipient (the same person once per step, by `ref`), text
-        from the plan's subject and lead and the pegawai's row, in entity, step and recipient order."""
+        """The outbox rows of the notified steps: one per recipient (the same person once per step, by `ref`), in
+        entity, step and recipient order, with what `_render` needs for their text (the recipient's name, the
+        pegawai's name and NIP, the entity's state) in place of `subject` and `body`."""
         t, ctx = self.src.table, self.ctx
         owner, penilai, atasan = aliased(Pegawai), aliased(Pegawai), aliased(Pegawai)
 
@@ -634,19 +648,6 @@ class _KeySweep:
             and_(who.c.kind == "atasan", col(atasan.id).is_not(None)),
             and_(who.c.kind == "atasan_hr", col(atasan.id).is_(None)),
         )
-        body = (
-            literal("Yth. ")
-            + name
-            + literal(",\n\n")
-            + plan.c.lead
-            + literal("\n\nPegawai: ")
-            + col(owner.name)
-            + literal(" (NIP ")
-            + col(owner.nip)
-            + literal(")\nStatus saat ini: ")
-            + t.state
-            + literal("\n\nPesan ini dikirim otomatis oleh skpflow.")
-        )
         prefix = f"deadline:{self.key.value}:{self.src.entity_type}:"
         return (
             planned(
@@ -660,8 +661,11 @@ class _KeySweep:
                 ).label("dedupe_key"),
                 literal("email").label("channel"),
                 func.coalesce(email, ref).label("recipient"),
-                func.substr(plan.c.subject + col(owner.name), 1, 300).label("subject"),
-                body.label("body"),
+                name.label("name"),
+                col(owner.name).label("pegawai"),
+                col(owner.nip).label("nip"),
+                t.state.label("state"),
+                plan.c.step_index,
                 case((email.is_(None), NO_ADDRESS), else_="pending").label("status"),
                 literal(0).label("attempts"),
                 literal(ctx.as_of, UtcDateTime()).label("created_at"),
@@ -722,19 +726,51 @@ AUTO_NOTE: dict[AutoAction, str] = {
 }
 
 
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("workflows.flows", "templates"),
+    autoescape=False,  # plain-text e-mail
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=False,
+)
+_SUBJECT = _TEMPLATES.get_template("deadline_subject.txt")
+_BODY = _TEMPLATES.get_template("deadline_body.txt")
+_LEAD = _TEMPLATES.get_template("deadline_lead.txt")
+SUBJECT_MAX = 300  # outbox.subject's length
+
+
+@dataclass(frozen=True)
+class StepText:
+    """What the messages of one ladder step for one due instant share."""
+
+    what: str
+    label: str
+    lead: str
+
+
 def _lead(step: LadderStep, what: str, cycle_name: str, deadline: str) -> str:
     """The opening sentence of a step's message."""
-    if step.action is LadderAction.REMINDER:
-        return f"{what} untuk {cycle_name} belum selesai. Batas waktunya {deadline}."
-    if step.action is LadderAction.NOTICE:
-        return f"Batas waktu {what.lower()} untuk {cycle_name} ({deadline}) telah terlewati."
-    if step.action is LadderAction.ESCALATE:
-        return (
-            f"{what} untuk {cycle_name} terlambat {step.offset_days} hari dari batas waktu {deadline}. "
-            "Mohon ditindaklanjuti."
-        )
-    assert step.auto_action is not None
-    return f"{what} untuk {cycle_name}, batas waktu {deadline}. {AUTO_NOTE[step.auto_action]}"
+    return _LEAD.render(
+        action=step.action.value,
+        what=what,
+        cycle=cycle_name,
+        deadline=deadline,
+        offset_days=step.offset_days,
+        auto_note=AUTO_NOTE[step.auto_action] if step.auto_action else "",
+    )
+
+
+def _render(row: RowMapping, texts: Mapping[int, StepText]) -> dict[str, Any]:
+    """One outbox row from a row of `_messages`: its subject and body rendered, the rendering's inputs dropped."""
+    text_ = texts[row["step_index"]]
+    out = {k: v for k, v in row.items() if k not in _RENDER_INPUTS}
+    out["subject"] = _SUBJECT.render(label=text_.label, what=text_.what, pegawai=row["pegawai"])[:SUBJECT_MAX]
+    out["body"] = _BODY.render(
+        name=row["name"], lead=text_.lead, pegawai=row["pegawai"], nip=row["nip"], state=row["state"]
+    )
+    return out
+
+
+_RENDER_INPUTS = frozenset({"name", "pegawai", "nip", "state", "step_index"})
 
 
 SWEEP_LOCK = 0x534B50  # PostgreSQL advisory lock class of the sweep ("SKP"); the object is the cycle id
