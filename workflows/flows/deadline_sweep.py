@@ -731,6 +731,7 @@ _TEMPLATES = jinja2.Environment(
     autoescape=False,  # plain-text e-mail
     undefined=jinja2.StrictUndefined,
     keep_trailing_newline=False,
+    finalize=lambda value: "-" if value is None else value,  # a missing name or NIP reads "-", never "None"
 )
 _SUBJECT = _TEMPLATES.get_template("deadline_subject.txt")
 _BODY = _TEMPLATES.get_template("deadline_body.txt")
