@@ -254,7 +254,7 @@ def test_diff_lists_exactly_the_changed_paths(
 # other content, so every change of the preset's content (or of a schema default it inherits) needs a new version.
 PRESET_HASHES = {
     "2": "0e8c7b66db015d5b14c6fb21562315ea9de76e8e2054321be928dc1407421bad",
-    "3": "dc5c43c0b320e1d2531cc3ef06311b94c89ecedeab05311aaeeb84c872cea595",
+    "3": "415c01ead9049006a39934c2c11b6b7f1789b95f08611534f7c5668b9466e48e",
 }
 
 
