@@ -402,7 +402,10 @@ class Simulation:
 
     def _close_period(self, n: int) -> Action:
         def run(_: Session, after: list[Callable[[], None]]) -> None:
-            self.timed("close-period", self.context(self._now, n))
+            report = self.timed("close-period", self.context(self._now, n))
+            for c in report["cycles"]:  # the periodic rule (follow_up.periodic) opens coaching as periods close
+                if c["closed"] and c["closed"].get("coaching_opened"):
+                    self.ledger.cases["COACHING"] += c["closed"]["coaching_opened"]
 
         return run
 
