@@ -30,6 +30,13 @@ from states.errors import (
 from states.lifecycle import Lifecycle
 
 
+class RuleProblem(BaseModel):
+    """One unmet guard and the rule that refused it."""
+
+    rule: str = Field(description="The rule's id: `<lifecycle>.<guard>` (e.g. `skp.cascaded`) or a policy rule's.")
+    problem: str = Field(description="What is unmet, in one sentence.")
+
+
 class ErrorBody(BaseModel):
     """Why a request was refused; a refused request changed nothing."""
 
@@ -38,6 +45,9 @@ class ErrorBody(BaseModel):
     state: str | None = Field(default=None, description="The record's current state (409).")
     version: int | None = Field(default=None, description="The record's current version (409 stale version).")
     allowed_triggers: list[str] | None = Field(default=None, description="What the caller may fire now (409).")
+    rules: list[RuleProblem] | None = Field(
+        default=None, description="For an unmet guard (422): each problem with the rule that refused it."
+    )
 
 
 DESCRIPTIONS = {
@@ -91,7 +101,10 @@ def to_response(exc: SkpflowError) -> JSONResponse:
         return _body(409, str(exc), state=exc.state, version=exc.actual, allowed_triggers=exc.allowed)
     if isinstance(exc, NotPermitted):
         return _body(403, str(exc))
-    if isinstance(exc, GuardFailed | InvalidInput):
+    if isinstance(exc, GuardFailed):
+        rules = [RuleProblem(rule=r, problem=p) for r, p in zip(exc.rules, exc.problems, strict=True)]
+        return _body(422, str(exc), problems=exc.problems, rules=rules)
+    if isinstance(exc, InvalidInput):
         return _body(422, str(exc), problems=exc.problems)
     if isinstance(exc, NotFound):
         return _body(404, str(exc))

@@ -46,10 +46,16 @@ class NotPermitted(SkpflowError):
 
 
 class GuardFailed(SkpflowError):
-    """The transition's guards are unmet; each problem names what is missing."""
+    """The transition's guards are unmet; each problem names what is missing, and `rules` (one per problem) the
+    rule that refused it: `<lifecycle>.<guard>` for a lifecycle's guard, or a policy rule's id."""
 
-    def __init__(self, lifecycle: str, trigger: str, problems: Sequence[str]) -> None:
+    def __init__(
+        self, lifecycle: str, trigger: str, problems: Sequence[str], rules: Sequence[str] | None = None
+    ) -> None:
         self.lifecycle, self.trigger, self.problems = lifecycle, trigger, list(problems)
+        self.rules = list(rules) if rules is not None else [f"{lifecycle}.{trigger}"] * len(self.problems)
+        if len(self.rules) != len(self.problems):
+            raise ValueError("GuardFailed: one rule per problem")
         super().__init__(f"{lifecycle}: '{trigger}' refused: " + "; ".join(problems))
 
 

@@ -65,6 +65,7 @@ class _Call(Generic[F]):
     inp: TriggerInput
     roles: frozenset[Role]
     problems: list[str] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)  # the guard behind each problem, `<lifecycle>.<guard>`
 
 
 class Lifecycle(Generic[S, F]):
@@ -119,9 +120,10 @@ class Lifecycle(Generic[S, F]):
             call: _Call[F] = event.kwargs["call"]
             if not row.roles & call.roles:
                 return False
-            problems = [p for g in row.guards for p in self.guards[g](call.facts, call.inp)]
-            call.problems += problems
-            return not problems
+            found = [(g, p) for g in row.guards for p in self.guards[g](call.facts, call.inp)]
+            call.problems += [p for _, p in found]
+            call.rules += [f"{self.name}.{g}" for g, _ in found]
+            return not found
 
         return check
 
@@ -158,7 +160,7 @@ class Lifecycle(Generic[S, F]):
         except MachineError as exc:  # the table and the machine disagree: a defect, never user error
             raise RuntimeError(f"{self.name}: machine refused {trigger} from {source}") from exc
         if not moved:
-            raise GuardFailed(self.name, trigger, call.problems)
+            raise GuardFailed(self.name, trigger, call.problems, call.rules)
         return Fired(trigger, source, subject.state)
 
     def check(self, state: S, trigger: str, roles: Iterable[Role], facts: F, inp: TriggerInput | None = None) -> S:

@@ -136,6 +136,7 @@ def test_drafted_to_agreed_with_refusals_that_change_nothing(
     returned = client.post(f"/skps/{ids[KADIS]}/transitions/return", json={}, headers=sekda)
     assert returned.status_code == 422
     assert returned.json()["problems"] == ["a note is required"]
+    assert returned.json()["rules"] == [{"rule": "skp.note_given", "problem": "a note is required"}]
     agreed = client.post(f"/skps/{ids[KADIS]}/transitions/agree", json={"note": "Disetujui"}, headers=sekda)
     assert agreed.status_code == 200
     assert agreed.json()["state"] == "agreed"
