@@ -31,7 +31,16 @@ class Jenjang(StrEnum):
     AHLI_UTAMA = "AHLI_UTAMA"
 
 
-class Rating(StrEnum):
+class Labelled(StrEnum):
+    """A code whose name in the regulation's words (PermenPANRB 6/2022, as on the Dokumen Evaluasi Kinerja) is the
+    code in title case: SANGAT_BAIK is "Sangat Baik", DI_ATAS_EKSPEKTASI "Di Atas Ekspektasi"."""
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").title()
+
+
+class Rating(Labelled):
     """Rating hasil kerja or rating perilaku kerja."""
 
     DI_ATAS_EKSPEKTASI = "DI_ATAS_EKSPEKTASI"
@@ -39,7 +48,7 @@ class Rating(StrEnum):
     DI_BAWAH_EKSPEKTASI = "DI_BAWAH_EKSPEKTASI"
 
 
-class Predikat(StrEnum):
+class Predikat(Labelled):
     SANGAT_BAIK = "SANGAT_BAIK"
     BAIK = "BAIK"
     BUTUH_PERBAIKAN = "BUTUH_PERBAIKAN"
@@ -51,7 +60,7 @@ class Predikat(StrEnum):
 PREDIKAT_ORDER: tuple[Predikat, ...] = tuple(Predikat)
 
 
-class CapaianLevel(StrEnum):
+class CapaianLevel(Labelled):
     """Capaian kinerja organisasi (SE MenPANRB 3/2023)."""
 
     ISTIMEWA = "ISTIMEWA"

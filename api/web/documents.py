@@ -14,7 +14,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from states.enums import BERAKHLAK, CoreValue
+from states.enums import BERAKHLAK, CoreValue, Predikat, Rating
 from workflows.queries.document_data import DocumentData, Person
 
 LAMPIRAN_TITLES = {
@@ -22,16 +22,7 @@ LAMPIRAN_TITLES = {
     "skema_pertanggungjawaban": "Skema Pertanggungjawaban",
     "konsekuensi": "Konsekuensi",
 }
-LABEL = {
-    "DI_ATAS_EKSPEKTASI": "Di Atas Ekspektasi",
-    "SESUAI_EKSPEKTASI": "Sesuai Ekspektasi",
-    "DI_BAWAH_EKSPEKTASI": "Di Bawah Ekspektasi",
-    "SANGAT_BAIK": "Sangat Baik",
-    "BAIK": "Baik",
-    "BUTUH_PERBAIKAN": "Butuh Perbaikan",
-    "KURANG": "Kurang",
-    "SANGAT_KURANG": "Sangat Kurang",
-}
+LABEL = {code.value: code.label for code in (*Rating, *Predikat)}
 
 
 # --- layout -----------------------------------------------------------------------------------------------------

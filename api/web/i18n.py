@@ -9,6 +9,10 @@ DEFAULT: Final = "id"
 
 ID: Final[dict[str, str]] = {
     "app": "skpflow",
+    "explain": "Mengapa hasil dan langkah ini",
+    "explain_intro": "Setiap predikat, kurva, tindak lanjut dan langkah tenggat, dengan aturan kebijakan yang "
+    "menetapkannya.",
+    "rule": "aturan",
     "lang_switch": "English",
     "login": "Masuk",
     "logout": "Keluar",
@@ -493,6 +497,9 @@ ID: Final[dict[str, str]] = {
 }
 
 EN: Final[dict[str, str]] = {
+    "explain": "Why these results and steps",
+    "explain_intro": "Each predikat, curve, follow-up and deadline step, with the policy rule that decided it.",
+    "rule": "rule",
     "app": "skpflow",
     "lang_switch": "Bahasa Indonesia",
     "login": "Log in",

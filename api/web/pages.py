@@ -37,6 +37,7 @@ from workflows.cases.org import lookup
 from workflows.cases.org.lookup import unit_zone
 from workflows.cases.skps import IndikatorIn, PlanIn, RhkIn, RhkOut
 from workflows.queries import dashboard, document_data
+from workflows.queries.explain import explain
 from workflows.store.settings import Settings, password_policy
 from workflows.store.uow import reading, unit_of_work
 
@@ -73,6 +74,7 @@ class Refusal:
     detail: str
     problems: list[str] = field(default_factory=list)
     hint: str | None = None  # what to do next, in the reader's language
+    rules: list[str] = field(default_factory=list)  # the rule behind each problem (an unmet guard), when known
 
 
 def invalid(exc: ValidationError) -> Refusal:
@@ -83,7 +85,8 @@ def invalid(exc: ValidationError) -> Refusal:
 
 def refusal(exc: SkpflowError) -> Refusal:
     problems = list(getattr(exc, "problems", []) or [])
-    return Refusal(to_response(exc).status_code, str(exc), problems)
+    rules = exc.rules if isinstance(exc, GuardFailed) else []
+    return Refusal(to_response(exc).status_code, str(exc), problems, rules=rules)
 
 
 def engine_of(request: Request) -> Engine:
@@ -399,6 +402,7 @@ def _skp_context(request: Request, actor: Actor, skp_id: int) -> dict[str, Any]:
         except NotFound:
             objection = None
         periods = dashboard.periods_of(s, skp_id, actor)
+        reasons = explain(s, skp_id, actor=actor).reasons
         penilai = lookup.pegawai(s, row.penilai_id) if row.penilai_id else None
         window = (
             skps.filing_window_closes(policy, row.assessed_at, unit_zone(s, row.unit_id)) if row.assessed_at else None
@@ -424,6 +428,7 @@ def _skp_context(request: Request, actor: Actor, skp_id: int) -> dict[str, Any]:
         "feedback": received,
         "objection": objection,
         "periods": periods,
+        "reasons": reasons,
         "filing_closes": window,
         "core_values": [c.value for c in CoreValue],
         "lampiran_keys": skps.LAMPIRAN_KEYS,

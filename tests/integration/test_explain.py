@@ -36,7 +36,11 @@ def test_the_reasons_behind_an_assessed_skp(db: Engine, now: datetime) -> None:
     assert staf1["predikat"].inputs["predikat"] == "KURANG"
     assert (staf1["follow_up"].rule, staf1["follow_up"].inputs["opens"]) == ("follow_up.by_predikat.KURANG", "SANCTION")
     assert staf1["follow_up"].policy == "permenpanrb-6-2022 3"
-    assert "membuka tindak lanjut SANCTION" in staf1["follow_up"].text_id
+    assert "membuka tindak lanjut: periode perbaikan kinerja dan sanksi" in staf1["follow_up"].text_id
+    assert staf1["predikat"].text_id == (
+        "Kuadran kinerja: rating hasil kerja Di Atas Ekspektasi dan rating perilaku Di Bawah Ekspektasi memberi "
+        "predikat Kurang."
+    )
     # the PPPK's BUTUH_PERBAIKAN is coaching by the base mapping; the PPPK rule names only KURANG and SANGAT_KURANG
     assert (staf2["follow_up"].rule, staf2["follow_up"].inputs["opens"]) == (
         "follow_up.by_predikat.BUTUH_PERBAIKAN",
@@ -44,7 +48,7 @@ def test_the_reasons_behind_an_assessed_skp(db: Engine, now: datetime) -> None:
     )
     assert staf2["distribution"].inputs["curve_unit"] == "DINKES-P2P"
     assert staf2["distribution"].inputs["violations"] == []
-    assert staf2["distribution"].text_en == "The distribution curve of DINKES-P2P (capaian BAIK) holds."
+    assert staf2["distribution"].text_en == "The distribution curve of DINKES-P2P (capaian Baik) holds."
     # the kepala bidang heads the unit: the unit's capaian is his rating hasil kerja
     assert kabid[:2] == ["unit_head_rating.BAIK", "kuadran.SESUAI_EKSPEKTASI.SESUAI_EKSPEKTASI"]
 

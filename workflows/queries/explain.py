@@ -17,11 +17,32 @@ from sqlmodel import col
 from policies import follow_up, kuadran
 from policies.schema import Policy
 from policies.unit_head import rating_for_unit_head
-from states.enums import CapaianLevel, JabatanType, JenisPegawai, Predikat, Rating
+from states.enums import CapaianLevel, FollowUpKind, JabatanType, JenisPegawai, Predikat, Rating
 from workflows.actors import Actor
 from workflows.cases import policy_store, skps
 from workflows.cases.skps.loading import load
 from workflows.store.tables import Cycle, DeadlineStep, Evaluation, Pegawai, Skp, Unit
+
+FOLLOW_UP_ID = {
+    FollowUpKind.REWARD: "penghargaan",
+    FollowUpKind.COACHING: "pembinaan (coaching)",
+    FollowUpKind.COUNSELING: "konseling kinerja",
+    FollowUpKind.SANCTION: "periode perbaikan kinerja dan sanksi",
+}
+FOLLOW_UP_EN = {
+    FollowUpKind.REWARD: "a reward",
+    FollowUpKind.COACHING: "coaching",
+    FollowUpKind.COUNSELING: "performance counselling",
+    FollowUpKind.SANCTION: "the improvement period and sanctions",
+}
+JABATAN = {
+    JabatanType.JPT: "jabatan pimpinan tinggi",
+    JabatanType.ADMINISTRATOR: "jabatan administrator",
+    JabatanType.PENGAWAS: "jabatan pengawas",
+    JabatanType.PELAKSANA: "jabatan pelaksana",
+    JabatanType.FUNGSIONAL: "jabatan fungsional",
+}
+"""The jabatan types by their names in the regulation (kept in Indonesian in both languages, as domain terms)."""
 
 
 @dataclass(frozen=True)
@@ -78,8 +99,10 @@ def _kuadran(policy: Policy, version: str, hk: str, pk: str, subject: str) -> Re
     return Reason(
         rule=f"kuadran.{hk}.{pk}",
         subject=subject,
-        text_id=f"Kuadran kinerja: rating hasil kerja {hk} dan rating perilaku {pk} memberi predikat {found.value}.",
-        text_en=f"Kuadran kinerja: rating hasil kerja {hk} and rating perilaku {pk} give the predikat {found.value}.",
+        text_id=f"Kuadran kinerja: rating hasil kerja {Rating(hk).label} dan rating perilaku {Rating(pk).label} "
+        f"memberi predikat {found.label}.",
+        text_en=f"Kuadran kinerja: rating hasil kerja {Rating(hk).label} and rating perilaku {Rating(pk).label} "
+        f"give the predikat {found.label}.",
         policy=version,
         inputs={"rating_hasil_kerja": hk, "rating_perilaku": pk, "predikat": found.value},
     )
@@ -90,10 +113,10 @@ def _unit_head(policy: Policy, version: str, level: CapaianLevel, subject: str) 
     return Reason(
         rule=f"unit_head_rating.{level.value}",
         subject=subject,
-        text_id=f"Pegawai memimpin unitnya: capaian kinerja organisasi {level.value} menjadi rating hasil kerja "
-        f"{rating.value}.",
-        text_en=f"The pegawai heads the unit: its capaian kinerja organisasi {level.value} is the rating hasil kerja "
-        f"{rating.value}.",
+        text_id=f"Pegawai memimpin unitnya: capaian kinerja organisasi {level.label} menjadi rating hasil kerja "
+        f"{rating.label}.",
+        text_en=f"The pegawai heads the unit: its capaian kinerja organisasi {level.label} is the rating hasil kerja "
+        f"{rating.label}.",
         policy=version,
         inputs={"capaian": level.value, "rating_hasil_kerja": rating.value},
     )
@@ -126,13 +149,15 @@ def _follow_up(session: Session, policy: Policy, version: str, skp: Skp, *, cycl
         jabatan_type=JabatanType(skp.jabatan_type),
         earlier=earlier,
     )
-    case_id = decision.kind.value if decision.kind else "tidak ada"
-    case_en = decision.kind.value if decision.kind else "none"
+    case_id = FOLLOW_UP_ID[decision.kind] if decision.kind else "tidak ada"
+    case_en = FOLLOW_UP_EN[decision.kind] if decision.kind else "none"
     return Reason(
         rule=decision.rule,
         subject="follow_up",
-        text_id=f"Predikat {predikat.value} untuk {pegawai.jenis} {skp.jabatan_type} membuka tindak lanjut {case_id}.",
-        text_en=f"The predikat {predikat.value} of a {pegawai.jenis} {skp.jabatan_type} opens the follow-up {case_en}.",
+        text_id=f"Predikat {predikat.label} untuk {pegawai.jenis} dalam {JABATAN[JabatanType(skp.jabatan_type)]} "
+        f"membuka tindak lanjut: {case_id}.",
+        text_en=f"The predikat {predikat.label} of a {pegawai.jenis} in a {JABATAN[JabatanType(skp.jabatan_type)]} "
+        f"opens the follow-up: {case_en}.",
         policy=version,
         inputs={
             "predikat": predikat.value,
@@ -166,13 +191,13 @@ def _curve(session: Session, policy: Policy, version: str, skp: Skp) -> Reason:
     elif broken:
         effect_id = "menahan tindak lanjut" if dist.mode.value == "hard" else "hanya peringatan"
         effect_en = "holds follow-up" if dist.mode.value == "hard" else "a warning only"
-        text_id = f"Kurva distribusi {code} (capaian {level.value}) dilanggar: {len(broken)} batas ({effect_id})."
+        text_id = f"Kurva distribusi {code} (capaian {level.label}) dilanggar: {len(broken)} batas ({effect_id})."
         text_en = (
-            f"The distribution curve of {code} (capaian {level.value}) is broken: {len(broken)} bound(s) ({effect_en})."
+            f"The distribution curve of {code} (capaian {level.label}) is broken: {len(broken)} bound(s) ({effect_en})."
         )
     else:
-        text_id = f"Kurva distribusi {code} (capaian {level.value}) terpenuhi."
-        text_en = f"The distribution curve of {code} (capaian {level.value}) holds."
+        text_id = f"Kurva distribusi {code} (capaian {level.label}) terpenuhi."
+        text_en = f"The distribution curve of {code} (capaian {level.label}) holds."
     return Reason("distribution", "distribution", text_id, text_en, version, inputs)
 
 

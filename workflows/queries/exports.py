@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from policies import periods
+from states.enums import Predikat
 from states.errors import InvalidInput, NotFound
 from workflows.audit import HASHED, canonical_time
 from workflows.cases import policy_store
@@ -78,13 +79,7 @@ payroll of TPP/tukin: jabatan and unit are the SKP's, `period_start`/`period_end
 Indonesian name, `capaian` the unit's capaian kinerja organisasi for that period (empty when not set). An open or
 lapsed evaluation has no predikat and no row: payroll decides what a missing month means."""
 
-PREDIKAT_LABEL_ID = {
-    "SANGAT_BAIK": "Sangat Baik",
-    "BAIK": "Baik",
-    "BUTUH_PERBAIKAN": "Butuh Perbaikan",
-    "KURANG": "Kurang",
-    "SANGAT_KURANG": "Sangat Kurang",
-}
+PREDIKAT_LABEL_ID = {p.value: p.label for p in Predikat}
 """The predikat's names in the regulation's words (PermenPANRB 6/2022), as on the Dokumen Evaluasi Kinerja."""
 
 AUDIT_COLUMNS = ("id", "at", *(name for name in HASHED if name != "at"), "hash")
