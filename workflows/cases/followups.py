@@ -25,7 +25,7 @@ from states.roles import Role
 from states.skp import SKP, SkpFacts, SkpState
 from workflows import audit, engine
 from workflows.actors import Actor
-from workflows.cases import cycles, policy_store, skps
+from workflows.cases import cycles, notices, policy_store, skps
 from workflows.store.tables import AuditEvent, Cycle, Evaluation, FollowUpCase, Pegawai, Skp, Unit
 
 CASE_STATES = frozenset(s.value for s in (*CaseState, *SanctionState))
@@ -358,6 +358,8 @@ def fire_case(
         on_behalf=who.on_behalf,
         apply=apply,
     )
+    assert case.id is not None
+    notices.notify(session, skp, "follow_up_case", case.id, trigger, seq=case.version, now=now, when=given.when)
     return _view(session, case, skp, actor=actor, roles=who.roles)
 
 

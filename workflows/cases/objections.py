@@ -24,7 +24,7 @@ from states.roles import Role
 from states.skp import SKP, SkpState
 from workflows import engine
 from workflows.actors import Actor
-from workflows.cases import policy_store, skps
+from workflows.cases import notices, policy_store, skps
 from workflows.store.tables import Cycle, Keberatan, Skp, Unit
 
 
@@ -108,6 +108,8 @@ def file(session: Session, skp_id: int, reason: str, *, actor: Actor, now: datet
         note=row.reason,
         payload={"skp_id": skp_id, "predikat": skp.predikat},
     )
+    assert row.id is not None
+    notices.notify(session, skp, "keberatan", row.id, "file", seq=row.version, now=now, note=row.reason)
     return _view(session, row, skp, cycle, actor=actor)
 
 
@@ -188,6 +190,8 @@ def _fire(
         on_behalf=who.on_behalf,
         apply=_decided(inp, now) if trigger == "decide" else None,
     )
+    assert row.id is not None
+    notices.notify(session, skp, "keberatan", row.id, trigger, seq=row.version, now=now, note=inp.note)
     warnings: tuple[str, ...] = ()
     if trigger == "decide" and inp.decision == "changed":
         role = engine.acting_role(KEBERATAN, fired.source, trigger, who.roles)

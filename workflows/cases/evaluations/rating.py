@@ -17,7 +17,7 @@ from states.evaluation import EVALUATION, EvaluationFacts
 from states.lifecycle import TriggerInput
 from workflows import engine
 from workflows.actors import Actor
-from workflows.cases import policy_store
+from workflows.cases import notices, policy_store
 from workflows.cases.evaluations.loading import Loaded, load
 from workflows.cases.evaluations.periods import period_of
 from workflows.cases.evaluations.views import EvaluationView, view
@@ -106,6 +106,10 @@ def _fire(
         expected_version=expected_version,
         on_behalf=loaded.who.on_behalf,
         apply=apply,
+    )
+    assert loaded.ev.id is not None
+    notices.notify(
+        session, loaded.skp, "evaluation", loaded.ev.id, trigger, seq=loaded.ev.version, now=now, note=inp.note
     )
     return view(loaded, policy)  # a transition leaves the realisasi as they were read
 

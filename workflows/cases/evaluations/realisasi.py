@@ -16,7 +16,7 @@ from states.evaluation import EVALUATION, EvaluationState
 from states.roles import Role
 from workflows import engine
 from workflows.actors import Actor
-from workflows.cases import policy_store
+from workflows.cases import notices, policy_store
 from workflows.cases.evaluations.loading import EvidenceView, Measured, load
 from workflows.cases.evaluations.rating import facts
 from workflows.cases.evaluations.views import EvaluationView, view
@@ -145,6 +145,8 @@ def save_realisasi(
             facts=facts(session, loaded, policy, now=now),
             now=now,
         )
+        assert ev.id is not None
+        notices.notify(session, loaded.skp, "evaluation", ev.id, "submit_realisasi", seq=ev.version, now=now)
     return view(loaded, policy)
 
 

@@ -17,7 +17,7 @@ from states.roles import Role
 from states.skp import EDITABLE_STATES, SKP, SkpState
 from workflows import engine
 from workflows.actors import Actor
-from workflows.cases import policy_store
+from workflows.cases import notices, policy_store
 from workflows.cases.skps.facts import RHK_IDS, Plan, atasan_skp, plan_rows
 from workflows.cases.skps.loading import load
 from workflows.cases.skps.standing import Standing
@@ -129,6 +129,7 @@ def save_plan(
     if plan.lampiran is not None:
         skp.lampiran = dict(plan.lampiran)
     # only the pegawai (or HR drafting for them) proposes; a penilai's edit withdraws the proposal until then
+    was_proposed = skp.proposed
     skp.proposed = plan.propose if Role.PEGAWAI in who.roles or hr_drafts else False
     role = next(r for r in (Role.PEGAWAI, Role.PENILAI, Role.ADMIN) if r in who.roles).value
     notes = (["drafted by HR (hr_drafts)"] if hr_drafts else []) + (["proposed"] if skp.proposed else [])
@@ -143,6 +144,9 @@ def save_plan(
         note="; ".join(notes) or None,
         payload=plan.model_dump(mode="json"),
     )
+    if skp.proposed and not was_proposed:  # the plan now waits on the pejabat penilai
+        assert skp.id is not None
+        notices.notify(session, skp, "skp", skp.id, "propose", seq=skp.version, now=now)
     _drop(session, dropped, dropped_indicators)
     written = _write_plan(session, skp, plan, existing, indicators)
     return view(session, skp, actor, who, plan=written)  # the rows just written are the plan, in plan order

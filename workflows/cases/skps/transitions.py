@@ -20,7 +20,7 @@ from states.roles import Role
 from states.skp import SKP, SkpFacts
 from workflows import engine
 from workflows.actors import Actor
-from workflows.cases import policy_store
+from workflows.cases import notices, policy_store
 from workflows.cases.skps.facts import facts, plan_rows, sources_of
 from workflows.cases.skps.loading import fetch_with_plan, standing_on
 from workflows.cases.skps.views import SkpView, view
@@ -63,6 +63,7 @@ def fire(
         on_behalf=who.on_behalf,
         apply=_effects(trigger, policy, f, given, now),
     )
+    notices.notify(session, skp, "skp", skp_id, trigger, seq=skp.version, now=now, note=given.note)
     return view(session, skp, actor, who, plan=plan)
 
 

@@ -1,0 +1,157 @@
+"""Notices: when a step leaves a person something to do or to know — a plan returned, an SKP agreed, a rating
+given, a keberatan decided, a follow-up scheduled — they are told through the outbox, in the transaction that made
+the step (issue 17 item 6). Deadline reminders are the sweep's; these are the moves people make.
+
+`HANDOFFS` is the whole rule, as data: for each (lifecycle, trigger), who now waits on it or must know it, and what
+the message says. A move it does not name notifies nobody. Each notice's `dedupe_key` is the audit event it follows
+(`notice:<entity>:<id>:<seq>`), so it is written once, and it names the entity, so HR's outbox list shows it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+import jinja2
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from policies.schema import Recipient
+from workflows.store.tables import Cycle, Outbox, Pegawai, Skp
+
+
+@dataclass(frozen=True)
+class Handoff:
+    to: Recipient
+    title: str  # the subject's words
+    lead: str  # the message's opening sentence
+
+
+HANDOFFS: Final[Mapping[tuple[str, str], Handoff]] = {
+    ("skp", "cascade"): Handoff(
+        Recipient.PEGAWAI,
+        "RHK atasan telah diturunkan",
+        "Pejabat penilai telah menurunkan RHK atasan ke SKP Anda. Susun rencana SKP Anda dan ajukan untuk disetujui.",
+    ),
+    ("skp", "propose"): Handoff(
+        Recipient.PENILAI,
+        "Rencana SKP menunggu persetujuan",
+        "Rencana SKP berikut telah diajukan dan menunggu persetujuan Anda sebagai pejabat penilai.",
+    ),
+    ("skp", "return"): Handoff(
+        Recipient.PEGAWAI,
+        "Rencana SKP dikembalikan",
+        "Pejabat penilai mengembalikan rencana SKP Anda untuk diperbaiki, lalu diajukan kembali.",
+    ),
+    ("skp", "agree"): Handoff(
+        Recipient.PEGAWAI, "SKP disetujui", "Pejabat penilai telah menyetujui SKP Anda; SKP kini dipantau."
+    ),
+    ("skp", "adjust"): Handoff(
+        Recipient.PEGAWAI,
+        "SKP disesuaikan",
+        "SKP Anda dibuka untuk penyesuaian. Perbaiki rencananya dan ajukan kembali untuk disetujui.",
+    ),
+    ("skp", "reagree"): Handoff(
+        Recipient.PEGAWAI, "Penyesuaian SKP disetujui", "Pejabat penilai telah menyetujui penyesuaian SKP Anda."
+    ),
+    ("skp", "assess"): Handoff(
+        Recipient.PEGAWAI,
+        "Hasil penilaian kinerja tahunan",
+        "Pejabat penilai telah menetapkan predikat kinerja tahunan Anda. Anda dapat membacanya, dan mengajukan "
+        "keberatan dalam masa pengajuannya bila tidak sepakat.",
+    ),
+    ("evaluation", "submit_realisasi"): Handoff(
+        Recipient.PENILAI,
+        "Realisasi menunggu evaluasi",
+        "Realisasi periode berikut telah diisi dan menunggu evaluasi Anda sebagai pejabat penilai.",
+    ),
+    ("evaluation", "return_realisasi"): Handoff(
+        Recipient.PEGAWAI,
+        "Realisasi dikembalikan",
+        "Pejabat penilai mengembalikan realisasi Anda untuk dilengkapi, lalu diajukan kembali.",
+    ),
+    ("evaluation", "evaluate"): Handoff(
+        Recipient.PEGAWAI,
+        "Hasil evaluasi kinerja periodik",
+        "Pejabat penilai telah mengevaluasi kinerja periode Anda; predikatnya dapat dibaca di skpflow.",
+    ),
+    ("keberatan", "file"): Handoff(
+        Recipient.ATASAN_PENILAI,
+        "Keberatan menunggu keputusan",
+        "Pegawai berikut mengajukan keberatan atas hasil penilaiannya; keputusan ada pada Anda sebagai atasan "
+        "pejabat penilai.",
+    ),
+    ("keberatan", "decide"): Handoff(
+        Recipient.PEGAWAI,
+        "Keputusan atas keberatan",
+        "Atasan pejabat penilai telah memutuskan keberatan Anda; keputusan dan catatannya dapat dibaca di skpflow.",
+    ),
+    ("follow_up_case", "schedule"): Handoff(
+        Recipient.PEGAWAI,
+        "Tindak lanjut dijadwalkan",
+        "Tindak lanjut hasil kinerja Anda telah dijadwalkan pada {when}.",
+    ),
+}
+
+
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("workflows.cases", "templates"),
+    autoescape=False,  # plain-text e-mail
+    undefined=jinja2.StrictUndefined,
+    finalize=lambda value: "-" if value is None else value,
+)
+_SUBJECT = _TEMPLATES.get_template("notice_subject.txt")
+_BODY = _TEMPLATES.get_template("notice_body.txt")
+SUBJECT_MAX = 300
+NO_ADDRESS = "no_address"  # the outbox status of a person without an e-mail; the deliverer addresses it later
+
+
+def notify(
+    session: Session,
+    skp: Skp,
+    entity_type: str,
+    entity_id: int,
+    trigger: str,
+    *,
+    seq: int,
+    now: datetime,
+    note: str | None = None,
+    when: datetime | None = None,
+) -> bool:
+    """The notice `HANDOFFS` names for this move, to the SKP's pegawai, penilai or atasan penilai; nothing when the
+    move names nobody or the person is outside the organisation. Returns whether one was written."""
+    handoff = HANDOFFS.get((entity_type, trigger))
+    if handoff is None:
+        return False
+    person_id = {
+        Recipient.PEGAWAI: skp.pegawai_id,
+        Recipient.PENILAI: skp.penilai_id,
+        Recipient.ATASAN_PENILAI: skp.atasan_penilai_id,
+    }.get(handoff.to)
+    if person_id is None:
+        return False
+    person = session.get_one(Pegawai, person_id)
+    owner = person if person_id == skp.pegawai_id else session.get_one(Pegawai, skp.pegawai_id)
+    cycle = session.get_one(Cycle, skp.cycle_id)
+    lead = handoff.lead.format(when=f"{when:%d-%m-%Y %H:%M} UTC" if when else "-")
+    session.execute(
+        insert(Outbox).values(
+            dedupe_key=f"notice:{entity_type}:{entity_id}:{seq}",
+            channel="email",
+            recipient=person.email or f"nip:{person.nip}",
+            subject=_SUBJECT.render(title=handoff.title, pegawai=owner.name)[:SUBJECT_MAX],
+            body=_BODY.render(
+                name=person.name, lead=lead, note=note, pegawai=owner.name, nip=owner.nip, cycle=cycle.name
+            ),
+            status="pending" if person.email else NO_ADDRESS,
+            attempts=0,
+            created_at=now,
+            instansi_id=cycle.instansi_id,
+            unit_id=skp.unit_id,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            action="notice",
+        )
+    )
+    return True
