@@ -13,26 +13,16 @@ from api.errors import responses
 from states.errors import NotPermitted
 from workflows.cases import audit_trail, logins
 from workflows.store.settings import seal_key
+from workflows.store.tables import AuditEventFields
 from workflows.store.uow import reading
 
 router = APIRouter(tags=["audit"])
 
 
-class EventOut(BaseModel):
+class EventOut(AuditEventFields):
+    """One audit event with its place in the trail (`id`, the cursor) and its hash."""
+
     id: int
-    entity_type: str
-    entity_id: int
-    seq: int
-    instansi_id: int | None
-    at: datetime
-    actor: str
-    role: str
-    trigger: str
-    from_state: str | None
-    to_state: str | None
-    note: str | None
-    payload_digest: str
-    prev_hash: str
     hash: str
 
 

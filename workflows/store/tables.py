@@ -312,18 +312,14 @@ class DeadlineStep(SQLModel, table=True):
     notified: bool = True
 
 
-class AuditEvent(SQLModel, table=True):
-    """One event of a per-entity hash chain; `seq` is the entity's version after the event."""
+class AuditEventFields(SQLModel):
+    """What an audit event records, as stored and as the API answers it (`api.audit.EventOut`): one shape."""
 
-    __table_args__ = (UniqueConstraint("entity_type", "entity_id", "seq", name="uq_audit_chain_seq"),)
-    id: int | None = Field(
-        default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    )
     entity_type: str = Field(max_length=32)
-    entity_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    entity_id: int = Field(sa_type=BigInteger)
     seq: int
     instansi_id: int | None = Field(default=None, index=True)  # whose trail it is; None for system-wide events
-    at: datetime = Field(sa_column=_utc())
+    at: datetime = Field(sa_type=UtcDateTime, nullable=False)
     actor: str = Field(max_length=120)
     role: str = Field(max_length=64)
     trigger: str = Field(max_length=64)
@@ -332,6 +328,15 @@ class AuditEvent(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=4000)
     payload_digest: str = Field(max_length=64)
     prev_hash: str = Field(max_length=64)
+
+
+class AuditEvent(AuditEventFields, table=True):
+    """One event of a per-entity hash chain; `seq` is the entity's version after the event."""
+
+    __table_args__ = (UniqueConstraint("entity_type", "entity_id", "seq", name="uq_audit_chain_seq"),)
+    id: int | None = Field(
+        default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    )
     hash: str = Field(max_length=64)
 
 
