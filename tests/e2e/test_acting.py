@@ -85,3 +85,6 @@ def test_the_daily_sweep_begins_a_plt_that_starts_later(
     assert run.json()["acting"]["begun"] == 1
     listed = client.get("/units/DINKES-P2P/acting", headers=root).json()
     assert listed["items"][0]["state"] == "running"
+    again = client.post("/workflows/apply-acting/run", json={"as_of": "2026-02-02T08:00:00+08:00"}, headers=root)
+    assert again.status_code == 200, again.text
+    assert (again.json()["begun"], again.json()["ended"]) == (0, 0)  # idempotent

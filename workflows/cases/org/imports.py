@@ -85,7 +85,12 @@ class PegawaiIn(BaseModel):
         description="Override of the direct atasan (pejabat penilai); by default the head of the unit, "
         "or of the parent unit for the head itself.",
     )
-    is_plt: bool = Field(default=False, description="Acting head (Plt/Plh) of unit_code rather than titular.")
+    is_plt: bool = Field(
+        default=False,
+        description="Acting head (Plt/Plh) of unit_code rather than titular, as e-Kinerja's is_plt_plh flag: kept as "
+        "imported, with no effect on who rates whom; an acting SK (POST /units/{code}/acting) is what gives an "
+        "official the head's work.",
+    )
     password: str | None = Field(
         default=None,
         max_length=200,
@@ -407,7 +412,8 @@ def _validate(
         elif u.head_nip is not None and u.head_nip in unit_of_nip and unit_of_nip[u.head_nip] != u.code:
             problems.append(
                 f"{at('units', i, 'head_nip')}: {u.head_nip} belongs to unit '{unit_of_nip[u.head_nip]}', "
-                f"not '{u.code}' (a Plt is imported into the unit they act for, with is_plt)"
+                f"not '{u.code}' (a pegawai who also acts for another unit keeps their own unit: record the Plt/Plh "
+                "SK with POST /units/{code}/acting)"
             )
         if u.head_nip is not None:
             if u.head_nip in headed:
