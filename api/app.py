@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 
 from api import (
+    acting,
     audit,
     auth,
     careers,
@@ -69,6 +70,7 @@ ROUTERS = (
     careers,
     monitoring,
     audit,
+    acting,
 )
 
 

@@ -561,6 +561,21 @@ class Quality(Frozen):
         return value
 
 
+class ActingPolicy(Frozen):
+    """Plt/Plh with an SK (issue 16): whether the acting duty enters the acting official's own SKP as an RHK
+    Tambahan. domain.md §6: legacy guidance counts Plt duties as tugas tambahan (🟡 I for 6/2022); nothing is found
+    for a Plh, whose SK covers days or weeks of a head's absence. Both are the instansi's to set."""
+
+    rhk_tambahan_plt: bool = Field(
+        default=True,
+        description="A running Plt SK adds an RHK Tambahan naming the acting duty to the official's open SKP.",
+    )
+    rhk_tambahan_plh: bool = Field(
+        default=False,
+        description="The same for a Plh SK; off by default (not found in the regulation; a Plh covers an absence).",
+    )
+
+
 class Policy(Frozen):
     """A complete policy: the national preset or an instansi version derived from it."""
 
@@ -593,6 +608,9 @@ class Policy(Frozen):
     )
     quality: Quality = Field(
         default_factory=Quality, description="The data-quality report: each rule's severity and thresholds."
+    )
+    acting: ActingPolicy = Field(
+        default_factory=ActingPolicy, description="Plt/Plh with an SK: the acting duty as an RHK Tambahan."
     )
 
     @field_validator("kuadran")

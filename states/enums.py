@@ -149,3 +149,10 @@ BERAKHLAK: dict[CoreValue, tuple[str, str, str]] = {
         "Menggerakkan pemanfaatan berbagai sumber daya untuk tujuan bersama",
     ),
 }
+
+
+class ActingKind(StrEnum):
+    """An acting official's SK: Pelaksana Tugas (a vacant post) or Pelaksana Harian (the head is away)."""
+
+    PLT = "PLT"
+    PLH = "PLH"

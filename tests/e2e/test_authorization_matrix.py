@@ -159,6 +159,20 @@ ROUTES = [
     # ending someone's sessions: an admin of their instansi (new.user is made by the POST /users row above)
     Route("POST", "/users/new.user/sessions/revoke", frozenset(ADMINS)),
     Route("POST", f"/pegawai/{BYSTANDER}/sessions/revoke", frozenset({"root", "foreign_admin"})),
+    # an acting SK a year ahead: scheduled, so nothing moves for the routes after it (the second admin's is an overlap)
+    Route(
+        "POST",
+        "/units/DINKES-P2P/acting",
+        frozenset(ADMINS),
+        lambda ids: {
+            "nip": KABID2,
+            "kind": "PLH",
+            "from": "2027-03-01",
+            "until": "2027-03-10",
+            "sk_number": "SK 800/9",
+        },
+    ),
+    Route("GET", "/units/DINKES-P2P/acting", frozenset({"admin", "auditor", "root"})),
     # last: the allowed pair moves STAF2 (the colleague) to Bidang Pelayanan, which later routes must not meet
     Route(
         "POST",

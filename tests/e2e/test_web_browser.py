@@ -27,7 +27,7 @@ from policies.loader import load_preset
 from states.enums import Rating
 from tests.e2e.conftest import ROOT_PASSWORD, Clock, bearer
 from tests.e2e.web_setup import PASSWORD, agree_chain_above_staff, give_passwords, to_assessment
-from tests.integration.org import KABID, STAF1
+from tests.integration.org import KABID, KABID2, STAF1
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -269,3 +269,37 @@ def test_the_plan_form_grows_an_indicator_row_and_an_rhk_card(
         ),
         ("TAMBAHAN", "Anggota tim penanganan KLB", ["Kegiatan tim diikuti"]),
     ]
+
+
+def test_hr_registers_a_plh_on_the_acting_page_and_ends_it_early(
+    server: str, page: Page, client: TestClient, clock: Clock, root: dict[str, str], db: Any, cycle_id: int
+) -> None:
+    staf1 = client.get("/skps", params={"nip": STAF1}, headers=root).json()["items"][0]["id"]
+    plh = bearer(f"pegawai:{KABID2}", clock)
+    log_in_by_keyboard(page, server, "root", ROOT_PASSWORD)
+    page.get_by_role("link", name="Plt/Plh").first.click()
+    expect(page.locator("h1")).to_have_text("Plt/Plh")
+    expect(page.locator("#acting-none")).to_be_visible()
+    page.get_by_label("Kode unit yang dipimpin sementara").fill("DINKES-P2P")
+    page.get_by_label("NIP pejabat Plt/Plh").fill(KABID2)
+    page.get_by_label("Jenis").select_option("PLH")
+    page.get_by_label("Mulai").fill("2026-01-01")  # the SK dates from New Year; HR records it on the 5th
+    page.get_by_label("Sampai dengan").fill("2025-12-31")  # before the first day
+    page.get_by_label("Nomor SK").fill("SK Kadis 800/31")
+    check_page(page, "hr-acting")
+    page.locator("#acting-form").get_by_role("button", name="Catat SK Plt/Plh").click()
+    expect(page.locator("#refused")).to_contain_text("is before from")
+    assert client.get(f"/skps/{staf1}", headers=plh).status_code == 404  # nothing changed
+    expect(page.get_by_label("Nomor SK")).to_have_value("SK Kadis 800/31")  # what was typed stays
+    page.get_by_label("Sampai dengan").fill("2026-01-31")
+    page.locator("#acting-form").get_by_role("button", name="Catat SK Plt/Plh").click()
+    expect(page.locator("#done")).to_contain_text("berjalan")
+    expect(page.locator("#done")).to_contain_text("SKP yang pekerjaannya dialihkan: 2")
+    expect(page.locator("#acting-list")).to_contain_text("Rina Kabid")
+    check_page(page, "hr-acting-running")
+    assert client.get(f"/skps/{staf1}", headers=plh).status_code == 200  # the Plh rates Bidang P2P's staff now
+    page.locator("#acting-list input[type=date]").first.fill("2026-01-04")  # the head is back: end it early
+    page.locator("#acting-list").get_by_role("button", name="Simpan").click()
+    expect(page.locator("#done")).to_contain_text("berakhir")
+    expect(page.locator("#acting-none")).to_be_visible()
+    assert client.get(f"/skps/{staf1}", headers=plh).status_code == 404

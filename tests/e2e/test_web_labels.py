@@ -168,6 +168,7 @@ def _pages(client: TestClient, clock: Clock, root: dict[str, str], db: Engine, c
             *hr,
             "/ui/org/import",
             "/ui/mutasi",
+            "/ui/acting",
             "/ui/policies",
             f"/ui/policies/{versions[0]['id']}",
             f"/ui/policies/{versions[0]['id']}/new",

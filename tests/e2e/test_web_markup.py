@@ -50,6 +50,7 @@ def test_every_page_is_titled_in_its_language_and_labelled(
             f"/ui/cycles/{cycle_id}/followups",
             "/ui/org/import",
             "/ui/mutasi",
+            "/ui/acting",
             "/ui/audit",
             "/ui/policies",
             "/ui/diagrams",

@@ -139,8 +139,8 @@ def test_the_imports_own_problems_name_the_row_and_nothing_is_written(db: Engine
         f"Pegawai row 8 (nip): duplicate of row 7 ({STAF2})",
         "Pegawai row 9 (unit_code): unknown unit 'NOWHERE'",
         "Units row 6 (parent_code): unknown unit 'NOPE'",
-        f"Units row 6 (head_nip): {SEKDA} belongs to unit 'PEMDA', not 'X' (a Plt is imported into the unit they act "
-        "for, with is_plt)",
+        f"Units row 6 (head_nip): {SEKDA} belongs to unit 'PEMDA', not 'X' (a pegawai who also acts for another unit "
+        "keeps their own unit: record the Plt/Plh SK with POST /units/{code}/acting)",
         f"Units row 6 (head_nip): {SEKDA} already heads row 2; a pegawai heads one unit",
     ]
     assert counts(db) == (0, 0, 0)

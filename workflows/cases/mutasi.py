@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from policies import acting as acting_rules
 from policies import calendar
 from states.errors import InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
 from states.roles import Role
@@ -16,6 +17,7 @@ from states.skp import SKP, SkpState
 from workflows import engine
 from workflows.actors import Actor
 from workflows.cases import policy_store, reassign, skps
+from workflows.cases.org.imports import running_acting
 from workflows.store.tables import Cycle, Instansi, Pegawai, Skp, Unit
 
 MOVABLE = (SkpState.monitored.value,)
@@ -167,13 +169,16 @@ def _checked(session: Session, pegawai: Pegawai, inp: MutasiIn) -> tuple[Unit, P
 
 
 def _atasan_in(session: Session, unit: Unit, pegawai_id: int) -> int | None:
-    """The head of the unit, or of the nearest unit above it with a head who is someone else."""
+    """The head of the unit, or of the nearest unit above it with a head who is someone else (the official of a
+    running acting SK standing for the head)."""
+    acting = running_acting(session, unit.instansi_id)
+    parent: dict[int, int | None] = {}
+    head: dict[int, int | None] = {}
     current: Unit | None = unit
-    while current is not None:
-        if current.head_id is not None and current.head_id != pegawai_id:
-            return current.head_id
+    while current is not None and current.id is not None:
+        parent[current.id], head[current.id] = current.parent_id, current.head_id
         current = session.get(Unit, current.parent_id) if current.parent_id else None
-    return None
+    return acting_rules.penilai_of(pegawai_id, unit.id, parent, head, acting)
 
 
 @dataclass(frozen=True)

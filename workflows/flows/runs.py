@@ -23,12 +23,13 @@ from states.skp import SKP, SkpFacts, SkpState
 from workflows import engine
 from workflows.actors import Actor
 from workflows.audit import seal
-from workflows.cases import cycles, evaluations, followups, policy_store
+from workflows.cases import acting, cycles, evaluations, followups, policy_store
 from workflows.cases.skps import ANNUAL
 from workflows.flows import deadline_sweep, notify
 from workflows.queries.distribution import unit_distribution
 from workflows.store.settings import get_settings, seal_key
 from workflows.store.tables import MAX_ID, Cycle, Skp
+from workflows.store.uow import unit_of_work
 
 
 class RunIn(BaseModel):
@@ -190,15 +191,26 @@ def dispatch_follow_up(ctx: RunContext) -> dict[str, Any]:
     return {"cycles": out}
 
 
+def apply_acting(ctx: RunContext, instansi_ids: set[int] | None = None) -> dict[str, Any]:
+    """Acting SKs (Plt/Plh) whose day has come begin, those past their end end; the open steps follow the penilai."""
+    if instansi_ids is None and not (ctx.actor.system or ctx.actor.super_admin):
+        instansi_ids = set(ctx.actor.admin_of or ())
+    with unit_of_work(ctx.engine) as s:
+        return asdict(acting.apply_due(s, now=ctx.as_of, actor=ctx.actor, instansi_ids=instansi_ids))
+
+
 def enforce_deadlines(ctx: RunContext) -> dict[str, Any]:
-    """Every ladder step reached by `as_of` for pending work: reminders, notices, escalations, automatic actions."""
+    """Every ladder step reached by `as_of` for pending work: reminders, notices, escalations, automatic actions.
+    Acting SKs are applied first, so the ladder's recipients are the penilai of the day."""
+    swept = _cycles(ctx, {"drafting", "monitoring", "assessing", "following_up"})
+    applied = apply_acting(ctx, {c.instansi_id for c in swept}) if swept else None
     out = []
-    for c in _cycles(ctx, {"drafting", "monitoring", "assessing", "following_up"}):
+    for c in swept:
         report = deadline_sweep.enforce_deadlines(
             ctx.sessions, as_of=ctx.as_of, cycle_id=c.id, chunk=ctx.chunk, zone=ctx.zone
         )
         out.append({"cycle_id": c.id, "by_key": _plain_map(report.by_key), "units": [asdict(u) for u in report.units]})
-    return {"cycles": out}
+    return {"cycles": out, "acting": applied}
 
 
 def deliver_notifications(ctx: RunContext) -> dict[str, Any]:
@@ -233,6 +245,7 @@ RUNS: dict[str, Run] = {
     "close-assessment": close_assessment,
     "dispatch-follow-up": dispatch_follow_up,
     "enforce-deadlines": enforce_deadlines,
+    "apply-acting": apply_acting,
     "deliver-notifications": deliver_notifications,
     "seal-audit": seal_audit,
 }

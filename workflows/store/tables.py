@@ -162,6 +162,7 @@ class Rhk(SQLModel, table=True):
     text: str = Field(max_length=2000)
     intervensi_rhk_id: int | None = Field(default=None, foreign_key="rhk.id", index=True)
     cascade: str | None = Field(default=None, max_length=16)
+    acting_id: int | None = Field(default=None, index=True)  # actingassignment.id of an acting duty (no FK: additive)
 
 
 class Indikator(SQLModel, table=True):
@@ -405,3 +406,21 @@ class RevokedToken(SQLModel, table=True):
     jti: str = Field(primary_key=True, max_length=32)
     account: str = Field(max_length=140)
     expires_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False, index=True))
+
+
+class ActingAssignment(Versioned, table=True):
+    """An acting SK (Plt or Plh): `pegawai_id` stands in for the head of `unit_id` from `start` to `until` (both
+    included). `state` (scheduled → running → ended) is what has been applied: who rates whom follows a running SK."""
+
+    __table_args__ = (Index("ix_actingassignment_state", "state"),)
+    id: int | None = Field(default=None, primary_key=True)
+    instansi_id: int = Field(foreign_key="instansi.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    pegawai_id: int = Field(foreign_key="pegawai.id", index=True)
+    kind: str = Field(max_length=8)
+    start: date
+    until: date
+    sk_number: str = Field(max_length=120)
+    note: str | None = Field(default=None, max_length=1000)
+    state: str = Field(default="scheduled", max_length=16)
+    created_at: datetime = Field(sa_column=_utc())

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from policies import acting as acting_rules
 from policies.schema import ZONE_ALIASES
 from states.enums import JabatanType, JenisPegawai, Jenjang
 from states.errors import InvalidInput, NotFound, NotPermitted
@@ -24,7 +25,7 @@ from workflows.cases import reassign
 from workflows.store.db import insert_many
 from workflows.store.passwords import PasswordPolicy, hash_password
 from workflows.store.settings import Settings
-from workflows.store.tables import Instansi, Pegawai, Unit
+from workflows.store.tables import ActingAssignment, Instansi, Pegawai, Unit
 
 DEFAULT_POLICY = PasswordPolicy()
 NIP_PATTERN = re.compile(r"[0-9]{18}")  # ASCII digits only; used with fullmatch ($ admits a final newline)
@@ -84,7 +85,12 @@ class PegawaiIn(BaseModel):
         description="Override of the direct atasan (pejabat penilai); by default the head of the unit, "
         "or of the parent unit for the head itself.",
     )
-    is_plt: bool = Field(default=False, description="Acting head (Plt/Plh) of unit_code rather than titular.")
+    is_plt: bool = Field(
+        default=False,
+        description="Acting head (Plt/Plh) of unit_code rather than titular, as e-Kinerja's is_plt_plh flag: kept as "
+        "imported, with no effect on who rates whom; an acting SK (POST /units/{code}/acting) is what gives an "
+        "official the head's work.",
+    )
     password: str | None = Field(
         default=None,
         max_length=200,
@@ -260,7 +266,7 @@ def import_org(
         units[u.code].head_id = ids[u.head_nip] if u.head_nip else None
     session.flush()
     overrides = {ids[p.nip]: ids[p.atasan_nip] for p in payload.pegawai if p.atasan_nip}
-    _reassign(session, _resolve_atasan(session, instansi.id or 0, overrides), actor, now)
+    _reassign(session, resolve_atasan(session, instansi.id or 0, overrides), actor, now)
 
     if payload.instansi is not None:  # renamed here, so the rename is flushed with the audited version bump
         instansi.name = payload.instansi.name
@@ -406,7 +412,8 @@ def _validate(
         elif u.head_nip is not None and u.head_nip in unit_of_nip and unit_of_nip[u.head_nip] != u.code:
             problems.append(
                 f"{at('units', i, 'head_nip')}: {u.head_nip} belongs to unit '{unit_of_nip[u.head_nip]}', "
-                f"not '{u.code}' (a Plt is imported into the unit they act for, with is_plt)"
+                f"not '{u.code}' (a pegawai who also acts for another unit keeps their own unit: record the Plt/Plh "
+                "SK with POST /units/{code}/acting)"
             )
         if u.head_nip is not None:
             if u.head_nip in headed:
@@ -479,30 +486,42 @@ def _reassign(
     reassign.reassign_open_work(session, known, actor=actor, now=now, reason="import organisasi: atasan berubah")
 
 
-def _resolve_atasan(
-    session: Session, instansi_id: int, overrides: Mapping[int, int]
+def running_acting(session: Session, instansi_id: int) -> dict[int, int]:
+    """The officials of the instansi's running acting SKs, by the unit they act for."""
+    rows = session.execute(
+        select(col(ActingAssignment.unit_id), col(ActingAssignment.pegawai_id)).where(
+            col(ActingAssignment.instansi_id) == instansi_id,
+            col(ActingAssignment.state) == acting_rules.Phase.running.value,
+        )
+    )
+    return dict(rows.tuples().all())
+
+
+def resolve_atasan(
+    session: Session, instansi_id: int, overrides: Mapping[int, int] | None = None
 ) -> dict[int, tuple[int | None, int | None]]:
-    """Store every pegawai's resolved atasan (pejabat penilai) of the instansi, set-based; the changes, by pegawai
-    id: (old atasan, new atasan)."""
-    units = {u.id: u for u in session.scalars(select(Unit).where(col(Unit.instansi_id) == instansi_id))}
+    """Store every pegawai's resolved atasan (pejabat penilai) of the instansi, set-based: an override, else the
+    head of their unit or the nearest one above (the official of a running acting SK standing for the head); the
+    changes, by pegawai id: (old atasan, new atasan)."""
+    overrides = overrides or {}
+    units = session.execute(
+        select(col(Unit.id), col(Unit.parent_id), col(Unit.head_id)).where(col(Unit.instansi_id) == instansi_id)
+    ).all()
+    parent = {uid: parent_id for uid, parent_id, _ in units}
+    head = {uid: head_id for uid, _, head_id in units}
     rows = session.execute(
         select(col(Pegawai.id), col(Pegawai.unit_id), col(Pegawai.atasan_id), col(Pegawai.atasan_override)).where(
             col(Pegawai.instansi_id) == instansi_id
         )
     ).all()
+    acting = running_acting(session, instansi_id)
     updates = []
     changed: dict[int, tuple[int | None, int | None]] = {}
     for pid, unit_id, atasan_id, is_override in rows:
         if is_override:
             resolved = overrides.get(pid, atasan_id)
         else:
-            resolved = None
-            unit = units.get(unit_id)
-            while unit is not None:
-                if unit.head_id is not None and unit.head_id != pid:
-                    resolved = unit.head_id
-                    break
-                unit = units.get(unit.parent_id) if unit.parent_id else None
+            resolved = acting_rules.penilai_of(pid, unit_id, parent, head, acting)
         if resolved != atasan_id:
             updates.append({"id": pid, "atasan_id": resolved})
             changed[pid] = (atasan_id, resolved)

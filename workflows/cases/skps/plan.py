@@ -113,6 +113,11 @@ def save_plan(
             problems.append(f"rhk[{i}].cascade: DIRECT or INDIRECT is required with intervensi_rhk_id")
     kept = {r.id for r in plan.rhk if r.id is not None}
     dropped = [rid for rid in existing if rid not in kept]
+    problems += [
+        f"rhk: RHK {rid} records an acting duty (Plt/Plh SK) and stays in the plan"
+        for rid in dropped
+        if existing[rid].acting_id is not None
+    ]
     indicators, dropped_indicators = _indicator_changes(session, plan, current_indicators, problems)
     if dropped:
         used = session.execute(

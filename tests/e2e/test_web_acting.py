@@ -1,0 +1,42 @@
+"""HR's Plt/Plh page through the web client: a refusal keeps what was typed and changes nothing; a pegawai is
+kept out."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from tests.e2e.conftest import ROOT_PASSWORD
+from tests.e2e.web_setup import csrf_of, give_passwords, web_login
+from tests.integration.org import KABID2, STAF1
+
+
+def test_hr_registers_an_acting_sk_from_its_page(client: TestClient, root: dict[str, str], cycle_id: int) -> None:
+    web_login(client, "root", ROOT_PASSWORD)
+    page = client.get("/ui/acting?unit=DINKES-P2P")
+    assert page.status_code == 200 and '<label for="nip">NIP pejabat Plt/Plh</label>' in page.text
+    assert 'value="DINKES-P2P"' in page.text
+    form = {
+        "csrf": csrf_of(page.text),
+        "unit": "DINKES-P2P",
+        "nip": "199999999999999999",
+        "kind": "PLT",
+        "start": "2026-02-01",
+        "until": "2026-04-30",
+        "sk_number": "SK Bupati 800/77",
+    }
+    bad = client.post("/ui/acting", data=form)
+    assert bad.status_code == 422 and "no pegawai &#39;199999999999999999&#39;" in bad.text
+    assert 'value="SK Bupati 800/77"' in bad.text
+    assert client.get("/units/DINKES-P2P/acting", headers=root).json()["total"] == 0
+    done = client.post("/ui/acting", data=form | {"nip": KABID2})
+    assert done.status_code == 200, done.text[done.text.find("refused") :][:1200]
+    assert "SK Plt/Plh dicatat" in done.text and "dijadwalkan" in done.text
+    english = client.get("/ui/acting?lang=en")
+    assert "Plt/Plh SKs not yet ended" in english.text and "scheduled" in english.text
+
+
+def test_a_pegawai_cannot_open_the_acting_page(client: TestClient, db: Engine, cycle_id: int) -> None:
+    give_passwords(db, STAF1)
+    web_login(client, STAF1)
+    assert client.get("/ui/acting").status_code == 403
