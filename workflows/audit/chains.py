@@ -18,7 +18,17 @@ from sqlmodel import col
 from workflows.audit.event import EventDraft, digest
 from workflows.store import uow
 from workflows.store.db import insert_many
-from workflows.store.tables import AuditEvent, Capaian, Cycle, Evaluation, FollowUpCase, Instansi, Keberatan, Skp
+from workflows.store.tables import (
+    AuditEvent,
+    Capaian,
+    Cycle,
+    Evaluation,
+    FollowUpCase,
+    Instansi,
+    Keberatan,
+    Kontrak,
+    Skp,
+)
 
 GENESIS = "0" * 64
 
@@ -30,6 +40,7 @@ AUDITED: dict[str, type[Any]] = {
     "follow_up_case": FollowUpCase,
     "capaian": Capaian,
     "instansi": Instansi,
+    "kontrak": Kontrak,
 }
 """Entity types with a chain, and their versioned tables."""
 
@@ -137,7 +148,7 @@ def instansi_of(session: Session, row: Any) -> int | None:
     """The instansi whose trail an audited row belongs to."""
     if isinstance(row, Instansi):
         return row.id
-    if isinstance(row, Cycle):
+    if isinstance(row, Cycle | Kontrak):
         return row.instansi_id
     if isinstance(row, Skp | Capaian):
         cycle = session.get(Cycle, row.cycle_id)

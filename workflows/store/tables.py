@@ -250,7 +250,7 @@ class FollowUpCase(Versioned, table=True):
     __table_args__ = (UniqueConstraint("skp_id", "kind"),)
     id: int | None = Field(default=None, primary_key=True)
     skp_id: int = Field(foreign_key="skp.id", index=True)
-    kind: str = Field(max_length=16)
+    kind: str = Field(max_length=32)
     state: str = Field(max_length=32)
     opened_at: datetime = Field(sa_column=_utc())
     scheduled_at: datetime | None = Field(default=None, sa_column=_utc_nullable())
@@ -400,3 +400,18 @@ class RevokedToken(SQLModel, table=True):
     jti: str = Field(primary_key=True, max_length=32)
     account: str = Field(max_length=140)
     expires_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False, index=True))
+
+
+class Kontrak(Versioned, table=True):
+    """A PPPK's perjanjian kerja, from `mulai` through `selesai` (its last day); successive contracts are successive
+    rows. `case_id` is the extension recommendation the contract ladder opened for it (the anchor of idempotence)."""
+
+    __table_args__ = (UniqueConstraint("pegawai_id", "mulai", name="uq_kontrak_pegawai_mulai"),)
+    id: int | None = Field(default=None, primary_key=True)
+    instansi_id: int = Field(foreign_key="instansi.id", index=True)
+    pegawai_id: int = Field(foreign_key="pegawai.id", index=True)
+    mulai: date
+    selesai: date = Field(index=True)
+    sk_number: str | None = Field(default=None, max_length=120)
+    case_id: int | None = Field(default=None, foreign_key="followupcase.id", unique=True)
+    created_at: datetime = Field(sa_column=_utc())
