@@ -22,7 +22,7 @@ from workflows.store.uow import reading, unit_of_work
 
 router = APIRouter(tags=["follow-up"])
 
-TRIGGERS = sorted({r.trigger for r in (*CASE_ROWS, *SANCTION_ROWS, *CONTRACT_ROWS)})
+TRIGGERS = sorted({r.trigger for rows in (CASE_ROWS, SANCTION_ROWS, CONTRACT_ROWS) for r in rows})
 CaseTrigger = Annotated[str, Path(description="A case or sanction trigger.", json_schema_extra={"enum": TRIGGERS})]
 
 
