@@ -102,7 +102,17 @@ def set_kontrak(session: Session, nip: str, inp: KontrakIn, *, actor: Actor, now
             sk_number=inp.sk_number,
             created_at=now,
         )
-        engine.record(session, row, "create", actor=actor, role=Role.ADMIN.value, now=now, note=note, payload=payload)
+        engine.record(
+            session,
+            row,
+            "create",
+            actor=actor,
+            role=Role.ADMIN.value,
+            now=now,
+            note=note,
+            payload=payload,
+            created=True,
+        )
     else:
         row = same
         payload["was_selesai"] = same.selesai.isoformat()
@@ -144,9 +154,8 @@ def record_imported(
     recorded: dict[int, dict[date, Kontrak]] = {}
     for k in session.scalars(select(Kontrak).where(col(Kontrak.pegawai_id).in_(ids))):
         recorded.setdefault(k.pegawai_id, {})[k.mulai] = k
-    instansi_of = dict(
-        session.execute(select(col(Pegawai.id), col(Pegawai.instansi_id)).where(col(Pegawai.id).in_(ids))).tuples()
-    )
+    found = session.execute(select(col(Pegawai.id), col(Pegawai.instansi_id)).where(col(Pegawai.id).in_(ids)))
+    instansi_of = dict(found.tuples().all())
     changed = 0
     for pegawai_id, nip, inp in contracts:
         same = recorded.get(pegawai_id, {}).get(inp.mulai)
@@ -163,7 +172,15 @@ def record_imported(
                 created_at=now,
             )
             engine.record(
-                session, row, "create", actor=actor, role=Role.ADMIN.value, now=now, note="import", payload=payload
+                session,
+                row,
+                "create",
+                actor=actor,
+                role=Role.ADMIN.value,
+                now=now,
+                note="import",
+                payload=payload,
+                created=True,
             )
         else:
             same.selesai, same.sk_number = inp.selesai, inp.sk_number or same.sk_number

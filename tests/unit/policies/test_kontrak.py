@@ -175,7 +175,7 @@ def test_a_policy_that_would_misuse_the_contract_settings_is_refused(
     document = PRESET.model_dump(mode="json")
     for section, values in change.items():
         if section == "follow_up":
-            document[section]["by_predikat"].update(values["by_predikat"])  # type: ignore[arg-type]
+            document[section]["by_predikat"].update(values["by_predikat"])
         else:
             document[section].update(values)
     with pytest.raises(ValidationError, match=message):
