@@ -1,4 +1,5 @@
-"""Follow-up cases: coaching, counselling, reward and the sanction ladder, for HR and the pejabat penilai."""
+"""Follow-up cases: coaching, counselling, reward, the sanction ladder and the PPPK contract decision, for HR and the
+pejabat penilai."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from api.deps import CurrentActor, Db, IfMatch, Now, Page, RowId
 from api.errors import responses
 from states.enums import FollowUpKind
 from states.errors import InvalidInput
-from states.follow_up import CASE_ROWS, SANCTION_ROWS
+from states.follow_up import CASE_ROWS, CONTRACT_ROWS, SANCTION_ROWS
 from states.lifecycle import TriggerInput
 from workflows.cases import followups
 from workflows.cases.followups import CasePage, CaseView
@@ -21,7 +22,7 @@ from workflows.store.uow import reading, unit_of_work
 
 router = APIRouter(tags=["follow-up"])
 
-TRIGGERS = sorted({r.trigger for r in CASE_ROWS} | {r.trigger for r in SANCTION_ROWS})
+TRIGGERS = sorted({r.trigger for rows in (CASE_ROWS, SANCTION_ROWS, CONTRACT_ROWS) for r in rows})
 CaseTrigger = Annotated[str, Path(description="A case or sanction trigger.", json_schema_extra={"enum": TRIGGERS})]
 
 

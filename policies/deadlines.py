@@ -1,9 +1,19 @@
 """Due instants of the policy's deadlines and the escalation steps reached by a given time."""
 
+import calendar as calendar_module
 from datetime import date, datetime, timedelta, tzinfo
 
 from policies import calendar
-from policies.schema import AfterEventRule, AfterPeriodRule, DayCount, DeadlineKey, LadderStep, NonWorkingDay, Policy
+from policies.schema import (
+    AfterEventRule,
+    AfterPeriodRule,
+    BeforeExpiryRule,
+    DayCount,
+    DeadlineKey,
+    LadderStep,
+    NonWorkingDay,
+    Policy,
+)
 
 
 def due_day(
@@ -13,11 +23,16 @@ def due_day(
     cycle_year: int | None = None,
     period_end: date | None = None,
     event_at: datetime | None = None,
+    expires_on: date | None = None,
     tz: str | tzinfo | None = None,
 ) -> date:
     """The last local day on which the work is on time."""
     rule = policy.deadlines.rule(key)
     cal = policy.calendar
+    if isinstance(rule, BeforeExpiryRule):
+        if expires_on is None:
+            raise ValueError(f"{key}: needs expires_on (the last day of what ends)")
+        return months_before_end(expires_on, rule.months_before) - timedelta(days=1)
     if isinstance(rule, AfterEventRule):
         if event_at is None or event_at.tzinfo is None:
             raise ValueError(f"{key}: needs an aware event_at")
@@ -46,15 +61,28 @@ def due_date(
     cycle_year: int | None = None,
     period_end: date | None = None,
     event_at: datetime | None = None,
+    expires_on: date | None = None,
     tz: str | tzinfo | None = None,
 ) -> datetime:
     """The first instant at which the work is late: 00:00 local of the day after the due day.
 
-    Fixed-date rules need cycle_year, after-period rules period_end, after-event rules an aware event_at;
-    tz is the unit's zone (IANA name, WIB/WITA/WIT or tzinfo), defaulting to the policy's.
+    Fixed-date rules need cycle_year, after-period rules period_end, after-event rules an aware event_at,
+    before-expiry rules expires_on (the last day, e.g. a contract's kontrak_selesai); tz is the unit's zone (IANA
+    name, WIB/WITA/WIT or tzinfo), defaulting to the policy's.
     """
-    day = due_day(policy, key, cycle_year=cycle_year, period_end=period_end, event_at=event_at, tz=tz)
+    day = due_day(
+        policy, key, cycle_year=cycle_year, period_end=period_end, event_at=event_at, expires_on=expires_on, tz=tz
+    )
     return calendar.start_of_day(day + timedelta(days=1), calendar.zone(policy.calendar, tz))
+
+
+def months_before_end(last_day: date, months: int) -> date:
+    """The day `months` calendar months before the end of `last_day` (the day after it), a day the month lacks
+    becoming its last: a contract through 31 December 2026 ends at 1 January 2027, six months before is 1 July."""
+    end = last_day + timedelta(days=1)
+    index = end.year * 12 + end.month - 1 - months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(end.day, calendar_module.monthrange(year, month + 1)[1]))
 
 
 def step_at(due: datetime, step: LadderStep) -> datetime:

@@ -31,7 +31,22 @@ def decide(
 
     `earlier` holds the annual predikat of the years before, the latest first (None: no result that year). A
     consecutive rule that holds decides; otherwise the base mapping, with the entries of every rule matching the
-    pegawai's jenis and jabatan type laid over it in order."""
+    pegawai's jenis and jabatan type laid over it in order. Whatever they say, a PPPK never enters the PNS sanction
+    path: where it would, `kontrak.instead_of_sanction` decides (PP 49/2018: the contract is what a PPPK's low
+    kinerja puts at stake)."""
+    decision = _by_rules(policy, predikat, jenis, jabatan_type, earlier)
+    if jenis is JenisPegawai.PPPK and decision.kind is FollowUpKind.SANCTION:
+        return Decision(policy.kontrak.instead_of_sanction, "kontrak.instead_of_sanction")
+    return decision
+
+
+def _by_rules(
+    policy: Policy,
+    predikat: Predikat,
+    jenis: JenisPegawai | None,
+    jabatan_type: JabatanType | None,
+    earlier: Sequence[Predikat | None],
+) -> Decision:
     rules = policy.follow_up
     for i, repeated in enumerate(rules.consecutive):
         if not repeated.matches(jenis, jabatan_type):

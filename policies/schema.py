@@ -7,13 +7,23 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from itertools import pairwise
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
 
-from states.enums import CapaianLevel, FollowUpKind, JabatanType, JenisPegawai, Jenjang, PeriodKind, Predikat, Rating
+from states.enums import (
+    CONTRACT_KINDS,
+    CapaianLevel,
+    FollowUpKind,
+    JabatanType,
+    JenisPegawai,
+    Jenjang,
+    PeriodKind,
+    Predikat,
+    Rating,
+)
 
 # WIB/WITA/WIT are how units name their zone; IANA names are accepted as well.
 ZONE_ALIASES: dict[str, str] = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
@@ -88,6 +98,7 @@ class DeadlineKey(StrEnum):
     KEBERATAN_FILING = "keberatan_filing"
     KEBERATAN_DECISION = "keberatan_decision"
     COACHING_SCHEDULE = "coaching_schedule"
+    KONTRAK_RECOMMENDATION = "kontrak_recommendation"
 
 
 # Decimal as plain text ("12.5", "50") so equal values always hash alike.
@@ -218,6 +229,18 @@ class ForPegawai(Frozen):
         )
 
 
+def _no_contract_kind(kind: FollowUpKind | None) -> FollowUpKind | None:
+    if kind in CONTRACT_KINDS:
+        raise ValueError(f"{kind}: a contract recommendation is opened by the contract ladder, never by a predikat")
+    return kind
+
+
+def _no_contract_kinds(value: dict[Predikat, FollowUpKind | None]) -> dict[Predikat, FollowUpKind | None]:
+    for kind in value.values():
+        _no_contract_kind(kind)
+    return value
+
+
 class FollowUpRule(ForPegawai):
     """Another mapping for some pegawai: the entries it names replace the base mapping's for a pegawai whose jenis
     and jabatan type it matches."""
@@ -225,6 +248,8 @@ class FollowUpRule(ForPegawai):
     by_predikat: dict[Predikat, FollowUpKind | None] = Field(
         min_length=1, description="The case each named predikat opens for these pegawai; null opens none."
     )
+
+    _kinds = field_validator("by_predikat")(_no_contract_kinds)
 
 
 class ConsecutiveRule(ForPegawai):
@@ -234,6 +259,8 @@ class ConsecutiveRule(ForPegawai):
     predikat: list[Predikat] = Field(min_length=1, description="The predikat that count as low.")
     years: int = Field(ge=2, le=10, description="How many consecutive years, this one included.")
     opens: FollowUpKind = Field(description="The case opened.")
+
+    _kinds = field_validator("opens")(_no_contract_kind)
 
 
 class PeriodicFollowUp(Frozen):
@@ -292,7 +319,7 @@ class FollowUp(Frozen):
     @classmethod
     def _all_predikat(cls, value: dict[Predikat, FollowUpKind | None]) -> dict[Predikat, FollowUpKind | None]:
         _require_all(value.keys(), Predikat)
-        return value
+        return _no_contract_kinds(value)
 
 
 class FeedbackPolicy(Frozen):
@@ -304,6 +331,53 @@ class FeedbackPolicy(Frozen):
         le=52,
         description="Weeks within which each agreed SKP should have had umpan balik; null: no expectation (off).",
     )
+
+
+ContractKind = Literal[FollowUpKind.PERPANJANGAN_KONTRAK, FollowUpKind.TIDAK_DIPERPANJANG]
+
+
+class Kontrak(Frozen):
+    """PPPK contracts (perjanjian kerja; PP 49/2018 Pasal 37, domain.md §2.2, §7): when the extension
+    recommendation opens, what kinerja supports it, and what a low predikat does to a PPPK instead of the PNS
+    sanction path. The regulation names kinerja as a ground but no threshold: the numbers here are not found."""
+
+    opens_days_before_due: int = Field(
+        default=60,
+        ge=0,
+        le=366,
+        description="Days before the recommendation is due (deadlines.kontrak_recommendation) on which the sweep "
+        "computes it and opens the case for HR. At least the first step of that ladder before the due instant.",
+    )
+    min_predikat: Predikat = Field(
+        default=Predikat.BAIK, description="The lowest predikat of a contract year that supports an extension."
+    )
+    years: int | None = Field(
+        default=None,
+        ge=1,
+        le=10,
+        description="How many of the contract's latest years with a result count; null: every year of the contract.",
+    )
+    periodic_stands_in: bool = Field(
+        default=True,
+        description="Whether a contract year with no annual predikat yet (the current one) counts with its latest "
+        "closed periodic predikat.",
+    )
+    without_results: ContractKind = Field(
+        default=FollowUpKind.TIDAK_DIPERPANJANG,
+        description="The recommendation when no year of the contract has a result to weigh.",
+    )
+    instead_of_sanction: FollowUpKind | None = Field(
+        default=FollowUpKind.COUNSELING,
+        description="The case a predikat opens for a PPPK wherever the follow-up rules would open the PNS sanction "
+        "path (improvement period, uji kompetensi, demotion): a PPPK is never demoted; null opens none.",
+    )
+
+    @field_validator("instead_of_sanction")
+    @classmethod
+    def _not_the_sanction_path(cls, value: FollowUpKind | None) -> FollowUpKind | None:
+        if value is FollowUpKind.SANCTION:
+            raise ValueError("a PPPK never enters the sanction path: choose COUNSELING, COACHING or null")
+        return _no_contract_kind(value)
 
 
 class Eligibility(Frozen):
@@ -426,6 +500,25 @@ class AfterEventRule(_Rule):
     count: DayCount = Field(default=DayCount.CALENDAR, description="calendar days, or working days on the calendar.")
 
 
+class BeforeExpiryRule(_Rule):
+    """Due a number of calendar months before something ends (a PPPK contract): the work is on time through the
+    day before the instant `months_before` months ahead of the end."""
+
+    months_before: int = Field(ge=0, le=60, description="Months before the end (the day after the last day).")
+
+
+def _contract_ladder() -> BeforeExpiryRule:
+    return BeforeExpiryRule(
+        months_before=6,
+        ladder=[
+            LadderStep(offset_days=-30, action=LadderAction.REMINDER, notify=[Recipient.HR]),
+            LadderStep(offset_days=-7, action=LadderAction.REMINDER, notify=[Recipient.HR]),
+            LadderStep(offset_days=0, action=LadderAction.NOTICE, notify=[Recipient.HR]),
+            LadderStep(offset_days=7, action=LadderAction.ESCALATE, notify=[Recipient.ATASAN_PENILAI, Recipient.HR]),
+        ],
+    )
+
+
 class Deadlines(Frozen):
     """The deadline rules of the cycle (product.md Deadlines; domain.md §2.2)."""
 
@@ -436,9 +529,16 @@ class Deadlines(Frozen):
     keberatan_filing: AfterEventRule = Field(description="Filing a keberatan after the result is given.")
     keberatan_decision: AfterEventRule = Field(description="Deciding a keberatan after it is filed.")
     coaching_schedule: AfterEventRule = Field(description="Scheduling coaching after the case opens.")
+    kontrak_recommendation: BeforeExpiryRule = Field(
+        default_factory=_contract_ladder,
+        description="HR decides a PPPK contract's extension at least months_before months before it ends "
+        "(PP 49/2018 Pasal 37: the proposal goes in 6 months before); the ladder runs while the case is open.",
+    )
 
-    def rule(self, key: DeadlineKey) -> FixedDateRule | AfterPeriodRule | AfterEventRule:
-        rule: FixedDateRule | AfterPeriodRule | AfterEventRule = getattr(self, DeadlineKey(key).value)
+    def rule(self, key: DeadlineKey) -> FixedDateRule | AfterPeriodRule | AfterEventRule | BeforeExpiryRule:
+        rule: FixedDateRule | AfterPeriodRule | AfterEventRule | BeforeExpiryRule = getattr(
+            self, DeadlineKey(key).value
+        )
         return rule
 
 
@@ -612,6 +712,9 @@ class Policy(Frozen):
     acting: ActingPolicy = Field(
         default_factory=ActingPolicy, description="Plt/Plh with an SK: the acting duty as an RHK Tambahan."
     )
+    kontrak: Kontrak = Field(
+        default_factory=Kontrak, description="PPPK contracts: the extension recommendation and low predikat."
+    )
 
     @field_validator("kuadran")
     @classmethod
@@ -634,6 +737,17 @@ class Policy(Frozen):
             raise ValueError(
                 f"periods.close_days_after_evaluation_due ({self.periods.close_days_after_evaluation_due}) is before "
                 f"the last step of deadlines.periodic_evaluation.ladder (+{last} days): that step could never act"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _contract_case_opens_before_its_ladder(self) -> Self:
+        ladder = self.deadlines.kontrak_recommendation.ladder
+        first = -ladder[0].offset_days if ladder else 0
+        if self.kontrak.opens_days_before_due < first:
+            raise ValueError(
+                f"kontrak.opens_days_before_due ({self.kontrak.opens_days_before_due}) is after the first step of "
+                f"deadlines.kontrak_recommendation.ladder ({-first} days): the case must be open when it is taken"
             )
         return self
 

@@ -75,6 +75,15 @@ class FollowUpKind(StrEnum):
     COACHING = "COACHING"
     COUNSELING = "COUNSELING"
     SANCTION = "SANCTION"
+    # a PPPK contract nearing its end: the recommendation the contract ladder opens, for HR to decide
+    PERPANJANGAN_KONTRAK = "PERPANJANGAN_KONTRAK"
+    TIDAK_DIPERPANJANG = "TIDAK_DIPERPANJANG"
+
+
+CONTRACT_KINDS: frozenset[FollowUpKind] = frozenset(
+    {FollowUpKind.PERPANJANGAN_KONTRAK, FollowUpKind.TIDAK_DIPERPANJANG}
+)
+"""The follow-up kinds of a PPPK contract's recommendation; a predikat never opens one directly."""
 
 
 class JenisRhk(StrEnum):

@@ -1,4 +1,5 @@
-"""Follow-up cases: coaching, counselling and reward cases, and the sanction ladder (PP 30/2019 Pasal 56-58)."""
+"""Follow-up cases: coaching, counselling and reward cases, the sanction ladder (PP 30/2019 Pasal 56-58), and the
+PPPK contract decision (PP 49/2018 Pasal 37)."""
 
 from __future__ import annotations
 
@@ -115,4 +116,33 @@ SANCTION: Lifecycle[SanctionState, SanctionFacts] = Lifecycle(
         "placement_elapsed": _placement_elapsed,
         "decision_note": _decision_note,
     },
+)
+
+
+class ContractState(StrEnum):
+    """A PPPK contract's recommendation case: opened by the contract ladder, decided by HR (the PPK's decision)."""
+
+    opened = "opened"
+    extended = "extended"  # diperpanjang
+    not_extended = "not_extended"  # tidak diperpanjang
+
+
+def _decision_cited(_: CaseFacts, inp: TriggerInput) -> Iterator[str]:
+    if not (inp.note and inp.note.strip()):
+        yield "a note citing the decision (the PPK's decision or the SK) is required"
+
+
+_K = ContractState
+CONTRACT_ROWS: tuple[Row[ContractState], ...] = (
+    # HR decides either way, whichever the recommendation was: kinerja is one of four grounds (domain.md §7.1)
+    Row("extend", _K.opened, _K.extended, _PYB, ("decision_cited",)),
+    Row("not_extend", _K.opened, _K.not_extended, _PYB, ("decision_cited",)),
+)
+
+CONTRACT: Lifecycle[ContractState, CaseFacts] = Lifecycle(
+    "kontrak",
+    ContractState,
+    ContractState.opened,
+    CONTRACT_ROWS,
+    {"decision_cited": _decision_cited},
 )

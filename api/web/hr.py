@@ -1,5 +1,5 @@
 """HR's pages: distribution per unit against the curve, follow-up cases, the organisation import with per-row
-errors, the audit trail with search, export and verification, and the lifecycle diagrams."""
+errors, mutasi, PPPK contracts, the audit trail with search, export and verification, and the lifecycle diagrams."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from states.errors import InvalidInput, NotFound, NotPermitted, SkpflowError
 from states.lifecycle import TriggerInput
 from workflows.actors import Actor
 from workflows.cases import audit_trail, cycles, followups
+from workflows.cases.kontrak import KontrakIn, KontrakView, PegawaiKontrak, contracts_of, set_kontrak
 from workflows.cases.mutasi import MutasiIn, PegawaiMoved, mutasi_pegawai
 from workflows.cases.org.files import import_org_file
 from workflows.cases.org.imports import ImportResult, first_instansi
@@ -318,3 +319,53 @@ async def fire_case(request: Request, case_id: int, trigger: str, actor: Viewer,
     except SkpflowError as exc:
         return _case_page(request, actor, case_id, refused=refusal(exc))
     return RedirectResponse(f"/ui/followups/{case_id}?done=done", status_code=303)
+
+
+# --- PPPK contracts ---------------------------------------------------------------------------------------------
+
+KONTRAK_FIELDS = ("nip", "kontrak_mulai", "kontrak_selesai", "sk_number", "note")
+
+
+@router.get("/ui/kontrak")
+def kontrak_page(request: Request, actor: Viewer) -> Response:
+    """A PPPK's recorded contracts with their extension recommendation, and the form for the next one."""
+    if not (actor.super_admin or actor.admin_of):
+        return _denied(request, NotPermitted("pegawai", "kontrak", ["admin"]))
+    nip = (request.query_params.get("nip") or "").strip()[:18]
+    context: dict[str, object] = {"actor": actor, "form": {"nip": nip}, "contracts": None}
+    if nip:
+        try:
+            with reading(engine_of(request)) as s:
+                context["contracts"] = contracts_of(s, nip, actor=actor)
+        except SkpflowError as exc:
+            context["refused"] = refusal(exc)
+            return render(request, "kontrak.html", context, status=refusal(exc).status)
+    return render(request, "kontrak.html", context)
+
+
+@router.post("/ui/kontrak")
+async def record_kontrak(request: Request, actor: Viewer, form: Posted) -> Response:
+    """The same use case as `PUT /pegawai/{nip}/kontrak`; a refusal shows the form again with what was typed."""
+    typed = {k: str(form.get(k) or "").strip() for k in KONTRAK_FIELDS}
+    try:
+        saved, listed = await run_in_threadpool(_kontrak, request, typed, actor)
+    except SkpflowError as exc:
+        context = {"actor": actor, "refused": refusal(exc), "form": typed, "contracts": None}
+        return render(request, "kontrak.html", context, status=refusal(exc).status)
+    context = {"actor": actor, "result": saved, "form": {"nip": typed["nip"]}, "contracts": listed}
+    return render(request, "kontrak.html", context)
+
+
+def _kontrak(request: Request, typed: dict[str, str], actor: Actor) -> tuple[KontrakView, PegawaiKontrak]:
+    problems, days = [], {}
+    for name in ("kontrak_mulai", "kontrak_selesai"):
+        try:
+            days[name] = date.fromisoformat(typed[name])
+        except ValueError:
+            problems.append(f"{name}: a date, e.g. 2026-01-01")
+    if problems:
+        raise InvalidInput(problems)
+    inp = KontrakIn(days["kontrak_mulai"], days["kontrak_selesai"], typed["sk_number"] or None, typed["note"] or None)
+    with unit_of_work(engine_of(request)) as s:
+        saved = set_kontrak(s, typed["nip"], inp, actor=actor, now=session.now_of(request))
+        return saved, contracts_of(s, typed["nip"], actor=actor)

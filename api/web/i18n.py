@@ -525,6 +525,37 @@ ID: Final[dict[str, str]] = {
     "jabatan_PELAKSANA": "Pelaksana",
     "jabatan_FUNGSIONAL": "Fungsional",
     "trigger_set_capaian": "Tetapkan capaian",
+    # PPPK contracts (issue 16 item 2)
+    "kontrak": "Kontrak PPPK",
+    "kontrak_help": (
+        "Catat perjanjian kerja seorang PPPK sesuai SK: tanggal mulai dan tanggal selesai. Kontrak yang mulai pada "
+        "tanggal yang sama dengan kontrak tercatat memperbaikinya; tanggal lain dicatat sebagai kontrak berikutnya. "
+        "Rekomendasi perpanjangan dibuka otomatis sebelum batas usulan (6 bulan sebelum kontrak berakhir) dan "
+        "diputuskan pengelola kinerja di halaman tindak lanjut."
+    ),
+    "kontrak_nip": "NIP pegawai (PPPK)",
+    "kontrak_find": "Tampilkan",
+    "kontrak_mulai": "Tanggal mulai kontrak",
+    "kontrak_selesai": "Tanggal selesai kontrak",
+    "kontrak_sk": "Nomor SK / perjanjian kerja",
+    "kontrak_note": "Catatan",
+    "kontrak_save": "Simpan kontrak",
+    "kontrak_done": "Kontrak dicatat",
+    "kontrak_list": "Kontrak tercatat",
+    "kontrak_none": "Belum ada kontrak tercatat.",
+    "kontrak_case": "Rekomendasi perpanjangan",
+    "kontrak_no_case": "Belum dibuka",
+    "fukind_PERPANJANGAN_KONTRAK": "Rekomendasi perpanjangan kontrak",
+    "fukind_TIDAK_DIPERPANJANG": "Rekomendasi kontrak tidak diperpanjang",
+    "lifecycle_kontrak": "Keputusan kontrak PPPK",
+    "entity_kontrak": "Kontrak PPPK",
+    "kontrak_state_opened": "Menunggu keputusan",
+    "kontrak_state_extended": "Diperpanjang",
+    "kontrak_state_not_extended": "Tidak diperpanjang",
+    "trigger_extend": "Perpanjang kontrak",
+    "trigger_not_extend": "Tidak diperpanjang",
+    "trigger_create": "Catat",
+    "trigger_amend": "Perbaiki",
 }
 
 EN: Final[dict[str, str]] = {
@@ -1039,6 +1070,37 @@ EN: Final[dict[str, str]] = {
     "jabatan_PELAKSANA": "Pelaksana",
     "jabatan_FUNGSIONAL": "Fungsional",
     "trigger_set_capaian": "Set the capaian",
+    # PPPK contracts (issue 16 item 2)
+    "kontrak": "PPPK contracts",
+    "kontrak_help": (
+        "Record a PPPK's contract (perjanjian kerja) as its SK gives it: the first and the last day. A contract "
+        "starting on the day of a recorded one corrects it; any other day is recorded as the next contract. The "
+        "extension recommendation opens by itself before the proposal deadline (6 months before the contract ends) "
+        "and HR decides it on the follow-up page."
+    ),
+    "kontrak_nip": "The pegawai's NIP (PPPK)",
+    "kontrak_find": "Show",
+    "kontrak_mulai": "Contract start date",
+    "kontrak_selesai": "Contract end date",
+    "kontrak_sk": "Number of the SK / perjanjian kerja",
+    "kontrak_note": "Note",
+    "kontrak_save": "Save the contract",
+    "kontrak_done": "Contract recorded",
+    "kontrak_list": "Recorded contracts",
+    "kontrak_none": "No contract recorded yet.",
+    "kontrak_case": "Extension recommendation",
+    "kontrak_no_case": "Not opened yet",
+    "fukind_PERPANJANGAN_KONTRAK": "Recommendation: extend the contract",
+    "fukind_TIDAK_DIPERPANJANG": "Recommendation: do not extend the contract",
+    "lifecycle_kontrak": "PPPK contract decision",
+    "entity_kontrak": "PPPK contract",
+    "kontrak_state_opened": "Awaiting decision",
+    "kontrak_state_extended": "Extended",
+    "kontrak_state_not_extended": "Not extended",
+    "trigger_extend": "Extend the contract",
+    "trigger_not_extend": "Do not extend",
+    "trigger_create": "Record",
+    "trigger_amend": "Correct",
 }
 
 CATALOGUE: Final[dict[str, dict[str, str]]] = {"id": ID, "en": EN}
@@ -1085,5 +1147,5 @@ class Translate:
 
 
 CODE_PREFIXES: Final = ("", "capaian_", "fukind_", "jenis_", "aspek_", "cascade_", "period_", "jenjang_", "jabatan_")
-ENTITY_LIFECYCLES: Final[dict[str, tuple[str, ...]]] = {"follow_up_case": ("follow_up", "sanction")}
+ENTITY_LIFECYCLES: Final[dict[str, tuple[str, ...]]] = {"follow_up_case": ("follow_up", "sanction", "kontrak")}
 """Entity types (of the audit trail) whose states come from more than one lifecycle, or another name."""

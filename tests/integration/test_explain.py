@@ -35,7 +35,7 @@ def test_the_reasons_behind_an_assessed_skp(db: Engine, now: datetime) -> None:
     assert staf1["predikat"].rule == "kuadran.DI_ATAS_EKSPEKTASI.DI_BAWAH_EKSPEKTASI"
     assert staf1["predikat"].inputs["predikat"] == "KURANG"
     assert (staf1["follow_up"].rule, staf1["follow_up"].inputs["opens"]) == ("follow_up.by_predikat.KURANG", "SANCTION")
-    assert staf1["follow_up"].policy == "permenpanrb-6-2022 3"
+    assert staf1["follow_up"].policy == "permenpanrb-6-2022 4"
     assert "membuka tindak lanjut: periode perbaikan kinerja dan sanksi" in staf1["follow_up"].text_id
     assert staf1["predikat"].text_id == (
         "Kuadran kinerja: rating hasil kerja Di Atas Ekspektasi dan rating perilaku Di Bawah Ekspektasi memberi "

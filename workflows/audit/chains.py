@@ -27,6 +27,7 @@ from workflows.store.tables import (
     FollowUpCase,
     Instansi,
     Keberatan,
+    Kontrak,
     Skp,
 )
 
@@ -41,6 +42,7 @@ AUDITED: dict[str, type[Any]] = {
     "capaian": Capaian,
     "instansi": Instansi,
     "acting": ActingAssignment,
+    "kontrak": Kontrak,
 }
 """Entity types with a chain, and their versioned tables."""
 
@@ -148,7 +150,7 @@ def instansi_of(session: Session, row: Any) -> int | None:
     """The instansi whose trail an audited row belongs to."""
     if isinstance(row, Instansi):
         return row.id
-    if isinstance(row, Cycle | ActingAssignment):
+    if isinstance(row, Cycle | ActingAssignment | Kontrak):
         return row.instansi_id
     if isinstance(row, Skp | Capaian):
         cycle = session.get(Cycle, row.cycle_id)

@@ -16,10 +16,19 @@ from policies import limits
 from policies.follow_up import improvement_ends, kind_for, placement_ends
 from policies.periodic import is_low
 from policies.schema import Policy
-from states.enums import FollowUpKind, JabatanType, JenisPegawai, Predikat
+from states.enums import CONTRACT_KINDS, FollowUpKind, JabatanType, JenisPegawai, Predikat
 from states.errors import InvalidInput, NotFound
 from states.evaluation import EvaluationState
-from states.follow_up import CASE, SANCTION, CaseFacts, CaseState, SanctionFacts, SanctionState
+from states.follow_up import (
+    CASE,
+    CONTRACT,
+    SANCTION,
+    CaseFacts,
+    CaseState,
+    ContractState,
+    SanctionFacts,
+    SanctionState,
+)
 from states.lifecycle import Lifecycle, TriggerInput
 from states.roles import Role
 from states.skp import SKP, SkpFacts, SkpState
@@ -28,12 +37,15 @@ from workflows.actors import Actor
 from workflows.cases import cycles, notices, policy_store, skps
 from workflows.store.tables import AuditEvent, Cycle, Evaluation, FollowUpCase, Pegawai, Skp, Unit
 
-CASE_STATES = frozenset(s.value for s in (*CaseState, *SanctionState))
+CASE_STATES = frozenset(s.value for s in (*CaseState, *SanctionState, *ContractState))
 
 
 def lifecycle_of(kind: str) -> Lifecycle[Any, Any]:
-    """A sanction runs the sanction ladder; coaching, counselling and reward run the case lifecycle."""
-    return SANCTION if kind == FollowUpKind.SANCTION.value else CASE
+    """A sanction runs the sanction ladder; a PPPK contract's recommendation the contract decision; coaching,
+    counselling and reward run the case lifecycle."""
+    if kind == FollowUpKind.SANCTION.value:
+        return SANCTION
+    return CONTRACT if kind in CONTRACT_KINDS else CASE
 
 
 # --- dispatch ---------------------------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ from policies.schema import (
     AfterEventRule,
     AfterPeriodRule,
     AutoAction,
+    BeforeExpiryRule,
     DeadlineKey,
     LadderAction,
     LadderStep,
@@ -53,15 +54,15 @@ from policies.schema import (
     Recipient,
 )
 from states.cycle import CycleState
-from states.enums import FollowUpKind
+from states.enums import CONTRACT_KINDS, FollowUpKind
 from states.evaluation import EvaluationState
-from states.follow_up import CaseState
+from states.follow_up import CaseState, ContractState
 from states.keberatan import KeberatanState
 from states.roles import Role
 from states.skp import SkpState
 from workflows import engine
 from workflows.actors import Actor
-from workflows.cases import policy_store
+from workflows.cases import kontrak, policy_store
 from workflows.store.db import insert_many, insert_select
 from workflows.store.tables import (
     AppUser,
@@ -71,6 +72,7 @@ from workflows.store.tables import (
     FollowUpCase,
     Instansi,
     Keberatan,
+    Kontrak,
     Outbox,
     Pegawai,
     Skp,
@@ -93,6 +95,8 @@ class Source:
     states: tuple[str, ...]
     event: str | None = None  # the column holding the event of an after-event rule
     kind: FollowUpKind | None = None
+    kinds: frozenset[FollowUpKind] = frozenset()  # several kinds of case share the deadline
+    ends: Callable[[], Any] | None = None  # the last day of what a before-expiry rule counts back from
 
 
 SOURCES: dict[DeadlineKey, Source] = {
@@ -106,6 +110,18 @@ SOURCES: dict[DeadlineKey, Source] = {
     ),
     DeadlineKey.COACHING_SCHEDULE: Source(
         "follow_up_case", FollowUpCase, (CaseState.opened,), event="opened_at", kind=FollowUpKind.COACHING
+    ),
+    DeadlineKey.KONTRAK_RECOMMENDATION: Source(
+        "follow_up_case",
+        FollowUpCase,
+        (ContractState.opened,),
+        kinds=CONTRACT_KINDS,
+        ends=lambda: (
+            select(col(Kontrak.selesai))
+            .where(col(Kontrak.case_id) == col(FollowUpCase.id))
+            .correlate(FollowUpCase)
+            .scalar_subquery()
+        ),
     ),
 }
 
@@ -123,6 +139,7 @@ class KeyReport:
     notified: dict[str, int] = field(default_factory=dict)  # new outbox rows per ladder action
     no_address: int = 0  # of those, rows whose recipient has no e-mail
     auto_actions: dict[str, int] = field(default_factory=dict)  # entities acted on per automatic action
+    opened: dict[str, int] = field(default_factory=dict)  # cases this sweep opened, by kind (the contract ladder)
 
 
 @dataclass(frozen=True)
@@ -220,9 +237,25 @@ def enforce_deadlines(
             wanted = calendar.zone_name(ctx.policy.calendar, zone)
             units = [u for u in units if calendar.zone_name(ctx.policy.calendar, u[2]) == wanted]
         report.cycles.append(cid)
+        _open_contract_cases(sessions, ctx, report, chunk, [u for u, _, _ in units] if zone is not None else None)
         for key in DeadlineKey:
             _KeySweep(sessions, ctx, key, report, chunk, one_zone=len(zones) == 1 and zone is None).run(units)
     return report
+
+
+def _open_contract_cases(
+    sessions: Callable[[], Session], ctx: Context, report: DeadlineReport, chunk: int, unit_ids: list[int] | None
+) -> None:
+    """The contract ladder's first step is the recommendation itself: open it for every PPPK contract that has come
+    within `kontrak.opens_days_before_due` of its due instant (`workflows.cases.kontrak`), under the sweep's lock."""
+    with sessions() as session, session.begin():
+        _lock(session, ctx.cycle_id)
+        opened = kontrak.open_recommendations(
+            session, ctx.cycle_id, ctx.policy, as_of=ctx.as_of, actor=SWEEP, unit_ids=unit_ids, chunk=chunk
+        )
+    counts = report.key(DeadlineKey.KONTRAK_RECOMMENDATION).opened
+    for kind, n in opened.items():
+        counts[kind] = counts.get(kind, 0) + n
 
 
 def _context(session: Session, cycle_id: int, as_of: datetime) -> tuple[Context, list[tuple[int, str, str]]]:
@@ -278,7 +311,7 @@ class _KeySweep:
         for unit_id, _, tz in units:
             by_zone.setdefault(tz, []).append(unit_id)
         counts: dict[int, tuple[int, int]] = {}  # unit → (on time, late)
-        if isinstance(self.rule, AfterEventRule):
+        if isinstance(self.rule, AfterEventRule | BeforeExpiryRule):
             finished = self._finished_counts()
             waiting = self._pending_counts()  # a unit with nothing pending has no rows to read (most, most days)
             for tz, unit_ids in by_zone.items():
@@ -297,13 +330,18 @@ class _KeySweep:
         seen: dict[int, Counter[bool]] = {u: Counter() for u in unit_ids}
 
         def act(session: Session, rows: Sequence[Any]) -> None:
-            todo = [(r, due_date(self.ctx.policy, self.key, event_at=r.event_at, tz=tz)) for r in rows]
+            todo = [(r, self._due_of(r, tz)) for r in rows]
             for r, due in todo:
                 seen[r.unit_id][self.ctx.as_of >= due] += 1
             self._take(session, todo, tz)
 
         self._each_chunk(tz, None, act, unfinished=self._skips_finished)
         return {u: (seen[u][False], seen[u][True] + finished.get(u, 0)) for u in unit_ids}
+
+    def _due_of(self, row: Any, tz: str) -> datetime:
+        if isinstance(self.rule, BeforeExpiryRule):
+            return due_date(self.ctx.policy, self.key, expires_on=row.event_at, tz=tz)
+        return due_date(self.ctx.policy, self.key, event_at=row.event_at, tz=tz)
 
     @property
     def _skips_finished(self) -> bool:
@@ -361,6 +399,8 @@ class _KeySweep:
         query = query.where(col(Skp.cycle_id) == self.ctx.cycle_id, t.state.in_([str(s) for s in src.states]))
         if src.kind is not None:
             query = query.where(t.kind == src.kind.value)
+        if src.kinds:
+            query = query.where(t.kind.in_(sorted(k.value for k in src.kinds)))
         if self.key is DeadlineKey.KEBERATAN_FILING:
             # a keberatan filed (pending or decided) settles the window; a withdrawn one does not, since the
             # pegawai may file anew until the window closes (workflows.cases.skps.objection_settled)
@@ -403,7 +443,10 @@ class _KeySweep:
         expression its callers filter on."""
         t = self.src.table
         taken = self._taken()
-        event = getattr(t, self.src.event) if self.src.event else literal(None)
+        if self.src.ends is not None:
+            event = self.src.ends()
+        else:
+            event = getattr(t, self.src.event) if self.src.event else literal(None)
         query = (
             self._pending(
                 t.id.label("entity_id"),
@@ -719,6 +762,7 @@ WHAT: dict[DeadlineKey, str] = {
     DeadlineKey.KEBERATAN_FILING: "Masa pengajuan keberatan atas hasil penilaian",
     DeadlineKey.KEBERATAN_DECISION: "Keputusan atas keberatan",
     DeadlineKey.COACHING_SCHEDULE: "Penjadwalan bimbingan kinerja (coaching)",
+    DeadlineKey.KONTRAK_RECOMMENDATION: "Keputusan perpanjangan kontrak PPPK",
 }
 LABEL: dict[LadderAction, str] = {
     LadderAction.REMINDER: "Pengingat",

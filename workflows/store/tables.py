@@ -251,7 +251,7 @@ class FollowUpCase(Versioned, table=True):
     __table_args__ = (UniqueConstraint("skp_id", "kind"),)
     id: int | None = Field(default=None, primary_key=True)
     skp_id: int = Field(foreign_key="skp.id", index=True)
-    kind: str = Field(max_length=16)
+    kind: str = Field(max_length=32)
     state: str = Field(max_length=32)
     opened_at: datetime = Field(sa_column=_utc())
     scheduled_at: datetime | None = Field(default=None, sa_column=_utc_nullable())
@@ -423,4 +423,18 @@ class ActingAssignment(Versioned, table=True):
     sk_number: str = Field(max_length=120)
     note: str | None = Field(default=None, max_length=1000)
     state: str = Field(default="scheduled", max_length=16)
+
+
+class Kontrak(Versioned, table=True):
+    """A PPPK's perjanjian kerja, from `mulai` through `selesai` (its last day); successive contracts are successive
+    rows. `case_id` is the extension recommendation the contract ladder opened for it (the anchor of idempotence)."""
+
+    __table_args__ = (UniqueConstraint("pegawai_id", "mulai", name="uq_kontrak_pegawai_mulai"),)
+    id: int | None = Field(default=None, primary_key=True)
+    instansi_id: int = Field(foreign_key="instansi.id", index=True)
+    pegawai_id: int = Field(foreign_key="pegawai.id", index=True)
+    mulai: date
+    selesai: date = Field(index=True)
+    sk_number: str | None = Field(default=None, max_length=120)
+    case_id: int | None = Field(default=None, foreign_key="followupcase.id", unique=True)
     created_at: datetime = Field(sa_column=_utc())

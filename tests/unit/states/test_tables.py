@@ -45,6 +45,7 @@ SATISFIED: dict[str, Any] = {
     "keberatan": KeberatanFacts(),
     "follow_up": CaseFacts(),
     "sanction": SanctionFacts(improvement_elapsed=True, placement_elapsed=True),
+    "kontrak": CaseFacts(),
     "cycle": CycleFacts(policy_pinned=True),
 }
 UNMET: dict[str, Any] = {
@@ -53,6 +54,7 @@ UNMET: dict[str, Any] = {
     "keberatan": KeberatanFacts(),
     "follow_up": CaseFacts(),
     "sanction": SanctionFacts(),
+    "kontrak": CaseFacts(),
     "cycle": CycleFacts(policy_pinned=False, skps_not_followed_up=3),
 }
 

@@ -57,6 +57,8 @@ CSV_NAMES = {"instansi": "instansi", "units": "unit", "pegawai": "pegawai"}
 NIP_FIELDS = frozenset({"nip", "atasan_nip", "head_nip"})
 FLAG_FIELDS = frozenset({"is_plt"})
 ENUM_FIELDS = frozenset({"jenis", "jabatan_type", "jenjang"})
+DATE_FIELDS = frozenset({"kontrak_mulai", "kontrak_selesai"})
+DAY_FIRST = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")  # 31-12-2026, 31/12/2026: as Indonesian Excel shows
 ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
 YES = frozenset({"true", "benar", "ya", "y", "yes", "1"})  # BENAR/SALAH: TRUE/FALSE as Indonesian Excel writes them
 NO = frozenset({"false", "salah", "tidak", "n", "no", "0"})
@@ -397,6 +399,8 @@ def _value(field: str, value: object) -> object:
         return _nip(value)
     if field in FLAG_FIELDS:
         return _flag(value)
+    if field in DATE_FIELDS:
+        return _date(value)
     text = _text(value)
     if field in ENUM_FIELDS:
         return re.sub(r"[\s-]+", "_", text.upper())  # "Ahli Pertama" → AHLI_PERTAMA
@@ -413,6 +417,23 @@ def _text(value: object) -> str:
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     return str(value).strip()
+
+
+def _date(value: object) -> str:
+    """A date cell: a spreadsheet date, or text as 2026-12-31 or 31-12-2026 (day first)."""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value).strip()
+    day_first = DAY_FIRST.match(text)
+    try:
+        if day_first:
+            d, m, y = (int(g) for g in day_first.groups())
+            return date(y, m, d).isoformat()
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise _CellProblem(f"'{text}' is not a date (2026-12-31 or 31-12-2026)") from None
 
 
 def _nip(value: object) -> str:

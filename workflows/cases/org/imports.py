@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,11 +21,11 @@ from states.errors import InvalidInput, NotFound, NotPermitted
 from states.roles import Role
 from workflows import engine
 from workflows.actors import Actor
-from workflows.cases import reassign
+from workflows.cases import kontrak, reassign
 from workflows.store.db import insert_many
 from workflows.store.passwords import PasswordPolicy, hash_password
 from workflows.store.settings import Settings
-from workflows.store.tables import ActingAssignment, Instansi, Pegawai, Unit
+from workflows.store.tables import ActingAssignment, Instansi, Kontrak, Pegawai, Unit
 
 DEFAULT_POLICY = PasswordPolicy()
 NIP_PATTERN = re.compile(r"[0-9]{18}")  # ASCII digits only; used with fullmatch ($ admits a final newline)
@@ -99,6 +99,12 @@ class PegawaiIn(BaseModel):
     )
     email: str | None = Field(
         default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$", description="E-mail for notifications."
+    )
+    kontrak_mulai: date | None = Field(
+        default=None, description="A PPPK's current contract (perjanjian kerja): its first day; with kontrak_selesai."
+    )
+    kontrak_selesai: date | None = Field(
+        default=None, description="A PPPK's current contract: its last day; with kontrak_mulai."
     )
 
     @field_validator("nip", "atasan_nip")
@@ -265,8 +271,7 @@ def import_org(
     for u in payload.units:
         units[u.code].head_id = ids[u.head_nip] if u.head_nip else None
     session.flush()
-    overrides = {ids[p.nip]: ids[p.atasan_nip] for p in payload.pegawai if p.atasan_nip}
-    _reassign(session, resolve_atasan(session, instansi.id or 0, overrides), actor, now)
+    _settle(session, payload, instansi.id, ids, actor=actor, now=now)
 
     if payload.instansi is not None:  # renamed here, so the rename is flushed with the audited version bump
         instansi.name = payload.instansi.name
@@ -289,6 +294,20 @@ def import_org(
         payload=payload.model_dump(mode="json", exclude={"pegawai": {"__all__": {"password"}}}),
     )
     return result
+
+
+def _settle(
+    session: Session, payload: OrgImport, instansi_id: int, ids: Mapping[str, int], *, actor: Actor, now: datetime
+) -> None:
+    """After the rows are written: every atasan resolved (open steps follow a changed one), the contracts recorded."""
+    overrides = {ids[p.nip]: ids[p.atasan_nip] for p in payload.pegawai if p.atasan_nip}
+    _reassign(session, resolve_atasan(session, instansi_id, overrides), actor, now)
+    contracts = [
+        (ids[p.nip], p.nip, kontrak.KontrakIn(p.kontrak_mulai, p.kontrak_selesai))
+        for p in payload.pegawai
+        if p.kontrak_mulai is not None and p.kontrak_selesai is not None
+    ]
+    kontrak.record_imported(session, contracts, actor=actor, now=now)
 
 
 def _weak_passwords(payload: OrgImport, passwords: PasswordPolicy, labels: RowLabels) -> list[str]:
@@ -434,7 +453,39 @@ def _validate(
             f"'{nip}' is on a cycle of atasan"
             for nip in _atasan_cycles(session, payload, instansi, units)
         ]
-    return problems + _weak_passwords(payload, passwords, labels)
+    return (
+        problems + _contracts(session, payload, existing_pegawai, labels) + _weak_passwords(payload, passwords, labels)
+    )
+
+
+def _contracts(
+    session: Session, payload: OrgImport, existing_pegawai: Mapping[str, tuple[int, int]], labels: RowLabels
+) -> list[str]:
+    """Each row's contract checked as `PUT /pegawai/{nip}/kontrak` checks it, against the contracts recorded."""
+    given = [(i, p) for i, p in enumerate(payload.pegawai) if p.kontrak_mulai or p.kontrak_selesai]
+    known = [existing_pegawai[p.nip][0] for _, p in given if p.nip in existing_pegawai]
+    recorded: dict[int, list[tuple[date, date]]] = {}
+    if known:
+        rows = session.execute(
+            select(col(Kontrak.pegawai_id), col(Kontrak.mulai), col(Kontrak.selesai)).where(
+                col(Kontrak.pegawai_id).in_(known)
+            )
+        ).tuples()
+        for pid, mulai, selesai in rows:
+            recorded.setdefault(pid, []).append((mulai, selesai))
+    problems = []
+    for i, p in given:
+        if p.kontrak_mulai is None or p.kontrak_selesai is None:
+            missing = "kontrak_mulai" if p.kontrak_mulai is None else "kontrak_selesai"
+            problems.append(f"{labels.at('pegawai', i, missing)}: required with the other date of the contract")
+            continue
+        owner = existing_pegawai.get(p.nip)
+        for problem in kontrak.contract_problems(
+            p.jenis.value, p.kontrak_mulai, p.kontrak_selesai, recorded.get(owner[0], []) if owner else []
+        ):
+            field, _, text = problem.partition(": ")
+            problems.append(f"{labels.at('pegawai', i, field)}: {text}")
+    return problems
 
 
 def _atasan_cycles(session: Session, payload: OrgImport, instansi: Instansi, units: Mapping[str, Unit]) -> list[str]:
