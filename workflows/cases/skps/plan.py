@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from policies import approach, limits
-from policies.schema import AutoAction, Policy
+from policies.schema import AutoAction, Policy, QualitativeUse
 from states.enums import Approach, Aspek, CascadeKind, CoreValue, JenisRhk
 from states.errors import InvalidInput, NotPermitted, StaleVersion, TransitionNotAllowed
 from states.roles import Role
@@ -254,8 +254,7 @@ def _indicator_changes(
 
 def _approach_problems(session: Session, skp: Skp, plan: PlanIn, policy: Policy) -> list[str]:
     """Each indikator against its approach and what the policy allows this SKP (by jabatan type and unit)."""
-    codes = unit_codes(session, skp.unit_id) if policy.approach.rules else []  # no rules: nothing to look up
-    use = approach.qualitative_use(policy, skp.jabatan_type, codes)
+    use = qualitative_use(session, skp, policy)
     return [
         problem
         for i, r in enumerate(plan.rhk)
@@ -264,6 +263,12 @@ def _approach_problems(session: Session, skp: Skp, plan: PlanIn, policy: Policy)
             use, ind.approach, ind.target, ind.ekspektasi, f"rhk[{i}].indikator[{j}]"
         )
     ]
+
+
+def qualitative_use(session: Session, skp: Skp, policy: Policy) -> QualitativeUse:
+    """Whether the SKP's indikator may (or must) be qualitative, by its jabatan type and unit."""
+    codes = unit_codes(session, skp.unit_id) if policy.approach.rules else []  # no rules: nothing to look up
+    return approach.qualitative_use(policy, skp.jabatan_type, codes)
 
 
 def unit_codes(session: Session, unit_id: int) -> list[str]:
