@@ -158,7 +158,7 @@ def test_a_qualitative_skp_from_plan_to_predikat(db: Engine, now: datetime, cast
     assert rated.hasil_kerja_derived == "DI_ATAS_EKSPEKTASI"
     assert [r.rating for r in rated.realisasi] == ["DI_ATAS_EKSPEKTASI", None, "SESUAI_EKSPEKTASI"]
     with reading(db) as s:
-        stored = {i: r for i, r in s.execute(select(col(Realisasi.indikator_id), col(Realisasi.rating))).all()}
+        stored = dict(s.execute(select(col(Realisasi.indikator_id), col(Realisasi.rating))).tuples().all())
         event = s.scalars(
             select(AuditEvent).where(col(AuditEvent.trigger) == "evaluate").order_by(col(AuditEvent.id).desc())
         ).first()

@@ -10,7 +10,7 @@ from policies.approach import Derived, Rated
 from policies.loader import load_preset
 from policies.schema import ApproachRule, DeriveRating, NumericCapaian, Policy, QualitativeUse
 from states.enums import Approach, Aspek, JabatanType, Rating
-from tests.unit.policies.test_loader import PRESET
+from tests.unit.policies.conftest import PRESET
 
 OFF, ALLOWED, REQUIRED = QualitativeUse.OFF, QualitativeUse.ALLOWED, QualitativeUse.REQUIRED
 ATAS, SESUAI, BAWAH = Rating.DI_ATAS_EKSPEKTASI, Rating.SESUAI_EKSPEKTASI, Rating.DI_BAWAH_EKSPEKTASI
