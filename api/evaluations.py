@@ -10,8 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import CurrentActor, Db, IfMatch, Now, RowId, with_etag
 from api.errors import responses
 from states.enums import Rating
+from states.errors import InvalidInput
 from workflows.cases import evaluations
 from workflows.cases.evaluations import EvaluationView, RealisasiIn
+from workflows.store.tables import MAX_ID
 from workflows.store.uow import reading, unit_of_work
 
 router = APIRouter(tags=["evaluation"])
@@ -24,11 +26,29 @@ class ReturnIn(BaseModel):
     note: str = Field(min_length=1, max_length=4000, description="What the pegawai must complete.")
 
 
+class IndikatorRatingIn(BaseModel):
+    """The pejabat penilai's rating of one indikator for the period, against its ekspektasi."""
+
+    model_config = ConfigDict(extra="forbid")
+    indikator_id: int = Field(ge=1, le=MAX_ID, description="An indicator of this SKP with realisasi for the period.")
+    rating: Rating
+
+
 class EvaluationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    rating_hasil_kerja: Rating | None = Field(default=None, description="Not for a unit head: the unit's capaian.")
+    rating_hasil_kerja: Rating | None = Field(
+        default=None,
+        description="Not for a unit head: the unit's capaian. May be left out when the indikator ratings give one "
+        "(policy approach.derive_rating: suggest); under binding it is the one they give.",
+    )
     rating_perilaku: Rating | None = None
     note: str | None = Field(default=None, max_length=4000)
+    indikator: list[IndikatorRatingIn] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="Ratings per indikator: required for a KUALITATIF one for its rating to count, optional for a "
+        "KUANTITATIF one (it overrides the rating its capaian gives).",
+    )
 
 
 @router.get("/skps/{skp_id}/periods/{n}", summary="One period's evaluation", responses=responses(401, 404))
@@ -101,8 +121,21 @@ def evaluate(
             rating_hasil_kerja=body.rating_hasil_kerja,
             rating_perilaku=body.rating_perilaku,
             note=body.note,
+            indikator_ratings=_ratings(body.indikator),
             actor=actor,
             now=now,
             expected_version=version,
         )
     return with_etag(view, response)
+
+
+def _ratings(items: list[IndikatorRatingIn]) -> dict[int, Rating]:
+    seen: dict[int, Rating] = {}
+    problems = []
+    for k, item in enumerate(items):
+        if item.indikator_id in seen:
+            problems.append(f"indikator[{k}].indikator_id: {item.indikator_id} is listed twice")
+        seen[item.indikator_id] = item.rating
+    if problems:
+        raise InvalidInput(problems)
+    return seen

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializ
 
 from states.enums import (
     CONTRACT_KINDS,
+    Aspek,
     CapaianLevel,
     FollowUpKind,
     JabatanType,
@@ -625,6 +626,9 @@ class QualityRule(StrEnum):
     DISTRIBUTION_VIOLATION = "distribution_violation"
     NO_PENILAI = "no_penilai"
     PENILAI_OVERLOADED = "penilai_overloaded"
+    EKSPEKTASI_MISSING = "ekspektasi_missing"
+    APPROACH_NOT_ALLOWED = "approach_not_allowed"
+    QUALITATIVE_UNRATED = "qualitative_unrated"
 
 
 DEFAULT_SEVERITY: dict[QualityRule, Severity] = {
@@ -637,6 +641,9 @@ DEFAULT_SEVERITY: dict[QualityRule, Severity] = {
     QualityRule.DISTRIBUTION_VIOLATION: Severity.WARNING,
     QualityRule.NO_PENILAI: Severity.BLOCKING,
     QualityRule.PENILAI_OVERLOADED: Severity.INFO,
+    QualityRule.EKSPEKTASI_MISSING: Severity.BLOCKING,
+    QualityRule.APPROACH_NOT_ALLOWED: Severity.WARNING,
+    QualityRule.QUALITATIVE_UNRATED: Severity.INFO,
 }
 
 
@@ -673,6 +680,90 @@ class ActingPolicy(Frozen):
     rhk_tambahan_plh: bool = Field(
         default=False,
         description="The same for a Plh SK; off by default (not found in the regulation; a Plh covers an absence).",
+    )
+
+
+class QualitativeUse(StrEnum):
+    """Whether an SKP's indikator may be qualitative (domain.md §3.3): off, numeric targets only; allowed, the
+    pegawai chooses per indikator; required, every indikator is qualitative."""
+
+    OFF = "off"
+    ALLOWED = "allowed"
+    REQUIRED = "required"
+
+
+class DeriveRating(StrEnum):
+    """How the per-indikator ratings reach the rating hasil kerja the kuadran reads.
+
+    off: the pejabat penilai rates hasil kerja alone (the per-indikator ratings are recorded and shown); suggest: the
+    rating derived from them is shown, and used when the penilai gives none; binding: the derived rating is the
+    rating, and a different one is refused.
+    """
+
+    OFF = "off"
+    SUGGEST = "suggest"
+    BINDING = "binding"
+
+
+class ApproachRule(Frozen):
+    """Another `qualitative` setting for some SKPs: by the SKP's jabatan type and/or unit (a unit code names that
+    unit and every unit below it); a list left out matches every SKP. The last matching rule wins."""
+
+    jabatan_type: list[JabatanType] | None = Field(default=None, description="Jabatan types; omitted: all.")
+    units: list[str] | None = Field(
+        default=None, min_length=1, description="Unit codes (each with its subtree); omitted: every unit."
+    )
+    qualitative: QualitativeUse = Field(description="off, allowed or required for these SKPs.")
+
+
+class NumericCapaian(Frozen):
+    """A quantitative indikator's rating from its capaian, realisasi ÷ target (target ÷ realisasi where less is
+    better). Not regulation (domain.md §5.5: numeric capaian is a UI aid); the defaults follow the legacy PP 30/2019
+    scale (Baik from 90 %, Sangat Baik from 110 %)."""
+
+    sesuai_from: float = Field(default=0.9, gt=0, description="Capaian from which the indikator meets expectation.")
+    di_atas_from: float = Field(default=1.1, gt=0, description="Capaian from which it is above expectation.")
+    lower_is_better: list[Aspek] = Field(
+        default_factory=list,
+        description="Aspek whose realisasi is better when lower (e.g. BIAYA, or WAKTU counted as time taken).",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.sesuai_from > self.di_atas_from:
+            raise ValueError(f"sesuai_from {self.sesuai_from} > di_atas_from {self.di_atas_from}")
+        return self
+
+
+class ApproachPolicy(Frozen):
+    """Pendekatan kuantitatif and kualitatif (issue 16 item 7; domain.md §3.3): who may or must rate indikator
+    against a described expectation, and how per-indikator ratings of both kinds become the rating hasil kerja.
+    Which jabatan use which approach and how ratings combine are not found in the regulation: instansi settings."""
+
+    qualitative: QualitativeUse = Field(
+        default=QualitativeUse.ALLOWED,
+        description="off, allowed or required for every SKP the rules below do not name (domain.md §3.3: the "
+        "regulation allows both approaches and lets the instansi or the pegawai choose).",
+    )
+    rules: list[ApproachRule] = Field(
+        default_factory=list, description="Other settings by jabatan type and/or unit; the last match wins."
+    )
+    derive_rating: DeriveRating = Field(
+        default=DeriveRating.SUGGEST, description="off, suggest or binding: see DeriveRating."
+    )
+    majority_share: float = Field(
+        default=0.5,
+        ge=0,
+        lt=1,
+        description="'Sebagian besar' (domain.md §5.2): more than this share of the rated Utama indikator.",
+    )
+    tambahan_supports_above: bool = Field(
+        default=True,
+        description="A Tambahan indikator above expectation counts towards Di Atas; Tambahan never lowers the "
+        "rating (domain.md §5.2, inferred).",
+    )
+    numeric: NumericCapaian = Field(
+        default_factory=NumericCapaian, description="Quantitative indikator: capaian → rating."
     )
 
 
@@ -714,6 +805,10 @@ class Policy(Frozen):
     )
     kontrak: Kontrak = Field(
         default_factory=Kontrak, description="PPPK contracts: the extension recommendation and low predikat."
+    )
+    approach: ApproachPolicy = Field(
+        default_factory=ApproachPolicy,
+        description="Pendekatan kuantitatif / kualitatif: who may use qualitative indikator, and how ratings combine.",
     )
 
     @field_validator("kuadran")

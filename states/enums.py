@@ -103,6 +103,14 @@ class Aspek(StrEnum):
     BIAYA = "BIAYA"
 
 
+class Approach(StrEnum):
+    """Pendekatan of an indikator (PermenPANRB 6/2022): a numeric target, or a described expectation rated by the
+    pejabat penilai."""
+
+    KUANTITATIF = "KUANTITATIF"
+    KUALITATIF = "KUALITATIF"
+
+
 class PeriodKind(StrEnum):
     MONTHLY = "MONTHLY"
     QUARTERLY = "QUARTERLY"

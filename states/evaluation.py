@@ -25,6 +25,11 @@ class EvaluationFacts:
     unit_capaian_set: bool = False
     period_ended: bool = False
     unit_head_rating: Rating | None = None  # set when the pegawai heads a unit: the unit's capaian decides
+    # what the indikator ratings give (policy approach.derive_rating): None with the Utama indikator left unrated
+    derived_rating: Rating | None = None
+    unrated: tuple[str, ...] = ()
+    derive: bool = False  # suggest or binding: the derived rating stands in when the penilai gives none
+    derived_binding: bool = False  # binding: the derived rating is the rating
 
 
 def _realisasi_complete(f: EvaluationFacts, _: TriggerInput) -> Iterator[str]:
@@ -38,8 +43,17 @@ def _note_given(_: EvaluationFacts, inp: TriggerInput) -> Iterator[str]:
 
 
 def _ratings_given(f: EvaluationFacts, inp: TriggerInput) -> Iterator[str]:
-    if inp.rating_hasil_kerja is None and f.unit_head_rating is None:
-        yield "rating_hasil_kerja is required"
+    unrated = "".join(f"; indikator '{text}' has no rating" for text in f.unrated)
+    if f.unit_head_rating is None and f.derived_binding:
+        if f.derived_rating is None:
+            yield f"rating_hasil_kerja follows the indikator ratings, which do not give one yet{unrated}"
+        elif inp.rating_hasil_kerja not in (None, f.derived_rating):
+            yield (
+                f"rating_hasil_kerja follows the indikator ratings ({f.derived_rating.value}), "
+                f"not {inp.rating_hasil_kerja}"
+            )
+    elif inp.rating_hasil_kerja is None and f.unit_head_rating is None and not (f.derive and f.derived_rating):
+        yield "rating_hasil_kerja is required" + (f" (the indikator ratings give none{unrated})" if f.derive else "")
     if inp.rating_perilaku is None:
         yield "rating_perilaku is required"
     if f.unit_head_rating is not None and inp.rating_hasil_kerja not in (None, f.unit_head_rating):

@@ -28,7 +28,8 @@ class SkpFacts:
     proposed: bool = False
     rhk_utama: int = 0
     rhk_utama_without_indicator: tuple[str, ...] = ()
-    indicators_without_target: tuple[str, ...] = ()
+    indicators_without_target: tuple[str, ...] = ()  # quantitative ones: a qualitative indikator has no target
+    indicators_without_ekspektasi: tuple[str, ...] = ()  # qualitative ones
     top_jpt: bool = False  # rated from outside the organisation; derives from the Perjanjian Kinerja
     atasan_skp_agreed: bool = False
     atasan: str = ""  # the pejabat penilai's name, read when their SKP is not agreed: the refusal names them
@@ -72,6 +73,8 @@ def _plan_complete(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
         yield f"RHK Utama '{text}' has no indicator"
     for text in f.indicators_without_target:
         yield f"indicator '{text}' has no target"
+    for text in f.indicators_without_ekspektasi:
+        yield f"qualitative indicator '{text}' has no ekspektasi"
 
 
 def _note_given(_: SkpFacts, inp: TriggerInput) -> Iterator[str]:

@@ -77,3 +77,30 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// An indicator row shows what its approach needs: a quantitative one its target and satuan, a qualitative one its
+// ekspektasi. The fields the approach does not use are disabled (and so not sent); without this file all are shown.
+document.addEventListener("DOMContentLoaded", () => {
+  const show = (row) => {
+    const select = row.querySelector("[data-approach-select]");
+    if (!select) return;
+    const qualitative = select.value === "KUALITATIF";
+    row.dataset.approach = select.value;
+    for (const cell of row.querySelectorAll("td.numeric, td.qualitative")) {
+      const off = cell.classList.contains("numeric") === qualitative;
+      for (const field of cell.querySelectorAll("input, textarea")) {
+        field.disabled = off;
+        field.hidden = off;
+      }
+    }
+  };
+  for (const row of document.querySelectorAll("table.indicators tbody tr")) show(row);
+  document.addEventListener("change", (event) => {
+    if (event.target.matches("[data-approach-select]")) show(event.target.closest("tr"));
+  });
+  // a row or card added by the plan form's buttons starts quantitative, like a blank rendered row
+  document.addEventListener("click", (event) => {
+    if (!event.target.matches("[data-add-indicator], [data-add-rhk]")) return;
+    for (const row of document.querySelectorAll("table.indicators tbody tr")) show(row);
+  });
+});

@@ -14,7 +14,8 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from states.enums import BERAKHLAK, CoreValue, Predikat, Rating
+from policies.approach import MIXED
+from states.enums import BERAKHLAK, Approach, CoreValue, Predikat, Rating
 from workflows.queries.document_data import DocumentData, Person
 
 LAMPIRAN_TITLES = {
@@ -85,8 +86,10 @@ def _rhk_table(data: DocumentData, *, ratings: bool) -> list[Flowable]:
         "RENCANA HASIL KERJA",
         "ASPEK",
         "INDIKATOR KINERJA INDIVIDU",
-        "TARGET",
+        "TARGET / EKSPEKTASI",
     ]
+    if ratings:
+        head.append(f"RATING (PERIODE {data.rated_period})" if data.rated_period else "RATING")
     out: list[Flowable] = []
     for jenis, title in (("UTAMA", "HASIL KERJA — A. UTAMA"), ("TAMBAHAN", "B. TAMBAHAN")):
         rows: list[list[Any]] = [[_p(h, BOLD) for h in head]]
@@ -97,29 +100,46 @@ def _rhk_table(data: DocumentData, *, ratings: bool) -> list[Flowable]:
             n += 1
             above = data.intervened.get(r["intervensi_rhk_id"] or 0, "-")
             indicators: Sequence[Mapping[str, Any]] = r["indikator"] or [
-                {"aspek": "-", "text": "-", "target": None, "satuan": ""}
+                {"id": 0, "aspek": "-", "text": "-", "target": None, "satuan": "", "approach": "", "ekspektasi": None}
             ]
             for k, ind in enumerate(indicators):
-                target = "-" if ind["target"] is None else f"{ind['target']:g} {ind['satuan']}".strip()
-                rows.append(
-                    [
-                        _p(n if k == 0 else ""),
-                        _p(above if k == 0 else ""),
-                        _p(r["text"] if k == 0 else ""),
-                        _p(ind["aspek"].title()),
-                        _p(ind["text"]),
-                        _p(target),
-                    ]
-                )
+                row = [
+                    _p(n if k == 0 else ""),
+                    _p(above if k == 0 else ""),
+                    _p(r["text"] if k == 0 else ""),
+                    _p(ind["aspek"].title()),
+                    _p(ind["text"]),
+                    _p(_target(ind)),
+                ]
+                if ratings:
+                    row.append(_p(LABEL.get(data.indikator_ratings.get(ind["id"], ""), "-")))
+                rows.append(row)
         if n == 0:
             rows.append([_p("-")] * len(head))
-        table = Table(rows, colWidths=[8 * mm, 40 * mm, 40 * mm, 18 * mm, WIDTH - 136 * mm, 30 * mm], repeatRows=1)
+        widths = [8 * mm, 40 * mm, 40 * mm, 18 * mm, WIDTH - 136 * mm, 30 * mm]
+        if ratings:
+            widths = [8 * mm, 32 * mm, 32 * mm, 16 * mm, WIDTH - 136 * mm, 26 * mm, 22 * mm]
+        table = Table(rows, colWidths=widths, repeatRows=1)
         table.setStyle(GRID)
         out += [_p(title, BOLD), Spacer(1, 1 * mm), table, Spacer(1, 3 * mm)]
     if ratings:
         rating = LABEL.get(data.skp.rating_hasil_kerja or "", "-")
         out += [_p(f"RATING HASIL KERJA: {rating}", BOLD), Spacer(1, 3 * mm)]
     return out
+
+
+def _target(ind: Mapping[str, Any]) -> str:
+    """A quantitative indikator's target with its satuan; a qualitative one's ekspektasi, marked as such."""
+    if ind.get("approach") == Approach.KUALITATIF.value:
+        return f"Ekspektasi (kualitatif): {ind.get('ekspektasi') or '-'}"
+    return "-" if ind["target"] is None else f"{ind['target']:g} {ind['satuan']}".strip()
+
+
+PENDEKATAN = {"KUANTITATIF": "KUANTITATIF", "KUALITATIF": "KUALITATIF", MIXED: "KUANTITATIF DAN KUALITATIF"}
+
+
+def _subtitle(data: DocumentData) -> str:
+    return f"PENDEKATAN HASIL KERJA {PENDEKATAN.get(data.pendekatan or '', 'KUANTITATIF')}"
 
 
 def _perilaku_table(data: DocumentData, *, ratings: bool) -> list[Flowable]:
@@ -181,7 +201,7 @@ def _build(parts: list[Flowable], title: str) -> bytes:
 
 def skp_pdf(data: DocumentData) -> bytes:
     """The SKP (Lampiran of PermenPANRB 6/2022): header, hasil kerja, perilaku kerja, lampiran, signatures."""
-    parts = _header(data, "SASARAN KINERJA PEGAWAI", f"PENDEKATAN HASIL KERJA — TAHUN {data.year}")
+    parts = _header(data, "SASARAN KINERJA PEGAWAI", f"{_subtitle(data)} — TAHUN {data.year}")
     parts += _rhk_table(data, ratings=False)
     parts += _perilaku_table(data, ratings=False)
     parts += _lampiran(data)
@@ -191,7 +211,7 @@ def skp_pdf(data: DocumentData) -> bytes:
 
 def evaluasi_pdf(data: DocumentData) -> bytes:
     """The Dokumen Evaluasi Kinerja Pegawai: the plan with its ratings, the predikat by the kuadran, signatures."""
-    parts = _header(data, "DOKUMEN EVALUASI KINERJA PEGAWAI", f"PERIODE: TAHUNAN {data.year}")
+    parts = _header(data, "DOKUMEN EVALUASI KINERJA PEGAWAI", f"{_subtitle(data)} — PERIODE: TAHUNAN {data.year}")
     parts += _rhk_table(data, ratings=True)
     parts += _perilaku_table(data, ratings=True)
     predikat = LABEL.get(data.skp.predikat or "", "belum dinilai")

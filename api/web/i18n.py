@@ -556,6 +556,18 @@ ID: Final[dict[str, str]] = {
     "trigger_not_extend": "Tidak diperpanjang",
     "trigger_create": "Catat",
     "trigger_amend": "Perbaiki",
+    # pendekatan kualitatif (issue 16 item 7)
+    "approach": "Pendekatan",
+    "approach_KUANTITATIF": "Kuantitatif",
+    "approach_KUALITATIF": "Kualitatif",
+    "ekspektasi": "Ekspektasi (kualitatif)",
+    "approach_hint": "Indikator kuantitatif diukur dengan target angka; indikator kualitatif dengan ekspektasi "
+    "yang diuraikan, dinilai pejabat penilai.",
+    "indikator_rating": "Rating indikator",
+    "rating_derived": "Rating menurut indikator",
+    "hasil_kerja_derived": "Rating hasil kerja menurut rating indikator",
+    "derive_hint_suggest": "Kosongkan rating hasil kerja untuk memakai rating menurut indikator.",
+    "derive_hint_binding": "Kebijakan instansi: rating hasil kerja mengikuti rating indikator.",
 }
 
 EN: Final[dict[str, str]] = {
@@ -1101,6 +1113,18 @@ EN: Final[dict[str, str]] = {
     "trigger_not_extend": "Do not extend",
     "trigger_create": "Record",
     "trigger_amend": "Correct",
+    # pendekatan kualitatif (issue 16 item 7)
+    "approach": "Approach",
+    "approach_KUANTITATIF": "Quantitative",
+    "approach_KUALITATIF": "Qualitative",
+    "ekspektasi": "Expectation (qualitative)",
+    "approach_hint": "A quantitative indicator is measured by a numeric target; a qualitative one by a described "
+    "expectation the pejabat penilai rates against.",
+    "indikator_rating": "Indicator rating",
+    "rating_derived": "Rating by the indicator",
+    "hasil_kerja_derived": "Rating hasil kerja by the indicator ratings",
+    "derive_hint_suggest": "Leave the rating hasil kerja empty to use the rating the indicators give.",
+    "derive_hint_binding": "The instansi's policy: the rating hasil kerja follows the indicator ratings.",
 }
 
 CATALOGUE: Final[dict[str, dict[str, str]]] = {"id": ID, "en": EN}
@@ -1148,4 +1172,17 @@ class Translate:
 
 CODE_PREFIXES: Final = ("", "capaian_", "fukind_", "jenis_", "aspek_", "cascade_", "period_", "jenjang_", "jabatan_")
 ENTITY_LIFECYCLES: Final[dict[str, tuple[str, ...]]] = {"follow_up_case": ("follow_up", "sanction", "kontrak")}
+CODE_PREFIXES: Final = (
+    "",
+    "capaian_",
+    "fukind_",
+    "jenis_",
+    "aspek_",
+    "cascade_",
+    "period_",
+    "jenjang_",
+    "jabatan_",
+    "approach_",
+)
+ENTITY_LIFECYCLES: Final[dict[str, tuple[str, ...]]] = {"follow_up_case": ("follow_up", "sanction")}
 """Entity types (of the audit trail) whose states come from more than one lifecycle, or another name."""

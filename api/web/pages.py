@@ -25,7 +25,7 @@ from api import security
 from api.errors import to_response
 from api.web import documents, session
 from api.web.i18n import Translate, translator
-from states.enums import Aspek, CascadeKind, CoreValue, JenisRhk, Predikat, Rating
+from states.enums import Approach, Aspek, CascadeKind, CoreValue, JenisRhk, Predikat, Rating
 from states.errors import GuardFailed, InvalidInput, NotFound, NotPermitted, SkpflowError, TooManyAttempts
 from states.lifecycle import TriggerInput
 from states.roles import Role
@@ -393,6 +393,7 @@ def _skp_context(request: Request, actor: Actor, skp_id: int) -> dict[str, Any]:
                 options = []
         policy = policy_store.cycle_policy(s, cycle)
         kuadran = policy.kuadran
+        qualitative = skps.qualitative_use(s, row, policy).value
         try:
             received = feedback.list_feedback(s, skp_id, actor=actor)
         except NotPermitted:
@@ -423,6 +424,8 @@ def _skp_context(request: Request, actor: Actor, skp_id: int) -> dict[str, Any]:
         "ratings": [r.value for r in Rating],
         "jenis": [j.value for j in JenisRhk],
         "aspek": [a.value for a in Aspek],
+        "approaches": [a.value for a in Approach],
+        "qualitative": qualitative,  # off | allowed | required for this SKP (policy approach.qualitative)
         "cascades": [c.value for c in CascadeKind],
         "blank_indicators": BLANK_INDICATORS,
         "feedback": received,
@@ -464,6 +467,8 @@ def plan_from_form(form: FormData) -> PlanIn:
             p = f"rhk-{i}-ind-{j}-"
             ind_text = str(form.get(p + "text", "")).strip()
             if ind_text:
+                kind = str(form.get(p + "approach", "")) or Approach.KUANTITATIF.value
+                ekspektasi = str(form.get(p + "ekspektasi", "")).strip()
                 raw_target = str(form.get(p + "target", "")).strip().replace(",", ".")
                 try:
                     target = float(raw_target) if raw_target else None
@@ -478,6 +483,8 @@ def plan_from_form(form: FormData) -> PlanIn:
                             "aspek": str(form.get(p + "aspek", "KUANTITAS")),
                             "target": target,
                             "satuan": str(form.get(p + "satuan", "")).strip(),
+                            "approach": kind,
+                            "ekspektasi": ekspektasi or None,
                         }
                     )
                 )

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from api.evidence import evidence_response
 from api.web import session
@@ -146,6 +146,7 @@ async def period_action(request: Request, skp_id: int, n: int, action: str, acto
                     rating_hasil_kerja=rating_or_none(form.get("rating_hasil_kerja")),
                     rating_perilaku=rating_or_none(form.get("rating_perilaku")),
                     note=note,
+                    indikator_ratings=_indikator_ratings(form),
                     actor=actor,
                     now=now,
                     expected_version=version,
@@ -155,6 +156,18 @@ async def period_action(request: Request, skp_id: int, n: int, action: str, acto
     except SkpflowError as exc:
         return _period_page(request, actor, skp_id, n, refused=refusal(exc))
     return RedirectResponse(f"/ui/skp/{skp_id}/periods/{n}?done=period_{action}", status_code=303)
+
+
+def _indikator_ratings(form: FormData) -> dict[int, Rating]:
+    """The evaluate form's `rating-<indikator id>` selects that were chosen."""
+    out: dict[int, Rating] = {}
+    for key in form:
+        if not key.startswith("rating-"):
+            continue
+        indikator, rating = int_or_none(key.removeprefix("rating-")), rating_or_none(form.get(key))
+        if indikator is not None and rating is not None:
+            out[indikator] = rating
+    return out
 
 
 # --- feedback and keberatan, shown on the SKP page --------------------------------------------------------------

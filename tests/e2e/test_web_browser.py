@@ -303,3 +303,40 @@ def test_hr_registers_a_plh_on_the_acting_page_and_ends_it_early(
     expect(page.locator("#done")).to_contain_text("berakhir")
     expect(page.locator("#acting-none")).to_be_visible()
     assert client.get(f"/skps/{staf1}", headers=plh).status_code == 404
+
+
+def test_the_plan_form_takes_a_qualitative_indikator(
+    server: str, page: Page, client: TestClient, clock: Clock, root: dict[str, str], db: Any, cycle_id: int
+) -> None:
+    ids = agree_chain_above_staff(client, clock, root)
+    give_passwords(db)
+    log_in_by_keyboard(page, server, STAF1, PASSWORD)
+
+    def fill(ekspektasi: str) -> None:
+        page.locator("#rhk-0-text").fill("Terlaksananya konsultasi gizi")
+        page.get_by_label("Intervensi RHK atasan").first.select_option(label=f"RHK {KABID}")
+        page.locator("#rhk-0-ind-0-text").fill("Kepuasan penerima konsultasi")
+        expect(page.locator("#rhk-0-ind-0-ekspektasi")).to_be_hidden()  # a quantitative row shows its target
+        page.locator("#rhk-0-ind-0-approach").select_option("KUALITATIF")
+        expect(page.locator("#rhk-0-ind-0-target")).to_be_hidden()  # ... a qualitative one its ekspektasi
+        page.locator("#rhk-0-ind-0-ekspektasi").fill(ekspektasi)
+        page.locator("#rhk-0-ind-1-text").fill("Konsultasi dilayani")
+        page.locator("#rhk-0-ind-1-target").fill("20")
+
+    page.goto(f"{server}/ui/skp/{ids[STAF1]}")
+    fill("")
+    page.get_by_role("button", name="Simpan", exact=True).click()  # without the ekspektasi: refused
+    expect(page.locator("#refused")).to_contain_text("a qualitative indikator needs its ekspektasi")
+    assert client.get(f"/skps/{ids[STAF1]}", headers=root).json()["rhk"] == []
+
+    fill("Penerima memahami anjuran gizi dan menyatakan puas")
+    check_page(page, "pegawai-plan-qualitative")
+    page.locator("#propose").click()
+    expect(page.locator("#done")).to_be_visible()
+    saved = client.get(f"/skps/{ids[STAF1]}", headers=bearer("user:root", clock)).json()["rhk"][0]["indikator"]
+    assert [(i["text"], i["approach"], i["target"], i["ekspektasi"]) for i in saved] == [
+        ("Kepuasan penerima konsultasi", "KUALITATIF", None, "Penerima memahami anjuran gizi dan menyatakan puas"),
+        ("Konsultasi dilayani", "KUANTITATIF", 20, None),
+    ]
+    expect(page.locator("#rhk-0-ind-0-approach")).to_have_value("KUALITATIF")  # shown again as saved
+    expect(page.locator("#rhk-0-ind-0-target")).to_be_hidden()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -88,8 +89,11 @@ def open_cycle(db: Engine, now: datetime) -> int:
     return cycle_id
 
 
-def monitored_cycle(db: Engine, now: datetime) -> Cast:
-    """Every SKP of the small organisation planned, agreed through the use cases, and monitored."""
+def monitored_cycle(
+    db: Engine, now: datetime, plans: Mapping[str, Callable[[int | None], PlanIn]] | None = None
+) -> Cast:
+    """Every SKP of the small organisation planned, agreed through the use cases, and monitored; `plans` gives some
+    pegawai (by NIP) another plan than `plan`."""
     cycle_id = open_cycle(db, now)
     with reading(db) as s:
         pegawai = {nip: pid for pid, nip in s.execute(select(col(Pegawai.id), col(Pegawai.nip)))}
@@ -106,9 +110,8 @@ def monitored_cycle(db: Engine, now: datetime) -> Cast:
     for nip, atasan in ATASAN.items():
         with unit_of_work(db) as s:
             skp_id = skp_ids[nip]
-            view = skps.save_plan(
-                s, skp_id, plan(first_rhk[atasan] if atasan else None), actor=cast.actors[nip], now=now
-            )
+            planned = (plans or {}).get(nip, plan)(first_rhk[atasan] if atasan else None)
+            view = skps.save_plan(s, skp_id, planned, actor=cast.actors[nip], now=now)
             first_rhk[nip] = view.rhk[0]["id"]
             skps.fire(s, skp_id, "cascade", actor=cast.penilai_of(nip), now=now)
             skps.fire(s, skp_id, "agree", actor=cast.penilai_of(nip), now=now)

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from policies import approach
 from states.enums import CapaianLevel
 from states.errors import InvalidInput, NotFound
 from tests.integration.org import KABID, KABID2, KADIS, SEKDA, STAF1, STAF2, open_small_cycle, small_org
@@ -37,7 +38,7 @@ from workflows.queries.exports import (
     predikat_csv,
     write_predikat_xlsx,
 )
-from workflows.store.tables import AuditEvent, Instansi, Pegawai, Skp, Unit
+from workflows.store.tables import AuditEvent, Indikator, Instansi, Pegawai, Rhk, Skp, Unit
 from workflows.store.uow import reading, unit_of_work
 
 ROOT = Actor.admin("root")
@@ -203,10 +204,16 @@ def predikat_in_db(db: Engine, cycle_id: int) -> list[tuple[object, ...]]:
             p, u = s.get(Pegawai, skp.pegawai_id), s.get(Unit, skp.unit_id)
             assert p is not None and u is not None
             level = capaian_level(s, cycle_id, skp.unit_id, 0)
+            kinds = s.scalars(
+                select(col(Indikator.approach))
+                .join(Rhk, col(Rhk.id) == col(Indikator.rhk_id))
+                .where(col(Rhk.skp_id) == skp.id)
+            )
             rows.append(
                 (
                     *(p.nip, p.name, p.jenis, skp.jabatan_type, skp.jabatan_name, u.code, u.name, skp.id, skp.state),
                     *(skp.rating_hasil_kerja, skp.rating_perilaku, skp.predikat, level.value if level else None),
+                    approach.pendekatan(kinds),
                 )
             )
     return rows

@@ -3,16 +3,20 @@ on, read through the SKP use case."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from policies import approach
+from policies.schema import Policy
+from states.enums import Rating
 from workflows.actors import Actor
-from workflows.cases import skps
-from workflows.store.tables import Instansi, Pegawai, Rhk, Unit
+from workflows.cases import policy_store, skps
+from workflows.store.tables import Evaluation, Instansi, Pegawai, Realisasi, Rhk, Unit
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,10 @@ class DocumentData:
     penilai: Person | None
     atasan_penilai: Person | None
     intervened: dict[int, str]  # the atasan's RHK text by id
+    pendekatan: str | None = None  # KUANTITATIF, KUALITATIF or CAMPURAN (approach.MIXED); None without indikator
+    # each indikator's rating in the latest rated period (the penilai's, else a quantitative one's capaian rating)
+    indikator_ratings: dict[int, str] = field(default_factory=dict)
+    rated_period: int | None = None
 
     @property
     def nip(self) -> str:
@@ -68,4 +76,39 @@ def gather(session: Session, skp_id: int, actor: Actor) -> DocumentData:
         penilai=_person(session, skp_row.penilai_id),
         atasan_penilai=_person(session, skp_row.atasan_penilai_id),
         intervened=intervened,
+        pendekatan=approach.pendekatan(i["approach"] for r in view.rhk for i in r["indikator"]),
+        **_latest_ratings(session, skp_row.id or 0, view, policy_store.cycle_policy(session, cycle)),
     )
+
+
+def _latest_ratings(session: Session, skp_id: int, view: skps.SkpView, policy: Policy) -> dict[str, Any]:
+    """Each indikator's rating in the SKP's latest rated period, in one statement."""
+    latest = (
+        select(func.max(col(Evaluation.period_no)))
+        .where(col(Evaluation.skp_id) == skp_id, col(Evaluation.predikat).is_not(None))
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(col(Evaluation.period_no), col(Realisasi.indikator_id), col(Realisasi.value), col(Realisasi.rating))
+        .join(Realisasi, col(Realisasi.evaluation_id) == col(Evaluation.id))
+        .where(col(Evaluation.skp_id) == skp_id, col(Evaluation.period_no) == latest)
+    ).tuples()
+    found = {indikator_id: (period, value, rating) for period, indikator_id, value, rating in rows}
+    ratings: dict[int, str] = {}
+    period_no = None
+    for r in view.rhk:
+        for i in r["indikator"]:
+            if i["id"] not in found:
+                continue
+            period_no, value, given = found[i["id"]]
+            rating = approach.indikator_rating(
+                policy,
+                approach=i["approach"],
+                aspek=i["aspek"],
+                target=i["target"],
+                value=value,
+                given=Rating(given) if given else None,
+            )
+            if rating is not None:
+                ratings[i["id"]] = rating.value
+    return {"indikator_ratings": ratings, "rated_period": period_no}

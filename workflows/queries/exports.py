@@ -15,18 +15,29 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-from sqlalchemy import ColumnElement, Select, and_, func, null, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, null, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from policies import periods
+from policies import approach, periods
 from states.enums import Predikat
 from states.errors import InvalidInput, NotFound
 from workflows.audit import HASHED, canonical_time
 from workflows.cases import policy_store
 from workflows.cases.evaluations.periods import period_of
 from workflows.cases.skps import ANNUAL
-from workflows.store.tables import AuditEvent, Capaian, Cycle, Evaluation, Instansi, Pegawai, Skp, Unit
+from workflows.store.tables import (
+    AuditEvent,
+    Capaian,
+    Cycle,
+    Evaluation,
+    Indikator,
+    Instansi,
+    Pegawai,
+    Rhk,
+    Skp,
+    Unit,
+)
 
 Sessions = Callable[[], AbstractContextManager[Session]]
 """Opens one read-only session per chunk, e.g. `lambda: reading(engine)`: no transaction spans a slow download."""
@@ -52,9 +63,11 @@ PREDIKAT_COLUMNS = (
     "rating_perilaku",
     "predikat",
     "capaian",
+    "pendekatan",
 )
 """One row per SKP of the cycle (a mutasi gives a pegawai two); jabatan and unit are the SKP's; capaian is the
-annual capaian kinerja organisasi of that unit."""
+annual capaian kinerja organisasi of that unit; pendekatan is KUANTITATIF, KUALITATIF or CAMPURAN (its indikator use
+both), empty for an SKP without indikator."""
 
 TPP_COLUMNS = (
     "nip",
@@ -72,12 +85,14 @@ TPP_COLUMNS = (
     "capaian",
     "skp_id",
     "evaluation_id",
+    "pendekatan",
 )
 """One row per periodic evaluation of the period that has a predikat (rated, closed or under keberatan), for the
 payroll of TPP/tukin: jabatan and unit are the SKP's, `period_start`/`period_end` the period's first and last day
 (ISO dates: a month, a quarter or a semester by the policy), `predikat` the code and `predikat_label` its
 Indonesian name, `capaian` the unit's capaian kinerja organisasi for that period (empty when not set). An open or
-lapsed evaluation has no predikat and no row: payroll decides what a missing month means."""
+lapsed evaluation has no predikat and no row: payroll decides what a missing month means. `pendekatan` is the SKP's,
+as in the predikat export."""
 
 PREDIKAT_LABEL_ID = {p.value: p.label for p in Predikat}
 """The predikat's names in the regulation's words (PermenPANRB 6/2022), as on the Dokumen Evaluasi Kinerja."""
@@ -97,6 +112,22 @@ def neutralise(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+def _pendekatan() -> ColumnElement[str | None]:
+    """The SKP's pendekatan from its indikator, as a column (two correlated aggregates, no query per row)."""
+
+    def over(agg: Callable[[Any], Any]) -> Any:
+        return (
+            select(agg(col(Indikator.approach)))
+            .join(Rhk, col(Rhk.id) == col(Indikator.rhk_id))
+            .where(col(Rhk.skp_id) == col(Skp.id))
+            .correlate(Skp)
+            .scalar_subquery()
+        )
+
+    low, high = over(func.min), over(func.max)
+    return case((low.is_(None), null()), (low == high, low), else_=literal(approach.MIXED))
 
 
 # --- predikat per pegawai -----------------------------------------------------------------------------------------
@@ -156,6 +187,7 @@ def _predikat_page(instansi_id: int, cycle_id: int) -> Callable[[int, int], Sele
                 col(Skp.rating_perilaku),
                 col(Skp.predikat),
                 col(Capaian.level),
+                _pendekatan(),
             )
             .select_from(Skp)
             .join(Cycle, col(Cycle.id) == col(Skp.cycle_id))
@@ -241,6 +273,7 @@ def _tpp_page(instansi_id: int, cycle_id: int, period_no: int) -> Callable[[int,
                 col(Capaian.level),
                 col(Skp.id),
                 col(Evaluation.id),
+                _pendekatan(),
             )
             .select_from(Evaluation)
             .join(Skp, col(Skp.id) == col(Evaluation.skp_id))

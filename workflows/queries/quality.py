@@ -14,9 +14,9 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
-from policies import distribution
-from policies.schema import Policy, QualityRule
-from states.enums import JenisRhk
+from policies import approach, distribution
+from policies.schema import Policy, QualitativeUse, QualityRule
+from states.enums import Approach, JenisRhk
 from states.errors import NotFound, NotPermitted
 from workflows.actors import Actor
 from workflows.cases import cycles, policy_store, skps
@@ -138,13 +138,18 @@ def _in(skps_: dict[int, _Skp]) -> list[int]:
 
 
 def targets_missing(session: Session, cycle_id: int, policy: Policy, seen: dict[int, _Skp]) -> list[Problem]:
-    """target_missing: an indikator with no target or a target of zero (quantitative aspects cannot be measured)."""
+    """target_missing: a quantitative indikator with no target or a target of zero (it cannot be measured); a
+    qualitative one has an ekspektasi instead (ekspektasi_missing)."""
     found: dict[int, int] = defaultdict(int)
     q = (
         select(col(Rhk.skp_id), func.count())
         .join(Indikator, col(Indikator.rhk_id) == col(Rhk.id))
         .join(Skp, col(Skp.id) == col(Rhk.skp_id))
-        .where(col(Skp.cycle_id) == cycle_id, (col(Indikator.target).is_(None)) | (col(Indikator.target) == 0))
+        .where(
+            col(Skp.cycle_id) == cycle_id,
+            col(Indikator.approach) != Approach.KUALITATIF.value,
+            (col(Indikator.target).is_(None)) | (col(Indikator.target) == 0),
+        )
         .group_by(col(Rhk.skp_id))
     )
     for skp_id, n in session.execute(q).tuples():
@@ -381,6 +386,97 @@ def penilai_overloaded(session: Session, cycle_id: int, policy: Policy, seen: di
     ]
 
 
+def ekspektasi_missing(session: Session, cycle_id: int, policy: Policy, seen: dict[int, _Skp]) -> list[Problem]:
+    """ekspektasi_missing: a qualitative indikator without its ekspektasi (the penilai has nothing to rate against)."""
+    q = (
+        select(col(Rhk.skp_id), func.count())
+        .join(Indikator, col(Indikator.rhk_id) == col(Rhk.id))
+        .join(Skp, col(Skp.id) == col(Rhk.skp_id))
+        .where(
+            col(Skp.cycle_id) == cycle_id,
+            col(Indikator.approach) == Approach.KUALITATIF.value,
+            (col(Indikator.ekspektasi).is_(None)) | (func.trim(col(Indikator.ekspektasi)) == ""),
+        )
+        .group_by(col(Rhk.skp_id))
+    )
+    return [
+        _problem(
+            policy,
+            QualityRule.EKSPEKTASI_MISSING,
+            seen[i],
+            f"{n} indikator kualitatif tanpa ekspektasi",
+            f"{n} qualitative indicator(s) with no ekspektasi",
+        )
+        for i, n in session.execute(q).tuples()
+        if i in seen
+    ]
+
+
+def approach_not_allowed(session: Session, cycle_id: int, policy: Policy, seen: dict[int, _Skp]) -> list[Problem]:
+    """approach_not_allowed: indikator whose approach the policy's `approach` section refuses for that SKP (by its
+    jabatan type and unit): qualitative ones where it is off, quantitative ones where it is required."""
+    rule = policy.approach
+    if rule.qualitative is QualitativeUse.ALLOWED and not rule.rules:
+        return []  # every approach is allowed everywhere
+    q = (
+        select(col(Rhk.skp_id), col(Skp.jabatan_type), col(Indikator.approach), func.count())
+        .join(Indikator, col(Indikator.rhk_id) == col(Rhk.id))
+        .join(Skp, col(Skp.id) == col(Rhk.skp_id))
+        .where(col(Skp.cycle_id) == cycle_id)
+        .group_by(col(Rhk.skp_id), col(Skp.jabatan_type), col(Indikator.approach))
+    )
+    found = [r for r in session.execute(q).tuples() if r[0] in seen]
+    code_of: dict[int, str] = {}
+    if rule.rules and found:  # the units of the SKPs' paths, once
+        ids = {int(x) for i, *_ in found for x in seen[i].unit_path.strip("/").split("/") if x}
+        units = session.execute(select(col(Unit.id), col(Unit.code)).where(col(Unit.id).in_(ids))).tuples()
+        code_of = {uid or 0: code for uid, code in units}
+    out = []
+    for skp_id, jabatan_type, kind, n in found:
+        s = seen[skp_id]
+        codes = [code_of.get(int(x), "") for x in s.unit_path.strip("/").split("/") if x]
+        use = approach.qualitative_use(policy, jabatan_type, codes)
+        if kind == Approach.KUALITATIF.value and use is QualitativeUse.OFF:
+            id_ = f"{n} indikator kualitatif, padahal kebijakan tidak membolehkannya"
+            en = f"{n} qualitative indicator(s) the policy does not allow"
+        elif kind != Approach.KUALITATIF.value and use is QualitativeUse.REQUIRED:
+            id_ = f"{n} indikator kuantitatif, padahal kebijakan mewajibkan kualitatif"
+            en = f"{n} quantitative indicator(s) where the policy requires qualitative ones"
+        else:
+            continue
+        out.append(_problem(policy, QualityRule.APPROACH_NOT_ALLOWED, s, id_, en))
+    return out
+
+
+def qualitative_unrated(session: Session, cycle_id: int, policy: Policy, seen: dict[int, _Skp]) -> list[Problem]:
+    """qualitative_unrated: a rated period (an evaluation with a predikat) in which a qualitative indikator with
+    realisasi got no rating of its own from the penilai."""
+    q = (
+        select(col(Evaluation.skp_id), col(Evaluation.period_no), func.count())
+        .join(Realisasi, col(Realisasi.evaluation_id) == col(Evaluation.id))
+        .join(Indikator, col(Indikator.id) == col(Realisasi.indikator_id))
+        .join(Skp, col(Skp.id) == col(Evaluation.skp_id))
+        .where(
+            col(Skp.cycle_id) == cycle_id,
+            col(Evaluation.predikat).is_not(None),
+            col(Indikator.approach) == Approach.KUALITATIF.value,
+            col(Realisasi.rating).is_(None),
+        )
+        .group_by(col(Evaluation.skp_id), col(Evaluation.period_no))
+    )
+    return [
+        _problem(
+            policy,
+            QualityRule.QUALITATIVE_UNRATED,
+            seen[i],
+            f"periode {period}: {n} indikator kualitatif dinilai tanpa rating per indikator",
+            f"period {period}: {n} qualitative indicator(s) rated without a rating of their own",
+        )
+        for i, period, n in session.execute(q).tuples()
+        if i in seen
+    ]
+
+
 RULES = {
     QualityRule.TARGET_MISSING: targets_missing,
     QualityRule.UTAMA_WITHOUT_INTERVENSI: utama_without_intervensi,
@@ -391,6 +487,9 @@ RULES = {
     QualityRule.DISTRIBUTION_VIOLATION: distribution_violations,
     QualityRule.NO_PENILAI: no_penilai,
     QualityRule.PENILAI_OVERLOADED: penilai_overloaded,
+    QualityRule.EKSPEKTASI_MISSING: ekspektasi_missing,
+    QualityRule.APPROACH_NOT_ALLOWED: approach_not_allowed,
+    QualityRule.QUALITATIVE_UNRATED: qualitative_unrated,
 }
 
 

@@ -173,6 +173,9 @@ class Indikator(SQLModel, table=True):
     aspek: str = Field(max_length=16)
     target: float | None = None
     satuan: str = Field(default="", max_length=100)
+    # pendekatan (issue 16 item 7): a KUALITATIF indikator has no target but an ekspektasi the penilai rates against
+    approach: str = Field(default="KUANTITATIF", max_length=16, sa_column_kwargs={"server_default": "KUANTITATIF"})
+    ekspektasi: str | None = Field(default=None, max_length=2000)
 
 
 class Evaluation(Versioned, table=True):
@@ -195,6 +198,7 @@ class Realisasi(SQLModel, table=True):
     indikator_id: int = Field(foreign_key="indikator.id")
     value: float | None = None
     text: str = Field(default="", max_length=4000)
+    rating: str | None = Field(default=None, max_length=32)  # the penilai's rating of this indikator for the period
 
 
 class Evidence(SQLModel, table=True):

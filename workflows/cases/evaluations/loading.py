@@ -49,13 +49,17 @@ _EVALUATION = (
         col(Indikator.id).label("indikator_id"),
         col(Indikator.rhk_id).label("rhk_id"),
         col(Rhk.text).label("rhk_text"),
+        col(Rhk.jenis).label("rhk_jenis"),
         col(Indikator.text).label("indikator_text"),
         col(Indikator.aspek).label("aspek"),
         col(Indikator.target).label("target"),
         col(Indikator.satuan).label("satuan"),
+        col(Indikator.approach).label("approach"),
+        col(Indikator.ekspektasi).label("ekspektasi"),
         col(Realisasi.id).label("realisasi_id"),
         col(Realisasi.value).label("value"),
         col(Realisasi.text).label("text"),
+        col(Realisasi.rating).label("rating"),
         col(Evidence.id).label("evidence_id"),
         col(Evidence.filename).label("filename"),
         col(Evidence.content_type).label("content_type"),
@@ -125,6 +129,11 @@ class RealisasiView:
     value: float | None
     text: str
     evidence: tuple[EvidenceView, ...]
+    rhk_jenis: str = "UTAMA"
+    approach: str = "KUANTITATIF"  # KUALITATIF: no target; the pejabat penilai rates it against its ekspektasi
+    ekspektasi: str | None = None
+    rating: str | None = None  # the pejabat penilai's rating of this indikator for the period, once given
+    rating_derived: str | None = None  # the rating that counts: the penilai's, else a quantitative one's capaian
 
 
 def load(session: Session, skp_id: int, period_no: int, actor: Actor) -> Loaded:
@@ -158,6 +167,10 @@ def load(session: Session, skp_id: int, period_no: int, actor: Actor) -> Loaded:
             value=row.value,
             text=row.text if row.realisasi_id is not None else "",
             evidence=tuple(files[indikator_id]),
+            rhk_jenis=row.rhk_jenis,
+            approach=row.approach,
+            ekspektasi=row.ekspektasi,
+            rating=row.rating if row.realisasi_id is not None else None,
         )
         for indikator_id, row in first.items()
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 
@@ -11,13 +12,14 @@ from sqlalchemy.orm import Session
 
 from policies import limits
 from policies.schema import Limits
+from states.enums import Approach
 from states.errors import InvalidInput, NotPermitted, StaleVersion, TransitionNotAllowed
 from states.evaluation import EVALUATION, EvaluationState
 from states.roles import Role
 from workflows import engine
 from workflows.actors import Actor
 from workflows.cases import notices, policy_store
-from workflows.cases.evaluations.loading import EvidenceView, Measured, load
+from workflows.cases.evaluations.loading import EvidenceView, Measured, RealisasiView, load
 from workflows.cases.evaluations.rating import facts
 from workflows.cases.evaluations.views import EvaluationView, view
 from workflows.store import evidence
@@ -75,6 +77,9 @@ class RealisasiIn(BaseModel):
     )
 
 
+KUALITATIF = Approach.KUALITATIF.value
+
+
 # realisasi and evidence are written with Core statements: no ORM rows to build and flush, none to go stale
 _REALISASI_TABLE: Table = Realisasi.__table__  # type: ignore[attr-defined]
 
@@ -119,7 +124,7 @@ def save_realisasi(
             "evaluation", expected_version, ev.version, ev.state, EVALUATION.allowed_triggers(state, who.roles)
         )
     policy = policy_store.cycle_policy(session, loaded.cycle)
-    problems = _realisasi_problems(body, set(loaded.plan.items), policy.limits)
+    problems = _realisasi_problems(body, loaded.plan.items, policy.limits)
     if problems:
         raise InvalidInput(problems)
     if body.realisasi:
@@ -150,7 +155,7 @@ def save_realisasi(
     return view(loaded, policy)
 
 
-def _realisasi_problems(body: RealisasiIn, indicators: set[int | None], bounds: Limits) -> list[str]:
+def _realisasi_problems(body: RealisasiIn, indicators: Mapping[int, RealisasiView], bounds: Limits) -> list[str]:
     problems = limits.notes(bounds, ((f"realisasi[{i}].text", item.text) for i, item in enumerate(body.realisasi)))
     for i, item in enumerate(body.realisasi):
         problems += limits.too_many(
@@ -172,7 +177,12 @@ def _realisasi_problems(body: RealisasiIn, indicators: set[int | None], bounds: 
                 f"{at}.indikator_id: {item.indikator_id} is listed twice (also realisasi[{seen[item.indikator_id]}])"
             )
         seen.setdefault(item.indikator_id, i)
-        if item.value is None and not item.text.strip():
+        qualitative = item.indikator_id in indicators and indicators[item.indikator_id].approach == KUALITATIF
+        if qualitative and item.value is not None:
+            problems.append(f"{at}.value: a qualitative indikator is realised in words (text), not as a value")
+        elif qualitative and not item.text.strip():
+            problems.append(f"{at}.text: a qualitative indikator's realisasi is described in text")
+        elif item.value is None and not item.text.strip():
             problems.append(f"{at}: a value or a text is required")
         for j, e in enumerate(item.evidence):
             where = f"{at}.evidence[{j}]"

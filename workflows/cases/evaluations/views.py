@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from policies import approach
 from policies.schema import Policy
+from states.enums import Rating
 from states.errors import NotFound, NotPermitted
 from states.evaluation import EVALUATION, EvaluationState
 from states.roles import Role
@@ -35,6 +38,32 @@ class EvaluationView:
     rating_hasil_kerja: str | None
     rating_perilaku: str | None
     predikat: str | None
+    hasil_kerja_derived: str | None = None  # what the indikator ratings give (policy approach.derive_rating)
+    derive_rating: str = "off"
+
+
+def rated(
+    policy: Policy, items: Iterable[RealisasiView], given: Mapping[int, Rating] | None = None
+) -> tuple[list[RealisasiView], approach.Derived]:
+    """Each indikator with the rating that counts for it (`given` overrides the penilai's stored ratings), and the
+    rating hasil kerja they give: one mechanism for quantitative and qualitative indikator alike."""
+    out: list[RealisasiView] = []
+    for item in items:
+        mine = (given or {}).get(item.indikator_id) or (Rating(item.rating) if item.rating else None)
+        rating = (
+            approach.indikator_rating(
+                policy, approach=item.approach, aspek=item.aspek, target=item.target, value=item.value, given=mine
+            )
+            if item.recorded
+            else None
+        )
+        out.append(replace(item, rating=mine.value if mine else None, rating_derived=rating.value if rating else None))
+    counted = [
+        approach.Rated(i.rhk_jenis, i.indikator_text, Rating(i.rating_derived) if i.rating_derived else None)
+        for i in out
+    ]
+    derived = approach.hasil_kerja(policy, counted)
+    return out, derived
 
 
 def get_evaluation(session: Session, skp_id: int, period_no: int, *, actor: Actor) -> EvaluationView:
@@ -49,6 +78,7 @@ def view(loaded: Loaded, policy: Policy) -> EvaluationView:
     ev, who, plan = loaded.ev, loaded.who, loaded.plan
     assert ev.id is not None
     period = period_of(policy, loaded.cycle.year, ev.period_no)
+    items, derived = rated(policy, plan.items.values())
     return EvaluationView(
         id=ev.id,
         skp_id=ev.skp_id,
@@ -58,10 +88,12 @@ def view(loaded: Loaded, policy: Policy) -> EvaluationView:
         state=ev.state,
         version=ev.version,
         allowed_triggers=EVALUATION.allowed_triggers(EvaluationState(ev.state), who.roles),
-        realisasi=list(plan.items.values()),
+        realisasi=items,
         rating_hasil_kerja=ev.rating_hasil_kerja,
         rating_perilaku=ev.rating_perilaku,
         predikat=ev.predikat,
+        hasil_kerja_derived=derived.rating.value if derived.rating else None,
+        derive_rating=policy.approach.derive_rating.value,
     )
 
 

@@ -30,7 +30,7 @@ from workflows.cases.skps.facts import (
     sources_of,
 )
 from workflows.cases.skps.loading import load
-from workflows.cases.skps.plan import IndikatorIn, PlanIn, RhkIn, hr_may_draft, save_plan
+from workflows.cases.skps.plan import IndikatorIn, PlanIn, RhkIn, hr_may_draft, qualitative_use, save_plan
 from workflows.cases.skps.standing import Standing, standing
 from workflows.cases.skps.transitions import fire, set_capaian
 from workflows.cases.skps.views import (
@@ -87,6 +87,7 @@ __all__ = [
     "load",
     "objection_settled",
     "plan_rows",
+    "qualitative_use",
     "save_plan",
     "set_capaian",
     "sources_of",

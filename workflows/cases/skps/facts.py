@@ -14,7 +14,7 @@ from sqlmodel import col
 from policies.deadlines import due_date
 from policies.schema import DeadlineKey, Policy
 from policies.unit_head import rating_for_unit_head
-from states.enums import CapaianLevel, JenisRhk
+from states.enums import Approach, CapaianLevel, JenisRhk
 from states.keberatan import KeberatanState
 from states.skp import SKP, SkpFacts, SkpState
 from workflows.cases.skps.curve import ANNUAL, curve_units, curve_violations
@@ -192,7 +192,12 @@ def facts(
         proposed=skp.proposed,
         rhk_utama=len(utama),
         rhk_utama_without_indicator=tuple(r.text for r in utama if not by_rhk[r.id or 0]),
-        indicators_without_target=tuple(i.text for i in indicators if i.target is None),
+        indicators_without_target=tuple(
+            i.text for i in indicators if i.target is None and i.approach != Approach.KUALITATIF.value
+        ),
+        indicators_without_ekspektasi=tuple(
+            i.text for i in indicators if i.approach == Approach.KUALITATIF.value and not (i.ekspektasi or "").strip()
+        ),
         top_jpt=skp.penilai_id is None,
         atasan_skp_agreed=boss_agreed,
         atasan=blocker.atasan if blocker else "",

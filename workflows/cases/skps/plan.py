@@ -9,9 +9,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from policies import limits
-from policies.schema import AutoAction
-from states.enums import Aspek, CascadeKind, CoreValue, JenisRhk
+from policies import approach, limits
+from policies.schema import AutoAction, Policy, QualitativeUse
+from states.enums import Approach, Aspek, CascadeKind, CoreValue, JenisRhk
 from states.errors import InvalidInput, NotPermitted, StaleVersion, TransitionNotAllowed
 from states.roles import Role
 from states.skp import EDITABLE_STATES, SKP, SkpState
@@ -29,6 +29,7 @@ from workflows.store.tables import (
     Realisasi,
     Rhk,
     Skp,
+    Unit,
 )
 
 
@@ -43,9 +44,21 @@ class IndikatorIn(BaseModel):
     text: str = Field(min_length=1, max_length=2000)
     aspek: Aspek
     target: float | None = Field(
-        default=None, allow_inf_nan=False, description="Target value; required before the SKP is agreed."
+        default=None,
+        allow_inf_nan=False,
+        description="Target value of a KUANTITATIF indikator; required before the SKP is agreed. None when KUALITATIF.",
     )
     satuan: str = Field(default="", max_length=100)
+    approach: Approach = Field(
+        default=Approach.KUANTITATIF,
+        description="KUANTITATIF (a numeric target) or KUALITATIF (an ekspektasi the pejabat penilai rates against), "
+        "as the policy's approach.qualitative allows for this SKP.",
+    )
+    ekspektasi: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="The described expectation (ukuran keberhasilan) of a KUALITATIF indikator; required for one.",
+    )
 
 
 class RhkIn(BaseModel):
@@ -88,11 +101,20 @@ def save_plan(
             "skp", expected_version, skp.version, skp.state, SKP.allowed_triggers(SkpState(skp.state), who.roles)
         )
     # the policy's bounds first: an oversized plan is refused before anything is read or compared for it
+    policy = policy_store.cycle_policy(session, cycle)
     problems = limits.plan(
-        policy_store.cycle_policy(session, cycle).limits,
+        policy.limits,
         [(r.text, [ind.text for ind in r.indikator]) for r in plan.rhk],
         [(str(k), v) for k, v in (plan.perilaku or {}).items()],  # str: a model_copy keeps keys as given
         list((plan.lampiran or {}).items()),
+    ) + limits.too_long(
+        [
+            (f"rhk[{i}].indikator[{j}].ekspektasi", ind.ekspektasi)
+            for i, r in enumerate(plan.rhk)
+            for j, ind in enumerate(r.indikator)
+        ],
+        policy.limits.text_chars,
+        "limits.text_chars",
     )
     if problems:
         raise InvalidInput(problems)
@@ -111,6 +133,7 @@ def save_plan(
             problems.append(f"rhk[{i}].intervensi_rhk_id: {r.intervensi_rhk_id} is not an RHK of the atasan's SKP")
         if r.intervensi_rhk_id is not None and r.cascade is None:
             problems.append(f"rhk[{i}].cascade: DIRECT or INDIRECT is required with intervensi_rhk_id")
+    problems += _approach_problems(session, skp, plan, policy)
     kept = {r.id for r in plan.rhk if r.id is not None}
     dropped = [rid for rid in existing if rid not in kept]
     problems += [
@@ -184,6 +207,7 @@ def _write_plan(
             )
             indikator.position, indikator.text, indikator.aspek = j, ind.text, ind.aspek.value
             indikator.target, indikator.satuan = ind.target, ind.satuan
+            indikator.approach, indikator.ekspektasi = ind.approach.value, (ind.ekspektasi or "").strip() or None
             indicator_rows.append(indikator)
     session.add_all(indicator_rows)
     session.flush()
@@ -235,6 +259,32 @@ def _indicator_changes(
             for iid in measured
         ]
     return indicators, dropped
+
+
+def _approach_problems(session: Session, skp: Skp, plan: PlanIn, policy: Policy) -> list[str]:
+    """Each indikator against its approach and what the policy allows this SKP (by jabatan type and unit)."""
+    use = qualitative_use(session, skp, policy)
+    return [
+        problem
+        for i, r in enumerate(plan.rhk)
+        for j, ind in enumerate(r.indikator)
+        for problem in approach.indikator_problems(
+            use, ind.approach, ind.target, ind.ekspektasi, f"rhk[{i}].indikator[{j}]"
+        )
+    ]
+
+
+def qualitative_use(session: Session, skp: Skp, policy: Policy) -> QualitativeUse:
+    """Whether the SKP's indikator may (or must) be qualitative, by its jabatan type and unit."""
+    codes = unit_codes(session, skp.unit_id) if policy.approach.rules else []  # no rules: nothing to look up
+    return approach.qualitative_use(policy, skp.jabatan_type, codes)
+
+
+def unit_codes(session: Session, unit_id: int) -> list[str]:
+    """The codes of a unit and every unit above it (its path names their ids), in one statement."""
+    path = session.scalar(select(col(Unit.path)).where(col(Unit.id) == unit_id)) or ""
+    ids = [int(part) for part in path.strip("/").split("/") if part] or [unit_id]
+    return list(session.scalars(select(col(Unit.code)).where(col(Unit.id).in_(ids))))
 
 
 def _not_editable(skp: Skp, who: Standing) -> Exception:

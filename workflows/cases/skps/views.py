@@ -32,6 +32,8 @@ class IndikatorOut(TypedDict):
     aspek: str
     target: float | None
     satuan: str
+    approach: str
+    ekspektasi: str | None
 
 
 # The rows of an SKP view are typed dicts, named as the API's schema names them: read by key like the JSON they
@@ -98,7 +100,15 @@ def view(
     for i in indicators:
         assert i.id is not None
         by_rhk.setdefault(i.rhk_id, []).append(
-            {"id": i.id, "text": i.text, "aspek": i.aspek, "target": i.target, "satuan": i.satuan}
+            {
+                "id": i.id,
+                "text": i.text,
+                "aspek": i.aspek,
+                "target": i.target,
+                "satuan": i.satuan,
+                "approach": i.approach,
+                "ekspektasi": i.ekspektasi,
+            }
         )
     return SkpView(
         id=skp.id,
