@@ -35,7 +35,7 @@ def test_the_reasons_behind_an_assessed_skp(db: Engine, now: datetime) -> None:
     assert staf1["predikat"].rule == "kuadran.DI_ATAS_EKSPEKTASI.DI_BAWAH_EKSPEKTASI"
     assert staf1["predikat"].inputs["predikat"] == "KURANG"
     assert (staf1["follow_up"].rule, staf1["follow_up"].inputs["opens"]) == ("follow_up.by_predikat.KURANG", "SANCTION")
-    assert staf1["follow_up"].policy == "permenpanrb-6-2022 3"
+    assert staf1["follow_up"].policy == "permenpanrb-6-2022 4"
     assert "membuka tindak lanjut SANCTION" in staf1["follow_up"].text_id
     # the PPPK's BUTUH_PERBAIKAN is coaching by the base mapping; the PPPK rule names only KURANG and SANGAT_KURANG
     assert (staf2["follow_up"].rule, staf2["follow_up"].inputs["opens"]) == (

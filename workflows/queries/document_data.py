@@ -12,6 +12,7 @@ from sqlmodel import col
 
 from workflows.actors import Actor
 from workflows.cases import skps
+from workflows.cases.annual import AnnualPredikat, annual_predikat
 from workflows.store.tables import Instansi, Pegawai, Rhk, Unit
 
 
@@ -34,6 +35,7 @@ class DocumentData:
     penilai: Person | None
     atasan_penilai: Person | None
     intervened: dict[int, str]  # the atasan's RHK text by id
+    annual: AnnualPredikat | None = None  # the pegawai's annual predikat of the year, every rated SKP combined
 
     @property
     def nip(self) -> str:
@@ -68,4 +70,7 @@ def gather(session: Session, skp_id: int, actor: Actor) -> DocumentData:
         penilai=_person(session, skp_row.penilai_id),
         atasan_penilai=_person(session, skp_row.atasan_penilai_id),
         intervened=intervened,
+        annual=annual_predikat(
+            session, instansi_id=cycle.instansi_id, years=[cycle.year], pegawai_ids=[skp_row.pegawai_id]
+        ).get((skp_row.pegawai_id, cycle.year)),
     )
