@@ -21,6 +21,7 @@ from workflows.cases.annual import annual_predikat
 from workflows.cases.mutasi import MutasiIn, mutasi_pegawai
 from workflows.flows.deadline_sweep import enforce_deadlines
 from workflows.queries import careers
+from workflows.queries.explain import explain
 from workflows.queries.monitoring import monitoring
 from workflows.store.tables import DeadlineStep, Evaluation, Skp
 from workflows.store.uow import reading, unit_of_work
@@ -95,6 +96,8 @@ def test_a_mutasi_in_july_gives_the_new_skp_its_own_agreement_deadline(db: Engin
     assert report.by_key["skp_agreement"].auto_actions == {"hr_drafts": 1}
     with reading(db) as s:
         assert audit.verify(s).ok
+        rules = [r.rule for r in explain(s, new, actor=ROOT).reasons if r.subject == "deadline"]
+    assert rules[0] == "mid_year.agreement_working_days, deadlines.skp_agreement.ladder[0]"
 
 
 def test_the_periods_and_the_annual_predikat_cover_the_months_each_skp_ran(db: Engine, now: datetime) -> None:
