@@ -25,21 +25,25 @@ def due_day(
     event_at: datetime | None = None,
     expires_on: date | None = None,
     tz: str | tzinfo | None = None,
+    start: date | None = None,
 ) -> date:
-    """The last local day on which the work is on time."""
+    """The last local day on which the work is on time; `start` is an SKP's own start (`anchored_on`)."""
     rule = policy.deadlines.rule(key)
     cal = policy.calendar
     if isinstance(rule, BeforeExpiryRule):
         if expires_on is None:
             raise ValueError(f"{key}: needs expires_on (the last day of what ends)")
         return months_before_end(expires_on, rule.months_before) - timedelta(days=1)
+    if key is DeadlineKey.SKP_AGREEMENT and start and cycle_year and anchored_on(cycle_year, start):
+        own = calendar.add_working_days(cal, start, policy.mid_year.agreement_working_days)
+        return max(own, due_day(policy, key, cycle_year=cycle_year, tz=tz))
     if isinstance(rule, AfterEventRule):
         if event_at is None or event_at.tzinfo is None:
             raise ValueError(f"{key}: needs an aware event_at")
-        start = event_at.astimezone(calendar.zone(cal, tz)).date()
+        event_day = event_at.astimezone(calendar.zone(cal, tz)).date()
         if rule.count is DayCount.WORKING:
-            return calendar.add_working_days(cal, start, rule.days)
-        return start + timedelta(days=rule.days)
+            return calendar.add_working_days(cal, event_day, rule.days)
+        return event_day + timedelta(days=rule.days)
     if isinstance(rule, AfterPeriodRule):
         if period_end is None:
             raise ValueError(f"{key}: needs period_end")
@@ -63,15 +67,25 @@ def due_date(
     event_at: datetime | None = None,
     expires_on: date | None = None,
     tz: str | tzinfo | None = None,
+    start: date | None = None,
 ) -> datetime:
     """The first instant at which the work is late: 00:00 local of the day after the due day.
 
     Fixed-date rules need cycle_year, after-period rules period_end, after-event rules an aware event_at,
     before-expiry rules expires_on (the last day, e.g. a contract's kontrak_selesai); tz is the unit's zone (IANA
-    name, WIB/WITA/WIT or tzinfo), defaulting to the policy's.
+    name, WIB/WITA/WIT or tzinfo), defaulting to the policy's. For skp_agreement, `start` is the SKP's own start:
+    one that starts after 1 January is due `mid_year.agreement_working_days` working days after it, never before
+    the cycle's own due day.
     """
     day = due_day(
-        policy, key, cycle_year=cycle_year, period_end=period_end, event_at=event_at, expires_on=expires_on, tz=tz
+        policy,
+        key,
+        cycle_year=cycle_year,
+        period_end=period_end,
+        event_at=event_at,
+        expires_on=expires_on,
+        tz=tz,
+        start=start,
     )
     return calendar.start_of_day(day + timedelta(days=1), calendar.zone(policy.calendar, tz))
 
@@ -83,6 +97,16 @@ def months_before_end(last_day: date, months: int) -> date:
     index = end.year * 12 + end.month - 1 - months
     year, month = divmod(index, 12)
     return date(year, month + 1, min(end.day, calendar_module.monthrange(year, month + 1)[1]))
+
+
+def year_start(cycle_year: int) -> date:
+    """The day an SKP drafted when the cycle opens starts: 1 January of the cycle year."""
+    return date(cycle_year, 1, 1)
+
+
+def anchored_on(cycle_year: int, start: date) -> bool:
+    """Whether an SKP starting on `start` is a mid-year SKP, whose agreement deadline runs from its own start."""
+    return start > year_start(cycle_year)
 
 
 def step_at(due: datetime, step: LadderStep) -> datetime:

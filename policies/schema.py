@@ -767,6 +767,39 @@ class ApproachPolicy(Frozen):
     )
 
 
+class AnnualCombine(StrEnum):
+    """How the predikat of several SKPs of one pegawai in one year (a mutasi, a status ending) become one annual
+    predikat (domain.md §6 and §11 item 3: not found).
+
+    months_weighted: the SKPs' predikat weighted by how long each ran (its days in the year), rounded to the nearest
+    predikat, an exact half going the latest SKP's way; latest: the predikat of the SKP that ran last; lowest: the
+    worst of them.
+    """
+
+    MONTHS_WEIGHTED = "months_weighted"
+    LATEST = "latest"
+    LOWEST = "lowest"
+
+
+class MidYear(Frozen):
+    """SKPs that start after 1 January of the cycle year (a mutasi, a new appointee, a status ending): their own
+    agreement deadline, and how the year's SKPs of one pegawai combine into the annual predikat."""
+
+    agreement_working_days: int = Field(
+        default=20,
+        ge=1,
+        le=260,
+        description="Working days (on the policy's calendar) after an SKP's own start by which an SKP starting after "
+        "1 January must be agreed; never earlier than deadlines.skp_agreement. Not found (domain.md §9.1: 'within N "
+        "days of TMT jabatan'): 20, about the month the cycle itself gives (1–31 January).",
+    )
+    annual_combine: AnnualCombine = Field(
+        default=AnnualCombine.MONTHS_WEIGHTED,
+        description="How several SKPs of one pegawai in a year combine into one annual predikat: months_weighted, "
+        "latest or lowest.",
+    )
+
+
 class Policy(Frozen):
     """A complete policy: the national preset or an instansi version derived from it."""
 
@@ -809,6 +842,10 @@ class Policy(Frozen):
     approach: ApproachPolicy = Field(
         default_factory=ApproachPolicy,
         description="Pendekatan kuantitatif / kualitatif: who may use qualitative indikator, and how ratings combine.",
+    )
+    mid_year: MidYear = Field(
+        default_factory=MidYear,
+        description="SKPs starting after 1 January: their agreement deadline and the annual predikat's combination.",
     )
 
     @field_validator("kuadran")

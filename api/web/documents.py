@@ -216,6 +216,18 @@ def evaluasi_pdf(data: DocumentData) -> bytes:
     parts += _perilaku_table(data, ratings=True)
     predikat = LABEL.get(data.skp.predikat or "", "belum dinilai")
     parts += [_p(f"PREDIKAT KINERJA PEGAWAI: {predikat}", TITLE), Spacer(1, 4 * mm)]
+    if data.annual is not None and data.annual.combined:
+        # several SKPs in the year (a mutasi): the year's predikat is theirs combined, by the policy
+        periode = "; ".join(
+            f"SKP {p.skp_id} {p.start:%d-%m-%Y} s.d. {p.end:%d-%m-%Y}: {LABEL.get(p.predikat.value, p.predikat.value)}"
+            for p in data.annual.parts
+        )
+        tahunan = LABEL.get(data.annual.predikat.value, data.annual.predikat.value)
+        parts += [
+            _p(f"PREDIKAT KINERJA TAHUNAN {data.year} (gabungan {len(data.annual.parts)} SKP): {tahunan}", TITLE),
+            _p(f"{periode} (digabung: {data.annual.rule})"),
+            Spacer(1, 4 * mm),
+        ]
     parts.append(
         _signatures(
             data, ("Pejabat Penilai Kinerja", data.penilai), ("Atasan Pejabat Penilai Kinerja", data.atasan_penilai)

@@ -568,6 +568,35 @@ ID: Final[dict[str, str]] = {
     "hasil_kerja_derived": "Rating hasil kerja menurut rating indikator",
     "derive_hint_suggest": "Kosongkan rating hasil kerja untuk memakai rating menurut indikator.",
     "derive_hint_binding": "Kebijakan instansi: rating hasil kerja mengikuti rating indikator.",
+    # mid-year SKPs (issue 16 item 5)
+    "skp_periode": "Periode SKP",
+    "months_unit": "bulan",
+    "agreement_due": "Batas persetujuan SKP",
+    "annual_predikat": "Predikat tahunan",
+    "annual_combined": "gabungan {n} SKP",
+    "combine_months_weighted": "dibobot menurut lamanya tiap SKP berjalan",
+    "combine_latest": "SKP terakhir",
+    "combine_lowest": "predikat terendah",
+    "midyear_title": "SKP tengah tahun",
+    "midyear_months": "Bulan yang dicakup",
+    "midyear_due_rule": "{n} hari kerja sejak SKP ini mulai, tidak lebih awal dari batas siklus",
+    "midyear_text": (
+        "SKP ini dimulai setelah 1 Januari (mutasi, pengangkatan baru, atau status yang berakhir). "
+        "Batas persetujuannya dihitung dari tanggal mulainya sendiri, periode yang berakhir sebelum tanggal itu "
+        "tidak diharapkan darinya, dan predikat tahunan menggabungkan semua SKP tahun ini menurut kebijakan."
+    ),
+    "month_1": "Januari",
+    "month_2": "Februari",
+    "month_3": "Maret",
+    "month_4": "April",
+    "month_5": "Mei",
+    "month_6": "Juni",
+    "month_7": "Juli",
+    "month_8": "Agustus",
+    "month_9": "September",
+    "month_10": "Oktober",
+    "month_11": "November",
+    "month_12": "Desember",
 }
 
 EN: Final[dict[str, str]] = {
@@ -1125,6 +1154,35 @@ EN: Final[dict[str, str]] = {
     "hasil_kerja_derived": "Rating hasil kerja by the indicator ratings",
     "derive_hint_suggest": "Leave the rating hasil kerja empty to use the rating the indicators give.",
     "derive_hint_binding": "The instansi's policy: the rating hasil kerja follows the indicator ratings.",
+    # mid-year SKPs (issue 16 item 5)
+    "skp_periode": "SKP period",
+    "months_unit": "months",
+    "agreement_due": "SKP agreement due",
+    "annual_predikat": "Annual predikat",
+    "annual_combined": "{n} SKPs combined",
+    "combine_months_weighted": "weighted by how long each SKP ran",
+    "combine_latest": "the latest SKP",
+    "combine_lowest": "the lowest predikat",
+    "midyear_title": "Mid-year SKP",
+    "midyear_months": "Months covered",
+    "midyear_due_rule": "{n} working days after this SKP started, never before the cycle's own deadline",
+    "midyear_text": (
+        "This SKP starts after 1 January (a mutasi, a new appointee, or a status that ended). Its agreement deadline "
+        "runs from its own start, the periods that ended before then are not expected of it, and the annual predikat "
+        "combines every SKP of the year as the policy says."
+    ),
+    "month_1": "January",
+    "month_2": "February",
+    "month_3": "March",
+    "month_4": "April",
+    "month_5": "May",
+    "month_6": "June",
+    "month_7": "July",
+    "month_8": "August",
+    "month_9": "September",
+    "month_10": "October",
+    "month_11": "November",
+    "month_12": "December",
 }
 
 CATALOGUE: Final[dict[str, dict[str, str]]] = {"id": ID, "en": EN}

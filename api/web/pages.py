@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -31,7 +32,7 @@ from states.lifecycle import TriggerInput
 from states.roles import Role
 from states.skp import EDITABLE_STATES, SkpState
 from workflows.actors import Actor
-from workflows.cases import cycles, feedback, logins, objections, policy_store, skps
+from workflows.cases import annual, cycles, feedback, logins, objections, policy_store, skps
 from workflows.cases.logins import Login
 from workflows.cases.org import lookup
 from workflows.cases.org.lookup import unit_zone
@@ -63,6 +64,7 @@ router = APIRouter(include_in_schema=False)
 
 SKP_PAGE_TRIGGERS = ("cascade", "agree", "return", "monitor", "adjust", "reagree", "assess", "follow_up")
 BLANK_INDICATORS = 2  # empty indicator rows offered under each RHK
+AGREEMENT_PENDING = (SkpState.drafted.value, SkpState.cascaded.value)
 OPD_ROWS = 12  # perangkat daerah drawn on the dashboard (the largest first); all of them one click away
 
 
@@ -408,6 +410,10 @@ def _skp_context(request: Request, actor: Actor, skp_id: int) -> dict[str, Any]:
         window = (
             skps.filing_window_closes(policy, row.assessed_at, unit_zone(s, row.unit_id)) if row.assessed_at else None
         )
+        year_of = annual.annual_predikat(
+            s, instansi_id=cycle.instansi_id, years=[cycle.year], pegawai_ids=[row.pegawai_id]
+        )
+        annual_found = year_of.get((row.pegawai_id, cycle.year))
     can_plan = SkpState(view.state) in EDITABLE_STATES and bool(who.roles & {Role.PEGAWAI, Role.PENILAI})
     return {
         "actor": actor,
@@ -433,6 +439,13 @@ def _skp_context(request: Request, actor: Actor, skp_id: int) -> dict[str, Any]:
         "periods": periods,
         "reasons": reasons,
         "filing_closes": window,
+        # the last on-time day of the agreement (its due instant is 00:00 of the next day, in the unit's zone)
+        "agreement_last_day": (view.agreement_due - timedelta(minutes=1)).date() if view.agreement_due else None,
+        "agreement_late": bool(view.agreement_due)
+        and view.state in AGREEMENT_PENDING
+        and session.now_of(request) >= (view.agreement_due or session.now_of(request)),
+        "midyear_days": policy.mid_year.agreement_working_days,
+        "annual": annual_found if annual_found and annual_found.combined else None,
         "core_values": [c.value for c in CoreValue],
         "lampiran_keys": skps.LAMPIRAN_KEYS,
         "now": session.now_of(request),

@@ -214,6 +214,7 @@ def predikat_in_db(db: Engine, cycle_id: int) -> list[tuple[object, ...]]:
                     *(p.nip, p.name, p.jenis, skp.jabatan_type, skp.jabatan_name, u.code, u.name, skp.id, skp.state),
                     *(skp.rating_hasil_kerja, skp.rating_perilaku, skp.predikat, level.value if level else None),
                     approach.pendekatan(kinds),
+                    skp.predikat,  # annual_predikat: one SKP each in this cycle, so the year's is the SKP's own
                 )
             )
     return rows

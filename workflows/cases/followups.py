@@ -34,7 +34,7 @@ from states.roles import Role
 from states.skp import SKP, SkpFacts, SkpState
 from workflows import audit, engine
 from workflows.actors import Actor
-from workflows.cases import cycles, notices, policy_store, skps
+from workflows.cases import annual, cycles, notices, policy_store, skps
 from workflows.store.tables import AuditEvent, Cycle, Evaluation, FollowUpCase, Pegawai, Skp, Unit
 
 CASE_STATES = frozenset(s.value for s in (*CaseState, *SanctionState, *ContractState))
@@ -207,25 +207,16 @@ def _earlier_years(
     session: Session, policy: Policy, instansi_id: int, pegawai_years: list[tuple[int, int]]
 ) -> dict[tuple[int, int], Predikat]:
     """The annual predikat of the years a consecutive rule looks back on, per (pegawai, year), in one statement
-    (none when the policy has no such rule); a year's last SKP with a predikat decides it."""
+    (none when the policy has no such rule): each year's SKPs combined (`annual.annual_predikat`)."""
     back = _look_back(policy) - 1
     if back <= 0 or not pegawai_years:
         return {}
     pegawai = {pid for pid, _ in pegawai_years}
     latest = max(year for _, year in pegawai_years)
-    rows = session.execute(
-        select(col(Skp.pegawai_id), col(Cycle.year), col(Skp.predikat))
-        .join(Cycle, col(Cycle.id) == col(Skp.cycle_id))
-        .where(
-            col(Cycle.instansi_id) == instansi_id,
-            col(Cycle.year) < latest,
-            col(Cycle.year) >= latest - back,
-            col(Skp.pegawai_id).in_(list(pegawai)),
-            col(Skp.predikat).is_not(None),
-        )
-        .order_by(col(Skp.id))
-    ).tuples()
-    return {(pid, year): Predikat(p) for pid, year, p in rows if p is not None}
+    found = annual.annual_predikat(
+        session, instansi_id=instansi_id, years=range(latest - back, latest), pegawai_ids=pegawai
+    )
+    return {key: a.predikat for key, a in found.items()}
 
 
 # --- the periodic rule ----------------------------------------------------------------------------------------

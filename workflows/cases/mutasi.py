@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -86,6 +86,9 @@ def mutasi(
     if jabatan_name:
         pegawai.jabatan_name = jabatan_name
     skp.closing_reason = reason.strip()[:200]
+    old_end = skp.periode_akhir
+    # the old SKP ran until the day before the move: its periods and its weight in the annual predikat end there
+    skp.periode_akhir = max(skp.periode_awal, min(old_end, day - timedelta(days=1)))
     engine.record(
         session,
         skp,
@@ -94,7 +97,12 @@ def mutasi(
         role=Role.ADMIN.value,
         now=now,
         note=skp.closing_reason,
-        payload={"to_unit": to_unit_code, "from_unit_id": from_unit, "effective": day.isoformat()},
+        payload={
+            "to_unit": to_unit_code,
+            "from_unit_id": from_unit,
+            "effective": day.isoformat(),
+            "periode_akhir": skp.periode_akhir.isoformat(),
+        },
     )
     new = Skp(
         cycle_id=skp.cycle_id,
@@ -105,7 +113,7 @@ def mutasi(
         jabatan_type=pegawai.jabatan_type,
         jabatan_name=pegawai.jabatan_name,
         periode_awal=max(day, skp.periode_awal),
-        periode_akhir=skp.periode_akhir,
+        periode_akhir=old_end,
         state=SKP.initial.value,
     )
     engine.record(

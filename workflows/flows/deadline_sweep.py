@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
 from policies import calendar
-from policies.deadlines import due_date, steps_due
+from policies.deadlines import due_date, steps_due, year_start
 from policies.periods import periods
 from policies.schema import (
     AfterEventRule,
@@ -301,7 +301,11 @@ class _KeySweep:
         self.ladder = self.rule.ladder
         self.src = SOURCES[key]
         self.counts = report.key(key)
-        self._rows: tuple[Select[Any], Any] | None = None
+        self._rows: dict[bool | None, tuple[Select[Any], Any]] = {}
+        # skp_agreement: an SKP starting after 1 January (a mutasi, a new appointee) is due from its own start, so
+        # those few are swept per SKP like an after-event rule, and the rest share the zone's due instant
+        self.anchored = key is DeadlineKey.SKP_AGREEMENT
+        self._dues: dict[tuple[Any, str], datetime] = {}
         self.who = self._who()  # who each step notifies (None: nobody), built once per deadline
 
     def run(self, units: Sequence[tuple[int, str, str]]) -> None:
@@ -312,36 +316,57 @@ class _KeySweep:
             by_zone.setdefault(tz, []).append(unit_id)
         counts: dict[int, tuple[int, int]] = {}  # unit → (on time, late)
         if isinstance(self.rule, AfterEventRule | BeforeExpiryRule):
-            finished = self._finished_counts()
-            waiting = self._pending_counts()  # a unit with nothing pending has no rows to read (most, most days)
-            for tz, unit_ids in by_zone.items():
-                if any(u in waiting for u in unit_ids):
-                    counts |= self._by_event(tz, [u for u in unit_ids if u in waiting], finished)
+            counts = self._per_entity(by_zone, mid_year=None)
         else:
-            pending = self._pending_counts()
+            pending = self._pending_counts(mid_year=False if self.anchored else None)
             for tz, unit_ids in by_zone.items():
                 counts |= self._by_date(tz, {u: pending.get(u, {}) for u in unit_ids})
+            if self.anchored:
+                for unit_id, (on_time, late) in self._per_entity(by_zone, mid_year=True).items():
+                    before = counts.get(unit_id, (0, 0))
+                    counts[unit_id] = (before[0] + on_time, before[1] + late)
         for unit_id, code, _ in units:
             if unit_id in counts:
                 self._compliance(unit_id, code, on_time=counts[unit_id][0], late=counts[unit_id][1])
 
-    def _by_event(self, tz: str, unit_ids: list[int], finished: dict[int, int]) -> dict[int, tuple[int, int]]:
+    def _per_entity(self, by_zone: Mapping[str, list[int]], *, mid_year: bool | None) -> dict[int, tuple[int, int]]:
+        """Work whose due instant is its own (an after-event rule; the mid-year SKPs of skp_agreement), zone by zone
+        where anything is pending."""
+        counts: dict[int, tuple[int, int]] = {}
+        finished = self._finished_counts(mid_year=mid_year)
+        waiting = self._pending_counts(mid_year=mid_year)  # a unit with nothing pending has no rows to read
+        for tz, unit_ids in by_zone.items():
+            if any(u in waiting for u in unit_ids):
+                counts |= self._by_event(tz, [u for u in unit_ids if u in waiting], finished, mid_year=mid_year)
+        return counts
+
+    def _due_of(self, event: Any, tz: str) -> datetime:
+        """The due instant of a row read by `_by_event`: from its event, a mid-year SKP's own start, or the last day
+        of what expires (a contract)."""
+        if (event, tz) not in self._dues:
+            if self.anchored:
+                due = due_date(self.ctx.policy, self.key, cycle_year=self.ctx.year, start=event, tz=tz)
+            elif isinstance(self.rule, BeforeExpiryRule):
+                due = due_date(self.ctx.policy, self.key, expires_on=event, tz=tz)
+            else:
+                due = due_date(self.ctx.policy, self.key, event_at=event, tz=tz)
+            self._dues[event, tz] = due
+        return self._dues[event, tz]
+
+    def _by_event(
+        self, tz: str, unit_ids: list[int], finished: dict[int, int], *, mid_year: bool | None = None
+    ) -> dict[int, tuple[int, int]]:
         """The due instant is per entity: read the zone's pending rows whose ladder is not finished."""
         seen: dict[int, Counter[bool]] = {u: Counter() for u in unit_ids}
 
         def act(session: Session, rows: Sequence[Any]) -> None:
-            todo = [(r, self._due_of(r, tz)) for r in rows]
+            todo = [(r, self._due_of(r.event_at, tz)) for r in rows]
             for r, due in todo:
                 seen[r.unit_id][self.ctx.as_of >= due] += 1
             self._take(session, todo, tz)
 
-        self._each_chunk(tz, None, act, unfinished=self._skips_finished)
+        self._each_chunk(tz, None, act, unfinished=self._skips_finished, mid_year=mid_year)
         return {u: (seen[u][False], seen[u][True] + finished.get(u, 0)) for u in unit_ids}
-
-    def _due_of(self, row: Any, tz: str) -> datetime:
-        if isinstance(self.rule, BeforeExpiryRule):
-            return due_date(self.ctx.policy, self.key, expires_on=row.event_at, tz=tz)
-        return due_date(self.ctx.policy, self.key, event_at=row.event_at, tz=tz)
 
     @property
     def _skips_finished(self) -> bool:
@@ -349,10 +374,12 @@ class _KeySweep:
         so they are late whatever their own due instant (an objection window long closed, say)."""
         return bool(self.ladder) and self.ladder[-1].offset_days >= 0
 
-    def _finished_counts(self) -> dict[int, int]:
+    def _finished_counts(self, *, mid_year: bool | None = None) -> dict[int, int]:
         if not self._skips_finished:
             return {}
-        query = self._pending(col(Skp.unit_id), func.count()).where(self._taken() >= len(self.ladder) - 1)
+        query = self._pending(col(Skp.unit_id), func.count(), mid_year=mid_year).where(
+            self._taken() >= len(self.ladder) - 1
+        )
         with self.sessions() as session:
             return dict(session.execute(query.group_by(col(Skp.unit_id))).tuples().all())
 
@@ -391,7 +418,9 @@ class _KeySweep:
 
     # --- reading pending work -------------------------------------------------------------------------------------
 
-    def _pending(self, *columns: Any) -> Select[Any]:
+    def _pending(self, *columns: Any, mid_year: bool | None = None) -> Select[Any]:
+        """The entities pending on the deadline; with `mid_year` (skp_agreement), only the SKPs that start after
+        1 January of the cycle year (True) or only the others (False)."""
         t, src = self.src.table, self.src
         query = select(*columns).select_from(t)
         if t is not Skp:
@@ -408,13 +437,16 @@ class _KeySweep:
                 col(Keberatan.skp_id) == col(Skp.id), col(Keberatan.state) != KeberatanState.withdrawn.value
             )
             query = query.where(col(Skp.assessed_at).is_not(None), ~filed)
+        if mid_year is not None:
+            later = col(Skp.periode_awal) > year_start(self.ctx.year)
+            query = query.where(later if mid_year else ~later)
         return query
 
-    def _pending_counts(self) -> dict[int, dict[int | None, int]]:
+    def _pending_counts(self, *, mid_year: bool | None = None) -> dict[int, dict[int | None, int]]:
         """Pending entities per unit (and per period for evaluations): one grouped query per cycle and deadline."""
         by_period = self.src.table is Evaluation
         period = col(Evaluation.period_no) if by_period else null()
-        query = self._pending(col(Skp.unit_id), period, func.count()).group_by(col(Skp.unit_id))
+        query = self._pending(col(Skp.unit_id), period, func.count(), mid_year=mid_year).group_by(col(Skp.unit_id))
         if by_period:
             query = query.group_by(col(Evaluation.period_no))
         out: dict[int, dict[int | None, int]] = {}
@@ -438,7 +470,7 @@ class _KeySweep:
         )
         return func.coalesce(last, -1)
 
-    def _rows_query(self) -> tuple[Select[Any], Any]:
+    def _rows_query(self, mid_year: bool | None) -> tuple[Select[Any], Any]:
         """The pending rows with what deciding their steps needs, in id order, `chunk` at a time; and the `taken`
         expression its callers filter on."""
         t = self.src.table
@@ -447,6 +479,8 @@ class _KeySweep:
             event = self.src.ends()
         else:
             event = getattr(t, self.src.event) if self.src.event else literal(None)
+        if mid_year:
+            event = col(Skp.periode_awal)  # the SKP's own start anchors its agreement deadline
         query = (
             self._pending(
                 t.id.label("entity_id"),
@@ -454,6 +488,7 @@ class _KeySweep:
                 (col(Evaluation.period_no) if t is Evaluation else literal(None)).label("period_no"),
                 event.label("event_at"),
                 taken.label("taken"),
+                mid_year=mid_year,
             )
             .order_by(t.id)
             .limit(self.chunk)
@@ -467,13 +502,16 @@ class _KeySweep:
         act: Callable[[Session, Sequence[Any]], None],
         *,
         unfinished: bool = False,
+        mid_year: bool | None = None,
     ) -> None:
         """Read the pending rows of one zone's units in id order, `chunk` at a time, and act on each chunk in the
         transaction that read it. With `reached`, only rows with a reached step not yet taken are read."""
         t = self.src.table
-        if self._rows is None:  # built once per deadline: building it costs more than running it for a zone
-            self._rows = self._rows_query()
-        query, taken = self._rows
+        if self.anchored and mid_year is None:
+            mid_year = False  # the rows sharing the zone's due instant: the mid-year SKPs have their own
+        if mid_year not in self._rows:  # built once per deadline: building it costs more than running it for a zone
+            self._rows[mid_year] = self._rows_query(mid_year)
+        query, taken = self._rows[mid_year]
         if not self.one_zone:
             in_zone = select(col(Unit.id)).where(
                 col(Unit.instansi_id) == self.ctx.instansi_id, col(Unit.timezone) == tz

@@ -3,14 +3,14 @@ for jabatan fungsional, kenaikan pangkat / talent-pool eligibility, and a rankin
 
 Every figure names the SKP and the predikat it came from. Each report reads the cycle's SKPs in one statement and
 its periodic or earlier-year predikat in one more, whatever the number of pegawai; the rows of one instansi are
-built in memory (a kabupaten's few thousand pegawai). Where a pegawai has several SKPs in the cycle (a mutasi), the
-annual figure is the last one's with a predikat: how several SKPs combine into one annual predikat is still to be
-set (issue 16, mid-year SKPs)."""
+built in memory (a kabupaten's few thousand pegawai). Where a pegawai has several SKPs in the year (a mutasi), the
+annual figure is their combined annual predikat (`workflows.cases.annual`, policy `mid_year.annual_combine`), named
+by the SKP that ran last."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from states.enums import PREDIKAT_ORDER, JabatanType, Jenjang, Predikat, Rating
 from states.errors import NotPermitted
 from workflows.actors import Actor
 from workflows.cases import cycles, policy_store
+from workflows.cases.annual import annual_predikat
 from workflows.store.tables import Cycle, Evaluation, Pegawai, Skp, Unit
 
 ANNUAL = 0
@@ -125,13 +126,18 @@ def _skps(session: Session, cycle_id: int) -> list[_Skp]:
     return [_Skp(*row) for row in rows]
 
 
-def _annual(skps: list[_Skp]) -> list[_Skp]:
-    """Per pegawai, the last SKP of the cycle with a predikat."""
-    last: dict[int, _Skp] = {}
-    for skp in skps:
-        if skp.predikat is not None:
-            last[skp.pegawai_id] = skp
-    return sorted(last.values(), key=lambda s: s.skp_id)
+def _annual(session: Session, cycle: Cycle, skps: list[_Skp]) -> list[_Skp]:
+    """Per pegawai rated in the cycle, the SKP that ran last, carrying the pegawai's annual predikat (the year's
+    rated SKPs combined by the policy); its ratings stay that SKP's own."""
+    by_id = {s.skp_id: s for s in skps}
+    rated = {s.pegawai_id for s in skps if s.predikat is not None}
+    annual = annual_predikat(session, instansi_id=cycle.instansi_id, years=[cycle.year], pegawai_ids=rated)
+    out = [
+        replace(by_id[a.skp_id], predikat=a.predikat.value)
+        for a in annual.values()
+        if a.skp_id in by_id  # the year's last SKP is in this cycle
+    ]
+    return sorted(out, key=lambda s: s.skp_id)
 
 
 def angka_kredit_rows(session: Session, cycle_id: int, *, actor: Actor) -> list[AngkaKreditRow]:
@@ -168,7 +174,7 @@ def angka_kredit_rows(session: Session, cycle_id: int, *, actor: Actor) -> list[
     for skp_id, period_no, predikat in periodic:
         if predikat is not None:
             rows.append(row(by_id[skp_id], period_no, months, predikat))
-    rows.extend(row(skp, ANNUAL, 12, skp.predikat) for skp in _annual(fungsional) if skp.predikat)
+    rows.extend(row(skp, ANNUAL, 12, skp.predikat) for skp in _annual(session, cycle, fungsional) if skp.predikat)
     return sorted(rows, key=lambda r: (r.nip, r.period_no == ANNUAL, r.period_no, r.skp_id))
 
 
@@ -177,23 +183,14 @@ def eligibility_rows(session: Session, cycle_id: int, *, actor: Actor) -> list[E
     cycle's year and those before it, from the instansi's earlier cycles) reach its `min_predikat`."""
     cycle = _cycle(session, cycle_id, actor)
     policy = policy_store.cycle_policy(session, cycle)
-    rated = _annual(_skps(session, cycle_id))
+    rated = _annual(session, cycle, _skps(session, cycle_id))
     years = range(cycle.year - policy.eligibility.years + 1, cycle.year + 1)
     history: dict[int, dict[int, str]] = defaultdict(dict)
-    earlier = session.execute(
-        select(col(Skp.pegawai_id), col(Cycle.year), col(Skp.predikat))
-        .join(Cycle, col(Cycle.id) == col(Skp.cycle_id))
-        .where(
-            col(Cycle.instansi_id) == cycle.instansi_id,
-            col(Cycle.year).in_(list(years)),
-            col(Skp.pegawai_id).in_([s.pegawai_id for s in rated]),
-            col(Skp.predikat).is_not(None),
-        )
-        .order_by(col(Skp.id))  # the last SKP of a year decides it, as in the cycle itself
-    ).tuples()
-    for pegawai_id, year, predikat in earlier:
-        if predikat is not None:
-            history[pegawai_id][year] = predikat
+    annual = annual_predikat(
+        session, instansi_id=cycle.instansi_id, years=list(years), pegawai_ids=[s.pegawai_id for s in rated]
+    )
+    for (pegawai_id, year), found_year in annual.items():
+        history[pegawai_id][year] = found_year.predikat.value
     out: list[EligibilityRow] = []
     for skp in rated:
         found = history[skp.pegawai_id]
@@ -217,10 +214,10 @@ def ranking_rows(
 ) -> list[RankingRow]:
     """Per unit, the pegawai with an annual predikat (of one jabatan type, if asked) ordered by predikat, then rating
     hasil kerja, then rating perilaku (the two ratings the predikat comes from); equal results share a rank."""
-    _cycle(session, cycle_id, actor)
+    cycle = _cycle(session, cycle_id, actor)
     rated = [
         s
-        for s in _annual(_skps(session, cycle_id))
+        for s in _annual(session, cycle, _skps(session, cycle_id))
         if (unit is None or s.unit_code == unit) and (jabatan_type is None or s.jabatan_type == jabatan_type)
     ]
 

@@ -16,6 +16,7 @@ from policies.schema import Policy
 from states.enums import Rating
 from workflows.actors import Actor
 from workflows.cases import policy_store, skps
+from workflows.cases.annual import AnnualPredikat, annual_predikat
 from workflows.store.tables import Evaluation, Instansi, Pegawai, Realisasi, Rhk, Unit
 
 
@@ -42,6 +43,7 @@ class DocumentData:
     # each indikator's rating in the latest rated period (the penilai's, else a quantitative one's capaian rating)
     indikator_ratings: dict[int, str] = field(default_factory=dict)
     rated_period: int | None = None
+    annual: AnnualPredikat | None = None  # the pegawai's annual predikat of the year, every rated SKP combined
 
     @property
     def nip(self) -> str:
@@ -78,6 +80,9 @@ def gather(session: Session, skp_id: int, actor: Actor) -> DocumentData:
         intervened=intervened,
         pendekatan=approach.pendekatan(i["approach"] for r in view.rhk for i in r["indikator"]),
         **_latest_ratings(session, skp_row.id or 0, view, policy_store.cycle_policy(session, cycle)),
+        annual=annual_predikat(
+            session, instansi_id=cycle.instansi_id, years=[cycle.year], pegawai_ids=[skp_row.pegawai_id]
+        ).get((skp_row.pegawai_id, cycle.year)),
     )
 
 

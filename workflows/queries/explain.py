@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from policies import follow_up, kuadran
-from policies.schema import Policy
+from policies.deadlines import anchored_on
+from policies.schema import DeadlineKey, Policy
 from policies.unit_head import rating_for_unit_head
 from states.enums import CapaianLevel, FollowUpKind, JabatanType, JenisPegawai, Predikat, Rating
 from workflows.actors import Actor
 from workflows.cases import policy_store, skps
+from workflows.cases.annual import annual_predikat
 from workflows.cases.skps.loading import load
 from workflows.store.tables import Cycle, DeadlineStep, Evaluation, Pegawai, Skp, Unit
 
@@ -90,7 +92,7 @@ def explain(session: Session, skp_id: int, *, actor: Actor) -> Explanation:
         if hk and pk and p:
             reasons.append(_kuadran(policy, version, hk, pk, f"predikat.period.{period_no}"))
     reasons.append(_curve(session, policy, version, skp))
-    reasons.extend(_deadline_steps(session, version, skp_id))
+    reasons.extend(_deadline_steps(session, version, skp_id, mid_year=anchored_on(cycle.year, skp.periode_awal)))
     return Explanation(skp_id, reasons)
 
 
@@ -124,23 +126,16 @@ def _unit_head(policy: Policy, version: str, level: CapaianLevel, subject: str) 
 
 def _follow_up(session: Session, policy: Policy, version: str, skp: Skp, *, cycle: Cycle, pegawai: Pegawai) -> Reason:
     years = max((r.years for r in policy.follow_up.consecutive), default=1)
-    found = dict(
-        session.execute(
-            select(col(Cycle.year), col(Skp.predikat))
-            .join(Cycle, col(Cycle.id) == col(Skp.cycle_id))
-            .where(
-                col(Skp.pegawai_id) == skp.pegawai_id,
-                col(Cycle.instansi_id) == cycle.instansi_id,
-                col(Cycle.year) < cycle.year,
-                col(Cycle.year) >= cycle.year - years + 1,
-                col(Skp.predikat).is_not(None),
-            )
-            .order_by(col(Skp.id))
-        )
-        .tuples()
-        .all()
-    )
-    earlier = [Predikat(p) if (p := found.get(y)) else None for y in range(cycle.year - 1, cycle.year - years, -1)]
+    found = annual_predikat(
+        session,
+        instansi_id=cycle.instansi_id,
+        years=range(cycle.year - years + 1, cycle.year),
+        pegawai_ids=[skp.pegawai_id],
+    )  # each earlier year's SKPs combined, as the follow-up dispatch reads them
+    earlier = [
+        a.predikat if (a := found.get((skp.pegawai_id, y))) else None
+        for y in range(cycle.year - 1, cycle.year - years, -1)
+    ]
     predikat = Predikat(skp.predikat or "")
     decision = follow_up.decide(
         policy,
@@ -201,7 +196,8 @@ def _curve(session: Session, policy: Policy, version: str, skp: Skp) -> Reason:
     return Reason("distribution", "distribution", text_id, text_en, version, inputs)
 
 
-def _deadline_steps(session: Session, version: str, skp_id: int) -> list[Reason]:
+def _deadline_steps(session: Session, version: str, skp_id: int, *, mid_year: bool = False) -> list[Reason]:
+    """The ladder steps taken for the SKP; a mid-year SKP's agreement steps also name the setting that timed them."""
     rows = session.execute(
         select(DeadlineStep)
         .where(col(DeadlineStep.entity_type) == "skp", col(DeadlineStep.entity_id) == skp_id)
@@ -211,9 +207,12 @@ def _deadline_steps(session: Session, version: str, skp_id: int) -> list[Reason]
     for step in rows:
         what_id = f"tindakan otomatis {step.auto_action}" if step.auto_action else step.action
         what_en = f"automatic action {step.auto_action}" if step.auto_action else step.action
+        rule = f"deadlines.{step.deadline_key}.ladder[{step.step_index}]"
+        if mid_year and step.deadline_key == DeadlineKey.SKP_AGREEMENT.value:
+            rule = f"mid_year.agreement_working_days, {rule}"  # due from the SKP's own start
         out.append(
             Reason(
-                rule=f"deadlines.{step.deadline_key}.ladder[{step.step_index}]",
+                rule=rule,
                 subject="deadline",
                 text_id=f"Tenggat {step.deadline_key} ({step.due_at:%Y-%m-%d %H:%M} UTC): langkah {what_id}.",
                 text_en=f"Deadline {step.deadline_key} ({step.due_at:%Y-%m-%d %H:%M} UTC): step {what_en}.",

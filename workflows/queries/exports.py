@@ -24,6 +24,7 @@ from states.enums import Predikat
 from states.errors import InvalidInput, NotFound
 from workflows.audit import HASHED, canonical_time
 from workflows.cases import policy_store
+from workflows.cases.annual import annual_predikat
 from workflows.cases.evaluations.periods import period_of
 from workflows.cases.skps import ANNUAL
 from workflows.store.tables import (
@@ -64,10 +65,12 @@ PREDIKAT_COLUMNS = (
     "predikat",
     "capaian",
     "pendekatan",
+    "annual_predikat",
 )
 """One row per SKP of the cycle (a mutasi gives a pegawai two); jabatan and unit are the SKP's; capaian is the
 annual capaian kinerja organisasi of that unit; pendekatan is KUANTITATIF, KUALITATIF or CAMPURAN (its indikator use
-both), empty for an SKP without indikator."""
+both), empty for an SKP without indikator; `predikat` is the SKP's own, `annual_predikat` the pegawai's for the
+year (every rated SKP of the year combined by the policy, `mid_year.annual_combine`; empty while none is rated)."""
 
 TPP_COLUMNS = (
     "nip",
@@ -139,7 +142,34 @@ def predikat_rows(sessions: Sessions, *, instansi_id: int, cycle_id: int, chunk:
         found = s.scalar(select(col(Cycle.id)).where(col(Cycle.id) == cycle_id, col(Cycle.instansi_id) == instansi_id))
     if found is None:
         raise NotFound("cycle", cycle_id)
-    return _keyset(sessions, _predikat_page(instansi_id, cycle_id), key=PREDIKAT_COLUMNS.index("skp_id"), chunk=chunk)
+    pages = _keyset(sessions, _predikat_page(instansi_id, cycle_id), key=PREDIKAT_COLUMNS.index("skp_id"), chunk=chunk)
+    return _with_annual(sessions, pages, instansi_id=instansi_id, cycle_id=cycle_id, chunk=chunk)
+
+
+def _with_annual(
+    sessions: Sessions, rows: Iterator[Row], *, instansi_id: int, cycle_id: int, chunk: int
+) -> Iterator[Row]:
+    """The rows with the pegawai's annual predikat in place of the pegawai id the page put there: one statement per
+    `chunk` rows."""
+    at = PREDIKAT_COLUMNS.index("annual_predikat")
+    with sessions() as s:
+        year = s.scalar(select(col(Cycle.year)).where(col(Cycle.id) == cycle_id))
+    batch: list[Row] = []
+
+    def flush() -> Iterator[Row]:
+        with sessions() as s:
+            found = annual_predikat(s, instansi_id=instansi_id, years=[year or 0], pegawai_ids={r[at] for r in batch})
+        for r in batch:
+            a = found.get((r[at], year or 0))
+            yield (*r[:at], a.predikat.value if a else None, *r[at + 1 :])
+        batch.clear()
+
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= chunk:
+            yield from flush()
+    if batch:
+        yield from flush()
 
 
 def predikat_csv(
@@ -188,6 +218,7 @@ def _predikat_page(instansi_id: int, cycle_id: int) -> Callable[[int, int], Sele
                 col(Skp.predikat),
                 col(Capaian.level),
                 _pendekatan(),
+                col(Skp.pegawai_id),  # becomes annual_predikat (`_with_annual`)
             )
             .select_from(Skp)
             .join(Cycle, col(Cycle.id) == col(Skp.cycle_id))

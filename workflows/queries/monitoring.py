@@ -9,13 +9,13 @@ umpan balik within the policy's window (`feedback.every_weeks`), the dialog kine
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
-from policies.deadlines import due_date
+from policies.deadlines import anchored_on, due_date
 from policies.periods import periods
 from policies.schema import DeadlineKey
 from states.cycle import CycleState
@@ -90,24 +90,26 @@ def monitoring(session: Session, actor: Actor, cycle_id: int, *, now: datetime, 
     since = now - timedelta(weeks=weeks) if weeks else None
     with_feedback = _with_feedback(session, cycle_id, since)
     period_end = next(p.end for p in periods(policy, cycle.year) if p.n == period_no) if period_no else None
-    dues: dict[tuple[DeadlineKey, str], datetime] = {}
+    dues: dict[tuple[DeadlineKey, str, date | None], datetime] = {}
 
-    def due(key: DeadlineKey, tz: str) -> datetime:
-        if (key, tz) not in dues:
+    def due(key: DeadlineKey, tz: str, start: date) -> datetime:
+        """The due instant in the unit's zone; a mid-year SKP's agreement is due from its own start."""
+        own = start if key is DeadlineKey.SKP_AGREEMENT and anchored_on(cycle.year, start) else None
+        if (key, tz, own) not in dues:
             timed_by_period = key in (DeadlineKey.REALISASI, DeadlineKey.PERIODIC_EVALUATION)
-            dues[key, tz] = (
+            dues[key, tz, own] = (
                 due_date(policy, key, period_end=period_end, tz=tz)
                 if timed_by_period
-                else due_date(policy, key, cycle_year=cycle.year, tz=tz)
+                else due_date(policy, key, cycle_year=cycle.year, tz=tz, start=own)
             )
-        return dues[key, tz]
+        return dues[key, tz, own]
 
     units: dict[str, UnitMonitoring] = {}
     waiting: list[Waiting] = []
-    for skp_id, state, proposed, rhk, code, uname, tz, nip, name, p_nip, p_name in rows:
+    for skp_id, state, proposed, rhk, code, uname, tz, nip, name, p_nip, p_name, start in rows:
         u = units.setdefault(code, UnitMonitoring(code, uname))
         u.skps += 1
-        agreement_due = due(DeadlineKey.SKP_AGREEMENT, tz)
+        agreement_due = due(DeadlineKey.SKP_AGREEMENT, tz, start)
         if state in AGREEMENT_PENDING:
             u.pending_late += now >= agreement_due
             u.pending_on_time += now < agreement_due
@@ -121,7 +123,7 @@ def monitoring(session: Session, actor: Actor, cycle_id: int, *, now: datetime, 
         if step is None:
             continue
         u.waiting[step] += 1
-        step_due = due(key, tz) if key else None
+        step_due = due(key, tz, start) if key else None
         late = step_due is not None and now >= step_due
         u.overdue += late
         waiting.append(
@@ -140,7 +142,7 @@ def monitoring(session: Session, actor: Actor, cycle_id: int, *, now: datetime, 
     return Monitoring(view, now, period_no, since, list(units.values()), waiting)
 
 
-Row = tuple[int, str, bool, bool, str, str, str, str, str, str | None, str | None]
+Row = tuple[int, str, bool, bool, str, str, str, str, str, str | None, str | None, date]
 
 
 def _skps(session: Session, actor: Actor, cycle_id: int, *, unit: str | None, led_only: bool) -> list[Row]:
@@ -166,6 +168,7 @@ def _skps(session: Session, actor: Actor, cycle_id: int, *, unit: str | None, le
             col(Pegawai.name),
             col(penilai.nip),
             col(penilai.name),
+            col(Skp.periode_awal),
         )
         .join(Unit, col(Unit.id) == col(Skp.unit_id))
         .join(Pegawai, col(Pegawai.id) == col(Skp.pegawai_id))

@@ -48,11 +48,12 @@ def open_period(
     now: datetime,
     chunk: int = 5000,
 ) -> OpenPeriodResult:
-    """Open period `period_no` for every agreed SKP of the cycle, set-based and resumable: a rerun opens only the
-    evaluations still missing (an SKP agreed since the last run, or a chunk an interruption lost)."""
+    """Open period `period_no` for every agreed SKP of the cycle that ran during it (its periode_awal … periode_akhir
+    overlaps the period), set-based and resumable: a rerun opens only the evaluations still missing (an SKP agreed
+    since the last run, or a chunk an interruption lost)."""
     with sessions() as session, session.begin():
         cycle = cycles.get(session, cycle_id, actor)
-        period_of(policy_store.cycle_policy(session, cycle), cycle.year, period_no)
+        period = period_of(policy_store.cycle_policy(session, cycle), cycle.year, period_no)
         instansi_id = cycle.instansi_id
     role = Role.SYSTEM.value if actor.system else Role.ADMIN.value
     genesis = audit.EventDraft(
@@ -73,7 +74,15 @@ def open_period(
             has_one = exists().where(col(Evaluation.skp_id) == col(Skp.id), col(Evaluation.period_no) == period_no)
             todo = session.scalars(
                 select(col(Skp.id))
-                .where(col(Skp.cycle_id) == cycle_id, col(Skp.state).in_(EVALUATED_SKP_STATES), ~has_one)
+                .where(
+                    col(Skp.cycle_id) == cycle_id,
+                    col(Skp.state).in_(EVALUATED_SKP_STATES),
+                    ~has_one,
+                    # a period is expected of an SKP that ran during it: not of one that started after it ended
+                    # (a mid-year SKP) nor of one closed before it began (the SKP a mutasi closed)
+                    col(Skp.periode_awal) <= period.end,
+                    col(Skp.periode_akhir) >= period.start,
+                )
                 .order_by(col(Skp.id))
                 .limit(chunk)
             ).all()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, false, func, or_, select, true
@@ -10,9 +11,13 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 from typing_extensions import TypedDict  # pydantic validates typing.TypedDict only from Python 3.12
 
+from policies.annual import months_covered
+from policies.deadlines import anchored_on, due_date
+from policies.schema import DeadlineKey
 from states.enums import BERAKHLAK, CoreValue
 from states.skp import SKP, SkpState
 from workflows.actors import Actor
+from workflows.cases import policy_store
 from workflows.cases.skps.facts import Plan, plan_rows
 from workflows.cases.skps.loading import fetch, load
 from workflows.cases.skps.standing import Standing, standing
@@ -76,6 +81,17 @@ class SkpView(BaseModel):
     rating_hasil_kerja: str | None
     rating_perilaku: str | None
     predikat: str | None
+    periode_awal: date = Field(description="The SKP's own first day: 1 January, or later for a mid-year SKP.")
+    periode_akhir: date = Field(description="The SKP's last day: 31 December, or the day before a mutasi closed it.")
+    mid_year: bool = Field(
+        default=False, description="Whether it starts after 1 January (a mutasi, a new appointee, a status ending)."
+    )
+    months: int = Field(default=12, description="The calendar months its periode touches.")
+    agreement_due: datetime | None = Field(
+        default=None,
+        description="The first instant its agreement is late, in its unit's zone: the cycle's skp_agreement, or for "
+        "a mid-year SKP mid_year.agreement_working_days working days after its start (never earlier).",
+    )
 
 
 def view(
@@ -96,6 +112,19 @@ def view(
     penilai = session.get(Pegawai, skp.penilai_id) if skp.penilai_id else None
     assert pegawai is not None
     rhk, indicators = plan or plan_rows(session, skp.id or 0)
+    policy = policy_store.cycle_policy(session, cycle) if cycle.policy_version_id else None
+    unit = session.get(Unit, skp.unit_id)
+    due = (
+        due_date(
+            policy,
+            DeadlineKey.SKP_AGREEMENT,
+            cycle_year=cycle.year,
+            start=skp.periode_awal,
+            tz=unit.timezone if unit else None,
+        )
+        if policy
+        else None
+    )
     by_rhk: dict[int, list[IndikatorOut]] = {}
     for i in indicators:
         assert i.id is not None
@@ -145,6 +174,11 @@ def view(
         rating_hasil_kerja=skp.rating_hasil_kerja,
         rating_perilaku=skp.rating_perilaku,
         predikat=skp.predikat,
+        periode_awal=skp.periode_awal,
+        periode_akhir=skp.periode_akhir,
+        mid_year=anchored_on(cycle.year, skp.periode_awal),
+        months=months_covered(skp.periode_awal, skp.periode_akhir),
+        agreement_due=due,
     )
 
 
