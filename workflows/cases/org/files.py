@@ -56,7 +56,8 @@ CSV_NAMES = {"instansi": "instansi", "units": "unit", "pegawai": "pegawai"}
 
 NIP_FIELDS = frozenset({"nip", "atasan_nip", "head_nip"})
 FLAG_FIELDS = frozenset({"is_plt"})
-ENUM_FIELDS = frozenset({"jenis", "jabatan_type", "jenjang"})
+ENUM_FIELDS = frozenset({"jenis", "jabatan_type", "jenjang", "status"})
+DATE_FIELDS = frozenset({"status_from", "status_until"})
 ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
 YES = frozenset({"true", "benar", "ya", "y", "yes", "1"})  # BENAR/SALAH: TRUE/FALSE as Indonesian Excel writes them
 NO = frozenset({"false", "salah", "tidak", "n", "no", "0"})
@@ -397,6 +398,8 @@ def _value(field: str, value: object) -> object:
         return _nip(value)
     if field in FLAG_FIELDS:
         return _flag(value)
+    if field in DATE_FIELDS and isinstance(value, datetime):
+        return value.date().isoformat()  # a date cell reads as midnight
     text = _text(value)
     if field in ENUM_FIELDS:
         return re.sub(r"[\s-]+", "_", text.upper())  # "Ahli Pertama" → AHLI_PERTAMA
