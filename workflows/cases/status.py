@@ -132,7 +132,7 @@ def _store(
 
 
 def follow_statuses(session: Session, pegawai: Pegawai, *, actor: Actor, now: datetime) -> tuple[list[int], list[int]]:
-    """Bring the pegawai's SKPs in the instansi's running cycles in line with their status periods: a running SKP
+    """Bring the pegawai's SKPs in the instansi's running cycles in line with their status periods: an unfinished SKP
     that reaches into an excluded status closes for the months served (its last day the day before); every stretch of
     the year the pegawai serves again after their last SKP gets an SKP drafted for it (closing at once when another
     status already ends it). Idempotent. Returns the SKP ids closed and drafted."""
@@ -151,13 +151,16 @@ def follow_statuses(session: Session, pegawai: Pegawai, *, actor: Actor, now: da
                 .order_by(col(Skp.id))
             )
         )
+        first, last = date(cycle.year, 1, 1), date(cycle.year, 12, 31)
         for skp in skps:
-            if skp.state in reassign.OPEN and skp.closing_reason is None:
+            # one closing for a status (ending before the year does) shortens again when another status starts in it;
+            # one closing for a mutasi keeps its reason
+            closable = skp.closing_reason is None or skp.periode_akhir < last
+            if skp.state in reassign.OPEN and closable:
                 day = rules.first_excluded_day(policy, spans, skp.periode_awal, skp.periode_akhir)
                 if day is not None:
                     _close(session, skp, policy, spans, day, actor=actor, now=now)
                     closed.append(skp.id or 0)
-        first, last = date(cycle.year, 1, 1), date(cycle.year, 12, 31)
         covered = max((s.periode_akhir for s in skps), default=None)
         for start, end in rules.served(policy, spans, first, last):
             if start == first or (covered is not None and start <= covered):
