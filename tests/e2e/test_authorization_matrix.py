@@ -159,6 +159,20 @@ ROUTES = [
     # ending someone's sessions: an admin of their instansi (new.user is made by the POST /users row above)
     Route("POST", "/users/new.user/sessions/revoke", frozenset(ADMINS)),
     Route("POST", f"/pegawai/{BYSTANDER}/sessions/revoke", frozenset({"root", "foreign_admin"})),
+    # status periods: HR sets them (a pension far ahead, so no SKP of the cycle changes), HR and auditors read them
+    Route("GET", f"/pegawai/{STAF2}/status", frozenset({"admin", "auditor", "root"})),
+    Route(
+        "PUT",
+        f"/pegawai/{STAF2}/status",
+        frozenset(ADMINS),
+        lambda ids: {"status": "MASA_PERSIAPAN_PENSIUN", "from": "2030-01-01", "sk_number": "SK 1"},
+    ),
+    Route(
+        "PUT",
+        f"/pegawai/{STAF2}/study-progress/2026",
+        frozenset(ADMINS),  # a 422 for them: STAF2 is not in tugas belajar
+        lambda ids: {"predikat": "BAIK", "report": "Laporan kemajuan studi"},
+    ),
     # last: the allowed pair moves STAF2 (the colleague) to Bidang Pelayanan, which later routes must not meet
     Route(
         "POST",

@@ -50,6 +50,8 @@ def test_every_page_is_titled_in_its_language_and_labelled(
             f"/ui/cycles/{cycle_id}/followups",
             "/ui/org/import",
             "/ui/mutasi",
+            "/ui/status",
+            f"/ui/status?nip={STAF1}",
             "/ui/audit",
             "/ui/policies",
             "/ui/diagrams",
