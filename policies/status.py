@@ -28,7 +28,10 @@ class StatusSpan:
         return (until is None or self.start <= until) and (self.until is None or start <= self.until)
 
     def label(self) -> str:
-        return f"{self.status.value} {self.start.isoformat()} – {self.until.isoformat() if self.until else '…'}"
+        return f"{self.status.value} {self.dates()}"
+
+    def dates(self) -> str:
+        return f"{self.start.isoformat()} – {self.until.isoformat() if self.until else '…'}"
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,11 @@ class StatusIn:
 
     def span(self) -> StatusSpan:
         return StatusSpan(self.status, self.starts, self.until)
+
+
+def words(status: PegawaiStatus) -> str:
+    """The status as words in a note (`masa persiapan pensiun`); CLTN is the official abbreviation."""
+    return status.value if status == PegawaiStatus.CLTN else status.value.replace("_", " ").lower()
 
 
 def is_excluded(policy: Policy, status: PegawaiStatus) -> bool:

@@ -21,7 +21,7 @@ from tests.e2e.web_setup import give_passwords, to_assessment, web_login
 from tests.integration.org import KABID, KADIS, STAF1, STAF2
 
 # Official abbreviations that are the words themselves (PNS, PPPK, JPT), not codes standing for a label.
-WORDS_AS_CODED = {"PNS", "PPPK", "JPT"}
+WORDS_AS_CODED = {"PNS", "PPPK", "JPT", "CLTN"}  # CLTN: cuti di luar tanggungan negara
 ENUM_CODES = sorted(
     {
         member.value

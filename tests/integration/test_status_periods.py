@@ -91,11 +91,11 @@ def test_a_status_from_july_closes_the_running_skp_for_the_months_served(db: Eng
     with reading(db) as s:
         skp = s.get_one(Skp, cast.skps[STAF1])
         assert (skp.state, skp.periode_akhir) == ("monitored", date(2026, 6, 30))
-        assert skp.closing_reason == "MASA_PERSIAPAN_PENSIUN mulai 2026-07-01"
+        assert skp.closing_reason == "masa persiapan pensiun mulai 2026-07-01"
         assert _triggers(s, skp.id or 0)[-1] == "close_for_status"
         event = s.scalars(select(AuditEvent).where(col(AuditEvent.trigger) == "set_status")).one()
         assert event.entity_type == "instansi" and event.actor == ROOT.ref
-        assert event.note == f"status Dewi Epidemiolog ({STAF1}): MASA_PERSIAPAN_PENSIUN 2026-07-01 – …; SK {SK}"
+        assert event.note == f"status Dewi Epidemiolog ({STAF1}): masa persiapan pensiun 2026-07-01 – …; SK {SK}"
         assert audit.verify(s).ok
     assert event_count(db) == before + 2  # the SKP's closing and the status itself
     with unit_of_work(db) as s:  # the same record again changes no SKP
@@ -120,7 +120,7 @@ def test_the_status_ending_drafts_a_new_skp_from_the_next_day(db: Engine, now: d
         assert new.closing_reason is None
         assert _triggers(s, new_id) == ["draft"]
         old = s.get_one(Skp, cast.skps[STAF2])
-        assert (old.periode_akhir, old.closing_reason) == (date(2026, 6, 30), "TUGAS_BELAJAR mulai 2026-07-01")
+        assert (old.periode_akhir, old.closing_reason) == (date(2026, 6, 30), "tugas belajar mulai 2026-07-01")
         assert audit.verify(s).ok
 
 
@@ -138,7 +138,7 @@ def test_a_known_return_and_a_later_status_give_an_skp_that_closes_at_once(db: E
         spans = sorted((k.periode_awal, k.periode_akhir, k.closing_reason) for k in _skps_of(s, KABID2))
     assert spans == [
         (date(2026, 1, 1), date(2026, 1, 31), "CLTN mulai 2026-02-01"),
-        (date(2026, 5, 1), date(2026, 9, 30), "MASA_PERSIAPAN_PENSIUN mulai 2026-10-01"),
+        (date(2026, 5, 1), date(2026, 9, 30), "masa persiapan pensiun mulai 2026-10-01"),
     ]
 
 

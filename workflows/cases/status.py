@@ -90,7 +90,10 @@ def set_status(session: Session, nip: str, inp: StatusIn, *, actor: Actor, now: 
         actor=actor,
         role=Role.ADMIN.value,
         now=now,
-        note=(f"status {pegawai.name} ({pegawai.nip}): {inp.span().label()}; SK {inp.sk_number.strip()}")[:4000],
+        note=(
+            f"status {pegawai.name} ({pegawai.nip}): {rules.words(inp.status)} {inp.span().dates()}; "
+            f"SK {inp.sk_number.strip()}"
+        )[:4000],
         payload={
             "nip": pegawai.nip,
             "status": inp.status.value,
@@ -166,7 +169,7 @@ def follow_statuses(session: Session, pegawai: Pegawai, *, actor: Actor, now: da
             if start == first or (covered is not None and start <= covered):
                 continue  # drafted when the cycle opened, or already has its SKP
             ended = rules.excluded_on(policy, spans, start - rules.ONE_DAY)
-            note = f"status {ended.status.value} berakhir {ended.until}" if ended and ended.until else "status"
+            note = f"{rules.words(ended.status)} berakhir {ended.until}" if ended and ended.until else "status"
             new = draft_skp(
                 session,
                 pegawai,
@@ -202,7 +205,7 @@ def _close(
         session,
         skp,
         CLOSE_TRIGGER,
-        f"{label} mulai {day.isoformat()}",
+        f"{rules.words(starting.status) if starting else 'status'} mulai {day.isoformat()}",
         actor=actor,
         now=now,
         ends=max(skp.periode_awal, day - rules.ONE_DAY),
@@ -279,7 +282,7 @@ def draft_around(
                         "version": 1,
                         "proposed": False,
                         "closing_reason": (
-                            f"{starting.status.value} mulai {starting.start.isoformat()}" if starting else None
+                            f"{rules.words(starting.status)} mulai {starting.start.isoformat()}" if starting else None
                         ),
                         "ekspektasi_khusus": {},
                         "lampiran": {},
@@ -412,7 +415,10 @@ def record_study_progress(
         actor=actor,
         role=Role.ADMIN.value,
         now=now,
-        note=f"tugas belajar {pegawai.name} ({pegawai.nip}) {year}: {predikat.value} ({row.report})"[:4000],
+        note=(
+            f"tugas belajar {pegawai.name} ({pegawai.nip}) {year}: {predikat.value.replace('_', ' ').lower()} "
+            f"({row.report})"
+        )[:4000],
         payload={"nip": pegawai.nip, "year": year, "predikat": predikat.value, "report": row.report, "note": row.note},
     )
     return StudyProgressOut(pegawai.nip, year, row.predikat, row.report, row.note)
