@@ -18,7 +18,7 @@ from states.errors import InvalidInput, NotPermitted
 from workflows.actors import Actor
 from workflows.cases.cycles import readable
 from workflows.cases.org.files import XLSX_TYPE
-from workflows.cases.org.imports import instansi_for_request
+from workflows.cases.org.lookup import instansi_for_request
 from workflows.queries import exports
 from workflows.store.tables import MAX_ID
 from workflows.store.uow import reading

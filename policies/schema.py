@@ -21,6 +21,7 @@ from states.enums import (
     JabatanType,
     JenisPegawai,
     Jenjang,
+    PegawaiStatus,
     PeriodKind,
     Predikat,
     Rating,
@@ -800,6 +801,68 @@ class MidYear(Frozen):
     )
 
 
+DEFAULT_EXCLUDED_STATUSES = (
+    PegawaiStatus.TUGAS_BELAJAR,
+    PegawaiStatus.CLTN,
+    PegawaiStatus.DIBERHENTIKAN_SEMENTARA,
+    PegawaiStatus.MASA_PERSIAPAN_PENSIUN,
+    PegawaiStatus.BERHENTI,
+)
+
+
+class StatusRules(Frozen):
+    """Status periods (issue 16): which statuses take a pegawai out of the SKP cycle. domain.md §6 confirms the list
+    for PermenPANRB 8/2021 and marks it inferred for 6/2022, so it is a setting; BERHENTI (left service) is added."""
+
+    excluded: list[PegawaiStatus] = Field(
+        default_factory=lambda: list(DEFAULT_EXCLUDED_STATUSES),
+        description="Statuses during which a pegawai has no SKP: opening a cycle or a period skips them, a status "
+        "starting mid-year closes the running SKP, one ending drafts a new SKP from the next day.",
+    )
+
+    @field_validator("excluded")
+    @classmethod
+    def _aktif_is_never_excluded(cls, value: list[PegawaiStatus]) -> list[PegawaiStatus]:
+        if PegawaiStatus.AKTIF in value:
+            raise ValueError("AKTIF cannot be an excluded status")
+        if len(set(value)) != len(value):
+            raise ValueError("a status is listed twice")
+        return value
+
+
+class TugasBelajarSource(StrEnum):
+    """Where a pegawai in tugas belajar gets a predikat for a year without an SKP.
+
+    EXCLUDED: none (domain.md §6: excluded from perencanaan kinerja, no regular SKP); STUDY_PROGRESS: HR records one
+    per year from the study-progress report (laporan kemajuan studi), as PP 30/2019 rates tugas belajar."""
+
+    EXCLUDED = "EXCLUDED"
+    STUDY_PROGRESS = "STUDY_PROGRESS"
+
+
+class ExcludedYear(StrEnum):
+    """How eligibility counts a tugas-belajar year with no predikat: NEUTRAL (neither meets nor fails the rule)
+    or NOT_MET (like a year with no annual predikat)."""
+
+    NEUTRAL = "NEUTRAL"
+    NOT_MET = "NOT_MET"
+
+
+class TugasBelajar(Frozen):
+    """Tugas belajar's predikat and how it counts in eligibility (domain.md §6: ❌ NF, a configurable source)."""
+
+    predikat_source: TugasBelajarSource = Field(
+        default=TugasBelajarSource.STUDY_PROGRESS,
+        description="EXCLUDED: no predikat while in tugas belajar; STUDY_PROGRESS: HR records a predikat per year "
+        "from the study-progress report.",
+    )
+    excluded_year: ExcludedYear = Field(
+        default=ExcludedYear.NEUTRAL,
+        description="Read under EXCLUDED only: how kenaikan pangkat / talent-pool eligibility counts a year spent in "
+        "tugas belajar without an SKP predikat. Under STUDY_PROGRESS such a year needs its recorded predikat.",
+    )
+
+
 class Policy(Frozen):
     """A complete policy: the national preset or an instansi version derived from it."""
 
@@ -846,6 +909,12 @@ class Policy(Frozen):
     mid_year: MidYear = Field(
         default_factory=MidYear,
         description="SKPs starting after 1 January: their agreement deadline and the annual predikat's combination.",
+    )
+    status: StatusRules = Field(
+        default_factory=StatusRules, description="Status periods: which statuses take a pegawai out of the cycle."
+    )
+    tugas_belajar: TugasBelajar = Field(
+        default_factory=TugasBelajar, description="Tugas belajar: where its predikat comes from, how it counts."
     )
 
     @field_validator("kuadran")

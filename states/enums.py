@@ -117,6 +117,17 @@ class PeriodKind(StrEnum):
     SEMESTER = "SEMESTER"
 
 
+class PegawaiStatus(StrEnum):
+    """Status kepegawaian over a period (issue 16): AKTIF, or one of the statuses an SK puts a pegawai in."""
+
+    AKTIF = "AKTIF"
+    TUGAS_BELAJAR = "TUGAS_BELAJAR"
+    CLTN = "CLTN"  # cuti di luar tanggungan negara
+    DIBERHENTIKAN_SEMENTARA = "DIBERHENTIKAN_SEMENTARA"
+    MASA_PERSIAPAN_PENSIUN = "MASA_PERSIAPAN_PENSIUN"
+    BERHENTI = "BERHENTI"
+
+
 class CoreValue(StrEnum):
     """The seven BerAKHLAK core values of perilaku kerja."""
 

@@ -597,6 +597,45 @@ ID: Final[dict[str, str]] = {
     "month_10": "Oktober",
     "month_11": "November",
     "month_12": "Desember",
+    "status_title": "Status kepegawaian",
+    "status_help": (
+        "Catat status seorang pegawai menurut SK-nya (tugas belajar, CLTN, diberhentikan sementara, masa persiapan "
+        "pensiun, berhenti). Status yang dikecualikan kebijakan menutup SKP yang berjalan pada hari sebelum status "
+        "mulai (dinilai untuk bulan-bulan yang dijalani); mengakhiri status menyusun SKP baru mulai hari berikutnya. "
+        "Periode seorang pegawai tidak boleh tumpang tindih."
+    ),
+    "status_show": "Tampilkan status",
+    "status_periods": "Periode status",
+    "status_status": "Status",
+    "status_from": "Mulai (TMT)",
+    "status_until": "Sampai dengan",
+    "status_until_help": "Sampai dengan (kosongkan bila belum ditentukan)",
+    "status_sk": "Nomor SK",
+    "status_end": "Akhiri",
+    "status_open": "belum ditentukan",
+    "status_set": "Catat status",
+    "status_save": "Simpan status",
+    "status_done": "Status dicatat",
+    "status_closed": "SKP ditutup untuk bulan yang dijalani",
+    "status_new": "SKP baru disusun",
+    "progress_title": "Predikat tugas belajar",
+    "progress_help": (
+        "Bila kebijakan menilai tugas belajar dari laporan kemajuan studi, catat predikat setahun menurut laporan itu."
+    ),
+    "progress_year": "Tahun",
+    "progress_predikat": "Predikat",
+    "progress_report": "Laporan kemajuan studi",
+    "progress_save": "Simpan predikat",
+    "progress_done": "Predikat tugas belajar dicatat",
+    "pstatus_AKTIF": "Aktif",
+    "pstatus_TUGAS_BELAJAR": "Tugas belajar",
+    "pstatus_CLTN": "Cuti di luar tanggungan negara",
+    "pstatus_DIBERHENTIKAN_SEMENTARA": "Diberhentikan sementara",
+    "pstatus_MASA_PERSIAPAN_PENSIUN": "Masa persiapan pensiun",
+    "pstatus_BERHENTI": "Berhenti",
+    "trigger_set_status": "Catat status",
+    "trigger_close_for_status": "Tutup karena status",
+    "trigger_study_progress": "Predikat tugas belajar",
 }
 
 EN: Final[dict[str, str]] = {
@@ -1183,6 +1222,44 @@ EN: Final[dict[str, str]] = {
     "month_10": "October",
     "month_11": "November",
     "month_12": "December",
+    "status_title": "Employment status",
+    "status_help": (
+        "Record a pegawai's status by its SK (tugas belajar, CLTN, diberhentikan sementara, masa persiapan pensiun, "
+        "berhenti). A status the policy excludes closes the running SKP on the day before it starts (assessed for the "
+        "months served); ending a status drafts a new SKP from the next day. One pegawai's periods may not overlap."
+    ),
+    "status_show": "Show statuses",
+    "status_periods": "Status periods of",
+    "status_status": "Status",
+    "status_from": "From (TMT)",
+    "status_until": "Until",
+    "status_until_help": "Until (leave empty if not yet known)",
+    "status_sk": "SK number",
+    "status_end": "End",
+    "status_open": "not yet known",
+    "status_set": "Record a status",
+    "status_save": "Save the status",
+    "status_done": "Status recorded",
+    "status_closed": "SKP closed for the months served",
+    "status_new": "New SKP drafted",
+    "progress_title": "Tugas belajar predikat",
+    "progress_help": (
+        "Where the policy rates tugas belajar from study progress, record a year's predikat from the report."
+    ),
+    "progress_year": "Year",
+    "progress_predikat": "Predikat",
+    "progress_report": "Study-progress report",
+    "progress_save": "Save the predikat",
+    "progress_done": "Tugas belajar predikat recorded",
+    "pstatus_AKTIF": "Active",
+    "pstatus_TUGAS_BELAJAR": "Tugas belajar (study leave)",
+    "pstatus_CLTN": "CLTN (unpaid leave)",
+    "pstatus_DIBERHENTIKAN_SEMENTARA": "Diberhentikan sementara (suspended)",
+    "pstatus_MASA_PERSIAPAN_PENSIUN": "Masa persiapan pensiun (pre-retirement)",
+    "pstatus_BERHENTI": "Berhenti (left service)",
+    "trigger_set_status": "Record status",
+    "trigger_close_for_status": "Close for a status",
+    "trigger_study_progress": "Tugas belajar predikat",
 }
 
 CATALOGUE: Final[dict[str, dict[str, str]]] = {"id": ID, "en": EN}
@@ -1241,6 +1318,7 @@ CODE_PREFIXES: Final = (
     "jenjang_",
     "jabatan_",
     "approach_",
+    "pstatus_",
 )
 ENTITY_LIFECYCLES: Final[dict[str, tuple[str, ...]]] = {"follow_up_case": ("follow_up", "sanction")}
 """Entity types (of the audit trail) whose states come from more than one lifecycle, or another name."""

@@ -173,6 +173,20 @@ ROUTES = [
         },
     ),
     Route("GET", "/units/DINKES-P2P/acting", frozenset({"admin", "auditor", "root"})),
+    # status periods: HR sets them (a pension far ahead, so no SKP of the cycle changes), HR and auditors read them
+    Route("GET", f"/pegawai/{STAF2}/status", frozenset({"admin", "auditor", "root"})),
+    Route(
+        "PUT",
+        f"/pegawai/{STAF2}/status",
+        frozenset(ADMINS),
+        lambda ids: {"status": "MASA_PERSIAPAN_PENSIUN", "from": "2030-01-01", "sk_number": "SK 1"},
+    ),
+    Route(
+        "PUT",
+        f"/pegawai/{STAF2}/study-progress/2026",
+        frozenset(ADMINS),  # a 422 for them: STAF2 is not in tugas belajar
+        lambda ids: {"predikat": "BAIK", "report": "Laporan kemajuan studi"},
+    ),
     # last: the allowed pair moves STAF2 (the colleague) to Bidang Pelayanan, which later routes must not meet
     Route(
         "POST",

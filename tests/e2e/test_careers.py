@@ -50,7 +50,7 @@ def test_hr_downloads_the_career_outputs(client: TestClient, clock: Clock, root:
     sheet = load_workbook(io.BytesIO(book.content)).active
     assert sheet is not None
     header, *rows = [tuple(c.value for c in row) for row in sheet.iter_rows()]
-    assert header == ("nip", "name", "unit_code", "jabatan_name", "history", "eligible", "reasons")
+    assert header == ("nip", "name", "unit_code", "jabatan_name", "history", "eligible", "reasons", "tugas_belajar")
     assert rows and all(row[5] is False and "2025: -" in str(row[4]) for row in rows)  # no 2025 in skpflow
 
     pegawai = bearer(f"pegawai:{STAF1}", clock)

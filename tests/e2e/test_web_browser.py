@@ -340,3 +340,26 @@ def test_the_plan_form_takes_a_qualitative_indikator(
     ]
     expect(page.locator("#rhk-0-ind-0-approach")).to_have_value("KUALITATIF")  # shown again as saved
     expect(page.locator("#rhk-0-ind-0-target")).to_be_hidden()
+
+
+def test_hr_sends_a_pegawai_on_tugas_belajar_and_ends_it_from_the_status_page(
+    server: str, page: Page, client: TestClient, clock: Clock, root: dict[str, str], cycle_id: int
+) -> None:
+    log_in_by_keyboard(page, server, "root", ROOT_PASSWORD)
+    page.get_by_role("link", name="Status kepegawaian").click()
+    page.locator("#nip").fill(STAF1)
+    page.get_by_label("Status", exact=True).select_option(label="Tugas belajar")
+    page.get_by_label("Mulai (TMT)").fill("2026-03-01")
+    page.get_by_label("Nomor SK").fill("SK Bupati 800/45/2026")
+    check_page(page, "hr-status")
+    page.get_by_role("button", name="Simpan status").click()
+    expect(page.locator("#done")).to_contain_text("Status dicatat")
+    expect(page.locator("#done")).to_contain_text("SKP ditutup untuk bulan yang dijalani")
+    row = page.locator("#periods tbody tr").first
+    expect(row).to_contain_text("Tugas belajar")
+    row.get_by_label("Sampai dengan").fill("2026-08-31")
+    row.get_by_role("button", name="Akhiri").click()
+    expect(page.locator("#done")).to_contain_text("SKP baru disusun")
+    check_page(page, "hr-status-ended")
+    listed = client.get(f"/pegawai/{STAF1}/status", headers=root).json()
+    assert [(p["status"], p["from"], p["until"]) for p in listed] == [("TUGAS_BELAJAR", "2026-03-01", "2026-08-31")]

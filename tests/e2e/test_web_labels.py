@@ -21,7 +21,7 @@ from tests.e2e.web_setup import give_passwords, to_assessment, web_login
 from tests.integration.org import KABID, KADIS, STAF1, STAF2
 
 # Official abbreviations that are the words themselves (PNS, PPPK, JPT), not codes standing for a label.
-WORDS_AS_CODED = {"PNS", "PPPK", "JPT"}
+WORDS_AS_CODED = {"PNS", "PPPK", "JPT", "CLTN"}  # CLTN: cuti di luar tanggungan negara
 ENUM_CODES = sorted(
     {
         member.value
@@ -143,6 +143,9 @@ def _pages(client: TestClient, clock: Clock, root: dict[str, str], db: Engine, c
     assert client.post("/users", json=auditor, headers=admin).status_code == 201
     versions = client.get("/policies", headers=admin).json()["items"]
     give_passwords(db, STAF1, KABID, KADIS)
+    # a pension decreed for 2030: the status page lists a period, and no SKP of the 2026 cycle changes
+    decreed = {"status": "MASA_PERSIAPAN_PENSIUN", "from": "2030-01-01", "sk_number": "SK 800/1"}
+    assert client.put(f"/pegawai/{STAF2}/status", json=decreed, headers=admin).status_code == 200
     hr = [
         "/ui",
         f"/ui/cycles/{cycle_id}",
@@ -169,6 +172,8 @@ def _pages(client: TestClient, clock: Clock, root: dict[str, str], db: Engine, c
             "/ui/org/import",
             "/ui/mutasi",
             "/ui/acting",
+            "/ui/status",
+            f"/ui/status?nip={STAF2}",
             "/ui/policies",
             f"/ui/policies/{versions[0]['id']}",
             f"/ui/policies/{versions[0]['id']}/new",

@@ -51,6 +51,8 @@ def test_every_page_is_titled_in_its_language_and_labelled(
             "/ui/org/import",
             "/ui/mutasi",
             "/ui/acting",
+            "/ui/status",
+            f"/ui/status?nip={STAF1}",
             "/ui/audit",
             "/ui/policies",
             "/ui/diagrams",

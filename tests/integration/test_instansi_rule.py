@@ -13,7 +13,8 @@ from states.errors import InvalidInput, NotFound, NotPermitted, SkpflowError
 from tests.integration.org import small_org
 from workflows.actors import Actor
 from workflows.cases.org.files import import_org_file
-from workflows.cases.org.imports import InstansiIn, OrgImport, first_instansi, import_org, instansi_for_request
+from workflows.cases.org.imports import InstansiIn, OrgImport, first_instansi, import_org
+from workflows.cases.org.lookup import instansi_for_request
 from workflows.store.settings import Settings
 from workflows.store.tables import AuditEvent, Instansi, Pegawai, Unit
 from workflows.store.uow import unit_of_work

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import JSON, exists, func, insert, literal, select
+from sqlalchemy import JSON, exists, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -21,9 +21,9 @@ from states.roles import Role
 from states.skp import SkpState
 from workflows import audit, engine
 from workflows.actors import Actor
-from workflows.cases import policy_store
-from workflows.cases.org.imports import instansi_for_request, instansi_of
-from workflows.store.tables import MAX_ID, Cycle, Pegawai, PolicyVersion, Skp
+from workflows.cases import policy_store, status
+from workflows.cases.org.lookup import instansi_for_request, instansi_of
+from workflows.store.tables import MAX_ID, Cycle, Pegawai, PolicyVersion, Skp, StatusPeriod
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,9 @@ def open_cycle(
     sessions: Callable[[], Session], cycle_id: int, *, actor: Actor, now: datetime, chunk: int = 5000
 ) -> OpenResult:
     """Open the cycle (planning → drafting) and draft one SKP per active pegawai, set-based and resumable:
-    rerunning after an interruption drafts only the SKPs still missing."""
+    rerunning after an interruption drafts only the SKPs still missing. A pegawai with a status period the policy
+    excludes (`status.excluded`) in the year gets an SKP for each stretch of the year they serve, none when they
+    serve none of it (`status.draft_around`)."""
     with sessions() as session, session.begin():
         cycle = get(session, cycle_id, actor)
         if cycle.state == CycleState.planning.value:
@@ -166,6 +168,14 @@ def open_cycle(
         elif cycle.state != CycleState.drafting.value:
             raise InvalidInput([f"cycle is in {cycle.state}; SKPs are drafted when it opens"])
         instansi_id, year = cycle.instansi_id, cycle.year
+        excluded = [x.value for x in policy_store.cycle_policy(session, cycle).status.excluded]
+    # a pegawai with an excluding status period in the year is drafted around it, after the set-based chunks
+    in_status = exists().where(
+        col(StatusPeriod.pegawai_id) == col(Pegawai.id),
+        col(StatusPeriod.status).in_(excluded),
+        col(StatusPeriod.starts) <= date(year, 12, 31),
+        or_(col(StatusPeriod.until).is_(None), col(StatusPeriod.until) >= date(year, 1, 1)),
+    )
     drafted = already = 0
     role = Role.SYSTEM.value if actor.system else Role.ADMIN.value
     genesis = audit.EventDraft(
@@ -211,6 +221,7 @@ def open_cycle(
                     col(Pegawai.active),
                     col(Pegawai.id) > after,
                     ~has_skp,
+                    ~in_status,
                 )
                 .order_by(col(Pegawai.id))
                 .limit(chunk)
@@ -223,11 +234,26 @@ def open_cycle(
                 ids.append(skp_id)
                 after = max(after, pegawai_id)
             if not ids:
-                already = session.scalar(select(func.count()).where(col(Skp.cycle_id) == cycle_id)) or 0
-                already -= drafted
                 break
             audit.insert_events(session, genesis.rows(ids, 1, audit.GENESIS))
             drafted += len(ids)
+    with sessions() as session, session.begin():
+        session.execute(select(col(Cycle.id)).where(col(Cycle.id) == cycle_id).with_for_update())
+        cycle = session.get_one(Cycle, cycle_id)
+        has_skp = exists().where(col(Skp.cycle_id) == cycle_id, col(Skp.pegawai_id) == col(Pegawai.id))
+        around = [
+            i
+            for i in session.scalars(
+                select(col(Pegawai.id))
+                .where(col(Pegawai.instansi_id) == instansi_id, col(Pegawai.active), ~has_skp, in_status)
+                .order_by(col(Pegawai.id))
+            )
+            if i is not None
+        ]
+        drafted += status.draft_around(
+            session, cycle, policy_store.cycle_policy(session, cycle), around, genesis=genesis
+        )
+        already = (session.scalar(select(func.count()).where(col(Skp.cycle_id) == cycle_id)) or 0) - drafted
     with sessions() as session:
         return OpenResult(view(session, get(session, cycle_id, actor), actor), drafted, already)
 

@@ -85,50 +85,98 @@ def mutasi(
     pegawai.unit_id, pegawai.atasan_id, pegawai.atasan_override = target.id, penilai, atasan_id is not None
     if jabatan_name:
         pegawai.jabatan_name = jabatan_name
-    skp.closing_reason = reason.strip()[:200]
     old_end = skp.periode_akhir
     # the old SKP ran until the day before the move: its periods and its weight in the annual predikat end there
-    skp.periode_akhir = max(skp.periode_awal, min(old_end, day - timedelta(days=1)))
-    engine.record(
+    ends = max(skp.periode_awal, min(old_end, day - timedelta(days=1)))
+    close_skp(
         session,
         skp,
         "close_for_mutasi",
+        reason,
         actor=actor,
-        role=Role.ADMIN.value,
         now=now,
-        note=skp.closing_reason,
         payload={
             "to_unit": to_unit_code,
             "from_unit_id": from_unit,
             "effective": day.isoformat(),
-            "periode_akhir": skp.periode_akhir.isoformat(),
+            "periode_akhir": ends.isoformat(),
         },
+        ends=ends,
     )
-    new = Skp(
-        cycle_id=skp.cycle_id,
-        pegawai_id=pegawai.id,
-        unit_id=target.id,
-        penilai_id=penilai,
-        atasan_penilai_id=atasan_penilai,
-        jabatan_type=pegawai.jabatan_type,
-        jabatan_name=pegawai.jabatan_name,
-        periode_awal=max(day, skp.periode_awal),
-        periode_akhir=old_end,
-        state=SKP.initial.value,
-    )
-    engine.record(
+    new = draft_skp(
         session,
-        new,
-        "draft",
+        pegawai,
+        skp.cycle_id,
+        max(day, skp.periode_awal),
+        old_end,
         actor=actor,
-        role=Role.ADMIN.value,
         now=now,
-        created=True,
         note=f"mutasi from SKP {skp_id}",
         payload={"cycle_id": skp.cycle_id, "mutasi_from": skp_id, "reason": skp.closing_reason},
+        penilai_id=penilai,
+        atasan_penilai_id=atasan_penilai,
     )
     assert new.id is not None
     return MutasiResult(pegawai.id, from_unit, target.id, skp_id, new.id, penilai)
+
+
+def close_skp(
+    session: Session,
+    skp: Skp,
+    trigger: str,
+    reason: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    payload: dict[str, object],
+    ends: date | None = None,
+) -> None:
+    """Mark an SKP closing before the cycle's end (a mutasi, a status period): its penilai assesses it without waiting
+    for the cycle's assessment (the `assess` guard reads `closing_reason`). `ends`: its new last day (the months
+    served). Audited as `trigger` on the SKP's chain, in the caller's transaction."""
+    skp.closing_reason = reason.strip()[:200]
+    if ends is not None:
+        skp.periode_akhir = ends
+    engine.record(
+        session, skp, trigger, actor=actor, role=Role.ADMIN.value, now=now, note=skp.closing_reason, payload=payload
+    )
+
+
+def draft_skp(
+    session: Session,
+    pegawai: Pegawai,
+    cycle_id: int,
+    periode_awal: date,
+    periode_akhir: date,
+    *,
+    actor: Actor,
+    now: datetime,
+    note: str,
+    payload: dict[str, object],
+    penilai_id: int | None = None,
+    atasan_penilai_id: int | None = None,
+) -> Skp:
+    """Draft one SKP for the pegawai in the cycle, in their unit and jabatan, for [periode_awal, periode_akhir];
+    by default under their atasan and the atasan's atasan. Audited as `draft`, in the caller's transaction."""
+    if penilai_id is None and atasan_penilai_id is None and pegawai.atasan_id is not None:
+        penilai_id = pegawai.atasan_id
+        atasan_penilai_id = session.get_one(Pegawai, penilai_id).atasan_id
+    new = Skp(
+        cycle_id=cycle_id,
+        pegawai_id=pegawai.id or 0,
+        unit_id=pegawai.unit_id,
+        penilai_id=penilai_id,
+        atasan_penilai_id=atasan_penilai_id,
+        jabatan_type=pegawai.jabatan_type,
+        jabatan_name=pegawai.jabatan_name,
+        periode_awal=periode_awal,
+        periode_akhir=periode_akhir,
+        state=SKP.initial.value,
+    )
+    engine.record(
+        session, new, "draft", actor=actor, role=Role.ADMIN.value, now=now, created=True, note=note, payload=payload
+    )
+    return new
 
 
 def _checked(session: Session, pegawai: Pegawai, inp: MutasiIn) -> tuple[Unit, Pegawai | None, Skp | None]:

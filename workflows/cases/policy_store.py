@@ -22,7 +22,7 @@ from policies.loader import (
 from policies.schema import Policy
 from states.errors import InvalidInput, NotFound
 from workflows.actors import Actor
-from workflows.cases.org.imports import instansi_for_request, instansi_of
+from workflows.cases.org.lookup import instansi_for_request, instansi_of
 from workflows.store.tables import Cycle, PolicyVersion
 
 

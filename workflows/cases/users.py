@@ -15,7 +15,7 @@ from states.errors import InvalidInput, NotFound, NotPermitted
 from states.roles import Role
 from workflows import engine
 from workflows.actors import Actor
-from workflows.cases.org.imports import instansi_for_request
+from workflows.cases.org.lookup import instansi_for_request
 from workflows.store.passwords import PasswordPolicy, hash_password, verify_password
 from workflows.store.tables import AppUser, Instansi, Pegawai, RevokedToken
 

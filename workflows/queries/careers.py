@@ -11,22 +11,25 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from policies import angka_kredit, eligibility
 from policies.periods import MONTHS_PER_PERIOD
-from states.enums import PREDIKAT_ORDER, JabatanType, Jenjang, Predikat, Rating
+from policies.schema import TugasBelajarSource
+from states.enums import PREDIKAT_ORDER, JabatanType, Jenjang, PegawaiStatus, Predikat, Rating
 from states.errors import NotPermitted
 from workflows.actors import Actor
 from workflows.cases import cycles, policy_store
 from workflows.cases.annual import annual_predikat
-from workflows.store.tables import Cycle, Evaluation, Pegawai, Skp, Unit
+from workflows.store.tables import Cycle, Evaluation, Pegawai, Skp, StatusPeriod, StudyProgress, Unit
 
 ANNUAL = 0
+TUGAS_BELAJAR = PegawaiStatus.TUGAS_BELAJAR.value  # a history entry: the year in tugas belajar, no predikat
 RATING_ORDER: tuple[Rating, ...] = tuple(Rating)  # best first
 
 
@@ -67,9 +70,10 @@ class EligibilityRow:
     name: str
     unit_code: str
     jabatan_name: str
-    history: dict[int, str | None]  # year → annual predikat (None: none recorded in skpflow)
+    history: dict[int, str | None]  # year → annual predikat (None: none recorded; TUGAS_BELAJAR: in it, no predikat)
     eligible: bool
     reasons: tuple[str, ...]
+    tugas_belajar: tuple[int, ...] = ()  # years spent in tugas belajar (a predikat there is the study-progress one)
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,7 @@ class RankingRow:
 
 
 ANGKA_KREDIT_COLUMNS = tuple(AngkaKreditRow.__dataclass_fields__)
-ELIGIBILITY_COLUMNS = ("nip", "name", "unit_code", "jabatan_name", "history", "eligible", "reasons")
+ELIGIBILITY_COLUMNS = ("nip", "name", "unit_code", "jabatan_name", "history", "eligible", "reasons", "tugas_belajar")
 RANKING_COLUMNS = tuple(RankingRow.__dataclass_fields__)
 
 
@@ -179,34 +183,80 @@ def angka_kredit_rows(session: Session, cycle_id: int, *, actor: Actor) -> list[
 
 
 def eligibility_rows(session: Session, cycle_id: int, *, actor: Actor) -> list[EligibilityRow]:
-    """For each pegawai rated in the cycle: whether the annual predikat of the policy's last `years` years (the
-    cycle's year and those before it, from the instansi's earlier cycles) reach its `min_predikat`."""
+    """For each pegawai rated in the cycle, or in tugas belajar in its year: whether the annual predikat of the
+    policy's last `years` years (the cycle's year and those before it, from the instansi's earlier cycles) reach its
+    `min_predikat`. A year in tugas belajar without an SKP predikat takes the study-progress predikat HR recorded
+    (policy `tugas_belajar.predikat_source: STUDY_PROGRESS`) or counts as `tugas_belajar.excluded_year` says."""
     cycle = _cycle(session, cycle_id, actor)
     policy = policy_store.cycle_policy(session, cycle)
     rated = _annual(session, cycle, _skps(session, cycle_id))
     years = range(cycle.year - policy.eligibility.years + 1, cycle.year + 1)
+    tubel = _tugas_belajar_years(session, cycle.instansi_id, years)
+    people = {s.pegawai_id: (s.nip, s.name, s.unit_code, s.jabatan_name) for s in rated}
+    people |= {
+        pid: row for pid, row in _pegawai_rows(session, set(tubel) - set(people)).items() if cycle.year in tubel[pid]
+    }
     history: dict[int, dict[int, str]] = defaultdict(dict)
-    annual = annual_predikat(
-        session, instansi_id=cycle.instansi_id, years=list(years), pegawai_ids=[s.pegawai_id for s in rated]
-    )
+    annual = annual_predikat(session, instansi_id=cycle.instansi_id, years=list(years), pegawai_ids=list(people))
     for (pegawai_id, year), found_year in annual.items():
         history[pegawai_id][year] = found_year.predikat.value
+    if policy.tugas_belajar.predikat_source == TugasBelajarSource.STUDY_PROGRESS:
+        for pegawai_id, year, predikat in session.execute(
+            select(col(StudyProgress.pegawai_id), col(StudyProgress.year), col(StudyProgress.predikat)).where(
+                col(StudyProgress.pegawai_id).in_([p for p in people if p in tubel]),
+                col(StudyProgress.year).in_(list(years)),
+            )
+        ).tuples():
+            if year in tubel[pegawai_id]:
+                history[pegawai_id].setdefault(year, predikat)
     out: list[EligibilityRow] = []
-    for skp in rated:
-        found = history[skp.pegawai_id]
-        verdict = eligibility.eligible(policy, {y: Predikat(p) for y, p in found.items()}, cycle.year)
+    for pegawai_id, (nip, name, unit_code, jabatan_name) in people.items():
+        found = history[pegawai_id]
+        in_tubel = tuple(y for y in years if y in tubel.get(pegawai_id, ()))
+        verdict = eligibility.eligible(
+            policy, {y: Predikat(p) for y, p in found.items()}, cycle.year, tugas_belajar=in_tubel
+        )
         out.append(
             EligibilityRow(
-                nip=skp.nip,
-                name=skp.name,
-                unit_code=skp.unit_code,
-                jabatan_name=skp.jabatan_name,
-                history={y: found.get(y) for y in years},
+                nip=nip,
+                name=name,
+                unit_code=unit_code,
+                jabatan_name=jabatan_name,
+                history={y: found.get(y) or (TUGAS_BELAJAR if y in in_tubel else None) for y in years},
                 eligible=verdict.ok,
                 reasons=verdict.reasons,
+                tugas_belajar=in_tubel,
             )
         )
     return sorted(out, key=lambda r: (not r.eligible, r.unit_code, r.nip))
+
+
+def _tugas_belajar_years(session: Session, instansi_id: int, years: range) -> dict[int, set[int]]:
+    """Per pegawai of the instansi, the years of `years` they spent (some of) in tugas belajar."""
+    out: dict[int, set[int]] = defaultdict(set)
+    for pegawai_id, starts, until in session.execute(
+        select(col(StatusPeriod.pegawai_id), col(StatusPeriod.starts), col(StatusPeriod.until))
+        .join(Pegawai, col(Pegawai.id) == col(StatusPeriod.pegawai_id))
+        .where(
+            col(Pegawai.instansi_id) == instansi_id,
+            col(StatusPeriod.status) == PegawaiStatus.TUGAS_BELAJAR.value,
+            col(StatusPeriod.starts) <= date(years[-1], 12, 31),
+            or_(col(StatusPeriod.until).is_(None), col(StatusPeriod.until) >= date(years[0], 1, 1)),
+        )
+    ).tuples():
+        last = until.year if until else years[-1]
+        out[pegawai_id].update(y for y in years if starts.year <= y <= last)
+    return out
+
+
+def _pegawai_rows(session: Session, ids: set[int]) -> dict[int, tuple[str, str, str, str]]:
+    """NIP, name, unit code and jabatan of these pegawai (those in tugas belajar, who have no SKP to read them from)."""
+    rows = session.execute(
+        select(col(Pegawai.id), col(Pegawai.nip), col(Pegawai.name), col(Unit.code), col(Pegawai.jabatan_name))
+        .join(Unit, col(Unit.id) == col(Pegawai.unit_id))
+        .where(col(Pegawai.id).in_(list(ids)))
+    ).tuples()
+    return {pid: (nip, name, code, jabatan) for pid, nip, name, code, jabatan in rows if pid is not None}
 
 
 def ranking_rows(
@@ -263,7 +313,8 @@ def as_table(rows: list[AngkaKreditRow] | list[EligibilityRow] | list[RankingRow
     for r in rows:
         if isinstance(r, EligibilityRow):
             history = "; ".join(f"{y}: {p or '-'}" for y, p in r.history.items())
-            out.append((r.nip, r.name, r.unit_code, r.jabatan_name, history, r.eligible, "; ".join(r.reasons)))
+            tubel = ", ".join(str(y) for y in r.tugas_belajar)
+            out.append((r.nip, r.name, r.unit_code, r.jabatan_name, history, r.eligible, "; ".join(r.reasons), tubel))
         elif isinstance(r, AngkaKreditRow):
             out.append(tuple(str(v) if isinstance(v, Decimal) else v for v in vars(r).values()))
         else:

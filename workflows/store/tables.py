@@ -442,3 +442,34 @@ class Kontrak(Versioned, table=True):
     sk_number: str | None = Field(default=None, max_length=120)
     case_id: int | None = Field(default=None, foreign_key="followupcase.id", unique=True)
     created_at: datetime = Field(sa_column=_utc())
+
+
+class StatusPeriod(SQLModel, table=True):
+    """A pegawai's status over a period, by SK (issue 16): from `starts` through `until` (inclusive; None: until
+    further notice). Periods of one pegawai never overlap (the use case refuses it); no row: AKTIF."""
+
+    __table_args__ = (UniqueConstraint("pegawai_id", "starts", name="uq_statusperiod_start"),)
+    id: int | None = Field(default=None, primary_key=True)
+    pegawai_id: int = Field(foreign_key="pegawai.id", index=True)
+    status: str = Field(max_length=32)
+    starts: date
+    until: date | None = None
+    sk_number: str = Field(max_length=120)
+    note: str | None = Field(default=None, max_length=1000)
+    recorded_at: datetime = Field(sa_column=_utc())
+    recorded_by: str = Field(max_length=140)
+
+
+class StudyProgress(SQLModel, table=True):
+    """The predikat HR records for a year of tugas belajar from the study-progress report (policy
+    `tugas_belajar.predikat_source: STUDY_PROGRESS`)."""
+
+    __table_args__ = (UniqueConstraint("pegawai_id", "year", name="uq_studyprogress_year"),)
+    id: int | None = Field(default=None, primary_key=True)
+    pegawai_id: int = Field(foreign_key="pegawai.id", index=True)
+    year: int
+    predikat: str = Field(max_length=32)
+    report: str = Field(max_length=200)  # the laporan kemajuan studi it comes from
+    note: str | None = Field(default=None, max_length=1000)
+    recorded_at: datetime = Field(sa_column=_utc())
+    recorded_by: str = Field(max_length=140)

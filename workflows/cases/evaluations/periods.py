@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, insert, select
+from sqlalchemy import exists, func, insert, or_, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -24,6 +24,7 @@ from workflows.store.tables import (
     Cycle,
     Evaluation,
     Skp,
+    StatusPeriod,
     Unit,
 )
 
@@ -50,11 +51,20 @@ def open_period(
 ) -> OpenPeriodResult:
     """Open period `period_no` for every agreed SKP of the cycle that ran during it (its periode_awal … periode_akhir
     overlaps the period), set-based and resumable: a rerun opens only the evaluations still missing (an SKP agreed
-    since the last run, or a chunk an interruption lost)."""
+    since the last run, or a chunk an interruption lost). Skipped besides: an SKP whose pegawai is in a status the
+    policy excludes for the whole period."""
     with sessions() as session, session.begin():
         cycle = cycles.get(session, cycle_id, actor)
-        period = period_of(policy_store.cycle_policy(session, cycle), cycle.year, period_no)
+        policy = policy_store.cycle_policy(session, cycle)
+        period = period_of(policy, cycle.year, period_no)
         instansi_id = cycle.instansi_id
+    # a pegawai whose excluding status period covers the whole period has nothing to evaluate in it
+    in_status = exists().where(
+        col(StatusPeriod.pegawai_id) == col(Skp.pegawai_id),
+        col(StatusPeriod.status).in_([x.value for x in policy.status.excluded]),
+        col(StatusPeriod.starts) <= period.start,
+        or_(col(StatusPeriod.until).is_(None), col(StatusPeriod.until) >= period.end),
+    )
     role = Role.SYSTEM.value if actor.system else Role.ADMIN.value
     genesis = audit.EventDraft(
         entity_type="evaluation",
@@ -79,9 +89,10 @@ def open_period(
                     col(Skp.state).in_(EVALUATED_SKP_STATES),
                     ~has_one,
                     # a period is expected of an SKP that ran during it: not of one that started after it ended
-                    # (a mid-year SKP) nor of one closed before it began (the SKP a mutasi closed)
+                    # (a mid-year SKP) nor of one closed before it began (by a mutasi or a status)
                     col(Skp.periode_awal) <= period.end,
                     col(Skp.periode_akhir) >= period.start,
+                    ~in_status,
                 )
                 .order_by(col(Skp.id))
                 .limit(chunk)

@@ -56,8 +56,8 @@ CSV_NAMES = {"instansi": "instansi", "units": "unit", "pegawai": "pegawai"}
 
 NIP_FIELDS = frozenset({"nip", "atasan_nip", "head_nip"})
 FLAG_FIELDS = frozenset({"is_plt"})
-ENUM_FIELDS = frozenset({"jenis", "jabatan_type", "jenjang"})
-DATE_FIELDS = frozenset({"kontrak_mulai", "kontrak_selesai"})
+ENUM_FIELDS = frozenset({"jenis", "jabatan_type", "jenjang", "status"})
+DATE_FIELDS = frozenset({"kontrak_mulai", "kontrak_selesai", "status_from", "status_until"})
 DAY_FIRST = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")  # 31-12-2026, 31/12/2026: as Indonesian Excel shows
 ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
 YES = frozenset({"true", "benar", "ya", "y", "yes", "1"})  # BENAR/SALAH: TRUE/FALSE as Indonesian Excel writes them

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Protocol, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import func, select, update
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from policies import acting as acting_rules
 from policies.schema import ZONE_ALIASES
-from states.enums import JabatanType, JenisPegawai, Jenjang
-from states.errors import InvalidInput, NotFound, NotPermitted
+from policies.status import StatusIn
+from states.enums import JabatanType, JenisPegawai, Jenjang, PegawaiStatus
+from states.errors import InvalidInput, NotPermitted
 from states.roles import Role
 from workflows import engine
 from workflows.actors import Actor
 from workflows.cases import kontrak, reassign
+from workflows.cases.org.lookup import instansi_for_request
 from workflows.store.db import insert_many
 from workflows.store.passwords import PasswordPolicy, hash_password
 from workflows.store.settings import Settings
@@ -106,6 +108,30 @@ class PegawaiIn(BaseModel):
     kontrak_selesai: date | None = Field(
         default=None, description="A PPPK's current contract: its last day; with kontrak_mulai."
     )
+    status: PegawaiStatus | None = Field(
+        default=None,
+        description="A status period to record (as `PUT /pegawai/{nip}/status`): the status, with status_from and "
+        "status_sk_number; omitted: the pegawai's status periods stay as they are.",
+    )
+    status_from: date | None = Field(default=None, description="First day of the status period.")
+    status_until: date | None = Field(default=None, description="Last day of the status period; empty: open-ended.")
+    status_sk_number: str | None = Field(default=None, max_length=120, description="The SK setting the status.")
+
+    @model_validator(mode="after")
+    def _status_columns_together(self) -> Self:
+        if self.status is None:
+            given = [n for n in ("status_from", "status_until", "status_sk_number") if getattr(self, n) is not None]
+            if given:
+                raise ValueError(f"{', '.join(given)} without status: name the status too")
+        elif self.status_from is None or not (self.status_sk_number or "").strip():
+            raise ValueError("status needs status_from and status_sk_number (the SK)")
+        return self
+
+    def status_in(self) -> StatusIn | None:
+        """The row's status period, if it gives one."""
+        if self.status is None or self.status_from is None:
+            return None
+        return StatusIn(self.status, self.status_from, self.status_until, self.status_sk_number or "")
 
     @field_validator("nip", "atasan_nip")
     @classmethod
@@ -208,11 +234,9 @@ def import_org(
         nip: (pid, iid)
         for pid, nip, iid in session.execute(select(col(Pegawai.id), col(Pegawai.nip), col(Pegawai.instansi_id)))
     }
-    problems = _validate(
+    statuses = _checked(
         session, payload, instansi, units, existing_pegawai, labels=labels or JsonPaths(), passwords=passwords
     )
-    if problems:
-        raise InvalidInput(problems)
 
     # units: parents first, so each new unit's parent id is known when it is inserted
     parent_code = _parent_codes(units) | {u.code: u.parent_code for u in payload.units}
@@ -272,6 +296,7 @@ def import_org(
         units[u.code].head_id = ids[u.head_nip] if u.head_nip else None
     session.flush()
     _settle(session, payload, instansi.id, ids, actor=actor, now=now)
+    _store_statuses(session, statuses, ids, actor=actor, now=now)
 
     if payload.instansi is not None:  # renamed here, so the rename is flushed with the audited version bump
         instansi.name = payload.instansi.name
@@ -308,6 +333,45 @@ def _settle(
         if p.kontrak_mulai is not None and p.kontrak_selesai is not None
     ]
     kontrak.record_imported(session, contracts, actor=actor, now=now)
+
+
+def _checked(
+    session: Session,
+    payload: OrgImport,
+    instansi: Instansi,
+    units: Mapping[str, Unit],
+    existing: Mapping[str, tuple[int, int]],
+    *,
+    labels: RowLabels,
+    passwords: PasswordPolicy,
+) -> dict[str, StatusIn]:
+    """Every problem of the import, InvalidInput if any; the import's status periods by NIP."""
+    from workflows.cases import status  # the status use cases read policies, whose store reads this module
+
+    problems = _validate(session, payload, instansi, units, existing, labels=labels, passwords=passwords)
+    rows = {p.nip: (i, inp) for i, p in enumerate(payload.pegawai) if (inp := p.status_in()) is not None}
+    problems += status.import_problems(
+        session,
+        {nip: (_status_column(labels, i), inp) for nip, (i, inp) in rows.items()},
+        {nip: pid for nip, (pid, iid) in existing.items() if iid == instansi.id},
+    )
+    if problems:
+        raise InvalidInput(problems)
+    return {nip: inp for nip, (_, inp) in rows.items()}
+
+
+def _store_statuses(
+    session: Session, statuses: Mapping[str, StatusIn], ids: Mapping[str, int], *, actor: Actor, now: datetime
+) -> None:
+    if statuses:
+        from workflows.cases import status
+
+        status.import_statuses(session, statuses, ids, actor=actor, now=now)
+
+
+def _status_column(labels: RowLabels, index: int) -> Callable[[str], str]:
+    """How a status problem names its column on the import's row `index`: `from` → `status_from`, …"""
+    return lambda field: labels.at("pegawai", index, f"status_{field}")
 
 
 def _weak_passwords(payload: OrgImport, passwords: PasswordPolicy, labels: RowLabels) -> list[str]:
@@ -596,55 +660,3 @@ def _repath(units: Mapping[str, Unit]) -> None:
         new = path_of(unit)
         if unit.path != new:
             unit.path = new
-
-
-def instansi_of(session: Session, actor: Actor) -> frozenset[int]:
-    """The instansi an actor belongs to: those they administer or audit, and a pegawai's own."""
-    pegawai = session.get(Pegawai, actor.pegawai_id) if actor.pegawai_id is not None else None
-    return actor.oversees() | ({pegawai.instansi_id} if pegawai is not None else set())
-
-
-CHOICES_SHOWN = 50
-"""Instansi codes a refusal lists at most; the rest are counted."""
-
-
-def instansi_for_request(
-    session: Session, actor: Actor, code: str | None, what: str, *, action: str = "create", reading: bool = False
-) -> int:
-    """The instansi a request acts on, by one rule for every route: the one it names; else the caller's only one;
-    else, for the super-admin, the only one in the database. Otherwise a 422 whose problem lists the codes the caller
-    may send. Writing needs an admin of the instansi (a named one the caller may not use is refused, 403, unknown or
-    not); `reading` accepts an auditor too and answers 404 for a named one the caller may not read, so a reader never
-    learns whether another instansi exists."""
-    mine = actor.oversees() if reading else (actor.admin_of or frozenset())
-    if not (actor.super_admin or mine):
-        raise NotPermitted(what, action, ["admin", "auditor"] if reading else ["admin"])
-    if code is not None:
-        found = session.scalar(select(col(Instansi.id)).where(col(Instansi.code) == code))
-        if found is not None and (actor.super_admin or found in mine):
-            return found
-        if reading:
-            raise NotFound("instansi", code)
-        if not actor.super_admin:
-            raise NotPermitted(what, action, ["admin of the instansi"])
-        raise InvalidInput([f"instansi: unknown instansi '{code}'; {_choices(session, actor, mine)}"])
-    if len(mine) == 1:
-        return next(iter(mine))
-    if actor.super_admin:
-        only = [i for i in session.scalars(select(col(Instansi.id)).limit(2)) if i is not None]
-        if len(only) == 1:
-            return only[0]
-    raise InvalidInput([f"instansi: required; {_choices(session, actor, mine)}"])
-
-
-def _choices(session: Session, actor: Actor, mine: frozenset[int]) -> str:
-    """What the caller may send as `instansi`, in words that are true of the database as it is."""
-    query = select(col(Instansi.code)).order_by(col(Instansi.code))
-    if not actor.super_admin:
-        query = query.where(col(Instansi.id).in_(mine))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    if total == 0:
-        return "no instansi exists yet: import the organisation first (POST /org/import creates the instansi)"
-    codes = session.scalars(query.limit(CHOICES_SHOWN)).all()
-    more = f" and {total - len(codes)} more" if total > len(codes) else ""
-    return f"send the code of one of the {total} instansi the caller may choose: {', '.join(codes)}{more}"

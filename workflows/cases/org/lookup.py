@@ -6,8 +6,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from states.errors import NotFound
-from workflows.store.tables import Cycle, Pegawai, Unit
+from states.errors import InvalidInput, NotFound, NotPermitted
+from workflows.actors import Actor
+from workflows.store.tables import Cycle, Instansi, Pegawai, Unit
 
 
 def unit_id_of(session: Session, cycle_id: int, code: str) -> int:
@@ -67,3 +68,55 @@ def any_pegawai(session: Session) -> bool:
 def pegawai(session: Session, pegawai_id: int) -> Pegawai | None:
     """The pegawai with this id, if there is one."""
     return session.get(Pegawai, pegawai_id)
+
+
+def instansi_of(session: Session, actor: Actor) -> frozenset[int]:
+    """The instansi an actor belongs to: those they administer or audit, and a pegawai's own."""
+    pegawai = session.get(Pegawai, actor.pegawai_id) if actor.pegawai_id is not None else None
+    return actor.oversees() | ({pegawai.instansi_id} if pegawai is not None else set())
+
+
+CHOICES_SHOWN = 50
+"""Instansi codes a refusal lists at most; the rest are counted."""
+
+
+def instansi_for_request(
+    session: Session, actor: Actor, code: str | None, what: str, *, action: str = "create", reading: bool = False
+) -> int:
+    """The instansi a request acts on, by one rule for every route: the one it names; else the caller's only one;
+    else, for the super-admin, the only one in the database. Otherwise a 422 whose problem lists the codes the caller
+    may send. Writing needs an admin of the instansi (a named one the caller may not use is refused, 403, unknown or
+    not); `reading` accepts an auditor too and answers 404 for a named one the caller may not read, so a reader never
+    learns whether another instansi exists."""
+    mine = actor.oversees() if reading else (actor.admin_of or frozenset())
+    if not (actor.super_admin or mine):
+        raise NotPermitted(what, action, ["admin", "auditor"] if reading else ["admin"])
+    if code is not None:
+        found = session.scalar(select(col(Instansi.id)).where(col(Instansi.code) == code))
+        if found is not None and (actor.super_admin or found in mine):
+            return found
+        if reading:
+            raise NotFound("instansi", code)
+        if not actor.super_admin:
+            raise NotPermitted(what, action, ["admin of the instansi"])
+        raise InvalidInput([f"instansi: unknown instansi '{code}'; {_choices(session, actor, mine)}"])
+    if len(mine) == 1:
+        return next(iter(mine))
+    if actor.super_admin:
+        only = [i for i in session.scalars(select(col(Instansi.id)).limit(2)) if i is not None]
+        if len(only) == 1:
+            return only[0]
+    raise InvalidInput([f"instansi: required; {_choices(session, actor, mine)}"])
+
+
+def _choices(session: Session, actor: Actor, mine: frozenset[int]) -> str:
+    """What the caller may send as `instansi`, in words that are true of the database as it is."""
+    query = select(col(Instansi.code)).order_by(col(Instansi.code))
+    if not actor.super_admin:
+        query = query.where(col(Instansi.id).in_(mine))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    if total == 0:
+        return "no instansi exists yet: import the organisation first (POST /org/import creates the instansi)"
+    codes = session.scalars(query.limit(CHOICES_SHOWN)).all()
+    more = f" and {total - len(codes)} more" if total > len(codes) else ""
+    return f"send the code of one of the {total} instansi the caller may choose: {', '.join(codes)}{more}"
