@@ -25,6 +25,7 @@ class EvaluationFacts:
     unit_capaian_set: bool = False
     period_ended: bool = False
     unit_head_rating: Rating | None = None  # set when the pegawai heads a unit: the unit's capaian decides
+    input_360_missing: tuple[str, ...] = ()  # why the 360 input the policy requires is not in yet
 
 
 def _realisasi_complete(f: EvaluationFacts, _: TriggerInput) -> Iterator[str]:
@@ -59,12 +60,17 @@ def _period_ended(f: EvaluationFacts, _: TriggerInput) -> Iterator[str]:
         yield "the period has not ended"
 
 
+def _input_360_in(f: EvaluationFacts, _: TriggerInput) -> Iterator[str]:
+    yield from f.input_360_missing
+
+
 GUARDS = {
     "realisasi_complete": _realisasi_complete,
     "note_given": _note_given,
     "ratings_given": _ratings_given,
     "unit_capaian_set": _unit_capaian_set,
     "period_ended": _period_ended,
+    "input_360_in": _input_360_in,
 }
 
 _E = EvaluationState
@@ -76,7 +82,7 @@ ROWS: tuple[Row[EvaluationState], ...] = (
         _E.realisasi_submitted,
         _E.evaluated,
         frozenset({Role.PENILAI}),
-        ("ratings_given", "unit_capaian_set"),
+        ("ratings_given", "unit_capaian_set", "input_360_in"),
     ),
     Row("close", _E.evaluated, _E.closed, frozenset({Role.SYSTEM, Role.ADMIN}), ("period_ended",)),
     Row("lapse", _E.open, _E.lapsed, frozenset({Role.SYSTEM, Role.ADMIN}), ("period_ended",)),

@@ -18,7 +18,17 @@ from sqlmodel import col
 from workflows.audit.event import EventDraft, digest
 from workflows.store import uow
 from workflows.store.db import insert_many
-from workflows.store.tables import AuditEvent, Capaian, Cycle, Evaluation, FollowUpCase, Instansi, Keberatan, Skp
+from workflows.store.tables import (
+    AuditEvent,
+    Capaian,
+    Cycle,
+    Evaluation,
+    FollowUpCase,
+    Input360,
+    Instansi,
+    Keberatan,
+    Skp,
+)
 
 GENESIS = "0" * 64
 
@@ -30,6 +40,7 @@ AUDITED: dict[str, type[Any]] = {
     "follow_up_case": FollowUpCase,
     "capaian": Capaian,
     "instansi": Instansi,
+    "input_360": Input360,
 }
 """Entity types with a chain, and their versioned tables."""
 
@@ -142,7 +153,7 @@ def instansi_of(session: Session, row: Any) -> int | None:
     if isinstance(row, Skp | Capaian):
         cycle = session.get(Cycle, row.cycle_id)
         return cycle.instansi_id if cycle else None
-    if isinstance(row, Evaluation | Keberatan | FollowUpCase):
+    if isinstance(row, Evaluation | Keberatan | FollowUpCase | Input360):
         skp = session.get(Skp, row.skp_id)
         return instansi_of(session, skp) if skp else None
     raise TypeError(f"{type(row).__name__} has no audit chain")

@@ -255,6 +255,7 @@ def test_diff_lists_exactly_the_changed_paths(
 PRESET_HASHES = {
     "2": "0e8c7b66db015d5b14c6fb21562315ea9de76e8e2054321be928dc1407421bad",
     "3": "362c070ad97e4d058374c5dd45fbc9e1c9e5ad2c115fb6edcd5d54859de9b16d",
+    "4": "5773f126c2c38d3df4a0dcb818ad03267db0d4532fcd7b469208106ac5d29659",
 }
 
 
