@@ -17,7 +17,7 @@ from states.evaluation import EVALUATION, EvaluationFacts
 from states.lifecycle import TriggerInput
 from workflows import engine
 from workflows.actors import Actor
-from workflows.cases import input_360_gate, policy_store
+from workflows.cases import input_360_rows, policy_store
 from workflows.cases.evaluations.loading import Loaded, load
 from workflows.cases.evaluations.periods import period_of
 from workflows.cases.evaluations.views import EvaluationView, view
@@ -127,5 +127,5 @@ def facts(session: Session, loaded: Loaded, policy: Policy, *, now: datetime) ->
         unit_capaian_set=level is not None,
         period_ended=now >= periods.ends_at(policy, period, unit.timezone if unit else None),
         unit_head_rating=rating_for_unit_head(policy, level) if heads_unit and level else None,
-        input_360_missing=input_360_gate.missing(session, skp, policy, loaded.ev.period_no, now),
+        input_360_missing=input_360_rows.missing(session, skp, policy, loaded.ev.period_no, now),
     )

@@ -17,7 +17,7 @@ from policies.unit_head import rating_for_unit_head
 from states.enums import CapaianLevel, JenisRhk
 from states.keberatan import KeberatanState
 from states.skp import SKP, SkpFacts, SkpState
-from workflows.cases import input_360_gate
+from workflows.cases import input_360_rows
 from workflows.cases.skps.curve import ANNUAL, curve_units, curve_violations
 from workflows.store.tables import (
     Capaian,
@@ -209,7 +209,7 @@ def facts(
         distribution_violations=_distribution_violations(session, skp, policy, level)
         if DISTRIBUTION in sources
         else (),
-        input_360_missing=input_360_gate.missing(session, skp, policy, ANNUAL, now) if INPUT_360 in sources else (),
+        input_360_missing=input_360_rows.missing(session, skp, policy, ANNUAL, now) if INPUT_360 in sources else (),
     )
 
 
