@@ -26,6 +26,7 @@ from api import (
     exports,
     feedback,
     followups,
+    input_360,
     monitoring,
     objections,
     org,
@@ -69,6 +70,7 @@ ROUTERS = (
     careers,
     monitoring,
     audit,
+    input_360,
 )
 
 

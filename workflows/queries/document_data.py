@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from policies.input_360 import ValueAggregate
 from workflows.actors import Actor
-from workflows.cases import skps
+from workflows.cases import input_360, policy_store, skps
 from workflows.store.tables import Instansi, Pegawai, Rhk, Unit
 
 
@@ -34,10 +35,22 @@ class DocumentData:
     penilai: Person | None
     atasan_penilai: Person | None
     intervened: dict[int, str]  # the atasan's RHK text by id
+    input_360: Input360Summary | None = None  # the annual 360 input, when any was asked for
 
     @property
     def nip(self) -> str:
         return self.pegawai.nip
+
+
+@dataclass(frozen=True)
+class Input360Summary:
+    """The annual 360 input as the document prints it: how many were asked, how many answered, the aggregate (never
+    who said what: the document goes to the pegawai)."""
+
+    named: int
+    answered: int
+    values: tuple[ValueAggregate, ...]
+    min_inputs_shown: int
 
 
 def _person(session: Session, pegawai_id: int | None) -> Person | None:
@@ -58,6 +71,9 @@ def gather(session: Session, skp_id: int, actor: Actor) -> DocumentData:
     ids = [r["intervensi_rhk_id"] for r in view.rhk if r["intervensi_rhk_id"]]
     found = session.execute(select(col(Rhk.id), col(Rhk.text)).where(col(Rhk.id).in_(ids))).all()
     intervened = {rid or 0: text for rid, text in found}
+    policy = policy_store.cycle_policy(session, cycle)
+    named, answered, values = input_360.annual_aggregate(session, skp_row, policy)
+    summary = Input360Summary(named, answered, values, policy.perilaku.min_inputs_shown) if named else None
     return DocumentData(
         skp=view,
         instansi=instansi.name if instansi else "",
@@ -68,4 +84,5 @@ def gather(session: Session, skp_id: int, actor: Actor) -> DocumentData:
         penilai=_person(session, skp_row.penilai_id),
         atasan_penilai=_person(session, skp_row.atasan_penilai_id),
         intervened=intervened,
+        input_360=summary,
     )
