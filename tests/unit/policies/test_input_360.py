@@ -142,6 +142,6 @@ def test_the_aggregate_per_value(
 
 
 def test_the_window_is_the_deadline_rule_in_the_units_zone(preset: Policy) -> None:
-    named = datetime(2027, 1, 3, 20, 0, tzinfo=UTC)  # already 4 January in Makassar (WITA)
+    named = datetime(2027, 1, 3, 16, 30, tzinfo=UTC)  # 23.30 WIB on 3 January, already 4 January in WITA
     assert window_closes(preset, named, "Asia/Makassar") == datetime(2027, 1, 18, 16, 0, tzinfo=UTC)
     assert window_closes(preset, named, "Asia/Jakarta") == datetime(2027, 1, 17, 17, 0, tzinfo=UTC)
