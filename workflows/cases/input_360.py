@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -78,7 +78,8 @@ class RequestView:
     pegawai_nip: str
     pegawai_name: str
     requested_at: datetime
-    window_closes: datetime
+    window_closes: datetime  # the first late instant
+    last_day: date  # the last day on time, in the unit's zone
     window_open: bool
     submitted_at: datetime | None
     allowed_triggers: list[str]
@@ -327,6 +328,7 @@ def _views(
                 pegawai_name=str(name),
                 requested_at=row.requested_at,
                 window_closes=closes,
+                last_day=(closes - timedelta(minutes=1)).date(),
                 window_open=now < closes,
                 submitted_at=row.submitted_at,
                 allowed_triggers=INPUT_360.allowed_triggers(state, held),
