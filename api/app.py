@@ -27,6 +27,7 @@ from api import (
     exports,
     feedback,
     followups,
+    input_360,
     monitoring,
     objections,
     org,
@@ -71,6 +72,7 @@ ROUTERS = (
     monitoring,
     audit,
     acting,
+    input_360,
 )
 
 

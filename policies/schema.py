@@ -26,6 +26,7 @@ from states.enums import (
     Predikat,
     Rating,
 )
+from states.input_360 import Input360Mode
 
 # WIB/WITA/WIT are how units name their zone; IANA names are accepted as well.
 ZONE_ALIASES: dict[str, str] = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
@@ -84,12 +85,14 @@ class Recipient(StrEnum):
     PENILAI = "penilai"
     ATASAN_PENILAI = "atasan_penilai"
     HR = "hr"
+    PEMBERI = "pemberi"  # the pemberi pertimbangan of a 360 input (deadlines.input_360 only)
 
 
 class AutoAction(StrEnum):
     CLOSE_OBJECTION_WINDOW = "close_objection_window"
     FLAG_HR = "flag_hr"
     HR_DRAFTS = "hr_drafts"
+    CLOSE_INPUT_WINDOW = "close_input_window"  # a 360 input's window closed unanswered (deadlines.input_360)
 
 
 class DeadlineKey(StrEnum):
@@ -101,6 +104,7 @@ class DeadlineKey(StrEnum):
     KEBERATAN_DECISION = "keberatan_decision"
     COACHING_SCHEDULE = "coaching_schedule"
     KONTRAK_RECOMMENDATION = "kontrak_recommendation"
+    INPUT_360 = "input_360"
 
 
 # Decimal as plain text ("12.5", "50") so equal values always hash alike.
@@ -536,12 +540,98 @@ class Deadlines(Frozen):
         description="HR decides a PPPK contract's extension at least months_before months before it ends "
         "(PP 49/2018 Pasal 37: the proposal goes in 6 months before); the ladder runs while the case is open.",
     )
+    input_360: AfterEventRule = Field(
+        default_factory=lambda: AfterEventRule.model_validate(DEFAULT_INPUT_360_WINDOW),
+        description="The window of a 360 input: a pemberi pertimbangan answers within these days of being named; "
+        "the penilai's rating waits for it (perilaku.input_360: required) until the window closes.",
+    )
+
+    @model_validator(mode="after")
+    def _pemberi_only_for_input_360(self) -> Self:
+        for key in DeadlineKey:
+            if key is DeadlineKey.INPUT_360:
+                continue
+            if any(Recipient.PEMBERI in step.notify for step in self.rule(key).ladder):
+                raise ValueError(f"{key.value}.ladder: only the input_360 ladder can notify a pemberi")
+            if any(step.auto_action is AutoAction.CLOSE_INPUT_WINDOW for step in self.rule(key).ladder):
+                raise ValueError(f"{key.value}.ladder: close_input_window acts only on the input_360 ladder")
+        return self
 
     def rule(self, key: DeadlineKey) -> FixedDateRule | AfterPeriodRule | AfterEventRule | BeforeExpiryRule:
         rule: FixedDateRule | AfterPeriodRule | AfterEventRule | BeforeExpiryRule = getattr(
             self, DeadlineKey(key).value
         )
         return rule
+
+
+DEFAULT_INPUT_360_WINDOW: dict[str, object] = {
+    "days": 14,
+    "count": "calendar",
+    "ladder": [
+        {"offset_days": -7, "action": "reminder", "notify": ["pemberi"]},
+        {"offset_days": -2, "action": "reminder", "notify": ["pemberi"]},
+        {"offset_days": 0, "action": "auto_action", "notify": ["penilai"], "auto_action": "close_input_window"},
+    ],
+}
+"""The input_360 window of a policy that names none: two weeks, reminded twice, the penilai told when it closes."""
+
+
+class Input360Scope(StrEnum):
+    """Which perilaku ratings `perilaku.input_360: required` holds back until the 360 input is in."""
+
+    ANNUAL = "annual"
+    EVERY_PERIOD = "every_period"
+
+
+DEFAULT_LEVELS: dict[JabatanType, int] = {
+    JabatanType.JPT: 1,
+    JabatanType.ADMINISTRATOR: 2,
+    JabatanType.PENGAWAS: 3,
+    JabatanType.PELAKSANA: 4,
+    JabatanType.FUNGSIONAL: 4,
+}
+
+
+class Perilaku(Frozen):
+    """360 input on perilaku kerja: PP 30/2019 lets the assessment of perilaku weigh the opinions of rekan kerja
+    setingkat and bawahan langsung (domain.md §4, confirmed); how 6/2022 runs it is inferred, so every value here
+    is the instansi's to set."""
+
+    input_360: Input360Mode = Field(
+        default=Input360Mode.OFF,
+        description="off: no 360 input; optional: the penilai may name pemberi pertimbangan and sees their "
+        "aggregate when rating; required: the perilaku rating waits until every named input is in or its window "
+        "has closed (and at least one pemberi is named when anyone may be).",
+    )
+    required_for: Input360Scope = Field(
+        default=Input360Scope.ANNUAL,
+        description="Which ratings 'required' holds back: the annual assessment only, or every periodic "
+        "evaluation too.",
+    )
+    show_who_said_what: bool = Field(
+        default=False,
+        description="Whether the penilai sees each pemberi's ratings and notes by name; false: only the aggregate "
+        "per core value.",
+    )
+    min_inputs_shown: int = Field(
+        default=2,
+        ge=1,
+        le=20,
+        description="Fewest inputs in before the aggregate shows its distribution and notes (below it only the "
+        "count), so a single input cannot be read as one person's.",
+    )
+    max_pemberi: int = Field(default=10, ge=1, le=50, description="Most pemberi named for one SKP and period.")
+    levels: dict[JabatanType, int] = Field(
+        default_factory=lambda: dict(DEFAULT_LEVELS),
+        description="The level of each jabatan type (1 = highest): a rekan kerja setingkat works in the same unit "
+        "at the same level.",
+    )
+
+    @field_validator("levels")
+    @classmethod
+    def _every_type(cls, value: dict[JabatanType, int]) -> dict[JabatanType, int]:
+        _require_all(value.keys(), JabatanType)
+        return value
 
 
 def _five_field_cron(value: str) -> str:
@@ -915,6 +1005,9 @@ class Policy(Frozen):
     )
     tugas_belajar: TugasBelajar = Field(
         default_factory=TugasBelajar, description="Tugas belajar: where its predikat comes from, how it counts."
+    )
+    perilaku: Perilaku = Field(
+        default_factory=Perilaku, description="360 input on perilaku kerja (pemberi pertimbangan)."
     )
 
     @field_validator("kuadran")

@@ -30,6 +30,7 @@ class EvaluationFacts:
     unrated: tuple[str, ...] = ()
     derive: bool = False  # suggest or binding: the derived rating stands in when the penilai gives none
     derived_binding: bool = False  # binding: the derived rating is the rating
+    input_360_missing: tuple[str, ...] = ()  # why the 360 input the policy requires is not in yet
 
 
 def _realisasi_complete(f: EvaluationFacts, _: TriggerInput) -> Iterator[str]:
@@ -73,12 +74,17 @@ def _period_ended(f: EvaluationFacts, _: TriggerInput) -> Iterator[str]:
         yield "the period has not ended"
 
 
+def _input_360_in(f: EvaluationFacts, _: TriggerInput) -> Iterator[str]:
+    yield from f.input_360_missing
+
+
 GUARDS = {
     "realisasi_complete": _realisasi_complete,
     "note_given": _note_given,
     "ratings_given": _ratings_given,
     "unit_capaian_set": _unit_capaian_set,
     "period_ended": _period_ended,
+    "input_360_in": _input_360_in,
 }
 
 _E = EvaluationState
@@ -90,7 +96,7 @@ ROWS: tuple[Row[EvaluationState], ...] = (
         _E.realisasi_submitted,
         _E.evaluated,
         frozenset({Role.PENILAI}),
-        ("ratings_given", "unit_capaian_set"),
+        ("ratings_given", "unit_capaian_set", "input_360_in"),
     ),
     Row("close", _E.evaluated, _E.closed, frozenset({Role.SYSTEM, Role.ADMIN}), ("period_ended",)),
     Row("lapse", _E.open, _E.lapsed, frozenset({Role.SYSTEM, Role.ADMIN}), ("period_ended",)),

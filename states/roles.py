@@ -11,3 +11,4 @@ class Role(StrEnum):
     ADMIN = "admin"  # pengelola kinerja / HR
     SYSTEM = "system"  # the scheduler
     AUDITOR = "auditor"
+    PEMBERI = "pemberi"  # pemberi pertimbangan: a rekan or bawahan asked for 360 input on perilaku

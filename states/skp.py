@@ -41,6 +41,7 @@ class SkpFacts:
     unit_head_rating: Rating | None = None  # set when the pegawai heads a unit: the unit's capaian decides
     objection_settled: bool = False
     distribution_violations: tuple[str, ...] = ()
+    input_360_missing: tuple[str, ...] = ()  # why the 360 input the policy requires is not in yet
 
 
 def _atasan_skp_agreed(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
@@ -124,6 +125,10 @@ def _distribution_holds(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
         yield f"the unit's distribution does not hold: {v}"
 
 
+def _input_360_in(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
+    yield from f.input_360_missing
+
+
 GUARDS = {
     "atasan_skp_agreed": _atasan_skp_agreed,
     "rhk_intervene_atasan": _rhk_intervene_atasan,
@@ -137,6 +142,7 @@ GUARDS = {
     "unit_capaian_set": _unit_capaian_set,
     "objection_settled": _objection_settled,
     "distribution_holds": _distribution_holds,
+    "input_360_in": _input_360_in,
 }
 
 _S = SkpState
@@ -166,7 +172,7 @@ ROWS: tuple[Row[SkpState], ...] = (
         _S.monitored,
         _S.assessed,
         frozenset({_PENILAI}),
-        ("assessment_open", "ratings_given", "unit_capaian_set"),
+        ("assessment_open", "ratings_given", "unit_capaian_set", "input_360_in"),
     ),
     Row(
         "follow_up",

@@ -23,7 +23,7 @@ from workflows.store import uow
 S = TypeVar("S", bound=Enum)
 F = TypeVar("F")
 
-ROLE_PRIORITY = (Role.PEGAWAI, Role.PENILAI, Role.ATASAN_PENILAI, Role.PIMPINAN, Role.SYSTEM, Role.ADMIN)
+ROLE_PRIORITY = (Role.PEGAWAI, Role.PEMBERI, Role.PENILAI, Role.ATASAN_PENILAI, Role.PIMPINAN, Role.SYSTEM, Role.ADMIN)
 
 
 class Wrapped(Generic[S]):

@@ -162,6 +162,38 @@ def _perilaku_table(data: DocumentData, *, ratings: bool) -> list[Flowable]:
     return out
 
 
+def _input_360(data: DocumentData) -> list[Flowable]:
+    """The annual 360 input (pemberi pertimbangan): counts per core value and their spread, notes without names."""
+    summary = data.input_360
+    if summary is None:
+        return []
+    out: list[Flowable] = [
+        _p("PERTIMBANGAN REKAN KERJA DAN BAWAHAN (MASUKAN 360)", BOLD),
+        _p(f"Diberikan oleh {summary.answered} dari {summary.named} pemberi pertimbangan yang diminta."),
+        Spacer(1, 1 * mm),
+    ]
+    if summary.answered < summary.min_inputs_shown:
+        note = f"Sebaran tidak ditampilkan: kurang dari {summary.min_inputs_shown} masukan."
+        return [*out, _p(note), Spacer(1, 3 * mm)]
+    head = ("NO", "NILAI DASAR", "JUMLAH", "DI ATAS", "SESUAI", "DI BAWAH", "RATA-RATA (1–3)", "CATATAN")
+    rows: list[list[Any]] = [[_p(h, BOLD) for h in head]]
+    for i, v in enumerate(summary.values, start=1):
+        spread = v.distribution or {}
+        rows.append(
+            [
+                _p(i),
+                _p(v.core_value.value.replace("_", " ").title()),
+                _p(v.count),
+                *(_p(spread.get(r, 0)) for r in Rating),
+                _p("-" if v.mean is None else f"{v.mean:.2f}"),
+                _p("; ".join(v.notes) or "-"),
+            ]
+        )
+    table = Table(rows, colWidths=[8 * mm, 34 * mm, 15 * mm, 15 * mm, 15 * mm, 16 * mm, 20 * mm, WIDTH - 123 * mm])
+    table.setStyle(GRID)
+    return [*out, table, Spacer(1, 3 * mm)]
+
+
 def _lampiran(data: DocumentData) -> list[Flowable]:
     out: list[Flowable] = [_p("LAMPIRAN SASARAN KINERJA PEGAWAI", BOLD), Spacer(1, 1 * mm)]
     for key, title in LAMPIRAN_TITLES.items():
@@ -214,6 +246,7 @@ def evaluasi_pdf(data: DocumentData) -> bytes:
     parts = _header(data, "DOKUMEN EVALUASI KINERJA PEGAWAI", f"{_subtitle(data)} — PERIODE: TAHUNAN {data.year}")
     parts += _rhk_table(data, ratings=True)
     parts += _perilaku_table(data, ratings=True)
+    parts += _input_360(data)
     predikat = LABEL.get(data.skp.predikat or "", "belum dinilai")
     parts += [_p(f"PREDIKAT KINERJA PEGAWAI: {predikat}", TITLE), Spacer(1, 4 * mm)]
     if data.annual is not None and data.annual.combined:

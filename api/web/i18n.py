@@ -1322,3 +1322,112 @@ CODE_PREFIXES: Final = (
 )
 ENTITY_LIFECYCLES: Final[dict[str, tuple[str, ...]]] = {"follow_up_case": ("follow_up", "sanction")}
 """Entity types (of the audit trail) whose states come from more than one lifecycle, or another name."""
+
+
+# --- 360 input on perilaku (issue 16 item 6): its own block, so other additions merge around it ----------------------
+
+ID.update(
+    {
+        "input_360": "Pertimbangan perilaku kerja (masukan 360)",
+        "input_360_mode_off": "Masukan 360 tidak digunakan dalam kebijakan siklus ini.",
+        "input_360_mode_optional": "Pejabat penilai dapat meminta pertimbangan rekan kerja setingkat dan bawahan "
+        "langsung; masukan ditampilkan, tidak wajib.",
+        "input_360_mode_required": "Pejabat penilai wajib meminta pertimbangan rekan kerja setingkat dan bawahan "
+        "langsung.",
+        "input_360_required_here": "Penilaian perilaku ini menunggu sampai masukan masuk atau batas waktunya lewat.",
+        "input_360_counts": "{submitted} dari {named} pemberi pertimbangan sudah memberi masukan; {waiting} masih "
+        "ditunggu, {unanswered} tidak menjawab sampai batas waktu.",
+        "input_360_blocking": "Penilaian perilaku belum dapat diberikan:",
+        "input_360_requests": "Pemberi pertimbangan yang diminta",
+        "input_360_pemberi": "Pemberi pertimbangan",
+        "input_360_relation": "Hubungan",
+        "input_360_window": "Batas waktu",
+        "input_360_window_closed": "batas waktu lewat",
+        "input_360_withdraw": "Tarik permintaan",
+        "input_360_aggregate": "Rekap per nilai dasar BerAKHLAK (tanpa nama)",
+        "input_360_too_few": "sebaran tampil setelah sedikitnya {n} masukan",
+        "input_360_count": "Jumlah",
+        "input_360_mean": "Rata-rata (1–3)",
+        "input_360_notes": "Catatan",
+        "input_360_by_pemberi": "Masukan per pemberi pertimbangan",
+        "input_360_name": "Minta pertimbangan dari",
+        "input_360_no_candidates": "Tidak ada rekan kerja setingkat atau bawahan langsung yang dapat diminta.",
+        "input_360_name_submit": "Minta pertimbangan",
+        "input_360_form_title": "Pertimbangan perilaku kerja",
+        "input_360_for": "Untuk penilaian",
+        "input_360_annual": "Tahunan",
+        "input_360_form_help": "Beri rating untuk setiap nilai dasar BerAKHLAK sesuai pengamatan Anda, dengan "
+        "catatan bila perlu. Pejabat penilai hanya melihat rekap, bukan nama Anda, kecuali kebijakan instansi "
+        "menyatakan lain. Masukan tidak dapat diubah setelah dikirim.",
+        "input_360_rating": "Rating",
+        "input_360_submit": "Kirim pertimbangan",
+        "input_360_submitted": "Pertimbangan Anda sudah dikirim. Terima kasih.",
+        "input_360_named": "Permintaan pertimbangan sudah dikirim.",
+        "input_360_withdrawn": "Permintaan pertimbangan ditarik.",
+        "input_360_inbox": "Permintaan pertimbangan perilaku",
+        "input_360_inbox_empty": "Tidak ada permintaan pertimbangan untuk Anda.",
+        "input_360_give": "Beri pertimbangan",
+        "relation_REKAN": "Rekan kerja setingkat",
+        "relation_BAWAHAN": "Bawahan langsung",
+        "input_360_state_requested": "Diminta",
+        "input_360_state_submitted": "Sudah diberikan",
+        "input_360_state_withdrawn": "Ditarik",
+        "entity_input_360": "Masukan 360",
+        "trigger_name_pemberi": "Meminta pertimbangan",
+        "trigger_name": "Diminta memberi pertimbangan",
+        "trigger_submit": "Memberi pertimbangan",
+        "trigger_close_input_window": "Batas waktu pertimbangan ditutup",
+    }
+)
+EN.update(
+    {
+        "input_360": "Input on work behaviour (360 input)",
+        "input_360_mode_off": "This cycle's policy uses no 360 input.",
+        "input_360_mode_optional": "The pejabat penilai may ask rekan kerja setingkat and bawahan langsung for input; "
+        "it is shown, not required.",
+        "input_360_mode_required": "The pejabat penilai must ask rekan kerja setingkat and bawahan langsung for input.",
+        "input_360_required_here": "This perilaku rating waits until the input is in or its window has closed.",
+        "input_360_counts": "{submitted} of {named} pemberi pertimbangan have given input; {waiting} still awaited, "
+        "{unanswered} did not answer in time.",
+        "input_360_blocking": "The perilaku rating cannot be given yet:",
+        "input_360_requests": "Pemberi pertimbangan asked",
+        "input_360_pemberi": "Pemberi pertimbangan",
+        "input_360_relation": "Relation",
+        "input_360_window": "Window closes",
+        "input_360_window_closed": "window closed",
+        "input_360_withdraw": "Withdraw request",
+        "input_360_aggregate": "Aggregate per BerAKHLAK core value (no names)",
+        "input_360_too_few": "the distribution shows from {n} inputs on",
+        "input_360_count": "Count",
+        "input_360_mean": "Mean (1–3)",
+        "input_360_notes": "Notes",
+        "input_360_by_pemberi": "Input by pemberi pertimbangan",
+        "input_360_name": "Ask for input from",
+        "input_360_no_candidates": "Nobody may be asked: no rekan kerja setingkat or bawahan langsung.",
+        "input_360_name_submit": "Ask for input",
+        "input_360_form_title": "Input on work behaviour",
+        "input_360_for": "For the rating",
+        "input_360_annual": "Annual",
+        "input_360_form_help": "Rate each BerAKHLAK core value as you have seen it, with a note where useful. The "
+        "pejabat penilai sees only the aggregate, not your name, unless the instansi's policy says otherwise. Input "
+        "cannot be changed once sent.",
+        "input_360_rating": "Rating",
+        "input_360_submit": "Send input",
+        "input_360_submitted": "Your input has been sent. Thank you.",
+        "input_360_named": "The requests for input have been sent.",
+        "input_360_withdrawn": "The request for input was withdrawn.",
+        "input_360_inbox": "Requests for input on work behaviour",
+        "input_360_inbox_empty": "No requests for input wait for you.",
+        "input_360_give": "Give input",
+        "relation_REKAN": "Peer at the same level",
+        "relation_BAWAHAN": "Direct subordinate",
+        "input_360_state_requested": "Requested",
+        "input_360_state_submitted": "Given",
+        "input_360_state_withdrawn": "Withdrawn",
+        "entity_input_360": "360 input",
+        "trigger_name_pemberi": "Asked for input",
+        "trigger_name": "Asked to give input",
+        "trigger_submit": "Gave input",
+        "trigger_close_input_window": "Input window closed",
+    }
+)

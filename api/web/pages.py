@@ -32,7 +32,7 @@ from states.lifecycle import TriggerInput
 from states.roles import Role
 from states.skp import EDITABLE_STATES, SkpState
 from workflows.actors import Actor
-from workflows.cases import annual, cycles, feedback, logins, objections, policy_store, skps
+from workflows.cases import annual, cycles, feedback, input_360, logins, objections, policy_store, skps
 from workflows.cases.logins import Login
 from workflows.cases.org import lookup
 from workflows.cases.org.lookup import unit_zone
@@ -360,9 +360,10 @@ def home(request: Request, actor: Viewer) -> Response:
         nip = actor.ref.removeprefix("pegawai:")
         mine, _ = skps.list_skps(s, actor, nip=nip, limit=20)
         waiting = dashboard.inbox(s, actor, now=now)
+        asked = input_360.my_requests(s, actor=actor, now=now)
         cycle_ids = {m.cycle_id for m in mine}
         names = cycles.names_of(s, cycle_ids)
-    context = {"actor": actor, "mine": mine, "inbox": waiting, "now": now, "cycle_names": names}
+    context = {"actor": actor, "mine": mine, "inbox": waiting, "now": now, "cycle_names": names, "asked": asked}
     return render(request, "pegawai_home.html", context)
 
 
@@ -453,12 +454,24 @@ def _skp_context(request: Request, actor: Actor, skp_id: int) -> dict[str, Any]:
     }
 
 
+def input_360_board(request: Request, actor: Actor, skp_id: int, period_no: int) -> input_360.Board | None:
+    """The 360 board a rating page shows beside the perilaku rating (0 = the year's), or None where the actor may
+    not read it or the policy asks for none."""
+    try:
+        with reading(engine_of(request)) as s:
+            found = input_360.board(s, skp_id, period_no, actor=actor, now=session.now_of(request))
+    except SkpflowError:
+        return None
+    return None if found.mode == "off" and not found.requests else found
+
+
 def skp_response(request: Request, actor: Actor, skp_id: int, *, refused: Refusal | None = None) -> Response:
     try:
         context = _skp_context(request, actor, skp_id)
     except NotFound:
         return error_page(request, 404)
     context |= {"refused": refused, "done": request.query_params.get("done")}
+    context["input_360"] = input_360_board(request, actor, skp_id, 0)
     return render(request, "skp.html", context, status=refused.status if refused else 200)
 
 

@@ -19,6 +19,7 @@ from api.web.pages import (
     Refusal,
     Viewer,
     engine_of,
+    input_360_board,
     int_or_none,
     invalid,
     rating_or_none,
@@ -59,8 +60,12 @@ def _period_page(request: Request, actor: Actor, skp_id: int, n: int, *, refused
         "ratings": [r.value for r in Rating],
         "kuadran_json": json.dumps({hk.value: {pk.value: p.value for pk, p in r.items()} for hk, r in kuadran.items()}),
         "predikat_labels_json": json.dumps({p.value: t(p.value) for p in Predikat}),
+        "input_360": input_360_board(request, actor, skp_id, n),
     }
     return render(request, "period.html", context, status=refused.status if refused else 200)
+
+
+period_response = _period_page
 
 
 @router.get("/ui/skp/{skp_id}/periods/{n}")

@@ -156,6 +156,11 @@ ROUTES = [
         lambda ids: {"current_password": "not-the-password", "new_password": "kopi-tubruk-di-pagi-hari"},
     ),
     Route("POST", "/auth/logout", frozenset(EVERYONE)),  # ends only the token it is sent with
+    # 360 input: the penilai names (refused by state while the SKP is drafted); the aggregate is for those who rate
+    # or review the rating, never for the pegawai rated
+    Route("POST", "/skps/{skp}/input-360", frozenset({"penilai"}), lambda ids: {"period_no": 0, "nips": [STAF2]}),
+    Route("GET", "/skps/{skp}/input-360", frozenset({"penilai", "atasan_penilai", "admin", "auditor", "root"})),
+    Route("GET", "/input-360/requests", frozenset(EVERYONE)),
     # ending someone's sessions: an admin of their instansi (new.user is made by the POST /users row above)
     Route("POST", "/users/new.user/sessions/revoke", frozenset(ADMINS)),
     Route("POST", f"/pegawai/{BYSTANDER}/sessions/revoke", frozenset({"root", "foreign_admin"})),

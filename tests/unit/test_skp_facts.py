@@ -10,7 +10,7 @@ import pytest
 from states.enums import Rating
 from states.lifecycle import TriggerInput
 from states.skp import SKP, SkpFacts
-from workflows.cases.skps import ATASAN, CAPAIAN, DISTRIBUTION, OBJECTIONS, PLAN, SOURCES
+from workflows.cases.skps import ATASAN, CAPAIAN, DISTRIBUTION, INPUT_360, OBJECTIONS, PLAN, SOURCES
 
 # Where each fact comes from; None: from the SKP and its cycle, always read.
 FACT_SOURCES: dict[str, frozenset[str] | None] = {
@@ -30,6 +30,7 @@ FACT_SOURCES: dict[str, frozenset[str] | None] = {
     "unit_head_rating": frozenset({CAPAIAN}),
     "objection_settled": frozenset({OBJECTIONS}),
     "distribution_violations": frozenset({CAPAIAN, DISTRIBUTION}),
+    "input_360_missing": frozenset({INPUT_360}),
 }
 
 # Two worlds that differ in every fact: a guard's verdict may change between them only through facts it may read.
@@ -59,6 +60,7 @@ FAILING = SkpFacts(
     unit_head_rating=Rating.DI_ATAS_EKSPEKTASI,
     objection_settled=False,
     distribution_violations=("at most 70% BAIK",),
+    input_360_missing=("perilaku.input_360 is required: name at least one pemberi pertimbangan",),
 )
 INPUTS = (TriggerInput(), TriggerInput(note="n", reason="r", rating_perilaku=Rating.SESUAI_EKSPEKTASI))
 

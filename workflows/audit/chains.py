@@ -25,6 +25,7 @@ from workflows.store.tables import (
     Cycle,
     Evaluation,
     FollowUpCase,
+    Input360,
     Instansi,
     Keberatan,
     Kontrak,
@@ -43,6 +44,7 @@ AUDITED: dict[str, type[Any]] = {
     "instansi": Instansi,
     "acting": ActingAssignment,
     "kontrak": Kontrak,
+    "input_360": Input360,
 }
 """Entity types with a chain, and their versioned tables."""
 
@@ -155,7 +157,7 @@ def instansi_of(session: Session, row: Any) -> int | None:
     if isinstance(row, Skp | Capaian):
         cycle = session.get(Cycle, row.cycle_id)
         return cycle.instansi_id if cycle else None
-    if isinstance(row, Evaluation | Keberatan | FollowUpCase):
+    if isinstance(row, Evaluation | Keberatan | FollowUpCase | Input360):
         skp = session.get(Skp, row.skp_id)
         return instansi_of(session, skp) if skp else None
     raise TypeError(f"{type(row).__name__} has no audit chain")

@@ -3,7 +3,9 @@
 Open steps live on the SKP rows, so they follow one column: the pejabat penilai of an unfinished SKP (the plan to
 agree, the ratings to give) and the atasan penilai of an unfinished SKP or of one with a keberatan pending (the
 decision). The deadline ladder reads its recipients from the same columns when a step is reached, and the inbox
-from the same columns when it is read, so both follow without a write of their own."""
+from the same columns when it is read, so both follow without a write of their own. Pending 360 requests stay on
+their SKP and so report to the new penilai; each is audited `reassigned` on its own chain, and one whose pemberi is
+now the penilai is withdrawn (`input_360_rows.follow_reassignment`)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from states.roles import Role
 from states.skp import SkpState
 from workflows import engine
 from workflows.actors import Actor
+from workflows.cases import input_360_rows
 from workflows.store.tables import Keberatan, Pegawai, Skp
 
 OPEN = (
@@ -79,6 +82,7 @@ def reassign_open_work(
     known |= _people(session, {a for a in atasan_of.values() if a is not None} - set(known))
     names = {pid: (nip, name) for pid, (nip, name, _) in known.items()}
     done: list[Reassigned] = []
+    penilai_moved: dict[int, tuple[int | None, int | None]] = {}
     for skp in rows:
         assert skp.id is not None
         if skp.id in skip_skps:
@@ -88,6 +92,7 @@ def reassign_open_work(
         if own is not None and skp.state in OPEN and skp.penilai_id == own[0]:
             skp.penilai_id = own[1]
             steps.append(Reassigned(skp.id, "penilai", own[0], own[1]))
+            penilai_moved[skp.id] = own
             new_atasan = atasan_of.get(own[1]) if own[1] is not None else None
             if skp.atasan_penilai_id != new_atasan:
                 steps.append(Reassigned(skp.id, "atasan_penilai", skp.atasan_penilai_id, new_atasan))
@@ -114,6 +119,7 @@ def reassign_open_work(
             },
         )
         done.extend(steps)
+    input_360_rows.follow_reassignment(session, penilai_moved, names=names, actor=actor, now=now, reason=reason)
     return done
 
 

@@ -27,6 +27,7 @@ from sqlalchemy import (
     case,
     cast,
     exists,
+    false,
     func,
     literal,
     null,
@@ -57,6 +58,7 @@ from states.cycle import CycleState
 from states.enums import CONTRACT_KINDS, FollowUpKind
 from states.evaluation import EvaluationState
 from states.follow_up import CaseState, ContractState
+from states.input_360 import Input360State
 from states.keberatan import KeberatanState
 from states.roles import Role
 from states.skp import SkpState
@@ -70,6 +72,7 @@ from workflows.store.tables import (
     DeadlineStep,
     Evaluation,
     FollowUpCase,
+    Input360,
     Instansi,
     Keberatan,
     Kontrak,
@@ -123,6 +126,7 @@ SOURCES: dict[DeadlineKey, Source] = {
             .scalar_subquery()
         ),
     ),
+    DeadlineKey.INPUT_360: Source("input_360", Input360, (Input360State.requested,), event="requested_at"),
 }
 
 
@@ -440,6 +444,17 @@ class _KeySweep:
         if mid_year is not None:
             later = col(Skp.periode_awal) > year_start(self.ctx.year)
             query = query.where(later if mid_year else ~later)
+        if self.key is DeadlineKey.INPUT_360:
+            # a request whose perilaku has been rated is no longer asked for (workflows.cases.input_360)
+            rated = exists().where(
+                col(Evaluation.skp_id) == col(Input360.skp_id),
+                col(Evaluation.period_no) == col(Input360.period_no),
+                col(Evaluation.state).not_in([EvaluationState.open.value, EvaluationState.realisasi_submitted.value]),
+            )
+            annual = col(Input360.period_no) == 0
+            query = query.where(
+                or_(and_(annual, col(Skp.rating_perilaku).is_(None)), and_(~annual, ~rated)),
+            )
         return query
 
     def _pending_counts(self, *, mid_year: bool | None = None) -> dict[int, dict[int | None, int]]:
@@ -693,6 +708,8 @@ class _KeySweep:
                 people: list[tuple[str, Person | None]]
                 if who is Recipient.PEGAWAI:
                     people = [("pegawai", None)]
+                elif who is Recipient.PEMBERI:
+                    people = [("pemberi", None)]
                 elif who in stand_in:
                     people = [(stand_in[who], None)] + [(f"{stand_in[who]}_hr", p) for p in self.ctx.hr]
                 else:
@@ -718,26 +735,29 @@ class _KeySweep:
         pegawai's name and NIP, the entity's state) in place of `subject` and `body`."""
         t, ctx = self.src.table, self.ctx
         owner, penilai, atasan = aliased(Pegawai), aliased(Pegawai), aliased(Pegawai)
+        pemberi = aliased(Pegawai) if t is Input360 else None  # only a 360 request has a pemberi to notify
 
-        def person(pegawai: Any, of_penilai: Any, of_atasan: Any, hr: Any) -> Any:
+        def person(of: Callable[[Any], Any], hr: Any) -> Any:
             kind = who.c.kind
-            return case(
-                (kind == "pegawai", pegawai), (kind == "penilai", of_penilai), (kind == "atasan", of_atasan), else_=hr
-            )
+            whens = [(kind == "pegawai", of(owner)), (kind == "penilai", of(penilai)), (kind == "atasan", of(atasan))]
+            if pemberi is not None:
+                whens.append((kind == "pemberi", of(pemberi)))
+            return case(*whens, else_=hr)
 
         nip = literal("nip:")
-        ref = person(nip + col(owner.nip), nip + col(penilai.nip), nip + col(atasan.nip), who.c.ref)
-        name = person(col(owner.name), col(penilai.name), col(atasan.name), who.c.name)
-        email = func.nullif(person(col(owner.email), col(penilai.email), col(atasan.email), who.c.email), "")
+        ref = person(lambda p: nip + col(p.nip), who.c.ref)
+        name = person(lambda p: col(p.name), who.c.name)
+        email = func.nullif(person(lambda p: col(p.email), who.c.email), "")
         present = or_(
             who.c.kind.in_(["pegawai", "hr"]),
+            and_(who.c.kind == "pemberi", col(pemberi.id).is_not(None)) if pemberi is not None else false(),
             and_(who.c.kind == "penilai", col(penilai.id).is_not(None)),
             and_(who.c.kind == "penilai_hr", col(penilai.id).is_(None)),
             and_(who.c.kind == "atasan", col(atasan.id).is_not(None)),
             and_(who.c.kind == "atasan_hr", col(atasan.id).is_(None)),
         )
         prefix = f"deadline:{self.key.value}:{self.src.entity_type}:"
-        return (
+        query = (
             planned(
                 (
                     literal(prefix)
@@ -771,6 +791,9 @@ class _KeySweep:
             .where(plan.c.notified, present)
             .order_by(who.c.ord)
         )
+        if pemberi is not None:
+            query = query.outerjoin(pemberi, col(pemberi.id) == col(Input360.pemberi_id))
+        return query
 
 
 # --- messages -----------------------------------------------------------------------------------------------------
@@ -801,6 +824,7 @@ WHAT: dict[DeadlineKey, str] = {
     DeadlineKey.KEBERATAN_DECISION: "Keputusan atas keberatan",
     DeadlineKey.COACHING_SCHEDULE: "Penjadwalan bimbingan kinerja (coaching)",
     DeadlineKey.KONTRAK_RECOMMENDATION: "Keputusan perpanjangan kontrak PPPK",
+    DeadlineKey.INPUT_360: "Pemberian pertimbangan perilaku kerja (masukan 360)",
 }
 LABEL: dict[LadderAction, str] = {
     LadderAction.REMINDER: "Pengingat",
@@ -812,6 +836,8 @@ AUTO_NOTE: dict[AutoAction, str] = {
     AutoAction.CLOSE_OBJECTION_WINDOW: "Masa pengajuan keberatan ditutup; hasil penilaian dapat ditindaklanjuti.",
     AutoAction.FLAG_HR: "Ditandai untuk ditangani pengelola kinerja (HR).",
     AutoAction.HR_DRAFTS: "Pengelola kinerja dipersilakan menyusun SKP ini.",
+    AutoAction.CLOSE_INPUT_WINDOW: "Masa pemberian pertimbangan ditutup; pejabat penilai dapat menilai perilaku "
+    "tanpa masukan yang belum diberikan.",
 }
 
 

@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from policies import approach
+from policies.input_360 import ValueAggregate
 from policies.schema import Policy
 from states.enums import Rating
 from workflows.actors import Actor
-from workflows.cases import policy_store, skps
+from workflows.cases import input_360, policy_store, skps
 from workflows.cases.annual import AnnualPredikat, annual_predikat
 from workflows.store.tables import Evaluation, Instansi, Pegawai, Realisasi, Rhk, Unit
 
@@ -44,10 +45,22 @@ class DocumentData:
     indikator_ratings: dict[int, str] = field(default_factory=dict)
     rated_period: int | None = None
     annual: AnnualPredikat | None = None  # the pegawai's annual predikat of the year, every rated SKP combined
+    input_360: Input360Summary | None = None  # the annual 360 input, when any was asked for
 
     @property
     def nip(self) -> str:
         return self.pegawai.nip
+
+
+@dataclass(frozen=True)
+class Input360Summary:
+    """The annual 360 input as the document prints it: how many were asked, how many answered, the aggregate (never
+    who said what: the document goes to the pegawai)."""
+
+    named: int
+    answered: int
+    values: tuple[ValueAggregate, ...]
+    min_inputs_shown: int
 
 
 def _person(session: Session, pegawai_id: int | None) -> Person | None:
@@ -68,6 +81,9 @@ def gather(session: Session, skp_id: int, actor: Actor) -> DocumentData:
     ids = [r["intervensi_rhk_id"] for r in view.rhk if r["intervensi_rhk_id"]]
     found = session.execute(select(col(Rhk.id), col(Rhk.text)).where(col(Rhk.id).in_(ids))).all()
     intervened = {rid or 0: text for rid, text in found}
+    policy = policy_store.cycle_policy(session, cycle)
+    named, answered, values = input_360.annual_aggregate(session, skp_row, policy)
+    summary = Input360Summary(named, answered, values, policy.perilaku.min_inputs_shown) if named else None
     return DocumentData(
         skp=view,
         instansi=instansi.name if instansi else "",
@@ -83,6 +99,7 @@ def gather(session: Session, skp_id: int, actor: Actor) -> DocumentData:
         annual=annual_predikat(
             session, instansi_id=cycle.instansi_id, years=[cycle.year], pegawai_ids=[skp_row.pegawai_id]
         ).get((skp_row.pegawai_id, cycle.year)),
+        input_360=summary,
     )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, bindparam, text
 
 from policies.deadlines import due_date
 from policies.distribution import check as check_distribution
@@ -280,11 +280,13 @@ def from_database(engine: Engine, cycle_id: int, policy: Policy, year: int) -> d
         notified = dict(
             q(text("SELECT action, COUNT(*) FROM outbox WHERE deadline_key IS NOT NULL GROUP BY action")).tuples().all()
         )
-        autos = [a.value for a in AutoAction]
+        autos = [a.value for a in AutoAction]  # every automatic action, however many the policy schema has
         auto_actions = dict(
             q(
-                text("SELECT trigger, COUNT(*) FROM auditevent WHERE trigger IN (:a, :b, :d) GROUP BY trigger"),
-                dict(zip(("a", "b", "d"), autos, strict=True)),
+                text("SELECT trigger, COUNT(*) FROM auditevent WHERE trigger IN :autos GROUP BY trigger").bindparams(
+                    bindparam("autos", expanding=True)
+                ),
+                {"autos": autos},
             )
             .tuples()
             .all()

@@ -473,3 +473,29 @@ class StudyProgress(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=1000)
     recorded_at: datetime = Field(sa_column=_utc())
     recorded_by: str = Field(max_length=140)
+
+
+class Input360(Versioned, table=True):
+    """A 360 input: a pemberi pertimbangan named by the pejabat penilai to rate an SKP's perilaku for a period
+    (0 = the year); `relation` says what they are to the pegawai (REKAN or BAWAHAN)."""
+
+    __table_args__ = (Index("ix_input360_skp_period", "skp_id", "period_no"),)
+    id: int | None = Field(default=None, primary_key=True)
+    skp_id: int = Field(foreign_key="skp.id")
+    period_no: int
+    pemberi_id: int = Field(foreign_key="pegawai.id", index=True)
+    relation: str = Field(max_length=16)
+    state: str = Field(default="requested", max_length=32)
+    requested_at: datetime = Field(sa_column=_utc())
+    submitted_at: datetime | None = Field(default=None, sa_column=_utc_nullable())
+
+
+class Input360Value(SQLModel, table=True):
+    """One core value as a pemberi rated it, with their note."""
+
+    __table_args__ = (UniqueConstraint("input_id", "core_value"),)
+    id: int | None = Field(default=None, primary_key=True)
+    input_id: int = Field(foreign_key="input360.id", index=True)
+    core_value: str = Field(max_length=32)
+    rating: str = Field(max_length=32)
+    note: str = Field(default="", max_length=4000)

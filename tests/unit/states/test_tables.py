@@ -13,6 +13,7 @@ from states.enums import Rating
 from states.errors import GuardFailed, NotPermitted, TransitionNotAllowed
 from states.evaluation import EvaluationFacts
 from states.follow_up import CaseFacts, SanctionFacts
+from states.input_360 import Input360Facts
 from states.keberatan import KeberatanFacts
 from states.lifecycle import Lifecycle, Row, TriggerInput
 from states.roles import Role
@@ -47,6 +48,7 @@ SATISFIED: dict[str, Any] = {
     "sanction": SanctionFacts(improvement_elapsed=True, placement_elapsed=True),
     "kontrak": CaseFacts(),
     "cycle": CycleFacts(policy_pinned=True),
+    "input_360": Input360Facts(window_open=True),
 }
 UNMET: dict[str, Any] = {
     "skp": SkpFacts(rhk_utama_without_indicator=("x",), distribution_violations=("at most 70% BAIK",)),
@@ -56,6 +58,7 @@ UNMET: dict[str, Any] = {
     "sanction": SanctionFacts(),
     "kontrak": CaseFacts(),
     "cycle": CycleFacts(policy_pinned=False, skps_not_followed_up=3),
+    "input_360": Input360Facts(window_open=False, rated=True, values_missing=("AKUNTABEL",)),
 }
 
 

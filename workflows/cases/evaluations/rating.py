@@ -20,7 +20,7 @@ from states.evaluation import EVALUATION, EvaluationFacts
 from states.lifecycle import TriggerInput
 from workflows import engine
 from workflows.actors import Actor
-from workflows.cases import notices, policy_store
+from workflows.cases import input_360_rows, notices, policy_store
 from workflows.cases.evaluations.loading import Loaded, load
 from workflows.cases.evaluations.periods import period_of
 from workflows.cases.evaluations.views import EvaluationView, rated, view
@@ -184,4 +184,5 @@ def facts(
         unrated=derived.unrated,
         derive=mode is not DeriveRating.OFF,
         derived_binding=mode is DeriveRating.BINDING,
+        input_360_missing=input_360_rows.missing(session, skp, policy, loaded.ev.period_no, now),
     )

@@ -17,6 +17,7 @@ from policies.unit_head import rating_for_unit_head
 from states.enums import Approach, CapaianLevel, JenisRhk
 from states.keberatan import KeberatanState
 from states.skp import SKP, SkpFacts, SkpState
+from workflows.cases import input_360_rows
 from workflows.cases.skps.curve import ANNUAL, curve_units, curve_violations
 from workflows.store.tables import (
     Capaian,
@@ -134,6 +135,7 @@ def plan_of(pairs: Iterable[tuple[Rhk | None, Indikator | None]]) -> Plan:
 # What each guard's facts are read from, beyond the SKP and its cycle: a transition gathers only what its own guards
 # read (tests/unit/test_skp_facts.py checks that every guard is listed).
 PLAN, ATASAN, CAPAIAN, OBJECTIONS, DISTRIBUTION = "plan", "atasan", "capaian", "objections", "distribution"
+INPUT_360 = "input_360"
 
 
 SOURCES: dict[str, frozenset[str]] = {
@@ -149,6 +151,7 @@ SOURCES: dict[str, frozenset[str]] = {
     "unit_capaian_set": frozenset({CAPAIAN}),
     "objection_settled": frozenset({OBJECTIONS}),
     "distribution_holds": frozenset({CAPAIAN, DISTRIBUTION}),
+    "input_360_in": frozenset({INPUT_360}),
 }
 
 
@@ -211,6 +214,7 @@ def facts(
         distribution_violations=_distribution_violations(session, skp, policy, level)
         if DISTRIBUTION in sources
         else (),
+        input_360_missing=input_360_rows.missing(session, skp, policy, ANNUAL, now) if INPUT_360 in sources else (),
     )
 
 
