@@ -1,7 +1,7 @@
 """360 input on perilaku: the pemberi pertimbangan named for an SKP and period, and their ratings per core value
 
-Revision ID: 0013
-Revises: 0008
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-03 10:00:00
 """
 
@@ -12,8 +12,8 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = '0013'
-down_revision: str | None = '0008'
+revision: str = '0012'
+down_revision: str | None = '0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """qualitative indikator: an approach and an ekspektasi per indikator, the penilai's rating per realisasi
 
-Revision ID: 0014
-Revises: 0008
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-03 10:00:00
 """
 
@@ -12,8 +12,8 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = '0014'
-down_revision: str | None = '0008'
+revision: str = '0013'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
