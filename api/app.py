@@ -31,6 +31,7 @@ from api import (
     org,
     pegawai,
     policies,
+    quality,
     security,
     skps,
     units,
@@ -68,6 +69,7 @@ ROUTERS = (
     exports,
     careers,
     monitoring,
+    quality,
     audit,
 )
 

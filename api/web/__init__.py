@@ -9,7 +9,7 @@ from fastapi.responses import PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.web import careers, cycles, hr, monitoring, periods, policies
+from api.web import careers, cycles, hr, monitoring, periods, policies, quality
 from api.web.pages import ROOT, PageAnswer, error_page, router
 
 
@@ -50,4 +50,5 @@ def install(app: FastAPI) -> None:
     app.include_router(cycles.router)
     app.include_router(careers.router)
     app.include_router(monitoring.router)
+    app.include_router(quality.router)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
