@@ -128,13 +128,15 @@ def utama_without_intervensi(session: Session, cycle_id: int, policy: Policy, se
 
 
 def orphan_atasan_rhk(session: Session, cycle_id: int, policy: Policy, seen: dict[int, SkpRow]) -> list[Problem]:
-    """orphan_atasan_rhk: an RHK of a penilai (someone in the cycle has them as penilai) that no bawahan intervenes."""
+    """orphan_atasan_rhk: an RHK Utama of a penilai (someone in the cycle has them as penilai) that no bawahan
+    intervenes. An RHK Tambahan is the penilai's own additional work and is not cascaded."""
     bawahan, child = aliased(Skp), aliased(Rhk)
     q = (
         select(col(Rhk.skp_id), col(Rhk.position))
         .join(Skp, col(Skp.id) == col(Rhk.skp_id))
         .where(
             col(Skp.cycle_id) == cycle_id,
+            col(Rhk.jenis) == JenisRhk.UTAMA.value,
             exists()
             .where(col(bawahan.cycle_id) == cycle_id, col(bawahan.penilai_id) == col(Skp.pegawai_id))
             .correlate(Skp),
