@@ -40,6 +40,8 @@ def plant(db: Engine, w: world.World) -> None:
                     ).where(in_cycle),
                 )
             )
+    tidy(db)  # statistics of the new rows, or PostgreSQL plans the correlated UPDATE below as a scan per row
+    with unit_of_work(db) as s:
         me, boss, boss_rhk = aliased(Skp), aliased(Skp), aliased(Rhk)
         atasan_rhk = (
             select(col(boss_rhk.id))

@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from bench.common import arguments, say, scratch, timed, write
+from workflows import audit
 from workflows.actors import Actor
+from workflows.audit.verify import verify
 from workflows.cases import cycles, policy_store, reassign
 from workflows.cases.org.imports import OrgImport, import_org
 from workflows.flows import deadline_sweep
@@ -97,18 +99,31 @@ def build(db: Engine, n: int) -> dict[str, Any]:
             .values(state="assessed", predikat="BAIK", assessed_at=AT - timedelta(days=5))
         )
         objected = s.scalars(select(col(Skp.id)).where(col(Skp.cycle_id) == last, col(Skp.pegawai_id).in_(staff)))
-        s.execute(
-            insert(Keberatan),
+        filed = s.scalars(
+            insert(Keberatan).returning(col(Keberatan.id)),
             [
                 {"skp_id": i, "state": "filed", "reason": "Predikat tidak sesuai", "filed_at": AT, "version": 1}
                 for i in objected
             ],
-        )
+        ).all()
+        genesis = audit.EventDraft(
+            entity_type="keberatan",
+            instansi_id=instansi_id,
+            at=AT,
+            actor="bench",
+            role="pegawai",
+            trigger="file",
+            from_state=None,
+            to_state="filed",
+        ).with_payload({})
+        audit.insert_events(s, genesis.rows([i for i in filed if i is not None], 1, audit.GENESIS))
         s.execute(
             update(Skp)
             .where(col(Skp.cycle_id) == this, col(Skp.pegawai_id).in_(bawahan))
             .values(state="cascaded", proposed=True)
         )
+        # the departing atasan's own plan is agreed: whatever the sweep sends them is about their bawahan
+        s.execute(update(Skp).where(col(Skp.cycle_id) == this, col(Skp.pegawai_id) == ids[OLD]).values(state="agreed"))
     return {"ids": ids, "bawahan": bawahan, "this": this, "last": last}
 
 
@@ -160,6 +175,12 @@ def one(kind: str, n: int) -> dict[str, Any]:
         seconds, (changes, statements) = timed(lambda: handover(db, w))
         audited = events(db)
         with reading(db) as s:
+            chains = verify(s, limit=10**6)
+        # the set-up writes states without events ("chain ends in 'drafted', entity is in 'cascaded'"): every other
+        # check (each event linked to the one before, each hash, each version's event) must hold
+        broken = [p for p in chains.problems if not p.reason.startswith("chain ends in")]
+        assert not broken, broken[:3]
+        with reading(db) as s:
             steps = s.scalars(select(col(Skp.id)).where(col(Skp.penilai_id) == w["ids"][OLD]))
             still_old = sum(
                 1 for skp in s.scalars(select(Skp).where(col(Skp.id).in_(list(steps)))) if skp.state in reassign.OPEN
@@ -184,6 +205,7 @@ def one(kind: str, n: int) -> dict[str, Any]:
         "steps_moved": changes,
         "skps_audited": audited,
         "transactions": 1,
+        "audit_chains_linked": {"ok": not broken, "events": chains.checked},
         "inbox_old_before": before,
         "inbox_old_after": after_old,
         "inbox_new_after": after_new,
