@@ -36,7 +36,7 @@ from workflows.cases.logins import Login
 from workflows.cases.org import lookup
 from workflows.cases.org.lookup import unit_zone
 from workflows.cases.skps import IndikatorIn, PlanIn, RhkIn, RhkOut
-from workflows.queries import dashboard, document_data
+from workflows.queries import dashboard, document_data, quality
 from workflows.store.settings import Settings, password_policy
 from workflows.store.uow import reading, unit_of_work
 
@@ -357,7 +357,8 @@ def home(request: Request, actor: Viewer) -> Response:
         waiting = dashboard.inbox(s, actor, now=now)
         cycle_ids = {m.cycle_id for m in mine}
         names = cycles.names_of(s, cycle_ids)
-    context = {"actor": actor, "mine": mine, "inbox": waiting, "now": now, "cycle_names": names}
+        leads = quality.leads_a_unit(s, actor)
+    context = {"actor": actor, "mine": mine, "inbox": waiting, "now": now, "cycle_names": names, "leads": leads}
     return render(request, "pegawai_home.html", context)
 
 

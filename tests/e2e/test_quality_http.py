@@ -9,12 +9,13 @@ import io
 from datetime import UTC, datetime
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 from sqlmodel import col
 
 from tests.e2e.conftest import ROOT_PASSWORD, Clock, bearer
-from tests.e2e.web_setup import agree_everyone, web_login
+from tests.e2e.web_setup import agree_everyone, give_passwords, web_login
 from tests.integration.org import KABID, KADIS, STAF1, STAF2
 from workflows.store.tables import Indikator, Rhk
 from workflows.store.uow import unit_of_work
@@ -27,7 +28,7 @@ def _zero_target(db: Engine, skp_id: int) -> None:
 
 
 def test_quality_report_refusal_and_force_through_http_and_the_page(
-    client: TestClient, clock: Clock, root: dict[str, str], cycle_id: int, db: Any
+    app: FastAPI, client: TestClient, clock: Clock, root: dict[str, str], cycle_id: int, db: Any
 ) -> None:
     ids = agree_everyone(client, clock, root)
     root = bearer("user:root", clock, minutes=2 * 366 * 24 * 60)
@@ -98,3 +99,10 @@ def test_quality_report_refusal_and_force_through_http_and_the_page(
     download = client.get(f"/ui/cycles/{cycle_id}/quality", params={"format": "csv"})
     assert download.text.startswith("rule,severity,unit,nip,skp_id,message")
     assert f'href="/ui/cycles/{cycle_id}/quality"' in client.get(f"/ui/cycles/{cycle_id}").text
+
+    give_passwords(db, KABID)
+    with TestClient(app) as head:  # a kepala bidang finds the report of their bidang from their home
+        web_login(head, KABID)
+        assert f'href="/ui/cycles/{cycle_id}/quality"' in head.get("/ui").text
+        theirs = head.get(f"/ui/cycles/{cycle_id}/quality")
+        assert theirs.status_code == 200 and 'id="quality-checked">3<' in theirs.text

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
@@ -36,7 +37,7 @@ from workflows.store.tables import (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a report may hold 10^5 of them, and frozen ones cost twice as much to make
 class Problem:
     rule: str
     severity: str
@@ -46,8 +47,7 @@ class Problem:
     skp_id: int | None = None
 
 
-@dataclass(frozen=True)
-class SkpRow:
+class SkpRow(NamedTuple):
     skp_id: int
     pegawai_id: int
     nip: str
@@ -160,22 +160,18 @@ def orphan_atasan_rhk(session: Session, cycle_id: int, policy: Policy, seen: dic
 def duplicate_rhk_text(session: Session, cycle_id: int, policy: Policy, seen: dict[int, SkpRow]) -> list[Problem]:
     """duplicate_rhk_text: the same RHK text (ignoring case and surrounding spaces) in two SKPs of one team (the
     bawahan of one penilai)."""
-    text = func.lower(func.trim(col(Rhk.text)))
-    dup = (
-        select(col(Skp.penilai_id), text.label("t"))
+    # each (team, text, SKP) once; a window counts the team's SKPs per text without joining the texts back
+    texts = (
+        select(
+            col(Skp.penilai_id).label("team"), func.lower(func.trim(col(Rhk.text))).label("t"), col(Skp.id).label("s")
+        )
         .join(Rhk, col(Rhk.skp_id) == col(Skp.id))
         .where(col(Skp.cycle_id) == cycle_id, col(Skp.penilai_id).is_not(None))
-        .group_by(col(Skp.penilai_id), text)
-        .having(func.count(func.distinct(col(Skp.id))) > 1)
+        .distinct()
         .subquery()
     )
-    q = (
-        select(col(Skp.id), func.count(func.distinct(dup.c.t)))
-        .join(Rhk, col(Rhk.skp_id) == col(Skp.id))
-        .join(dup, and_(dup.c.penilai_id == col(Skp.penilai_id), dup.c.t == text))
-        .where(col(Skp.cycle_id) == cycle_id)
-        .group_by(col(Skp.id))
-    )
+    shared = select(texts.c.s, func.count().over(partition_by=(texts.c.team, texts.c.t)).label("n")).subquery()
+    q = select(shared.c.s, func.count()).where(shared.c.n > 1).group_by(shared.c.s)
     return [
         _problem(
             policy,
@@ -332,24 +328,28 @@ RULES: dict[QualityRule, Rule] = {
 
 
 def skp_rows(session: Session, cycle_id: int) -> dict[int, SkpRow]:
-    """Every SKP of the cycle with what the rules report it by, in one statement."""
+    """Every SKP of the cycle with what the rules report it by: one statement for the SKPs, one for their units."""
+    units = {
+        uid: (code, path, parent is None, head)
+        for uid, code, path, parent, head in session.execute(
+            select(col(Unit.id), col(Unit.code), col(Unit.path), col(Unit.parent_id), col(Unit.head_id)).where(
+                col(Unit.id).in_(select(col(Skp.unit_id)).where(col(Skp.cycle_id) == cycle_id))
+            )
+        ).tuples()
+    }
     rows = session.execute(
-        select(
-            col(Skp.id),
-            col(Skp.pegawai_id),
-            col(Pegawai.nip),
-            col(Skp.unit_id),
-            col(Unit.code),
-            col(Unit.path),
-            col(Skp.penilai_id),
-            (col(Unit.parent_id).is_(None)) & (col(Unit.head_id) == col(Skp.pegawai_id)),
-        )
+        select(col(Skp.id), col(Skp.pegawai_id), col(Pegawai.nip), col(Skp.unit_id), col(Skp.penilai_id))
         .join(Pegawai, col(Pegawai.id) == col(Skp.pegawai_id))
-        .join(Unit, col(Unit.id) == col(Skp.unit_id))
         .where(col(Skp.cycle_id) == cycle_id)
         .order_by(col(Skp.id))
     ).tuples()
-    return {r[0]: SkpRow(*r[:-1], top=bool(r[-1])) for r in rows if r[0] is not None}  # type: ignore[arg-type]
+    out: dict[int, SkpRow] = {}
+    for skp_id, pegawai_id, nip, unit_id, penilai_id in rows:
+        code, path, root, head = units[unit_id]
+        out[skp_id or 0] = SkpRow(
+            skp_id or 0, pegawai_id, nip, unit_id, code, path, penilai_id, root and head == pegawai_id
+        )
+    return out
 
 
 def check(

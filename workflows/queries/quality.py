@@ -20,7 +20,7 @@ from workflows.cases import cycles, policy_store
 from workflows.cases.quality import RULES, Problem, check, skp_rows
 from workflows.store.tables import Cycle, Unit
 
-__all__ = ["COLUMNS", "RULES", "Problem", "QualityReport", "as_table", "report"]
+__all__ = ["COLUMNS", "RULES", "Problem", "QualityReport", "as_table", "leads_a_unit", "report"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,13 @@ def _scope(session: Session, cycle: Cycle, actor: Actor, unit: str | None) -> li
             raise NotFound("unit", unit)
         paths = [path]
     return paths
+
+
+def leads_a_unit(session: Session, actor: Actor) -> bool:
+    """Whether the actor heads a unit, and so reads the reports of its subtree."""
+    if actor.pegawai_id is None:
+        return False
+    return session.scalar(select(col(Unit.id)).where(col(Unit.head_id) == actor.pegawai_id).limit(1)) is not None
 
 
 def report(session: Session, cycle_id: int, *, actor: Actor, unit: str | None = None) -> QualityReport:
