@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,13 @@ from workflows.store.uow import reading, unit_of_work
 
 router = APIRouter(tags=["cycles"])
 
+Force = Annotated[
+    bool,
+    Query(
+        description="open, start_assessment: proceed although the cycle has blocking data-quality problems "
+        "(GET /cycles/{id}/quality); admins only, and the audit event lists what was overridden."
+    ),
+]
 CycleTrigger = Annotated[
     str,
     Path(description="A cycle trigger.", json_schema_extra={"enum": sorted({r.trigger for r in CYCLE.rows})}),
@@ -74,11 +81,22 @@ def get_cycle(cycle_id: RowId, db: Db, actor: CurrentActor) -> CycleView:
         return cycles.readable(s, cycle_id, actor)
 
 
-@router.post("/cycles/{cycle_id}/open", summary="Open the cycle: draft every SKP", responses=responses(401, 404, 422))
-def open_cycle(cycle_id: RowId, db: Db, now: Now, actor: CurrentActor, settings: Config) -> OpenOut:
-    """Drafts one SKP per active pegawai, set-based and resumable; calling it again drafts only what is missing."""
+@router.post(
+    "/cycles/{cycle_id}/open", summary="Open the cycle: draft every SKP", responses=responses(401, 403, 404, 422)
+)
+def open_cycle(
+    cycle_id: RowId, db: Db, now: Now, actor: CurrentActor, settings: Config, force: Force = False
+) -> OpenOut:
+    """Drafts one SKP per active pegawai, set-based and resumable; calling it again drafts only what is missing.
+    Refused (422, each blocking data-quality rule with its count) while the organisation has blocking problems,
+    unless an admin forces it."""
     result = cycles.open_cycle(
-        lambda: Session(db, expire_on_commit=False), cycle_id, actor=actor, now=now, chunk=settings.batch_chunk
+        lambda: Session(db, expire_on_commit=False),
+        cycle_id,
+        actor=actor,
+        now=now,
+        chunk=settings.batch_chunk,
+        force=force,
     )
     return OpenOut(
         cycle=result.cycle,
@@ -92,10 +110,20 @@ def open_cycle(cycle_id: RowId, db: Db, now: Now, actor: CurrentActor, settings:
     summary="Move the cycle",
     responses=responses(401, 403, 404, 409, 422),
 )
-def fire(cycle_id: RowId, trigger: CycleTrigger, db: Db, now: Now, actor: CurrentActor, version: IfMatch) -> CycleView:
+def fire(
+    cycle_id: RowId,
+    trigger: CycleTrigger,
+    db: Db,
+    now: Now,
+    actor: CurrentActor,
+    version: IfMatch,
+    force: Force = False,
+) -> CycleView:
+    """`start_assessment` (and `open`) are refused (422) while the cycle has blocking data-quality problems, each
+    rule named with its count, unless an admin forces them."""
     known_trigger(CYCLE, trigger)
     with unit_of_work(db) as s:
-        moved = cycles.fire(s, cycle_id, trigger, actor=actor, now=now, expected_version=version)
+        moved = cycles.fire(s, cycle_id, trigger, actor=actor, now=now, expected_version=version, force=force)
     return moved
 
 

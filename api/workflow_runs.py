@@ -30,5 +30,14 @@ async def run(
     given = body or RunIn()
     if given.as_of is not None and given.as_of.tzinfo is None:
         raise InvalidInput(["as_of: a date and time with its zone is required"])
-    ctx = RunContext(db, actor, given.as_of or now, given.cycle_id, given.period, settings.batch_chunk, zone=given.zone)
+    ctx = RunContext(
+        db,
+        actor,
+        given.as_of or now,
+        given.cycle_id,
+        given.period,
+        settings.batch_chunk,
+        zone=given.zone,
+        force=given.force,
+    )
     return await run_in_threadpool(runs.run, name, ctx)

@@ -85,7 +85,7 @@ def main() -> None:
     with scratch("postgresql") as (db, url):
         say(f"B2: {args.skps} SKPs to fire on")
         w = world.build(db, args.skps, flat=True)
-        world.open_cycle(db, w)
+        world.open_cycle(db, w, force=True)  # rated from outside: no penilai, which the quality gate blocks
         with reading(db) as s:
             ids = sorted(i for i in s.scalars(select(col(Skp.id)).where(col(Skp.cycle_id) == w.cycle_id)) if i)
         reserved = ids[len(ids) * 3 // 4 :] if args.profile else []  # fresh SKPs for the profiled run

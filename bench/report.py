@@ -316,6 +316,73 @@ class Report:
             )
         self.details += [*lines, ""]
 
+    def b7(self) -> None:
+        data = _load(self.out, "b7")
+        if not data:
+            self.row("B7", "data-quality report", "not run", "", "", "", "")
+            return
+        lines = [
+            "## B7 data-quality report",
+            "",
+            "`workflows.queries.quality.report` (what `GET /cycles/{id}/quality` answers) over every SKP of a demo "
+            "kabupaten with rows planted for each of the nine rules (`bench/b7_quality.py`); statements counted by a "
+            "`before_cursor_execute` listener, the same on a second (warm) run. The gate is the blocking rules alone, "
+            "what opening a period and `start_assessment` check.",
+            "",
+            "| database | SKPs | report (cold) | warm | statements | problems | gate (blocking rules) |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for r in data["runs"]:
+            lines.append(
+                f"| {r['database']} | {_n(r['skps'])} | {_s(r['report_seconds'])} | {_s(r['report_warm_seconds'])} "
+                f"| {r['statements']} | {_n(r['problems'])} | {_s(r['gate_seconds'])} |"
+            )
+            self.row(
+                "B7",
+                f"quality report, {_n(r['skps'])} SKPs, {r['database']}",
+                f"{_s(r['report_seconds'])}, {r['statements']} statements",
+                "—",
+                "—",
+                "≤ 5 s; statements constant",
+                _verdict(r["report_seconds"] <= 5, f"{r['report_seconds']:.1f} s"),
+            )
+        by_rule = data["runs"][-1]["by_rule"]
+        lines += ["", "Problems found per rule (last run): " + ", ".join(f"{k} {_n(v)}" for k, v in by_rule.items())]
+        self.details += [*lines, ""]
+
+    def b8(self) -> None:
+        data = _load(self.out, "b8")
+        if not data:
+            self.row("B8", "reassign a departing atasan's work", "not run", "", "", "", "")
+            return
+        lines = [
+            "## B8 reassigning a departing atasan's open work",
+            "",
+            "`workflows.cases.reassign.reassign_open_work` in one transaction with the bawahan's atasan column "
+            "(`bench/b8_reassign.py`): per bawahan, their proposed plan (inbox, SKP-agreement ladder), their own "
+            "staff member's plan and last year's SKP under keberatan (the atasan penilai's decision). Each SKP is "
+            "audited once (`reassigned`); afterwards the old atasan's inbox is empty and the sweep writes to the new.",
+            "",
+            "| database | bawahan | seconds | statements | steps moved | SKPs audited | inbox new (after) "
+            "| outbox to old / new |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for r in data["runs"]:
+            lines.append(
+                f"| {r['database']} | {r['bawahan']} | {_s(r['seconds'])} | {r['statements']} | {r['steps_moved']} "
+                f"| {r['skps_audited']} | {r['inbox_new_after']} | {r['outbox_to_old']} / {r['outbox_to_new']} |"
+            )
+            self.row(
+                "B8",
+                f"reassign, {r['bawahan']} bawahan, {r['database']}",
+                _s(r["seconds"]),
+                "—",
+                "—",
+                "≤ 1 s; one transaction; audited per SKP",
+                _verdict(r["seconds"] <= 1 and r["skps_audited"] == 3 * r["bawahan"], f"{r['seconds']:.2f} s"),
+            )
+        self.details += [*lines, ""]
+
 
 def _b4_failure(data: dict[str, Any]) -> str:
     if data["exit_code"] == -9:
@@ -326,7 +393,7 @@ def _b4_failure(data: dict[str, Any]) -> str:
 def render(out: Path) -> str:
     run = _load(out, "run") or {}
     r = Report(out)
-    for part in (r.b1, r.b2, r.b3, r.b4, r.b5, r.b6):
+    for part in (r.b1, r.b2, r.b3, r.b4, r.b5, r.b6, r.b7, r.b8):
         part()
     m = run.get("machine", {})
     outcomes = run.get("outcomes", {})

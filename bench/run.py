@@ -1,4 +1,4 @@
-"""Run every benchmark (B1–B6) and write results.md: `python -m bench.run` (the sizes of the issue, into
+"""Run every benchmark (B1–B8) and write results.md: `python -m bench.run` (the sizes of the issue, into
 bench/out and bench/results.md) or `python -m bench.run --quick` (small sizes, into a temporary folder, to keep the
 scripts working; `make test` runs it). A benchmark that fails is reported as failed and makes the run fail."""
 
@@ -22,6 +22,8 @@ BENCHMARKS = (
     "b5_scaling",
     "b2_http_transition",
     "b6_org_import",
+    "b7_quality",
+    "b8_reassign",
     "b4_simulate",
 )
 

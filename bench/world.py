@@ -73,13 +73,16 @@ def build(engine: Engine, n: int, *, flat: bool = False) -> World:
     return World(imported.instansi_id, made.id, n)
 
 
-def context(engine: Engine, world: World, as_of: datetime, chunk: int = 5000) -> runs.RunContext:
-    return runs.RunContext(engine, ROOT, as_of, world.cycle_id, None, chunk)
+def context(
+    engine: Engine, world: World, as_of: datetime, chunk: int = 5000, *, force: bool = False
+) -> runs.RunContext:
+    return runs.RunContext(engine, ROOT, as_of, world.cycle_id, None, chunk, force=force)
 
 
-def open_cycle(engine: Engine, world: World) -> dict[str, object]:
-    """The whole `open-cycle` workflow, as `POST /workflows/open-cycle/run` and the scheduler run it."""
-    return runs.run("open-cycle", context(engine, world, BEGIN))
+def open_cycle(engine: Engine, world: World, *, force: bool = False) -> dict[str, object]:
+    """The whole `open-cycle` workflow, as `POST /workflows/open-cycle/run` and the scheduler run it; `force` for
+    the flat organisation, whose pegawai have no penilai (a blocking data-quality problem under the preset)."""
+    return runs.run("open-cycle", context(engine, world, BEGIN, force=force))
 
 
 def policy(engine: Engine, world: World) -> Policy:

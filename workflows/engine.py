@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import CursorResult, Table, Update, bindparam, event, inspect, select, update
+from sqlalchemy import CursorResult, Table, Update, bindparam, event, inspect, select, tuple_, update
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -214,6 +214,76 @@ def record(
         note=note,
     )
     audit.append(session, draft.with_payload(payload), row.id, seq)
+
+
+def has_changes(row: Any) -> bool:
+    """Whether the caller set attributes on the row through the ORM since it was loaded or flushed."""
+    return bool(inspect(row).committed_state)
+
+
+ROWS_PER_STATEMENT = 500  # ids bound in one statement, well under SQLite's bound of bound parameters
+
+
+def record_rows(
+    session: Session,
+    rows: Sequence[Any],
+    trigger: str,
+    changes: Mapping[str, Any],
+    *,
+    actor: Actor,
+    role: str,
+    now: datetime,
+    note: str | None = None,
+    payload: Mapping[str, Any] | None = None,
+) -> None:
+    """`record` for many rows of one table that take the same `changes` and event: per chunk one read of the
+    chain heads, one UPDATE … WHERE each row is at the version it was read at, one INSERT of the events; the ORM is
+    told the rows now hold the changes. StaleVersion if any row moved meanwhile. Rows the caller has changed
+    through the ORM go through `record`, which writes those changes too."""
+    if not rows:
+        return
+    entity_type = _entity_type(rows[0])
+    table = audit.AUDITED[entity_type]
+    instansi: dict[tuple[int | None, int | None], int | None] = {}
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        part = rows[start : start + ROWS_PER_STATEMENT]
+        assert not any(has_changes(r) for r in part), "a row with ORM changes goes through record()"
+        heads = audit.heads(session, entity_type, [r.id for r in part])
+        done: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+            update(table)
+            .where(
+                table.id.in_([r.id for r in part]),
+                tuple_(table.id, table.version).in_([(r.id, r.version) for r in part]),
+            )
+            .values(**changes, version=table.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if done.rowcount != len(part) or len(heads) != len(part):
+            first = part[0]
+            raise StaleVersion(entity_type, first.version, first.version + 1, getattr(first, "state", "") or "", [])
+        events = []
+        for row in part:
+            state = getattr(row, "state", None)
+            owner = (getattr(row, "cycle_id", None), getattr(row, "skp_id", None))  # decides the row's instansi
+            if owner not in instansi:
+                instansi[owner] = audit.instansi_of(session, row)
+            draft = audit.EventDraft(
+                entity_type=entity_type,
+                instansi_id=instansi[owner],
+                at=now,
+                actor=actor.ref,
+                role=role,
+                trigger=trigger,
+                from_state=state,
+                to_state=state,
+                note=note,
+            ).with_payload(payload)
+            events.append(draft.row(row.id, row.version + 1, heads[row.id]))
+            for name, value in changes.items():
+                set_committed_value(row, name, value)
+            set_committed_value(row, "version", row.version + 1)
+            _bumped(session).append(row)
+        audit.insert_events(session, events)
 
 
 def _entity_type(row: Any) -> str:

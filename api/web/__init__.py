@@ -9,7 +9,7 @@ from fastapi.responses import PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.web import acting, careers, cycles, hr, input_360, monitoring, periods, policies, status
+from api.web import acting, careers, cycles, hr, input_360, monitoring, periods, policies, quality, status
 from api.web.pages import ROOT, PageAnswer, error_page, router
 
 
@@ -53,4 +53,5 @@ def install(app: FastAPI) -> None:
     app.include_router(acting.router)
     app.include_router(status.router)
     app.include_router(input_360.router)
+    app.include_router(quality.router)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")

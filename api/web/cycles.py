@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from api.web import session
 from api.web.pages import Posted, Refusal, Viewer, engine_of, refusal, render
 from states.enums import CapaianLevel
-from states.errors import InvalidInput, NotPermitted, SkpflowError
+from states.errors import GuardFailed, InvalidInput, NotPermitted, SkpflowError
 from workflows.actors import Actor
 from workflows.cases import cycles, skps
 from workflows.cases.org.lookup import unit_id_of
@@ -25,17 +25,32 @@ from workflows.store.uow import reading, unit_of_work
 router = APIRouter(include_in_schema=False)
 
 
-def _page(request: Request, actor: Actor, *, refused: Refusal | None = None) -> Response:
+def _page(
+    request: Request, actor: Actor, *, refused: Refusal | None = None, exc: SkpflowError | None = None
+) -> Response:
     with reading(engine_of(request)) as s:
         listed, _ = cycles.list_cycles(s, actor, offset=0, limit=100)
     context = {
         "actor": actor,
         "cycles": listed,
         "refused": refused,
+        "forceable": _forceable(request, exc),
         "done": request.query_params.get("done"),
         "levels": [level.value for level in CapaianLevel],
     }
     return render(request, "cycles.html", context, status=refused.status if refused else 200)
+
+
+def _forceable(request: Request, exc: SkpflowError | None) -> dict[str, object] | None:
+    """A refusal for blocking data-quality problems offers the quality page and, to admins, the same step forced."""
+    if not (isinstance(exc, GuardFailed) and any(p.startswith("data quality:") for p in exc.problems)):
+        return None
+    cycle_id = request.path_params["cycle_id"]
+    return {"action": request.url.path, "quality": f"/ui/cycles/{cycle_id}/quality", "period": _form_period(request)}
+
+
+def _form_period(request: Request) -> str:
+    return str(getattr(request.state, "period", "") or "")
 
 
 @router.get("/ui/cycles")
@@ -49,16 +64,19 @@ def cycle_list(request: Request, actor: Viewer) -> Response:
 async def cycle_fire(request: Request, cycle_id: int, trigger: str, actor: Viewer, form: Posted) -> Response:
     """Move the cycle on; `open` drafts one SKP per pegawai as it opens (the open-cycle use case)."""
     engine, now = engine_of(request), session.now_of(request)
+    force = form.get("force") == "1"
     try:
         if trigger == "open":
-            cycles.open_cycle(lambda: Session(engine, expire_on_commit=False), cycle_id, actor=actor, now=now)
+            cycles.open_cycle(
+                lambda: Session(engine, expire_on_commit=False), cycle_id, actor=actor, now=now, force=force
+            )
         else:
             with unit_of_work(engine) as s:
                 version = form.get("version")
                 expected = int(str(version)) if str(version or "").isdigit() else None
-                cycles.fire(s, cycle_id, trigger, actor=actor, now=now, expected_version=expected)
+                cycles.fire(s, cycle_id, trigger, actor=actor, now=now, expected_version=expected, force=force)
     except SkpflowError as exc:
-        return _page(request, actor, refused=refusal(exc))
+        return _page(request, actor, refused=refusal(exc), exc=exc)
     return RedirectResponse("/ui/cycles?done=cycle", status_code=303)
 
 
@@ -95,10 +113,17 @@ async def open_period(request: Request, cycle_id: int, actor: Viewer, form: Post
         if not (actor.super_admin or actor.admin_of):
             raise NotPermitted("workflow", "open-period", ["admin"])
         period = _period(str(form.get("period", "")).strip())
+        request.state.period = period
         ctx = RunContext(
-            engine_of(request), actor, session.now_of(request), cycle_id, period, request.app.state.settings.batch_chunk
+            engine_of(request),
+            actor,
+            session.now_of(request),
+            cycle_id,
+            period,
+            request.app.state.settings.batch_chunk,
+            force=form.get("force") == "1",
         )
         runs.run("open-period", ctx)
     except SkpflowError as exc:
-        return _page(request, actor, refused=refusal(exc))
+        return _page(request, actor, refused=refusal(exc), exc=exc)
     return RedirectResponse("/ui/cycles?done=period", status_code=303)

@@ -636,6 +636,36 @@ ID: Final[dict[str, str]] = {
     "trigger_set_status": "Catat status",
     "trigger_close_for_status": "Tutup karena status",
     "trigger_study_progress": "Predikat tugas belajar",
+    # data quality (issue 17 item 5)
+    "quality": "Kualitas data",
+    "quality_link": "Kualitas data",
+    "quality_about": (
+        "Masalah data SKP per aturan, dengan tingkat yang ditetapkan kebijakan. Masalah yang memblokir menahan "
+        "pembukaan siklus, pembukaan periode dan dimulainya penilaian sampai diperbaiki, atau sampai admin memaksa "
+        "langkah itu (dicatat di jejak audit)."
+    ),
+    "quality_checked": "SKP diperiksa",
+    "quality_none": "Tidak ada masalah kualitas data.",
+    "quality_rule_none": "Tidak ada.",
+    "quality_problems": "Masalah",
+    "quality_shown": "ditampilkan",
+    "quality_severity": "Tingkat",
+    "quality_message": "Keterangan",
+    "quality_pegawai": "Pegawai",
+    "quality_force": "Paksa lanjut (dicatat di jejak audit)",
+    "quality_refused_hint": "Perbaiki masalah yang memblokir di halaman Kualitas data, atau paksa lanjut.",
+    "severity_blocking": "Memblokir",
+    "severity_warning": "Peringatan",
+    "severity_info": "Info",
+    "quality_rule_target_missing": "Indikator tanpa target atau bertarget nol",
+    "quality_rule_utama_without_intervensi": "RHK Utama tanpa intervensi RHK atasan",
+    "quality_rule_orphan_atasan_rhk": "RHK atasan yang tidak diintervensi bawahan",
+    "quality_rule_duplicate_rhk_text": "RHK bertulisan sama dalam satu tim",
+    "quality_rule_realisasi_without_evidence": "Realisasi tanpa bukti dukung",
+    "quality_rule_rating_without_feedback": "Penilaian tanpa umpan balik",
+    "quality_rule_distribution_violation": "Distribusi predikat melanggar kurva",
+    "quality_rule_no_penilai": "Pegawai tanpa pejabat penilai",
+    "quality_rule_penilai_overloaded": "Pejabat penilai dengan bawahan terlalu banyak",
 }
 
 EN: Final[dict[str, str]] = {
@@ -1260,6 +1290,36 @@ EN: Final[dict[str, str]] = {
     "trigger_set_status": "Record status",
     "trigger_close_for_status": "Close for a status",
     "trigger_study_progress": "Tugas belajar predikat",
+    # data quality (issue 17 item 5)
+    "quality": "Data quality",
+    "quality_link": "Data quality",
+    "quality_about": (
+        "Problems in the SKP data, per rule, with the severity the policy gives each rule. Blocking problems hold "
+        "back opening the cycle, opening a period and starting the assessment until they are fixed, or until an "
+        "admin forces the step (recorded in the audit trail)."
+    ),
+    "quality_checked": "SKPs checked",
+    "quality_none": "No data-quality problems.",
+    "quality_rule_none": "None.",
+    "quality_problems": "Problems",
+    "quality_shown": "shown",
+    "quality_severity": "Severity",
+    "quality_message": "Details",
+    "quality_pegawai": "Pegawai",
+    "quality_force": "Proceed anyway (recorded in the audit trail)",
+    "quality_refused_hint": "Fix the blocking problems on the Data quality page, or proceed anyway.",
+    "severity_blocking": "Blocking",
+    "severity_warning": "Warning",
+    "severity_info": "Info",
+    "quality_rule_target_missing": "Indicators with no target or a target of zero",
+    "quality_rule_utama_without_intervensi": "RHK Utama intervening no RHK of the atasan",
+    "quality_rule_orphan_atasan_rhk": "Atasan RHK no bawahan intervenes",
+    "quality_rule_duplicate_rhk_text": "The same RHK text within one team",
+    "quality_rule_realisasi_without_evidence": "Realisasi without bukti dukung",
+    "quality_rule_rating_without_feedback": "Ratings with no feedback recorded",
+    "quality_rule_distribution_violation": "Predikat distribution breaking the curve",
+    "quality_rule_no_penilai": "Pegawai without a pejabat penilai",
+    "quality_rule_penilai_overloaded": "Pejabat penilai with too many bawahan",
 }
 
 CATALOGUE: Final[dict[str, dict[str, str]]] = {"id": ID, "en": EN}

@@ -37,7 +37,7 @@ from workflows.cases.logins import Login
 from workflows.cases.org import lookup
 from workflows.cases.org.lookup import unit_zone
 from workflows.cases.skps import IndikatorIn, PlanIn, RhkIn, RhkOut
-from workflows.queries import dashboard, document_data
+from workflows.queries import dashboard, document_data, quality
 from workflows.queries.explain import explain
 from workflows.store.settings import Settings, password_policy
 from workflows.store.uow import reading, unit_of_work
@@ -363,7 +363,16 @@ def home(request: Request, actor: Viewer) -> Response:
         asked = input_360.my_requests(s, actor=actor, now=now)
         cycle_ids = {m.cycle_id for m in mine}
         names = cycles.names_of(s, cycle_ids)
-    context = {"actor": actor, "mine": mine, "inbox": waiting, "now": now, "cycle_names": names, "asked": asked}
+        leads = quality.leads_a_unit(s, actor)
+    context = {
+        "actor": actor,
+        "mine": mine,
+        "inbox": waiting,
+        "now": now,
+        "cycle_names": names,
+        "asked": asked,
+        "leads": leads,
+    }
     return render(request, "pegawai_home.html", context)
 
 

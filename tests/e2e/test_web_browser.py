@@ -21,13 +21,17 @@ from axe_playwright_python.sync_playwright import Axe
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from playwright.sync_api import Page, ViewportSize, expect, sync_playwright
+from sqlalchemy import select, update
+from sqlmodel import col
 
 from policies.kuadran import predikat as kuadran_predikat
 from policies.loader import load_preset
 from states.enums import Rating
 from tests.e2e.conftest import ROOT_PASSWORD, Clock, bearer
-from tests.e2e.web_setup import PASSWORD, agree_chain_above_staff, give_passwords, to_assessment
-from tests.integration.org import KABID, KABID2, STAF1
+from tests.e2e.web_setup import PASSWORD, agree_chain_above_staff, agree_everyone, give_passwords, to_assessment
+from tests.integration.org import KABID, KABID2, STAF1, STAF2
+from workflows.store.tables import Indikator, Rhk
+from workflows.store.uow import unit_of_work
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -363,3 +367,36 @@ def test_hr_sends_a_pegawai_on_tugas_belajar_and_ends_it_from_the_status_page(
     check_page(page, "hr-status-ended")
     listed = client.get(f"/pegawai/{STAF1}/status", headers=root).json()
     assert [(p["status"], p["from"], p["until"]) for p in listed] == [("TUGAS_BELAJAR", "2026-03-01", "2026-08-31")]
+
+
+def test_a_blocking_quality_problem_holds_the_assessment_back_until_hr_forces_it(
+    server: str, page: Page, client: TestClient, clock: Clock, root: dict[str, str], db: Any, cycle_id: int
+) -> None:
+    ids = agree_everyone(client, clock, root)
+    assert client.post(f"/cycles/{cycle_id}/transitions/start_monitoring", headers=root).status_code == 200
+    with unit_of_work(db) as s:  # the staff member's indicator loses its target
+        rhk = select(col(Rhk.id)).where(col(Rhk.skp_id) == ids[STAF2])
+        s.execute(update(Indikator).where(col(Indikator.rhk_id).in_(rhk)).values(target=None))
+
+    log_in_by_keyboard(page, server, "root", ROOT_PASSWORD)
+    page.locator("#quality-link").click()
+    expect(page.locator("h1")).to_contain_text("Kualitas data")
+    expect(page.locator('td[data-rule="target_missing"]')).to_have_text("1")
+    expect(page.locator("#quality-target_missing")).to_contain_text("1 indikator tanpa target")
+    check_page(page, "hr-quality")
+
+    page.goto(f"{server}/ui/cycles")
+    page.locator(f"#cycle-{cycle_id}-start_assessment").click()
+    expect(page.locator("#refused")).to_contain_text("target_missing — 1 blocking problem(s)")
+    expect(page.locator(f"#cycle-{cycle_id} td[data-state]")).to_have_attribute("data-state", "monitoring")
+    check_page(page, "hr-quality-refused")
+    page.locator("#refused-quality-link").click()
+    page.locator(f'#quality-target_missing a[data-nip="{STAF2}"]').click()
+    page.wait_for_url(f"**/ui/skp/{ids[STAF2]}")
+
+    page.goto(f"{server}/ui/cycles")
+    page.locator(f"#cycle-{cycle_id}-start_assessment").click()
+    page.locator("#force").click()  # HR proceeds anyway: the audit event records it
+    expect(page.locator(f"#cycle-{cycle_id} td[data-state]")).to_have_attribute("data-state", "assessing")
+    trail = client.get("/audit", params={"entity_type": "cycle", "entity_id": cycle_id}, headers=root).json()
+    assert any(e["trigger"] == "start_assessment" and "target_missing 1" in e["note"] for e in trail["items"])

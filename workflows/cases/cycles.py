@@ -17,11 +17,12 @@ from policies.loader import PolicyChange, diff
 from states.cycle import CYCLE, CycleFacts, CycleState
 from states.enums import PeriodKind, Rating
 from states.errors import InvalidInput, NotFound, NotPermitted
+from states.lifecycle import TriggerInput
 from states.roles import Role
 from states.skp import SkpState
 from workflows import audit, engine
 from workflows.actors import Actor
-from workflows.cases import policy_store, status
+from workflows.cases import policy_store, quality, status
 from workflows.cases.org.lookup import instansi_for_request, instansi_of
 from workflows.store.tables import MAX_ID, Cycle, Pegawai, PolicyVersion, Skp, StatusPeriod
 
@@ -106,14 +107,31 @@ def create(
     return view(session, cycle, actor)
 
 
+GATED = {"open": CycleState.planning, "start_assessment": CycleState.monitoring}
+"""The cycle triggers that wait for the blocking data-quality problems to be fixed, from the state they leave."""
+
+
 def fire(
-    session: Session, cycle_id: int, trigger: str, *, actor: Actor, now: datetime, expected_version: int | None = None
+    session: Session,
+    cycle_id: int,
+    trigger: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    expected_version: int | None = None,
+    force: bool = False,
 ) -> CycleView:
+    """Move the cycle; `open` and `start_assessment` are refused while blocking data-quality problems exist, unless
+    an admin forces them (`force`), and then the event lists what was overridden."""
     cycle = get(session, cycle_id, actor)
     not_done = session.scalar(
         select(func.count()).where(col(Skp.cycle_id) == cycle_id, col(Skp.state) != SkpState.followed_up.value)
     )
     facts = CycleFacts(policy_pinned=cycle.policy_version_id is not None, skps_not_followed_up=not_done or 0)
+    override = None
+    if GATED.get(trigger) == cycle.state and cycle.policy_version_id is not None:
+        policy = policy_store.cycle_policy(session, cycle)
+        override = quality.gate(session, cycle, policy, trigger, actor=actor, force=force)
     engine.fire(
         session,
         CYCLE,
@@ -124,6 +142,8 @@ def fire(
         facts=facts,
         now=now,
         expected_version=expected_version,
+        inp=TriggerInput(note=override.note()) if override else None,
+        payload={"quality_override": override.counts} if override else None,
     )
     return view(session, cycle, actor)
 
@@ -155,16 +175,23 @@ class OpenResult:
 
 
 def open_cycle(
-    sessions: Callable[[], Session], cycle_id: int, *, actor: Actor, now: datetime, chunk: int = 5000
+    sessions: Callable[[], Session],
+    cycle_id: int,
+    *,
+    actor: Actor,
+    now: datetime,
+    chunk: int = 5000,
+    force: bool = False,
 ) -> OpenResult:
     """Open the cycle (planning → drafting) and draft one SKP per active pegawai, set-based and resumable:
     rerunning after an interruption drafts only the SKPs still missing. A pegawai with a status period the policy
     excludes (`status.excluded`) in the year gets an SKP for each stretch of the year they serve, none when they
-    serve none of it (`status.draft_around`)."""
+    serve none of it (`status.draft_around`). Opening is refused while the organisation has blocking
+    data-quality problems (a pegawai without a penilai, under the preset), unless an admin forces it."""
     with sessions() as session, session.begin():
         cycle = get(session, cycle_id, actor)
         if cycle.state == CycleState.planning.value:
-            fire(session, cycle_id, "open", actor=actor, now=now)
+            fire(session, cycle_id, "open", actor=actor, now=now, force=force)
         elif cycle.state != CycleState.drafting.value:
             raise InvalidInput([f"cycle is in {cycle.state}; SKPs are drafted when it opens"])
         instansi_id, year = cycle.instansi_id, cycle.year

@@ -9,9 +9,11 @@ now the penilai is withdrawn (`input_360_rows.follow_reassignment`)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -83,44 +85,56 @@ def reassign_open_work(
     names = {pid: (nip, name) for pid, (nip, name, _) in known.items()}
     done: list[Reassigned] = []
     penilai_moved: dict[int, tuple[int | None, int | None]] = {}
+    alike: dict[tuple[tuple[str, int | None, int | None], ...], list[Skp]] = defaultdict(list)
     for skp in rows:
         assert skp.id is not None
         if skp.id in skip_skps:
             continue
         steps: list[Reassigned] = []
+        penilai, atasan_penilai = skp.penilai_id, skp.atasan_penilai_id
         own = moved.get(skp.pegawai_id)
-        if own is not None and skp.state in OPEN and skp.penilai_id == own[0]:
-            skp.penilai_id = own[1]
+        if own is not None and skp.state in OPEN and penilai == own[0]:
+            penilai = own[1]
             steps.append(Reassigned(skp.id, "penilai", own[0], own[1]))
             penilai_moved[skp.id] = own
             new_atasan = atasan_of.get(own[1]) if own[1] is not None else None
-            if skp.atasan_penilai_id != new_atasan:
-                steps.append(Reassigned(skp.id, "atasan_penilai", skp.atasan_penilai_id, new_atasan))
-                skp.atasan_penilai_id = new_atasan
-        rater = moved.get(skp.penilai_id) if skp.penilai_id is not None else None
-        if rater is not None and skp.atasan_penilai_id == rater[0]:
-            skp.atasan_penilai_id = rater[1]
+            if atasan_penilai != new_atasan:
+                steps.append(Reassigned(skp.id, "atasan_penilai", atasan_penilai, new_atasan))
+                atasan_penilai = new_atasan
+        rater = moved.get(penilai) if penilai is not None else None
+        if rater is not None and atasan_penilai == rater[0]:
+            atasan_penilai = rater[1]
             steps.append(Reassigned(skp.id, "atasan_penilai", rater[0], rater[1]))
         if not steps:
             continue
-        engine.record(
-            session,
-            skp,
-            "reassigned",
-            actor=actor,
-            role=Role.ADMIN.value,
-            now=now,
-            note=_note(names, steps, reason),
-            payload={
-                "reason": reason,
-                "changes": [
-                    {"role": s.role, "from": _person(names, s.old_id), "to": _person(names, s.new_id)} for s in steps
-                ],
-            },
-        )
         done.extend(steps)
+        if not engine.has_changes(skp):
+            alike[tuple((s.role, s.old_id, s.new_id) for s in steps)].append(skp)
+            continue
+        # the caller changed this SKP (a mutasi moving it): those changes are written with this event
+        skp.penilai_id, skp.atasan_penilai_id = penilai, atasan_penilai
+        engine.record(session, skp, "reassigned", **_event(names, steps, reason), actor=actor, now=now)
+    # the rest, the bulk of a reorganisation: the SKPs with the same moves share one UPDATE and one INSERT of events
+    for moves, same in alike.items():
+        steps = [Reassigned(0, role, old, new) for role, old, new in moves]
+        columns = {f"{s.role}_id": s.new_id for s in steps}
+        engine.record_rows(session, same, "reassigned", columns, **_event(names, steps, reason), actor=actor, now=now)
     input_360_rows.follow_reassignment(session, penilai_moved, names=names, actor=actor, now=now, reason=reason)
-    return done
+    return sorted(done, key=lambda s: s.skp_id)
+
+
+def _event(names: Mapping[int, tuple[str, str]], steps: list[Reassigned], reason: str) -> dict[str, Any]:
+    """The role, note and payload of a `reassigned` event: both people of each move, and the reason."""
+    return {
+        "role": Role.ADMIN.value,
+        "note": _note(names, steps, reason),
+        "payload": {
+            "reason": reason,
+            "changes": [
+                {"role": s.role, "from": _person(names, s.old_id), "to": _person(names, s.new_id)} for s in steps
+            ],
+        },
+    }
 
 
 def _people(session: Session, ids: set[int]) -> dict[int, tuple[str, str, int | None]]:

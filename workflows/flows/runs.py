@@ -18,7 +18,7 @@ from sqlmodel import col
 
 from policies import calendar, periods
 from policies.schema import ZONE_ALIASES
-from states.errors import InvalidInput, NotFound, NotPermitted
+from states.errors import GuardFailed, InvalidInput, NotFound, NotPermitted
 from states.skp import SKP, SkpFacts, SkpState
 from workflows import engine
 from workflows.actors import Actor
@@ -47,6 +47,11 @@ class RunIn(BaseModel):
         "every unit if omitted. It also decides the date as_of falls on when the period is derived.",
         examples=["Asia/Jayapura"],
     )
+    force: bool = Field(
+        default=False,
+        description="open-cycle, open-period: proceed although the cycle has blocking data-quality problems "
+        "(admins only; the audit events list what was overridden).",
+    )
 
     @field_validator("zone")
     @classmethod
@@ -69,6 +74,7 @@ class RunContext:
     chunk: int
     sender: notify.Sender | None = None  # tests and simulations send through a fake
     zone: str | None = None  # a scheduled run acts for the units of one zone (IANA name or WIB/WITA/WIT)
+    force: bool = False  # an admin proceeds past blocking data-quality problems (open-cycle, open-period)
 
     def sessions(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -93,7 +99,9 @@ def _plain(value: Any) -> Any:
 def open_cycle(ctx: RunContext) -> dict[str, Any]:
     if ctx.cycle_id is None:
         raise InvalidInput(["cycle_id: required to open a cycle"])
-    opened = cycles.open_cycle(ctx.sessions, ctx.cycle_id, actor=ctx.actor, now=ctx.as_of, chunk=ctx.chunk)
+    opened = cycles.open_cycle(
+        ctx.sessions, ctx.cycle_id, actor=ctx.actor, now=ctx.as_of, chunk=ctx.chunk, force=ctx.force
+    )
     return {"cycle_id": ctx.cycle_id, "drafted": opened.drafted, "already": opened.already}
 
 
@@ -115,10 +123,26 @@ def _periods(ctx: RunContext, c: Cycle, *, ended: bool) -> list[int]:
 
 
 def open_period(ctx: RunContext) -> dict[str, Any]:
-    """Move agreed SKPs into monitoring, then open the period's evaluations for every SKP being monitored."""
+    """Open the period's evaluations for every agreed or monitored SKP, and move the agreed SKPs into monitoring.
+    A cycle with blocking data-quality problems is refused (and left as it is) unless an admin forces it; a run
+    over every cycle reports the refusal and goes on with the others."""
     out: list[dict[str, Any]] = []
     for c in _cycles(ctx, {"monitoring"}):
         assert c.id is not None
+        n = next(iter(_periods(ctx, c, ended=False)), None)
+        try:
+            opened = (
+                evaluations.open_period(
+                    ctx.sessions, c.id, n, actor=ctx.actor, now=ctx.as_of, chunk=ctx.chunk, force=ctx.force
+                )
+                if n is not None
+                else None
+            )
+        except GuardFailed as refused:
+            if ctx.cycle_id is not None:
+                raise
+            out.append({"cycle_id": c.id, "period": n, "refused": refused.problems})
+            continue
         with ctx.sessions() as s:
             query = select(col(Skp.id)).where(col(Skp.cycle_id) == c.id, col(Skp.state) == SkpState.agreed.value)
             agreed = [i for i in s.scalars(query) if i is not None]
@@ -133,12 +157,6 @@ def open_period(ctx: RunContext) -> dict[str, Any]:
             now=ctx.as_of,
             facts=SkpFacts(cycle_state=c.state),
             chunk=ctx.chunk,
-        )
-        n = next(iter(_periods(ctx, c, ended=False)), None)
-        opened = (
-            evaluations.open_period(ctx.sessions, c.id, n, actor=ctx.actor, now=ctx.as_of, chunk=ctx.chunk)
-            if n is not None
-            else None
         )
         out.append({"cycle_id": c.id, "monitored": len(moved.fired), "period": n, "opened": _plain(opened)})
     return {"cycles": out}

@@ -18,7 +18,7 @@ from states.evaluation import EVALUATION, EvaluationFacts, EvaluationState
 from states.roles import Role
 from workflows import audit, engine
 from workflows.actors import Actor
-from workflows.cases import cycles, followups, policy_store
+from workflows.cases import cycles, followups, policy_store, quality
 from workflows.store.tables import (
     AuditEvent,
     Cycle,
@@ -48,16 +48,19 @@ def open_period(
     actor: Actor,
     now: datetime,
     chunk: int = 5000,
+    force: bool = False,
 ) -> OpenPeriodResult:
     """Open period `period_no` for every agreed SKP of the cycle that ran during it (its periode_awal … periode_akhir
     overlaps the period), set-based and resumable: a rerun opens only the evaluations still missing (an SKP agreed
     since the last run, or a chunk an interruption lost). Skipped besides: an SKP whose pegawai is in a status the
-    policy excludes for the whole period."""
+    policy excludes for the whole period. Refused while the cycle has blocking data-quality problems, unless an
+    admin forces it: then each evaluation's opening event lists what was overridden."""
     with sessions() as session, session.begin():
         cycle = cycles.get(session, cycle_id, actor)
         policy = policy_store.cycle_policy(session, cycle)
         period = period_of(policy, cycle.year, period_no)
         instansi_id = cycle.instansi_id
+        override = quality.gate(session, cycle, policy, "open_period", actor=actor, force=force)
     # a pegawai whose excluding status period covers the whole period has nothing to evaluate in it
     in_status = exists().where(
         col(StatusPeriod.pegawai_id) == col(Skp.pegawai_id),
@@ -75,6 +78,7 @@ def open_period(
         trigger="open",
         from_state=None,
         to_state=EvaluationState.open.value,
+        note=override.note() if override else None,
     )
     opened = 0
     while True:
@@ -108,7 +112,10 @@ def open_period(
                 insert(Evaluation).returning(col(Evaluation.id), col(Evaluation.skp_id)), rows
             ).all()
             events = [
-                genesis.with_payload({"skp_id": skp_id, "period_no": period_no}).row(evaluation_id, 1, audit.GENESIS)
+                genesis.with_payload(
+                    {"skp_id": skp_id, "period_no": period_no}
+                    | ({"quality_override": override.counts} if override else {})
+                ).row(evaluation_id, 1, audit.GENESIS)
                 for evaluation_id, skp_id in created
             ]
             session.execute(insert(AuditEvent), events)
