@@ -1365,8 +1365,6 @@ class Translate:
         return self.label("capaian", value) if entity_type == "capaian" else self.state(entity_type, value)
 
 
-CODE_PREFIXES: Final = ("", "capaian_", "fukind_", "jenis_", "aspek_", "cascade_", "period_", "jenjang_", "jabatan_")
-ENTITY_LIFECYCLES: Final[dict[str, tuple[str, ...]]] = {"follow_up_case": ("follow_up", "sanction", "kontrak")}
 CODE_PREFIXES: Final = (
     "",
     "capaian_",
@@ -1380,7 +1378,7 @@ CODE_PREFIXES: Final = (
     "approach_",
     "pstatus_",
 )
-ENTITY_LIFECYCLES: Final[dict[str, tuple[str, ...]]] = {"follow_up_case": ("follow_up", "sanction")}
+ENTITY_LIFECYCLES: Final[dict[str, tuple[str, ...]]] = {"follow_up_case": ("follow_up", "sanction", "kontrak")}
 """Entity types (of the audit trail) whose states come from more than one lifecycle, or another name."""
 
 

@@ -865,7 +865,7 @@ class Filled:
         pieces = template.render(**fixed, **{f: f"{self.MARK}{f}{self.MARK}" for f in fields}).split(self.MARK)
         self.literals, self.fields = pieces[0::2], pieces[1::2]
 
-    def __call__(self, values: Mapping[str, Any]) -> str:
+    def __call__(self, values: Mapping[str, Any] | RowMapping) -> str:
         out = [self.literals[0]]
         for name, literal_ in zip(self.fields, self.literals[1:], strict=True):
             value = values[name]

@@ -427,6 +427,7 @@ class ActingAssignment(Versioned, table=True):
     sk_number: str = Field(max_length=120)
     note: str | None = Field(default=None, max_length=1000)
     state: str = Field(default="scheduled", max_length=16)
+    created_at: datetime = Field(sa_column=_utc())
 
 
 class Kontrak(Versioned, table=True):
