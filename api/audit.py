@@ -12,18 +12,11 @@ from api.deps import Config, CurrentActor, Db, Now
 from api.errors import responses
 from states.errors import NotPermitted
 from workflows.cases import audit_trail, logins
+from workflows.cases.audit_trail import EventOut
 from workflows.store.settings import seal_key
-from workflows.store.tables import AuditEventFields
 from workflows.store.uow import reading
 
 router = APIRouter(tags=["audit"])
-
-
-class EventOut(AuditEventFields):
-    """One audit event with its place in the trail (`id`, the cursor) and its hash."""
-
-    id: int
-    hash: str
 
 
 class EventPage(BaseModel):

@@ -27,7 +27,8 @@ from states.roles import Role
 from workflows import engine
 from workflows.actors import Actor
 from workflows.cases import policy_store, reassign
-from workflows.cases.org.imports import resolve_atasan, running_acting
+from workflows.cases.org.imports import resolve_atasan
+from workflows.cases.org.lookup import running_acting
 from workflows.store.tables import ActingAssignment, Cycle, Pegawai, Rhk, Skp, Unit
 
 ACTIVE = (Phase.scheduled.value, Phase.running.value)

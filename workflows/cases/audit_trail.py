@@ -14,12 +14,19 @@ from workflows.audit import seal
 from workflows.audit.chains import AUDITED, instansi_of
 from workflows.audit.verify import Problem, SealChecks, Verification, verify
 from workflows.store.settings import Settings, seal_key
-from workflows.store.tables import AuditEvent, AuditSeal, Pegawai
+from workflows.store.tables import AuditEvent, AuditEventFields, AuditSeal, Pegawai
 
 ENTITY_TYPES = tuple(AUDITED)  # what has a chain, in the order the filters list them
 Seal = AuditSeal  # what sealing returns and the seal pages hold
 
 UNASKED = SealChecks()  # no key, no age limit, nothing published: the seals' own chain and roots only
+
+
+class EventOut(AuditEventFields):
+    """One audit event with its place in the trail (`id`, the cursor) and its hash."""
+
+    id: int
+    hash: str
 
 
 def scope(actor: Actor) -> ColumnElement[bool]:

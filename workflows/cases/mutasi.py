@@ -17,7 +17,7 @@ from states.skp import SKP, SkpState
 from workflows import engine
 from workflows.actors import Actor
 from workflows.cases import policy_store, reassign, skps
-from workflows.cases.org.imports import running_acting
+from workflows.cases.org.lookup import running_acting
 from workflows.store.tables import Cycle, Instansi, Pegawai, Skp, Unit
 
 MOVABLE = (SkpState.monitored.value,)

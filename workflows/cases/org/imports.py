@@ -23,11 +23,11 @@ from states.roles import Role
 from workflows import engine
 from workflows.actors import Actor
 from workflows.cases import kontrak, reassign
-from workflows.cases.org.lookup import instansi_for_request
+from workflows.cases.org.lookup import instansi_for_request, running_acting
 from workflows.store.db import insert_many
 from workflows.store.passwords import PasswordPolicy, hash_password
 from workflows.store.settings import Settings
-from workflows.store.tables import ActingAssignment, Instansi, Kontrak, Pegawai, Unit
+from workflows.store.tables import Instansi, Kontrak, Pegawai, Unit
 
 DEFAULT_POLICY = PasswordPolicy()
 NIP_PATTERN = re.compile(r"[0-9]{18}")  # ASCII digits only; used with fullmatch ($ admits a final newline)
@@ -599,17 +599,6 @@ def _reassign(
     (a pegawai new to the organisation, or without an atasan until now, had no penilai with open steps)."""
     known = {pid: pair for pid, pair in changed.items() if pair[0] is not None}
     reassign.reassign_open_work(session, known, actor=actor, now=now, reason="import organisasi: atasan berubah")
-
-
-def running_acting(session: Session, instansi_id: int) -> dict[int, int]:
-    """The officials of the instansi's running acting SKs, by the unit they act for."""
-    rows = session.execute(
-        select(col(ActingAssignment.unit_id), col(ActingAssignment.pegawai_id)).where(
-            col(ActingAssignment.instansi_id) == instansi_id,
-            col(ActingAssignment.state) == acting_rules.Phase.running.value,
-        )
-    )
-    return dict(rows.tuples().all())
 
 
 def resolve_atasan(

@@ -6,9 +6,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from policies import acting as acting_rules
 from states.errors import InvalidInput, NotFound, NotPermitted
 from workflows.actors import Actor
-from workflows.store.tables import Cycle, Instansi, Pegawai, Unit
+from workflows.store.tables import ActingAssignment, Cycle, Instansi, Pegawai, Unit
 
 
 def unit_id_of(session: Session, cycle_id: int, code: str) -> int:
@@ -120,3 +121,14 @@ def _choices(session: Session, actor: Actor, mine: frozenset[int]) -> str:
     codes = session.scalars(query.limit(CHOICES_SHOWN)).all()
     more = f" and {total - len(codes)} more" if total > len(codes) else ""
     return f"send the code of one of the {total} instansi the caller may choose: {', '.join(codes)}{more}"
+
+
+def running_acting(session: Session, instansi_id: int) -> dict[int, int]:
+    """The officials of the instansi's running acting SKs, by the unit they act for."""
+    rows = session.execute(
+        select(col(ActingAssignment.unit_id), col(ActingAssignment.pegawai_id)).where(
+            col(ActingAssignment.instansi_id) == instansi_id,
+            col(ActingAssignment.state) == acting_rules.Phase.running.value,
+        )
+    )
+    return dict(rows.tuples().all())
