@@ -838,9 +838,7 @@ class _FeedbackSweep:
             with self.sessions() as session, session.begin():
                 _lock(session, self.ctx.cycle_id)
                 rows = session.execute(query.where(col(Skp.id) > after)).all()
-                for r in rows:
-                    late[r.unit_id] += 1
-                self._take(session, rows, zones)
+                late.update(self._take(session, rows, zones))
             if len(rows) < self.chunk:
                 break
             after = rows[-1].skp_id
@@ -924,14 +922,16 @@ class _FeedbackSweep:
             .limit(self.chunk)
         )
 
-    def _take(self, session: Session, rows: Sequence[Any], zones: Mapping[int, str]) -> None:
+    def _take(self, session: Session, rows: Sequence[Any], zones: Mapping[int, str]) -> Counter[int]:
+        """Record and send the steps these rows newly reached; the SKPs whose umpan balik has lapsed, per unit."""
         assert self.weeks is not None
-        ctx, steps, messages = self.ctx, [], {}
+        ctx, steps, messages, lapsed_in = self.ctx, [], {}, Counter[int]()
         for r in rows:
             zone = calendar.zone(ctx.policy.calendar, zones[r.unit_id])
             at = r.anchor_at if r.anchor_at.tzinfo else r.anchor_at.replace(tzinfo=UTC)  # SQLite: naive UTC
             anchor, today = at.astimezone(zone).date(), ctx.as_of.astimezone(zone).date()
             reached = dialog.steps_reached(anchor, self.weeks, self.ladder, today)
+            lapsed_in[r.unit_id] += reached > 0
             for n, sent in dialog.to_send(r.taken, reached, self.ladder):
                 step = self.ladder[n % len(self.ladder)]
                 lapsed = dialog.lapse_day(anchor, self.weeks, n, self.ladder)
@@ -973,6 +973,7 @@ class _FeedbackSweep:
         ):
             self.counts.notified[action] = self.counts.notified.get(action, 0) + 1
             self.counts.no_address += status == NO_ADDRESS
+        return lapsed_in
 
     def _outbox(self, r: Any, n: int, *, anchor: date, lapsed: date, zone: tzinfo) -> list[dict[str, Any]]:
         """The outbox rows of one step: one per person it notifies (a penilai or atasan penilai missing or outside
