@@ -13,6 +13,7 @@ from policies.schema import (
     LadderStep,
     NonWorkingDay,
     Policy,
+    RecurringRule,
 )
 
 
@@ -30,6 +31,8 @@ def due_day(
     """The last local day on which the work is on time; `start` is an SKP's own start (`anchored_on`)."""
     rule = policy.deadlines.rule(key)
     cal = policy.calendar
+    if isinstance(rule, RecurringRule):
+        raise ValueError(f"{key}: a recurring deadline's windows are computed by policies.feedback")
     if isinstance(rule, BeforeExpiryRule):
         if expires_on is None:
             raise ValueError(f"{key}: needs expires_on (the last day of what ends)")

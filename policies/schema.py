@@ -105,6 +105,7 @@ class DeadlineKey(StrEnum):
     COACHING_SCHEDULE = "coaching_schedule"
     KONTRAK_RECOMMENDATION = "kontrak_recommendation"
     INPUT_360 = "input_360"
+    FEEDBACK = "feedback"  # dialog kinerja: umpan balik lapsed for feedback.every_weeks (deadlines.feedback)
 
 
 # Decimal as plain text ("12.5", "50") so equal values always hash alike.
@@ -513,6 +514,29 @@ class BeforeExpiryRule(_Rule):
     months_before: int = Field(ge=0, le=60, description="Months before the end (the day after the last day).")
 
 
+class RecurringRule(_Rule):
+    """Due feedback.every_weeks weeks after an anchor (the last umpan balik, else the SKP's agreement), and again
+    every that many weeks while nothing new comes: the ladder runs once per window, its offsets within the window."""
+
+    @field_validator("ladder")
+    @classmethod
+    def _within_window(cls, value: list[LadderStep]) -> list[LadderStep]:
+        if any(s.offset_days < 0 for s in value):
+            raise ValueError("a recurring ladder starts when the window lapses: offsets must be 0 or more")
+        if any(s.action is LadderAction.AUTO_ACTION for s in value):
+            raise ValueError("a recurring ladder only notifies: no auto_action step")
+        return value
+
+
+def _feedback_ladder() -> RecurringRule:
+    return RecurringRule(
+        ladder=[
+            LadderStep(offset_days=0, action=LadderAction.REMINDER, notify=[Recipient.PENILAI]),
+            LadderStep(offset_days=7, action=LadderAction.ESCALATE, notify=[Recipient.ATASAN_PENILAI]),
+        ]
+    )
+
+
 def _contract_ladder() -> BeforeExpiryRule:
     return BeforeExpiryRule(
         months_before=6,
@@ -546,6 +570,12 @@ class Deadlines(Frozen):
         "the penilai's rating waits for it (perilaku.input_360: required) until the window closes.",
     )
 
+    feedback: RecurringRule = Field(
+        default_factory=_feedback_ladder,
+        description="Dialog kinerja: the nudges when an agreed SKP has had no umpan balik for feedback.every_weeks "
+        "weeks (the sweep takes them only when that is set); the penilai is reminded, then the atasan penilai.",
+    )
+
     @model_validator(mode="after")
     def _pemberi_only_for_input_360(self) -> Self:
         for key in DeadlineKey:
@@ -557,8 +587,10 @@ class Deadlines(Frozen):
                 raise ValueError(f"{key.value}.ladder: close_input_window acts only on the input_360 ladder")
         return self
 
-    def rule(self, key: DeadlineKey) -> FixedDateRule | AfterPeriodRule | AfterEventRule | BeforeExpiryRule:
-        rule: FixedDateRule | AfterPeriodRule | AfterEventRule | BeforeExpiryRule = getattr(
+    def rule(
+        self, key: DeadlineKey
+    ) -> FixedDateRule | AfterPeriodRule | AfterEventRule | BeforeExpiryRule | RecurringRule:
+        rule: FixedDateRule | AfterPeriodRule | AfterEventRule | BeforeExpiryRule | RecurringRule = getattr(
             self, DeadlineKey(key).value
         )
         return rule
@@ -1042,6 +1074,16 @@ class Policy(Frozen):
             raise ValueError(
                 f"kontrak.opens_days_before_due ({self.kontrak.opens_days_before_due}) is after the first step of "
                 f"deadlines.kontrak_recommendation.ladder ({-first} days): the case must be open when it is taken"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _feedback_ladder_within_a_window(self) -> Self:
+        weeks, ladder = self.feedback.every_weeks, self.deadlines.feedback.ladder
+        if weeks is not None and ladder and ladder[-1].offset_days >= 7 * weeks:
+            raise ValueError(
+                f"deadlines.feedback.ladder: its last step (+{ladder[-1].offset_days} days) must come before the next "
+                f"window lapses (feedback.every_weeks {weeks} = {7 * weeks} days)"
             )
         return self
 

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.e2e.conftest import Clock, bearer
+from tests.e2e.web_setup import agree_everyone
 from workflows.store.tables import Outbox
 
 
@@ -44,3 +45,32 @@ def test_delivery_is_for_the_operator(client: TestClient, clock: Clock, root: di
     unconfigured = client.post("/workflows/deliver-notifications/run", json={}, headers=root)
     assert unconfigured.status_code == 422
     assert "SKPFLOW_NOTIFY_URL" in unconfigured.json()["problems"][0]
+
+
+def test_the_run_reports_the_dialog_kinerja_nudges(
+    client: TestClient, clock: Clock, root: dict[str, str], cycle_id: int
+) -> None:
+    body = {
+        "name": "kab-contoh",
+        "version": "dialog-2w",
+        "base": "permenpanrb-6-2022",
+        "overrides": {"feedback": {"every_weeks": 2}},  # umpan balik expected every two weeks
+        "instansi": "KAB-CONTOH",
+    }
+    made = client.post("/policies", json=body, headers=root)
+    assert made.status_code == 201, made.text
+    repin = {"policy_version_id": made.json()["id"], "dry_run": False}
+    pinned = client.post(f"/cycles/{cycle_id}/policy", json=repin, headers=root)
+    assert pinned.status_code == 200 and pinned.json()["applied"], pinned.text
+    agree_everyone(client, clock, root)  # on 5 January, and nobody has had umpan balik since
+
+    run = {"as_of": "2026-01-20T09:00:00+07:00", "cycle_id": cycle_id}
+    answer = client.post("/workflows/enforce-deadlines/run", json=run, headers=root)
+    assert answer.status_code == 200, answer.text
+    report: dict[str, Any] = answer.json()["cycles"][0]["by_key"]["feedback"]
+    assert (report["late"], report["notified"]) == (6, {"reminder": 6})  # each penilai, or HR for the Sekda's
+    a_week_on = {**run, "as_of": "2026-01-27T09:00:00+07:00"}
+    escalated = client.post("/workflows/enforce-deadlines/run", json=a_week_on, headers=root).json()
+    assert escalated["cycles"][0]["by_key"]["feedback"]["notified"] == {"escalate": 6}  # the atasan penilai
+    again = client.post("/workflows/enforce-deadlines/run", json=a_week_on, headers=root).json()
+    assert again["cycles"][0]["by_key"]["feedback"]["steps"] == 0

@@ -255,7 +255,7 @@ def test_diff_lists_exactly_the_changed_paths(
 PRESET_HASHES = {
     "2": "0e8c7b66db015d5b14c6fb21562315ea9de76e8e2054321be928dc1407421bad",
     "3": "362c070ad97e4d058374c5dd45fbc9e1c9e5ad2c115fb6edcd5d54859de9b16d",
-    "4": "322f88c1d49c3e1ceafa07ddf2e4187c6ab562f8923fb7abd6a338b35d3229e9",
+    "4": "33dfcaf969611699dea7adaa2b6d139effbefbb7864b5e526404d76610676ffd",
 }
 
 

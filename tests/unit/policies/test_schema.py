@@ -78,6 +78,21 @@ from .conftest import Derive
         ({"angka_kredit": {"percent": {"BAIK": -1}}}, "angka_kredit.percent: negative percent for BAIK"),
         ({"eligibility": {"years": 0}}, "eligibility.years: Input should be greater than or equal to 1"),
         ({"periods": {"close_days_after_evaluation_due": 6}}, "periods.close_days_after_evaluation_due (6) is before"),
+        # dialog kinerja: a window's ladder ends before the next window lapses, starts at the lapse, only notifies
+        ({"feedback": {"every_weeks": 1}}, "deadlines.feedback.ladder: its last step (+7 days) must come before"),
+        ({"feedback": {"every_weeks": 0}}, "feedback.every_weeks: Input should be greater than or equal to 1"),
+        (
+            {"deadlines": {"feedback": {"ladder": [{"offset_days": -1, "action": "reminder", "notify": ["penilai"]}]}}},
+            "deadlines.feedback.ladder: a recurring ladder starts when the window lapses",
+        ),
+        (
+            {
+                "deadlines": {
+                    "feedback": {"ladder": [{"offset_days": 0, "action": "auto_action", "auto_action": "flag_hr"}]}
+                }
+            },
+            "deadlines.feedback.ladder: a recurring ladder only notifies",
+        ),
     ],
 )
 def test_invalid_policy_names_the_path(derive: Derive, overrides: dict[str, Any], problem: str) -> None:
