@@ -400,3 +400,29 @@ def test_a_blocking_quality_problem_holds_the_assessment_back_until_hr_forces_it
     expect(page.locator(f"#cycle-{cycle_id} td[data-state]")).to_have_attribute("data-state", "assessing")
     trail = client.get("/audit", params={"entity_type": "cycle", "entity_id": cycle_id}, headers=root).json()
     assert any(e["trigger"] == "start_assessment" and "target_missing 1" in e["note"] for e in trail["items"])
+
+
+def test_hr_records_a_mutasi_on_its_page_and_the_plan_follows_the_new_penilai(
+    server: str, page: Page, client: TestClient, clock: Clock, root: dict[str, str], cycle_id: int
+) -> None:
+    staf1 = client.get("/skps", params={"nip": STAF1}, headers=root).json()["items"][0]["id"]
+    log_in_by_keyboard(page, server, "root", ROOT_PASSWORD)
+    page.get_by_role("link", name="Mutasi pegawai").first.click()
+    expect(page.locator("h1")).to_have_text("Mutasi pegawai")
+    page.get_by_label("NIP pegawai").fill(STAF1)
+    page.get_by_label("Kode unit tujuan").fill("TIDAK-ADA")  # a unit that does not exist: refused
+    page.get_by_label("Tanggal berlaku (TMT)").fill("2026-02-01")
+    page.get_by_label("Nomor SK mutasi").fill("SK Bupati 821/7")
+    check_page(page, "hr-mutasi")
+    page.locator("form.stack").get_by_role("button", name="Mutasi pegawai").click()
+    expect(page.locator("#refused")).to_contain_text("TIDAK-ADA")
+    expect(page.get_by_label("Nomor SK mutasi")).to_have_value("SK Bupati 821/7")  # what was typed stays
+    assert client.get(f"/skps/{staf1}", headers=bearer(f"pegawai:{KABID2}", clock)).status_code == 404
+    page.get_by_label("Kode unit tujuan").fill("DINKES-YANKES")
+    page.locator("form.stack").get_by_role("button", name="Mutasi pegawai").click()
+    expect(page.locator("#done")).to_contain_text("Mutasi dicatat")
+    expect(page.locator("#done")).to_contain_text("DINKES-YANKES")
+    check_page(page, "hr-mutasi-done")
+    # the plan still being drafted moved with the pegawai: the new unit's head rates it now, the old one no longer
+    assert client.get(f"/skps/{staf1}", headers=bearer(f"pegawai:{KABID2}", clock)).status_code == 200
+    assert client.get(f"/skps/{staf1}", headers=bearer(f"pegawai:{KABID}", clock)).status_code == 404
