@@ -1491,3 +1491,29 @@ EN.update(
         "trigger_close_input_window": "Input window closed",
     }
 )
+
+# periodic results as the annual rating's evidence (issue 17 item 1)
+ID.update(
+    {
+        "periodic_evidence": "Hasil evaluasi periodik tahun ini (bukti untuk penilaian tahunan)",
+        "periodic_counts": "Jumlah periode per predikat",
+        "periodic_latest": "Predikat periodik terakhir",
+        "periodic_none": "Belum ada periode yang berpredikat.",
+        "periodic_unrated": "Periode tanpa predikat (terbuka atau kedaluwarsa)",
+        "periodic_evidence_hint": "Pejabat penilai yang menetapkan rating tahunan; hasil periodik tidak dihitung "
+        "otomatis menjadi predikat tahunan, tetapi dicatat bersama penilaian.",
+        "periods_unit": "periode",
+    }
+)
+EN.update(
+    {
+        "periodic_evidence": "This year's periodic results (evidence for the annual rating)",
+        "periodic_counts": "Periods per predikat",
+        "periodic_latest": "Latest periodic predikat",
+        "periodic_none": "No period has a predikat yet.",
+        "periodic_unrated": "Periods without a predikat (open or lapsed)",
+        "periodic_evidence_hint": "The pejabat penilai decides the annual ratings; the periodic results are not "
+        "computed into the annual predikat, but they are recorded with the assessment.",
+        "periods_unit": "periods",
+    }
+)
