@@ -36,7 +36,7 @@ EXPECTED = {
     SEKDA: (1, "2026-01-01", "2026-12-31", "PEMDA", AGREED, "monitored", *[None] * 5, None, None),
     KADIS: (1, "2026-01-01", "2026-12-31", "DINKES", AGREED, "monitored", *[None] * 5, SEKDA, None),
     KABID: (1, "2026-01-01", "2026-12-31", "DINKES-P2P", AGREED, "monitored", *[None] * 5, KADIS, SEKDA),
-    KABID2: (1, "2026-01-01", "2026-12-31", "DINKES-YANKES", AGREED, "monitored", *[None] * 5, KADIS, SEKDA),
+    KABID2: (1, "2026-01-01", "2026-12-31", "DINKES-YANKES", "draft", "drafted", *[None] * 5, KADIS, SEKDA),
     # the mutasi: Jan-14 Jul BAIK, 15 Jul-Dec SANGAT_BAIK; the row is the later SKP's, the predikat the year's
     STAF1: (
         *(2, "2026-01-01", "2026-12-31", "DINKES-YANKES", AGREED, "assessed"),
@@ -72,6 +72,8 @@ def _year_with_a_mutasi(db: Engine, now: datetime) -> tuple[int, int, int]:
         skps.fire(s, new, "assess", actor=cast.actors[KABID2], now=at(12, 31), inp=BEST)
         # STAF2's plan is back with the penilai, proposed: e-Kinerja calls that "diajukan"
         s.execute(update(Skp).where(col(Skp.id) == cast.skps[STAF2]).values(state="cascaded", proposed=True))
+        # and KABID2's is a draft again, not proposed: "draft"
+        s.execute(update(Skp).where(col(Skp.id) == cast.skps[KABID2]).values(state="drafted", proposed=False))
     return cast.cycle_id, cast.instansi_id, new
 
 

@@ -361,11 +361,12 @@ jabatan, `state`, the two ratings and both penilai NIPs are those of the SKP tha
 the year's predikat, every rated SKP combined (`annual_predikat`, by `mid_year.annual_combine`, named in
 `annual_combine` when more than one SKP was combined) and `hasil_akhir` its name as e-Kinerja prints it (e.g. *Baik*);
 both are empty while no SKP is rated. `skp_status` is e-Kinerja's word for the plan: `draft`, `diajukan` (proposed to
-the penilai) or `persetujuan` (agreed, and every state after it). `is_plt_plh` is always 0: skpflow keeps a Plt/Plh
+the penilai, not yet agreed) or `persetujuan` (agreed, and every state after it). `is_plt_plh` is always 0: skpflow keeps a Plt/Plh
 duty as RHK tambahan on the pegawai's own SKP, never as an SKP of its own, so every row is the definitive one."""
 
-SKP_STATUS = {"drafted": "draft", "cascaded": "diajukan"}
-"""e-Kinerja's plan status by SKP state (domain.md §3.5); any other state is after agreement: `persetujuan`."""
+BEFORE_AGREEMENT = frozenset({"drafted", "cascaded"})
+"""The SKP states before agreement: e-Kinerja's `draft`, or `diajukan` once proposed (domain.md §3.5); any other
+state is after agreement: `persetujuan`."""
 
 
 def ekinerja_rows(sessions: Sessions, *, instansi_id: int, cycle_id: int, chunk: int = CHUNK) -> Iterator[Row]:
@@ -396,8 +397,8 @@ def _ekinerja_filled(
             out[EKINERJA_COLUMNS.index("predikat")] = a.predikat.value if a else None
             out[EKINERJA_COLUMNS.index("hasil_akhir")] = a.predikat.label if a else None
             out[EKINERJA_COLUMNS.index("annual_combine")] = a.rule if a and a.combined else None
-            word = SKP_STATUS.get(r[state], "persetujuan")
-            out[status - 1] = "diajukan" if word == "draft" and r[proposed] else word
+            before = r[state] in BEFORE_AGREEMENT
+            out[status - 1] = ("diajukan" if r[proposed] else "draft") if before else "persetujuan"
             yield tuple(out)
         batch.clear()
 
