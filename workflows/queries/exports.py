@@ -361,8 +361,9 @@ jabatan, `state`, the two ratings and both penilai NIPs are those of the SKP tha
 the year's predikat, every rated SKP combined (`annual_predikat`, by `mid_year.annual_combine`, named in
 `annual_combine` when more than one SKP was combined) and `hasil_akhir` its name as e-Kinerja prints it (e.g. *Baik*);
 both are empty while no SKP is rated. `skp_status` is e-Kinerja's word for the plan: `draft`, `diajukan` (proposed to
-the penilai, not yet agreed) or `persetujuan` (agreed, and every state after it). `is_plt_plh` is always 0: skpflow keeps a Plt/Plh
-duty as RHK tambahan on the pegawai's own SKP, never as an SKP of its own, so every row is the definitive one."""
+the penilai, not yet agreed) or `persetujuan` (agreed, and every state after it). `is_plt_plh` is always 0: skpflow
+keeps a Plt/Plh duty as RHK tambahan on the pegawai's own SKP, never as an SKP of its own, so every row is the
+definitive one."""
 
 BEFORE_AGREEMENT = frozenset({"drafted", "cascaded"})
 """The SKP states before agreement: e-Kinerja's `draft`, or `diajukan` once proposed (domain.md §3.5); any other
