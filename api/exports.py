@@ -1,5 +1,5 @@
-"""Exports, streamed: predikat per pegawai of a cycle or, for TPP/tukin, of one period (CSV, XLSX) and the audit
-trail (CSV, JSONL)."""
+"""Exports, streamed: predikat per pegawai of a cycle or, for TPP/tukin, of one period, the annual result in
+e-Kinerja BKN's layout (CSV, XLSX) and the audit trail (CSV, JSONL)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,8 @@ def _attachment(name: str) -> dict[str, str]:
 
 @router.get(
     "/cycles/{cycle_id}/export",
-    summary="Predikat per pegawai: annual (SIASN, e-Kinerja) or of one period (kind=tpp, for TPP/tukin payroll)",
+    summary="Predikat per pegawai: annual per SKP (SIASN), annual per pegawai in e-Kinerja BKN's layout "
+    "(kind=ekinerja) or of one period (kind=tpp, for TPP/tukin payroll)",
     responses={
         **responses(401, 403, 404, 422, 429),
         200: {
@@ -58,8 +59,11 @@ def predikat(
     format: Annotated[Literal["csv", "xlsx"], Query(description="csv (UTF-8, Excel BOM optional) or xlsx.")] = "csv",
     bom: Annotated[bool, Query(description="Start the CSV with a byte-order mark, for Excel.")] = False,
     kind: Annotated[
-        Literal["predikat", "tpp"],
-        Query(description="predikat: the annual predikat per SKP; tpp: the predikat of one period (needs period)."),
+        Literal["predikat", "tpp", "ekinerja"],
+        Query(
+            description="predikat: the annual predikat per SKP; tpp: the predikat of one period (needs period); "
+            "ekinerja: one row per pegawai, the year's predikat (every SKP combined), e-Kinerja BKN's field names."
+        ),
     ] = "predikat",
     period: Annotated[int | None, Query(ge=1, le=12, description="The period number, for kind=tpp.")] = None,
 ) -> StreamingResponse:
@@ -73,6 +77,8 @@ def predikat(
     if kind == "tpp":
         assert period is not None
         return _tpp(sessions, view.instansi_id, cycle_id, period, format=format, bom=bom)
+    if kind == "ekinerja":
+        return _ekinerja(sessions, view.instansi_id, cycle_id, format=format, bom=bom)
     name = f"predikat-cycle-{cycle_id}"
     if format == "csv":
         chunks = exports.predikat_csv(sessions, instansi_id=view.instansi_id, cycle_id=cycle_id, bom=bom)
@@ -92,6 +98,18 @@ def _tpp(
         return StreamingResponse(chunks, media_type=CSV, headers=_attachment(f"{name}.csv"))
     spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 - closed by the response's iterator
     exports.write_tpp_xlsx(sessions, spool, instansi_id=instansi_id, cycle_id=cycle_id, period_no=period)
+    return _xlsx_response(spool, name)
+
+
+def _ekinerja(
+    sessions: exports.Sessions, instansi_id: int, cycle_id: int, *, format: str, bom: bool
+) -> StreamingResponse:
+    name = f"ekinerja-cycle-{cycle_id}"
+    if format == "csv":
+        chunks = exports.ekinerja_csv(sessions, instansi_id=instansi_id, cycle_id=cycle_id, bom=bom)
+        return StreamingResponse(chunks, media_type=CSV, headers=_attachment(f"{name}.csv"))
+    spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 - closed by the response's iterator
+    exports.write_ekinerja_xlsx(sessions, spool, instansi_id=instansi_id, cycle_id=cycle_id)
     return _xlsx_response(spool, name)
 
 

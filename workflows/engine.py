@@ -299,6 +299,11 @@ def _payload(inp: TriggerInput | None) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, datetime) else str(v)) for k, v in vars(inp).items() if v is not None}
 
 
+def trigger_payload(inp: TriggerInput | None) -> dict[str, Any]:
+    """The payload `fire` records for a trigger's input: where a use case records more, it starts from this."""
+    return _payload(inp)
+
+
 @dataclass
 class BatchResult:
     """What a batch transition did: ids moved, and ids refused with the reason."""

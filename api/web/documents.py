@@ -241,12 +241,34 @@ def skp_pdf(data: DocumentData) -> bytes:
     return _build(parts, f"SKP {data.pegawai.name} {data.year}")
 
 
+def periodic_lines(data: DocumentData) -> list[str]:
+    """A line per period of the SKP with its predikat: what the annual rating was given with (not computed from)."""
+    if data.periodic is None:
+        return []
+    return [
+        f"Periode {p.period_no}: {LABEL.get(p.predikat.value, p.predikat.value) if p.predikat else 'tanpa predikat'}"
+        for p in data.periodic.periods
+    ]
+
+
+def _periodic(data: DocumentData) -> list[Flowable]:
+    lines = periodic_lines(data)
+    if not lines:
+        return []
+    return [
+        _p("HASIL EVALUASI KINERJA PERIODIK", BOLD),
+        *(_p(line) for line in lines),
+        Spacer(1, 3 * mm),
+    ]
+
+
 def evaluasi_pdf(data: DocumentData) -> bytes:
     """The Dokumen Evaluasi Kinerja Pegawai: the plan with its ratings, the predikat by the kuadran, signatures."""
     parts = _header(data, "DOKUMEN EVALUASI KINERJA PEGAWAI", f"{_subtitle(data)} — PERIODE: TAHUNAN {data.year}")
     parts += _rhk_table(data, ratings=True)
     parts += _perilaku_table(data, ratings=True)
     parts += _input_360(data)
+    parts += _periodic(data)
     predikat = LABEL.get(data.skp.predikat or "", "belum dinilai")
     parts += [_p(f"PREDIKAT KINERJA PEGAWAI: {predikat}", TITLE), Spacer(1, 4 * mm)]
     if data.annual is not None and data.annual.combined:

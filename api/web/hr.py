@@ -223,10 +223,12 @@ def audit_page(request: Request, actor: HeavyViewer) -> Response:
 
 @router.get("/ui/cycles/{cycle_id}/export")
 def predikat_export(request: Request, cycle_id: int, actor: HeavyViewer) -> Response:
-    """The API's predikat export for the session's actor: annual, or one period's for TPP/tukin."""
+    """The API's predikat export for the session's actor: annual, e-Kinerja's annual layout, or one period's for
+    TPP/tukin."""
     q = request.query_params
     form: Literal["csv", "xlsx"] = "xlsx" if q.get("format") == "xlsx" else "csv"
-    kind: Literal["predikat", "tpp"] = "tpp" if q.get("kind") == "tpp" else "predikat"
+    kinds: dict[str | None, Literal["tpp", "ekinerja"]] = {"tpp": "tpp", "ekinerja": "ekinerja"}
+    kind: Literal["predikat", "tpp", "ekinerja"] = kinds.get(q.get("kind"), "predikat")
     try:
         return api_exports.predikat(
             cycle_id,

@@ -298,6 +298,7 @@ ID: Final[dict[str, str]] = {
     "export_predikat": "Ekspor predikat",
     "export_annual": "Tahunan (SIASN)",
     "export_tpp": "Periodik (TPP/tukin)",
+    "export_ekinerja": "Tahunan per pegawai (format e-Kinerja BKN)",
     "export_period": "Periode (untuk TPP)",
     "export_format": "Format",
     "verified_ok": "Jejak audit utuh; peristiwa diperiksa",
@@ -957,6 +958,7 @@ EN: Final[dict[str, str]] = {
     "export_predikat": "Export predikat",
     "export_annual": "Annual (SIASN)",
     "export_tpp": "Periodic (TPP/tukin)",
+    "export_ekinerja": "Annual per pegawai (e-Kinerja BKN layout)",
     "export_period": "Period (for TPP)",
     "export_format": "Format",
     "verified_ok": "Audit trail intact; events checked",
@@ -1489,5 +1491,31 @@ EN.update(
         "trigger_name": "Asked to give input",
         "trigger_submit": "Gave input",
         "trigger_close_input_window": "Input window closed",
+    }
+)
+
+# periodic results as the annual rating's evidence (issue 17 item 1)
+ID.update(
+    {
+        "periodic_evidence": "Hasil evaluasi periodik tahun ini (bukti untuk penilaian tahunan)",
+        "periodic_counts": "Jumlah periode per predikat",
+        "periodic_latest": "Predikat periodik terakhir",
+        "periodic_none": "Belum ada periode yang berpredikat.",
+        "periodic_unrated": "Periode tanpa predikat (terbuka atau kedaluwarsa)",
+        "periodic_evidence_hint": "Pejabat penilai yang menetapkan rating tahunan; hasil periodik tidak dihitung "
+        "otomatis menjadi predikat tahunan, tetapi dicatat bersama penilaian.",
+        "periods_unit": "periode",
+    }
+)
+EN.update(
+    {
+        "periodic_evidence": "This year's periodic results (evidence for the annual rating)",
+        "periodic_counts": "Periods per predikat",
+        "periodic_latest": "Latest periodic predikat",
+        "periodic_none": "No period has a predikat yet.",
+        "periodic_unrated": "Periods without a predikat (open or lapsed)",
+        "periodic_evidence_hint": "The pejabat penilai decides the annual ratings; the periodic results are not "
+        "computed into the annual predikat, but they are recorded with the assessment.",
+        "periods_unit": "periods",
     }
 )

@@ -32,7 +32,17 @@ from states.lifecycle import TriggerInput
 from states.roles import Role
 from states.skp import EDITABLE_STATES, SkpState
 from workflows.actors import Actor
-from workflows.cases import annual, cycles, feedback, input_360, logins, objections, policy_store, skps
+from workflows.cases import (
+    annual,
+    cycles,
+    feedback,
+    input_360,
+    logins,
+    objections,
+    periodic_evidence,
+    policy_store,
+    skps,
+)
 from workflows.cases.logins import Login
 from workflows.cases.org import lookup
 from workflows.cases.org.lookup import unit_zone
@@ -415,6 +425,7 @@ def _skp_context(request: Request, actor: Actor, skp_id: int) -> dict[str, Any]:
         except NotFound:
             objection = None
         periods = dashboard.periods_of(s, skp_id, actor)
+        periodic = periodic_evidence.of_skp(s, skp_id) if "assess" in view.allowed_triggers else None
         reasons = explain(s, skp_id, actor=actor).reasons
         penilai = lookup.pegawai(s, row.penilai_id) if row.penilai_id else None
         window = (
@@ -447,6 +458,7 @@ def _skp_context(request: Request, actor: Actor, skp_id: int) -> dict[str, Any]:
         "feedback": received,
         "objection": objection,
         "periods": periods,
+        "periodic": periodic,  # the periods' predikat beside the assess form: the annual rating's evidence
         "reasons": reasons,
         "filing_closes": window,
         # the last on-time day of the agreement (its due instant is 00:00 of the next day, in the unit's zone)

@@ -16,8 +16,9 @@ from policies.input_360 import ValueAggregate
 from policies.schema import Policy
 from states.enums import Rating
 from workflows.actors import Actor
-from workflows.cases import input_360, policy_store, skps
+from workflows.cases import input_360, periodic_evidence, policy_store, skps
 from workflows.cases.annual import AnnualPredikat, annual_predikat
+from workflows.cases.periodic_evidence import PeriodicEvidence
 from workflows.store.tables import Evaluation, Instansi, Pegawai, Realisasi, Rhk, Unit
 
 
@@ -46,6 +47,7 @@ class DocumentData:
     rated_period: int | None = None
     annual: AnnualPredikat | None = None  # the pegawai's annual predikat of the year, every rated SKP combined
     input_360: Input360Summary | None = None  # the annual 360 input, when any was asked for
+    periodic: PeriodicEvidence | None = None  # the SKP's periods and their predikat: the annual rating's evidence
 
     @property
     def nip(self) -> str:
@@ -100,6 +102,7 @@ def gather(session: Session, skp_id: int, actor: Actor) -> DocumentData:
             session, instansi_id=cycle.instansi_id, years=[cycle.year], pegawai_ids=[skp_row.pegawai_id]
         ).get((skp_row.pegawai_id, cycle.year)),
         input_360=summary,
+        periodic=periodic_evidence.of_skp(session, skp_row.id or 0),
     )
 
 

@@ -20,7 +20,7 @@ from states.roles import Role
 from states.skp import SKP, SkpFacts
 from workflows import engine
 from workflows.actors import Actor
-from workflows.cases import notices, policy_store
+from workflows.cases import notices, periodic_evidence, policy_store
 from workflows.cases.skps.facts import facts, plan_rows, sources_of
 from workflows.cases.skps.loading import fetch_with_plan, standing_on
 from workflows.cases.skps.views import SkpView, view
@@ -49,6 +49,10 @@ def fire(
     given = inp or TriggerInput()
     if problems := limits.trigger_input(policy.limits, given):
         raise InvalidInput(problems)
+    payload = None
+    if trigger == "assess":
+        # the periods of the year are the rating's evidence: the event records which it was given with
+        payload = {**engine.trigger_payload(given), "periodic": periodic_evidence.of_skp(session, skp_id).payload()}
     engine.fire(
         session,
         SKP,
@@ -62,6 +66,7 @@ def fire(
         expected_version=expected_version,
         on_behalf=who.on_behalf,
         apply=_effects(trigger, policy, f, given, now),
+        payload=payload,
     )
     notices.notify(session, skp, "skp", skp_id, trigger, seq=skp.version, now=now, note=given.note)
     return view(session, skp, actor, who, plan=plan)
