@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import sys
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email import message_from_bytes
 from typing import Any
 
@@ -16,10 +17,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope
 from aiosmtpd.smtp import Session as SmtpSession
-from sqlalchemy import func, insert, select
+from sqlalchemy import Engine, event, func, insert, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from bench import deadline_paths
+from bench import world as bench_world
 from tests.reliability import report
 from tests.reliability.conftest import Stack
 from tests.reliability.history import baseline, check, read_history
@@ -30,9 +33,10 @@ from workflows import audit
 from workflows.cases import cycles as cycle
 from workflows.cases import policy_store
 from workflows.cases.org.imports import import_org
+from workflows.flows import deadline_sweep
 from workflows.flows.notify import AppriseSender, backoff, deliver
 from workflows.store.db import upgrade
-from workflows.store.tables import AuditEvent, Outbox, Pegawai, Skp
+from workflows.store.tables import AuditEvent, DeadlineStep, Outbox, Pegawai, Skp
 from workflows.store.uow import reading, unit_of_work
 
 pytestmark = [pytest.mark.xdist_group("reliability"), pytest.mark.postgres]
@@ -234,4 +238,96 @@ def test_smtp_down_then_up_delivers_each_notification_once(cluster: Cluster, siz
     assert (down.retrying, down.sent, early.claimed, again.claimed) == (n, 0, 0, 0)
     assert len(subjects) == len(set(subjects)) == n
     assert statuses == {"sent": n}
+    db.dispose()
+
+
+class _Killed(Exception):
+    """The process dies here: the transaction in flight is lost, every one committed before it stays."""
+
+
+def _written(db: Engine) -> list[tuple[Any, ...]]:
+    """What the deadline sweep writes, ids left out (a rerun numbers its rows anew): its steps, its outbox rows and
+    its audit events (the automatic actions), and the SKP versions those bump."""
+    with reading(db) as s:
+        steps = s.execute(
+            select(
+                col(DeadlineStep.deadline_key),
+                col(DeadlineStep.entity_type),
+                col(DeadlineStep.entity_id),
+                col(DeadlineStep.step_index),
+                col(DeadlineStep.action),
+                col(DeadlineStep.notified),
+            )
+        ).all()
+        mail = s.execute(select(col(Outbox.dedupe_key), col(Outbox.recipient), col(Outbox.subject), col(Outbox.body)))
+        events = s.execute(
+            select(col(AuditEvent.entity_id), col(AuditEvent.seq), col(AuditEvent.trigger), col(AuditEvent.hash)).where(
+                col(AuditEvent.actor) == deadline_sweep.SWEEP.ref
+            )
+        )
+        versions = s.execute(select(col(Skp.id), col(Skp.version)))
+        return sorted(
+            [("step", *r) for r in steps]
+            + [("mail", *r) for r in mail.all()]
+            + [("event", *r) for r in events.all()]
+            + [("skp", *r) for r in versions.all()]
+        )
+
+
+def _sweep(db: Engine, cycle_id: int, as_of: datetime, chunk: int, *, die_before: int | None = None) -> int:
+    """The enforce-deadlines sweep of one cycle; with `die_before`, it dies just before its commit number
+    `die_before` (0-based), as a SIGKILL between two chunks leaves it. Returns the commits it made."""
+    commits = [0]
+
+    def sessions() -> Session:
+        session = Session(db, expire_on_commit=False)
+
+        @event.listens_for(session, "before_commit")
+        def count(_: Session) -> None:
+            if commits[0] == die_before:
+                raise _Killed
+            commits[0] += 1
+
+        return session
+
+    with contextlib.suppress(_Killed):
+        deadline_sweep.enforce_deadlines(sessions, as_of=as_of, cycle_id=cycle_id, chunk=chunk)
+    return commits[0]
+
+
+def test_a_deadline_sweep_killed_at_each_chunk_boundary_writes_on_rerun_what_an_uninterrupted_one_writes(
+    cluster: Cluster, size: dict[str, Any]
+) -> None:
+    name = "rel_deadlines_" + str(free_port())
+    db = cluster.create_database(name)
+    upgrade(db)
+    w = bench_world.build(db, size["deadline_skps"])
+    bench_world.open_cycle(db, w)
+    as_of = bench_world.agreement_overdue(db, w)  # every drafted SKP has its whole agreement ladder due
+    chunk = size["deadline_chunk"]
+    boundaries = _sweep(db, w.cycle_id, as_of, chunk)
+    expected = _written(db)
+    assert boundaries > 2 and any(r[0] == "event" for r in expected)
+    differing: list[int] = []
+    for k in range(boundaries):
+        deadline_paths.undo(db, w.cycle_id)
+        assert _sweep(db, w.cycle_id, as_of, chunk, die_before=k) == k  # died with k commits made
+        _sweep(db, w.cycle_id, as_of, chunk)  # the rerun the scheduler makes
+        if _written(db) != expected:
+            differing.append(k)
+    with reading(db) as s:
+        verified = audit.verify(s)
+    skps = bench_world.skp_count(db, w)
+    report.record(
+        "faults",
+        f"a deadline sweep (enforce-deadlines, {skps} SKPs with their whole agreement ladder due, chunks of {chunk}) "
+        f"killed at each of its {boundaries} commit boundaries, then rerun",
+        f"{len(expected)} rows (steps, outbox, audit events, SKP versions) compared with an uninterrupted run after "
+        f"each: {boundaries - len(differing)} of {boundaries} identical; chains verified ({verified.checked} events)",
+        f"{len(differing)} boundaries differ",
+        skps=skps,
+        boundaries=boundaries,
+    )
+    assert differing == [], f"a rerun after a kill at these commit boundaries wrote other rows: {differing}"
+    assert verified.ok, verified.first_bad
     db.dispose()
