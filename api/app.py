@@ -93,6 +93,13 @@ def size_thread_pool(settings: Settings) -> None:
     anyio.to_thread.current_default_thread_limiter().total_tokens = settings.db_pool
 
 
+def pin_presets(engine: Engine, now: datetime) -> None:
+    """The shipped presets are listed and pinned like any stored version (idempotent)."""
+    with unit_of_work(engine) as s:
+        for name in available_presets():
+            policy_store.preset(s, name, now=now)
+
+
 def create_app(
     *,
     engine: Engine | None = None,
@@ -105,9 +112,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         size_thread_pool(settings)
-        with unit_of_work(engine) as s:  # the shipped presets are listed and pinned like any stored version
-            for name in available_presets():
-                policy_store.preset(s, name, now=clock())
+        pin_presets(engine, clock())
         yield
 
     app = FastAPI(

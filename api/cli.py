@@ -36,7 +36,7 @@ from workflows.flows import schedules
 from workflows.simulation.demo import demo_logins, generate_kabupaten
 from workflows.simulation.demo_walk import demo_accounts, seed_kabupaten
 from workflows.store.db import make_engine, upgrade
-from workflows.store.settings import get_settings, intervals, password_policy, seal_key
+from workflows.store.settings import Settings, get_settings, intervals, password_policy, seal_key
 from workflows.store.uow import reading, unit_of_work
 
 if TYPE_CHECKING:
@@ -76,6 +76,15 @@ def serve(
         ),
     ] = True,
     prefect_port: Annotated[int, typer.Option(help="Port of the local Prefect server (and its UI).")] = 4200,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=32,
+            help="Processes serving the API (uvicorn workers, each with its own SKPFLOW_DB_POOL connections and its "
+            "own per-user rate limits). More than one needs PostgreSQL: SQLite serialises writers on one file lock.",
+        ),
+    ] = 1,
     seal: Annotated[
         bool,
         typer.Option(
@@ -91,15 +100,15 @@ def serve(
     server takes tens of seconds), and each part says when it is ready.
     """
     started = time.monotonic()
-    import uvicorn
 
     from api import embedded
-    from api.app import create_app, serving_engine
+    from api.app import serving_engine
 
     def say(message: str) -> None:
         console.print(f"[dim]{time.monotonic() - started:5.1f} s[/dim]  {message}")
 
     settings = get_settings()
+    _workers_need_postgresql(settings.database_url, workers)
     engine = serving_engine(settings)
     upgrade(engine)
     if settings.admin_user and settings.admin_password:
@@ -136,19 +145,20 @@ def serve(
     console.print(f"  API docs:   {base}/docs  (OpenAPI at {base}/openapi.json; log in at {base}/auth/token)")
     console.print(f"  Prefect UI: {prefect_ui}")
     _say_who_seals(sealer, scheduler, every)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings=settings, engine=engine), host=host, port=port))
+    run, ready = _server(settings, engine, host=host, port=port, workers=workers, say=say)
     say(f"waiting for the API to listen on {base}")
     if background is not None:
         say("the Prefect server and the worker start once the API listens (they do not hold it up)")
-    threading.Thread(target=_announce, args=(server, say, f"{base}/ui", engine, background), daemon=True).start()
+    threading.Thread(target=_announce, args=(ready, say, f"{base}/ui", engine, background), daemon=True).start()
     # uvicorn raises the signal it stopped on again once it is done; SIGTERM's default action would end the process
     # there, before the Prefect server and the worker are stopped (the worker, orphaned, hangs pausing its
     # deployments on a server that is gone). As an exception it unwinds through the `finally` below.
-    signal.signal(signal.SIGTERM, _exit_on_signal)
+    if workers == 1:  # the supervisor of several workers stops them on SIGTERM itself, then returns from run()
+        signal.signal(signal.SIGTERM, _exit_on_signal)
     if sealer is not None:
         sealer.start()
     try:
-        server.run()
+        run()
     finally:
         if sealer is not None:
             sealer.stop()
@@ -171,14 +181,18 @@ def _exit_on_signal(signum: int, _: Any) -> None:
 
 
 def _announce(
-    server: Any, say: Callable[[str], None], url: str, engine: Engine, background: embedded.Scheduler | None
+    ready: Callable[[], bool | None],
+    say: Callable[[str], None],
+    url: str,
+    engine: Engine,
+    background: embedded.Scheduler | None,
 ) -> None:
-    """Say when uvicorn listens (it sets `started` once its sockets are bound), then the accounts that still have a
-    demo password, then start the scheduler: checking a password and importing Prefect take CPU the API's own start
-    should not compete with."""
-    while not server.started and not server.should_exit:
+    """Say when the API answers (`ready`: True once it listens, None once it stopped without), then the accounts that
+    still have a demo password, then start the scheduler: checking a password and importing Prefect take CPU the
+    API's own start should not compete with."""
+    while (state := ready()) is False:
         time.sleep(0.05)
-    if not server.started:
+    if not state:
         return
     say(f"[green]API and web UI ready[/green]: {url}")
     with reading(engine) as s:
@@ -190,6 +204,48 @@ def _announce(
         console.print(table)
     if background is not None:
         background.start()
+
+
+def _workers_need_postgresql(url: str, workers: int) -> None:
+    if workers > 1 and url.startswith("sqlite"):
+        console.print(
+            f"[red]not starting[/red]: --workers {workers} needs PostgreSQL (SKPFLOW_DATABASE_URL); several processes "
+            "writing one SQLite file wait on its lock. Use --workers 1 with SQLite."
+        )
+        raise typer.Exit(2)
+
+
+def _server(
+    settings: Settings, engine: Engine, *, host: str, port: int, workers: int, say: Callable[[str], None]
+) -> tuple[Callable[[], None], Callable[[], bool | None]]:
+    """How to run the API and how to tell it is up (True: it answers; None: it stopped without). One worker serves
+    the app in this process; several are uvicorn's supervised worker processes, each building the app from the
+    settings, the presets pinned here first so that none races another."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from api.app import create_app, pin_presets
+
+    if workers == 1:
+        server = uvicorn.Server(uvicorn.Config(create_app(settings=settings, engine=engine), host=host, port=port))
+
+        def started() -> bool | None:  # uvicorn sets `started` once its sockets are bound
+            return True if server.started else (None if server.should_exit else False)
+
+        return server.run, started
+    pin_presets(engine, _now())
+    say(f"{workers} worker processes serve the API")
+    config = uvicorn.Config("api.app:create_app", factory=True, host=host, port=port, workers=workers)
+    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+    return supervisor.run, lambda: _answers(f"http://127.0.0.1:{port}/health")
+
+
+def _answers(url: str) -> bool:
+    """Whether the API answers at `url` (a worker has started behind the supervisor's socket)."""
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def _plan_now() -> list[schedules.Planned]:
