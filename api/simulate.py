@@ -276,6 +276,7 @@ def markdown(report: Mapping[str, Any], ledger: Ledger, chart: str) -> str:
         "",
         *_table(["action", "times"], [[k, v] for k, v in report["actions"].items()]),
         "",
+        *everyday_cases(report),
         "Mutasi: "
         + (
             "; ".join(
@@ -291,6 +292,47 @@ def markdown(report: Mapping[str, Any], ledger: Ledger, chart: str) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def everyday_cases(report: Mapping[str, Any]) -> list[str]:
+    """The regulation's everyday cases the simulation ran, each counted and checked against the database."""
+    st, mid = report["status_periods"], report["mid_year_skps"]
+    lines = [
+        "## Everyday cases, checked against the database",
+        "",
+        *_table(
+            ["case", "count", "checked"],
+            [
+                [
+                    "away all year (tugas belajar, CLTN from before the cycle)",
+                    st["out_all_year"]["pegawai"],
+                    f"{st['out_all_year']['skps']} SKPs drafted for them (none expected)",
+                ],
+                [
+                    "status starting in July (CLTN)",
+                    st["starting"]["pegawai"],
+                    f"{st['starting']['closed_the_day_before']} SKPs closed the day before it starts",
+                ],
+                [
+                    "status ending in October (tugas belajar)",
+                    st["ending"]["pegawai"],
+                    f"{st['ending']['drafted_the_day_after']} SKPs drafted from the day after",
+                ],
+                [
+                    "mid-year SKPs (mutasi, status ended)",
+                    mid["skps"],
+                    f"{mid['agreement_steps']} agreement steps, {mid['steps_due_as_policy']} due from the SKP's own "
+                    f"start; {mid['overdue_on_first_day']} overdue on their first day",
+                ],
+            ],
+        ),
+        "",
+        "TPP export per period (rows against the evaluations with a periodic predikat): "
+        + ", ".join(f"{n}: {t['rows']}/{t['rated']}" for n, t in report["tpp_export"].items())
+        + ".",
+        "",
+    ]
+    return lines
 
 
 def summary(console: Console, report: Mapping[str, Any], out: Path) -> None:

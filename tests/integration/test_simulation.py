@@ -34,7 +34,13 @@ def test_the_report_agrees_with_the_database_it_leaves(simulated: tuple[Path, di
     assert report["audit"]["ok"] and report["audit"]["events"] > 150 * 10
     assert (out / "distribution.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     md = (out / "report.md").read_text()
-    for heading in ("SKP states at each month's end", "Deadline compliance", "Predikat distribution", "Follow-up"):
+    for heading in (
+        "SKP states at each month's end",
+        "Deadline compliance",
+        "Predikat distribution",
+        "Follow-up",
+        "Everyday cases, checked against the database",
+    ):
         assert heading in md
     assert "recomputed from the database with independent SQL and agrees" in md
 
@@ -53,6 +59,15 @@ def test_the_year_shows_what_real_people_do(simulated: tuple[Path, dict[str, Any
     steps = report["deadline_steps"]
     assert {"reminder", "notice", "escalate"} <= set(steps["notified"]) and steps["auto_actions"]
     assert report["notifications_delivered"] > 0
+    status = report["status_periods"]
+    assert status["out_all_year"] == {"pegawai": 1, "skps": 0}
+    assert status["starting"] == {"pegawai": 1, "closed_the_day_before": 1}
+    assert status["ending"] == {"pegawai": 1, "drafted_the_day_after": 1}
+    assert actions["skp.close_for_status"] == 1
+    mid_year = report["mid_year_skps"]  # the July mutasi's SKP and the one drafted when tugas belajar ended
+    assert mid_year["skps"] == 2 and mid_year["overdue_on_first_day"] == 0
+    assert mid_year["steps_due_as_policy"] == mid_year["agreement_steps"] > 0
+    assert all(t["rows"] == t["rated"] > 0 for t in report["tpp_export"].values())
     months = report["states_over_time"]
     assert months["2026-01"].get("drafted", 0) > 0 and months["2026-06"].get("monitored", 0) > 0
     assert months["2027-02"].get("followed_up", 0) > 0
@@ -68,11 +83,21 @@ def test_the_check_fails_when_the_database_says_otherwise(simulated: tuple[Path,
             )
         )
         conn.execute(text("DELETE FROM outbox WHERE id = (SELECT MIN(id) FROM outbox WHERE status = 'sent')"))
+        # the SKP closed for CLTN as if it ran to the end of July; one periodic predikat lost
+        conn.execute(text("UPDATE skp SET periode_akhir = '2026-07-31' WHERE closing_reason LIKE '%CLTN%'"))
+        conn.execute(
+            text(
+                "UPDATE evaluation SET predikat = NULL "
+                "WHERE id = (SELECT MIN(id) FROM evaluation WHERE predikat IS NOT NULL AND period_no = 1)"
+            )
+        )
     database = from_database(engine, report["cycle_id"], cycle_policy(engine, report["cycle_id"]), 2026)
     found = differences(report, database)
     engine.dispose()
     assert any(p.startswith("distribution") for p in found), found
     assert any(p.startswith("notifications_delivered") for p in found), found
+    assert any(p.startswith("status_periods") for p in found), found
+    assert any(p.startswith("tpp_export") for p in found), found
 
 
 @pytest.mark.slow  # about a minute on two cores

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, text
+from sqlalchemy.orm import Session
 
 from policies.deadlines import due_date
 from policies.distribution import check as check_distribution
@@ -16,6 +17,7 @@ from policies.periods import periods
 from policies.schema import AutoAction, DeadlineKey, Policy
 from states.enums import CapaianLevel, Predikat
 from workflows import audit
+from workflows.queries.exports import tpp_rows
 from workflows.simulation.simulator import ZONE, Ledger
 from workflows.store.uow import reading
 
@@ -36,6 +38,7 @@ COUNTED_ACTIONS: tuple[tuple[str, str], ...] = (
     ("skp", "reagree"),
     ("skp", "assess"),
     ("skp", "close_for_mutasi"),
+    ("skp", "close_for_status"),
     ("skp", "feedback"),
     ("evaluation", "realisasi"),
     ("evaluation", "submit_realisasi"),
@@ -64,6 +67,11 @@ def _utc(value: Any) -> datetime:
         value = datetime.fromisoformat(value)
     assert isinstance(value, datetime)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _day(value: Any) -> date:
+    """A date as SQLite (ISO text) or PostgreSQL (a date) returns it from raw SQL."""
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
 
 
 def _month_ends(year: int) -> list[tuple[str, datetime]]:
@@ -180,7 +188,39 @@ def from_ledger(engine: Engine, ledger: Ledger, policy: Policy, year: int, sent:
             counts[unit_of_skp[skp_id]][predikat] += 1
     levels = {unit_code[u]: level for u, level in ledger.annual_levels.items()}
     distribution = _distribution(policy, counts, levels)
+    mid_year = [m["new_skp"] for m in ledger.mutasi] + [i for e in ledger.statuses for i in e["drafted"]]
+    with reading(engine) as s:
+        mid_year_steps = s.execute(
+            text(
+                "SELECT COUNT(*) FROM deadlinestep WHERE cycle_id = :c AND deadline_key = 'skp_agreement' "
+                "AND entity_id IN :ids"
+            ).bindparams(bindparam("ids", expanding=True)),
+            {"c": cid, "ids": mid_year or [0]},
+        ).scalar_one()
+    by_kind = {k: [e for e in ledger.statuses if e["kind"] == k] for k in STATUS_KINDS}
+    rated_in: Counter[int] = Counter(n for i, _, n in evaluations if i in done[DeadlineKey.PERIODIC_EVALUATION.value])
     return {
+        "status_periods": {
+            "out_all_year": {
+                "pegawai": len(by_kind["out_all_year"]),
+                "skps": sum(len(e["drafted"]) for e in by_kind["out_all_year"]),
+            },
+            "starting": {
+                "pegawai": len(by_kind["starting"]),
+                "closed_the_day_before": sum(1 for e in by_kind["starting"] if len(e["closed"]) == 1),
+            },
+            "ending": {
+                "pegawai": len(by_kind["ending"]),
+                "drafted_the_day_after": sum(len(e["drafted"]) for e in by_kind["ending"]),
+            },
+        },
+        "mid_year_skps": {
+            "skps": len(mid_year),
+            "agreement_steps": mid_year_steps,
+            "steps_due_as_policy": mid_year_steps,
+            "overdue_on_first_day": 0,
+        },
+        "tpp_export": {str(p.n): {"rows": rated_in[p.n], "rated": rated_in[p.n]} for p in periods(policy, year)},
         "states_over_time": ledger.snapshots,
         "final_states": dict(sorted(Counter(state for _, _, state in skps).items())),
         "compliance": compliance,
@@ -299,6 +339,24 @@ def from_database(engine: Engine, cycle_id: int, policy: Policy, year: int) -> d
             )
         }
         events = q(text("SELECT COUNT(*) FROM auditevent")).scalar_one()
+        status_periods = _status_periods(s, cycle_id, year)
+        mid_year = _mid_year(s, cycle_id, policy, year)
+        rated = dict(
+            q(
+                text(
+                    "SELECT e.period_no, COUNT(*) FROM evaluation e JOIN skp s ON s.id = e.skp_id "
+                    "WHERE s.cycle_id = :c AND e.predikat IS NOT NULL GROUP BY e.period_no"
+                ),
+                c,
+            )
+            .tuples()
+            .all()
+        )
+        instansi_id = q(text("SELECT instansi_id FROM cycle WHERE id = :c"), c).scalar_one()
+    tpp: dict[str, dict[str, int]] = {}
+    for p in periods(policy, year):
+        rows = tpp_rows(lambda: reading(engine), instansi_id=instansi_id, cycle_id=cycle_id, period_no=p.n)
+        tpp[str(p.n)] = {"rows": sum(1 for _ in rows), "rated": rated.get(p.n, 0)}
     states_over_time: dict[str, dict[str, int]] = {}
     horizon = datetime.combine(date(year + 1, 4, 1), datetime.min.time(), ZONE).astimezone(UTC) + timedelta(hours=9)
     for label, instant in [*_month_ends(year), ("final", horizon)]:
@@ -341,6 +399,9 @@ def from_database(engine: Engine, cycle_id: int, policy: Policy, year: int) -> d
         counts[unit_code[u]][predikat] += n
     distribution = _distribution(policy, counts, levels)
     return {
+        "status_periods": status_periods,
+        "mid_year_skps": mid_year,
+        "tpp_export": tpp,
         "states_over_time": states_over_time,
         "final_states": final,
         "compliance": compliance,
@@ -357,6 +418,92 @@ def from_database(engine: Engine, cycle_id: int, policy: Policy, year: int) -> d
         "notifications_delivered": sent,
         "actions": {f"{e}.{t}": action_counts.get((e, t), 0) for e, t in COUNTED_ACTIONS},
         "audit": {"events": events},
+    }
+
+
+STATUS_KINDS = ("out_all_year", "starting", "ending")
+
+
+def _status_periods(s: Session, cycle_id: int, year: int) -> dict[str, dict[str, int]]:
+    """Status periods against the SKPs: none for a pegawai away all year; one starting in the year closes an SKP the
+    day before it; one ending in the year has an SKP drafted from the day after."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    c = {"c": cycle_id}
+    spans = [
+        (pid, _day(starts), _day(until) if until is not None else None)
+        for pid, starts, until in s.execute(
+            text(
+                "SELECT sp.pegawai_id, sp.starts, sp.until FROM statusperiod sp JOIN pegawai p ON p.id = sp.pegawai_id "
+                "JOIN cycle c ON c.instansi_id = p.instansi_id WHERE c.id = :c AND sp.status <> 'AKTIF'"
+            ),
+            c,
+        )
+    ]
+    skps: dict[int, list[tuple[date, date, bool]]] = defaultdict(list)
+    for pid, awal, akhir, reason in s.execute(
+        text(
+            "SELECT pegawai_id, periode_awal, periode_akhir, closing_reason FROM skp "
+            "WHERE cycle_id = :c AND pegawai_id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True)),
+        {**c, "ids": [pid for pid, _, _ in spans] or [0]},
+    ):
+        skps[pid].append((_day(awal), _day(akhir), reason is not None))
+    out = {
+        "out_all_year": {"pegawai": 0, "skps": 0},
+        "starting": {"pegawai": 0, "closed_the_day_before": 0},
+        "ending": {"pegawai": 0, "drafted_the_day_after": 0},
+    }
+    for pid, starts, until in spans:
+        if starts <= first and (until is None or until >= last):
+            out["out_all_year"]["pegawai"] += 1
+            out["out_all_year"]["skps"] += len(skps[pid])
+        elif first < starts <= last:
+            out["starting"]["pegawai"] += 1
+            eve = starts - timedelta(days=1)
+            out["starting"]["closed_the_day_before"] += any(akhir == eve and closed for _, akhir, closed in skps[pid])
+        if until is not None and first <= until < last:
+            out["ending"]["pegawai"] += 1
+            morrow = until + timedelta(days=1)
+            out["ending"]["drafted_the_day_after"] += sum(1 for awal, _, _ in skps[pid] if awal == morrow)
+    return out
+
+
+def _mid_year(s: Session, cycle_id: int, policy: Policy, year: int) -> dict[str, int]:
+    """SKPs starting after 1 January (a mutasi, a status ending): their agreement ladder runs from their own start, so
+    none is overdue on its first day and every step is due when `due_date(..., start=periode_awal)` says."""
+    c = {"c": cycle_id}
+    starts = {
+        i: _day(awal)
+        for i, awal in s.execute(
+            text("SELECT id, periode_awal FROM skp WHERE cycle_id = :c AND periode_awal > :first"),
+            {**c, "first": date(year, 1, 1)},
+        )
+    }
+    due = {
+        i: due_date(policy, DeadlineKey.SKP_AGREEMENT, cycle_year=year, start=day, tz=ZONE) for i, day in starts.items()
+    }
+    first_day_ends = {
+        i: datetime.combine(day + timedelta(days=1), datetime.min.time(), ZONE).astimezone(UTC)
+        for i, day in starts.items()
+    }
+    overdue = {i for i in starts if due[i] <= first_day_ends[i]}
+    steps = as_policy = 0
+    for entity_id, due_at in s.execute(
+        text(
+            "SELECT entity_id, due_at FROM deadlinestep WHERE cycle_id = :c AND deadline_key = 'skp_agreement' "
+            "AND entity_id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True)),
+        {**c, "ids": list(starts) or [0]},
+    ):
+        steps += 1
+        as_policy += _utc(due_at) == due[entity_id]
+        if _utc(due_at) <= first_day_ends[entity_id]:
+            overdue.add(entity_id)
+    return {
+        "skps": len(starts),
+        "agreement_steps": steps,
+        "steps_due_as_policy": as_policy,
+        "overdue_on_first_day": len(overdue),
     }
 
 

@@ -16,7 +16,7 @@ import random
 import time as wallclock
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import count
 from typing import Any
@@ -31,13 +31,14 @@ from policies.deadlines import due_date
 from policies.distribution import limits
 from policies.kuadran import predikat as kuadran_predikat
 from policies.schema import DeadlineKey, Policy
+from policies.status import StatusIn
 from policies.unit_head import rating_for_unit_head
-from states.enums import CapaianLevel, CoreValue, PeriodKind, Predikat, Rating
+from states.enums import CapaianLevel, CoreValue, PegawaiStatus, PeriodKind, Predikat, Rating
 from states.errors import SkpflowError
 from states.lifecycle import TriggerInput
 from workflows import audit
 from workflows.actors import Actor
-from workflows.cases import cycles, evaluations, feedback, followups, mutasi, objections, policy_store, skps
+from workflows.cases import cycles, evaluations, feedback, followups, mutasi, objections, policy_store, skps, status
 from workflows.cases.cycles import CycleIn
 from workflows.cases.org.imports import import_org
 from workflows.cases.skps import PlanIn
@@ -88,6 +89,7 @@ class Ledger:
     cases: Counter[str] = field(default_factory=Counter)
     close_assessment: dict[str, Any] = field(default_factory=dict)
     mutasi: list[dict[str, Any]] = field(default_factory=list)
+    statuses: list[dict[str, Any]] = field(default_factory=list)  # status periods HR recorded, with what followed
     delivered: int = 0
     cycle_state: str = ""
     cycle_not_closed: str | None = None
@@ -177,6 +179,8 @@ class Simulation:
         self.policy: Policy
         self.seen_cases = 0
         self.refusable: set[str] = set()  # kinds of action a use case has refused: each runs in a savepoint
+        self.away: dict[int, StatusIn] = {}  # pegawai id → the status period HR recorded before the year
+        self.leaves: list[int] = []  # staff who rate nobody and head nothing, present when the cycle opened
 
     # --- the clock ---------------------------------------------------------------------------------------------
 
@@ -268,6 +272,7 @@ class Simulation:
             cycle_id = made.id
             assert made.policy_version_id is not None
             self.policy = policy_store.policy_of(s, made.policy_version_id)
+            self._statuses_before(s, now)
         self.ledger.cycle_id, self.ledger.instansi_id = cycle_id, instansi_id
         cycles.open_cycle(self.sessions, cycle_id, actor=HR, now=now)
         self.ledger.actions["open_cycle"] += 1
@@ -284,6 +289,43 @@ class Simulation:
                 self.people[pid] = Person(pid, nip, unit_id, atasan, pid in heads)
             for skp_id, pid in s.execute(select(col(Skp.id), col(Skp.pegawai_id)).where(col(Skp.cycle_id) == cycle_id)):
                 self.skp_of[pid], self.owner[skp_id] = skp_id, pid
+        bosses = {p.penilai_id for p in self.people.values()}
+        self.leaves = sorted(
+            pid
+            for pid, person in self.people.items()
+            if not (person.heads or person.penilai_id is None or pid in bosses or pid in self.away)
+        )
+
+    def _statuses_before(self, s: Session, now: datetime) -> None:
+        """Before the cycle opens HR records a few staff away on tugas belajar or CLTN from before the year: some for
+        all of it (no SKP is drafted for them), some until October (their SKP is drafted when HR records the end)."""
+        bosses = set(s.scalars(select(col(Pegawai.atasan_id)).where(col(Pegawai.atasan_id).is_not(None))))
+        heads = set(s.scalars(select(col(Unit.head_id)).where(col(Unit.head_id).is_not(None))))
+        staff = sorted(
+            pid
+            for pid, atasan in s.execute(select(col(Pegawai.id), col(Pegawai.atasan_id)))
+            if atasan is not None and pid not in bosses and pid not in heads
+        )
+        few = max(1, self.n // 2000)
+        chosen = self.rng.sample(staff, min(len(staff), 2 * few))
+        nips = dict(
+            s.execute(select(col(Pegawai.id), col(Pegawai.nip)).where(col(Pegawai.id).in_(chosen))).tuples().all()
+        )
+        y = self.year
+        for i, pid in enumerate(chosen):
+            kind = "out_all_year" if i < few else "ending"
+            kind_status = PegawaiStatus.CLTN if kind == "out_all_year" and i % 2 else PegawaiStatus.TUGAS_BELAJAR
+            inp = StatusIn(
+                status=kind_status,
+                starts=date(y - 1, 9, 1),
+                until=date(y + 1, 8, 31) if kind == "out_all_year" else None,
+                sk_number=f"800/{i + 1}/BKPSDM/{y - 1}",
+            )
+            status.set_status(s, nips[pid], inp, actor=HR, now=now)
+            self.away[pid] = inp
+            self.ledger.statuses.append(
+                {"nip": nips[pid], "status": kind_status.value, "kind": kind, "closed": [], "drafted": []}
+            )
 
     def penilai(self, pegawai_id: int) -> Actor:
         p = (
@@ -313,6 +355,8 @@ class Simulation:
 
         agreed: dict[int, datetime] = {}
         for pid in sorted(self.people, key=lambda p: (depth_of(p), p)):
+            if pid not in self.skp_of:
+                continue  # away all year on a status: no SKP was drafted
             boss = self.people[pid].penilai_id
             ready = agreed[boss] + timedelta(hours=2) if boss is not None else local(date(self.year, 1, 5), 8)
             r = self.rng.random()
@@ -388,7 +432,12 @@ class Simulation:
             close = due_date(self.policy, DeadlineKey.PERIODIC_EVALUATION, period_end=period.end, tz=ZONE)
             self.at(close + timedelta(days=8), "close_period", self._close_period(period.n), alone=True)
         self.at(local(date(y, 6, 15), 10), "adjust", self._adjustments(), alone=True)
+        self.at(local(date(y, 7, 1), 8), "status_starts", self._statuses_starting(), alone=True)
         self.at(local(date(y, 7, 6), 10), "mutasi", self._mutasi(), alone=True)
+        for pid, inp in sorted(self.away.items()):
+            if inp.until is None:
+                when = local(date(y, 10, 14), 9)
+                self.at(when, "status_ends", self._status_ends(pid, inp, when))
         self.at(local(date(y + 1, 1, 4), 7), "start_assessment", self._cycle("start_assessment"), alone=True)
         self.at(local(date(y + 1, 1, 4), 8), "assessment", self._assessment(), alone=True)
         self.at(local(date(y + 1, 2, 16), 7), "start_follow_up", self._cycle("start_follow_up"), alone=True)
@@ -624,6 +673,77 @@ class Simulation:
                 )
                 t = when + timedelta(days=4)
                 self.at(t, "plan", self._plan(pid, False, t), moved.new_skp_id)
+
+            after.append(record)
+
+        return run
+
+    # --- status periods -------------------------------------------------------------------------------------------
+
+    def _statuses_starting(self) -> Action:
+        """On 1 July a few staff start CLTN: their SKP closes for the months served and their penilai assesses it."""
+
+        def run(s: Session, after: list[Callable[[], None]]) -> None:
+            monitored = dict(self._monitored(s))
+            ready = [self.skp_of[pid] for pid in self.leaves if self.skp_of.get(pid) in monitored]
+            for i, skp_id in enumerate(self.rng.sample(ready, min(len(ready), max(1, self.n // 2000)))):
+                when = self._now + timedelta(minutes=i)
+                self.at(when, "status_starts", self._leave(skp_id, i, when), skp_id)
+
+        return run
+
+    def _leave(self, skp_id: int, i: int, when: datetime) -> Action:
+        def run(s: Session, after: list[Callable[[], None]]) -> None:
+            pid = self.owner[skp_id]
+            y = self.year
+            inp = StatusIn(
+                status=PegawaiStatus.CLTN,
+                starts=date(y, 7, 1),
+                until=date(y + 2, 6, 30),
+                sk_number=f"851/{i + 1}/BKPSDM/{y}",
+            )
+            done = status.set_status(s, self.people[pid].nip, inp, actor=HR, now=when)
+            assessed = None
+            if skp_id in done.closed_skp_ids:
+                ratings = TriggerInput(rating_hasil_kerja=OK, rating_perilaku=OK)
+                assessed = skps.fire(s, skp_id, "assess", actor=self.penilai(pid), now=when, inp=ratings)
+            predikat = assessed.predikat if assessed else None
+
+            def record() -> None:
+                self.ledger.statuses.append(
+                    {
+                        "nip": self.people[pid].nip,
+                        "status": inp.status.value,
+                        "kind": "starting",
+                        "closed": done.closed_skp_ids,
+                        "drafted": done.new_skp_ids,
+                    }
+                )
+                self.ledger.actions.update(["close_for_status"])
+                if predikat is not None:
+                    self.ledger.actions.update(["assess"])
+                    self.ledger.predikat[skp_id] = predikat
+                    self.ledger.done[DeadlineKey.ANNUAL_ASSESSMENT.value][skp_id] = when
+
+            after.append(record)
+
+        return run
+
+    def _status_ends(self, pid: int, inp: StatusIn, when: datetime) -> Action:
+        """HR records the end of a tugas belajar (14 October): an SKP is drafted from the next day and planned."""
+
+        def run(s: Session, after: list[Callable[[], None]]) -> None:
+            ended = replace(inp, until=date(self.year, 10, 14))
+            done = status.set_status(s, self.people[pid].nip, ended, actor=HR, now=when)
+
+            def record() -> None:
+                entry = next(e for e in self.ledger.statuses if e["nip"] == self.people[pid].nip)
+                entry["closed"], entry["drafted"] = done.closed_skp_ids, done.new_skp_ids
+                for new in done.new_skp_ids:
+                    self.skp_of[pid] = new
+                    self.owner[new] = pid
+                    t = when + timedelta(days=22)  # back from study, slow to plan: the agreement reminder reaches them
+                    self.at(t, "plan", self._plan(pid, False, t), new)
 
             after.append(record)
 
