@@ -296,7 +296,7 @@ def markdown(report: Mapping[str, Any], ledger: Ledger, chart: str) -> str:
 
 def everyday_cases(report: Mapping[str, Any]) -> list[str]:
     """The regulation's everyday cases the simulation ran, each counted and checked against the database."""
-    st, mid = report["status_periods"], report["mid_year_skps"]
+    st, mid, pk = report["status_periods"], report["mid_year_skps"], report["pppk_contracts"]
     lines = [
         "## Everyday cases, checked against the database",
         "",
@@ -326,6 +326,10 @@ def everyday_cases(report: Mapping[str, Any]) -> list[str]:
                 ],
             ],
         ),
+        "",
+        f"PPPK contracts: {pk['contracts']} recorded, {pk['opening_passed']} whose recommendation opened within the "
+        f"horizon, {pk['with_case']} with a recommendation case ({pk['case_before_opening']} before their opening, "
+        f"{pk['opening_passed_without_case']} missing); PPPK on the PNS sanction path: {pk['pppk_sanction_cases']}.",
         "",
         "TPP export per period (rows against the evaluations with a periodic predikat): "
         + ", ".join(f"{n}: {t['rows']}/{t['rated']}" for n, t in report["tpp_export"].items())

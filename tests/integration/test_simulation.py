@@ -68,6 +68,10 @@ def test_the_year_shows_what_real_people_do(simulated: tuple[Path, dict[str, Any
     assert mid_year["skps"] == 2 and mid_year["overdue_on_first_day"] == 0
     assert mid_year["steps_due_as_policy"] == mid_year["agreement_steps"] > 0
     assert all(t["rows"] == t["rated"] > 0 for t in report["tpp_export"].values())
+    contracts = report["pppk_contracts"]  # three end this year, one next December: its recommendation opens later
+    assert contracts["contracts"] == 4 and contracts["opening_passed"] == contracts["with_case"] == 3
+    assert contracts["case_before_opening"] == contracts["opening_passed_without_case"] == 0
+    assert contracts["pppk_sanction_cases"] == 0
     months = report["states_over_time"]
     assert months["2026-01"].get("drafted", 0) > 0 and months["2026-06"].get("monitored", 0) > 0
     assert months["2027-02"].get("followed_up", 0) > 0
@@ -83,8 +87,10 @@ def test_the_check_fails_when_the_database_says_otherwise(simulated: tuple[Path,
             )
         )
         conn.execute(text("DELETE FROM outbox WHERE id = (SELECT MIN(id) FROM outbox WHERE status = 'sent')"))
-        # the SKP closed for CLTN as if it ran to the end of July; one periodic predikat lost
+        # the SKP closed for CLTN as if it ran to the end of July; a contract case unlinked; one periodic predikat lost
         conn.execute(text("UPDATE skp SET periode_akhir = '2026-07-31' WHERE closing_reason LIKE '%CLTN%'"))
+        unopened = "UPDATE kontrak SET case_id = NULL WHERE id = (SELECT MIN(id) FROM kontrak WHERE case_id > 0)"
+        conn.execute(text(unopened))
         conn.execute(
             text(
                 "UPDATE evaluation SET predikat = NULL "
@@ -98,6 +104,7 @@ def test_the_check_fails_when_the_database_says_otherwise(simulated: tuple[Path,
     assert any(p.startswith("notifications_delivered") for p in found), found
     assert any(p.startswith("status_periods") for p in found), found
     assert any(p.startswith("tpp_export") for p in found), found
+    assert any(p.startswith("pppk_contracts") for p in found), found
 
 
 @pytest.mark.slow  # about a minute on two cores

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from policies.deadlines import due_date
 from policies.distribution import check as check_distribution
+from policies.kontrak import opens_at
 from policies.periods import periods
 from policies.schema import AutoAction, DeadlineKey, Policy
 from states.enums import CapaianLevel, Predikat
@@ -199,7 +200,17 @@ def from_ledger(engine: Engine, ledger: Ledger, policy: Policy, year: int, sent:
         ).scalar_one()
     by_kind = {k: [e for e in ledger.statuses if e["kind"] == k] for k in STATUS_KINDS}
     rated_in: Counter[int] = Counter(n for i, _, n in evaluations if i in done[DeadlineKey.PERIODIC_EVALUATION.value])
+    last_sweep = local_instant(date(year + 1, 4, 1), 9)
+    passed = sum(1 for k in ledger.contracts if opens_at(policy, date.fromisoformat(k["selesai"]), ZONE) <= last_sweep)
     return {
+        "pppk_contracts": {
+            "contracts": len(ledger.contracts),
+            "opening_passed": passed,
+            "with_case": sum(ledger.contract_cases.values()),
+            "case_before_opening": 0,
+            "opening_passed_without_case": 0,
+            "pppk_sanction_cases": 0,
+        },
         "status_periods": {
             "out_all_year": {
                 "pegawai": len(by_kind["out_all_year"]),
@@ -230,7 +241,7 @@ def from_ledger(engine: Engine, ledger: Ledger, policy: Policy, year: int, sent:
             p.value: sum(predikat.get(p.value, 0) for predikat in counts.values()) for p in Predikat
         },
         "units_violating": sorted(u for u, d in distribution.items() if d["violations"]),
-        "follow_up_cases": dict(sorted(ledger.cases.items())),
+        "follow_up_cases": dict(sorted((ledger.cases + ledger.contract_cases).items())),
         "deadline_steps": {
             "steps": ledger.deadline_steps,
             "notified": dict(sorted(ledger.notified.items())),
@@ -340,6 +351,7 @@ def from_database(engine: Engine, cycle_id: int, policy: Policy, year: int) -> d
         }
         events = q(text("SELECT COUNT(*) FROM auditevent")).scalar_one()
         status_periods = _status_periods(s, cycle_id, year)
+        contracts = _contracts(s, cycle_id, policy, year)
         mid_year = _mid_year(s, cycle_id, policy, year)
         rated = dict(
             q(
@@ -399,6 +411,7 @@ def from_database(engine: Engine, cycle_id: int, policy: Policy, year: int) -> d
         counts[unit_code[u]][predikat] += n
     distribution = _distribution(policy, counts, levels)
     return {
+        "pppk_contracts": contracts,
         "status_periods": status_periods,
         "mid_year_skps": mid_year,
         "tpp_export": tpp,
@@ -422,6 +435,41 @@ def from_database(engine: Engine, cycle_id: int, policy: Policy, year: int) -> d
 
 
 STATUS_KINDS = ("out_all_year", "starting", "ending")
+
+
+def local_instant(day: date, hour: int) -> datetime:
+    return datetime.combine(day, datetime.min.time(), ZONE).astimezone(UTC) + timedelta(hours=hour)
+
+
+def _contracts(s: Session, cycle_id: int, policy: Policy, year: int) -> dict[str, int]:
+    """PPPK contracts against the contract ladder: a recommendation case exactly for the contracts whose opening
+    instant the last sweep passed, and no PPPK on the PNS sanction path."""
+    c = {"c": cycle_id}
+    last_sweep = local_instant(date(year + 1, 4, 1), 9)
+    rows = [
+        (opens_at(policy, _day(selesai), ZONE) <= last_sweep, case_id is not None)
+        for selesai, case_id in s.execute(
+            text(
+                "SELECT k.selesai, k.case_id FROM kontrak k JOIN cycle c ON c.instansi_id = k.instansi_id AND c.id = :c"
+            ),
+            c,
+        )
+    ]
+    sanctions = s.execute(
+        text(
+            "SELECT COUNT(*) FROM followupcase f JOIN skp s ON s.id = f.skp_id JOIN pegawai p ON p.id = s.pegawai_id "
+            "WHERE s.cycle_id = :c AND p.jenis = 'PPPK' AND f.kind = 'SANCTION'"
+        ),
+        c,
+    ).scalar_one()
+    return {
+        "contracts": len(rows),
+        "opening_passed": sum(passed for passed, _ in rows),
+        "with_case": sum(case for _, case in rows),
+        "case_before_opening": sum(case and not passed for passed, case in rows),
+        "opening_passed_without_case": sum(passed and not case for passed, case in rows),
+        "pppk_sanction_cases": sanctions,
+    }
 
 
 def _status_periods(s: Session, cycle_id: int, year: int) -> dict[str, dict[str, int]]:

@@ -38,7 +38,18 @@ from states.errors import SkpflowError
 from states.lifecycle import TriggerInput
 from workflows import audit
 from workflows.actors import Actor
-from workflows.cases import cycles, evaluations, feedback, followups, mutasi, objections, policy_store, skps, status
+from workflows.cases import (
+    cycles,
+    evaluations,
+    feedback,
+    followups,
+    kontrak,
+    mutasi,
+    objections,
+    policy_store,
+    skps,
+    status,
+)
 from workflows.cases.cycles import CycleIn
 from workflows.cases.org.imports import import_org
 from workflows.cases.skps import PlanIn
@@ -90,6 +101,8 @@ class Ledger:
     close_assessment: dict[str, Any] = field(default_factory=dict)
     mutasi: list[dict[str, Any]] = field(default_factory=list)
     statuses: list[dict[str, Any]] = field(default_factory=list)  # status periods HR recorded, with what followed
+    contracts: list[dict[str, Any]] = field(default_factory=list)  # PPPK contracts HR recorded
+    contract_cases: Counter[str] = field(default_factory=Counter)  # recommendations the contract ladder opened
     delivered: int = 0
     cycle_state: str = ""
     cycle_not_closed: str | None = None
@@ -289,12 +302,37 @@ class Simulation:
                 self.people[pid] = Person(pid, nip, unit_id, atasan, pid in heads)
             for skp_id, pid in s.execute(select(col(Skp.id), col(Skp.pegawai_id)).where(col(Skp.cycle_id) == cycle_id)):
                 self.skp_of[pid], self.owner[skp_id] = skp_id, pid
+        self._contracts(now)
         bosses = {p.penilai_id for p in self.people.values()}
         self.leaves = sorted(
             pid
             for pid, person in self.people.items()
             if not (person.heads or person.penilai_id is None or pid in bosses or pid in self.away)
         )
+
+    def _contracts(self, now: datetime) -> None:
+        """HR records the contracts of a few PPPK ending this year (June, September, December) and one ending next
+        December: the contract ladder opens each recommendation `kontrak.opens_days_before_due` before it is due, so
+        all but the last open within the simulated horizon."""
+        with unit_of_work(self.engine) as s:
+            pppk = sorted(
+                s.execute(
+                    select(col(Pegawai.id), col(Pegawai.nip))
+                    .where(col(Pegawai.jenis) == "PPPK", col(Pegawai.id).in_(list(self.skp_of)))
+                    .order_by(col(Pegawai.id))
+                ).tuples()
+            )
+            y = self.year
+            for i, (_, nip) in enumerate(self.rng.sample(pppk, min(len(pppk), max(4, self.n // 1000)))):
+                if i % 4 == 3:
+                    mulai, selesai = date(y - 3, 1, 1), date(y + 1, 12, 31)
+                else:
+                    month = (6, 9, 12)[i % 4]
+                    selesai = date(y, month, 30 if month in (6, 9) else 31)
+                    mulai = date(y - 4, month, 1)
+                inp = kontrak.KontrakIn(mulai=mulai, selesai=selesai, sk_number=f"PK/{i + 1}/{mulai.year}")
+                kontrak.set_kontrak(s, nip, inp, actor=HR, now=now)
+                self.ledger.contracts.append({"nip": nip, "mulai": mulai.isoformat(), "selesai": selesai.isoformat()})
 
     def _statuses_before(self, s: Session, now: datetime) -> None:
         """Before the cycle opens HR records a few staff away on tugas belajar or CLTN from before the year: some for
@@ -1071,6 +1109,7 @@ class Simulation:
                 self.ledger.deadline_steps += key["steps"]
                 self.ledger.notified.update(key["notified"])
                 self.ledger.auto_actions.update(key["auto_actions"])
+                self.ledger.contract_cases.update(key.get("opened") or {})
         delivered = self.timed("deliver-notifications", self.context(as_of))
         self.ledger.delivered += delivered["sent"]
 
