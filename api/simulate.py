@@ -296,7 +296,7 @@ def markdown(report: Mapping[str, Any], ledger: Ledger, chart: str) -> str:
 
 def everyday_cases(report: Mapping[str, Any]) -> list[str]:
     """The regulation's everyday cases the simulation ran, each counted and checked against the database."""
-    st, mid, pk = report["status_periods"], report["mid_year_skps"], report["pppk_contracts"]
+    st, mid, pk, ac = report["status_periods"], report["mid_year_skps"], report["pppk_contracts"], report["acting"]
     lines = [
         "## Everyday cases, checked against the database",
         "",
@@ -326,6 +326,12 @@ def everyday_cases(report: Mapping[str, Any]) -> list[str]:
                 ],
             ],
         ),
+        "",
+        f"Plt by SK (a head of another unit, keeping their own post): {ac['sks']} SK; {ac['skps_moved']} SKPs of the "
+        f"unit's staff moved to the Plt when it began, {ac['moved_back']} moved back when it ended, "
+        f"{ac['reverted_to_head']} rated by their head again; {ac['reassigned_events']} `reassigned` events; "
+        f"{ac['rated_by_official']} periodic ratings by the Plt while it ran, "
+        f"{ac['rated_by_others_while_running']} by anyone else.",
         "",
         f"PPPK contracts: {pk['contracts']} recorded, {pk['opening_passed']} whose recommendation opened within the "
         f"horizon, {pk['with_case']} with a recommendation case ({pk['case_before_opening']} before their opening, "

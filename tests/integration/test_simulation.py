@@ -72,6 +72,11 @@ def test_the_year_shows_what_real_people_do(simulated: tuple[Path, dict[str, Any
     assert contracts["contracts"] == 4 and contracts["opening_passed"] == contracts["with_case"] == 3
     assert contracts["case_before_opening"] == contracts["opening_passed_without_case"] == 0
     assert contracts["pppk_sanction_cases"] == 0
+    plt = report["acting"]  # a sibling unit's head is Plt from March to May
+    assert plt["sks"] == 1 and plt["skps_moved"] >= 2
+    assert plt["moved_back"] == plt["reverted_to_head"] == plt["skps_moved"]
+    assert plt["reassigned_events"] == 2 * plt["skps_moved"]
+    assert plt["rated_by_official"] > 0 and plt["rated_by_others_while_running"] == 0
     months = report["states_over_time"]
     assert months["2026-01"].get("drafted", 0) > 0 and months["2026-06"].get("monitored", 0) > 0
     assert months["2027-02"].get("followed_up", 0) > 0
@@ -87,8 +92,16 @@ def test_the_check_fails_when_the_database_says_otherwise(simulated: tuple[Path,
             )
         )
         conn.execute(text("DELETE FROM outbox WHERE id = (SELECT MIN(id) FROM outbox WHERE status = 'sent')"))
-        # the SKP closed for CLTN as if it ran to the end of July; a contract case unlinked; one periodic predikat lost
+        # the SKP closed for CLTN as if it ran to the end of July, a contract case unlinked, an SKP the Plt rated left
+        # without a penilai, one periodic predikat lost
         conn.execute(text("UPDATE skp SET periode_akhir = '2026-07-31' WHERE closing_reason LIKE '%CLTN%'"))
+        conn.execute(
+            text(
+                "UPDATE skp SET penilai_id = NULL "
+                "WHERE id = (SELECT MIN(entity_id) FROM auditevent "
+                "WHERE entity_type = 'skp' AND trigger = 'reassigned')"
+            )
+        )
         unopened = "UPDATE kontrak SET case_id = NULL WHERE id = (SELECT MIN(id) FROM kontrak WHERE case_id > 0)"
         conn.execute(text(unopened))
         conn.execute(
@@ -105,6 +118,7 @@ def test_the_check_fails_when_the_database_says_otherwise(simulated: tuple[Path,
     assert any(p.startswith("status_periods") for p in found), found
     assert any(p.startswith("tpp_export") for p in found), found
     assert any(p.startswith("pppk_contracts") for p in found), found
+    assert any(p.startswith("acting") for p in found), found
 
 
 @pytest.mark.slow  # about a minute on two cores

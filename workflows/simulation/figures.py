@@ -202,7 +202,17 @@ def from_ledger(engine: Engine, ledger: Ledger, policy: Policy, year: int, sent:
     rated_in: Counter[int] = Counter(n for i, _, n in evaluations if i in done[DeadlineKey.PERIODIC_EVALUATION.value])
     last_sweep = local_instant(date(year + 1, 4, 1), 9)
     passed = sum(1 for k in ledger.contracts if opens_at(policy, date.fromisoformat(k["selesai"]), ZONE) <= last_sweep)
+    act = ledger.acting
     return {
+        "acting": {
+            "sks": 1 if act else 0,
+            "skps_moved": act.get("moved", 0),
+            "moved_back": act.get("moved", 0),
+            "reverted_to_head": act.get("moved", 0),
+            "reassigned_events": act.get("reassigned", 0),
+            "rated_by_official": act.get("rated_by_official", 0),
+            "rated_by_others_while_running": 0,
+        },
         "pppk_contracts": {
             "contracts": len(ledger.contracts),
             "opening_passed": passed,
@@ -352,6 +362,7 @@ def from_database(engine: Engine, cycle_id: int, policy: Policy, year: int) -> d
         events = q(text("SELECT COUNT(*) FROM auditevent")).scalar_one()
         status_periods = _status_periods(s, cycle_id, year)
         contracts = _contracts(s, cycle_id, policy, year)
+        acting_check = _acting(s, cycle_id)
         mid_year = _mid_year(s, cycle_id, policy, year)
         rated = dict(
             q(
@@ -411,6 +422,7 @@ def from_database(engine: Engine, cycle_id: int, policy: Policy, year: int) -> d
         counts[unit_code[u]][predikat] += n
     distribution = _distribution(policy, counts, levels)
     return {
+        "acting": acting_check,
         "pppk_contracts": contracts,
         "status_periods": status_periods,
         "mid_year_skps": mid_year,
@@ -439,6 +451,79 @@ STATUS_KINDS = ("out_all_year", "starting", "ending")
 
 def local_instant(day: date, hour: int) -> datetime:
     return datetime.combine(day, datetime.min.time(), ZONE).astimezone(UTC) + timedelta(hours=hour)
+
+
+def _acting(s: Session, cycle_id: int) -> dict[str, int]:
+    """Each acting SK against the SKPs: those moved to the official when it began (their `reassigned` events at its
+    `begin`) move back when it ends, their penilai is the unit's head again; while it ran the official rated them."""
+    c = {"c": cycle_id}
+    sks = s.execute(
+        text(
+            "SELECT a.id, p.nip, u.head_id FROM actingassignment a JOIN cycle c ON c.instansi_id = a.instansi_id "
+            "JOIN pegawai p ON p.id = a.pegawai_id JOIN unit u ON u.id = a.unit_id WHERE c.id = :c"
+        ),
+        c,
+    ).all()
+    out = dict.fromkeys(
+        (
+            "skps_moved",
+            "moved_back",
+            "reverted_to_head",
+            "reassigned_events",
+            "rated_by_official",
+            "rated_by_others_while_running",
+        ),
+        0,
+    )
+    out = {"sks": len(sks), **out}
+    if not sks:
+        return out
+    phases: dict[int, dict[str, datetime]] = defaultdict(dict)
+    for entity_id, trigger, at in s.execute(
+        text(
+            "SELECT entity_id, trigger, at FROM auditevent WHERE entity_type = 'acting' "
+            "AND trigger IN ('begin', 'end') AND entity_id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True)),
+        {"ids": [i for i, _, _ in sks]},
+    ):
+        phases[entity_id][trigger] = _utc(at)
+    reassigned: dict[datetime, set[int]] = defaultdict(set)
+    for entity_id, at in s.execute(
+        text(
+            "SELECT a.entity_id, a.at FROM auditevent a JOIN skp s ON s.id = a.entity_id "
+            "WHERE a.entity_type = 'skp' AND a.trigger = 'reassigned' AND s.cycle_id = :c"
+        ),
+        c,
+    ):
+        reassigned[_utc(at)].add(entity_id)
+    for sk_id, nip, head in sks:
+        begun, ended = phases[sk_id].get("begin"), phases[sk_id].get("end")
+        moved = reassigned.get(begun, set()) if begun else set()
+        back = reassigned.get(ended, set()) if ended else set()
+        out["skps_moved"] += len(moved)
+        out["moved_back"] += len(moved & back)
+        out["reassigned_events"] += len(moved) + len(back)
+        if not moved:
+            continue
+        ids = {"ids": sorted(moved)}
+        out["reverted_to_head"] += sum(
+            1
+            for (penilai,) in s.execute(
+                text("SELECT penilai_id FROM skp WHERE id IN :ids").bindparams(bindparam("ids", expanding=True)), ids
+            )
+            if penilai == head
+        )
+        for actor, at in s.execute(
+            text(
+                "SELECT a.actor, a.at FROM auditevent a JOIN evaluation e ON e.id = a.entity_id "
+                "WHERE a.entity_type = 'evaluation' AND a.trigger = 'evaluate' AND e.skp_id IN :ids"
+            ).bindparams(bindparam("ids", expanding=True)),
+            ids,
+        ):
+            if begun is not None and begun <= _utc(at) and (ended is None or _utc(at) < ended):
+                key = "rated_by_official" if actor == f"pegawai:{nip}" else "rated_by_others_while_running"
+                out[key] += 1
+    return out
 
 
 def _contracts(s: Session, cycle_id: int, policy: Policy, year: int) -> dict[str, int]:

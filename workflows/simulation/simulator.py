@@ -33,12 +33,13 @@ from policies.kuadran import predikat as kuadran_predikat
 from policies.schema import DeadlineKey, Policy
 from policies.status import StatusIn
 from policies.unit_head import rating_for_unit_head
-from states.enums import CapaianLevel, CoreValue, PegawaiStatus, PeriodKind, Predikat, Rating
+from states.enums import ActingKind, CapaianLevel, CoreValue, PegawaiStatus, PeriodKind, Predikat, Rating
 from states.errors import SkpflowError
 from states.lifecycle import TriggerInput
 from workflows import audit
 from workflows.actors import Actor
 from workflows.cases import (
+    acting,
     cycles,
     evaluations,
     feedback,
@@ -103,6 +104,7 @@ class Ledger:
     statuses: list[dict[str, Any]] = field(default_factory=list)  # status periods HR recorded, with what followed
     contracts: list[dict[str, Any]] = field(default_factory=list)  # PPPK contracts HR recorded
     contract_cases: Counter[str] = field(default_factory=Counter)  # recommendations the contract ladder opened
+    acting: dict[str, Any] = field(default_factory=dict)  # the Plt SK: who, for which unit, what it moved
     delivered: int = 0
     cycle_state: str = ""
     cycle_not_closed: str | None = None
@@ -194,6 +196,7 @@ class Simulation:
         self.refusable: set[str] = set()  # kinds of action a use case has refused: each runs in a savepoint
         self.away: dict[int, StatusIn] = {}  # pegawai id → the status period HR recorded before the year
         self.leaves: list[int] = []  # staff who rate nobody and head nothing, present when the cycle opened
+        self.acting_penilai: dict[int, int] = {}  # pegawai id → the Plt rating them while the SK runs
 
     # --- the clock ---------------------------------------------------------------------------------------------
 
@@ -366,6 +369,8 @@ class Simulation:
             )
 
     def penilai(self, pegawai_id: int) -> Actor:
+        if pegawai_id in self.acting_penilai:
+            return self.people[self.acting_penilai[pegawai_id]].actor
         p = (
             self.people[self.people[pegawai_id].penilai_id or pegawai_id]
             if self.people[pegawai_id].penilai_id
@@ -469,6 +474,7 @@ class Simulation:
             self.at(local(after, 10), "realisasi", self._period_work(period.n, period.end), alone=True)
             close = due_date(self.policy, DeadlineKey.PERIODIC_EVALUATION, period_end=period.end, tz=ZONE)
             self.at(close + timedelta(days=8), "close_period", self._close_period(period.n), alone=True)
+        self.at(local(date(y, 3, 2), 8), "acting", self._acting(), alone=True)
         self.at(local(date(y, 6, 15), 10), "adjust", self._adjustments(), alone=True)
         self.at(local(date(y, 7, 1), 8), "status_starts", self._statuses_starting(), alone=True)
         self.at(local(date(y, 7, 6), 10), "mutasi", self._mutasi(), alone=True)
@@ -607,6 +613,8 @@ class Simulation:
             def record() -> None:
                 self.ledger.actions.update(["evaluate"])
                 self.ledger.done[DeadlineKey.PERIODIC_EVALUATION.value][evaluation_id] = when
+                if pid in self.acting_penilai:
+                    self.ledger.acting["rated_by_official"] += 1
 
             after.append(record)
 
@@ -711,6 +719,75 @@ class Simulation:
                 )
                 t = when + timedelta(days=4)
                 self.at(t, "plan", self._plan(pid, False, t), moved.new_skp_id)
+
+            after.append(record)
+
+        return run
+
+    # --- a Plt --------------------------------------------------------------------------------------------------
+
+    def _acting(self) -> Action:
+        """From 2 March to 31 May the head of a unit is away: the head of a sibling unit, keeping their own post, is
+        Plt by SK and rates the unit's staff meanwhile; when the SK ends they go back to their head."""
+
+        def run(s: Session, after: list[Callable[[], None]]) -> None:
+            children: dict[int | None, list[int]] = defaultdict(list)
+            for uid, path in self.paths.items():
+                children[path[-2] if len(path) > 1 else None].append(uid)
+            staff_of: dict[int, list[int]] = defaultdict(list)
+            for pid, person in self.people.items():
+                if person.penilai_id is not None and pid in self.skp_of:
+                    staff_of[person.penilai_id].append(pid)
+            candidates = [
+                (uid, sibling)
+                for uids in children.values()
+                for uid in sorted(uids)
+                for sibling in sorted(uids)
+                if sibling != uid
+                and not children.get(uid)
+                and self.units[uid][1] is not None
+                and self.units[sibling][1] is not None
+                and len(staff_of[self.units[uid][1] or 0]) >= 2
+            ]
+            if not candidates:
+                return
+            unit_id, sibling = self.rng.choice(candidates)
+            code, head = self.units[unit_id]
+            official = self.units[sibling][1]
+            assert head is not None
+            assert official is not None
+            y = self.year
+            inp = acting.ActingIn(
+                nip=self.people[official].nip,
+                kind=ActingKind.PLT,
+                start=date(y, 3, 2),
+                until=date(y, 5, 31),
+                sk_number=f"821.2/{unit_id}/BKPSDM/{y}",
+            )
+            change = acting.register(s, code, inp, actor=HR, now=self._now)
+            staff = staff_of[head]
+            moved = sorted(
+                s.scalars(
+                    select(col(Skp.pegawai_id)).where(
+                        col(Skp.cycle_id) == self.ledger.cycle_id,
+                        col(Skp.penilai_id) == official,
+                        col(Skp.pegawai_id).in_(staff),
+                    )
+                )
+            )
+
+            def record() -> None:
+                self.acting_penilai = dict.fromkeys(moved, official)
+                self.ledger.acting = {
+                    "unit": code,
+                    "official": self.people[official].nip,
+                    "head": self.people[head].nip,
+                    "staff": len(staff),
+                    "moved": len(moved),
+                    "reassigned": change.reassigned,
+                    "rated_by_official": 0,
+                }
+                self.ledger.actions.update(["register"])
 
             after.append(record)
 
@@ -1110,6 +1187,10 @@ class Simulation:
                 self.ledger.notified.update(key["notified"])
                 self.ledger.auto_actions.update(key["auto_actions"])
                 self.ledger.contract_cases.update(key.get("opened") or {})
+        ended = (report.get("acting") or {}).get("ended", 0)
+        if ended and self.acting_penilai:  # the Plt's SK is over: its unit's staff are rated by their head again
+            self.ledger.acting["reassigned"] += report["acting"]["reassigned"]
+            self.acting_penilai = {}
         delivered = self.timed("deliver-notifications", self.context(as_of))
         self.ledger.delivered += delivered["sent"]
 
