@@ -297,6 +297,7 @@ def markdown(report: Mapping[str, Any], ledger: Ledger, chart: str) -> str:
 def everyday_cases(report: Mapping[str, Any]) -> list[str]:
     """The regulation's everyday cases the simulation ran, each counted and checked against the database."""
     st, mid, pk, ac = report["status_periods"], report["mid_year_skps"], report["pppk_contracts"], report["acting"]
+    i3 = report["input_360"]
     lines = [
         "## Everyday cases, checked against the database",
         "",
@@ -332,6 +333,10 @@ def everyday_cases(report: Mapping[str, Any]) -> list[str]:
         f"{ac['reverted_to_head']} rated by their head again; {ac['reassigned_events']} `reassigned` events; "
         f"{ac['rated_by_official']} periodic ratings by the Plt while it ran, "
         f"{ac['rated_by_others_while_running']} by anyone else.",
+        "",
+        f"360 input in {i3['units']} unit: pemberi pertimbangan named {i3['named']} times for the annual perilaku of "
+        f"{i3['skps']} SKPs, {i3['submitted']} answered (audited: {i3['audited_named']} named, "
+        f"{i3['audited_submitted']} submitted).",
         "",
         f"PPPK contracts: {pk['contracts']} recorded, {pk['opening_passed']} whose recommendation opened within the "
         f"horizon, {pk['with_case']} with a recommendation case ({pk['case_before_opening']} before their opening, "

@@ -204,6 +204,14 @@ def from_ledger(engine: Engine, ledger: Ledger, policy: Policy, year: int, sent:
     passed = sum(1 for k in ledger.contracts if opens_at(policy, date.fromisoformat(k["selesai"]), ZONE) <= last_sweep)
     act = ledger.acting
     return {
+        "input_360": {
+            "units": 1 if ledger.input_360_unit else 0,
+            "skps": ledger.input_360["skps"],
+            "named": ledger.input_360["named"],
+            "submitted": ledger.input_360["submitted"],
+            "audited_named": ledger.input_360["named"],
+            "audited_submitted": ledger.input_360["submitted"],
+        },
         "acting": {
             "sks": 1 if act else 0,
             "skps_moved": act.get("moved", 0),
@@ -360,26 +368,7 @@ def from_database(engine: Engine, cycle_id: int, policy: Policy, year: int) -> d
             )
         }
         events = q(text("SELECT COUNT(*) FROM auditevent")).scalar_one()
-        status_periods = _status_periods(s, cycle_id, year)
-        contracts = _contracts(s, cycle_id, policy, year)
-        acting_check = _acting(s, cycle_id)
-        mid_year = _mid_year(s, cycle_id, policy, year)
-        rated = dict(
-            q(
-                text(
-                    "SELECT e.period_no, COUNT(*) FROM evaluation e JOIN skp s ON s.id = e.skp_id "
-                    "WHERE s.cycle_id = :c AND e.predikat IS NOT NULL GROUP BY e.period_no"
-                ),
-                c,
-            )
-            .tuples()
-            .all()
-        )
-        instansi_id = q(text("SELECT instansi_id FROM cycle WHERE id = :c"), c).scalar_one()
-    tpp: dict[str, dict[str, int]] = {}
-    for p in periods(policy, year):
-        rows = tpp_rows(lambda: reading(engine), instansi_id=instansi_id, cycle_id=cycle_id, period_no=p.n)
-        tpp[str(p.n)] = {"rows": sum(1 for _ in rows), "rated": rated.get(p.n, 0)}
+        everyday = _everyday(s, cycle_id, policy, year)
     states_over_time: dict[str, dict[str, int]] = {}
     horizon = datetime.combine(date(year + 1, 4, 1), datetime.min.time(), ZONE).astimezone(UTC) + timedelta(hours=9)
     for label, instant in [*_month_ends(year), ("final", horizon)]:
@@ -422,11 +411,8 @@ def from_database(engine: Engine, cycle_id: int, policy: Policy, year: int) -> d
         counts[unit_code[u]][predikat] += n
     distribution = _distribution(policy, counts, levels)
     return {
-        "acting": acting_check,
-        "pppk_contracts": contracts,
-        "status_periods": status_periods,
-        "mid_year_skps": mid_year,
-        "tpp_export": tpp,
+        **everyday,
+        "tpp_export": _tpp_export(engine, cycle_id, policy, year),
         "states_over_time": states_over_time,
         "final_states": final,
         "compliance": compliance,
@@ -449,8 +435,74 @@ def from_database(engine: Engine, cycle_id: int, policy: Policy, year: int) -> d
 STATUS_KINDS = ("out_all_year", "starting", "ending")
 
 
+def _everyday(s: Session, cycle_id: int, policy: Policy, year: int) -> dict[str, Any]:
+    """The regulation's everyday cases as the database holds them (`from_database`)."""
+    return {
+        "input_360": _inputs_360(s, cycle_id),
+        "acting": _acting(s, cycle_id),
+        "pppk_contracts": _contracts(s, cycle_id, policy, year),
+        "status_periods": _status_periods(s, cycle_id, year),
+        "mid_year_skps": _mid_year(s, cycle_id, policy, year),
+    }
+
+
+def _tpp_export(engine: Engine, cycle_id: int, policy: Policy, year: int) -> dict[str, dict[str, int]]:
+    """Per period, the rows of the TPP export against the evaluations with a periodic predikat."""
+    with reading(engine) as s:
+        c = {"c": cycle_id}
+        rated = dict(
+            s.execute(
+                text(
+                    "SELECT e.period_no, COUNT(*) FROM evaluation e JOIN skp s ON s.id = e.skp_id "
+                    "WHERE s.cycle_id = :c AND e.predikat IS NOT NULL GROUP BY e.period_no"
+                ),
+                c,
+            )
+            .tuples()
+            .all()
+        )
+        instansi_id = s.execute(text("SELECT instansi_id FROM cycle WHERE id = :c"), c).scalar_one()
+    tpp: dict[str, dict[str, int]] = {}
+    for p in periods(policy, year):
+        rows = tpp_rows(lambda: reading(engine), instansi_id=instansi_id, cycle_id=cycle_id, period_no=p.n)
+        tpp[str(p.n)] = {"rows": sum(1 for _ in rows), "rated": rated.get(p.n, 0)}
+    return tpp
+
+
 def local_instant(day: date, hour: int) -> datetime:
     return datetime.combine(day, datetime.min.time(), ZONE).astimezone(UTC) + timedelta(hours=hour)
+
+
+def _inputs_360(s: Session, cycle_id: int) -> dict[str, int]:
+    """360 input: the requests and answers on the cycle's SKPs, each with its event in the audit trail."""
+    c = {"c": cycle_id}
+    rows = s.execute(
+        text(
+            "SELECT i.id, i.skp_id, s.unit_id, i.state FROM input360 i JOIN skp s ON s.id = i.skp_id "
+            "WHERE s.cycle_id = :c"
+        ),
+        c,
+    ).all()
+    audited = dict(
+        s.execute(
+            text(
+                "SELECT a.trigger, COUNT(*) FROM auditevent a JOIN input360 i ON i.id = a.entity_id "
+                "JOIN skp s ON s.id = i.skp_id WHERE a.entity_type = 'input_360' AND s.cycle_id = :c "
+                "GROUP BY a.trigger"
+            ),
+            c,
+        )
+        .tuples()
+        .all()
+    )
+    return {
+        "units": len({u for _, _, u, _ in rows}),
+        "skps": len({skp for _, skp, _, _ in rows}),
+        "named": len(rows),
+        "submitted": sum(1 for *_, state in rows if state == "submitted"),
+        "audited_named": audited.get("name", 0),
+        "audited_submitted": audited.get("submit", 0),
+    }
 
 
 def _acting(s: Session, cycle_id: int) -> dict[str, int]:

@@ -33,7 +33,7 @@ from policies.kuadran import predikat as kuadran_predikat
 from policies.schema import DeadlineKey, Policy
 from policies.status import StatusIn
 from policies.unit_head import rating_for_unit_head
-from states.enums import ActingKind, CapaianLevel, CoreValue, PegawaiStatus, PeriodKind, Predikat, Rating
+from states.enums import ActingKind, CapaianLevel, CoreValue, JabatanType, PegawaiStatus, PeriodKind, Predikat, Rating
 from states.errors import SkpflowError
 from states.lifecycle import TriggerInput
 from workflows import audit
@@ -44,6 +44,7 @@ from workflows.cases import (
     evaluations,
     feedback,
     followups,
+    input_360,
     kontrak,
     mutasi,
     objections,
@@ -56,7 +57,7 @@ from workflows.cases.org.imports import import_org
 from workflows.cases.skps import PlanIn
 from workflows.flows import runs
 from workflows.simulation.demo import generate_kabupaten
-from workflows.store.tables import Cycle, FollowUpCase, Pegawai, PolicyVersion, Skp, Unit
+from workflows.store.tables import Cycle, FollowUpCase, Input360, Pegawai, PolicyVersion, Skp, Unit
 from workflows.store.uow import reading, unit_of_work
 
 ZONE = ZoneInfo("Asia/Jakarta")  # the demo kabupaten's zone (workflows.simulation.demo.TIMEZONE)
@@ -105,6 +106,8 @@ class Ledger:
     contracts: list[dict[str, Any]] = field(default_factory=list)  # PPPK contracts HR recorded
     contract_cases: Counter[str] = field(default_factory=Counter)  # recommendations the contract ladder opened
     acting: dict[str, Any] = field(default_factory=dict)  # the Plt SK: who, for which unit, what it moved
+    input_360: Counter[str] = field(default_factory=Counter)  # in one unit: SKPs, pemberi named, inputs submitted
+    input_360_unit: str = ""
     delivered: int = 0
     cycle_state: str = ""
     cycle_not_closed: str | None = None
@@ -144,11 +147,13 @@ class _Due:
     unit_id: int | None = field(default=None, compare=False)  # the unit acted on, loaded like an SKP's
 
 
-def plan_for(intervenes: int | None, target: float = 100.0) -> PlanIn:
+def plan_for(intervenes: int | None, target: float = 100.0, rhk_id: int | None = None) -> PlanIn:
+    """The plan a pegawai proposes; `rhk_id`: the RHK a re-proposal keeps (subordinates may intervene it already)."""
     return PlanIn.model_validate(
         {
             "rhk": [
                 {
+                    **({"id": rhk_id} if rhk_id is not None else {}),
                     "jenis": "UTAMA",
                     "text": "Meningkatnya kualitas layanan unit kerja",
                     "intervensi_rhk_id": intervenes,
@@ -423,7 +428,9 @@ class Simulation:
             person = self.people[pid]
             boss_skp = self.skp_of.get(person.penilai_id) if person.penilai_id else None
             intervenes = self.first_rhk.get(boss_skp) if boss_skp else None
-            view = skps.save_plan(s, skp_id, plan_for(intervenes), actor=person.actor, now=when)
+            # a plan proposed again after a return keeps its RHK: a chunk may already hold subordinates intervening it
+            plan = plan_for(intervenes, rhk_id=self.first_rhk.get(skp_id))
+            view = skps.save_plan(s, skp_id, plan, actor=person.actor, now=when)
             # subordinates planned later in the same chunk intervene this RHK; a refused chunk is performed again
             self.first_rhk[skp_id] = view.rhk[0]["id"]
             indicators = [i["id"] for r in view.rhk for i in r["indikator"]]
@@ -484,6 +491,7 @@ class Simulation:
                 self.at(when, "status_ends", self._status_ends(pid, inp, when))
         self.at(local(date(y + 1, 1, 4), 7), "start_assessment", self._cycle("start_assessment"), alone=True)
         self.at(local(date(y + 1, 1, 4), 8), "assessment", self._assessment(), alone=True)
+        self.at(local(date(y + 1, 1, 4), 9), "input_360", self._inputs_360(), alone=True)
         self.at(local(date(y + 1, 2, 16), 7), "start_follow_up", self._cycle("start_follow_up"), alone=True)
 
     def _cycle(self, trigger: str) -> Action:
@@ -721,6 +729,63 @@ class Simulation:
                 self.at(t, "plan", self._plan(pid, False, t), moved.new_skp_id)
 
             after.append(record)
+
+        return run
+
+    # --- 360 input ---------------------------------------------------------------------------------------------
+
+    def _inputs_360(self) -> Action:
+        """In one unit the penilai asks two rekan kerja setingkat of each staff member for their view of the year's
+        perilaku (perilaku.input_360: optional); most answer within a day, before the annual rating, some never."""
+
+        def run(s: Session, after: list[Callable[[], None]]) -> None:
+            monitored = {pid: skp_id for skp_id, pid in self._monitored(s)}
+            levels = self.policy.perilaku.levels
+            groups: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+            for pid, unit_id, jabatan, atasan in s.execute(
+                select(col(Pegawai.id), col(Pegawai.unit_id), col(Pegawai.jabatan_type), col(Pegawai.atasan_id))
+                .where(col(Pegawai.id).in_(list(monitored)))
+                .order_by(col(Pegawai.id))
+            ):
+                if atasan is not None and not self.people[pid].heads:
+                    groups[(unit_id, levels[JabatanType(jabatan)], atasan)].append(pid)
+            teams = sorted((key, pids) for key, pids in groups.items() if len(pids) >= 3)
+            if not teams:
+                return
+            (unit_id, _, _), team = self.rng.choice(teams)
+            for i, pid in enumerate(team):
+                nips = [self.people[o].nip for o in self.rng.sample([o for o in team if o != pid], 2)]
+                when = self._now + timedelta(minutes=i)
+                self.at(when, "name_pemberi", self._name_360(monitored[pid], nips, when), monitored[pid])
+            self.ledger.input_360_unit = self.units[unit_id][0]
+
+        return run
+
+    def _name_360(self, skp_id: int, nips: list[str], when: datetime) -> Action:
+        def run(s: Session, after: list[Callable[[], None]]) -> None:
+            body = input_360.NameIn(period_no=skps.ANNUAL, nips=nips)
+            input_360.name_pemberi(s, skp_id, body, actor=self.penilai(self.owner[skp_id]), now=when)
+            named = s.execute(
+                select(col(Input360.id), col(Input360.pemberi_id)).where(col(Input360.skp_id) == skp_id)
+            ).all()
+
+            def record() -> None:
+                self.ledger.input_360.update({"skps": 1, "named": len(named)})
+                for input_id, pemberi in named:
+                    if self.rng.random() < 0.8:
+                        t = when + timedelta(hours=self.rng.uniform(1, 20))
+                        self.at(t, "submit_360", self._submit_360(input_id, pemberi, t), skp_id)
+
+            after.append(record)
+
+        return run
+
+    def _submit_360(self, input_id: int, pemberi: int, when: datetime) -> Action:
+        def run(s: Session, after: list[Callable[[], None]]) -> None:
+            value = input_360.ValueIn(rating=self.rng.choices([HI, OK, LO], weights=[15, 80, 5])[0])
+            body = input_360.SubmitIn(ratings=dict.fromkeys(CoreValue, value))
+            input_360.submit_input(s, input_id, body, actor=self.people[pemberi].actor, now=when)
+            after.append(lambda: self.ledger.input_360.update(["submitted"]))
 
         return run
 
