@@ -57,7 +57,7 @@ from workflows.cases.org.imports import import_org
 from workflows.cases.skps import PlanIn
 from workflows.flows import runs
 from workflows.simulation.demo import generate_kabupaten
-from workflows.store.tables import Cycle, FollowUpCase, Input360, Pegawai, PolicyVersion, Skp, Unit
+from workflows.store.tables import Cycle, FollowUpCase, Input360, Pegawai, PolicyVersion, Rhk, Skp, Unit
 from workflows.store.uow import reading, unit_of_work
 
 ZONE = ZoneInfo("Asia/Jakarta")  # the demo kabupaten's zone (workflows.simulation.demo.TIMEZONE)
@@ -420,7 +420,7 @@ class Simulation:
             agreed[pid] = done
             self.at(proposed, "plan", self._plan(pid, returned, proposed), self.skp_of[pid])
 
-    def _plan(self, pid: int, returned: bool, when: datetime) -> Action:
+    def _plan(self, pid: int, returned: bool, when: datetime, again: bool = False) -> Action:
         """The pegawai proposes a plan intervening the atasan's first RHK; the penilai acts on it a day later."""
 
         def run(s: Session, after: list[Callable[[], None]]) -> None:
@@ -429,7 +429,8 @@ class Simulation:
             boss_skp = self.skp_of.get(person.penilai_id) if person.penilai_id else None
             intervenes = self.first_rhk.get(boss_skp) if boss_skp else None
             # a plan proposed again after a return keeps its RHK: a chunk may already hold subordinates intervening it
-            plan = plan_for(intervenes, rhk_id=self.first_rhk.get(skp_id))
+            kept = s.scalar(select(func.min(col(Rhk.id))).where(col(Rhk.skp_id) == skp_id)) if again else None
+            plan = plan_for(intervenes, rhk_id=kept)
             view = skps.save_plan(s, skp_id, plan, actor=person.actor, now=when)
             # subordinates planned later in the same chunk intervene this RHK; a refused chunk is performed again
             self.first_rhk[skp_id] = view.rhk[0]["id"]
@@ -461,7 +462,7 @@ class Simulation:
                 if returned:
                     self.ledger.actions.update(["cascade", "return"])
                     later = when + timedelta(days=2)
-                    self.at(later, "plan", self._plan(pid, False, later), skp_id)
+                    self.at(later, "plan", self._plan(pid, False, later, again=True), skp_id)
                 else:
                     self.ledger.actions.update(["cascade", "agree"])
                     self.ledger.done[DeadlineKey.SKP_AGREEMENT.value][skp_id] = when
