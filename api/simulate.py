@@ -297,7 +297,7 @@ def markdown(report: Mapping[str, Any], ledger: Ledger, chart: str) -> str:
 def everyday_cases(report: Mapping[str, Any]) -> list[str]:
     """The regulation's everyday cases the simulation ran, each counted and checked against the database."""
     st, mid, pk, ac = report["status_periods"], report["mid_year_skps"], report["pppk_contracts"], report["acting"]
-    i3 = report["input_360"]
+    i3, qp = report["input_360"], report["quality_planted"]
     lines = [
         "## Everyday cases, checked against the database",
         "",
@@ -337,6 +337,9 @@ def everyday_cases(report: Mapping[str, Any]) -> list[str]:
         f"360 input in {i3['units']} unit: pemberi pertimbangan named {i3['named']} times for the annual perilaku of "
         f"{i3['skps']} SKPs, {i3['submitted']} answered (audited: {i3['audited_named']} named, "
         f"{i3['audited_submitted']} submitted).",
+        "",
+        f"Quality problems planted: {qp['orphan_rhk_planted']} heads' SKPs with an RHK Utama no bawahan intervenes; "
+        f"the quality report names {qp['orphan_rhk_found']} of them (orphan_atasan_rhk).",
         "",
         f"PPPK contracts: {pk['contracts']} recorded, {pk['opening_passed']} whose recommendation opened within the "
         f"horizon, {pk['with_case']} with a recommendation case ({pk['case_before_opening']} before their opening, "

@@ -80,6 +80,8 @@ def test_the_year_shows_what_real_people_do(simulated: tuple[Path, dict[str, Any
     asked = report["input_360"]  # one team, two rekan each, most answer
     assert asked["units"] == 1 and asked["named"] == 2 * asked["skps"] >= 6
     assert 0 < asked["submitted"] < asked["named"] and asked["audited_submitted"] == asked["submitted"]
+    planted = report["quality_planted"]
+    assert planted["orphan_rhk_found"] == planted["orphan_rhk_planted"] == 2
     months = report["states_over_time"]
     assert months["2026-01"].get("drafted", 0) > 0 and months["2026-06"].get("monitored", 0) > 0
     assert months["2027-02"].get("followed_up", 0) > 0
@@ -105,7 +107,10 @@ def test_the_check_fails_when_the_database_says_otherwise(simulated: tuple[Path,
                 "WHERE entity_type = 'skp' AND trigger = 'reassigned')"
             )
         )
-        conn.execute(text("UPDATE input360 SET state = 'requested' WHERE id = (SELECT MAX(id) FROM input360)"))
+        answered = "(SELECT MAX(id) FROM input360 WHERE state = 'submitted')"
+        conn.execute(text(f"UPDATE input360 SET state = 'requested' WHERE id = {answered}"))
+        adopted = "(SELECT MIN(id) FROM rhk WHERE text = 'Terlaksananya inovasi pelayanan publik')"
+        conn.execute(text(f"UPDATE rhk SET intervensi_rhk_id = {adopted} WHERE id = (SELECT MAX(id) FROM rhk)"))
         unopened = "UPDATE kontrak SET case_id = NULL WHERE id = (SELECT MIN(id) FROM kontrak WHERE case_id > 0)"
         conn.execute(text(unopened))
         conn.execute(
@@ -124,6 +129,7 @@ def test_the_check_fails_when_the_database_says_otherwise(simulated: tuple[Path,
     assert any(p.startswith("pppk_contracts") for p in found), found
     assert any(p.startswith("acting") for p in found), found
     assert any(p.startswith("input_360") for p in found), found
+    assert any(p.startswith("quality_planted") for p in found), found
 
 
 @pytest.mark.slow  # about a minute on two cores

@@ -15,11 +15,12 @@ from policies.deadlines import due_date
 from policies.distribution import check as check_distribution
 from policies.kontrak import opens_at
 from policies.periods import periods
-from policies.schema import AutoAction, DeadlineKey, Policy
+from policies.schema import AutoAction, DeadlineKey, Policy, QualityRule
 from states.enums import CapaianLevel, Predikat
 from workflows import audit
+from workflows.cases import quality
 from workflows.queries.exports import tpp_rows
-from workflows.simulation.simulator import ZONE, Ledger
+from workflows.simulation.simulator import PLANTED_RHK, ZONE, Ledger
 from workflows.store.uow import reading
 
 COMPLIANCE_KEYS = (
@@ -204,6 +205,10 @@ def from_ledger(engine: Engine, ledger: Ledger, policy: Policy, year: int, sent:
     passed = sum(1 for k in ledger.contracts if opens_at(policy, date.fromisoformat(k["selesai"]), ZONE) <= last_sweep)
     act = ledger.acting
     return {
+        "quality_planted": {
+            "orphan_rhk_planted": len(ledger.orphans_planted),
+            "orphan_rhk_found": len(ledger.orphans_planted),
+        },
         "input_360": {
             "units": 1 if ledger.input_360_unit else 0,
             "skps": ledger.input_360["skps"],
@@ -443,7 +448,24 @@ def _everyday(s: Session, cycle_id: int, policy: Policy, year: int) -> dict[str,
         "pppk_contracts": _contracts(s, cycle_id, policy, year),
         "status_periods": _status_periods(s, cycle_id, year),
         "mid_year_skps": _mid_year(s, cycle_id, policy, year),
+        "quality_planted": _planted(s, cycle_id, policy),
     }
+
+
+def _planted(s: Session, cycle_id: int, policy: Policy) -> dict[str, int]:
+    """The problems the simulation plants, as the quality report (`GET /cycles/{id}/quality`) finds them: the SKPs
+    holding the planted RHK, and those of them the report names for an RHK no bawahan intervenes."""
+    planted = set(
+        s.execute(
+            text("SELECT r.skp_id FROM rhk r JOIN skp s ON s.id = r.skp_id WHERE s.cycle_id = :c AND r.text = :t"),
+            {"c": cycle_id, "t": PLANTED_RHK},
+        ).scalars()
+    )
+    found = {
+        p.skp_id
+        for p in quality.check(s, cycle_id, policy, quality.skp_rows(s, cycle_id), [QualityRule.ORPHAN_ATASAN_RHK])
+    }
+    return {"orphan_rhk_planted": len(planted), "orphan_rhk_found": len(planted & found)}
 
 
 def _tpp_export(engine: Engine, cycle_id: int, policy: Policy, year: int) -> dict[str, dict[str, int]]:

@@ -108,6 +108,7 @@ class Ledger:
     acting: dict[str, Any] = field(default_factory=dict)  # the Plt SK: who, for which unit, what it moved
     input_360: Counter[str] = field(default_factory=Counter)  # in one unit: SKPs, pemberi named, inputs submitted
     input_360_unit: str = ""
+    orphans_planted: set[int] = field(default_factory=set)  # SKPs planned with an RHK Utama no bawahan intervenes
     delivered: int = 0
     cycle_state: str = ""
     cycle_not_closed: str | None = None
@@ -147,25 +148,31 @@ class _Due:
     unit_id: int | None = field(default=None, compare=False)  # the unit acted on, loaded like an SKP's
 
 
-def plan_for(intervenes: int | None, target: float = 100.0, rhk_id: int | None = None) -> PlanIn:
-    """The plan a pegawai proposes; `rhk_id`: the RHK a re-proposal keeps (subordinates may intervene it already)."""
-    return PlanIn.model_validate(
-        {
-            "rhk": [
-                {
-                    **({"id": rhk_id} if rhk_id is not None else {}),
-                    "jenis": "UTAMA",
-                    "text": "Meningkatnya kualitas layanan unit kerja",
-                    "intervensi_rhk_id": intervenes,
-                    "cascade": "DIRECT" if intervenes else None,
-                    "indikator": [
-                        {"text": "Capaian layanan sesuai standar", "aspek": "KUALITAS", "target": target, "satuan": "%"}
-                    ],
-                }
-            ],
-            "propose": True,
-        }
-    )
+PLANTED_RHK = "Terlaksananya inovasi pelayanan publik"
+"""A second RHK Utama a few heads plan and no bawahan intervenes: the orphan the quality report must find."""
+
+
+def plan_for(
+    intervenes: int | None, target: float = 100.0, rhk_id: int | None = None, *, orphan: bool = False
+) -> PlanIn:
+    """The plan a pegawai proposes; `rhk_id`: the RHK a re-proposal keeps (subordinates may intervene it already);
+    `orphan`: with the second RHK Utama no bawahan will intervene (`PLANTED_RHK`)."""
+    first = {
+        **({"id": rhk_id} if rhk_id is not None else {}),
+        "jenis": "UTAMA",
+        "text": "Meningkatnya kualitas layanan unit kerja",
+        "intervensi_rhk_id": intervenes,
+        "cascade": "DIRECT" if intervenes else None,
+        "indikator": [{"text": "Capaian layanan sesuai standar", "aspek": "KUALITAS", "target": target, "satuan": "%"}],
+    }
+    second = {
+        "jenis": "UTAMA",
+        "text": PLANTED_RHK,
+        "intervensi_rhk_id": intervenes,
+        "cascade": "DIRECT" if intervenes else None,
+        "indikator": [{"text": "Inovasi diterapkan", "aspek": "KUANTITAS", "target": 1.0, "satuan": "inovasi"}],
+    }
+    return PlanIn.model_validate({"rhk": [first, second] if orphan else [first], "propose": True})
 
 
 class Simulation:
@@ -202,6 +209,7 @@ class Simulation:
         self.away: dict[int, StatusIn] = {}  # pegawai id → the status period HR recorded before the year
         self.leaves: list[int] = []  # staff who rate nobody and head nothing, present when the cycle opened
         self.acting_penilai: dict[int, int] = {}  # pegawai id → the Plt rating them while the SK runs
+        self.orphan_heads: set[int] = set()  # heads planning a second RHK Utama no bawahan intervenes
 
     # --- the clock ---------------------------------------------------------------------------------------------
 
@@ -401,6 +409,9 @@ class Simulation:
                 depth[pid] = 0 if boss is None else depth_of(boss) + 1
             return depth[pid]
 
+        bosses = sorted({p.penilai_id for p in self.people.values() if p.penilai_id is not None})
+        rating = [pid for pid in bosses if self.people[pid].heads and self.people[pid].penilai_id is not None]
+        self.orphan_heads = set(self.rng.sample(rating, min(len(rating), max(2, self.n // 1000))))
         agreed: dict[int, datetime] = {}
         for pid in sorted(self.people, key=lambda p: (depth_of(p), p)):
             if pid not in self.skp_of:
@@ -430,7 +441,7 @@ class Simulation:
             intervenes = self.first_rhk.get(boss_skp) if boss_skp else None
             # a plan proposed again after a return keeps its RHK: a chunk may already hold subordinates intervening it
             kept = s.scalar(select(func.min(col(Rhk.id))).where(col(Rhk.skp_id) == skp_id)) if again else None
-            plan = plan_for(intervenes, rhk_id=kept)
+            plan = plan_for(intervenes, rhk_id=kept, orphan=pid in self.orphan_heads)
             view = skps.save_plan(s, skp_id, plan, actor=person.actor, now=when)
             # subordinates planned later in the same chunk intervene this RHK; a refused chunk is performed again
             self.first_rhk[skp_id] = view.rhk[0]["id"]
@@ -439,6 +450,8 @@ class Simulation:
             def record() -> None:
                 self.indicators[skp_id] = indicators
                 self.ledger.actions.update(["plan"])
+                if pid in self.orphan_heads:
+                    self.ledger.orphans_planted.add(skp_id)
                 later = when + timedelta(days=1)
                 self.at(later, "cascade", self._cascade(pid, returned, later), skp_id)
 
