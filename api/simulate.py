@@ -276,6 +276,7 @@ def markdown(report: Mapping[str, Any], ledger: Ledger, chart: str) -> str:
         "",
         *_table(["action", "times"], [[k, v] for k, v in report["actions"].items()]),
         "",
+        *everyday_cases(report),
         "Mutasi: "
         + (
             "; ".join(
@@ -291,6 +292,65 @@ def markdown(report: Mapping[str, Any], ledger: Ledger, chart: str) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def everyday_cases(report: Mapping[str, Any]) -> list[str]:
+    """The regulation's everyday cases the simulation ran, each counted and checked against the database."""
+    st, mid, pk, ac = report["status_periods"], report["mid_year_skps"], report["pppk_contracts"], report["acting"]
+    i3, qp = report["input_360"], report["quality_planted"]
+    lines = [
+        "## Everyday cases, checked against the database",
+        "",
+        *_table(
+            ["case", "count", "checked"],
+            [
+                [
+                    "away all year (tugas belajar, CLTN from before the cycle)",
+                    st["out_all_year"]["pegawai"],
+                    f"{st['out_all_year']['skps']} SKPs drafted for them (none expected)",
+                ],
+                [
+                    "status starting in July (CLTN)",
+                    st["starting"]["pegawai"],
+                    f"{st['starting']['closed_the_day_before']} SKPs closed the day before it starts",
+                ],
+                [
+                    "status ending in October (tugas belajar)",
+                    st["ending"]["pegawai"],
+                    f"{st['ending']['drafted_the_day_after']} SKPs drafted from the day after",
+                ],
+                [
+                    "mid-year SKPs (mutasi, status ended)",
+                    mid["skps"],
+                    f"{mid['agreement_steps']} agreement steps, {mid['steps_due_as_policy']} due from the SKP's own "
+                    f"start; {mid['overdue_on_first_day']} overdue on their first day",
+                ],
+            ],
+        ),
+        "",
+        f"Plt by SK (a head of another unit, keeping their own post): {ac['sks']} SK; {ac['skps_moved']} SKPs of the "
+        f"unit's staff moved to the Plt when it began, {ac['moved_back']} moved back when it ended, "
+        f"{ac['reverted_to_head']} rated by their head again; {ac['reassigned_events']} `reassigned` events; "
+        f"{ac['rated_by_official']} periodic ratings by the Plt while it ran, "
+        f"{ac['rated_by_others_while_running']} by anyone else.",
+        "",
+        f"360 input in {i3['units']} unit: pemberi pertimbangan named {i3['named']} times for the annual perilaku of "
+        f"{i3['skps']} SKPs, {i3['submitted']} answered (audited: {i3['audited_named']} named, "
+        f"{i3['audited_submitted']} submitted).",
+        "",
+        f"Quality problems planted: {qp['orphan_rhk_planted']} heads' SKPs with an RHK Utama no bawahan intervenes; "
+        f"the quality report names {qp['orphan_rhk_found']} of them (orphan_atasan_rhk).",
+        "",
+        f"PPPK contracts: {pk['contracts']} recorded, {pk['opening_passed']} whose recommendation opened within the "
+        f"horizon, {pk['with_case']} with a recommendation case ({pk['case_before_opening']} before their opening, "
+        f"{pk['opening_passed_without_case']} missing); PPPK on the PNS sanction path: {pk['pppk_sanction_cases']}.",
+        "",
+        "TPP export per period (rows against the evaluations with a periodic predikat): "
+        + ", ".join(f"{n}: {t['rows']}/{t['rated']}" for n, t in report["tpp_export"].items())
+        + ".",
+        "",
+    ]
+    return lines
 
 
 def summary(console: Console, report: Mapping[str, Any], out: Path) -> None:

@@ -34,7 +34,13 @@ def test_the_report_agrees_with_the_database_it_leaves(simulated: tuple[Path, di
     assert report["audit"]["ok"] and report["audit"]["events"] > 150 * 10
     assert (out / "distribution.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     md = (out / "report.md").read_text()
-    for heading in ("SKP states at each month's end", "Deadline compliance", "Predikat distribution", "Follow-up"):
+    for heading in (
+        "SKP states at each month's end",
+        "Deadline compliance",
+        "Predikat distribution",
+        "Follow-up",
+        "Everyday cases, checked against the database",
+    ):
         assert heading in md
     assert "recomputed from the database with independent SQL and agrees" in md
 
@@ -53,6 +59,29 @@ def test_the_year_shows_what_real_people_do(simulated: tuple[Path, dict[str, Any
     steps = report["deadline_steps"]
     assert {"reminder", "notice", "escalate"} <= set(steps["notified"]) and steps["auto_actions"]
     assert report["notifications_delivered"] > 0
+    status = report["status_periods"]
+    assert status["out_all_year"] == {"pegawai": 1, "skps": 0}
+    assert status["starting"] == {"pegawai": 1, "closed_the_day_before": 1}
+    assert status["ending"] == {"pegawai": 1, "drafted_the_day_after": 1}
+    assert actions["skp.close_for_status"] == 1
+    mid_year = report["mid_year_skps"]  # the July mutasi's SKP and the one drafted when tugas belajar ended
+    assert mid_year["skps"] == 2 and mid_year["overdue_on_first_day"] == 0
+    assert mid_year["steps_due_as_policy"] == mid_year["agreement_steps"] > 0
+    assert all(t["rows"] == t["rated"] > 0 for t in report["tpp_export"].values())
+    contracts = report["pppk_contracts"]  # three end this year, one next December: its recommendation opens later
+    assert contracts["contracts"] == 4 and contracts["opening_passed"] == contracts["with_case"] == 3
+    assert contracts["case_before_opening"] == contracts["opening_passed_without_case"] == 0
+    assert contracts["pppk_sanction_cases"] == 0
+    plt = report["acting"]  # a sibling unit's head is Plt from March to May
+    assert plt["sks"] == 1 and plt["skps_moved"] >= 2
+    assert plt["moved_back"] == plt["reverted_to_head"] == plt["skps_moved"]
+    assert plt["reassigned_events"] == 2 * plt["skps_moved"]
+    assert plt["rated_by_official"] > 0 and plt["rated_by_others_while_running"] == 0
+    asked = report["input_360"]  # one team, two rekan each, most answer
+    assert asked["units"] == 1 and asked["named"] == 2 * asked["skps"] >= 6
+    assert 0 < asked["submitted"] < asked["named"] and asked["audited_submitted"] == asked["submitted"]
+    planted = report["quality_planted"]
+    assert planted["orphan_rhk_found"] == planted["orphan_rhk_planted"] == 2
     months = report["states_over_time"]
     assert months["2026-01"].get("drafted", 0) > 0 and months["2026-06"].get("monitored", 0) > 0
     assert months["2027-02"].get("followed_up", 0) > 0
@@ -68,11 +97,39 @@ def test_the_check_fails_when_the_database_says_otherwise(simulated: tuple[Path,
             )
         )
         conn.execute(text("DELETE FROM outbox WHERE id = (SELECT MIN(id) FROM outbox WHERE status = 'sent')"))
+        # the SKP closed for CLTN as if it ran to the end of July, a contract case unlinked, an SKP the Plt rated left
+        # without a penilai, one periodic predikat lost
+        conn.execute(text("UPDATE skp SET periode_akhir = '2026-07-31' WHERE closing_reason LIKE '%CLTN%'"))
+        conn.execute(
+            text(
+                "UPDATE skp SET penilai_id = NULL "
+                "WHERE id = (SELECT MIN(entity_id) FROM auditevent "
+                "WHERE entity_type = 'skp' AND trigger = 'reassigned')"
+            )
+        )
+        answered = "(SELECT MAX(id) FROM input360 WHERE state = 'submitted')"
+        conn.execute(text(f"UPDATE input360 SET state = 'requested' WHERE id = {answered}"))
+        adopted = "(SELECT MIN(id) FROM rhk WHERE text = 'Terlaksananya inovasi pelayanan publik')"
+        conn.execute(text(f"UPDATE rhk SET intervensi_rhk_id = {adopted} WHERE id = (SELECT MAX(id) FROM rhk)"))
+        unopened = "UPDATE kontrak SET case_id = NULL WHERE id = (SELECT MIN(id) FROM kontrak WHERE case_id > 0)"
+        conn.execute(text(unopened))
+        conn.execute(
+            text(
+                "UPDATE evaluation SET predikat = NULL "
+                "WHERE id = (SELECT MIN(id) FROM evaluation WHERE predikat IS NOT NULL AND period_no = 1)"
+            )
+        )
     database = from_database(engine, report["cycle_id"], cycle_policy(engine, report["cycle_id"]), 2026)
     found = differences(report, database)
     engine.dispose()
     assert any(p.startswith("distribution") for p in found), found
     assert any(p.startswith("notifications_delivered") for p in found), found
+    assert any(p.startswith("status_periods") for p in found), found
+    assert any(p.startswith("tpp_export") for p in found), found
+    assert any(p.startswith("pppk_contracts") for p in found), found
+    assert any(p.startswith("acting") for p in found), found
+    assert any(p.startswith("input_360") for p in found), found
+    assert any(p.startswith("quality_planted") for p in found), found
 
 
 @pytest.mark.slow  # about a minute on two cores

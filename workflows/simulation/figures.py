@@ -9,14 +9,18 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, text
+from sqlalchemy.orm import Session
 
 from policies.deadlines import due_date
 from policies.distribution import check as check_distribution
+from policies.kontrak import opens_at
 from policies.periods import periods
-from policies.schema import AutoAction, DeadlineKey, Policy
+from policies.schema import AutoAction, DeadlineKey, Policy, QualityRule
 from states.enums import CapaianLevel, Predikat
 from workflows import audit
-from workflows.simulation.simulator import ZONE, Ledger
+from workflows.cases import quality
+from workflows.queries.exports import tpp_rows
+from workflows.simulation.simulator import PLANTED_RHK, ZONE, Ledger
 from workflows.store.uow import reading
 
 COMPLIANCE_KEYS = (
@@ -36,6 +40,7 @@ COUNTED_ACTIONS: tuple[tuple[str, str], ...] = (
     ("skp", "reagree"),
     ("skp", "assess"),
     ("skp", "close_for_mutasi"),
+    ("skp", "close_for_status"),
     ("skp", "feedback"),
     ("evaluation", "realisasi"),
     ("evaluation", "submit_realisasi"),
@@ -64,6 +69,11 @@ def _utc(value: Any) -> datetime:
         value = datetime.fromisoformat(value)
     assert isinstance(value, datetime)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _day(value: Any) -> date:
+    """A date as SQLite (ISO text) or PostgreSQL (a date) returns it from raw SQL."""
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
 
 
 def _month_ends(year: int) -> list[tuple[str, datetime]]:
@@ -180,7 +190,71 @@ def from_ledger(engine: Engine, ledger: Ledger, policy: Policy, year: int, sent:
             counts[unit_of_skp[skp_id]][predikat] += 1
     levels = {unit_code[u]: level for u, level in ledger.annual_levels.items()}
     distribution = _distribution(policy, counts, levels)
+    mid_year = [m["new_skp"] for m in ledger.mutasi] + [i for e in ledger.statuses for i in e["drafted"]]
+    with reading(engine) as s:
+        mid_year_steps = s.execute(
+            text(
+                "SELECT COUNT(*) FROM deadlinestep WHERE cycle_id = :c AND deadline_key = 'skp_agreement' "
+                "AND entity_id IN :ids"
+            ).bindparams(bindparam("ids", expanding=True)),
+            {"c": cid, "ids": mid_year or [0]},
+        ).scalar_one()
+    by_kind = {k: [e for e in ledger.statuses if e["kind"] == k] for k in STATUS_KINDS}
+    rated_in: Counter[int] = Counter(n for i, _, n in evaluations if i in done[DeadlineKey.PERIODIC_EVALUATION.value])
+    last_sweep = local_instant(date(year + 1, 4, 1), 9)
+    passed = sum(1 for k in ledger.contracts if opens_at(policy, date.fromisoformat(k["selesai"]), ZONE) <= last_sweep)
+    act = ledger.acting
     return {
+        "quality_planted": {
+            "orphan_rhk_planted": len(ledger.orphans_planted),
+            "orphan_rhk_found": len(ledger.orphans_planted),
+        },
+        "input_360": {
+            "units": 1 if ledger.input_360_unit else 0,
+            "skps": ledger.input_360["skps"],
+            "named": ledger.input_360["named"],
+            "submitted": ledger.input_360["submitted"],
+            "audited_named": ledger.input_360["named"],
+            "audited_submitted": ledger.input_360["submitted"],
+        },
+        "acting": {
+            "sks": 1 if act else 0,
+            "skps_moved": act.get("moved", 0),
+            "moved_back": act.get("moved", 0),
+            "reverted_to_head": act.get("moved", 0),
+            "reassigned_events": act.get("reassigned", 0),
+            "rated_by_official": act.get("rated_by_official", 0),
+            "rated_by_others_while_running": 0,
+        },
+        "pppk_contracts": {
+            "contracts": len(ledger.contracts),
+            "opening_passed": passed,
+            "with_case": sum(ledger.contract_cases.values()),
+            "case_before_opening": 0,
+            "opening_passed_without_case": 0,
+            "pppk_sanction_cases": 0,
+        },
+        "status_periods": {
+            "out_all_year": {
+                "pegawai": len(by_kind["out_all_year"]),
+                "skps": sum(len(e["drafted"]) for e in by_kind["out_all_year"]),
+            },
+            "starting": {
+                "pegawai": len(by_kind["starting"]),
+                "closed_the_day_before": sum(1 for e in by_kind["starting"] if len(e["closed"]) == 1),
+            },
+            "ending": {
+                "pegawai": len(by_kind["ending"]),
+                "drafted_the_day_after": sum(len(e["drafted"]) for e in by_kind["ending"]),
+            },
+        },
+        "mid_year_skps": {
+            "skps": len(mid_year),
+            "agreement_steps": mid_year_steps,
+            "steps_due_as_policy": mid_year_steps,
+            "overdue_on_first_day": 0,
+        },
+        "tpp_export": {str(p.n): {"rows": rated_in[p.n], "rated": rated_in[p.n]} for p in periods(policy, year)},
         "states_over_time": ledger.snapshots,
         "final_states": dict(sorted(Counter(state for _, _, state in skps).items())),
         "compliance": compliance,
@@ -190,7 +264,7 @@ def from_ledger(engine: Engine, ledger: Ledger, policy: Policy, year: int, sent:
             p.value: sum(predikat.get(p.value, 0) for predikat in counts.values()) for p in Predikat
         },
         "units_violating": sorted(u for u, d in distribution.items() if d["violations"]),
-        "follow_up_cases": dict(sorted(ledger.cases.items())),
+        "follow_up_cases": dict(sorted((ledger.cases + ledger.contract_cases).items())),
         "deadline_steps": {
             "steps": ledger.deadline_steps,
             "notified": dict(sorted(ledger.notified.items())),
@@ -299,6 +373,7 @@ def from_database(engine: Engine, cycle_id: int, policy: Policy, year: int) -> d
             )
         }
         events = q(text("SELECT COUNT(*) FROM auditevent")).scalar_one()
+        everyday = _everyday(s, cycle_id, policy, year)
     states_over_time: dict[str, dict[str, int]] = {}
     horizon = datetime.combine(date(year + 1, 4, 1), datetime.min.time(), ZONE).astimezone(UTC) + timedelta(hours=9)
     for label, instant in [*_month_ends(year), ("final", horizon)]:
@@ -341,6 +416,8 @@ def from_database(engine: Engine, cycle_id: int, policy: Policy, year: int) -> d
         counts[unit_code[u]][predikat] += n
     distribution = _distribution(policy, counts, levels)
     return {
+        **everyday,
+        "tpp_export": _tpp_export(engine, cycle_id, policy, year),
         "states_over_time": states_over_time,
         "final_states": final,
         "compliance": compliance,
@@ -357,6 +434,283 @@ def from_database(engine: Engine, cycle_id: int, policy: Policy, year: int) -> d
         "notifications_delivered": sent,
         "actions": {f"{e}.{t}": action_counts.get((e, t), 0) for e, t in COUNTED_ACTIONS},
         "audit": {"events": events},
+    }
+
+
+STATUS_KINDS = ("out_all_year", "starting", "ending")
+
+
+def _everyday(s: Session, cycle_id: int, policy: Policy, year: int) -> dict[str, Any]:
+    """The regulation's everyday cases as the database holds them (`from_database`)."""
+    return {
+        "input_360": _inputs_360(s, cycle_id),
+        "acting": _acting(s, cycle_id),
+        "pppk_contracts": _contracts(s, cycle_id, policy, year),
+        "status_periods": _status_periods(s, cycle_id, year),
+        "mid_year_skps": _mid_year(s, cycle_id, policy, year),
+        "quality_planted": _planted(s, cycle_id, policy),
+    }
+
+
+def _planted(s: Session, cycle_id: int, policy: Policy) -> dict[str, int]:
+    """The problems the simulation plants, as the quality report (`GET /cycles/{id}/quality`) finds them: the SKPs
+    holding the planted RHK, and those of them the report names for an RHK no bawahan intervenes."""
+    planted = set(
+        s.execute(
+            text("SELECT r.skp_id FROM rhk r JOIN skp s ON s.id = r.skp_id WHERE s.cycle_id = :c AND r.text = :t"),
+            {"c": cycle_id, "t": PLANTED_RHK},
+        ).scalars()
+    )
+    found = {
+        p.skp_id
+        for p in quality.check(s, cycle_id, policy, quality.skp_rows(s, cycle_id), [QualityRule.ORPHAN_ATASAN_RHK])
+    }
+    return {"orphan_rhk_planted": len(planted), "orphan_rhk_found": len(planted & found)}
+
+
+def _tpp_export(engine: Engine, cycle_id: int, policy: Policy, year: int) -> dict[str, dict[str, int]]:
+    """Per period, the rows of the TPP export against the evaluations with a periodic predikat."""
+    with reading(engine) as s:
+        c = {"c": cycle_id}
+        rated = dict(
+            s.execute(
+                text(
+                    "SELECT e.period_no, COUNT(*) FROM evaluation e JOIN skp s ON s.id = e.skp_id "
+                    "WHERE s.cycle_id = :c AND e.predikat IS NOT NULL GROUP BY e.period_no"
+                ),
+                c,
+            )
+            .tuples()
+            .all()
+        )
+        instansi_id = s.execute(text("SELECT instansi_id FROM cycle WHERE id = :c"), c).scalar_one()
+    tpp: dict[str, dict[str, int]] = {}
+    for p in periods(policy, year):
+        rows = tpp_rows(lambda: reading(engine), instansi_id=instansi_id, cycle_id=cycle_id, period_no=p.n)
+        tpp[str(p.n)] = {"rows": sum(1 for _ in rows), "rated": rated.get(p.n, 0)}
+    return tpp
+
+
+def local_instant(day: date, hour: int) -> datetime:
+    return datetime.combine(day, datetime.min.time(), ZONE).astimezone(UTC) + timedelta(hours=hour)
+
+
+def _inputs_360(s: Session, cycle_id: int) -> dict[str, int]:
+    """360 input: the requests and answers on the cycle's SKPs, each with its event in the audit trail."""
+    c = {"c": cycle_id}
+    rows = s.execute(
+        text(
+            "SELECT i.id, i.skp_id, s.unit_id, i.state FROM input360 i JOIN skp s ON s.id = i.skp_id "
+            "WHERE s.cycle_id = :c"
+        ),
+        c,
+    ).all()
+    audited = dict(
+        s.execute(
+            text(
+                "SELECT a.trigger, COUNT(*) FROM auditevent a JOIN input360 i ON i.id = a.entity_id "
+                "JOIN skp s ON s.id = i.skp_id WHERE a.entity_type = 'input_360' AND s.cycle_id = :c "
+                "GROUP BY a.trigger"
+            ),
+            c,
+        )
+        .tuples()
+        .all()
+    )
+    return {
+        "units": len({u for _, _, u, _ in rows}),
+        "skps": len({skp for _, skp, _, _ in rows}),
+        "named": len(rows),
+        "submitted": sum(1 for *_, state in rows if state == "submitted"),
+        "audited_named": audited.get("name", 0),
+        "audited_submitted": audited.get("submit", 0),
+    }
+
+
+def _acting(s: Session, cycle_id: int) -> dict[str, int]:
+    """Each acting SK against the SKPs: those moved to the official when it began (their `reassigned` events at its
+    `begin`) move back when it ends, their penilai is the unit's head again; while it ran the official rated them."""
+    c = {"c": cycle_id}
+    sks = s.execute(
+        text(
+            "SELECT a.id, p.nip, u.head_id FROM actingassignment a JOIN cycle c ON c.instansi_id = a.instansi_id "
+            "JOIN pegawai p ON p.id = a.pegawai_id JOIN unit u ON u.id = a.unit_id WHERE c.id = :c"
+        ),
+        c,
+    ).all()
+    out = dict.fromkeys(
+        (
+            "skps_moved",
+            "moved_back",
+            "reverted_to_head",
+            "reassigned_events",
+            "rated_by_official",
+            "rated_by_others_while_running",
+        ),
+        0,
+    )
+    out = {"sks": len(sks), **out}
+    if not sks:
+        return out
+    phases: dict[int, dict[str, datetime]] = defaultdict(dict)
+    for entity_id, trigger, at in s.execute(
+        text(
+            "SELECT entity_id, trigger, at FROM auditevent WHERE entity_type = 'acting' "
+            "AND trigger IN ('begin', 'end') AND entity_id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True)),
+        {"ids": [i for i, _, _ in sks]},
+    ):
+        phases[entity_id][trigger] = _utc(at)
+    reassigned: dict[datetime, set[int]] = defaultdict(set)
+    for entity_id, at in s.execute(
+        text(
+            "SELECT a.entity_id, a.at FROM auditevent a JOIN skp s ON s.id = a.entity_id "
+            "WHERE a.entity_type = 'skp' AND a.trigger = 'reassigned' AND s.cycle_id = :c"
+        ),
+        c,
+    ):
+        reassigned[_utc(at)].add(entity_id)
+    for sk_id, nip, head in sks:
+        begun, ended = phases[sk_id].get("begin"), phases[sk_id].get("end")
+        moved = reassigned.get(begun, set()) if begun else set()
+        back = reassigned.get(ended, set()) if ended else set()
+        out["skps_moved"] += len(moved)
+        out["moved_back"] += len(moved & back)
+        out["reassigned_events"] += len(moved) + len(back)
+        if not moved:
+            continue
+        ids = {"ids": sorted(moved)}
+        out["reverted_to_head"] += sum(
+            1
+            for (penilai,) in s.execute(
+                text("SELECT penilai_id FROM skp WHERE id IN :ids").bindparams(bindparam("ids", expanding=True)), ids
+            )
+            if penilai == head
+        )
+        for actor, at in s.execute(
+            text(
+                "SELECT a.actor, a.at FROM auditevent a JOIN evaluation e ON e.id = a.entity_id "
+                "WHERE a.entity_type = 'evaluation' AND a.trigger = 'evaluate' AND e.skp_id IN :ids"
+            ).bindparams(bindparam("ids", expanding=True)),
+            ids,
+        ):
+            if begun is not None and begun <= _utc(at) and (ended is None or _utc(at) < ended):
+                key = "rated_by_official" if actor == f"pegawai:{nip}" else "rated_by_others_while_running"
+                out[key] += 1
+    return out
+
+
+def _contracts(s: Session, cycle_id: int, policy: Policy, year: int) -> dict[str, int]:
+    """PPPK contracts against the contract ladder: a recommendation case exactly for the contracts whose opening
+    instant the last sweep passed, and no PPPK on the PNS sanction path."""
+    c = {"c": cycle_id}
+    last_sweep = local_instant(date(year + 1, 4, 1), 9)
+    rows = [
+        (opens_at(policy, _day(selesai), ZONE) <= last_sweep, case_id is not None)
+        for selesai, case_id in s.execute(
+            text(
+                "SELECT k.selesai, k.case_id FROM kontrak k JOIN cycle c ON c.instansi_id = k.instansi_id AND c.id = :c"
+            ),
+            c,
+        )
+    ]
+    sanctions = s.execute(
+        text(
+            "SELECT COUNT(*) FROM followupcase f JOIN skp s ON s.id = f.skp_id JOIN pegawai p ON p.id = s.pegawai_id "
+            "WHERE s.cycle_id = :c AND p.jenis = 'PPPK' AND f.kind = 'SANCTION'"
+        ),
+        c,
+    ).scalar_one()
+    return {
+        "contracts": len(rows),
+        "opening_passed": sum(passed for passed, _ in rows),
+        "with_case": sum(case for _, case in rows),
+        "case_before_opening": sum(case and not passed for passed, case in rows),
+        "opening_passed_without_case": sum(passed and not case for passed, case in rows),
+        "pppk_sanction_cases": sanctions,
+    }
+
+
+def _status_periods(s: Session, cycle_id: int, year: int) -> dict[str, dict[str, int]]:
+    """Status periods against the SKPs: none for a pegawai away all year; one starting in the year closes an SKP the
+    day before it; one ending in the year has an SKP drafted from the day after."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    c = {"c": cycle_id}
+    spans = [
+        (pid, _day(starts), _day(until) if until is not None else None)
+        for pid, starts, until in s.execute(
+            text(
+                "SELECT sp.pegawai_id, sp.starts, sp.until FROM statusperiod sp JOIN pegawai p ON p.id = sp.pegawai_id "
+                "JOIN cycle c ON c.instansi_id = p.instansi_id WHERE c.id = :c AND sp.status <> 'AKTIF'"
+            ),
+            c,
+        )
+    ]
+    skps: dict[int, list[tuple[date, date, bool]]] = defaultdict(list)
+    for pid, awal, akhir, reason in s.execute(
+        text(
+            "SELECT pegawai_id, periode_awal, periode_akhir, closing_reason FROM skp "
+            "WHERE cycle_id = :c AND pegawai_id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True)),
+        {**c, "ids": [pid for pid, _, _ in spans] or [0]},
+    ):
+        skps[pid].append((_day(awal), _day(akhir), reason is not None))
+    out = {
+        "out_all_year": {"pegawai": 0, "skps": 0},
+        "starting": {"pegawai": 0, "closed_the_day_before": 0},
+        "ending": {"pegawai": 0, "drafted_the_day_after": 0},
+    }
+    for pid, starts, until in spans:
+        if starts <= first and (until is None or until >= last):
+            out["out_all_year"]["pegawai"] += 1
+            out["out_all_year"]["skps"] += len(skps[pid])
+        elif first < starts <= last:
+            out["starting"]["pegawai"] += 1
+            eve = starts - timedelta(days=1)
+            out["starting"]["closed_the_day_before"] += any(akhir == eve and closed for _, akhir, closed in skps[pid])
+        if until is not None and first <= until < last:
+            out["ending"]["pegawai"] += 1
+            morrow = until + timedelta(days=1)
+            out["ending"]["drafted_the_day_after"] += sum(1 for awal, _, _ in skps[pid] if awal == morrow)
+    return out
+
+
+def _mid_year(s: Session, cycle_id: int, policy: Policy, year: int) -> dict[str, int]:
+    """SKPs starting after 1 January (a mutasi, a status ending): their agreement ladder runs from their own start, so
+    none is overdue on its first day and every step is due when `due_date(..., start=periode_awal)` says."""
+    c = {"c": cycle_id}
+    starts = {
+        i: _day(awal)
+        for i, awal in s.execute(
+            text("SELECT id, periode_awal FROM skp WHERE cycle_id = :c AND periode_awal > :first"),
+            {**c, "first": date(year, 1, 1)},
+        )
+    }
+    due = {
+        i: due_date(policy, DeadlineKey.SKP_AGREEMENT, cycle_year=year, start=day, tz=ZONE) for i, day in starts.items()
+    }
+    first_day_ends = {
+        i: datetime.combine(day + timedelta(days=1), datetime.min.time(), ZONE).astimezone(UTC)
+        for i, day in starts.items()
+    }
+    overdue = {i for i in starts if due[i] <= first_day_ends[i]}
+    steps = as_policy = 0
+    for entity_id, due_at in s.execute(
+        text(
+            "SELECT entity_id, due_at FROM deadlinestep WHERE cycle_id = :c AND deadline_key = 'skp_agreement' "
+            "AND entity_id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True)),
+        {**c, "ids": list(starts) or [0]},
+    ):
+        steps += 1
+        as_policy += _utc(due_at) == due[entity_id]
+        if _utc(due_at) <= first_day_ends[entity_id]:
+            overdue.add(entity_id)
+    return {
+        "skps": len(starts),
+        "agreement_steps": steps,
+        "steps_due_as_policy": as_policy,
+        "overdue_on_first_day": len(overdue),
     }
 
 

@@ -16,7 +16,7 @@ import random
 import time as wallclock
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import count
 from typing import Any
@@ -31,19 +31,33 @@ from policies.deadlines import due_date
 from policies.distribution import limits
 from policies.kuadran import predikat as kuadran_predikat
 from policies.schema import DeadlineKey, Policy
+from policies.status import StatusIn
 from policies.unit_head import rating_for_unit_head
-from states.enums import CapaianLevel, CoreValue, PeriodKind, Predikat, Rating
+from states.enums import ActingKind, CapaianLevel, CoreValue, JabatanType, PegawaiStatus, PeriodKind, Predikat, Rating
 from states.errors import SkpflowError
 from states.lifecycle import TriggerInput
 from workflows import audit
 from workflows.actors import Actor
-from workflows.cases import cycles, evaluations, feedback, followups, mutasi, objections, policy_store, skps
+from workflows.cases import (
+    acting,
+    cycles,
+    evaluations,
+    feedback,
+    followups,
+    input_360,
+    kontrak,
+    mutasi,
+    objections,
+    policy_store,
+    skps,
+    status,
+)
 from workflows.cases.cycles import CycleIn
 from workflows.cases.org.imports import import_org
 from workflows.cases.skps import PlanIn
 from workflows.flows import runs
 from workflows.simulation.demo import generate_kabupaten
-from workflows.store.tables import Cycle, FollowUpCase, Pegawai, PolicyVersion, Skp, Unit
+from workflows.store.tables import Cycle, FollowUpCase, Input360, Pegawai, PolicyVersion, Rhk, Skp, Unit
 from workflows.store.uow import reading, unit_of_work
 
 ZONE = ZoneInfo("Asia/Jakarta")  # the demo kabupaten's zone (workflows.simulation.demo.TIMEZONE)
@@ -88,6 +102,13 @@ class Ledger:
     cases: Counter[str] = field(default_factory=Counter)
     close_assessment: dict[str, Any] = field(default_factory=dict)
     mutasi: list[dict[str, Any]] = field(default_factory=list)
+    statuses: list[dict[str, Any]] = field(default_factory=list)  # status periods HR recorded, with what followed
+    contracts: list[dict[str, Any]] = field(default_factory=list)  # PPPK contracts HR recorded
+    contract_cases: Counter[str] = field(default_factory=Counter)  # recommendations the contract ladder opened
+    acting: dict[str, Any] = field(default_factory=dict)  # the Plt SK: who, for which unit, what it moved
+    input_360: Counter[str] = field(default_factory=Counter)  # in one unit: SKPs, pemberi named, inputs submitted
+    input_360_unit: str = ""
+    orphans_planted: set[int] = field(default_factory=set)  # SKPs planned with an RHK Utama no bawahan intervenes
     delivered: int = 0
     cycle_state: str = ""
     cycle_not_closed: str | None = None
@@ -127,23 +148,31 @@ class _Due:
     unit_id: int | None = field(default=None, compare=False)  # the unit acted on, loaded like an SKP's
 
 
-def plan_for(intervenes: int | None, target: float = 100.0) -> PlanIn:
-    return PlanIn.model_validate(
-        {
-            "rhk": [
-                {
-                    "jenis": "UTAMA",
-                    "text": "Meningkatnya kualitas layanan unit kerja",
-                    "intervensi_rhk_id": intervenes,
-                    "cascade": "DIRECT" if intervenes else None,
-                    "indikator": [
-                        {"text": "Capaian layanan sesuai standar", "aspek": "KUALITAS", "target": target, "satuan": "%"}
-                    ],
-                }
-            ],
-            "propose": True,
-        }
-    )
+PLANTED_RHK = "Terlaksananya inovasi pelayanan publik"
+"""A second RHK Utama a few heads plan and no bawahan intervenes: the orphan the quality report must find."""
+
+
+def plan_for(
+    intervenes: int | None, target: float = 100.0, rhk_id: int | None = None, *, orphan: bool = False
+) -> PlanIn:
+    """The plan a pegawai proposes; `rhk_id`: the RHK a re-proposal keeps (subordinates may intervene it already);
+    `orphan`: with the second RHK Utama no bawahan will intervene (`PLANTED_RHK`)."""
+    first = {
+        **({"id": rhk_id} if rhk_id is not None else {}),
+        "jenis": "UTAMA",
+        "text": "Meningkatnya kualitas layanan unit kerja",
+        "intervensi_rhk_id": intervenes,
+        "cascade": "DIRECT" if intervenes else None,
+        "indikator": [{"text": "Capaian layanan sesuai standar", "aspek": "KUALITAS", "target": target, "satuan": "%"}],
+    }
+    second = {
+        "jenis": "UTAMA",
+        "text": PLANTED_RHK,
+        "intervensi_rhk_id": intervenes,
+        "cascade": "DIRECT" if intervenes else None,
+        "indikator": [{"text": "Inovasi diterapkan", "aspek": "KUANTITAS", "target": 1.0, "satuan": "inovasi"}],
+    }
+    return PlanIn.model_validate({"rhk": [first, second] if orphan else [first], "propose": True})
 
 
 class Simulation:
@@ -177,6 +206,10 @@ class Simulation:
         self.policy: Policy
         self.seen_cases = 0
         self.refusable: set[str] = set()  # kinds of action a use case has refused: each runs in a savepoint
+        self.away: dict[int, StatusIn] = {}  # pegawai id → the status period HR recorded before the year
+        self.leaves: list[int] = []  # staff who rate nobody and head nothing, present when the cycle opened
+        self.acting_penilai: dict[int, int] = {}  # pegawai id → the Plt rating them while the SK runs
+        self.orphan_heads: set[int] = set()  # heads planning a second RHK Utama no bawahan intervenes
 
     # --- the clock ---------------------------------------------------------------------------------------------
 
@@ -268,6 +301,7 @@ class Simulation:
             cycle_id = made.id
             assert made.policy_version_id is not None
             self.policy = policy_store.policy_of(s, made.policy_version_id)
+            self._statuses_before(s, now)
         self.ledger.cycle_id, self.ledger.instansi_id = cycle_id, instansi_id
         cycles.open_cycle(self.sessions, cycle_id, actor=HR, now=now)
         self.ledger.actions["open_cycle"] += 1
@@ -284,8 +318,72 @@ class Simulation:
                 self.people[pid] = Person(pid, nip, unit_id, atasan, pid in heads)
             for skp_id, pid in s.execute(select(col(Skp.id), col(Skp.pegawai_id)).where(col(Skp.cycle_id) == cycle_id)):
                 self.skp_of[pid], self.owner[skp_id] = skp_id, pid
+        self._contracts(now)
+        bosses = {p.penilai_id for p in self.people.values()}
+        self.leaves = sorted(
+            pid
+            for pid, person in self.people.items()
+            if not (person.heads or person.penilai_id is None or pid in bosses or pid in self.away)
+        )
+
+    def _contracts(self, now: datetime) -> None:
+        """HR records the contracts of a few PPPK ending this year (June, September, December) and one ending next
+        December: the contract ladder opens each recommendation `kontrak.opens_days_before_due` before it is due, so
+        all but the last open within the simulated horizon."""
+        with unit_of_work(self.engine) as s:
+            pppk = sorted(
+                s.execute(
+                    select(col(Pegawai.id), col(Pegawai.nip))
+                    .where(col(Pegawai.jenis) == "PPPK", col(Pegawai.id).in_(list(self.skp_of)))
+                    .order_by(col(Pegawai.id))
+                ).tuples()
+            )
+            y = self.year
+            for i, (_, nip) in enumerate(self.rng.sample(pppk, min(len(pppk), max(4, self.n // 1000)))):
+                if i % 4 == 3:
+                    mulai, selesai = date(y - 3, 1, 1), date(y + 1, 12, 31)
+                else:
+                    month = (6, 9, 12)[i % 4]
+                    selesai = date(y, month, 30 if month in (6, 9) else 31)
+                    mulai = date(y - 4, month, 1)
+                inp = kontrak.KontrakIn(mulai=mulai, selesai=selesai, sk_number=f"PK/{i + 1}/{mulai.year}")
+                kontrak.set_kontrak(s, nip, inp, actor=HR, now=now)
+                self.ledger.contracts.append({"nip": nip, "mulai": mulai.isoformat(), "selesai": selesai.isoformat()})
+
+    def _statuses_before(self, s: Session, now: datetime) -> None:
+        """Before the cycle opens HR records a few staff away on tugas belajar or CLTN from before the year: some for
+        all of it (no SKP is drafted for them), some until October (their SKP is drafted when HR records the end)."""
+        bosses = set(s.scalars(select(col(Pegawai.atasan_id)).where(col(Pegawai.atasan_id).is_not(None))))
+        heads = set(s.scalars(select(col(Unit.head_id)).where(col(Unit.head_id).is_not(None))))
+        staff = sorted(
+            pid
+            for pid, atasan in s.execute(select(col(Pegawai.id), col(Pegawai.atasan_id)))
+            if atasan is not None and pid not in bosses and pid not in heads
+        )
+        few = max(1, self.n // 2000)
+        chosen = self.rng.sample(staff, min(len(staff), 2 * few))
+        nips = dict(
+            s.execute(select(col(Pegawai.id), col(Pegawai.nip)).where(col(Pegawai.id).in_(chosen))).tuples().all()
+        )
+        y = self.year
+        for i, pid in enumerate(chosen):
+            kind = "out_all_year" if i < few else "ending"
+            kind_status = PegawaiStatus.CLTN if kind == "out_all_year" and i % 2 else PegawaiStatus.TUGAS_BELAJAR
+            inp = StatusIn(
+                status=kind_status,
+                starts=date(y - 1, 9, 1),
+                until=date(y + 1, 8, 31) if kind == "out_all_year" else None,
+                sk_number=f"800/{i + 1}/BKPSDM/{y - 1}",
+            )
+            status.set_status(s, nips[pid], inp, actor=HR, now=now)
+            self.away[pid] = inp
+            self.ledger.statuses.append(
+                {"nip": nips[pid], "status": kind_status.value, "kind": kind, "closed": [], "drafted": []}
+            )
 
     def penilai(self, pegawai_id: int) -> Actor:
+        if pegawai_id in self.acting_penilai:
+            return self.people[self.acting_penilai[pegawai_id]].actor
         p = (
             self.people[self.people[pegawai_id].penilai_id or pegawai_id]
             if self.people[pegawai_id].penilai_id
@@ -311,8 +409,13 @@ class Simulation:
                 depth[pid] = 0 if boss is None else depth_of(boss) + 1
             return depth[pid]
 
+        bosses = sorted({p.penilai_id for p in self.people.values() if p.penilai_id is not None})
+        rating = [pid for pid in bosses if self.people[pid].heads and self.people[pid].penilai_id is not None]
+        self.orphan_heads = set(self.rng.sample(rating, min(len(rating), max(2, self.n // 1000))))
         agreed: dict[int, datetime] = {}
         for pid in sorted(self.people, key=lambda p: (depth_of(p), p)):
+            if pid not in self.skp_of:
+                continue  # away all year on a status: no SKP was drafted
             boss = self.people[pid].penilai_id
             ready = agreed[boss] + timedelta(hours=2) if boss is not None else local(date(self.year, 1, 5), 8)
             r = self.rng.random()
@@ -328,7 +431,7 @@ class Simulation:
             agreed[pid] = done
             self.at(proposed, "plan", self._plan(pid, returned, proposed), self.skp_of[pid])
 
-    def _plan(self, pid: int, returned: bool, when: datetime) -> Action:
+    def _plan(self, pid: int, returned: bool, when: datetime, again: bool = False) -> Action:
         """The pegawai proposes a plan intervening the atasan's first RHK; the penilai acts on it a day later."""
 
         def run(s: Session, after: list[Callable[[], None]]) -> None:
@@ -336,7 +439,10 @@ class Simulation:
             person = self.people[pid]
             boss_skp = self.skp_of.get(person.penilai_id) if person.penilai_id else None
             intervenes = self.first_rhk.get(boss_skp) if boss_skp else None
-            view = skps.save_plan(s, skp_id, plan_for(intervenes), actor=person.actor, now=when)
+            # a plan proposed again after a return keeps its RHK: a chunk may already hold subordinates intervening it
+            kept = s.scalar(select(func.min(col(Rhk.id))).where(col(Rhk.skp_id) == skp_id)) if again else None
+            plan = plan_for(intervenes, rhk_id=kept, orphan=pid in self.orphan_heads)
+            view = skps.save_plan(s, skp_id, plan, actor=person.actor, now=when)
             # subordinates planned later in the same chunk intervene this RHK; a refused chunk is performed again
             self.first_rhk[skp_id] = view.rhk[0]["id"]
             indicators = [i["id"] for r in view.rhk for i in r["indikator"]]
@@ -344,6 +450,8 @@ class Simulation:
             def record() -> None:
                 self.indicators[skp_id] = indicators
                 self.ledger.actions.update(["plan"])
+                if pid in self.orphan_heads:
+                    self.ledger.orphans_planted.add(skp_id)
                 later = when + timedelta(days=1)
                 self.at(later, "cascade", self._cascade(pid, returned, later), skp_id)
 
@@ -367,7 +475,7 @@ class Simulation:
                 if returned:
                     self.ledger.actions.update(["cascade", "return"])
                     later = when + timedelta(days=2)
-                    self.at(later, "plan", self._plan(pid, False, later), skp_id)
+                    self.at(later, "plan", self._plan(pid, False, later, again=True), skp_id)
                 else:
                     self.ledger.actions.update(["cascade", "agree"])
                     self.ledger.done[DeadlineKey.SKP_AGREEMENT.value][skp_id] = when
@@ -387,10 +495,17 @@ class Simulation:
             self.at(local(after, 10), "realisasi", self._period_work(period.n, period.end), alone=True)
             close = due_date(self.policy, DeadlineKey.PERIODIC_EVALUATION, period_end=period.end, tz=ZONE)
             self.at(close + timedelta(days=8), "close_period", self._close_period(period.n), alone=True)
+        self.at(local(date(y, 3, 2), 8), "acting", self._acting(), alone=True)
         self.at(local(date(y, 6, 15), 10), "adjust", self._adjustments(), alone=True)
+        self.at(local(date(y, 7, 1), 8), "status_starts", self._statuses_starting(), alone=True)
         self.at(local(date(y, 7, 6), 10), "mutasi", self._mutasi(), alone=True)
+        for pid, inp in sorted(self.away.items()):
+            if inp.until is None:
+                when = local(date(y, 10, 14), 9)
+                self.at(when, "status_ends", self._status_ends(pid, inp, when))
         self.at(local(date(y + 1, 1, 4), 7), "start_assessment", self._cycle("start_assessment"), alone=True)
         self.at(local(date(y + 1, 1, 4), 8), "assessment", self._assessment(), alone=True)
+        self.at(local(date(y + 1, 1, 4), 9), "input_360", self._inputs_360(), alone=True)
         self.at(local(date(y + 1, 2, 16), 7), "start_follow_up", self._cycle("start_follow_up"), alone=True)
 
     def _cycle(self, trigger: str) -> Action:
@@ -520,6 +635,8 @@ class Simulation:
             def record() -> None:
                 self.ledger.actions.update(["evaluate"])
                 self.ledger.done[DeadlineKey.PERIODIC_EVALUATION.value][evaluation_id] = when
+                if pid in self.acting_penilai:
+                    self.ledger.acting["rated_by_official"] += 1
 
             after.append(record)
 
@@ -624,6 +741,203 @@ class Simulation:
                 )
                 t = when + timedelta(days=4)
                 self.at(t, "plan", self._plan(pid, False, t), moved.new_skp_id)
+
+            after.append(record)
+
+        return run
+
+    # --- 360 input ---------------------------------------------------------------------------------------------
+
+    def _inputs_360(self) -> Action:
+        """In one unit the penilai asks two rekan kerja setingkat of each staff member for their view of the year's
+        perilaku (perilaku.input_360: optional); most answer within a day, before the annual rating, some never."""
+
+        def run(s: Session, after: list[Callable[[], None]]) -> None:
+            monitored = {pid: skp_id for skp_id, pid in self._monitored(s)}
+            levels = self.policy.perilaku.levels
+            groups: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+            for pid, unit_id, jabatan, atasan in s.execute(
+                select(col(Pegawai.id), col(Pegawai.unit_id), col(Pegawai.jabatan_type), col(Pegawai.atasan_id))
+                .where(col(Pegawai.id).in_(list(monitored)))
+                .order_by(col(Pegawai.id))
+            ):
+                if atasan is not None and not self.people[pid].heads:
+                    groups[(unit_id, levels[JabatanType(jabatan)], atasan)].append(pid)
+            teams = sorted((key, pids) for key, pids in groups.items() if len(pids) >= 3)
+            if not teams:
+                return
+            (unit_id, _, _), team = self.rng.choice(teams)
+            for i, pid in enumerate(team):
+                nips = [self.people[o].nip for o in self.rng.sample([o for o in team if o != pid], 2)]
+                when = self._now + timedelta(minutes=i)
+                self.at(when, "name_pemberi", self._name_360(monitored[pid], nips, when), monitored[pid])
+            self.ledger.input_360_unit = self.units[unit_id][0]
+
+        return run
+
+    def _name_360(self, skp_id: int, nips: list[str], when: datetime) -> Action:
+        def run(s: Session, after: list[Callable[[], None]]) -> None:
+            body = input_360.NameIn(period_no=skps.ANNUAL, nips=nips)
+            input_360.name_pemberi(s, skp_id, body, actor=self.penilai(self.owner[skp_id]), now=when)
+            named = s.execute(
+                select(col(Input360.id), col(Input360.pemberi_id)).where(col(Input360.skp_id) == skp_id)
+            ).all()
+
+            def record() -> None:
+                self.ledger.input_360.update({"skps": 1, "named": len(named)})
+                for input_id, pemberi in named:
+                    if self.rng.random() < 0.8:
+                        t = when + timedelta(hours=self.rng.uniform(1, 20))
+                        self.at(t, "submit_360", self._submit_360(input_id, pemberi, t), skp_id)
+
+            after.append(record)
+
+        return run
+
+    def _submit_360(self, input_id: int, pemberi: int, when: datetime) -> Action:
+        def run(s: Session, after: list[Callable[[], None]]) -> None:
+            value = input_360.ValueIn(rating=self.rng.choices([HI, OK, LO], weights=[15, 80, 5])[0])
+            body = input_360.SubmitIn(ratings=dict.fromkeys(CoreValue, value))
+            input_360.submit_input(s, input_id, body, actor=self.people[pemberi].actor, now=when)
+            after.append(lambda: self.ledger.input_360.update(["submitted"]))
+
+        return run
+
+    # --- a Plt --------------------------------------------------------------------------------------------------
+
+    def _acting(self) -> Action:
+        """From 2 March to 31 May the head of a unit is away: the head of a sibling unit, keeping their own post, is
+        Plt by SK and rates the unit's staff meanwhile; when the SK ends they go back to their head."""
+
+        def run(s: Session, after: list[Callable[[], None]]) -> None:
+            children: dict[int | None, list[int]] = defaultdict(list)
+            for uid, path in self.paths.items():
+                children[path[-2] if len(path) > 1 else None].append(uid)
+            staff_of: dict[int, list[int]] = defaultdict(list)
+            for pid, person in self.people.items():
+                if person.penilai_id is not None and pid in self.skp_of:
+                    staff_of[person.penilai_id].append(pid)
+            candidates = [
+                (uid, sibling)
+                for uids in children.values()
+                for uid in sorted(uids)
+                for sibling in sorted(uids)
+                if sibling != uid
+                and not children.get(uid)
+                and self.units[uid][1] is not None
+                and self.units[sibling][1] is not None
+                and len(staff_of[self.units[uid][1] or 0]) >= 2
+            ]
+            if not candidates:
+                return
+            unit_id, sibling = self.rng.choice(candidates)
+            code, head = self.units[unit_id]
+            official = self.units[sibling][1]
+            assert head is not None
+            assert official is not None
+            y = self.year
+            inp = acting.ActingIn(
+                nip=self.people[official].nip,
+                kind=ActingKind.PLT,
+                start=date(y, 3, 2),
+                until=date(y, 5, 31),
+                sk_number=f"821.2/{unit_id}/BKPSDM/{y}",
+            )
+            change = acting.register(s, code, inp, actor=HR, now=self._now)
+            staff = staff_of[head]
+            moved = sorted(
+                s.scalars(
+                    select(col(Skp.pegawai_id)).where(
+                        col(Skp.cycle_id) == self.ledger.cycle_id,
+                        col(Skp.penilai_id) == official,
+                        col(Skp.pegawai_id).in_(staff),
+                    )
+                )
+            )
+
+            def record() -> None:
+                self.acting_penilai = dict.fromkeys(moved, official)
+                self.ledger.acting = {
+                    "unit": code,
+                    "official": self.people[official].nip,
+                    "head": self.people[head].nip,
+                    "staff": len(staff),
+                    "moved": len(moved),
+                    "reassigned": change.reassigned,
+                    "rated_by_official": 0,
+                }
+                self.ledger.actions.update(["register"])
+
+            after.append(record)
+
+        return run
+
+    # --- status periods -------------------------------------------------------------------------------------------
+
+    def _statuses_starting(self) -> Action:
+        """On 1 July a few staff start CLTN: their SKP closes for the months served and their penilai assesses it."""
+
+        def run(s: Session, after: list[Callable[[], None]]) -> None:
+            monitored = dict(self._monitored(s))
+            ready = [self.skp_of[pid] for pid in self.leaves if self.skp_of.get(pid) in monitored]
+            for i, skp_id in enumerate(self.rng.sample(ready, min(len(ready), max(1, self.n // 2000)))):
+                when = self._now + timedelta(minutes=i)
+                self.at(when, "status_starts", self._leave(skp_id, i, when), skp_id)
+
+        return run
+
+    def _leave(self, skp_id: int, i: int, when: datetime) -> Action:
+        def run(s: Session, after: list[Callable[[], None]]) -> None:
+            pid = self.owner[skp_id]
+            y = self.year
+            inp = StatusIn(
+                status=PegawaiStatus.CLTN,
+                starts=date(y, 7, 1),
+                until=date(y + 2, 6, 30),
+                sk_number=f"851/{i + 1}/BKPSDM/{y}",
+            )
+            done = status.set_status(s, self.people[pid].nip, inp, actor=HR, now=when)
+            assessed = None
+            if skp_id in done.closed_skp_ids:
+                ratings = TriggerInput(rating_hasil_kerja=OK, rating_perilaku=OK)
+                assessed = skps.fire(s, skp_id, "assess", actor=self.penilai(pid), now=when, inp=ratings)
+            predikat = assessed.predikat if assessed else None
+
+            def record() -> None:
+                self.ledger.statuses.append(
+                    {
+                        "nip": self.people[pid].nip,
+                        "status": inp.status.value,
+                        "kind": "starting",
+                        "closed": done.closed_skp_ids,
+                        "drafted": done.new_skp_ids,
+                    }
+                )
+                self.ledger.actions.update(["close_for_status"])
+                if predikat is not None:
+                    self.ledger.actions.update(["assess"])
+                    self.ledger.predikat[skp_id] = predikat
+                    self.ledger.done[DeadlineKey.ANNUAL_ASSESSMENT.value][skp_id] = when
+
+            after.append(record)
+
+        return run
+
+    def _status_ends(self, pid: int, inp: StatusIn, when: datetime) -> Action:
+        """HR records the end of a tugas belajar (14 October): an SKP is drafted from the next day and planned."""
+
+        def run(s: Session, after: list[Callable[[], None]]) -> None:
+            ended = replace(inp, until=date(self.year, 10, 14))
+            done = status.set_status(s, self.people[pid].nip, ended, actor=HR, now=when)
+
+            def record() -> None:
+                entry = next(e for e in self.ledger.statuses if e["nip"] == self.people[pid].nip)
+                entry["closed"], entry["drafted"] = done.closed_skp_ids, done.new_skp_ids
+                for new in done.new_skp_ids:
+                    self.skp_of[pid] = new
+                    self.owner[new] = pid
+                    t = when + timedelta(days=22)  # back from study, slow to plan: the agreement reminder reaches them
+                    self.at(t, "plan", self._plan(pid, False, t), new)
 
             after.append(record)
 
@@ -951,6 +1265,11 @@ class Simulation:
                 self.ledger.deadline_steps += key["steps"]
                 self.ledger.notified.update(key["notified"])
                 self.ledger.auto_actions.update(key["auto_actions"])
+                self.ledger.contract_cases.update(key.get("opened") or {})
+        ended = (report.get("acting") or {}).get("ended", 0)
+        if ended and self.acting_penilai:  # the Plt's SK is over: its unit's staff are rated by their head again
+            self.ledger.acting["reassigned"] += report["acting"]["reassigned"]
+            self.acting_penilai = {}
         delivered = self.timed("deliver-notifications", self.context(as_of))
         self.ledger.delivered += delivered["sent"]
 
