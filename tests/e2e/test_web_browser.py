@@ -14,13 +14,14 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 import uvicorn
 from axe_playwright_python.sync_playwright import Axe
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from playwright.sync_api import Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Locator, Page, ViewportSize, expect, sync_playwright
 from sqlalchemy import select, update
 from sqlmodel import col
 
@@ -93,9 +94,20 @@ def serious_violations(page: Page) -> list[str]:
     ]
 
 
+def follow(page: Page, link: Locator) -> None:
+    """Click a link and wait until its page has loaded, so what is checked next is that page and never the one
+    being left (an evaluate during the navigation meets a document without a root element)."""
+    href = link.get_attribute("href")
+    assert href, "the link has no href"
+    link.click()
+    page.wait_for_url(urljoin(page.url, href))
+    page.wait_for_load_state("load")
+
+
 def check_page(page: Page, shot: str | None = None) -> None:
     """Every page has a title and a language; every visible form control has a label; axe-core finds no serious
     or critical violation. A named page is captured at desktop width and again at a phone's."""
+    page.wait_for_load_state("load")
     found: dict[str, Any] = page.evaluate(
         """() => ({
             lang: document.documentElement.lang,
@@ -144,7 +156,7 @@ def test_plan_propose_agree_and_the_dashboard_changes(
     log_in_by_keyboard(page, server, "root", ROOT_PASSWORD)
     check_page(page, "hr-dashboard-before")
     expect(page.locator("#agreed-count")).to_have_text("3")  # sekda, kepala dinas, kepala bidang
-    page.locator('a[data-opd="DINKES"]').click()  # the detail is one click away
+    follow(page, page.locator('a[data-opd="DINKES"]'))  # the detail is one click away
     check_page(page, "hr-units")
     agreed_cell = page.locator('td[data-unit="DINKES-P2P"][data-state="agreed"]')
     expect(agreed_cell).to_have_text("1")  # the kepala bidang
@@ -202,7 +214,7 @@ def test_plan_propose_agree_and_the_dashboard_changes(
         page.goto(f"{server}{path}")
         check_page(page, shot)
     page.goto(f"{server}/ui/policies")
-    page.locator("a[id^=new-from-]").first.click()
+    follow(page, page.locator("a[id^=new-from-]").first)
     check_page(page, "hr-policy-editor")  # some 250 generated fields, each labelled
     page.goto(f"{server}/ui?lang=en")
     expect(page.locator("html")).to_have_attribute("lang", "en")

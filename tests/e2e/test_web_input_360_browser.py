@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from states.enums import CoreValue
 from tests.e2e.conftest import Clock
-from tests.e2e.test_web_browser import check_page, log_in_by_keyboard, log_out, page, server
+from tests.e2e.test_web_browser import check_page, follow, log_in_by_keyboard, log_out, page, server
 from tests.e2e.web_setup import PASSWORD, give_passwords, to_assessment
 from tests.integration.org import KABID, STAF1, STAF2
 
@@ -42,7 +42,7 @@ def test_the_penilai_asks_the_pemberi_answers_and_the_rating_page_shows_it(
 
     log_in_by_keyboard(page, server, STAF2, PASSWORD)
     expect(page.locator("#asked-360")).to_contain_text("Permintaan pertimbangan perilaku")
-    page.locator("a[id^=give-360-]").click()
+    follow(page, page.locator("a[id^=give-360-]"))
     check_page(page, "pemberi-360")
     for value in CoreValue:
         page.locator(f"#rating-{value.value}").select_option("SESUAI_EKSPEKTASI")
