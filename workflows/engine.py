@@ -19,6 +19,7 @@ from states.roles import Role
 from workflows import audit
 from workflows.actors import Actor
 from workflows.store import uow
+from workflows.store.db import among, read
 
 S = TypeVar("S", bound=Enum)
 F = TypeVar("F")
@@ -430,8 +431,8 @@ def record_many(
     if not ids:
         return []
     table = audit.AUDITED[entity_type]
-    locked = session.execute(
-        select(table.id, table.state, table.version).where(table.id.in_(list(ids))).with_for_update()
+    locked = read(
+        session, select(table.id, table.state, table.version).where(among(session, table.id, ids)).with_for_update()
     ).all()
     allowed = set(states) if states is not None else None
     chosen = [(i, s, v) for i, s, v in locked if allowed is None or s in allowed]
@@ -440,20 +441,17 @@ def record_many(
     heads = audit.heads(session, entity_type, [i for i, _, _ in chosen])
     shared = _batch_draft(entity_type, trigger, instansi_id=instansi_id, actor=actor, role=role, now=now, note=note)
     shared = shared.with_payload(payload)
-    drafts: dict[str, audit.EventDraft] = {}  # one per state the rows stay in, built once
-    events = []
+    links: dict[str, list[tuple[int, int, str]]] = {}  # per state the rows stay in: one draft, hashed as a batch
     for entity_id, state, version in chosen:
         head = heads.get(entity_id)
         if head is None:
             raise RuntimeError(f"{entity_type} {entity_id} has no audit event #{version}")
-        draft = drafts.get(state)
-        if draft is None:
-            draft = drafts[state] = shared.moving(state, state)
-        events.append(draft.row(entity_id, version + 1, head))
+        links.setdefault(state, []).append((entity_id, version + 1, head))
+    events = [event for state, batch in links.items() for event in shared.moving(state, state).linked(batch)]
     recorded = [i for i, _, _ in chosen]
     done: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         update(table)
-        .where(table.id.in_(recorded))
+        .where(among(session, table.id, recorded))
         .values(version=table.version + 1)
         .execution_options(synchronize_session=False)
     )

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import col
 
 import workflows.store.db
-from workflows.store.db import insert_many
+from workflows.store.db import count_many, insert_many
 from workflows.store.tables import Outbox
 from workflows.store.uow import unit_of_work
 
@@ -94,3 +94,32 @@ def test_sqlite_fills_python_side_defaults_of_omitted_columns(db: Engine, now: d
     with unit_of_work(db) as s:
         insert_many(s, Outbox.__table__, [row])  # type: ignore[attr-defined]
     assert stored(db) == [("a", "email", "pending", 0, 'Ñ ✓ "kutip"', now, None)]
+
+
+@pytest.mark.parametrize("per_statement", [5000, 2])
+def test_count_many_counts_what_it_inserted_per_group(
+    db: Engine, now: datetime, monkeypatch: pytest.MonkeyPatch, per_statement: int
+) -> None:
+    monkeypatch.setattr(workflows.store.db, "_VALUES_ROWS", per_statement)
+    with unit_of_work(db) as s:
+        insert_many(s, Outbox.__table__, [message("taken", now, status="sent")])  # type: ignore[attr-defined]
+    rows = [
+        message("taken", now, status="sent"),  # conflicts: not counted
+        message("a", now, status="pending"),
+        message("b", now, status="pending"),
+        message("c", now, status="no_address"),
+        message("d", now, status="pending", channel="web"),
+    ]
+    with unit_of_work(db) as s:
+        counted = count_many(
+            s,
+            Outbox.__table__,  # type: ignore[attr-defined]
+            rows,
+            unique=["dedupe_key"],
+            count_by=["channel", "status"],
+        )
+    assert counted == {("email", "pending"): 2, ("email", "no_address"): 1, ("web", "pending"): 1}
+    assert [r[0] for r in stored(db)] == ["a", "b", "c", "d", "taken"]
+    with unit_of_work(db) as s:
+        again = count_many(s, Outbox.__table__, rows, unique=["dedupe_key"], count_by=["status"])  # type: ignore[attr-defined]
+    assert again == {}

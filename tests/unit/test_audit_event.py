@@ -46,6 +46,8 @@ def test_the_draft_and_its_chain_place_are_the_hashed_fields() -> None:
 def test_a_batch_hashes_as_each_row_alone(changed: dict[str, object]) -> None:
     d = draft(**changed)
     assert d.rows([1, 20, 300], 2, "a" * 64) == [d.row(i, 2, "a" * 64) for i in (1, 20, 300)]
+    links = [(1, 2, "a" * 64), (20, 7, "b" * 64), (300, 1, audit.GENESIS)]
+    assert d.linked(links) == [d.row(*link) for link in links]
 
 
 def test_moving_and_payload_change_only_their_fields() -> None:

@@ -17,7 +17,7 @@ from sqlmodel import col
 
 from workflows.audit.event import EventDraft, digest
 from workflows.store import uow
-from workflows.store.db import insert_many
+from workflows.store.db import among, insert_many, read
 from workflows.store.tables import (
     ActingAssignment,
     AuditEvent,
@@ -134,10 +134,11 @@ def heads(session: Session, entity_type: str, ids: Sequence[int]) -> dict[int, s
 
     A join on the entity's version rather than a row-value IN list, which PostgreSQL plans as a scan of the chain."""
     table = AUDITED[entity_type]
-    found = session.execute(
+    found = read(
+        session,
         select(col(AuditEvent.entity_id), col(AuditEvent.hash))
         .join(table, at_head(entity_type, table))
-        .where(table.id.in_(list(ids)))
+        .where(among(session, table.id, ids)),
     )
     return dict(found.tuples().all())
 

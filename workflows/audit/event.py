@@ -59,6 +59,10 @@ def event_hash(event: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class EventDraft:
     """What one audit event records, before its place in a chain is known."""
@@ -104,20 +108,25 @@ class EventDraft:
 
     def rows(self, entity_ids: Iterable[int], seq: int, prev_hash: str) -> list[dict[str, Any]]:
         """`row` for each entity of a batch whose events differ only in their entity (e.g. the genesis events of
-        the SKPs a cycle drafts). The canonical JSON around the entity id is encoded and hashed once for the batch;
-        each event's hash is byte-identical to `event_hash`'s."""
-        template = self.row(0, seq, prev_hash)
+        the SKPs a cycle drafts)."""
+        return self.linked((entity_id, seq, prev_hash) for entity_id in entity_ids)
+
+    def linked(self, links: Iterable[tuple[int, int, str]]) -> list[dict[str, Any]]:
+        """`row` for each (entity id, seq, previous hash) of a batch whose events differ only in their place in
+        their chains (e.g. one automatic action on many SKPs). The canonical JSON of the fields they share is
+        encoded once for the batch; each event's hash is byte-identical to `event_hash`'s."""
+        template = self.row(0, 0, "")
         values = [canonical_time(template[f]) if f == "at" else template[f] for f in HASHED]
-        i = HASHED.index("entity_id")
-        # '[a,…,' + id + ',…,z]' is what json.dumps writes for the whole list (the entity id is neither first nor last)
-        head = json.dumps(values[:i], separators=(",", ":"), ensure_ascii=False)[:-1] + ","
-        tail = "," + json.dumps(values[i + 1 :], separators=(",", ":"), ensure_ascii=False)[1:]
-        hashed_head, encoded_tail = hashlib.sha256(head.encode()), tail.encode()
+        # json.dumps of the whole list is '[' type ',' id ',' seq ',' shared… ',' prev ']', in HASHED's order
+        # (tests/unit/test_audit_event.py holds this equal to `row`)
+        head = ("[" + json.dumps(values[0], ensure_ascii=False) + ",").encode()
+        shared = ("," + json.dumps(values[3:-1], separators=(",", ":"), ensure_ascii=False)[1:-1] + ",").encode()
         events = []
-        for entity_id in entity_ids:
-            if type(entity_id) is not int:  # b"%d" writes what json.dumps writes for an int only
-                raise TypeError(f"entity id {entity_id!r} is not an int")
-            h = hashed_head.copy()
-            h.update(b"%d%s" % (entity_id, encoded_tail))
-            events.append({**template, "entity_id": entity_id, "hash": h.hexdigest()})
+        for entity_id, seq, prev_hash in links:
+            if type(entity_id) is not int or type(seq) is not int:  # b"%d" writes what json.dumps writes for an int
+                raise TypeError(f"entity id {entity_id!r} and seq {seq!r} must be ints")
+            text = b"%s%d,%d%s%s]" % (head, entity_id, seq, shared, json.dumps(prev_hash).encode())
+            events.append(
+                {**template, "entity_id": entity_id, "seq": seq, "prev_hash": prev_hash, "hash": _sha256(text)}
+            )
         return events

@@ -36,7 +36,6 @@ from sqlalchemy import (
     text,
     union_all,
 )
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
@@ -67,7 +66,7 @@ from states.skp import SkpState
 from workflows import engine
 from workflows.actors import Actor
 from workflows.cases import kontrak, policy_store
-from workflows.store.db import insert_many, insert_select
+from workflows.store.db import among, count_many, insert_many, insert_select, read
 from workflows.store.tables import (
     AppUser,
     AuditEvent,
@@ -557,7 +556,7 @@ class _KeySweep:
         while True:
             with self.sessions() as session, session.begin():
                 _lock(session, self.ctx.cycle_id)
-                rows = session.execute(query.where(t.id > after)).all()
+                rows = read(session, query.where(t.id > after)).all()
                 if rows:
                     act(session, rows)
             if len(rows) < self.chunk:
@@ -605,7 +604,7 @@ class _KeySweep:
             return (
                 self._pending(*columns)
                 .join(plan, plan.c.taken == self._taken())
-                .where(t.id.in_(ids))
+                .where(among(session, t.id, ids))
                 .order_by(t.id, plan.c.step_index)
             )
 
@@ -613,22 +612,30 @@ class _KeySweep:
         sent = Counter[tuple[Any, ...]]()
         if who is not None:
             texts = self._texts(due, period_no, reach, zone)
-            outbox = [_render(row, texts) for row in session.execute(self._messages(planned, plan, who)).mappings()]
-            sent = Counter(
-                insert_many(
-                    session,
-                    Outbox.__table__,  # type: ignore[attr-defined]
-                    outbox,
-                    unique=["dedupe_key"],
-                    returning=["action", "status"],
-                )
+            shared = {
+                "channel": "email",
+                "attempts": 0,
+                "created_at": ctx.as_of,
+                "instansi_id": ctx.instansi_id,
+                "entity_type": src.entity_type,
+                "deadline_key": self.key.value,
+            }
+            messages = read(session, self._messages(planned, plan, who))
+            names = tuple(messages.keys())
+            outbox = [_render(dict(zip(names, row, strict=True)), texts, shared) for row in messages]
+            sent = count_many(
+                session,
+                Outbox.__table__,  # type: ignore[attr-defined]
+                outbox,
+                unique=["dedupe_key"],
+                count_by=["action", "status"],
             )
         for (action, status), n in sent.items():
             self.counts.notified[action] = self.counts.notified.get(action, 0) + n
             self.counts.no_address += n if status == NO_ADDRESS else 0
         acted: dict[str, list[int]] = {}
-        for entity_id, auto in session.execute(
-            planned(t.id, plan.c.auto_action).where(plan.c.notified, plan.c.auto_action.is_not(None))
+        for entity_id, auto in read(
+            session, planned(t.id, plan.c.auto_action).where(plan.c.notified, plan.c.auto_action.is_not(None))
         ):
             acted.setdefault(auto, []).append(entity_id)
         for auto, entity_ids in acted.items():
@@ -743,7 +750,7 @@ class _KeySweep:
         """The outbox rows of the notified steps: one per recipient (the same person once per step, by `ref`), in
         entity, step and recipient order, with what `_render` needs for their text (the recipient's name, the
         pegawai's name and NIP, the entity's state) in place of `subject` and `body`."""
-        t, ctx = self.src.table, self.ctx
+        t = self.src.table
         owner, penilai, atasan = aliased(Pegawai), aliased(Pegawai), aliased(Pegawai)
         pemberi = aliased(Pegawai) if t is Input360 else None  # only a 360 request has a pemberi to notify
 
@@ -785,13 +792,8 @@ class _KeySweep:
                 t.state.label("state"),
                 plan.c.step_index,
                 case((email.is_(None), NO_ADDRESS), else_="pending").label("status"),
-                literal(0).label("attempts"),
-                literal(ctx.as_of, UtcDateTime()).label("created_at"),
-                literal(ctx.instansi_id).label("instansi_id"),
                 col(Skp.unit_id).label("unit_id"),
-                literal(self.src.entity_type).label("entity_type"),
                 t.id.label("entity_id"),
-                literal(self.key.value).label("deadline_key"),
                 plan.c.action,
             )
             .join(owner, col(owner.id) == col(Skp.pegawai_id))
@@ -837,7 +839,7 @@ class _FeedbackSweep:
         while True:
             with self.sessions() as session, session.begin():
                 _lock(session, self.ctx.cycle_id)
-                rows = session.execute(query.where(col(Skp.id) > after)).all()
+                rows = read(session, query.where(col(Skp.id) > after)).all()
                 late.update(self._take(session, rows, zones))
             if len(rows) < self.chunk:
                 break
@@ -1105,14 +1107,12 @@ class Filled:
 
     def __init__(self, template: jinja2.Template, fixed: Mapping[str, Any], fields: Sequence[str]) -> None:
         pieces = template.render(**fixed, **{f: f"{self.MARK}{f}{self.MARK}" for f in fields}).split(self.MARK)
-        self.literals, self.fields = pieces[0::2], pieces[1::2]
+        literals, self.fields = pieces[0::2], pieces[1::2]
+        self._format = "%s".join(piece.replace("%", "%%") for piece in literals)  # the literals, a %s per value
 
-    def __call__(self, values: Mapping[str, Any] | RowMapping) -> str:
-        out = [self.literals[0]]
-        for name, literal_ in zip(self.fields, self.literals[1:], strict=True):
-            value = values[name]
-            out += ("-" if value is None else str(value), literal_)  # as the environment's `finalize` does
-        return "".join(out)
+    def __call__(self, values: Mapping[str, Any]) -> str:
+        # a missing value reads "-", as the environment's `finalize` makes it
+        return self._format % tuple("-" if (v := values[name]) is None else v for name in self.fields)
 
 
 @dataclass(frozen=True)
@@ -1135,13 +1135,14 @@ def _lead(step: LadderStep, what: str, cycle_name: str, deadline: str) -> str:
     )
 
 
-def _render(row: RowMapping, texts: Mapping[int, StepText]) -> dict[str, Any]:
-    """One outbox row from a row of `_messages`: its subject and body rendered, the rendering's inputs dropped."""
-    text_ = texts[row["step_index"]]
-    out = {k: v for k, v in row.items() if k not in _RENDER_INPUTS}
-    out["subject"] = text_.subject(row)[:SUBJECT_MAX]
-    out["body"] = text_.body(row)
-    return out
+def _render(values: dict[str, Any], texts: Mapping[int, StepText], shared: Mapping[str, Any]) -> dict[str, Any]:
+    """One outbox row from a row of `_messages` (as a dict, which this consumes) and the values every row of the
+    batch shares: its subject and body rendered, the rendering's inputs dropped."""
+    text_ = texts[values["step_index"]]
+    subject, body = text_.subject(values)[:SUBJECT_MAX], text_.body(values)
+    for name in _RENDER_INPUTS:
+        del values[name]
+    return {**shared, **values, "subject": subject, "body": body}
 
 
 _RENDER_INPUTS = frozenset({"name", "pegawai", "nip", "state", "step_index"})

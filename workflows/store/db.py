@@ -12,11 +12,26 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Select, Table, create_engine, event, func, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Integer,
+    Select,
+    String,
+    Table,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import Insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Result, make_url
 from sqlalchemy.orm import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -70,6 +85,24 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
+def read(session: Session, query: Select[Any]) -> Result[Any]:
+    """The rows of a read of plain columns, as Core returns them: the session's pending changes flushed first (as
+    `Session.execute` does), without the ORM's wrapping of each row (a set-based step reads thousands)."""
+    session.flush()
+    return session.connection().execute(query)
+
+
+def among(session: Session, column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
+    """`column IN ids` with the ids bound as one value: an array on PostgreSQL (`= ANY(…)`), a JSON array on SQLite
+    (`IN (SELECT value FROM json_each(…))`). A set-based step names thousands of rows; as an IN list each id is a
+    bind parameter of its own, which SQLAlchemy renders and processes one by one on every execution."""
+    values = [int(i) for i in ids]
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(Integer)))  # type: ignore[no-any-return]
+    each = func.json_each(bindparam(None, json.dumps(values), type_=String)).table_valued("value")
+    return column.in_(select(each.c.value))  # type: ignore[no-any-return]
+
+
 def insert_many(
     session: Session,
     table: Table,
@@ -79,7 +112,7 @@ def insert_many(
     returning: Sequence[str] = (),
 ) -> list[tuple[Any, ...]]:
     """INSERT many rows (each with the same keys) as one statement; with `unique`, skip rows that conflict on it
-    (ON CONFLICT DO NOTHING). Returns the `returning` columns of the rows inserted.
+    (ON CONFLICT DO NOTHING). Returns the `returning` columns of the rows inserted (`count_many` counts them).
 
     On PostgreSQL the rows travel as one JSON document (INSERT … SELECT FROM json_to_recordset(…)): a multi-row
     VALUES statement of thousands of placeholders, or one array per column, costs the driver more to build than the
@@ -114,6 +147,29 @@ def insert_many(
     return []
 
 
+def count_many(
+    session: Session, table: Table, rows: Sequence[Mapping[str, Any]], *, unique: Sequence[str], count_by: Sequence[str]
+) -> Counter[tuple[Any, ...]]:
+    """`insert_many` with `unique`, returning how many rows were inserted per value of the `count_by` columns.
+
+    On SQLite a RETURNING statement goes row by row through SQLAlchemy; here each group of rows sharing the
+    `count_by` values is one plain bulk insert whose row count is the group's (a handful of groups: one per ladder
+    action and delivery status, say)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return Counter(insert_many(session, table, rows, unique=unique, returning=count_by))
+    key = itemgetter(*count_by)
+    groups: dict[Any, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(key(row), []).append(row)
+    stmt = sqlite_insert(table).on_conflict_do_nothing(index_elements=list(unique))
+    counted = Counter[tuple[Any, ...]]()
+    for value, members in groups.items():
+        inserted = _insert_values(session, table, stmt, members, unique)
+        if inserted:
+            counted[value if len(count_by) > 1 else (value,)] = inserted
+    return counted
+
+
 def insert_select(
     session: Session,
     table: Table,
@@ -142,14 +198,15 @@ def insert_select(
 
 def _insert_values(
     session: Session, table: Table, stmt: Insert, rows: Sequence[Mapping[str, Any]], unique: Sequence[str] | None
-) -> None:
-    """The rows as `WITH v(…) AS (VALUES …) INSERT … SELECT … FROM v`: a column whose value is the same in every row
+) -> int:
+    """The rows as `INSERT … WITH v(…) AS (VALUES …) SELECT … FROM v`: a column whose value is the same in every row
     is bound once, the others row by row, and SQLAlchemy's work per row (building and processing each row's
-    parameters) is skipped: each column's bind processor runs over the column, once per run of the same value."""
+    parameters) is skipped: each column's bind processor runs over the column, once per run of the same value.
+    Returns how many rows were inserted."""
     names = list(rows[0])
     if any(c.default is not None for c in table.c if c.key not in names):
-        session.execute(stmt, rows)  # a Python-side default fills a missing column: only the Core path knows it
-        return
+        done = session.execute(stmt.execution_options(preserve_rowcount=True), rows)
+        return int(done.rowcount)  # type: ignore[attr-defined]  # a Python-side default: only the Core path knows it
     dialect = session.get_bind().dialect
     quote = dialect.identifier_preparer.quote
     if len(names) > 1:
@@ -170,10 +227,8 @@ def _insert_values(
         if not alone:
             aliases.append(f"v{len(aliases)}")
         picks.append("?" if alone else aliases[-1])
-    sql = (
-        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({', '.join(quote(n) for n in names)}) "
-        f"SELECT {', '.join(picks)} FROM v WHERE true"  # WHERE true: else SQLite reads ON CONFLICT as a join's
-    )
+    into = f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({', '.join(quote(n) for n in names)}) "
+    sql = f"SELECT {', '.join(picks)} FROM v WHERE true"  # WHERE true: else SQLite reads ON CONFLICT as a join's
     if unique is not None:
         sql += f" ON CONFLICT ({', '.join(quote(n) for n in unique)}) DO NOTHING"
     connection = session.connection()
@@ -181,10 +236,16 @@ def _insert_values(
     assert driver is not None
     size = min(_VALUES_ROWS, (driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) - len(once)) // len(varying))
     row = f"({', '.join('?' * len(varying))})"
+    inserted = 0
     for start in range(0, len(rows), size):
         batch = list(chain.from_iterable(zip(*(values[start : start + size] for values in varying), strict=True)))
         tuples = ", ".join([row] * (len(batch) // len(varying)))
-        connection.exec_driver_sql(f"WITH v({', '.join(aliases)}) AS (VALUES {tuples}) {sql}", (*batch, *once))
+        # INSERT first (its SELECT carrying the WITH), so that the driver counts the rows inserted
+        done = connection.exec_driver_sql(
+            f"{into}WITH v({', '.join(aliases)}) AS (VALUES {tuples}) {sql}", (*batch, *once)
+        )
+        inserted += done.rowcount
+    return inserted
 
 
 _VALUES_ROWS = 5000
