@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import resource
 import subprocess
 import sys
@@ -36,6 +37,8 @@ def main() -> None:
         seconds = time.perf_counter() - start
         report = Path(folder) / "report.md"
         lines = report.read_text().splitlines()[:3] if report.exists() else []
+        as_json = Path(folder) / "report.json"
+        per_call = json.loads(as_json.read_text())["seconds"].get("per_call_ms", {}) if as_json.exists() else {}
     figures = {
         "pegawai": args.pegawai,
         "seconds": seconds,
@@ -43,6 +46,7 @@ def main() -> None:
         "limit_seconds": args.limit,
         "rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "report_head": lines,
+        "per_call_ms": per_call,  # by use case, most frequent first
         "output_tail": output[-1500:] if code else "",
     }
     write("b4", figures)

@@ -71,24 +71,23 @@ class Report:
                 f"{'' if same else ' (hand SQL differs: ' + str(r['rows_hand_sql']) + ')'} "
                 f"| {_s(r['sweep_rerun_seconds'])} |"
             )
-            target_rss = "; RSS ≤ 300 MB" if r["skps"] >= 1_000_000 else ""
-            ok = r["ratio_to_hand_sql"] <= 3 and r["speedup_over_naive"] >= 100
-            gaps = []
-            if r["ratio_to_hand_sql"] > 3:
-                gaps.append(f"{r['ratio_to_hand_sql']:.1f}× the SQL")
-            if r["speedup_over_naive"] < 100:
-                gaps.append(f"only {r['speedup_over_naive']:.0f}× the naive path")
+            # issue 19's targets: ≤ 2× the hand-written SQL at 10^5 on SQLite and 10^6 on PostgreSQL (the other sizes
+            # are figures), RSS ≤ 300 MB; the naive path is a figure, not a target
+            targeted = (r["database"], r["skps"]) in TARGETED
+            target_rss = "; RSS ≤ 300 MB" if targeted else ""
+            ok = r["ratio_to_hand_sql"] <= 2
+            gaps = [] if ok else [f"{r['ratio_to_hand_sql']:.1f}× the SQL"]
             if target_rss and r["sweep_rss_mb"] > 300:
                 ok = False
                 gaps.append(f"{r['sweep_rss_mb']:.0f} MB")
             self.row(
                 "B1",
                 f"enforce-deadlines, {_n(r['skps'])} SKPs, {r['database']}",
-                _s(r["sweep_seconds"]) + (f", {r['sweep_rss_mb']:.0f} MB" if target_rss else ""),
+                _s(r["sweep_seconds"]) + f", {r['sweep_rss_mb']:.0f} MB",
                 f"SQL {_s(r['hand_sql_seconds'])}; naive {_s(r['naive_extrapolated_seconds'])}",
                 f"{r['ratio_to_hand_sql']:.1f}× SQL; {r['speedup_over_naive']:.0f}× faster than naive",
-                "≤ 3× SQL; ≥ 100× naive" + target_rss,
-                _verdict(ok, "; ".join(gaps)),
+                ("≤ 2× SQL" + target_rss) if targeted else "figure (≤ 2× SQL is set at the largest size)",
+                _verdict(ok, "; ".join(gaps)) if targeted else ("within 2×" if ok else "; ".join(gaps)),
             )
         lines += ["", *self._b1_profiles(data)]
         self.details += lines
@@ -234,7 +233,18 @@ class Report:
         if not data:
             self.row("B4", "simulate", "not run", "", "", "", "")
             return
-        ok = data["exit_code"] == 0 and data["seconds"] <= 120
+        top = list((data.get("per_call_ms") or {}).items())[:5]
+        slow = [f"{name} {c['ms']:.2f} ms" for name, c in top if c["ms"] > B4_CALL_MS]
+        ok = data["exit_code"] == 0 and data["seconds"] <= B4_SECONDS and bool(top) and not slow
+        calls = [
+            "The five most frequent use cases, own time per call (the chunk's loading and commit not included; "
+            f"target ≤ {B4_CALL_MS} ms each):",
+            "",
+            "| use case | calls | ms per call |",
+            "|---|---|---|",
+            *[f"| {name} | {_n(c['calls'])} | {c['ms']:.3f} |" for name, c in top],
+            "",
+        ]
         self.details += [
             "## B4 simulate",
             "",
@@ -245,15 +255,20 @@ class Report:
             *[f"> {line}" for line in data["report_head"] if line],
             "",
             *(["```", data["output_tail"], "```", ""] if data["output_tail"] else []),
+            *(calls if top else []),
         ]
+        gaps = [] if data["exit_code"] == 0 else [_b4_failure(data)]
+        if data["exit_code"] == 0 and data["seconds"] > B4_SECONDS:
+            gaps.append(f"{data['seconds']:.0f} s")
+        gaps += slow or ([] if top else ["no per-call figures"])
         self.row(
             "B4",
             f"simulate a year, {_n(data['pegawai'])} pegawai, SQLite",
             _s(data["seconds"]),
             "—",
             "—",
-            "≤ 120 s",
-            _verdict(ok, f"{data['seconds']:.0f} s" if data["exit_code"] == 0 else _b4_failure(data)),
+            f"≤ {B4_SECONDS} s; top five use cases ≤ {B4_CALL_MS} ms per call",
+            _verdict(ok, "; ".join(gaps)),
         )
 
     def b5(self) -> None:
@@ -382,6 +397,13 @@ class Report:
                 _verdict(r["seconds"] <= 1 and r["skps_audited"] == 3 * r["bawahan"], f"{r['seconds']:.2f} s"),
             )
         self.details += [*lines, ""]
+
+
+TARGETED = {("sqlite", 100_000), ("postgresql", 1_000_000)}
+"""The B1 runs issue 19 sets a target for."""
+
+B4_SECONDS, B4_CALL_MS = 90, 0.35
+"""Issue 19's B4 targets: the simulated year, and each of the five most frequent use cases per call."""
 
 
 def _b4_failure(data: dict[str, Any]) -> str:

@@ -115,6 +115,8 @@ class Ledger:
     steps: int = 0
     beyond_horizon: int = 0  # actions drawn for after the simulated horizon, not performed
     seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # own runtime by kind of work
+    calls: Counter[str] = field(default_factory=Counter)  # use-case calls performed in chunks, by action
+    call_seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # their own runtime
 
 
 @dataclass(frozen=True)
@@ -1185,7 +1187,7 @@ class Simulation:
                         continue
                     self._now = item.at
                     try:
-                        item.run(s, effects)
+                        self._call(item, s, effects)
                     except SkpflowError:
                         self.refusable.add(item.name)
                         raise
@@ -1203,7 +1205,7 @@ class Simulation:
         self._now = item.at
         try:
             with s.begin_nested():
-                item.run(s, mine)
+                self._call(item, s, mine)
         except SkpflowError as exc:
             if item.skp_id is not None:
                 self.first_rhk.pop(item.skp_id, None)
@@ -1211,6 +1213,16 @@ class Simulation:
             effects.append(lambda: self._refused(item, reason))
             return
         effects += mine
+
+    def _call(self, item: _Due, s: Session, effects: list[Callable[[], None]]) -> None:
+        """One use-case call of a chunk, timed by action (the per-call cost B4 reports; a call rolled back with its
+        chunk counts again when the chunk is performed again)."""
+        started = wallclock.perf_counter()
+        try:
+            item.run(s, effects)
+        finally:
+            self.ledger.calls[item.name] += 1
+            self.ledger.call_seconds[item.name] += wallclock.perf_counter() - started
 
     def _refused(self, item: _Due, reason: str) -> None:
         self.ledger.refused[item.name] += 1
