@@ -86,7 +86,7 @@ def bump(session: Session, row: Any, entity_type: str, changes: Mapping[str, Any
     if made:
         changes = {**{name: getattr(row, name) for name in made}, **changes}
     statement = _bump_statement(entity_type, tuple(sorted(changes)))
-    done: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+    done: CursorResult[Any] = session.connection().execute(  # a Core UPDATE of the table: no ORM execution
         statement,
         {**{f"_set_{name}": v for name, v in changes.items()}, "_id": row.id, "_from": before, "_to": before + 1},
     )
