@@ -104,7 +104,11 @@ def simulate(pegawai: int, year: int, seed: int, out: Path, database_url: str | 
             "cpu": round(time.process_time() - cpu, 1),
             "by_work": {k: round(v, 1) for k, v in sorted(ledger.seconds.items(), key=lambda kv: -kv[1]) if v >= 0.05},
             "per_call_ms": {  # the use cases performed in chunks, most frequent first: own time per call
-                name: {"calls": n, "ms": round(1000 * ledger.call_seconds[name] / n, 3)}
+                name: {
+                    "calls": n,
+                    "ms": round(1000 * ledger.call_seconds[name] / n, 3),
+                    "statements": round(ledger.call_statements[name] / n, 1),
+                }
                 for name, n in ledger.calls.most_common()
             },
         },

@@ -240,9 +240,9 @@ class Report:
             "The five most frequent use cases, own time per call (the chunk's loading and commit not included; "
             f"target ≤ {B4_CALL_MS} ms each):",
             "",
-            "| use case | calls | ms per call |",
-            "|---|---|---|",
-            *[f"| {name} | {_n(c['calls'])} | {c['ms']:.3f} |" for name, c in top],
+            "| use case | calls | ms per call | statements per call |",
+            "|---|---|---|---|",
+            *[f"| {name} | {_n(c['calls'])} | {c['ms']:.3f} | {c.get('statements', '-')} |" for name, c in top],
             "",
         ]
         self.details += [

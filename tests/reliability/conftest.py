@@ -67,7 +67,14 @@ SIZES: dict[str, dict[str, Any]] = {
 
 @pytest.fixture(scope="session")
 def size() -> dict[str, Any]:
-    return SIZES["full" if report.FULL else "short"]
+    """The mode's sizes; SKPFLOW_RELIABILITY_RATE and SKPFLOW_RELIABILITY_DURATION set the mixed load's rate (req/s)
+    and length (s), to find the highest rate this machine holds."""
+    chosen = dict(SIZES["full" if report.FULL else "short"])
+    for name in ("rate", "duration"):
+        given = os.environ.get(f"SKPFLOW_RELIABILITY_{name.upper()}")
+        if given:
+            chosen[name] = float(given) if name == "rate" else int(given)
+    return chosen
 
 
 @pytest.fixture(scope="session", autouse=True)

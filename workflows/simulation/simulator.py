@@ -22,7 +22,7 @@ from itertools import count
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -117,6 +117,7 @@ class Ledger:
     seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # own runtime by kind of work
     calls: Counter[str] = field(default_factory=Counter)  # use-case calls performed in chunks, by action
     call_seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # their own runtime
+    call_statements: Counter[str] = field(default_factory=Counter)  # the statements they sent
 
 
 @dataclass(frozen=True)
@@ -212,6 +213,8 @@ class Simulation:
         self.leaves: list[int] = []  # staff who rate nobody and head nothing, present when the cycle opened
         self.acting_penilai: dict[int, int] = {}  # pegawai id → the Plt rating them while the SK runs
         self.orphan_heads: set[int] = set()  # heads planning a second RHK Utama no bawahan intervenes
+        self.statements = 0  # statements sent to the database, counted to report them per use-case call
+        event.listen(engine, "before_cursor_execute", self._count_statement)
 
     # --- the clock ---------------------------------------------------------------------------------------------
 
@@ -1215,14 +1218,18 @@ class Simulation:
         effects += mine
 
     def _call(self, item: _Due, s: Session, effects: list[Callable[[], None]]) -> None:
-        """One use-case call of a chunk, timed by action (the per-call cost B4 reports; a call rolled back with its
-        chunk counts again when the chunk is performed again)."""
-        started = wallclock.perf_counter()
+        """One use-case call of a chunk, timed and its statements counted by action (the per-call cost B4 reports;
+        a call rolled back with its chunk counts again when the chunk is performed again)."""
+        started, sent = wallclock.perf_counter(), self.statements
         try:
             item.run(s, effects)
         finally:
             self.ledger.calls[item.name] += 1
             self.ledger.call_seconds[item.name] += wallclock.perf_counter() - started
+            self.ledger.call_statements[item.name] += self.statements - sent
+
+    def _count_statement(self, *_: Any) -> None:
+        self.statements += 1
 
     def _refused(self, item: _Due, reason: str) -> None:
         self.ledger.refused[item.name] += 1
