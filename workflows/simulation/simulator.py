@@ -108,6 +108,8 @@ class Ledger:
     acting: dict[str, Any] = field(default_factory=dict)  # the Plt SK: who, for which unit, what it moved
     input_360: Counter[str] = field(default_factory=Counter)  # in one unit: SKPs, pemberi named, inputs submitted
     input_360_unit: str = ""
+    qualitative: Counter[str] = field(default_factory=Counter)  # in one unit: SKPs planned so, indikator rated
+    qualitative_unit: str = ""
     orphans_planted: set[int] = field(default_factory=set)  # SKPs planned with an RHK Utama no bawahan intervenes
     delivered: int = 0
     cycle_state: str = ""
@@ -155,18 +157,34 @@ PLANTED_RHK = "Terlaksananya inovasi pelayanan publik"
 """A second RHK Utama a few heads plan and no bawahan intervenes: the orphan the quality report must find."""
 
 
+QUALITATIVE_INDIKATOR = {
+    "text": "Layanan diberikan sesuai standar pelayanan",
+    "aspek": "KUALITAS",
+    "approach": "KUALITATIF",
+    "ekspektasi": "Layanan tepat waktu, tanpa keluhan yang terbukti, dan dinilai baik oleh penerima layanan",
+}
+"""The indikator of the qualitative unit's staff: an ekspektasi the pejabat penilai rates against, no target."""
+
+
 def plan_for(
-    intervenes: int | None, target: float = 100.0, rhk_id: int | None = None, *, orphan: bool = False
+    intervenes: int | None,
+    target: float = 100.0,
+    rhk_id: int | None = None,
+    *,
+    orphan: bool = False,
+    qualitative: bool = False,
 ) -> PlanIn:
     """The plan a pegawai proposes; `rhk_id`: the RHK a re-proposal keeps (subordinates may intervene it already);
-    `orphan`: with the second RHK Utama no bawahan will intervene (`PLANTED_RHK`)."""
+    `orphan`: with the second RHK Utama no bawahan will intervene (`PLANTED_RHK`); `qualitative`: its indikator
+    is KUALITATIF (`QUALITATIVE_INDIKATOR`)."""
+    numeric = {"text": "Capaian layanan sesuai standar", "aspek": "KUALITAS", "target": target, "satuan": "%"}
     first = {
         **({"id": rhk_id} if rhk_id is not None else {}),
         "jenis": "UTAMA",
         "text": "Meningkatnya kualitas layanan unit kerja",
         "intervensi_rhk_id": intervenes,
         "cascade": "DIRECT" if intervenes else None,
-        "indikator": [{"text": "Capaian layanan sesuai standar", "aspek": "KUALITAS", "target": target, "satuan": "%"}],
+        "indikator": [QUALITATIVE_INDIKATOR if qualitative else numeric],
     }
     second = {
         "jenis": "UTAMA",
@@ -213,6 +231,8 @@ class Simulation:
         self.leaves: list[int] = []  # staff who rate nobody and head nothing, present when the cycle opened
         self.acting_penilai: dict[int, int] = {}  # pegawai id → the Plt rating them while the SK runs
         self.orphan_heads: set[int] = set()  # heads planning a second RHK Utama no bawahan intervenes
+        self.qualitative_unit: int | None = None  # the unit whose staff plan a qualitative indikator
+        self.qualitative: set[int] = set()  # SKPs planned with it
         self.statements = 0  # statements sent to the database, counted to report them per use-case call
         event.listen(engine, "before_cursor_execute", self._count_statement)
 
@@ -417,6 +437,11 @@ class Simulation:
         bosses = sorted({p.penilai_id for p in self.people.values() if p.penilai_id is not None})
         rating = [pid for pid in bosses if self.people[pid].heads and self.people[pid].penilai_id is not None]
         self.orphan_heads = set(self.rng.sample(rating, min(len(rating), max(2, self.n // 1000))))
+        staff = Counter(p.unit_id for pid, p in self.people.items() if not p.heads and pid in self.skp_of)
+        # one unit works qualitatively: the first (by id) with a team of three or more staff; no draw from the RNG, so
+        # the rest of the year is drawn as before
+        self.qualitative_unit = min((u for u, n in staff.items() if n >= 3), default=None)
+        self.ledger.qualitative_unit = self.units[self.qualitative_unit][0] if self.qualitative_unit else ""
         agreed: dict[int, datetime] = {}
         for pid in sorted(self.people, key=lambda p: (depth_of(p), p)):
             if pid not in self.skp_of:
@@ -446,7 +471,8 @@ class Simulation:
             intervenes = self.first_rhk.get(boss_skp) if boss_skp else None
             # a plan proposed again after a return keeps its RHK: a chunk may already hold subordinates intervening it
             kept = s.scalar(select(func.min(col(Rhk.id))).where(col(Rhk.skp_id) == skp_id)) if again else None
-            plan = plan_for(intervenes, rhk_id=kept, orphan=pid in self.orphan_heads)
+            qualitative = person.unit_id == self.qualitative_unit and not person.heads
+            plan = plan_for(intervenes, rhk_id=kept, orphan=pid in self.orphan_heads, qualitative=qualitative)
             view = skps.save_plan(s, skp_id, plan, actor=person.actor, now=when)
             # subordinates planned later in the same chunk intervene this RHK; a refused chunk is performed again
             self.first_rhk[skp_id] = view.rhk[0]["id"]
@@ -455,6 +481,9 @@ class Simulation:
             def record() -> None:
                 self.indicators[skp_id] = indicators
                 self.ledger.actions.update(["plan"])
+                if qualitative and skp_id not in self.qualitative:
+                    self.qualitative.add(skp_id)
+                    self.ledger.qualitative["skps"] += 1
                 if pid in self.orphan_heads:
                     self.ledger.orphans_planted.add(skp_id)
                 later = when + timedelta(days=1)
@@ -598,14 +627,15 @@ class Simulation:
     def _realisasi(self, skp_id: int, evaluation_id: int, n: int, when: datetime, rated: datetime | None) -> Action:
         def run(s: Session, after: list[Callable[[], None]]) -> None:
             pid = self.owner[skp_id]
+            qualitative = skp_id in self.qualitative
+
+            def realised(indikator_id: int) -> dict[str, Any]:
+                if qualitative:  # no value to give: the realisasi in words, rated against the ekspektasi
+                    return {"indikator_id": indikator_id, "text": "Layanan tepat waktu; dua keluhan ditindaklanjuti"}
+                return {"indikator_id": indikator_id, "value": round(self.rng.uniform(80, 105), 1), "text": "Tercapai"}
+
             body = evaluations.RealisasiIn.model_validate(
-                {
-                    "realisasi": [
-                        {"indikator_id": i, "value": round(self.rng.uniform(80, 105), 1), "text": "Tercapai"}
-                        for i in self.indicators[skp_id]
-                    ],
-                    "submit": True,
-                }
+                {"realisasi": [realised(i) for i in self.indicators[skp_id]], "submit": True}
             )
             evaluations.save_realisasi(s, skp_id, n, body, actor=self.people[pid].actor, now=when)
 
@@ -627,8 +657,16 @@ class Simulation:
             heads = self.people[pid].heads
             hk = None if heads else self.rng.choices([HI, OK, LO], weights=[15, 75, 10])[0]
             pk = self.rng.choices([HI, OK, LO], weights=[10, 85, 5])[0]
+            rated = dict.fromkeys(self.indicators[skp_id], OK) if skp_id in self.qualitative else None
             evaluations.evaluate(
-                s, skp_id, n, rating_hasil_kerja=hk, rating_perilaku=pk, actor=self.penilai(pid), now=when
+                s,
+                skp_id,
+                n,
+                rating_hasil_kerja=hk,
+                rating_perilaku=pk,
+                indikator_ratings=rated,
+                actor=self.penilai(pid),
+                now=when,
             )
             if self.rng.random() < 0.1 and self.people[pid].penilai_id is not None:
                 body = feedback.FeedbackIn.model_validate(
@@ -639,6 +677,7 @@ class Simulation:
 
             def record() -> None:
                 self.ledger.actions.update(["evaluate"])
+                self.ledger.qualitative["rated"] += len(rated or ())
                 self.ledger.done[DeadlineKey.PERIODIC_EVALUATION.value][evaluation_id] = when
                 if pid in self.acting_penilai:
                     self.ledger.acting["rated_by_official"] += 1
@@ -1181,6 +1220,7 @@ class Simulation:
         rolls back that action alone, as if it had had its own transaction; a refusal of any other kind rolls the
         chunk back, marks its kind, and the chunk is performed again with a savepoint per action."""
         effects: list[Callable[[], None]] = []
+        planned = dict(self.first_rhk)  # what a chunk rolled back must not leave behind: RHK ids it created
         try:
             with unit_of_work(self.engine) as s:
                 self._warm(s, batch)
@@ -1196,6 +1236,7 @@ class Simulation:
                         raise
         except SkpflowError:
             effects = []
+            self.first_rhk = planned
             with unit_of_work(self.engine) as s:
                 self._warm(s, batch)
                 for item in batch:
@@ -1206,12 +1247,16 @@ class Simulation:
     def _guarded(self, s: Session, item: _Due, effects: list[Callable[[], None]]) -> None:
         mine: list[Callable[[], None]] = []
         self._now = item.at
+        prior = self.first_rhk.get(item.skp_id) if item.skp_id is not None else None
         try:
             with s.begin_nested():
                 self._call(item, s, mine)
         except SkpflowError as exc:
-            if item.skp_id is not None:
-                self.first_rhk.pop(item.skp_id, None)
+            if item.skp_id is not None:  # the savepoint's RHK are gone; an RHK committed before it stands
+                if prior is None:
+                    self.first_rhk.pop(item.skp_id, None)
+                else:
+                    self.first_rhk[item.skp_id] = prior
             reason = str(exc)
             effects.append(lambda: self._refused(item, reason))
             return
