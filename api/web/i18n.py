@@ -1528,6 +1528,8 @@ ID.update(
         "acting_cancel_reason": "Alasan pembatalan",
         "acting_cancel_confirm": "Ya, batalkan SK ini sebelum berlaku (tidak ada pekerjaan yang dialihkan)",
         "acting_cancelled": "SK Plt/Plh dibatalkan",
+        "state_withdrawn": "Ditarik",
+        "status_withdrawn": "SKP yang belum disepakati ditarik (status sudah berlaku)",
     }
 )
 EN.update(
@@ -1537,5 +1539,7 @@ EN.update(
         "acting_cancel_reason": "Reason for cancelling",
         "acting_cancel_confirm": "Yes, cancel this SK before it begins (no work moves)",
         "acting_cancelled": "Plt/Plh SK cancelled",
+        "state_withdrawn": "Withdrawn",
+        "status_withdrawn": "SKP not yet agreed, withdrawn (the status has begun)",
     }
 )

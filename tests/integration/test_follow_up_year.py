@@ -101,7 +101,9 @@ def test_two_skps_in_one_year_open_one_case_on_the_combined_predikat(db: Engine,
             select(AuditEvent).where(col(AuditEvent.entity_type) == "follow_up_case", col(AuditEvent.seq) == 1)
         ).one()
         assert genesis.note is not None
-        assert genesis.note.startswith("predikat tahunan 2026: BUTUH_PERBAIKAN (months_weighted;")
-        assert f"SKP {closed} 2026-01-01–{date(2026, 7, 14).isoformat()} SANGAT_BAIK" in genesis.note
-        assert f"SKP {new} 2026-07-15–2026-12-31 SANGAT_KURANG" in genesis.note
+        assert genesis.note.startswith(
+            "predikat tahunan 2026: butuh perbaikan (digabung months_weighted; aturan follow_up.by_predikat) dari"
+        )
+        assert f"SKP {closed} 2026-01-01–{date(2026, 7, 14).isoformat()} sangat baik" in genesis.note
+        assert f"SKP {new} 2026-07-15–2026-12-31 sangat kurang" in genesis.note
         assert audit.verify(s).ok

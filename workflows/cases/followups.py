@@ -252,13 +252,21 @@ def _open_cases(
 
 
 def _year_note(found: annual.AnnualPredikat, predikat: Predikat, rule: str) -> str:
-    """The case's genesis note: the annual predikat, how it was combined, the rule that opened the case, and each SKP
-    it came from ('predikat tahunan 2026: BUTUH_PERBAIKAN (months_weighted; follow_up.by_predikat.BUTUH_PERBAIKAN)
-    dari SKP 12 2026-01-01–2026-06-30 BAIK, SKP 40 2026-07-01–2026-12-31 SANGAT_KURANG')."""
+    """The case's genesis note, in words (the payload keeps the codes and the exact rule id): the annual predikat,
+    how the year was combined, the setting that opened the case, and each SKP it came from ('predikat tahunan 2026:
+    butuh perbaikan (digabung months_weighted; aturan follow_up.by_predikat) dari SKP 12 2026-01-01–2026-07-14
+    sangat baik, SKP 40 2026-07-15–2026-12-31 sangat kurang')."""
+
+    def said(p: Predikat) -> str:
+        return p.value.replace("_", " ").lower()
+
+    setting = rule.removesuffix(f".{predikat.value}")
     parts = ", ".join(
-        f"SKP {p.skp_id} {p.start.isoformat()}–{p.end.isoformat()} {p.predikat.value}" for p in found.parts
+        f"SKP {p.skp_id} {p.start.isoformat()}–{p.end.isoformat()} {said(p.predikat)}" for p in found.parts
     )
-    return f"predikat tahunan {found.year}: {predikat.value} ({found.rule}; {rule}) dari {parts}"[:4000]
+    return f"predikat tahunan {found.year}: {said(predikat)} (digabung {found.rule}; aturan {setting}) dari {parts}"[
+        :4000
+    ]
 
 
 def _look_back(policy: Policy) -> int:
