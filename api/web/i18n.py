@@ -1520,7 +1520,7 @@ EN.update(
     }
 )
 
-# cancelling a scheduled Plt/Plh SK (issue 16 leftovers, helper "year")
+# issue 16 leftovers (helper "year"): cancelling a scheduled Plt/Plh SK; an SKP withdrawn for a status begun
 ID.update(
     {
         "acting_state_cancelled": "dibatalkan",
