@@ -1,4 +1,5 @@
-"""`/units/{code}/acting`: HR registers a Plt/Plh SK for a unit, lists a unit's SKs, and changes when one ends."""
+"""`/units/{code}/acting`: HR registers a Plt/Plh SK for a unit, lists a unit's SKs, changes when one ends, and
+cancels one that has not begun."""
 
 from __future__ import annotations
 
@@ -38,6 +39,11 @@ class AmendBody(BaseModel):
     note: str | None = Field(default=None, max_length=1000)
 
 
+class CancelBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=1000, description="Why the SK is withdrawn before it begins.")
+
+
 class ActingOut(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
     id: int
@@ -50,7 +56,9 @@ class ActingOut(BaseModel):
     until: date
     sk_number: str
     note: str | None
-    state: Phase = Field(description="scheduled (before from), running (it rates), ended.")
+    state: Phase = Field(
+        description="scheduled (before from), running (it rates), ended, or cancelled (withdrawn before it began)."
+    )
     version: int
 
 
@@ -125,3 +133,18 @@ def amend_acting(
     has ended is a 409."""
     with unit_of_work(db) as s:
         return _change(acting.amend(s, code, acting_id, body.until, actor=actor, now=now, note=body.note))
+
+
+@router.post(
+    "/units/{code}/acting/{acting_id}/cancel",
+    summary="Cancel a Plt/Plh SK that has not begun",
+    responses=responses(401, 403, 404, 409, 422),
+)
+def cancel_acting(
+    code: UnitCode, acting_id: RowId, body: CancelBody, db: Db, now: Now, actor: CurrentActor
+) -> ActingChangeOut:
+    """Withdraw a scheduled SK (its `from` still ahead in the unit's local date): it becomes `cancelled`, audited
+    `cancel` with the reason, and never begins, so nothing is reassigned. An SK that has begun is a 409 (end it with
+    `PATCH` and an earlier `until`); so is one ended or cancelled already."""
+    with unit_of_work(db) as s:
+        return _change(acting.cancel(s, code, acting_id, body.reason, actor=actor, now=now))

@@ -91,6 +91,10 @@ class StatusAnswer(BaseModel):
     replaced: bool = Field(description="A period with the same `from` was recorded before and is replaced.")
     closed_skp_ids: list[int] = Field(description="SKPs closed for the months served (their penilai assesses them).")
     new_skp_ids: list[int] = Field(description="SKPs drafted from the day the pegawai serves again.")
+    withdrawn_skp_ids: list[int] = Field(
+        default_factory=list,
+        description="SKPs not yet agreed that the status, now begun, withdraws (the agreement ladder stops for them).",
+    )
 
 
 def _body(p: StatusPeriodOut) -> StatusBody:
@@ -106,7 +110,8 @@ def put_status(nip: Nip, body: StatusBody, db: Db, now: Now, actor: CurrentActor
     """By an admin of the pegawai's instansi, in one transaction: the period is recorded (one with the same `from`
     is replaced: that is how a status ends, by giving its `until`). Periods of one pegawai never overlap (422). Under
     the cycle's policy (`status.excluded`), a status starting inside a running SKP closes it for the months served
-    (audited `close_for_status`), and the stretch after one ends gets a new SKP drafted from the next day."""
+    (audited `close_for_status`), and the stretch after one ends gets a new SKP drafted from the next day; an SKP
+    not yet agreed is withdrawn once the status has begun (audited `withdraw`), so no agreement deadline chases it."""
     inp = StatusIn(body.status, body.from_, body.until, body.sk_number, body.note)
     with unit_of_work(db) as s:
         done = set_status(s, nip, inp, actor=actor, now=now)
@@ -116,6 +121,7 @@ def put_status(nip: Nip, body: StatusBody, db: Db, now: Now, actor: CurrentActor
         replaced=done.replaced,
         closed_skp_ids=done.closed_skp_ids,
         new_skp_ids=done.new_skp_ids,
+        withdrawn_skp_ids=done.withdrawn_skp_ids,
     )
 
 

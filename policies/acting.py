@@ -11,11 +11,13 @@ from states.enums import ActingKind
 
 
 class Phase(StrEnum):
-    """Where an acting SK stands on a day: before `from`, from `from` to `until` (both included), after."""
+    """Where an acting SK stands on a day: before `from`, from `from` to `until` (both included), after; or
+    `cancelled`: withdrawn by HR before it began (never a phase of the days, so `phase` never returns it)."""
 
     scheduled = "scheduled"
     running = "running"
     ended = "ended"
+    cancelled = "cancelled"
 
 
 def phase(start: date, until: date, day: date) -> Phase:

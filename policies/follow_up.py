@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from policies import calendar
+from policies.annual import SkpPart, combine
 from policies.schema import Policy
 from states.enums import FollowUpKind, JabatanType, JenisPegawai, Predikat
 
@@ -59,6 +60,29 @@ def _by_rules(
         if rule.matches(jenis, jabatan_type) and predikat in rule.by_predikat:
             decision = Decision(rule.by_predikat[predikat], f"follow_up.rules[{i}]")
     return decision
+
+
+def decide_year(
+    policy: Policy,
+    parts: Sequence[SkpPart],
+    year: int,
+    *,
+    waiting: int = 0,
+    jenis: JenisPegawai | None = None,
+    jabatan_type: JabatanType | None = None,
+    earlier: Sequence[Predikat | None] = (),
+) -> tuple[Predikat, Decision] | None:
+    """The follow-up of one pegawai's year (PP 30/2019: the tindak lanjut follows the annual result): the year's
+    rated SKPs `parts` (a mutasi, a mid-year SKP, a status period each make one more) combined by
+    `mid_year.annual_combine` into the annual predikat, and the case it opens (`decide`). None while `waiting`
+    SKPs of the year can still be rated (agreed and not yet followed up), so the year is decided once, on all of
+    them, and never on a part; None too for a year with no rated SKP."""
+    if waiting > 0:
+        return None
+    predikat = combine(policy, parts, year)
+    if predikat is None:
+        return None
+    return predikat, decide(policy, predikat, jenis=jenis, jabatan_type=jabatan_type, earlier=earlier)
 
 
 def kind_for(

@@ -101,6 +101,20 @@ def first_excluded_day(policy: Policy, spans: Sequence[StatusSpan], start: date,
     return None if first_end >= end else first_end + ONE_DAY
 
 
+def absent_from(
+    policy: Policy, spans: Sequence[StatusSpan], start: date, end: date, *, closing: bool, today: date
+) -> str:
+    """Why an SKP of [start, end] not yet agreed is withdrawn today, or "": an excluding status that ends it (covers
+    one of its days, or the day after its last when it is closing for a status) has begun by `today`, so the pegawai
+    is away and nobody can agree the plan ("tugas belajar mulai 2026-03-01"). A status still ahead withdraws
+    nothing: the pegawai may plan the months they serve until it begins."""
+    day = first_excluded_day(policy, spans, start, end + ONE_DAY if closing else end)
+    if day is None or day > today:
+        return ""
+    span = excluded_on(policy, spans, day)
+    return f"{words(span.status)} mulai {day.isoformat()}" if span else ""
+
+
 def problems(
     inp: StatusIn, recorded: Iterable[StatusSpan], where: Callable[[str], str] = lambda field: field
 ) -> list[str]:

@@ -22,9 +22,12 @@ class SkpflowError(Exception):
 class TransitionNotAllowed(SkpflowError):
     """The trigger is not allowed from the current state."""
 
-    def __init__(self, lifecycle: str, trigger: str, state: str, allowed: Sequence[str]) -> None:
+    def __init__(
+        self, lifecycle: str, trigger: str, state: str, allowed: Sequence[str], why: str | None = None
+    ) -> None:
         self.lifecycle, self.trigger, self.state, self.allowed = lifecycle, trigger, state, list(allowed)
-        super().__init__(f"{lifecycle}: '{trigger}' is not allowed from state '{state}'")
+        said = f"{lifecycle}: '{trigger}' is not allowed from state '{state}'"
+        super().__init__(f"{said}: {why}" if why else said)
 
 
 class StaleVersion(SkpflowError):

@@ -19,6 +19,7 @@ class SkpState(StrEnum):
     adjusted = "adjusted"
     assessed = "assessed"
     followed_up = "followed_up"
+    withdrawn = "withdrawn"  # never agreed, and the pegawai left it for a status period: nothing waits on it
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class SkpFacts:
     objection_settled: bool = False
     distribution_violations: tuple[str, ...] = ()
     input_360_missing: tuple[str, ...] = ()  # why the 360 input the policy requires is not in yet
+    status_excludes: str = ""  # the status period that has begun and ends the SKP (e.g. "tugas belajar mulai …")
 
 
 def _atasan_skp_agreed(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
@@ -129,6 +131,11 @@ def _input_360_in(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
     yield from f.input_360_missing
 
 
+def _status_begun(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
+    if not f.status_excludes:
+        yield "no status period that excludes the pegawai has begun: an SKP is withdrawn only for one"
+
+
 GUARDS = {
     "atasan_skp_agreed": _atasan_skp_agreed,
     "rhk_intervene_atasan": _rhk_intervene_atasan,
@@ -143,6 +150,7 @@ GUARDS = {
     "objection_settled": _objection_settled,
     "distribution_holds": _distribution_holds,
     "input_360_in": _input_360_in,
+    "status_begun": _status_begun,
 }
 
 _S = SkpState
@@ -181,6 +189,10 @@ ROWS: tuple[Row[SkpState], ...] = (
         frozenset({_SYSTEM, _ADMIN}),
         ("objection_settled", "distribution_holds"),
     ),
+    # an SKP not yet agreed when a status period excluding the pegawai begins (workflows.cases.status): the system
+    # withdraws it for the months served, so no deadline ladder chases someone who is away
+    Row("withdraw", _S.drafted, _S.withdrawn, frozenset({_SYSTEM}), ("status_begun",)),
+    Row("withdraw", _S.cascaded, _S.withdrawn, frozenset({_SYSTEM}), ("status_begun",)),
 )
 
 SKP: Lifecycle[SkpState, SkpFacts] = Lifecycle("skp", SkpState, SkpState.drafted, ROWS, GUARDS)

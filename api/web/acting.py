@@ -1,4 +1,5 @@
-"""HR's Plt/Plh page (/ui/acting): the acting SKs not yet ended, registering one, and ending one early."""
+"""HR's Plt/Plh page (/ui/acting): the acting SKs not yet ended, registering one, ending one early, and cancelling
+one that has not begun (with a confirmation box the server checks too)."""
 
 from __future__ import annotations
 
@@ -65,6 +66,24 @@ async def amend(request: Request, acting_id: int, actor: Viewer, form: Posted) -
     except SkpflowError as exc:
         return _page(request, actor, refusal(exc).status, refused=refusal(exc))
     return _page(request, actor, done=done)
+
+
+@router.post("/ui/acting/{acting_id}/cancel")
+async def cancel(request: Request, acting_id: int, actor: Viewer, form: Posted) -> Response:
+    """The same use case as `POST /units/{code}/acting/{id}/cancel`, once the confirmation box is ticked."""
+    typed = {k: str(form.get(k) or "").strip() for k in ("unit", "reason", "confirm")}
+    try:
+        done = await run_in_threadpool(_cancel, request, acting_id, typed, actor)
+    except SkpflowError as exc:
+        return _page(request, actor, refusal(exc).status, refused=refusal(exc))
+    return _page(request, actor, done=done)
+
+
+def _cancel(request: Request, acting_id: int, typed: dict[str, str], actor: Actor) -> acting.ActingChange:
+    if typed["confirm"] != "yes":
+        raise InvalidInput(["confirm: tick the box to confirm the SK is cancelled"])
+    with unit_of_work(engine_of(request)) as s:
+        return acting.cancel(s, typed["unit"], acting_id, typed["reason"], actor=actor, now=session.now_of(request))
 
 
 def _day(value: str, field: str) -> date:

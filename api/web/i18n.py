@@ -1519,3 +1519,27 @@ EN.update(
         "periods_unit": "periods",
     }
 )
+
+# issue 16 leftovers (helper "year"): cancelling a scheduled Plt/Plh SK; an SKP withdrawn for a status begun
+ID.update(
+    {
+        "acting_state_cancelled": "dibatalkan",
+        "acting_cancel": "Batalkan SK",
+        "acting_cancel_reason": "Alasan pembatalan",
+        "acting_cancel_confirm": "Ya, batalkan SK ini sebelum berlaku (tidak ada pekerjaan yang dialihkan)",
+        "acting_cancelled": "SK Plt/Plh dibatalkan",
+        "state_withdrawn": "Ditarik",
+        "status_withdrawn": "SKP yang belum disepakati ditarik (status sudah berlaku)",
+    }
+)
+EN.update(
+    {
+        "acting_state_cancelled": "cancelled",
+        "acting_cancel": "Cancel SK",
+        "acting_cancel_reason": "Reason for cancelling",
+        "acting_cancel_confirm": "Yes, cancel this SK before it begins (no work moves)",
+        "acting_cancelled": "Plt/Plh SK cancelled",
+        "state_withdrawn": "Withdrawn",
+        "status_withdrawn": "SKP not yet agreed, withdrawn (the status has begun)",
+    }
+)

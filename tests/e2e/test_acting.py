@@ -88,3 +88,65 @@ def test_the_daily_sweep_begins_a_plt_that_starts_later(
     again = client.post("/workflows/apply-acting/run", json={"as_of": "2026-02-02T08:00:00+08:00"}, headers=root)
     assert again.status_code == 200, again.text
     assert (again.json()["begun"], again.json()["ended"]) == (0, 0)  # idempotent
+
+
+def test_hr_cancels_a_scheduled_plt_before_it_begins_and_it_never_does(
+    client: TestClient, clock: Clock, root: dict[str, str], cycle_id: int
+) -> None:
+    ids = skp_ids(client, root)
+    plt = bearer(f"pegawai:{KABID2}", clock)
+    body = {"nip": KABID2, "kind": "PLT", "from": "2026-02-01", "until": "2026-03-31", "sk_number": SK}
+    made = client.post("/units/DINKES-P2P/acting", json=body, headers=root).json()
+    acting_id = made["acting"]["id"]
+    assert made["acting"]["state"] == "scheduled"
+    before = _events(client, root)
+    refused: list[tuple[str, dict[str, Any], int, str]] = [
+        (f"/units/DINKES-P2P/acting/{acting_id}/cancel", {"reason": ""}, 422, "reason"),
+        (f"/units/DINKES-P2P/acting/{acting_id}/cancel", {}, 422, "reason"),
+        ("/units/DINKES-P2P/acting/999999/cancel", {"reason": "salah"}, 404, "acting"),
+        (f"/units/NOWHERE/acting/{acting_id}/cancel", {"reason": "salah"}, 404, "NOWHERE"),
+    ]
+    for url, sent, status, message in refused:
+        answer = client.post(url, json=sent, headers=root)
+        assert (answer.status_code, message in answer.text) == (status, True), answer.text
+    pegawai = bearer(f"pegawai:{KABID}", clock)
+    answer = client.post(f"/units/DINKES-P2P/acting/{acting_id}/cancel", json={"reason": "x"}, headers=pegawai)
+    assert answer.status_code == 403
+    assert _events(client, root) == before
+
+    reason = "SK dibatalkan: kepala bidang tidak jadi cuti"
+    cancelled = client.post(f"/units/DINKES-P2P/acting/{acting_id}/cancel", json={"reason": reason}, headers=root)
+    assert cancelled.status_code == 200, cancelled.text
+    assert (cancelled.json()["acting"]["state"], cancelled.json()["reassigned"]) == ("cancelled", 0)
+    again = client.post(f"/units/DINKES-P2P/acting/{acting_id}/cancel", json={"reason": reason}, headers=root)
+    assert again.status_code == 409 and again.json()["state"] == "cancelled"
+    amended = client.patch(f"/units/DINKES-P2P/acting/{acting_id}", json={"until": "2026-02-10"}, headers=root)
+    assert amended.status_code == 409
+
+    # its first day comes: the sweep begins nothing, the staff's plans stay with their head
+    run = client.post("/workflows/apply-acting/run", json={"as_of": "2026-02-01T08:00:00+08:00"}, headers=root)
+    assert run.status_code == 200 and (run.json()["begun"], run.json()["reassigned"]) == (0, 0), run.text
+    assert client.get(f"/skps/{ids[STAF1]}", headers=plt).status_code == 404
+    assert client.get("/units/DINKES-P2P/acting", headers=root).json()["items"][0]["state"] == "cancelled"
+    trail = client.get("/audit", params={"entity_type": "acting", "entity_id": acting_id}, headers=root).json()
+    assert [e["trigger"] for e in trail["items"]] == ["register", "cancel"]
+    assert reason in trail["items"][-1]["note"]
+    # the days it held are free again: another SK may take them
+    other = client.post("/units/DINKES-P2P/acting", json={**body, "sk_number": "SK 800/99"}, headers=root)
+    assert other.status_code == 200, other.text
+
+
+def test_an_sk_that_has_begun_is_ended_not_cancelled(
+    client: TestClient, clock: Clock, root: dict[str, str], cycle_id: int
+) -> None:
+    body = {"nip": KABID2, "kind": "PLH", "from": "2026-01-05", "until": "2026-01-31", "sk_number": SK}
+    made = client.post("/units/DINKES-P2P/acting", json=body, headers=root).json()
+    assert made["acting"]["state"] == "running"
+    before = _events(client, root)
+    answer = client.post(
+        f"/units/DINKES-P2P/acting/{made['acting']['id']}/cancel", json={"reason": "salah catat"}, headers=root
+    )
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["allowed_triggers"] == ["amend"] and "is not cancelled but ended" in answer.json()["detail"]
+    assert _events(client, root) == before
+    assert client.get("/units/DINKES-P2P/acting", headers=root).json()["items"][0]["state"] == "running"

@@ -83,3 +83,28 @@ def test_the_import_takes_a_status_column_and_clients_without_it_are_unchanged(
     assert listed == [
         {"status": "CLTN", "from": "2026-02-01", "until": "2026-07-31", "sk_number": "SK CLTN 3/2026", "note": None}
     ]
+
+
+def test_a_status_beginning_during_planning_withdraws_the_skp_and_the_run_sends_nothing_for_it(
+    client: TestClient, clock: Clock, root: dict[str, str], cycle_id: int
+) -> None:
+    ids = skp_ids(client, root)
+    body = {"status": "CLTN", "from": "2026-01-20", "sk_number": SK}  # recorded on 5 January: STAF1 still plans
+    answer = client.put(f"/pegawai/{STAF1}/status", json=body, headers=root)
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["closed_skp_ids"], answer.json()["withdrawn_skp_ids"]) == ([ids[STAF1]], [])
+    assert client.get(f"/skps/{ids[STAF1]}", headers=root).json()["state"] == "drafted"
+
+    # the daily run on the status's first day withdraws it before the ladder; later runs send nothing for it
+    for day in ("2026-01-20", "2026-01-31", "2026-02-10"):
+        run = client.post("/workflows/enforce-deadlines/run", json={"as_of": f"{day}T08:00:00+08:00"}, headers=root)
+        assert run.status_code == 200, run.text
+        assert run.json()["withdrawn_skp_ids"] == ([ids[STAF1]] if day == "2026-01-20" else [])
+    skp = client.get(f"/skps/{ids[STAF1]}", headers=root).json()
+    assert (skp["state"], skp["periode_akhir"], skp["allowed_triggers"]) == ("withdrawn", "2026-01-19", [])
+    trail = client.get("/audit", params={"entity_type": "skp", "entity_id": ids[STAF1]}, headers=root).json()
+    withdrawn = trail["items"][-1]
+    assert (withdrawn["trigger"], withdrawn["to_state"]) == ("withdraw", "withdrawn")
+    assert "CLTN mulai 2026-01-20" in withdrawn["note"]
+    steps = [e for e in trail["items"] if e["at"] > "2026-01-20"]
+    assert [e["trigger"] for e in steps] == ["withdraw"]  # no escalation or HR drafting after it

@@ -40,3 +40,26 @@ def test_a_pegawai_cannot_open_the_acting_page(client: TestClient, db: Engine, c
     give_passwords(db, STAF1)
     web_login(client, STAF1)
     assert client.get("/ui/acting").status_code == 403
+
+
+def test_hr_cancels_a_scheduled_sk_from_its_page_once_confirmed(
+    client: TestClient, root: dict[str, str], cycle_id: int
+) -> None:
+    body = {"nip": KABID2, "kind": "PLT", "from": "2026-02-01", "until": "2026-04-30", "sk_number": "SK Bupati 800/78"}
+    acting_id = client.post("/units/DINKES-P2P/acting", json=body, headers=root).json()["acting"]["id"]
+    web_login(client, "root", ROOT_PASSWORD)
+    page = client.get("/ui/acting")
+    assert f'action="/ui/acting/{acting_id}/cancel"' in page.text and "Alasan pembatalan" in page.text
+    assert 'name="confirm" value="yes" required' in page.text
+    form = {"csrf": csrf_of(page.text), "unit": "DINKES-P2P", "reason": "kepala tidak jadi cuti"}
+    unconfirmed = client.post(f"/ui/acting/{acting_id}/cancel", data=form)
+    assert unconfirmed.status_code == 422 and "confirm" in unconfirmed.text
+    assert client.get("/units/DINKES-P2P/acting", headers=root).json()["items"][0]["state"] == "scheduled"
+    done = client.post(f"/ui/acting/{acting_id}/cancel", data=form | {"confirm": "yes"})
+    assert done.status_code == 200, done.text[done.text.find("refused") :][:1200]
+    assert "SK Plt/Plh dibatalkan" in done.text and "dibatalkan" in done.text
+    assert client.get("/units/DINKES-P2P/acting", headers=root).json()["items"][0]["state"] == "cancelled"
+    # cancelled, it is no longer among the SKs not yet ended, so the page offers nothing more for it
+    assert f'action="/ui/acting/{acting_id}/cancel"' not in client.get("/ui/acting").text
+    again = client.post(f"/ui/acting/{acting_id}/cancel", data=form | {"confirm": "yes"})
+    assert again.status_code == 409

@@ -27,3 +27,19 @@ def test_a_pegawai_cannot_open_the_status_page(client: TestClient, db: Engine, c
     give_passwords(db, STAF1)
     web_login(client, STAF1)
     assert client.get("/ui/status").status_code == 403
+
+
+def test_a_status_already_begun_withdraws_the_unagreed_skp_and_the_page_links_it(
+    client: TestClient, root: dict[str, str], cycle_id: int
+) -> None:
+    web_login(client, "root", ROOT_PASSWORD)
+    page = client.get("/ui/status")
+    form = {"csrf": csrf_of(page.text), "nip": STAF1, "status": "TUGAS_BELAJAR", "starts": "2026-01-02"}
+    done = client.post("/ui/status", data=form | {"sk_number": "SK 800/9"})
+    assert done.status_code == 200, done.text[done.text.find("refused") :][:800]
+    assert "SKP yang belum disepakati ditarik (status sudah berlaku)" in done.text
+    link = done.text.split("SKP yang belum disepakati ditarik")[0].rsplit('href="/ui/skp/', 1)[1].split('"')[0]
+    shown = client.get(f"/ui/skp/{link}")
+    assert shown.status_code == 200 and "Ditarik" in shown.text
+    english = client.get(f"/ui/skp/{link}?lang=en")
+    assert "Withdrawn" in english.text

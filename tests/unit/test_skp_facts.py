@@ -10,7 +10,7 @@ import pytest
 from states.enums import Rating
 from states.lifecycle import TriggerInput
 from states.skp import SKP, SkpFacts
-from workflows.cases.skps import ATASAN, CAPAIAN, DISTRIBUTION, INPUT_360, OBJECTIONS, PLAN, SOURCES
+from workflows.cases.skps import ATASAN, CAPAIAN, DISTRIBUTION, INPUT_360, OBJECTIONS, PLAN, SOURCES, STATUS
 
 # Where each fact comes from; None: from the SKP and its cycle, always read.
 FACT_SOURCES: dict[str, frozenset[str] | None] = {
@@ -31,6 +31,7 @@ FACT_SOURCES: dict[str, frozenset[str] | None] = {
     "objection_settled": frozenset({OBJECTIONS}),
     "distribution_violations": frozenset({CAPAIAN, DISTRIBUTION}),
     "input_360_missing": frozenset({INPUT_360}),
+    "status_excludes": frozenset({STATUS}),
 }
 
 # Two worlds that differ in every fact: a guard's verdict may change between them only through facts it may read.
@@ -42,6 +43,7 @@ HOLDING = SkpFacts(
     closing_for_mutasi=True,
     unit_capaian_set=True,
     objection_settled=True,
+    status_excludes="tugas belajar mulai 2026-03-01",
 )
 FAILING = SkpFacts(
     proposed=False,

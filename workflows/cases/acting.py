@@ -5,7 +5,8 @@ An SK begins and ends by the unit's local date: at registration when it starts t
 (`apply_due`, run before the deadline ladder). Beginning or ending re-resolves the instansi's atasan (set-based,
 `resolve_atasan`) and moves every open step to the new penilai (`reassign_open_work`, audited `reassigned` with both
 names). While it runs, and where the cycle's policy says so, the acting duty is an RHK Tambahan of the official's own
-SKP. Each SK has its own audit chain (entity `acting`): register, begin, amend, end."""
+SKP. Each SK has its own audit chain (entity `acting`): register, begin, amend, end; or register, cancel for one HR
+withdraws before its first day (it never begins, so nothing it would have moved moves)."""
 
 from __future__ import annotations
 
@@ -187,7 +188,7 @@ def amend(
     row = session.get(ActingAssignment, acting_id)
     if row is None or row.unit_id != unit.id:
         raise NotFound("acting", acting_id)
-    if row.state == Phase.ended.value:
+    if row.state in (Phase.ended.value, Phase.cancelled.value):
         raise TransitionNotAllowed("acting", "amend", row.state, [])
     problems = []
     if until < row.start:
@@ -212,6 +213,47 @@ def amend(
     )
     done = _apply(session, [(row, rules.phase(row.start, row.until, local_day(unit, now)))], actor=actor, now=now)
     return ActingChange(_view(row, unit, official), done.reassigned, done.duties)
+
+
+def cancel(session: Session, code: str, acting_id: int, reason: str, *, actor: Actor, now: datetime) -> ActingChange:
+    """HR withdraws an SK that has not begun (its `from` is after the unit's today), in one transaction: it becomes
+    `cancelled`, audited `cancel` on its chain with the reason, and the daily sweep never begins it, so no open step
+    moves and no acting duty is added. Refused, changing nothing: no reason (422); an SK that has begun (409, it is
+    ended by changing its `until`), ended or was cancelled already (409)."""
+    unit = _unit(session, code, actor, writing=True)
+    row = session.get(ActingAssignment, acting_id)
+    if row is None or row.unit_id != unit.id:
+        raise NotFound("acting", acting_id)
+    today = local_day(unit, now)
+    if row.state in (Phase.ended.value, Phase.cancelled.value):
+        raise TransitionNotAllowed("acting", "cancel", row.state, [])
+    if row.state == Phase.running.value or rules.phase(row.start, row.until, today) is not Phase.scheduled:
+        raise TransitionNotAllowed(
+            "acting",
+            "cancel",
+            Phase.running.value if row.until >= today else Phase.ended.value,
+            ["amend"] if row.until >= today else [],
+            why=(
+                f"the SK began on {row.start.isoformat()}; an SK that has begun is not cancelled but ended, "
+                "by changing its until (PATCH with an earlier until)"
+            ),
+        )
+    if not reason.strip():
+        raise InvalidInput(["reason: required (why the SK is withdrawn, e.g. 'SK dibatalkan, kepala tidak jadi cuti')"])
+    official = session.get_one(Pegawai, row.pegawai_id)  # read before the change: it is written with its event
+    row.state = Phase.cancelled.value
+    said = reason.strip()[:1000]
+    engine.record(
+        session,
+        row,
+        "cancel",
+        actor=actor,
+        role=_role(actor),
+        now=now,
+        note=f"{_describe(row, unit, official)}; dibatalkan: {said}"[:4000],
+        payload={"reason": said, "from": row.start.isoformat(), "until": row.until.isoformat()},
+    )
+    return ActingChange(_view(row, unit, official), 0, 0)
 
 
 def list_acting(session: Session, code: str, *, actor: Actor) -> ActingPage:
@@ -358,6 +400,7 @@ def _overlapping(session: Session, unit: Unit, days: tuple[date, date], *, skip:
     rows = session.scalars(
         select(ActingAssignment).where(
             col(ActingAssignment.unit_id) == unit.id,
+            col(ActingAssignment.state) != Phase.cancelled.value,  # a withdrawn SK holds no days
             col(ActingAssignment.start) <= days[1],
             col(ActingAssignment.until) >= days[0],
         )

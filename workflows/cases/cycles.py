@@ -125,7 +125,11 @@ def fire(
     an admin forces them (`force`), and then the event lists what was overridden."""
     cycle = get(session, cycle_id, actor)
     not_done = session.scalar(
-        select(func.count()).where(col(Skp.cycle_id) == cycle_id, col(Skp.state) != SkpState.followed_up.value)
+        select(func.count()).where(
+            col(Skp.cycle_id) == cycle_id,
+            # a withdrawn SKP (never agreed, the pegawai away on a status) is finished too: nothing follows it
+            col(Skp.state).not_in([SkpState.followed_up.value, SkpState.withdrawn.value]),
+        )
     )
     facts = CycleFacts(policy_pinned=cycle.policy_version_id is not None, skps_not_followed_up=not_done or 0)
     override = None

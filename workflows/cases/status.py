@@ -1,11 +1,13 @@
 """Status periods (issue 16): HR records a pegawai's status by SK; a status starting mid-year closes the running SKP
-for the months served (as a mutasi does), one ending drafts a new SKP from the next day; tugas belajar's predikat."""
+for the months served (as a mutasi does), one ending drafts a new SKP from the next day; tugas belajar's predikat.
+An SKP not yet agreed when an excluding status begins is withdrawn (`withdraw`, by the system on HR's record or in the
+daily sweep on the status's first day): the pegawai is away, so no agreement deadline ladder chases them."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -13,23 +15,29 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
+from policies import calendar
 from policies import status as rules
 from policies.schema import Policy, TugasBelajarSource
 from policies.status import StatusIn
 from states.cycle import CycleState
 from states.enums import PegawaiStatus, Predikat
 from states.errors import InvalidInput, NotFound, NotPermitted
+from states.lifecycle import TriggerInput
 from states.roles import Role
-from states.skp import SkpState
+from states.skp import SKP, SkpFacts, SkpState
 from workflows import audit, engine
 from workflows.actors import Actor
 from workflows.cases import policy_store, reassign
 from workflows.cases.mutasi import close_skp, draft_skp
-from workflows.store.tables import Cycle, Instansi, Pegawai, Skp, StatusPeriod, StudyProgress
+from workflows.store.tables import Cycle, Instansi, Pegawai, Skp, StatusPeriod, StudyProgress, Unit
+
+SWEEP = Actor.scheduler("withdraw-absent")
 
 RUNNING = (CycleState.drafting.value, CycleState.monitoring.value)
 """Cycles whose SKPs a status change closes and drafts; a cycle still planning drafts around statuses when it opens."""
 CLOSE_TRIGGER = "close_for_status"
+UNAGREED = (SkpState.drafted.value, SkpState.cascaded.value)
+"""An SKP in these states has no agreed plan: when the status that ends it begins, it is withdrawn, not assessed."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,7 @@ class StatusSet:
     replaced: bool  # a period with the same start was recorded before
     closed_skp_ids: list[int]  # running SKPs closed for the months served
     new_skp_ids: list[int]  # SKPs drafted from the day the pegawai serves again
+    withdrawn_skp_ids: list[int] = field(default_factory=list)  # never agreed, and the status has begun
 
 
 def _out(row: StatusPeriod) -> StatusPeriodOut:
@@ -82,7 +91,8 @@ def set_status(session: Session, nip: str, inp: StatusIn, *, actor: Actor, now: 
     if problems:
         raise InvalidInput(problems)
     row, before = _store(session, pegawai.id, inp, rows, actor=actor, now=now)
-    closed, drafted = follow_statuses(session, pegawai, actor=actor, now=now)
+    withdrawn: list[int] = []
+    closed, drafted = follow_statuses(session, pegawai, actor=actor, now=now, withdrawn=withdrawn)
     engine.record(
         session,
         session.get_one(Instansi, pegawai.instansi_id),
@@ -104,9 +114,10 @@ def set_status(session: Session, nip: str, inp: StatusIn, *, actor: Actor, now: 
             "replaced": before,
             "closed_skp_ids": closed,
             "new_skp_ids": drafted,
+            "withdrawn_skp_ids": withdrawn,
         },
     )
-    return StatusSet(pegawai.nip, _out(row), before is not None, closed, drafted)
+    return StatusSet(pegawai.nip, _out(row), before is not None, closed, drafted, withdrawn)
 
 
 def _store(
@@ -134,11 +145,14 @@ def _store(
     return row, before
 
 
-def follow_statuses(session: Session, pegawai: Pegawai, *, actor: Actor, now: datetime) -> tuple[list[int], list[int]]:
+def follow_statuses(
+    session: Session, pegawai: Pegawai, *, actor: Actor, now: datetime, withdrawn: list[int] | None = None
+) -> tuple[list[int], list[int]]:
     """Bring the pegawai's SKPs in the instansi's running cycles in line with their status periods: an unfinished SKP
     that reaches into an excluded status closes for the months served (its last day the day before); every stretch of
     the year the pegawai serves again after their last SKP gets an SKP drafted for it (closing at once when another
-    status already ends it). Idempotent. Returns the SKP ids closed and drafted."""
+    status already ends it); an SKP not yet agreed whose status has begun (the unit's today) is withdrawn, its ids
+    added to `withdrawn`. Idempotent. Returns the SKP ids closed and drafted."""
     spans = [_span(r) for r in session.scalars(select(StatusPeriod).where(col(StatusPeriod.pegawai_id) == pegawai.id))]
     cycles = session.scalars(
         select(Cycle).where(col(Cycle.instansi_id) == pegawai.instansi_id, col(Cycle.state).in_(RUNNING))
@@ -185,7 +199,91 @@ def follow_statuses(session: Session, pegawai: Pegawai, *, actor: Actor, now: da
             if end < last:
                 _close(session, new, policy, spans, end + rules.ONE_DAY, actor=actor, now=now)
                 closed.append(new.id or 0)
+            skps.append(new)
+        for skp in skps:
+            gone = skp.state in UNAGREED and _withdraw_if_absent(session, skp, policy, spans, actor=actor, now=now)
+            if gone and withdrawn is not None:
+                withdrawn.append(skp.id or 0)
     return closed, drafted
+
+
+def _today(session: Session, skp: Skp, policy: Policy, now: datetime) -> date:
+    unit = session.get(Unit, skp.unit_id)
+    return now.astimezone(calendar.zone(policy.calendar, unit.timezone if unit else None)).date()
+
+
+def _withdraw_if_absent(
+    session: Session,
+    skp: Skp,
+    policy: Policy,
+    spans: Sequence[rules.StatusSpan],
+    *,
+    actor: Actor,
+    now: datetime,
+) -> bool:
+    """Withdraw an SKP not yet agreed once the excluding status that ends it has begun (`rules.absent_from`): by the
+    system, audited `withdraw` (drafted/cascaded → withdrawn) on the SKP's chain with the status, in the caller's
+    transaction. Its last day stays the one before the status (the months served, none when it covers the start);
+    the agreement ladder reads only drafted and cascaded SKPs, so its pending steps stop. Returns whether it did."""
+    reason = rules.absent_from(
+        policy,
+        spans,
+        skp.periode_awal,
+        skp.periode_akhir,
+        closing=skp.closing_reason is not None,
+        today=_today(session, skp, policy, now),
+    )
+    if not reason:
+        return False
+    if skp.closing_reason is None:  # a status covering the SKP's days from its first: nothing was served
+        day = rules.first_excluded_day(policy, spans, skp.periode_awal, skp.periode_akhir) or skp.periode_awal
+        skp.closing_reason = reason[:200]
+        skp.periode_akhir = max(skp.periode_awal, day - rules.ONE_DAY)
+    engine.fire(
+        session,
+        SKP,
+        skp,
+        "withdraw",
+        actor=actor,
+        roles={Role.SYSTEM},
+        facts=SkpFacts(status_excludes=reason),
+        now=now,
+        inp=TriggerInput(note=f"SKP ditarik: {reason}; belum disepakati, pegawai tidak dalam siklus"[:4000]),
+        payload={
+            "status": reason,
+            "periode_awal": skp.periode_awal.isoformat(),
+            "periode_akhir": skp.periode_akhir.isoformat(),
+        },
+    )
+    return True
+
+
+def withdraw_absent(session: Session, *, now: datetime, instansi_ids: Iterable[int] | None = None) -> list[int]:
+    """The daily sweep's part, run before the deadline ladder: every SKP not yet agreed that a status period closed
+    ahead of time (`closing_reason`) whose status has now begun is withdrawn (`_withdraw_if_absent`). One statement
+    finds the candidates, one reads their status periods. Idempotent. Returns the SKPs withdrawn."""
+    has_status = select(col(StatusPeriod.id)).where(col(StatusPeriod.pegawai_id) == col(Skp.pegawai_id)).exists()
+    query = (
+        select(Skp, Cycle)
+        .join(Cycle, col(Cycle.id) == col(Skp.cycle_id))
+        .where(
+            col(Cycle.state) != CycleState.closed.value,
+            col(Skp.state).in_(UNAGREED),
+            col(Skp.closing_reason).is_not(None),
+            has_status,
+        )
+        .order_by(col(Skp.id))
+    )
+    if instansi_ids is not None:
+        query = query.where(col(Cycle.instansi_id).in_(list(instansi_ids)))
+    found = session.execute(query).tuples().all()
+    spans = spans_by_pegawai(session, {skp.pegawai_id for skp, _ in found})
+    done: list[int] = []
+    for skp, cycle in found:
+        policy = policy_store.cycle_policy(session, cycle)
+        if _withdraw_if_absent(session, skp, policy, spans.get(skp.pegawai_id, []), actor=SWEEP, now=now):
+            done.append(skp.id or 0)
+    return done
 
 
 def _close(

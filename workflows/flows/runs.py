@@ -23,7 +23,7 @@ from states.skp import SKP, SkpFacts, SkpState
 from workflows import engine
 from workflows.actors import Actor
 from workflows.audit import seal
-from workflows.cases import acting, cycles, evaluations, followups, policy_store
+from workflows.cases import acting, cycles, evaluations, followups, policy_store, status
 from workflows.cases.skps import ANNUAL
 from workflows.flows import deadline_sweep, notify
 from workflows.queries.distribution import unit_distribution
@@ -219,16 +219,21 @@ def apply_acting(ctx: RunContext, instansi_ids: set[int] | None = None) -> dict[
 
 def enforce_deadlines(ctx: RunContext) -> dict[str, Any]:
     """Every ladder step reached by `as_of` for pending work: reminders, notices, escalations, automatic actions.
-    Acting SKs are applied first, so the ladder's recipients are the penilai of the day."""
+    Acting SKs are applied first, so the ladder's recipients are the penilai of the day, and SKPs not yet agreed whose
+    pegawai's status has begun are withdrawn, so the ladder chases nobody who is away."""
     swept = _cycles(ctx, {"drafting", "monitoring", "assessing", "following_up"})
     applied = apply_acting(ctx, {c.instansi_id for c in swept}) if swept else None
+    withdrawn: list[int] = []
+    if swept:  # an SKP not yet agreed whose status has begun today leaves the agreement ladder before it runs
+        with unit_of_work(ctx.engine) as s:
+            withdrawn = status.withdraw_absent(s, now=ctx.as_of, instansi_ids={c.instansi_id for c in swept})
     out = []
     for c in swept:
         report = deadline_sweep.enforce_deadlines(
             ctx.sessions, as_of=ctx.as_of, cycle_id=c.id, chunk=ctx.chunk, zone=ctx.zone
         )
         out.append({"cycle_id": c.id, "by_key": _plain_map(report.by_key), "units": [asdict(u) for u in report.units]})
-    return {"cycles": out, "acting": applied}
+    return {"cycles": out, "acting": applied, "withdrawn_skp_ids": withdrawn}
 
 
 def deliver_notifications(ctx: RunContext) -> dict[str, Any]:

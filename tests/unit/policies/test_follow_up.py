@@ -1,9 +1,10 @@
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from policies.follow_up import add_months, improvement_ends, kind_for, placement_ends
+from policies.annual import SkpPart
+from policies.follow_up import add_months, decide_year, improvement_ends, kind_for, placement_ends
 from policies.schema import Policy
 from states.enums import FollowUpKind, JabatanType, JenisPegawai, Predikat
 
@@ -105,3 +106,59 @@ def test_sanction_periods_are_counted_in_the_unit_zone(preset: Policy, derive: D
     shorter = derive({"follow_up": {"sanction": {"temporary_placement_max_months": 6}}})
     assert placement_ends(shorter, since, "WIB") == datetime(2027, 2, 28, 23, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
     assert placement_ends(preset, since, "WIB") == datetime(2027, 8, 31, 23, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
+
+
+def _parts(*spans: tuple[str, str, Predikat]) -> list[SkpPart]:
+    return [SkpPart(i + 1, date.fromisoformat(a), date.fromisoformat(b), p) for i, (a, b, p) in enumerate(spans)]
+
+
+WHOLE_YEAR = ("2026-01-01", "2026-12-31")
+TO_JULY, FROM_JULY = ("2026-01-01", "2026-07-14"), ("2026-07-15", "2026-12-31")  # 195 and 170 days
+
+
+@pytest.mark.parametrize(
+    ("jenis", "combine", "spans", "waiting", "expected"),
+    [
+        # one SKP for the year: its predikat is the year's, as before
+        (PNS, "months_weighted", [(*WHOLE_YEAR, K)], 0, (K, FollowUpKind.SANCTION)),
+        # a mutasi in July: SANGAT_BAIK then SANGAT_KURANG is BUTUH_PERBAIKAN for the year (mean rank 1.86), one
+        # coaching case; per SKP it would have been a reward and a sanction
+        (PNS, "months_weighted", [(*TO_JULY, SB), (*FROM_JULY, SK)], 0, (BP, FollowUpKind.COACHING)),
+        # two bad months before tugas belajar, ten good ones after: BAIK (rank 1.49), no case at all
+        (PNS, "months_weighted", [("2026-01-01", "2026-02-28", SK), ("2026-03-01", "2026-12-31", B)], 0, (B, None)),
+        # the halves just past an exact half (182 BAIK days, 183 BUTUH_PERBAIKAN): BUTUH_PERBAIKAN
+        (
+            PNS,
+            "months_weighted",
+            [("2026-01-01", "2026-07-01", B), ("2026-07-02", "2026-12-31", BP)],
+            0,
+            (BP, FollowUpKind.COACHING),
+        ),
+        # a PPPK's low year is counselling, never the PNS sanction path, whatever the parts
+        (
+            PPPK,
+            "months_weighted",
+            [("2026-01-01", "2026-06-30", K), ("2026-07-01", "2026-12-31", SK)],
+            0,
+            (SK, FollowUpKind.COUNSELING),
+        ),
+        # the instansi's choice of how to combine decides
+        (PNS, "lowest", [(*TO_JULY, SB), (*FROM_JULY, SK)], 0, (SK, FollowUpKind.SANCTION)),
+        (PNS, "latest", [(*TO_JULY, SK), (*FROM_JULY, SB)], 0, (SB, FollowUpKind.REWARD)),
+        # an SKP of the year still to be rated: nothing is decided on a part of the year
+        (PNS, "months_weighted", [(*TO_JULY, SK)], 1, None),
+        # no rated SKP: nothing to decide
+        (PNS, "months_weighted", [], 0, None),
+    ],
+)
+def test_the_year_is_decided_once_on_its_combined_predikat(
+    derive: Derive,
+    jenis: JenisPegawai,
+    combine: str,
+    spans: list[tuple[str, str, Predikat]],
+    waiting: int,
+    expected: tuple[Predikat, FollowUpKind | None] | None,
+) -> None:
+    policy = derive({"mid_year": {"annual_combine": combine}})
+    decided = decide_year(policy, _parts(*spans), 2026, waiting=waiting, jenis=jenis, jabatan_type=ADMIN)
+    assert (None if decided is None else (decided[0], decided[1].kind)) == expected

@@ -41,6 +41,7 @@ SATISFIED: dict[str, Any] = {
         cycle_state="assessing",
         unit_capaian_set=True,
         objection_settled=True,
+        status_excludes="tugas belajar mulai 2026-03-01",
     ),
     "evaluation": EvaluationFacts(unit_capaian_set=True, period_ended=True),
     "keberatan": KeberatanFacts(),

@@ -11,10 +11,12 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from policies import calendar
+from policies import status as status_rules
 from policies.deadlines import due_date
 from policies.schema import DeadlineKey, Policy
 from policies.unit_head import rating_for_unit_head
-from states.enums import Approach, CapaianLevel, JenisRhk
+from states.enums import Approach, CapaianLevel, JenisRhk, PegawaiStatus
 from states.keberatan import KeberatanState
 from states.skp import SKP, SkpFacts, SkpState
 from workflows.cases import input_360_rows
@@ -27,6 +29,7 @@ from workflows.store.tables import (
     Pegawai,
     Rhk,
     Skp,
+    StatusPeriod,
     Unit,
 )
 
@@ -136,6 +139,7 @@ def plan_of(pairs: Iterable[tuple[Rhk | None, Indikator | None]]) -> Plan:
 # read (tests/unit/test_skp_facts.py checks that every guard is listed).
 PLAN, ATASAN, CAPAIAN, OBJECTIONS, DISTRIBUTION = "plan", "atasan", "capaian", "objections", "distribution"
 INPUT_360 = "input_360"
+STATUS = "status"
 
 
 SOURCES: dict[str, frozenset[str]] = {
@@ -152,6 +156,7 @@ SOURCES: dict[str, frozenset[str]] = {
     "objection_settled": frozenset({OBJECTIONS}),
     "distribution_holds": frozenset({CAPAIAN, DISTRIBUTION}),
     "input_360_in": frozenset({INPUT_360}),
+    "status_begun": frozenset({STATUS}),
 }
 
 
@@ -215,6 +220,21 @@ def facts(
         if DISTRIBUTION in sources
         else (),
         input_360_missing=input_360_rows.missing(session, skp, policy, ANNUAL, now) if INPUT_360 in sources else (),
+        status_excludes=_absent_from(session, skp, policy, now, unit.timezone if unit else None)
+        if STATUS in sources
+        else "",
+    )
+
+
+def _absent_from(session: Session, skp: Skp, policy: Policy, now: datetime, tz: str | None) -> str:
+    """The status period that has begun and takes the pegawai away from this SKP (`policies.status.absent_from`)."""
+    spans = [
+        status_rules.StatusSpan(PegawaiStatus(r.status), r.starts, r.until)
+        for r in session.scalars(select(StatusPeriod).where(col(StatusPeriod.pegawai_id) == skp.pegawai_id))
+    ]
+    today = now.astimezone(calendar.zone(policy.calendar, tz)).date()
+    return status_rules.absent_from(
+        policy, spans, skp.periode_awal, skp.periode_akhir, closing=skp.closing_reason is not None, today=today
     )
 
 
