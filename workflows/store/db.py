@@ -131,20 +131,29 @@ def insert_many(
         return []
     quote = dialect.identifier_preparer.quote
     names = list(rows[0])
-    columns = ", ".join(quote(n) for n in names)
-    record = ", ".join(f"{quote(n)} {table.c[n].type.compile(dialect=dialect)}" for n in names)
+    # a value every row shares (a batch's instant, its instansi) is bound once, not repeated in the document
+    once = {n for n in names if len(rows) > 1 and _shared([row[n] for row in rows])}
+    varying = [n for n in names if n not in once] or [names[0]]
+    once.difference_update(varying)
+    typed = {n: table.c[n].type.compile(dialect=dialect) for n in names}
+    picks = [f"CAST(:once_{i} AS {typed[n]})" if n in once else f"x.{quote(n)}" for i, n in enumerate(names)]
+    record = ", ".join(f"{quote(n)} {typed[n]}" for n in varying)
     sql = (
-        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({columns}) "
-        f"SELECT {columns} FROM json_to_recordset(CAST(:rows AS JSON)) AS x({record})"
+        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({', '.join(quote(n) for n in names)}) "
+        f"SELECT {', '.join(picks)} FROM json_to_recordset(CAST(:rows AS JSON)) AS x({record})"
     )
     if unique is not None:
         sql += f" ON CONFLICT ({', '.join(quote(n) for n in unique)}) DO NOTHING"
-    document = json.dumps(rows, default=_json_value, ensure_ascii=False)
     if returning:
         sql += f" RETURNING {', '.join(quote(n) for n in returning)}"
-        return [tuple(r) for r in session.execute(text(sql), {"rows": document})]
-    session.execute(text(sql), {"rows": document})
-    return []
+    document = json.dumps(
+        rows if not once else [{n: row[n] for n in varying} for row in rows], default=_json_value, ensure_ascii=False
+    )
+    statement = text(sql).bindparams(
+        *[bindparam(f"once_{i}", rows[0][n], type_=table.c[n].type) for i, n in enumerate(names) if n in once]
+    )
+    done = session.execute(statement, {"rows": document})
+    return [tuple(r) for r in done] if returning else []
 
 
 def count_many(
