@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -87,6 +87,15 @@ class Refusal:
     problems: list[str] = field(default_factory=list)
     hint: str | None = None  # what to do next, in the reader's language
     rules: list[str] = field(default_factory=list)  # the rule behind each problem (an unmet guard), when known
+    messages: list[dict[str, str]] = field(default_factory=list)  # each problem in id and en (an unmet guard)
+
+    def in_language(self, lang: str) -> Refusal:
+        """The refusal as a page in `lang` shows it: each problem in the page's language from the catalogue (the
+        English problem where it has none). A guard's detail only repeats its problems in English, so it goes."""
+        if not self.messages:
+            return self
+        problems = [m.get(lang) or p for m, p in zip(self.messages, self.problems, strict=True)]
+        return replace(self, detail="", problems=problems)
 
 
 def invalid(exc: ValidationError) -> Refusal:
@@ -97,8 +106,9 @@ def invalid(exc: ValidationError) -> Refusal:
 
 def refusal(exc: SkpflowError) -> Refusal:
     problems = list(getattr(exc, "problems", []) or [])
-    rules = exc.rules if isinstance(exc, GuardFailed) else []
-    return Refusal(to_response(exc).status_code, str(exc), problems, rules=rules)
+    if isinstance(exc, GuardFailed):
+        return Refusal(422, str(exc), problems, rules=exc.rules, messages=exc.messages())
+    return Refusal(to_response(exc).status_code, str(exc), problems)
 
 
 def engine_of(request: Request) -> Engine:
@@ -113,6 +123,8 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
     token, fresh = session.csrf_token(request)
     actor = context["actor"] if "actor" in context else session.current_actor(request)
     t = translator(lang)
+    if isinstance(refused := context.get("refused"), Refusal):
+        context = context | {"refused": refused.in_language(lang)}
     page = templates.TemplateResponse(
         request,
         name,

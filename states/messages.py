@@ -1,0 +1,104 @@
+"""The one message catalogue: every text skpflow shows, in Bahasa Indonesia and English.
+
+The texts live in gettext catalogues, `states/locales/<lang>/LC_MESSAGES/messages.po`, which translators edit
+(docs/i18n.md). Message ids are symbolic keys, not English sentences: `login`, `state_agreed`, … for the web pages,
+and `refusal.<rule id>` (e.g. `refusal.skp.note_given`) for the sentence of a rule that refused a request, with
+named placeholders (`{atasan}`) for the values it names. The catalogues are read with Babel when first asked for,
+straight from the `.po` (no compiled `.mo` that could go stale in a clone); reading both takes a few milliseconds.
+
+The catalogue sits in `states/`, the lowest layer, because every layer speaks through it: the lifecycles' guards
+(`states/`), the use cases' refusals (`workflows/cases/`) and the pages and error bodies (`api/`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Final
+
+from babel.messages.pofile import read_po
+
+LANGUAGES: Final = ("id", "en")
+DEFAULT: Final = "id"
+LOCALES: Final = Path(__file__).resolve().parent / "locales"
+DOMAIN: Final = "messages"
+REFUSAL: Final = "refusal."
+"""The prefix of a refusal's message id: `refusal.<rule id>`, or `refusal.<rule id>.<variant>`."""
+
+
+def po_path(lang: str) -> Path:
+    return LOCALES / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@cache
+def catalogue(lang: str) -> Mapping[str, str]:
+    """One language's texts by message id; an untranslated (empty) or fuzzy entry is absent, so it falls back."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"no catalogue for language '{lang}' (known: {', '.join(LANGUAGES)})")
+    with po_path(lang).open("rb") as f:
+        parsed = read_po(f, locale=lang, domain=DOMAIN)
+    return {
+        str(m.id): str(m.string)
+        for m in parsed
+        if m.id and isinstance(m.id, str) and isinstance(m.string, str) and m.string and not m.fuzzy
+    }
+
+
+def text(lang: str, key: str, **params: object) -> str | None:
+    """The message in `lang` with its placeholders filled, or None when the catalogue has no such entry (or a
+    placeholder the caller did not give: a text that would show `{atasan}` is not shown)."""
+    found = catalogue(lang if lang in LANGUAGES else DEFAULT).get(key)
+    if found is None:
+        return None
+    if not params:
+        return found
+    try:
+        return found.format_map({k: str(v) for k, v in params.items()})
+    except (KeyError, IndexError, ValueError):
+        return None
+
+
+def both(key: str, **params: object) -> dict[str, str] | None:
+    """`{"id": …, "en": …}` for a message both catalogues have, else None."""
+    id_text, en_text = text("id", key, **params), text("en", key, **params)
+    if id_text is None or en_text is None:
+        return None
+    return {"id": id_text, "en": en_text}
+
+
+class Problem(str):
+    """One unmet precondition: the English sentence itself (a `str`, as `problems` always carried), with the
+    catalogue message that says it in each language and the values it names (the refusal's inputs).
+
+    `Problem.say("skp.plan_complete.no_indicator", rhk="…")` takes its English text from the catalogue, so the
+    sentence is written once, in `messages.po`."""
+
+    key: str
+    params: dict[str, str]
+
+    def __new__(cls, english: str, key: str, params: Mapping[str, object] | None = None) -> Problem:
+        made = super().__new__(cls, english)
+        made.key = key
+        made.params = {k: str(v) for k, v in (params or {}).items()}
+        return made
+
+    @classmethod
+    def say(cls, message: str, **params: object) -> Problem:
+        """The refusal `refusal.<message>` in English, carrying its id and values; a message missing from the
+        English catalogue is a defect the catalogue test names (tests/unit/test_messages.py), shown as its id."""
+        key = REFUSAL + message
+        english = text("en", key, **params)
+        if english is None:  # shown as the id and its values, so the gap is visible rather than a crash
+            english = key + "".join(f" {k}={v}" for k, v in sorted(params.items()))
+        return cls(english, key, params)
+
+
+def refusal(rule: str, problem: str) -> dict[str, str]:
+    """A refused rule's sentence in both languages: the problem's own message (a `Problem`) when the catalogue
+    has it, else the rule's sentence `refusal.<rule>` in Indonesian beside the problem as the code said it in
+    English; with neither, the English problem in both (a refusal never shows nothing)."""
+    if isinstance(problem, Problem) and (said := both(problem.key, **problem.params)):
+        return said
+    english = str(problem)
+    return {"id": text("id", REFUSAL + rule) or english, "en": english}
