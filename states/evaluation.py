@@ -54,7 +54,10 @@ def _ratings_given(f: EvaluationFacts, inp: TriggerInput) -> Iterator[str]:
                 "evaluation.ratings_given.derived", derived=f.derived_rating.value, given=inp.rating_hasil_kerja
             )
     elif inp.rating_hasil_kerja is None and f.unit_head_rating is None and not (f.derive and f.derived_rating):
-        yield "rating_hasil_kerja is required" + (f" (the indikator ratings give none{unrated})" if f.derive else "")
+        if f.derive:  # names each unrated indikator in English; the rule's own sentence says it in Indonesian
+            yield f"rating_hasil_kerja is required (the indikator ratings give none{unrated})"
+        else:
+            yield Problem.say("evaluation.ratings_given.hasil_kerja")
     if inp.rating_perilaku is None:
         yield Problem.say("evaluation.ratings_given.perilaku")
     if f.unit_head_rating is not None and inp.rating_hasil_kerja not in (None, f.unit_head_rating):
