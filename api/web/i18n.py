@@ -12,6 +12,7 @@ __all__ = ["CATALOGUE", "DEFAULT", "EN", "ID", "LANGUAGES", "Translate", "transl
 
 ID: Final[Mapping[str, str]] = catalogue("id")
 EN: Final[Mapping[str, str]] = catalogue("en")
+HELP: Final = "policy_help:"
 CATALOGUE: Final[Mapping[str, Mapping[str, str]]] = {"id": ID, "en": EN}
 
 
@@ -29,6 +30,12 @@ class Translate:
 
     def __call__(self, key: str) -> str:
         return self.messages.get(key, key)
+
+    def help(self, description: str) -> str:
+        """A policy setting's description (the policy editor's tooltip, written in English in the schema) in the
+        page's language: its msgid is `policy_help:` + the English text, so a changed description shows in English
+        until it is translated again (tests/unit/test_messages.py names it)."""
+        return self.messages.get(HELP + description, description) if description else ""
 
     def label(self, kind: str, value: str) -> str:
         """A value's label (`t.label("state", "agreed")`), or the value itself where the catalogue has none

@@ -159,6 +159,25 @@ def test_the_pages_translator_reads_the_same_catalogue() -> None:
     assert messages.po_path("id").is_file() and messages.po_path("en").is_file()
 
 
+def test_every_tooltip_of_the_policy_editor_is_in_indonesian() -> None:
+    """The editor's fields carry the schema's English descriptions; each one of the preset's has its Indonesian
+    text, so a description changed in policies/schema.py fails here until it is translated again."""
+    from api.web import policy_form
+    from policies.loader import available_presets, load_preset
+
+    described = {
+        f.description
+        for name in available_presets()
+        for f in policy_form.fields(load_preset(name).model_dump(mode="json"))
+        if f.description
+    }
+    assert len(described) > 80
+    untranslated = sorted(d for d in described if translator("id").help(d) == d)
+    assert not untranslated, untranslated
+    assert all(translator("en").help(d) == d for d in described)
+    assert translator("id").help("") == "" and translator("id").help("not a description") == "not a description"
+
+
 def test_the_po_files_are_what_babel_writes() -> None:
     """A hand edit that breaks the format (an unescaped quote, a lost msgstr) fails here, not on a page."""
     from babel.messages.pofile import read_po
