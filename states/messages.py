@@ -102,3 +102,21 @@ def refusal(rule: str, problem: str) -> dict[str, str]:
         return said
     english = str(problem)
     return {"id": text("id", REFUSAL + rule) or english, "en": english}
+
+
+def write_template(path: Path) -> int:
+    """The catalogue's template (`messages.pot`) from the Indonesian catalogue, the source language: every message
+    id with its comments and no text, for `pybabel update` to carry new ids into the other catalogues (the
+    Makefile's `messages-update`). Returns the number of messages."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    with po_path(DEFAULT).open("rb") as f:
+        source = read_po(f, locale=DEFAULT, domain=DOMAIN)
+    template = Catalog(project="skpflow", version="0.1.0", fuzzy=False)
+    for m in source:
+        if m.id:
+            template.add(m.id, "", auto_comments=m.auto_comments, user_comments=m.user_comments)
+    with path.open("wb") as f:
+        write_po(f, template, width=120, sort_output=False, omit_header=True)
+    return len(template)
