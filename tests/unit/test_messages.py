@@ -15,6 +15,7 @@ import pytest
 from api.web.i18n import translator
 from policies.schema import QualityRule
 from states import LIFECYCLES, messages
+from states.enums import CONTRACT_KINDS, FollowUpKind
 from states.errors import GuardFailed
 from states.lifecycle import TriggerInput
 from states.messages import REFUSAL, Problem, both, catalogue, refusal, text
@@ -96,6 +97,26 @@ def test_every_sentence_the_code_says_has_both_texts_and_its_values() -> None:
         assert placeholders(catalogue("en")[REFUSAL + key]) == given, f"{key}: placeholders differ from {given}"
 
 
+def test_every_explanation_sentence_has_both_texts_and_its_values() -> None:
+    """`GET /skps/{id}/explain` speaks through the same catalogue (`sentence("explain.…")`)."""
+    keys: dict[str, set[str]] = {}
+    for path, call in calls("sentence"):
+        if path.name == "messages.py" or isinstance(call.args[0], ast.JoinedStr):
+            continue  # built keys: their families are listed below
+        keys.setdefault(literal(call.args[0], f"{path.name}:{call.lineno}"), set()).update(
+            k.arg for k in call.keywords if k.arg
+        )
+    opened = set(FollowUpKind) - CONTRACT_KINDS  # a predikat never opens a contract kind directly
+    keys |= {f"explain.follow_up.{k.value}": set() for k in opened} | {"explain.follow_up.none": set()}
+    keys |= {f"explain.curve.broken.{mode}": {"unit", "capaian", "n"} for mode in ("hard", "soft")}
+    assert "explain.kuadran" in keys and "explain.deadline.auto" in keys
+    for key, given in sorted(keys.items()):
+        assert both(key) is not None, f"{key}: no id/en text"
+        assert placeholders(catalogue("en")[key]) == given, f"{key}: placeholders differ from {given}"
+    explained = {k for k in catalogue("en") if k.startswith("explain.")}
+    assert explained == set(keys), explained ^ set(keys)
+
+
 def test_no_refusal_text_is_left_over() -> None:
     used = raised_rules() | set(said_messages())
     unused = sorted(k for k in catalogue("en") if k.startswith(REFUSAL) and k.removeprefix(REFUSAL) not in used)
@@ -129,6 +150,12 @@ def test_lookups_fill_placeholders_and_fall_back_to_nothing_shown_wrong() -> Non
     )
     assert text("id", REFUSAL + "keberatan.file.window_closed") == "Masa pengajuan keberatan berakhir pada {closes}"
     assert text("id", REFUSAL + "keberatan.file.window_closed", other="x") is None  # never a half-filled text
+    # a phrase of the catalogue as a value is filled in the same language
+    case = both("explain.follow_up.COACHING")
+    assert case and text("id", "explain.follow_up", predikat="P", jenis="PNS", jabatan="J", case=case) == (
+        "Predikat P untuk PNS dalam J membuka tindak lanjut: pembinaan (coaching)."
+    )
+    assert messages.sentence("no-such-message") == {"id": "no-such-message", "en": "no-such-message"}
     with pytest.raises(ValueError, match="no catalogue"):
         catalogue("fr")
 
