@@ -106,6 +106,12 @@ class Problem(str):
             english = key + "".join(f" {k}={v}" for k, v in sorted(params.items()))
         return cls(english, key, params)
 
+    def __reduce__(self) -> tuple[object, ...]:  # a pickled problem (a flow's result) keeps its id and values
+        return (Problem, (str(self), self.key, self.params))
+
+    def __deepcopy__(self, _: object) -> Problem:
+        return self  # immutable, like the str it is
+
 
 def refusal(rule: str, problem: str) -> dict[str, str]:
     """A refused rule's sentence in both languages: the problem's own message (a `Problem`) when the catalogue

@@ -5,6 +5,9 @@ English text; lookups fall back to the English problem, never to nothing."""
 from __future__ import annotations
 
 import ast
+import copy
+import json
+import pickle
 import re
 import string
 from collections.abc import Iterator
@@ -139,6 +142,16 @@ def test_a_guard_says_its_english_problem_and_carries_its_message() -> None:
         }
     ]
     assert refused.value.inputs() == [{"rhk": "Meningkatnya cakupan"}]
+
+
+def test_a_problem_survives_pickling_copying_and_json() -> None:
+    said = Problem.say("skp.plan_complete.no_indicator", rhk="Meningkatnya cakupan")
+    for again in (pickle.loads(pickle.dumps(said)), copy.deepcopy(said), copy.copy(said)):
+        assert isinstance(again, Problem) and again == said
+        assert (again.key, again.params) == ("refusal.skp.plan_complete.no_indicator", {"rhk": "Meningkatnya cakupan"})
+    assert json.loads(json.dumps({"refused": [said]})) == {
+        "refused": ["RHK Utama 'Meningkatnya cakupan' has no indicator"]
+    }
 
 
 def test_lookups_fill_placeholders_and_fall_back_to_nothing_shown_wrong() -> None:
