@@ -8,7 +8,7 @@ export DO_NOT_TRACK := 1
 export SKPFLOW_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 .PHONY: install run test lint typecheck unit diagram clean chromium reliability wrk bench bench-quick bench-tools \
-	messages-update messages-check
+	messages-add messages-update messages-check
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,10 @@ reliability: install
 ## messages-update carries every message id of the Indonesian catalogue (the source) into the others, empty for the
 ## translator to fill; messages-check compiles both (format errors, statistics) and runs the catalogue test.
 LOCALES := states/locales
+## make messages-add KEY=refusal.skp.my_guard ID="…" EN="…": one message in both catalogues (refused if it exists).
+messages-add: install
+	$(BIN)/python -m states.messages "$(KEY)" "$(ID)" "$(EN)"
+
 messages-update: install
 	$(BIN)/python -c "from pathlib import Path; from states.messages import write_template; \
 		write_template(Path('$(LOCALES)/messages.pot'))"

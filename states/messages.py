@@ -139,3 +139,33 @@ def write_template(path: Path) -> int:
     with path.open("wb") as f:
         write_po(f, template, width=120, sort_output=False, omit_header=True)
     return len(template)
+
+
+def add(texts: Mapping[str, Mapping[str, str]], *, comment: str = "") -> list[str]:
+    """Add messages to the catalogues, `{key: {"id": …, "en": …}}`, each in every language (a merge of another
+    branch's words, or `make messages-add`); a key already there is refused, nothing written. Returns the keys."""
+    from babel.messages.pofile import write_po
+
+    parsed = {}
+    for lang in LANGUAGES:
+        with po_path(lang).open("rb") as f:
+            parsed[lang] = read_po(f, locale=lang, domain=DOMAIN)
+    problems = [f"{key}: already in the catalogue" for key in texts if key in parsed[DEFAULT]]
+    problems += [f"{key}: no {lang} text" for key, t in texts.items() for lang in LANGUAGES if not t.get(lang)]
+    if problems:
+        raise ValueError("; ".join(problems))
+    for lang in LANGUAGES:
+        for key, t in texts.items():
+            parsed[lang].add(key, t[lang], auto_comments=[comment] if comment else [])
+        with po_path(lang).open("wb") as f:
+            write_po(f, parsed[lang], width=120, sort_output=False)
+    catalogue.cache_clear()
+    return list(texts)
+
+
+if __name__ == "__main__":  # python -m states.messages KEY ID_TEXT EN_TEXT
+    import sys
+
+    if len(sys.argv) != 4:
+        sys.exit("usage: python -m states.messages KEY ID_TEXT EN_TEXT")
+    print(*add({sys.argv[1]: {"id": sys.argv[2], "en": sys.argv[3]}}))

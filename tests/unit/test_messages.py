@@ -9,6 +9,7 @@ import copy
 import json
 import pickle
 import re
+import shutil
 import string
 from collections.abc import Iterator
 from pathlib import Path
@@ -227,3 +228,19 @@ def test_the_po_files_are_what_babel_writes() -> None:
             parsed = read_po(f, locale=lang, abort_invalid=True)
         assert not [m.id for m in parsed if m.id and m.fuzzy], "fuzzy entries are not shown; settle them"
         assert re.search(r'"Language: ' + lang, messages.po_path(lang).read_text())
+
+
+def test_adding_a_message_writes_both_catalogues_or_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(messages.LOCALES, tmp_path / "locales")
+    monkeypatch.setattr(messages, "LOCALES", tmp_path / "locales")
+    try:
+        assert messages.add({"test_new": {"id": "Baru {n}", "en": "New {n}"}}, comment="a test") == ["test_new"]
+        assert (text("id", "test_new", n=1), text("en", "test_new", n=1)) == ("Baru 1", "New 1")
+        before = {lang: messages.po_path(lang).read_bytes() for lang in messages.LANGUAGES}
+        with pytest.raises(ValueError, match=r"login: already in the catalogue; other: no en text"):
+            messages.add({"login": {"id": "x", "en": "x"}, "other": {"id": "y"}})
+        assert before == {lang: messages.po_path(lang).read_bytes() for lang in messages.LANGUAGES}
+    finally:
+        monkeypatch.undo()
+        catalogue.cache_clear()
+    assert text("id", "test_new") is None
