@@ -3,8 +3,9 @@
 The texts live in gettext catalogues, `states/locales/<lang>/LC_MESSAGES/messages.po`, which translators edit
 (docs/i18n.md). Message ids are symbolic keys, not English sentences: `login`, `state_agreed`, … for the web pages,
 and `refusal.<rule id>` (e.g. `refusal.skp.note_given`) for the sentence of a rule that refused a request, with
-named placeholders (`{atasan}`) for the values it names. The catalogues are read with Babel when first asked for,
-straight from the `.po` (no compiled `.mo` that could go stale in a clone); reading both takes a few milliseconds.
+named placeholders (`{atasan}`) for the values it names; `explain.*` for the sentences of `GET /skps/{id}/explain`;
+`policy_help:<English description>` for the policy editor's tooltips. The catalogues are read with Babel when
+first asked for, straight from the `.po` (no compiled `.mo` that could go stale in a clone); both take some 50 ms.
 
 The catalogue sits in `states/`, the lowest layer, because every layer speaks through it: the lifecycles' guards
 (`states/`), the use cases' refusals (`workflows/cases/`) and the pages and error bodies (`api/`).
@@ -49,7 +50,7 @@ Said = dict[str, str]
 """A message in each language, `{"id": …, "en": …}`: the refusals' `message`, the explanation's sentences."""
 
 
-def text(lang: str, key: str, **params: object) -> str | None:
+def text(lang: str, key: str, /, **params: object) -> str | None:
     """The message in `lang` with its placeholders filled, or None when the catalogue has no such entry (or a
     placeholder the caller did not give: a text that would show `{atasan}` is not shown). A value that is itself
     a `Said` (a phrase of the catalogue) is filled in the same language."""
@@ -66,7 +67,7 @@ def text(lang: str, key: str, **params: object) -> str | None:
         return None
 
 
-def both(key: str, **params: object) -> Said | None:
+def both(key: str, /, **params: object) -> Said | None:
     """`{"id": …, "en": …}` for a message both catalogues have, else None."""
     id_text, en_text = text("id", key, **params), text("en", key, **params)
     if id_text is None or en_text is None:
@@ -74,7 +75,7 @@ def both(key: str, **params: object) -> Said | None:
     return {"id": id_text, "en": en_text}
 
 
-def sentence(key: str, **params: object) -> Said:
+def sentence(key: str, /, **params: object) -> Said:
     """`both`, for a text the code always says: a message missing from a catalogue shows as its id (a defect the
     catalogue test names), never as nothing."""
     return both(key, **params) or dict.fromkeys(LANGUAGES, key)
@@ -97,7 +98,7 @@ class Problem(str):
         return made
 
     @classmethod
-    def say(cls, message: str, **params: object) -> Problem:
+    def say(cls, message: str, /, **params: object) -> Problem:
         """The refusal `refusal.<message>` in English, carrying its id and values; a message missing from the
         English catalogue is a defect the catalogue test names (tests/unit/test_messages.py), shown as its id."""
         key = REFUSAL + message
@@ -113,7 +114,7 @@ class Problem(str):
         return self  # immutable, like the str it is
 
 
-def refusal(rule: str, problem: str) -> dict[str, str]:
+def refusal(rule: str, problem: str) -> Said:
     """A refused rule's sentence in both languages: the problem's own message (a `Problem`) when the catalogue
     has it, else the rule's sentence `refusal.<rule>` in Indonesian beside the problem as the code said it in
     English; with neither, the English problem in both (a refusal never shows nothing)."""
