@@ -17,16 +17,14 @@ CATALOGUE: Final[Mapping[str, Mapping[str, str]]] = {"id": ID, "en": EN}
 
 
 def translator(lang: str) -> Translate:
-    known = lang if lang in CATALOGUE else DEFAULT
-    return Translate(CATALOGUE[known], known)
+    return Translate(CATALOGUE.get(lang, ID))
 
 
 class Translate:
     """`t("key")`; an unknown key shows itself, so a missing entry is visible on the page and in tests."""
 
-    def __init__(self, messages: Mapping[str, str], lang: str = DEFAULT) -> None:
+    def __init__(self, messages: Mapping[str, str]) -> None:
         self.messages = messages
-        self.lang = lang
 
     def __call__(self, key: str) -> str:
         return self.messages.get(key, key)
