@@ -135,4 +135,14 @@ def test_the_indonesian_page_shows_the_indonesian_refusal(
     assert "a note is required" not in indonesian and "refused" not in indonesian.replace('id="refused"', "")
     english = refused_box("en")
     assert "a note is required" in english and "Catatan wajib diisi" not in english
+
+    # a refusal by version (someone changed the SKP since the page was read) in the page's language too
+    page = client.get(f"/ui/skp/{ids[STAF1]}?lang=id")
+    version = client.get(f"/skps/{ids[STAF1]}", headers=root).json()["version"]
+    stale = client.post(
+        f"/ui/skp/{ids[STAF1]}/fire/return",
+        data={"csrf": csrf_of(page.text), "version": str(version - 1), "note": "Perbaiki target"},
+    )
+    assert stale.status_code == 409, stale.text[:600]
+    assert f"sekarang versi {version}, bukan {version - 1}" in stale.text and "is at version" not in stale.text
     assert client.get(f"/skps/{ids[STAF1]}", headers=root).json()["state"] == "cascaded"
