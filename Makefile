@@ -77,7 +77,8 @@ reliability: install
 LOCALES := states/locales
 ## make messages-add KEY=refusal.skp.my_guard ID="…" EN="…": one message in both catalogues (refused if it exists).
 messages-add: install
-	$(BIN)/python -m states.messages "$(KEY)" "$(ID)" "$(EN)"
+	$(BIN)/python -c 'import sys; from states.messages import add; \
+		print(*add({sys.argv[1]: {"id": sys.argv[2], "en": sys.argv[3]}}))' "$(KEY)" "$(ID)" "$(EN)"
 
 messages-update: install
 	$(BIN)/python -c "from pathlib import Path; from states.messages import write_template; \

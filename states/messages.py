@@ -162,11 +162,3 @@ def add(texts: Mapping[str, Mapping[str, str]], *, comment: str = "") -> list[st
             write_po(f, parsed[lang], width=120, sort_output=False)
     catalogue.cache_clear()
     return list(texts)
-
-
-if __name__ == "__main__":  # python -m states.messages KEY ID_TEXT EN_TEXT
-    import sys
-
-    if len(sys.argv) != 4:
-        sys.exit("usage: python -m states.messages KEY ID_TEXT EN_TEXT")
-    print(*add({sys.argv[1]: {"id": sys.argv[2], "en": sys.argv[3]}}))
