@@ -7,7 +7,8 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export SKPFLOW_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test lint typecheck unit diagram clean chromium reliability wrk bench bench-quick bench-tools
+.PHONY: install run test lint typecheck unit diagram clean chromium reliability wrk bench bench-quick bench-tools \
+	messages-add messages-update messages-check
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +70,28 @@ test: lint typecheck chromium
 ## The reliability suite in full mode (minutes): rewrites docs/reliability.md from one run.
 reliability: install
 	SKPFLOW_RELIABILITY=full $(BIN)/pytest -q tests/reliability
+
+## The message catalogue (docs/i18n.md): states/locales/{id,en}/LC_MESSAGES/messages.po, read at startup.
+## messages-update carries every message id of the Indonesian catalogue (the source) into the others, empty for the
+## translator to fill; messages-check compiles both (format errors, statistics) and runs the catalogue test.
+LOCALES := states/locales
+## make messages-add KEY=refusal.skp.my_guard ID="…" EN="…": one message in both catalogues (refused if it exists).
+messages-add: install
+	$(BIN)/python -c 'import sys; from states.messages import add; \
+		print(*add({sys.argv[1]: {"id": sys.argv[2], "en": sys.argv[3]}}))' "$(KEY)" "$(ID)" "$(EN)"
+
+messages-update: install
+	$(BIN)/python -c "from pathlib import Path; from states.messages import write_template; \
+		write_template(Path('$(LOCALES)/messages.pot'))"
+	$(BIN)/pybabel update -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages --no-fuzzy-matching --ignore-obsolete -w 120
+	rm -f $(LOCALES)/messages.pot
+
+messages-check: install
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && for lang in id en; do \
+		$(BIN)/pybabel compile --statistics -D messages -l $$lang -i $(LOCALES)/$$lang/LC_MESSAGES/messages.po \
+			-o "$$tmp/$$lang.mo" || exit 1; \
+	done
+	$(BIN)/pytest -q -p no:cacheprovider tests/unit/test_messages.py
 
 diagram: install
 	$(BIN)/skpflow diagram --out docs/diagrams

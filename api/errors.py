@@ -30,11 +30,23 @@ from states.errors import (
 from states.lifecycle import Lifecycle
 
 
+class RuleMessage(BaseModel):
+    """A rule's sentence in both languages, from the message catalogue (`states/locales/`)."""
+
+    id: str = Field(description="In Bahasa Indonesia.")
+    en: str = Field(description="In English.")
+
+
 class RuleProblem(BaseModel):
     """One unmet guard and the rule that refused it."""
 
     rule: str = Field(description="The rule's id: `<lifecycle>.<guard>` (e.g. `skp.cascaded`) or a policy rule's.")
     problem: str = Field(description="What is unmet, in one sentence.")
+    message: RuleMessage | None = Field(
+        default=None, description="The problem in Bahasa Indonesia and English (`problem` is the English one)."
+    )
+    policy_version: str | None = Field(default=None, description="The policy version the rule applied, if any.")
+    inputs: dict[str, str] | None = Field(default=None, description="The values the sentence names, by name.")
 
 
 class ErrorBody(BaseModel):
@@ -102,7 +114,16 @@ def to_response(exc: SkpflowError) -> JSONResponse:
     if isinstance(exc, NotPermitted):
         return _body(403, str(exc))
     if isinstance(exc, GuardFailed):
-        rules = [RuleProblem(rule=r, problem=p) for r, p in zip(exc.rules, exc.problems, strict=True)]
+        rules = [
+            RuleProblem(
+                rule=r,
+                problem=p,
+                message=RuleMessage(**said),
+                policy_version=exc.policy_version,
+                inputs=inputs or None,
+            )
+            for r, p, said, inputs in zip(exc.rules, exc.problems, exc.messages(), exc.inputs(), strict=True)
+        ]
         return _body(422, str(exc), problems=exc.problems, rules=rules)
     if isinstance(exc, InvalidInput):
         return _body(422, str(exc), problems=exc.problems)

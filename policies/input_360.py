@@ -12,6 +12,7 @@ from policies.deadlines import due_date
 from policies.schema import DeadlineKey, Input360Scope, Policy
 from states.enums import CoreValue, JabatanType, Rating
 from states.input_360 import Input360Mode, Input360State, Relation
+from states.messages import Problem
 
 SCORE: dict[Rating, int] = {
     Rating.DI_BAWAH_EKSPEKTASI: 1,
@@ -95,23 +96,20 @@ def gate(
     or its window has closed; under `optional` and `off` it never waits."""
     if not applies(policy, period_no):
         return ()
-    what = "the annual perilaku rating" if period_no == 0 else f"the perilaku rating of period {period_no}"
     live = [r for r in requests if r.state is not Input360State.withdrawn]
     if not live:
         if eligible == 0:
             return ()  # nobody may give input (no rekan setingkat, no bawahan): the rule cannot be met
-        return (
-            f"perilaku.input_360 is required: name at least one pemberi pertimbangan (rekan kerja setingkat or "
-            f"bawahan langsung) before {what}",
-        )
+        if period_no == 0:
+            return (Problem.say("input_360_in.none_named.annual"),)
+        return (Problem.say("input_360_in.none_named.period", period=period_no),)
     waiting = [r for r in live if r.state is Input360State.requested and now < r.window_closes]
     if not waiting:
         return ()
-    until = max(r.window_closes for r in waiting)
-    return (
-        f"perilaku.input_360 is required: {len(waiting)} of {len(live)} 360 inputs are not in yet; {what} waits "
-        f"until they are, or until their window closes at {until.isoformat()}",
-    )
+    n, of, closes = len(waiting), len(live), max(r.window_closes for r in waiting).isoformat()
+    if period_no == 0:
+        return (Problem.say("input_360_in.waiting.annual", waiting=n, named=of, closes=closes),)
+    return (Problem.say("input_360_in.waiting.period", waiting=n, named=of, closes=closes, period=period_no),)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from states.lifecycle import Lifecycle, Row, TriggerInput
+from states.messages import Problem
 from states.roles import Role
 
 
@@ -27,12 +28,12 @@ class CycleFacts:
 
 def _policy_pinned(f: CycleFacts, _: TriggerInput) -> Iterator[str]:
     if not f.policy_pinned:
-        yield "the cycle has no pinned policy version"
+        yield Problem.say("cycle.policy_pinned")
 
 
 def _all_followed_up(f: CycleFacts, _: TriggerInput) -> Iterator[str]:
     if f.skps_not_followed_up:
-        yield f"{f.skps_not_followed_up} SKP(s) are not followed up yet"
+        yield Problem.say("cycle.all_followed_up.count", n=f.skps_not_followed_up)
 
 
 _Y = CycleState

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from states.messages import Problem, refusal
+
 
 class SkpflowError(Exception):
     """Base of every error skpflow raises on purpose."""
@@ -50,16 +52,33 @@ class NotPermitted(SkpflowError):
 
 class GuardFailed(SkpflowError):
     """The transition's guards are unmet; each problem names what is missing, and `rules` (one per problem) the
-    rule that refused it: `<lifecycle>.<guard>` for a lifecycle's guard, or a policy rule's id."""
+    rule that refused it: `<lifecycle>.<guard>` for a lifecycle's guard, or a policy rule's id. A problem that is
+    a `states.messages.Problem` carries its catalogue message and the values it read; `policy_version`, when the
+    refusal applied a policy, names the version."""
 
     def __init__(
-        self, lifecycle: str, trigger: str, problems: Sequence[str], rules: Sequence[str] | None = None
+        self,
+        lifecycle: str,
+        trigger: str,
+        problems: Sequence[str],
+        rules: Sequence[str] | None = None,
+        *,
+        policy_version: str | None = None,
     ) -> None:
         self.lifecycle, self.trigger, self.problems = lifecycle, trigger, list(problems)
         self.rules = list(rules) if rules is not None else [f"{lifecycle}.{trigger}"] * len(self.problems)
+        self.policy_version = policy_version
         if len(self.rules) != len(self.problems):
             raise ValueError("GuardFailed: one rule per problem")
         super().__init__(f"{lifecycle}: '{trigger}' refused: " + "; ".join(problems))
+
+    def messages(self) -> list[dict[str, str]]:
+        """Each problem's sentence as `{"id": …, "en": …}`, from the catalogue (states/messages.py)."""
+        return [refusal(r, p) for r, p in zip(self.rules, self.problems, strict=True)]
+
+    def inputs(self) -> list[dict[str, str]]:
+        """The values each problem's sentence names (empty for a sentence that names none)."""
+        return [dict(p.params) if isinstance(p, Problem) else {} for p in self.problems]
 
 
 class InvalidInput(SkpflowError):

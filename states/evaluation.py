@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from states.enums import Rating
 from states.lifecycle import Lifecycle, Row, TriggerInput
+from states.messages import Problem
 from states.roles import Role
 
 
@@ -35,12 +36,12 @@ class EvaluationFacts:
 
 def _realisasi_complete(f: EvaluationFacts, _: TriggerInput) -> Iterator[str]:
     for text in f.rhk_without_realisasi:
-        yield f"RHK '{text}' has no realisasi for the period"
+        yield Problem.say("evaluation.realisasi_complete.rhk", rhk=text)
 
 
 def _note_given(_: EvaluationFacts, inp: TriggerInput) -> Iterator[str]:
     if not (inp.note and inp.note.strip()):
-        yield "a note is required"
+        yield Problem.say("evaluation.note_given")
 
 
 def _ratings_given(f: EvaluationFacts, inp: TriggerInput) -> Iterator[str]:
@@ -49,29 +50,30 @@ def _ratings_given(f: EvaluationFacts, inp: TriggerInput) -> Iterator[str]:
         if f.derived_rating is None:
             yield f"rating_hasil_kerja follows the indikator ratings, which do not give one yet{unrated}"
         elif inp.rating_hasil_kerja not in (None, f.derived_rating):
-            yield (
-                f"rating_hasil_kerja follows the indikator ratings ({f.derived_rating.value}), "
-                f"not {inp.rating_hasil_kerja}"
+            yield Problem.say(
+                "evaluation.ratings_given.derived", derived=f.derived_rating.value, given=inp.rating_hasil_kerja
             )
     elif inp.rating_hasil_kerja is None and f.unit_head_rating is None and not (f.derive and f.derived_rating):
-        yield "rating_hasil_kerja is required" + (f" (the indikator ratings give none{unrated})" if f.derive else "")
+        if f.derive:  # names each unrated indikator in English; the rule's own sentence says it in Indonesian
+            yield f"rating_hasil_kerja is required (the indikator ratings give none{unrated})"
+        else:
+            yield Problem.say("evaluation.ratings_given.hasil_kerja")
     if inp.rating_perilaku is None:
-        yield "rating_perilaku is required"
+        yield Problem.say("evaluation.ratings_given.perilaku")
     if f.unit_head_rating is not None and inp.rating_hasil_kerja not in (None, f.unit_head_rating):
-        yield (
-            f"a unit head's rating_hasil_kerja is the unit's capaian ({f.unit_head_rating.value}), "
-            f"not {inp.rating_hasil_kerja}"
+        yield Problem.say(
+            "evaluation.ratings_given.unit_head", capaian=f.unit_head_rating.value, given=inp.rating_hasil_kerja
         )
 
 
 def _unit_capaian_set(f: EvaluationFacts, _: TriggerInput) -> Iterator[str]:
     if not f.unit_capaian_set:
-        yield "the unit's capaian kinerja organisasi for the period is not set"
+        yield Problem.say("evaluation.unit_capaian_set")
 
 
 def _period_ended(f: EvaluationFacts, _: TriggerInput) -> Iterator[str]:
     if not f.period_ended:
-        yield "the period has not ended"
+        yield Problem.say("evaluation.period_ended")
 
 
 def _input_360_in(f: EvaluationFacts, _: TriggerInput) -> Iterator[str]:

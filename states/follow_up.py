@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from states.lifecycle import Lifecycle, Row, TriggerInput
+from states.messages import Problem
 from states.roles import Role
 
 
@@ -26,12 +27,12 @@ class CaseFacts:
 
 def _when_given(_: CaseFacts, inp: TriggerInput) -> Iterator[str]:
     if inp.when is None:
-        yield "the date and time of the session ('when') is required"
+        yield Problem.say("follow_up.when_given")
 
 
 def _note_given(_: CaseFacts, inp: TriggerInput) -> Iterator[str]:
     if not (inp.note and inp.note.strip()):
-        yield "a note (report of the session or reason) is required"
+        yield Problem.say("follow_up.note_given")
 
 
 _C = CaseState
@@ -75,17 +76,17 @@ class SanctionFacts:
 
 def _improvement_elapsed(f: SanctionFacts, _: TriggerInput) -> Iterator[str]:
     if not f.improvement_elapsed:
-        yield "the improvement period has not elapsed"
+        yield Problem.say("sanction.improvement_elapsed")
 
 
 def _placement_elapsed(f: SanctionFacts, _: TriggerInput) -> Iterator[str]:
     if not f.placement_elapsed:
-        yield "the temporary placement period has not elapsed"
+        yield Problem.say("sanction.placement_elapsed")
 
 
 def _decision_note(_: SanctionFacts, inp: TriggerInput) -> Iterator[str]:
     if not (inp.note and inp.note.strip()):
-        yield "a note citing the decision (SK) is required"
+        yield Problem.say("sanction.decision_note")
 
 
 _X = SanctionState
@@ -129,7 +130,7 @@ class ContractState(StrEnum):
 
 def _decision_cited(_: CaseFacts, inp: TriggerInput) -> Iterator[str]:
     if not (inp.note and inp.note.strip()):
-        yield "a note citing the decision (the PPK's decision or the SK) is required"
+        yield Problem.say("kontrak.decision_cited")
 
 
 _K = ContractState

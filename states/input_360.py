@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from states.lifecycle import Lifecycle, Row, TriggerInput
+from states.messages import Problem
 from states.roles import Role
 
 
@@ -46,17 +47,20 @@ class Input360Facts:
 
 def _window_open(f: Input360Facts, _: TriggerInput) -> Iterator[str]:
     if not f.window_open:
-        yield f"the window for this 360 input closed at {f.window_closes}" if f.window_closes else "window closed"
+        if f.window_closes:
+            yield Problem.say("input_360.window_open.closes", closes=f.window_closes)
+        else:
+            yield Problem.say("input_360.window_open")
 
 
 def _not_yet_rated(f: Input360Facts, _: TriggerInput) -> Iterator[str]:
     if f.rated:
-        yield "the pejabat penilai has already rated this perilaku: the 360 input is no longer asked for"
+        yield Problem.say("input_360.not_yet_rated")
 
 
 def _every_value_rated(f: Input360Facts, _: TriggerInput) -> Iterator[str]:
     for value in f.values_missing:
-        yield f"ratings.{value}: every BerAKHLAK core value must be rated"
+        yield Problem.say("input_360.every_value_rated.value", value=value)
 
 
 GUARDS = {"window_open": _window_open, "not_yet_rated": _not_yet_rated, "every_value_rated": _every_value_rated}

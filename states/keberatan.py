@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from states.enums import Rating
 from states.lifecycle import Lifecycle, Row, TriggerInput
+from states.messages import Problem
 from states.roles import Role
 
 
@@ -32,23 +33,22 @@ class KeberatanFacts:
 
 def _decision_valid(f: KeberatanFacts, inp: TriggerInput) -> Iterator[str]:
     if inp.decision not in DECISIONS:
-        yield "decision must be 'rejected' or 'changed'"
+        yield Problem.say("keberatan.decision_valid.decision")
     if not (inp.note and inp.note.strip()):
-        yield "a note explaining the decision is required"
+        yield Problem.say("keberatan.decision_valid.note")
     if inp.decision != "changed":
         return
     if inp.rating_hasil_kerja is None and inp.rating_perilaku is None:
-        yield "a changed decision names the new rating_hasil_kerja and/or rating_perilaku"
+        yield Problem.say("keberatan.decision_valid.no_rating")
         return
     if f.unit_head_rating is not None and inp.rating_hasil_kerja not in (None, f.unit_head_rating):
-        yield (
-            f"a unit head's rating_hasil_kerja is the unit's capaian ({f.unit_head_rating.value}), "
-            f"not {inp.rating_hasil_kerja}"
+        yield Problem.say(
+            "keberatan.decision_valid.unit_head", capaian=f.unit_head_rating.value, given=inp.rating_hasil_kerja
         )
     hk = inp.rating_hasil_kerja or f.rating_hasil_kerja
     pk = inp.rating_perilaku or f.rating_perilaku
     if (hk, pk) == (f.rating_hasil_kerja, f.rating_perilaku):
-        yield "a changed decision must change a rating; to keep the result, reject the objection"
+        yield Problem.say("keberatan.decision_valid.unchanged")
 
 
 GUARDS = {"decision_valid": _decision_valid}

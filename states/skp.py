@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from states.enums import Rating
 from states.lifecycle import Lifecycle, Row, TriggerInput
+from states.messages import Problem
 from states.roles import Role
 
 
@@ -49,77 +50,71 @@ class SkpFacts:
 def _atasan_skp_agreed(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
     if not f.top_jpt and not f.atasan_skp_agreed:
         if f.atasan:
-            yield (
-                f"the atasan's SKP is not agreed yet: SKPs are agreed from the top down, so {f.atasan}'s own SKP "
-                f"must first be planned and agreed by {f.atasan_agreed_by}"
-            )
+            yield Problem.say("skp.atasan_skp_agreed.named", atasan=f.atasan, agreed_by=f.atasan_agreed_by)
         else:
-            yield "the atasan's SKP is not agreed yet"
+            yield Problem.say("skp.atasan_skp_agreed")
 
 
 def _rhk_intervene_atasan(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
     if f.top_jpt:
         return
     for text in f.rhk_utama_not_intervening:
-        yield f"RHK Utama '{text}' intervenes no RHK of the atasan's agreed SKP"
+        yield Problem.say("skp.rhk_intervene_atasan.rhk", rhk=text)
 
 
 def _proposed(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
     if not f.proposed:
-        yield "the pegawai has not proposed the SKP"
+        yield Problem.say("skp.proposed")
 
 
 def _plan_complete(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
     if f.rhk_utama < 1:
-        yield "at least one RHK Utama is required"
+        yield Problem.say("skp.plan_complete.no_rhk_utama")
     for text in f.rhk_utama_without_indicator:
-        yield f"RHK Utama '{text}' has no indicator"
+        yield Problem.say("skp.plan_complete.no_indicator", rhk=text)
     for text in f.indicators_without_target:
-        yield f"indicator '{text}' has no target"
+        yield Problem.say("skp.plan_complete.no_target", indikator=text)
     for text in f.indicators_without_ekspektasi:
-        yield f"qualitative indicator '{text}' has no ekspektasi"
+        yield Problem.say("skp.plan_complete.no_ekspektasi", indikator=text)
 
 
 def _note_given(_: SkpFacts, inp: TriggerInput) -> Iterator[str]:
     if not (inp.note and inp.note.strip()):
-        yield "a note is required"
+        yield Problem.say("skp.note_given")
 
 
 def _reason_given(_: SkpFacts, inp: TriggerInput) -> Iterator[str]:
     if not (inp.reason and inp.reason.strip()):
-        yield "a reason is required (mutasi, restrukturisasi, kebijakan, perubahan target, …)"
+        yield Problem.say("skp.reason_given")
 
 
 def _cycle_monitoring(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
     if f.cycle_state not in ("monitoring", "assessing", "following_up"):
-        yield f"the cycle is in {f.cycle_state}, not yet in monitoring"
+        yield Problem.say("skp.cycle_monitoring.state", state=f.cycle_state)
 
 
 def _assessment_open(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
     if not f.closing_for_mutasi and f.cycle_state not in ("assessing", "following_up"):
-        yield f"the cycle is in {f.cycle_state}, not in assessment (and the SKP is not closing for a mutasi)"
+        yield Problem.say("skp.assessment_open.state", state=f.cycle_state)
 
 
 def _ratings_given(f: SkpFacts, inp: TriggerInput) -> Iterator[str]:
     if inp.rating_hasil_kerja is None and f.unit_head_rating is None:
-        yield "rating_hasil_kerja is required"
+        yield Problem.say("skp.ratings_given.hasil_kerja")
     if inp.rating_perilaku is None:
-        yield "rating_perilaku is required"
+        yield Problem.say("skp.ratings_given.perilaku")
     if f.unit_head_rating is not None and inp.rating_hasil_kerja not in (None, f.unit_head_rating):
-        yield (
-            f"a unit head's rating_hasil_kerja is the unit's capaian ({f.unit_head_rating.value}), "
-            f"not {inp.rating_hasil_kerja}"
-        )
+        yield Problem.say("skp.ratings_given.unit_head", capaian=f.unit_head_rating.value, given=inp.rating_hasil_kerja)
 
 
 def _unit_capaian_set(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
     if not f.unit_capaian_set:
-        yield "the unit's capaian kinerja organisasi for the period is not set"
+        yield Problem.say("skp.unit_capaian_set")
 
 
 def _objection_settled(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
     if not f.objection_settled:
-        yield "the objection window is still open or an objection awaits its decision"
+        yield Problem.say("skp.objection_settled")
 
 
 def _distribution_holds(f: SkpFacts, _: TriggerInput) -> Iterator[str]:

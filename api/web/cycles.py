@@ -43,7 +43,7 @@ def _page(
 
 def _forceable(request: Request, exc: SkpflowError | None) -> dict[str, object] | None:
     """A refusal for blocking data-quality problems offers the quality page and, to admins, the same step forced."""
-    if not (isinstance(exc, GuardFailed) and any(p.startswith("data quality:") for p in exc.problems)):
+    if not (isinstance(exc, GuardFailed) and any(r.startswith("quality.") for r in exc.rules)):
         return None
     cycle_id = request.path_params["cycle_id"]
     return {"action": request.url.path, "quality": f"/ui/cycles/{cycle_id}/quality", "period": _form_period(request)}

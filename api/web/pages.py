@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,8 +27,18 @@ from api.errors import to_response
 from api.web import documents, session
 from api.web.i18n import Translate, translator
 from states.enums import Approach, Aspek, CascadeKind, CoreValue, JenisRhk, Predikat, Rating
-from states.errors import GuardFailed, InvalidInput, NotFound, NotPermitted, SkpflowError, TooManyAttempts
+from states.errors import (
+    GuardFailed,
+    InvalidInput,
+    NotFound,
+    NotPermitted,
+    SkpflowError,
+    StaleVersion,
+    TooManyAttempts,
+    TransitionNotAllowed,
+)
 from states.lifecycle import TriggerInput
+from states.messages import both
 from states.roles import Role
 from states.skp import EDITABLE_STATES, SkpState
 from workflows.actors import Actor
@@ -87,6 +97,18 @@ class Refusal:
     problems: list[str] = field(default_factory=list)
     hint: str | None = None  # what to do next, in the reader's language
     rules: list[str] = field(default_factory=list)  # the rule behind each problem (an unmet guard), when known
+    messages: list[dict[str, str]] = field(default_factory=list)  # each problem in id and en (an unmet guard)
+    said: dict[str, str] | None = None  # the detail in id and en, where the catalogue says it (state, version)
+
+    def in_language(self, lang: str) -> Refusal:
+        """The refusal as a page in `lang` shows it: each problem in the page's language from the catalogue (the
+        English problem where it has none). A guard's detail only repeats its problems in English, so it goes."""
+        if self.said:
+            return replace(self, detail=self.said.get(lang) or self.detail)
+        if not self.messages:
+            return self
+        problems = [m.get(lang) or p for m, p in zip(self.messages, self.problems, strict=True)]
+        return replace(self, detail="", problems=problems)
 
 
 def invalid(exc: ValidationError) -> Refusal:
@@ -97,8 +119,24 @@ def invalid(exc: ValidationError) -> Refusal:
 
 def refusal(exc: SkpflowError) -> Refusal:
     problems = list(getattr(exc, "problems", []) or [])
-    rules = exc.rules if isinstance(exc, GuardFailed) else []
-    return Refusal(to_response(exc).status_code, str(exc), problems, rules=rules)
+    if isinstance(exc, GuardFailed):
+        return Refusal(422, str(exc), problems, rules=exc.rules, messages=exc.messages())
+    return Refusal(to_response(exc).status_code, str(exc), problems, said=_said(exc))
+
+
+def _said(exc: SkpflowError) -> dict[str, str] | None:
+    """A refusal by state or by version in both languages, the trigger and state by their names in Indonesian (the
+    English keeps the codes, as the API says it)."""
+    if isinstance(exc, TransitionNotAllowed):
+        t = translator("id")
+        trigger = {"id": t.label("trigger", exc.trigger), "en": exc.trigger}
+        state = {"id": t.state(exc.lifecycle, exc.state), "en": exc.state}
+        lifecycle = {"id": t.label("entity", exc.lifecycle), "en": exc.lifecycle}
+        return both("page_refusal.not_allowed", lifecycle=lifecycle, trigger=trigger, state=state)
+    if isinstance(exc, StaleVersion):
+        entity = {"id": translator("id").label("entity", exc.entity), "en": exc.entity}
+        return both("page_refusal.stale", entity=entity, actual=exc.actual, expected=exc.expected)
+    return None
 
 
 def engine_of(request: Request) -> Engine:
@@ -113,6 +151,8 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
     token, fresh = session.csrf_token(request)
     actor = context["actor"] if "actor" in context else session.current_actor(request)
     t = translator(lang)
+    if isinstance(refused := context.get("refused"), Refusal):
+        context = context | {"refused": refused.in_language(lang)}
     page = templates.TemplateResponse(
         request,
         name,

@@ -136,7 +136,13 @@ def test_drafted_to_agreed_with_refusals_that_change_nothing(
     returned = client.post(f"/skps/{ids[KADIS]}/transitions/return", json={}, headers=sekda)
     assert returned.status_code == 422
     assert returned.json()["problems"] == ["a note is required"]
-    assert returned.json()["rules"] == [{"rule": "skp.note_given", "problem": "a note is required"}]
+    assert returned.json()["rules"] == [  # the old fields as they were, the sentence in both languages beside them
+        {
+            "rule": "skp.note_given",
+            "problem": "a note is required",
+            "message": {"id": "Catatan wajib diisi", "en": "a note is required"},
+        }
+    ]
     agreed = client.post(f"/skps/{ids[KADIS]}/transitions/agree", json={"note": "Disetujui"}, headers=sekda)
     assert agreed.status_code == 200
     assert agreed.json()["state"] == "agreed"

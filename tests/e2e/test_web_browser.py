@@ -186,10 +186,15 @@ def test_plan_propose_agree_and_the_dashboard_changes(
     expect(page.locator("#skp-state")).to_have_attribute("data-state", "cascaded")
 
     page.locator("#fire-return").click()  # without the note the guard asks for
-    expect(page.locator("#refused")).to_contain_text("a note is required")
+    expect(page.locator("#refused")).to_contain_text("Catatan wajib diisi")  # the guard's sentence, in Indonesian
     expect(page.locator("#refused")).to_contain_text("tidak ada yang berubah")
+    expect(page.locator("#refused")).not_to_contain_text("a note is required")
     expect(page.locator("#skp-state")).to_have_attribute("data-state", "cascaded")
     check_page(page, "atasan-refused")
+    page.goto(f"{server}/ui/skp/{ids[STAF1]}?lang=en")  # the same refusal on the English page: in English
+    page.locator("#fire-return").click()
+    expect(page.locator("#refused")).to_contain_text("a note is required")
+    page.goto(f"{server}/ui/skp/{ids[STAF1]}?lang=id")
     assert client.get(f"/skps/{ids[STAF1]}", headers=root).json()["state"] == "cascaded"
 
     page.locator("#fire-agree").click()
@@ -399,7 +404,7 @@ def test_a_blocking_quality_problem_holds_the_assessment_back_until_hr_forces_it
 
     page.goto(f"{server}/ui/cycles")
     page.locator(f"#cycle-{cycle_id}-start_assessment").click()
-    expect(page.locator("#refused")).to_contain_text("target_missing — 1 blocking problem(s)")
+    expect(page.locator("#refused")).to_contain_text("target_missing — 1 masalah yang memblokir")
     expect(page.locator(f"#cycle-{cycle_id} td[data-state]")).to_have_attribute("data-state", "monitoring")
     check_page(page, "hr-quality-refused")
     page.locator("#refused-quality-link").click()

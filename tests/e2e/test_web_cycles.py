@@ -49,7 +49,14 @@ def test_hr_lists_the_cycles_and_moves_one_on(
     assert _cycle(client, root, cycle_id)["state"] == "monitoring"
 
     again = client.post(f"/ui/cycles/{cycle_id}/fire/start_monitoring", data={"csrf": token})
-    assert again.status_code == 409 and "is not allowed from state &#39;monitoring&#39;" in again.text
+    assert (
+        again.status_code == 409
+        and "Siklus: tindakan &#34;Mulai pemantauan&#34; tidak dapat dilakukan pada status Pemantauan." in again.text
+    )
+    assert "is not allowed" not in again.text  # in the page's language; the English page keeps the API's sentence
+    english = client.post(f"/ui/cycles/{cycle_id}/fire/start_monitoring?lang=en", data={"csrf": token})
+    assert "cycle: &#39;start_monitoring&#39; is not allowed from state &#39;monitoring&#39;" in english.text
+    client.get("/ui/cycles?lang=id")
 
     bad = client.post(f"/ui/cycles/{cycle_id}/open-period", data={"csrf": token, "period": "13"})
     assert bad.status_code == 422 and "period: &#39;13&#39; is not a period number (1-12)" in bad.text

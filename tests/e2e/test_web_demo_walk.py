@@ -110,7 +110,7 @@ def test_the_demo_walks_from_the_top(server: str, page: Page, db: Engine, clock:
     log_in_by_keyboard(page, server, kabid[0], DEMO_PASSWORD)
     page.locator("tr", has_text=staff_name).get_by_role("link").click()
     page.locator("#fire-cascade").click()
-    expect(page.locator("#refused")).to_contain_text("the atasan's SKP is not agreed yet")
+    expect(page.locator("#refused")).to_contain_text("SKP atasan belum disetujui")
     hint = page.locator("#refused-hint")
     expect(hint).to_contain_text("SKP Anda sendiri belum disetujui")
     expect(hint).to_contain_text(f"minta {kadis[1]} menyetujui SKP Anda")

@@ -130,4 +130,5 @@ def test_keberatan_filed_in_its_window_and_decided(
         data={"csrf": csrf_of(client.get(f"/ui/skp/{ids[STAF2]}").text), "reason": "Lagi"},
     )
     assert late.status_code == 422
-    assert "the filing window closed" in late.text
+    assert "Masa pengajuan keberatan berakhir pada" in late.text  # the refusal in the page's language
+    assert "the filing window closed" not in late.text

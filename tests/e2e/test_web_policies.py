@@ -33,6 +33,12 @@ def test_a_new_version_from_the_form_then_a_cycle_on_it_and_a_move_after_the_dry
     assert len(values) > 200  # every setting of the schema, generated
     assert values["f/distribution/mode"] == "hard" and values["f/periods/kind"] == "MONTHLY"
     assert values["f/kuadran/DI_ATAS_EKSPEKTASI/DI_ATAS_EKSPEKTASI"] == "SANGAT_BAIK"
+    # the tooltips speak the page's language, from the catalogue
+    assert 'title="Unit yang lebih kecil dari ini tidak diperiksa terhadap kurva."' in editor.text
+    assert "Units smaller than this" not in editor.text
+    english = client.get(f"/ui/policies/{preset['id']}/new?lang=en")
+    assert 'title="Units smaller than this are not checked against the curve."' in english.text
+    client.get("/ui/policies?lang=id")
     meta = {"csrf": csrf_of(editor.text), "name": "kab-contoh", "version": "2026.1", "instansi": "KAB-CONTOH"}
     before = client.get("/policies", headers=root).json()["total"]
 

@@ -20,6 +20,7 @@ from states.enums import CapaianLevel, Rating
 from states.errors import GuardFailed, InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
 from states.keberatan import KEBERATAN, KeberatanFacts, KeberatanState
 from states.lifecycle import TriggerInput
+from states.messages import Problem
 from states.roles import Role
 from states.skp import SKP, SkpState
 from workflows import engine
@@ -85,17 +86,17 @@ def file(session: Session, skp_id: int, reason: str, *, actor: Actor, now: datet
     state = SkpState(skp.state)
     if state is not SkpState.assessed or skp.assessed_at is None:
         raise TransitionNotAllowed("skp", "file_objection", skp.state, SKP.allowed_triggers(state, who.roles))
-    problems = []
+    problems: list[str] = []
     closes = skps.filing_window_closes(policy, skp.assessed_at, _timezone(session, skp))
     if now >= closes:
-        problems.append(f"the filing window closed at {closes.isoformat()}")
+        problems.append(Problem.say("keberatan.file.window_closed", closes=closes.isoformat()))
     earlier = set(session.scalars(select(col(Keberatan.state)).where(col(Keberatan.skp_id) == skp_id)))
     if earlier & skps.PENDING_OBJECTION:
-        problems.append("an objection to this SKP awaits its decision")
+        problems.append(Problem.say("keberatan.file.pending"))
     if KeberatanState.decided.value in earlier:
-        problems.append("an objection to this SKP has been decided, and the decision is final")
+        problems.append(Problem.say("keberatan.file.decided"))
     if problems:
-        raise GuardFailed("keberatan", "file", problems)
+        raise GuardFailed("keberatan", "file", problems, policy_version=policy.version)
     row = Keberatan(skp_id=skp_id, state=KEBERATAN.initial.value, reason=reason.strip(), filed_at=now)
     engine.record(
         session,

@@ -19,6 +19,7 @@ from sqlmodel import col
 
 from policies import approach, distribution
 from policies.schema import Policy, QualitativeUse, QualityRule, Severity
+from states import messages
 from states.enums import Approach, JenisRhk
 from states.errors import GuardFailed, NotPermitted
 from workflows.actors import Actor
@@ -529,13 +530,15 @@ def gate(
     if not counts:
         return None
     if not force:
+        found_counts = sorted(counts.items())
         raise GuardFailed(
             "cycle",
             action,
             [
-                f"data quality: {rule} — {n} blocking problem(s); GET /cycles/{cycle.id}/quality lists them, "
-                "an admin may force"
-                for rule, n in sorted(counts.items())
+                messages.Problem.say("cycle.quality_blocking", rule=rule, n=n, cycle=cycle.id)
+                for rule, n in found_counts
             ],
+            [f"quality.{rule}" for rule, _ in found_counts],
+            policy_version=policy.version,
         )
     return Override(dict(sorted(counts.items())), actor.ref)

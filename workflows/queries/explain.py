@@ -2,6 +2,7 @@
 unit's capaian for a unit head), each periodic predikat, the distribution curve it is checked against, the
 follow-up case its result opens, and each deadline step the sweep took — each naming the policy setting that
 produced it (`rule`), a sentence in Bahasa Indonesia and English, the policy version, and the inputs it read.
+The sentences come from the message catalogue (`explain.*`, states/locales/), as a refusal's do.
 
 Read at request time from the same pure rules the use cases apply, with the SKP's cycle policy."""
 
@@ -18,25 +19,14 @@ from policies import follow_up, kuadran
 from policies.deadlines import anchored_on
 from policies.schema import DeadlineKey, Policy
 from policies.unit_head import rating_for_unit_head
-from states.enums import CapaianLevel, FollowUpKind, JabatanType, JenisPegawai, Predikat, Rating
+from states.enums import CapaianLevel, JabatanType, JenisPegawai, Predikat, Rating
+from states.messages import Said, sentence
 from workflows.actors import Actor
 from workflows.cases import policy_store, skps
 from workflows.cases.annual import annual_predikat
 from workflows.cases.skps.loading import load
 from workflows.store.tables import Cycle, DeadlineStep, Evaluation, Pegawai, Skp, Unit
 
-FOLLOW_UP_ID = {
-    FollowUpKind.REWARD: "penghargaan",
-    FollowUpKind.COACHING: "pembinaan (coaching)",
-    FollowUpKind.COUNSELING: "konseling kinerja",
-    FollowUpKind.SANCTION: "periode perbaikan kinerja dan sanksi",
-}
-FOLLOW_UP_EN = {
-    FollowUpKind.REWARD: "a reward",
-    FollowUpKind.COACHING: "coaching",
-    FollowUpKind.COUNSELING: "performance counselling",
-    FollowUpKind.SANCTION: "the improvement period and sanctions",
-}
 JABATAN = {
     JabatanType.JPT: "jabatan pimpinan tinggi",
     JabatanType.ADMINISTRATOR: "jabatan administrator",
@@ -56,6 +46,19 @@ class Reason:
     policy: str  # "<name> <version>" of the cycle's pinned policy
     inputs: dict[str, object] = field(default_factory=dict)
     at: datetime | None = None
+
+    @classmethod
+    def said(
+        cls,
+        rule: str,
+        subject: str,
+        said: Said,
+        policy: str,
+        *,
+        inputs: dict[str, object],
+        at: datetime | None = None,
+    ) -> Reason:
+        return cls(rule, subject, said["id"], said["en"], policy, inputs, at)
 
 
 @dataclass(frozen=True)
@@ -98,28 +101,22 @@ def explain(session: Session, skp_id: int, *, actor: Actor) -> Explanation:
 
 def _kuadran(policy: Policy, version: str, hk: str, pk: str, subject: str) -> Reason:
     found = kuadran.predikat(policy, Rating(hk), Rating(pk))
-    return Reason(
-        rule=f"kuadran.{hk}.{pk}",
-        subject=subject,
-        text_id=f"Kuadran kinerja: rating hasil kerja {Rating(hk).label} dan rating perilaku {Rating(pk).label} "
-        f"memberi predikat {found.label}.",
-        text_en=f"Kuadran kinerja: rating hasil kerja {Rating(hk).label} and rating perilaku {Rating(pk).label} "
-        f"give the predikat {found.label}.",
-        policy=version,
+    return Reason.said(
+        f"kuadran.{hk}.{pk}",
+        subject,
+        sentence("explain.kuadran", hasil_kerja=Rating(hk).label, perilaku=Rating(pk).label, predikat=found.label),
+        version,
         inputs={"rating_hasil_kerja": hk, "rating_perilaku": pk, "predikat": found.value},
     )
 
 
 def _unit_head(policy: Policy, version: str, level: CapaianLevel, subject: str) -> Reason:
     rating = rating_for_unit_head(policy, level)
-    return Reason(
-        rule=f"unit_head_rating.{level.value}",
-        subject=subject,
-        text_id=f"Pegawai memimpin unitnya: capaian kinerja organisasi {level.label} menjadi rating hasil kerja "
-        f"{rating.label}.",
-        text_en=f"The pegawai heads the unit: its capaian kinerja organisasi {level.label} is the rating hasil kerja "
-        f"{rating.label}.",
-        policy=version,
+    return Reason.said(
+        f"unit_head_rating.{level.value}",
+        subject,
+        sentence("explain.unit_head", capaian=level.label, hasil_kerja=rating.label),
+        version,
         inputs={"capaian": level.value, "rating_hasil_kerja": rating.value},
     )
 
@@ -144,16 +141,18 @@ def _follow_up(session: Session, policy: Policy, version: str, skp: Skp, *, cycl
         jabatan_type=JabatanType(skp.jabatan_type),
         earlier=earlier,
     )
-    case_id = FOLLOW_UP_ID[decision.kind] if decision.kind else "tidak ada"
-    case_en = FOLLOW_UP_EN[decision.kind] if decision.kind else "none"
-    return Reason(
-        rule=decision.rule,
-        subject="follow_up",
-        text_id=f"Predikat {predikat.label} untuk {pegawai.jenis} dalam {JABATAN[JabatanType(skp.jabatan_type)]} "
-        f"membuka tindak lanjut: {case_id}.",
-        text_en=f"The predikat {predikat.label} of a {pegawai.jenis} in a {JABATAN[JabatanType(skp.jabatan_type)]} "
-        f"opens the follow-up: {case_en}.",
-        policy=version,
+    case = sentence(f"explain.follow_up.{decision.kind.value if decision.kind else 'none'}")
+    return Reason.said(
+        decision.rule,
+        "follow_up",
+        sentence(
+            "explain.follow_up",
+            predikat=predikat.label,
+            jenis=pegawai.jenis,
+            jabatan=JABATAN[JabatanType(skp.jabatan_type)],
+            case=case,
+        ),
+        version,
         inputs={
             "predikat": predikat.value,
             "jenis": pegawai.jenis,
@@ -181,19 +180,13 @@ def _curve(session: Session, policy: Policy, version: str, skp: Skp) -> Reason:
         "violations": [str(v) for v in broken],
     }
     if level is None:
-        text_id = f"Kurva distribusi unit {code} belum diperiksa: capaian kinerja organisasinya belum ditetapkan."
-        text_en = f"The distribution curve of {code} is not checked yet: its capaian kinerja organisasi is not set."
+        said = sentence("explain.curve.unchecked", unit=code)
     elif broken:
-        effect_id = "menahan tindak lanjut" if dist.mode.value == "hard" else "hanya peringatan"
-        effect_en = "holds follow-up" if dist.mode.value == "hard" else "a warning only"
-        text_id = f"Kurva distribusi {code} (capaian {level.label}) dilanggar: {len(broken)} batas ({effect_id})."
-        text_en = (
-            f"The distribution curve of {code} (capaian {level.label}) is broken: {len(broken)} bound(s) ({effect_en})."
-        )
+        mode = "hard" if dist.mode.value == "hard" else "soft"
+        said = sentence(f"explain.curve.broken.{mode}", unit=code, capaian=level.label, n=len(broken))
     else:
-        text_id = f"Kurva distribusi {code} (capaian {level.label}) terpenuhi."
-        text_en = f"The distribution curve of {code} (capaian {level.label}) holds."
-    return Reason("distribution", "distribution", text_id, text_en, version, inputs)
+        said = sentence("explain.curve.holds", unit=code, capaian=level.label)
+    return Reason.said("distribution", "distribution", said, version, inputs=inputs)
 
 
 def _deadline_steps(session: Session, version: str, skp_id: int, *, mid_year: bool = False) -> list[Reason]:
@@ -205,18 +198,21 @@ def _deadline_steps(session: Session, version: str, skp_id: int, *, mid_year: bo
     ).scalars()
     out: list[Reason] = []
     for step in rows:
-        what_id = f"tindakan otomatis {step.auto_action}" if step.auto_action else step.action
-        what_en = f"automatic action {step.auto_action}" if step.auto_action else step.action
         rule = f"deadlines.{step.deadline_key}.ladder[{step.step_index}]"
         if mid_year and step.deadline_key == DeadlineKey.SKP_AGREEMENT.value:
             rule = f"mid_year.agreement_working_days, {rule}"  # due from the SKP's own start
+        due = f"{step.due_at:%Y-%m-%d %H:%M}"
+        said = (
+            sentence("explain.deadline.auto", deadline=step.deadline_key, due=due, action=step.auto_action)
+            if step.auto_action
+            else sentence("explain.deadline", deadline=step.deadline_key, due=due, action=step.action)
+        )
         out.append(
-            Reason(
-                rule=rule,
-                subject="deadline",
-                text_id=f"Tenggat {step.deadline_key} ({step.due_at:%Y-%m-%d %H:%M} UTC): langkah {what_id}.",
-                text_en=f"Deadline {step.deadline_key} ({step.due_at:%Y-%m-%d %H:%M} UTC): step {what_en}.",
-                policy=version,
+            Reason.said(
+                rule,
+                "deadline",
+                said,
+                version,
                 inputs={"due_at": step.due_at, "step_at": step.step_at, "action": step.action},
                 at=step.taken_at,
             )
