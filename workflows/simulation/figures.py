@@ -1,11 +1,12 @@
 """The simulation's report figures, twice: from what the simulation did (its ledger), and again from the database
 with independent queries, so the report can be checked against the database it leaves behind.
 
-The database side reads the tables (`workflows.store.tables`) with its own SQLAlchemy Core statements, one named per
-figure below, and deliberately not through the use cases or their loaders: a figure the use cases get wrong then
-differs from the ledger instead of agreeing with it. Two figures check a read model against the tables on purpose:
-the planted RHK against the quality report (`quality.check`) and the rated evaluations against the TPP export
-(`tpp_rows`). No SQL is written as a string here (tests/unit/test_simulation_figures.py keeps it so).
+The database side reads the tables (`workflows.store.tables`) with its own SQLAlchemy Core statements, named below
+with a line each on what they read, and deliberately not through the use cases, their loaders or views: the check
+then does not share the code it checks. Two figures compare a read model with the tables on purpose: the planted
+RHK against the quality report (`quality.check`) and the rated evaluations against the TPP export (`tpp_rows`). No
+SQL is written as a string here (tests/unit/test_simulation_figures.py keeps it so). The module is long because
+both sides of every figure, and the statements they read, sit together where a reader can compare them.
 """
 
 from __future__ import annotations
