@@ -1,5 +1,13 @@
 """The simulation's report figures, twice: from what the simulation did (its ledger), and again from the database
-with independent SQL, so the report can be checked against the database it leaves behind."""
+with independent queries, so the report can be checked against the database it leaves behind.
+
+The database side reads the tables (`workflows.store.tables`) with its own SQLAlchemy Core statements, named below
+with a line each on what they read, and deliberately not through the use cases, their loaders or views: the check
+then does not share the code it checks. Two figures compare a read model with the tables on purpose: the planted
+RHK against the quality report (`quality.check`) and the rated evaluations against the TPP export (`tpp_rows`). No
+SQL is written as a string here (tests/unit/test_simulation_figures.py keeps it so). The module is long because
+both sides of every figure, and the statements they read, sit together where a reader can compare them.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +16,9 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, text
+from sqlalchemy import BindParameter, ColumnElement, Engine, Integer, and_, bindparam, func, select, type_coerce
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from policies.deadlines import due_date
 from policies.distribution import check as check_distribution
@@ -21,6 +30,24 @@ from workflows import audit
 from workflows.cases import quality
 from workflows.queries.exports import tpp_rows
 from workflows.simulation.simulator import PLANTED_RHK, ZONE, Ledger
+from workflows.store.tables import (
+    ActingAssignment,
+    AuditEvent,
+    Capaian,
+    Cycle,
+    DeadlineStep,
+    Evaluation,
+    FollowUpCase,
+    Input360,
+    Keberatan,
+    Kontrak,
+    Outbox,
+    Pegawai,
+    Rhk,
+    Skp,
+    StatusPeriod,
+    Unit,
+)
 from workflows.store.uow import reading
 
 COMPLIANCE_KEYS = (
@@ -52,28 +79,203 @@ COUNTED_ACTIONS: tuple[tuple[str, str], ...] = (
 )
 """Human actions whose count the ledger keeps and the audit trail shows: (entity type, trigger)."""
 
+# --- the statements, each with the parameters it binds: `c` the cycle id, `ids` a list of ids -------------------
+
+CYCLE: BindParameter[int] = bindparam("c")
+IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+
+
+def _key(column: Any) -> ColumnElement[int]:
+    """A primary key column, typed as never NULL (as it is in a row read back)."""
+    return type_coerce(col(column), Integer)
+
+
+UNIT_CODES = select(_key(Unit.id), col(Unit.code))
+"""Every unit's code, by unit id."""
+SKPS = select(_key(Skp.id), col(Skp.unit_id), col(Skp.state)).where(col(Skp.cycle_id) == CYCLE)
+"""The cycle's SKPs: id, unit, state."""
+SKP_UNITS = select(_key(Skp.id), col(Skp.unit_id)).where(col(Skp.cycle_id) == CYCLE)
+"""The unit of each of the cycle's SKPs."""
+
 # the entities each deadline is about, with their unit: both sides read these, and differ in what they count as done
 EVALUATIONS = (
-    "SELECT e.id, s.unit_id, e.period_no FROM evaluation e JOIN skp s ON s.id = e.skp_id WHERE s.cycle_id = :c"
+    select(_key(Evaluation.id), col(Skp.unit_id), col(Evaluation.period_no))
+    .join(Skp, col(Skp.id) == col(Evaluation.skp_id))
+    .where(col(Skp.cycle_id) == CYCLE)
 )
-OBJECTIONS = "SELECT k.id, s.unit_id, k.filed_at FROM keberatan k JOIN skp s ON s.id = k.skp_id WHERE s.cycle_id = :c"
+"""The cycle's periodic evaluations: id, unit, period."""
+OBJECTIONS = (
+    select(_key(Keberatan.id), col(Skp.unit_id), col(Keberatan.filed_at))
+    .join(Skp, col(Skp.id) == col(Keberatan.skp_id))
+    .where(col(Skp.cycle_id) == CYCLE)
+)
+"""The cycle's keberatan: id, unit, when filed."""
 COACHING = (
-    "SELECT f.id, s.unit_id, f.opened_at FROM followupcase f JOIN skp s ON s.id = f.skp_id "
-    "WHERE s.cycle_id = :c AND f.kind = 'COACHING'"
+    select(_key(FollowUpCase.id), col(Skp.unit_id), col(FollowUpCase.opened_at))
+    .join(Skp, col(Skp.id) == col(FollowUpCase.skp_id))
+    .where(col(Skp.cycle_id) == CYCLE, col(FollowUpCase.kind) == "COACHING")
 )
+"""The cycle's coaching cases: id, unit, when opened."""
 
+AGREEMENT_STEPS_OF = select(func.count()).where(
+    col(DeadlineStep.cycle_id) == CYCLE,
+    col(DeadlineStep.deadline_key) == "skp_agreement",
+    col(DeadlineStep.entity_id).in_(IDS),
+)
+"""How many agreement deadline steps the cycle took for the SKPs `ids`."""
+AGREEMENT_STEP_DUES_OF = select(col(DeadlineStep.entity_id), col(DeadlineStep.due_at)).where(
+    col(DeadlineStep.cycle_id) == CYCLE,
+    col(DeadlineStep.deadline_key) == "skp_agreement",
+    col(DeadlineStep.entity_id).in_(IDS),
+)
+"""Each agreement deadline step the cycle took for the SKPs `ids`: the SKP, the instant it was due."""
 
-def _utc(value: Any) -> datetime:
-    """A timestamp as SQLite (naive UTC text) or PostgreSQL (aware) returns it from raw SQL."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    assert isinstance(value, datetime)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+SKP_HISTORY = (
+    select(col(AuditEvent.entity_id), col(AuditEvent.at), col(AuditEvent.to_state))
+    .join(Skp, col(Skp.id) == col(AuditEvent.entity_id))
+    .where(col(AuditEvent.entity_type) == "skp", col(Skp.cycle_id) == CYCLE)
+    .order_by(col(AuditEvent.entity_id), col(AuditEvent.seq))
+)
+"""Every audit event of the cycle's SKPs, chain by chain in order: the SKP, when, the state it went to."""
+FIRST_DONE = (
+    select(col(AuditEvent.entity_id), func.min(col(AuditEvent.at)))
+    .where(col(AuditEvent.entity_type) == bindparam("e"), col(AuditEvent.trigger) == bindparam("t"))
+    .group_by(col(AuditEvent.entity_id))
+)
+"""Per entity of type `e`, the first instant its trigger `t` fired (any cycle)."""
+PREDIKAT_COUNTS = (
+    select(col(Skp.unit_id), col(Skp.predikat), func.count())
+    .where(col(Skp.cycle_id) == CYCLE, col(Skp.predikat).is_not(None))
+    .group_by(col(Skp.unit_id), col(Skp.predikat))
+)
+"""Per unit and annual predikat, how many of the cycle's SKPs have it."""
+ANNUAL_LEVELS = select(col(Capaian.unit_id), col(Capaian.level)).where(
+    col(Capaian.cycle_id) == CYCLE, col(Capaian.period_no) == 0
+)
+"""Each unit's annual capaian level in the cycle."""
+CASES_BY_KIND = (
+    select(col(FollowUpCase.kind), func.count())
+    .join(Skp, col(Skp.id) == col(FollowUpCase.skp_id))
+    .where(col(Skp.cycle_id) == CYCLE)
+    .group_by(col(FollowUpCase.kind))
+)
+"""Per kind, how many follow-up cases the cycle's SKPs have."""
+DEADLINE_STEPS = select(func.count()).where(col(DeadlineStep.cycle_id) == CYCLE)
+"""How many deadline steps the cycle took."""
+NOTIFIED_BY_ACTION = (
+    select(col(Outbox.action), func.count()).where(col(Outbox.deadline_key).is_not(None)).group_by(col(Outbox.action))
+)
+"""Per ladder action, how many notifications a deadline step queued (any cycle)."""
+AUTO_ACTIONS = (
+    select(col(AuditEvent.trigger), func.count())
+    .where(col(AuditEvent.trigger).in_(bindparam("autos", expanding=True)))
+    .group_by(col(AuditEvent.trigger))
+)
+"""Per automatic action among `autos`, how many audit events it wrote (any entity)."""
+SENT = select(func.count()).where(col(Outbox.status) == "sent")
+"""How many notifications were delivered."""
+ACTION_COUNTS = select(col(AuditEvent.entity_type), col(AuditEvent.trigger), func.count()).group_by(
+    col(AuditEvent.entity_type), col(AuditEvent.trigger)
+)
+"""Per entity type and trigger, how many audit events there are."""
+EVENTS = select(func.count()).select_from(AuditEvent)
+"""How many audit events there are."""
 
+PLANTED = (
+    select(col(Rhk.skp_id))
+    .join(Skp, col(Skp.id) == col(Rhk.skp_id))
+    .where(col(Skp.cycle_id) == CYCLE, col(Rhk.text) == bindparam("t"))
+)
+"""The cycle's SKPs holding an RHK with the text `t` (one row per such RHK)."""
+RATED_BY_PERIOD = (
+    select(col(Evaluation.period_no), func.count())
+    .join(Skp, col(Skp.id) == col(Evaluation.skp_id))
+    .where(col(Skp.cycle_id) == CYCLE, col(Evaluation.predikat).is_not(None))
+    .group_by(col(Evaluation.period_no))
+)
+"""Per period, how many of the cycle's evaluations have a periodic predikat."""
+CYCLE_INSTANSI = select(col(Cycle.instansi_id)).where(col(Cycle.id) == CYCLE)
+"""The instansi the cycle belongs to."""
 
-def _day(value: Any) -> date:
-    """A date as SQLite (ISO text) or PostgreSQL (a date) returns it from raw SQL."""
-    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
+INPUTS_360 = (
+    select(_key(Input360.id), col(Input360.skp_id), col(Skp.unit_id), col(Input360.state))
+    .join(Skp, col(Skp.id) == col(Input360.skp_id))
+    .where(col(Skp.cycle_id) == CYCLE)
+)
+"""The 360 input requests on the cycle's SKPs: id, SKP, unit, state."""
+INPUT_360_EVENTS = (
+    select(col(AuditEvent.trigger), func.count())
+    .join(Input360, col(Input360.id) == col(AuditEvent.entity_id))
+    .join(Skp, col(Skp.id) == col(Input360.skp_id))
+    .where(col(AuditEvent.entity_type) == "input_360", col(Skp.cycle_id) == CYCLE)
+    .group_by(col(AuditEvent.trigger))
+)
+"""Per trigger, how many audit events the 360 inputs on the cycle's SKPs have."""
+
+ACTING_SKS = (
+    select(_key(ActingAssignment.id), col(Pegawai.nip), col(Unit.head_id))
+    .select_from(ActingAssignment)
+    .join(Cycle, col(Cycle.instansi_id) == col(ActingAssignment.instansi_id))
+    .join(Pegawai, col(Pegawai.id) == col(ActingAssignment.pegawai_id))
+    .join(Unit, col(Unit.id) == col(ActingAssignment.unit_id))
+    .where(col(Cycle.id) == CYCLE)
+)
+"""The acting SKs of the cycle's instansi: id, the official's NIP, the head of the unit acted for."""
+ACTING_PHASES = select(col(AuditEvent.entity_id), col(AuditEvent.trigger), col(AuditEvent.at)).where(
+    col(AuditEvent.entity_type) == "acting",
+    col(AuditEvent.trigger).in_(("begin", "end")),
+    col(AuditEvent.entity_id).in_(IDS),
+)
+"""When each acting SK among `ids` began and ended, from its audit events."""
+REASSIGNED = (
+    select(col(AuditEvent.entity_id), col(AuditEvent.at))
+    .join(Skp, col(Skp.id) == col(AuditEvent.entity_id))
+    .where(col(AuditEvent.entity_type) == "skp", col(AuditEvent.trigger) == "reassigned", col(Skp.cycle_id) == CYCLE)
+)
+"""Each `reassigned` event of the cycle's SKPs: the SKP, when."""
+PENILAI_OF = select(col(Skp.penilai_id)).where(col(Skp.id).in_(IDS))
+"""The penilai of each SKP among `ids`."""
+EVALUATED_ON = (
+    select(col(AuditEvent.actor), col(AuditEvent.at))
+    .join(Evaluation, col(Evaluation.id) == col(AuditEvent.entity_id))
+    .where(
+        col(AuditEvent.entity_type) == "evaluation",
+        col(AuditEvent.trigger) == "evaluate",
+        col(Evaluation.skp_id).in_(IDS),
+    )
+)
+"""Each `evaluate` event of the evaluations on the SKPs `ids`: who, when."""
+
+CONTRACTS = (
+    select(col(Kontrak.selesai), col(Kontrak.case_id))
+    .select_from(Kontrak)
+    .join(Cycle, and_(col(Cycle.instansi_id) == col(Kontrak.instansi_id), col(Cycle.id) == CYCLE))
+)
+"""The PPPK contracts of the cycle's instansi: when each ends, its recommendation case if any."""
+PPPK_SANCTIONS = (
+    select(func.count())
+    .select_from(FollowUpCase)
+    .join(Skp, col(Skp.id) == col(FollowUpCase.skp_id))
+    .join(Pegawai, col(Pegawai.id) == col(Skp.pegawai_id))
+    .where(col(Skp.cycle_id) == CYCLE, col(Pegawai.jenis) == "PPPK", col(FollowUpCase.kind) == "SANCTION")
+)
+"""How many sanction cases the cycle's SKPs of PPPK have."""
+
+STATUS_SPANS = (
+    select(col(StatusPeriod.pegawai_id), col(StatusPeriod.starts), col(StatusPeriod.until))
+    .join(Pegawai, col(Pegawai.id) == col(StatusPeriod.pegawai_id))
+    .join(Cycle, col(Cycle.instansi_id) == col(Pegawai.instansi_id))
+    .where(col(Cycle.id) == CYCLE, col(StatusPeriod.status) != "AKTIF")
+)
+"""The status periods other than AKTIF of the cycle's instansi: pegawai, first day, last day if any."""
+SKP_SPANS_OF = select(
+    col(Skp.pegawai_id), col(Skp.periode_awal), col(Skp.periode_akhir), col(Skp.closing_reason)
+).where(col(Skp.cycle_id) == CYCLE, col(Skp.pegawai_id).in_(IDS))
+"""The cycle's SKPs of the pegawai `ids`: pegawai, period, closing reason."""
+LATE_STARTS = select(_key(Skp.id), col(Skp.periode_awal)).where(
+    col(Skp.cycle_id) == CYCLE, col(Skp.periode_awal) > bindparam("first")
+)
+"""The cycle's SKPs whose period starts after the day `first`: id, first day."""
 
 
 def _month_ends(year: int) -> list[tuple[str, datetime]]:
@@ -145,20 +347,11 @@ def from_ledger(engine: Engine, ledger: Ledger, policy: Policy, year: int, sent:
     dues = _Dues(policy, year)
     cid = ledger.cycle_id
     with reading(engine) as s:
-        unit_code = dict(s.execute(text("SELECT id, code FROM unit")).tuples().all())
-        skps = s.execute(text("SELECT id, unit_id, state FROM skp WHERE cycle_id = :c"), {"c": cid}).all()
-        evaluations = s.execute(
-            text(EVALUATIONS),
-            {"c": cid},
-        ).all()
-        objections = s.execute(
-            text(OBJECTIONS),
-            {"c": cid},
-        ).all()
-        coaching = s.execute(
-            text(COACHING),
-            {"c": cid},
-        ).all()
+        unit_code = dict(s.execute(UNIT_CODES).tuples().all())
+        skps = s.execute(SKPS, {"c": cid}).all()
+        evaluations = s.execute(EVALUATIONS, {"c": cid}).all()
+        objections = s.execute(OBJECTIONS, {"c": cid}).all()
+        coaching = s.execute(COACHING, {"c": cid}).all()
         verified = audit.verify(s)
     unit_of_skp = {skp_id: unit_code[u] for skp_id, u, _ in skps}
     done = ledger.done
@@ -177,10 +370,10 @@ def from_ledger(engine: Engine, ledger: Ledger, policy: Policy, year: int, sent:
             i: (unit_of_skp[i], dues.fixed(DeadlineKey.ANNUAL_ASSESSMENT)) for i, _, _ in skps
         },
         DeadlineKey.KEBERATAN_DECISION: {
-            i: (unit_code[u], dues.after_event(DeadlineKey.KEBERATAN_DECISION, _utc(at))) for i, u, at in objections
+            i: (unit_code[u], dues.after_event(DeadlineKey.KEBERATAN_DECISION, at)) for i, u, at in objections
         },
         DeadlineKey.COACHING_SCHEDULE: {
-            i: (unit_code[u], dues.after_event(DeadlineKey.COACHING_SCHEDULE, _utc(at))) for i, u, at in coaching
+            i: (unit_code[u], dues.after_event(DeadlineKey.COACHING_SCHEDULE, at)) for i, u, at in coaching
         },
     }
     compliance = {key.value: _tally(universes[key], done[key.value]) for key in COMPLIANCE_KEYS}
@@ -192,13 +385,7 @@ def from_ledger(engine: Engine, ledger: Ledger, policy: Policy, year: int, sent:
     distribution = _distribution(policy, counts, levels)
     mid_year = [m["new_skp"] for m in ledger.mutasi] + [i for e in ledger.statuses for i in e["drafted"]]
     with reading(engine) as s:
-        mid_year_steps = s.execute(
-            text(
-                "SELECT COUNT(*) FROM deadlinestep WHERE cycle_id = :c AND deadline_key = 'skp_agreement' "
-                "AND entity_id IN :ids"
-            ).bindparams(bindparam("ids", expanding=True)),
-            {"c": cid, "ids": mid_year or [0]},
-        ).scalar_one()
+        mid_year_steps = s.execute(AGREEMENT_STEPS_OF, {"c": cid, "ids": mid_year}).scalar_one()
     by_kind = {k: [e for e in ledger.statuses if e["kind"] == k] for k in STATUS_KINDS}
     rated_in: Counter[int] = Counter(n for i, _, n in evaluations if i in done[DeadlineKey.PERIODIC_EVALUATION.value])
     last_sweep = local_instant(date(year + 1, 4, 1), 9)
@@ -286,40 +473,18 @@ def from_database(engine: Engine, cycle_id: int, policy: Policy, year: int) -> d
     c = {"c": cycle_id}
     with reading(engine) as s:
         q = s.execute
-        unit_code = dict(q(text("SELECT id, code FROM unit")).tuples().all())
-        history: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
-        for entity_id, at, to_state in q(
-            text(
-                "SELECT a.entity_id, a.at, a.to_state FROM auditevent a JOIN skp s ON s.id = a.entity_id "
-                "WHERE a.entity_type = 'skp' AND s.cycle_id = :c ORDER BY a.entity_id, a.seq"
-            ),
-            c,
-        ):
-            history[entity_id].append((_utc(at), to_state))
-        skp_unit = dict(q(text("SELECT id, unit_id FROM skp WHERE cycle_id = :c"), c).tuples().all())
+        unit_code = dict(q(UNIT_CODES).tuples().all())
+        history: dict[int, list[tuple[datetime, str | None]]] = defaultdict(list)
+        for entity_id, at, to_state in q(SKP_HISTORY, c):
+            history[entity_id].append((at, to_state))
+        skp_unit = dict(q(SKP_UNITS, c).tuples().all())
 
         def first(entity_type: str, trigger: str) -> dict[int, datetime]:
-            rows = q(
-                text(
-                    "SELECT entity_id, MIN(at) FROM auditevent WHERE entity_type = :e AND trigger = :t "
-                    "GROUP BY entity_id"
-                ),
-                {"e": entity_type, "t": trigger},
-            )
-            return {i: _utc(at) for i, at in rows}
+            return dict(q(FIRST_DONE, {"e": entity_type, "t": trigger}).tuples().all())
 
-        evaluations = q(
-            text(EVALUATIONS),
-            c,
-        ).all()
-        objections = q(
-            text(OBJECTIONS),
-            c,
-        ).all()
-        coaching = q(
-            text(COACHING),
-            c,
-        ).all()
+        evaluations = q(EVALUATIONS, c).all()
+        objections = q(OBJECTIONS, c).all()
+        coaching = q(COACHING, c).all()
         done = {
             DeadlineKey.SKP_AGREEMENT: first("skp", "agree"),
             DeadlineKey.REALISASI: first("evaluation", "submit_realisasi"),
@@ -328,51 +493,16 @@ def from_database(engine: Engine, cycle_id: int, policy: Policy, year: int) -> d
             DeadlineKey.KEBERATAN_DECISION: first("keberatan", "decide"),
             DeadlineKey.COACHING_SCHEDULE: first("follow_up_case", "schedule"),
         }
-        predikat_rows = q(
-            text(
-                "SELECT s.unit_id, s.predikat, COUNT(*) FROM skp s WHERE s.cycle_id = :c AND s.predikat IS NOT NULL "
-                "GROUP BY s.unit_id, s.predikat"
-            ),
-            c,
-        ).all()
-        levels = {
-            unit_code[u]: level
-            for u, level in q(text("SELECT unit_id, level FROM capaian WHERE cycle_id = :c AND period_no = 0"), c)
-        }
-        cases = dict(
-            q(
-                text(
-                    "SELECT f.kind, COUNT(*) FROM followupcase f JOIN skp s ON s.id = f.skp_id WHERE s.cycle_id = :c "
-                    "GROUP BY f.kind"
-                ),
-                c,
-            )
-            .tuples()
-            .all()
-        )
-        steps = q(text("SELECT COUNT(*) FROM deadlinestep WHERE cycle_id = :c"), c).scalar_one()
-        notified = dict(
-            q(text("SELECT action, COUNT(*) FROM outbox WHERE deadline_key IS NOT NULL GROUP BY action")).tuples().all()
-        )
+        predikat_rows = q(PREDIKAT_COUNTS, c).all()
+        levels = {unit_code[u]: level for u, level in q(ANNUAL_LEVELS, c)}
+        cases = dict(q(CASES_BY_KIND, c).tuples().all())
+        steps = q(DEADLINE_STEPS, c).scalar_one()
+        notified = dict(q(NOTIFIED_BY_ACTION).tuples().all())
         autos = [a.value for a in AutoAction]  # every automatic action, however many the policy schema has
-        auto_actions = dict(
-            q(
-                text("SELECT trigger, COUNT(*) FROM auditevent WHERE trigger IN :autos GROUP BY trigger").bindparams(
-                    bindparam("autos", expanding=True)
-                ),
-                {"autos": autos},
-            )
-            .tuples()
-            .all()
-        )
-        sent = q(text("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")).scalar_one()
-        action_counts = {
-            (e, t): n
-            for e, t, n in q(
-                text("SELECT entity_type, trigger, COUNT(*) FROM auditevent GROUP BY entity_type, trigger")
-            )
-        }
-        events = q(text("SELECT COUNT(*) FROM auditevent")).scalar_one()
+        auto_actions = dict(q(AUTO_ACTIONS, {"autos": autos}).tuples().all())
+        sent = q(SENT).scalar_one()
+        action_counts = {(e, t): n for e, t, n in q(ACTION_COUNTS)}
+        events = q(EVENTS).scalar_one()
         everyday = _everyday(s, cycle_id, policy, year)
     states_over_time: dict[str, dict[str, int]] = {}
     horizon = datetime.combine(date(year + 1, 4, 1), datetime.min.time(), ZONE).astimezone(UTC) + timedelta(hours=9)
@@ -404,10 +534,10 @@ def from_database(engine: Engine, cycle_id: int, policy: Policy, year: int) -> d
             i: (unit_code[u], dues.fixed(DeadlineKey.ANNUAL_ASSESSMENT)) for i, u in skp_unit.items()
         },
         DeadlineKey.KEBERATAN_DECISION: {
-            i: (unit_code[u], dues.after_event(DeadlineKey.KEBERATAN_DECISION, _utc(at))) for i, u, at in objections
+            i: (unit_code[u], dues.after_event(DeadlineKey.KEBERATAN_DECISION, at)) for i, u, at in objections
         },
         DeadlineKey.COACHING_SCHEDULE: {
-            i: (unit_code[u], dues.after_event(DeadlineKey.COACHING_SCHEDULE, _utc(at))) for i, u, at in coaching
+            i: (unit_code[u], dues.after_event(DeadlineKey.COACHING_SCHEDULE, at)) for i, u, at in coaching
         },
     }
     compliance = {key.value: _tally(universes[key], done[key]) for key in COMPLIANCE_KEYS}
@@ -455,12 +585,7 @@ def _everyday(s: Session, cycle_id: int, policy: Policy, year: int) -> dict[str,
 def _planted(s: Session, cycle_id: int, policy: Policy) -> dict[str, int]:
     """The problems the simulation plants, as the quality report (`GET /cycles/{id}/quality`) finds them: the SKPs
     holding the planted RHK, and those of them the report names for an RHK no bawahan intervenes."""
-    planted = set(
-        s.execute(
-            text("SELECT r.skp_id FROM rhk r JOIN skp s ON s.id = r.skp_id WHERE s.cycle_id = :c AND r.text = :t"),
-            {"c": cycle_id, "t": PLANTED_RHK},
-        ).scalars()
-    )
+    planted = set(s.execute(PLANTED, {"c": cycle_id, "t": PLANTED_RHK}).scalars())
     found = {
         p.skp_id
         for p in quality.check(s, cycle_id, policy, quality.skp_rows(s, cycle_id), [QualityRule.ORPHAN_ATASAN_RHK])
@@ -472,18 +597,8 @@ def _tpp_export(engine: Engine, cycle_id: int, policy: Policy, year: int) -> dic
     """Per period, the rows of the TPP export against the evaluations with a periodic predikat."""
     with reading(engine) as s:
         c = {"c": cycle_id}
-        rated = dict(
-            s.execute(
-                text(
-                    "SELECT e.period_no, COUNT(*) FROM evaluation e JOIN skp s ON s.id = e.skp_id "
-                    "WHERE s.cycle_id = :c AND e.predikat IS NOT NULL GROUP BY e.period_no"
-                ),
-                c,
-            )
-            .tuples()
-            .all()
-        )
-        instansi_id = s.execute(text("SELECT instansi_id FROM cycle WHERE id = :c"), c).scalar_one()
+        rated = dict(s.execute(RATED_BY_PERIOD, c).tuples().all())
+        instansi_id = s.execute(CYCLE_INSTANSI, c).scalar_one()
     tpp: dict[str, dict[str, int]] = {}
     for p in periods(policy, year):
         rows = tpp_rows(lambda: reading(engine), instansi_id=instansi_id, cycle_id=cycle_id, period_no=p.n)
@@ -498,25 +613,8 @@ def local_instant(day: date, hour: int) -> datetime:
 def _inputs_360(s: Session, cycle_id: int) -> dict[str, int]:
     """360 input: the requests and answers on the cycle's SKPs, each with its event in the audit trail."""
     c = {"c": cycle_id}
-    rows = s.execute(
-        text(
-            "SELECT i.id, i.skp_id, s.unit_id, i.state FROM input360 i JOIN skp s ON s.id = i.skp_id "
-            "WHERE s.cycle_id = :c"
-        ),
-        c,
-    ).all()
-    audited = dict(
-        s.execute(
-            text(
-                "SELECT a.trigger, COUNT(*) FROM auditevent a JOIN input360 i ON i.id = a.entity_id "
-                "JOIN skp s ON s.id = i.skp_id WHERE a.entity_type = 'input_360' AND s.cycle_id = :c "
-                "GROUP BY a.trigger"
-            ),
-            c,
-        )
-        .tuples()
-        .all()
-    )
+    rows = s.execute(INPUTS_360, c).all()
+    audited = dict(s.execute(INPUT_360_EVENTS, c).tuples().all())
     return {
         "units": len({u for _, _, u, _ in rows}),
         "skps": len({skp for _, skp, _, _ in rows}),
@@ -531,13 +629,7 @@ def _acting(s: Session, cycle_id: int) -> dict[str, int]:
     """Each acting SK against the SKPs: those moved to the official when it began (their `reassigned` events at its
     `begin`) move back when it ends, their penilai is the unit's head again; while it ran the official rated them."""
     c = {"c": cycle_id}
-    sks = s.execute(
-        text(
-            "SELECT a.id, p.nip, u.head_id FROM actingassignment a JOIN cycle c ON c.instansi_id = a.instansi_id "
-            "JOIN pegawai p ON p.id = a.pegawai_id JOIN unit u ON u.id = a.unit_id WHERE c.id = :c"
-        ),
-        c,
-    ).all()
+    sks = s.execute(ACTING_SKS, c).all()
     out = dict.fromkeys(
         (
             "skps_moved",
@@ -553,23 +645,11 @@ def _acting(s: Session, cycle_id: int) -> dict[str, int]:
     if not sks:
         return out
     phases: dict[int, dict[str, datetime]] = defaultdict(dict)
-    for entity_id, trigger, at in s.execute(
-        text(
-            "SELECT entity_id, trigger, at FROM auditevent WHERE entity_type = 'acting' "
-            "AND trigger IN ('begin', 'end') AND entity_id IN :ids"
-        ).bindparams(bindparam("ids", expanding=True)),
-        {"ids": [i for i, _, _ in sks]},
-    ):
-        phases[entity_id][trigger] = _utc(at)
+    for entity_id, trigger, at in s.execute(ACTING_PHASES, {"ids": [i for i, _, _ in sks]}):
+        phases[entity_id][trigger] = at
     reassigned: dict[datetime, set[int]] = defaultdict(set)
-    for entity_id, at in s.execute(
-        text(
-            "SELECT a.entity_id, a.at FROM auditevent a JOIN skp s ON s.id = a.entity_id "
-            "WHERE a.entity_type = 'skp' AND a.trigger = 'reassigned' AND s.cycle_id = :c"
-        ),
-        c,
-    ):
-        reassigned[_utc(at)].add(entity_id)
+    for entity_id, at in s.execute(REASSIGNED, c):
+        reassigned[at].add(entity_id)
     for sk_id, nip, head in sks:
         begun, ended = phases[sk_id].get("begin"), phases[sk_id].get("end")
         moved = reassigned.get(begun, set()) if begun else set()
@@ -580,21 +660,9 @@ def _acting(s: Session, cycle_id: int) -> dict[str, int]:
         if not moved:
             continue
         ids = {"ids": sorted(moved)}
-        out["reverted_to_head"] += sum(
-            1
-            for (penilai,) in s.execute(
-                text("SELECT penilai_id FROM skp WHERE id IN :ids").bindparams(bindparam("ids", expanding=True)), ids
-            )
-            if penilai == head
-        )
-        for actor, at in s.execute(
-            text(
-                "SELECT a.actor, a.at FROM auditevent a JOIN evaluation e ON e.id = a.entity_id "
-                "WHERE a.entity_type = 'evaluation' AND a.trigger = 'evaluate' AND e.skp_id IN :ids"
-            ).bindparams(bindparam("ids", expanding=True)),
-            ids,
-        ):
-            if begun is not None and begun <= _utc(at) and (ended is None or _utc(at) < ended):
+        out["reverted_to_head"] += sum(1 for (penilai,) in s.execute(PENILAI_OF, ids) if penilai == head)
+        for actor, at in s.execute(EVALUATED_ON, ids):
+            if begun is not None and begun <= at and (ended is None or at < ended):
                 key = "rated_by_official" if actor == f"pegawai:{nip}" else "rated_by_others_while_running"
                 out[key] += 1
     return out
@@ -606,21 +674,10 @@ def _contracts(s: Session, cycle_id: int, policy: Policy, year: int) -> dict[str
     c = {"c": cycle_id}
     last_sweep = local_instant(date(year + 1, 4, 1), 9)
     rows = [
-        (opens_at(policy, _day(selesai), ZONE) <= last_sweep, case_id is not None)
-        for selesai, case_id in s.execute(
-            text(
-                "SELECT k.selesai, k.case_id FROM kontrak k JOIN cycle c ON c.instansi_id = k.instansi_id AND c.id = :c"
-            ),
-            c,
-        )
+        (opens_at(policy, selesai, ZONE) <= last_sweep, case_id is not None)
+        for selesai, case_id in s.execute(CONTRACTS, c)
     ]
-    sanctions = s.execute(
-        text(
-            "SELECT COUNT(*) FROM followupcase f JOIN skp s ON s.id = f.skp_id JOIN pegawai p ON p.id = s.pegawai_id "
-            "WHERE s.cycle_id = :c AND p.jenis = 'PPPK' AND f.kind = 'SANCTION'"
-        ),
-        c,
-    ).scalar_one()
+    sanctions = s.execute(PPPK_SANCTIONS, c).scalar_one()
     return {
         "contracts": len(rows),
         "opening_passed": sum(passed for passed, _ in rows),
@@ -636,25 +693,10 @@ def _status_periods(s: Session, cycle_id: int, year: int) -> dict[str, dict[str,
     day before it; one ending in the year has an SKP drafted from the day after."""
     first, last = date(year, 1, 1), date(year, 12, 31)
     c = {"c": cycle_id}
-    spans = [
-        (pid, _day(starts), _day(until) if until is not None else None)
-        for pid, starts, until in s.execute(
-            text(
-                "SELECT sp.pegawai_id, sp.starts, sp.until FROM statusperiod sp JOIN pegawai p ON p.id = sp.pegawai_id "
-                "JOIN cycle c ON c.instansi_id = p.instansi_id WHERE c.id = :c AND sp.status <> 'AKTIF'"
-            ),
-            c,
-        )
-    ]
+    spans = s.execute(STATUS_SPANS, c).tuples().all()
     skps: dict[int, list[tuple[date, date, bool]]] = defaultdict(list)
-    for pid, awal, akhir, reason in s.execute(
-        text(
-            "SELECT pegawai_id, periode_awal, periode_akhir, closing_reason FROM skp "
-            "WHERE cycle_id = :c AND pegawai_id IN :ids"
-        ).bindparams(bindparam("ids", expanding=True)),
-        {**c, "ids": [pid for pid, _, _ in spans] or [0]},
-    ):
-        skps[pid].append((_day(awal), _day(akhir), reason is not None))
+    for pid, awal, akhir, reason in s.execute(SKP_SPANS_OF, {**c, "ids": [pid for pid, _, _ in spans]}):
+        skps[pid].append((awal, akhir, reason is not None))
     out = {
         "out_all_year": {"pegawai": 0, "skps": 0},
         "starting": {"pegawai": 0, "closed_the_day_before": 0},
@@ -679,13 +721,7 @@ def _mid_year(s: Session, cycle_id: int, policy: Policy, year: int) -> dict[str,
     """SKPs starting after 1 January (a mutasi, a status ending): their agreement ladder runs from their own start, so
     none is overdue on its first day and every step is due when `due_date(..., start=periode_awal)` says."""
     c = {"c": cycle_id}
-    starts = {
-        i: _day(awal)
-        for i, awal in s.execute(
-            text("SELECT id, periode_awal FROM skp WHERE cycle_id = :c AND periode_awal > :first"),
-            {**c, "first": date(year, 1, 1)},
-        )
-    }
+    starts: dict[int, date] = dict(s.execute(LATE_STARTS, {**c, "first": date(year, 1, 1)}).tuples().all())
     due = {
         i: due_date(policy, DeadlineKey.SKP_AGREEMENT, cycle_year=year, start=day, tz=ZONE) for i, day in starts.items()
     }
@@ -695,16 +731,10 @@ def _mid_year(s: Session, cycle_id: int, policy: Policy, year: int) -> dict[str,
     }
     overdue = {i for i in starts if due[i] <= first_day_ends[i]}
     steps = as_policy = 0
-    for entity_id, due_at in s.execute(
-        text(
-            "SELECT entity_id, due_at FROM deadlinestep WHERE cycle_id = :c AND deadline_key = 'skp_agreement' "
-            "AND entity_id IN :ids"
-        ).bindparams(bindparam("ids", expanding=True)),
-        {**c, "ids": list(starts) or [0]},
-    ):
+    for entity_id, due_at in s.execute(AGREEMENT_STEP_DUES_OF, {**c, "ids": list(starts)}):
         steps += 1
-        as_policy += _utc(due_at) == due[entity_id]
-        if _utc(due_at) <= first_day_ends[entity_id]:
+        as_policy += due_at == due[entity_id]
+        if due_at <= first_day_ends[entity_id]:
             overdue.add(entity_id)
     return {
         "skps": len(starts),
