@@ -346,6 +346,10 @@ def everyday_cases(report: Mapping[str, Any]) -> list[str]:
         f"{i3['skps']} SKPs, {i3['submitted']} answered (audited: {i3['audited_named']} named, "
         f"{i3['audited_submitted']} submitted).",
         "",
+        f"The qualitative approach in {report['qualitative']['units']} unit: {report['qualitative']['skps']} SKPs "
+        f"planned with a qualitative indikator (an ekspektasi, no target); {report['qualitative']['rated']} of its "
+        "periodic realisasi rated by the pejabat penilai against it.",
+        "",
         f"Quality problems planted: {qp['orphan_rhk_planted']} heads' SKPs with an RHK Utama no bawahan intervenes; "
         f"the quality report names {qp['orphan_rhk_found']} of them (orphan_atasan_rhk).",
         "",

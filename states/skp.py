@@ -128,7 +128,7 @@ def _input_360_in(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
 
 def _status_begun(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
     if not f.status_excludes:
-        yield "no status period that excludes the pegawai has begun: an SKP is withdrawn only for one"
+        yield Problem.say("skp.status_begun")
 
 
 GUARDS = {

@@ -80,6 +80,8 @@ def test_the_year_shows_what_real_people_do(simulated: tuple[Path, dict[str, Any
     asked = report["input_360"]  # one team, two rekan each, most answer
     assert asked["units"] == 1 and asked["named"] == 2 * asked["skps"] >= 6
     assert 0 < asked["submitted"] < asked["named"] and asked["audited_submitted"] == asked["submitted"]
+    qualitative = report["qualitative"]  # one team plans a qualitative indikator; the penilai rates it per period
+    assert qualitative["units"] == 1 and qualitative["skps"] >= 3 and qualitative["rated"] >= qualitative["skps"]
     planted = report["quality_planted"]
     assert planted["orphan_rhk_found"] == planted["orphan_rhk_planted"] == 2
     months = report["states_over_time"]
@@ -113,6 +115,8 @@ def test_the_check_fails_when_the_database_says_otherwise(simulated: tuple[Path,
         conn.execute(text(f"UPDATE rhk SET intervensi_rhk_id = {adopted} WHERE id = (SELECT MAX(id) FROM rhk)"))
         unopened = "UPDATE kontrak SET case_id = NULL WHERE id = (SELECT MIN(id) FROM kontrak WHERE case_id > 0)"
         conn.execute(text(unopened))
+        rated = "(SELECT MIN(id) FROM realisasi WHERE rating IS NOT NULL AND value IS NULL)"  # a qualitative one
+        conn.execute(text(f"UPDATE realisasi SET rating = NULL WHERE id = {rated}"))
         conn.execute(
             text(
                 "UPDATE evaluation SET predikat = NULL "
@@ -130,6 +134,7 @@ def test_the_check_fails_when_the_database_says_otherwise(simulated: tuple[Path,
     assert any(p.startswith("acting") for p in found), found
     assert any(p.startswith("input_360") for p in found), found
     assert any(p.startswith("quality_planted") for p in found), found
+    assert any(p.startswith("qualitative") for p in found), found
 
 
 @pytest.mark.slow  # about a minute on two cores

@@ -25,7 +25,7 @@ from policies.distribution import check as check_distribution
 from policies.kontrak import opens_at
 from policies.periods import periods
 from policies.schema import AutoAction, DeadlineKey, Policy, QualityRule
-from states.enums import CapaianLevel, Predikat
+from states.enums import Approach, CapaianLevel, Predikat
 from workflows import audit
 from workflows.cases import quality
 from workflows.queries.exports import tpp_rows
@@ -38,11 +38,13 @@ from workflows.store.tables import (
     DeadlineStep,
     Evaluation,
     FollowUpCase,
+    Indikator,
     Input360,
     Keberatan,
     Kontrak,
     Outbox,
     Pegawai,
+    Realisasi,
     Rhk,
     Skp,
     StatusPeriod,
@@ -211,6 +213,28 @@ INPUT_360_EVENTS = (
     .group_by(col(AuditEvent.trigger))
 )
 """Per trigger, how many audit events the 360 inputs on the cycle's SKPs have."""
+
+QUALITATIVE_SKPS = (
+    select(col(Skp.id), col(Skp.unit_id))
+    .join(Rhk, col(Rhk.skp_id) == col(Skp.id))
+    .join(Indikator, col(Indikator.rhk_id) == col(Rhk.id))
+    .where(col(Skp.cycle_id) == CYCLE, col(Indikator.approach) == Approach.KUALITATIF.value)
+    .distinct()
+)
+"""The cycle's SKPs with a qualitative indikator, and their units."""
+QUALITATIVE_RATED = (
+    select(func.count())
+    .select_from(Realisasi)
+    .join(Indikator, col(Indikator.id) == col(Realisasi.indikator_id))
+    .join(Evaluation, col(Evaluation.id) == col(Realisasi.evaluation_id))
+    .join(Skp, col(Skp.id) == col(Evaluation.skp_id))
+    .where(
+        col(Skp.cycle_id) == CYCLE,
+        col(Indikator.approach) == Approach.KUALITATIF.value,
+        col(Realisasi.rating).is_not(None),
+    )
+)
+"""How many realisasi of qualitative indikator the pejabat penilai rated in the cycle's periods."""
 
 ACTING_SKS = (
     select(_key(ActingAssignment.id), col(Pegawai.nip), col(Unit.head_id))
@@ -404,6 +428,11 @@ def from_ledger(engine: Engine, ledger: Ledger, policy: Policy, year: int, sent:
             "audited_named": ledger.input_360["named"],
             "audited_submitted": ledger.input_360["submitted"],
         },
+        "qualitative": {
+            "units": 1 if ledger.qualitative["skps"] else 0,
+            "skps": ledger.qualitative["skps"],
+            "rated": ledger.qualitative["rated"],
+        },
         "acting": {
             "sks": 1 if act else 0,
             "skps_moved": act.get("moved", 0),
@@ -574,6 +603,7 @@ def _everyday(s: Session, cycle_id: int, policy: Policy, year: int) -> dict[str,
     """The regulation's everyday cases as the database holds them (`from_database`)."""
     return {
         "input_360": _inputs_360(s, cycle_id),
+        "qualitative": _qualitative(s, cycle_id),
         "acting": _acting(s, cycle_id),
         "pppk_contracts": _contracts(s, cycle_id, policy, year),
         "status_periods": _status_periods(s, cycle_id, year),
@@ -622,6 +652,17 @@ def _inputs_360(s: Session, cycle_id: int) -> dict[str, int]:
         "submitted": sum(1 for *_, state in rows if state == "submitted"),
         "audited_named": audited.get("name", 0),
         "audited_submitted": audited.get("submit", 0),
+    }
+
+
+def _qualitative(s: Session, cycle_id: int) -> dict[str, int]:
+    """The qualitative approach: the SKPs planned with a qualitative indikator, and its realisasi rated."""
+    c = {"c": cycle_id}
+    planned = s.execute(QUALITATIVE_SKPS, c).all()
+    return {
+        "units": len({unit for _, unit in planned}),
+        "skps": len(planned),
+        "rated": s.execute(QUALITATIVE_RATED, c).scalar_one(),
     }
 
 
