@@ -178,6 +178,10 @@ ROUTES = [
         },
     ),
     Route("GET", "/units/DINKES-P2P/acting", frozenset({"admin", "auditor", "root"})),
+    # the SK the world scheduled for 2028: changed, then cancelled, by an admin of the instansi only (after the first
+    # allowed cancel the rest are 409s: past authorization)
+    Route("PATCH", "/units/DINKES-P2P/acting/{acting}", frozenset(ADMINS), lambda ids: {"until": "2028-03-09"}),
+    Route("POST", "/units/DINKES-P2P/acting/{acting}/cancel", frozenset(ADMINS), lambda ids: {"reason": "SK dicabut"}),
     # status periods: HR sets them (a pension far ahead, so no SKP of the cycle changes), HR and auditors read them
     Route("GET", f"/pegawai/{STAF2}/status", frozenset({"admin", "auditor", "root"})),
     Route(
@@ -236,7 +240,16 @@ def make_world(client: Requester, root: dict[str, str], engine: Engine) -> dict[
             .where(col(Instansi.code) == "KAB-CONTOH")
         )
         policy = conn.scalar(select(func.min(PolicyVersion.id)))
-    return {"skp": skp, "cycle": cycle, "policy": policy, "evidence": _evidence(client, root, engine, skp or 0)}
+    scheduled = {"nip": KABID2, "kind": "PLH", "from": "2028-03-01", "until": "2028-03-10", "sk_number": "SK 800/8"}
+    acting = client.request("POST", "/units/DINKES-P2P/acting", json=scheduled, headers=root)
+    assert acting.status_code == 200, acting.text
+    return {
+        "skp": skp,
+        "cycle": cycle,
+        "policy": policy,
+        "evidence": _evidence(client, root, engine, skp or 0),
+        "acting": acting.json()["acting"]["id"],
+    }
 
 
 def _evidence(client: Requester, root: dict[str, str], engine: Engine, skp_id: int) -> int:
