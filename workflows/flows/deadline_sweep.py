@@ -598,13 +598,13 @@ class _KeySweep:
     ) -> None:
         ctx, t, src = self.ctx, self.src.table, self.src
         plan = self._plan(due, period_no, reach, sorted({r.taken for r in rows}), zone)
-        ids = [r.entity_id for r in rows]
+        these = among(session, t.id, [r.entity_id for r in rows])  # bound once for the three statements below
 
         def planned(*columns: Any) -> Select[Any]:
             return (
                 self._pending(*columns)
                 .join(plan, plan.c.taken == self._taken())
-                .where(among(session, t.id, ids))
+                .where(these)
                 .order_by(t.id, plan.c.step_index)
             )
 

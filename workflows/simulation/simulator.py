@@ -233,8 +233,7 @@ class Simulation:
         self.orphan_heads: set[int] = set()  # heads planning a second RHK Utama no bawahan intervenes
         self.qualitative_unit: int | None = None  # the unit whose staff plan a qualitative indikator
         self.qualitative: set[int] = set()  # SKPs planned with it
-        self.statements = 0  # statements sent to the database, counted to report them per use-case call
-        event.listen(engine, "before_cursor_execute", self._count_statement)
+        self.statements = 0  # statements sent to the database while `run` runs, to report them per use-case call
 
     # --- the clock ---------------------------------------------------------------------------------------------
 
@@ -277,6 +276,13 @@ class Simulation:
     # --- the year ----------------------------------------------------------------------------------------------
 
     def run(self) -> Ledger:
+        event.listen(self.engine, "before_cursor_execute", self._count_statement)
+        try:
+            return self._run()
+        finally:
+            event.remove(self.engine, "before_cursor_execute", self._count_statement)
+
+    def _run(self) -> Ledger:
         start = local(date(self.year, 1, 2), 8)
         self.setup(start)
         self.schedule_planning()
