@@ -18,9 +18,8 @@ from states.enums import CapaianLevel, Rating
 from states.errors import NotFound
 from states.lifecycle import TriggerInput
 from tests.integration.org import KABID, KABID2, KADIS, SEKDA, STAF1, STAF2
-from tests.integration.scenario import ROOT, plan
-from tests.integration.test_mid_year import at, moved_in_july
-from workflows.actors import Actor
+from tests.integration.scenario import ROOT
+from tests.integration.test_mid_year import agreed_in_the_new_unit, at, moved_in_july
 from workflows.cases import cycles, skps
 from workflows.queries.exports import EKINERJA_COLUMNS, Sessions, ekinerja_csv, ekinerja_rows, write_ekinerja_xlsx
 from workflows.store.tables import Skp
@@ -55,13 +54,8 @@ def readers(db: Engine) -> Sessions:
 
 def _year_with_a_mutasi(db: Engine, now: datetime) -> tuple[int, int, int]:
     cast, closed, new = moved_in_july(db, now)
-    staff = Actor.pegawai(cast.actors[STAF1].pegawai_id or 0, STAF1)
+    agreed_in_the_new_unit(db, cast, new)
     with unit_of_work(db) as s:
-        boss_rhk = skps.get(s, cast.skps[KABID2], staff).rhk[0]["id"]
-        skps.save_plan(s, new, plan(boss_rhk), actor=staff, now=at(7, 20))
-        skps.fire(s, new, "cascade", actor=cast.actors[KABID2], now=at(7, 20))
-        skps.fire(s, new, "agree", actor=cast.actors[KABID2], now=at(7, 21))
-        skps.fire(s, new, "monitor", actor=ROOT, now=at(7, 22))
         skps.set_capaian(s, cast.cycle_id, cast.units["DINKES-P2P"], 7, CapaianLevel.BAIK, actor=ROOT, now=at(8, 1))
         skps.fire(s, closed, "assess", actor=cast.actors[KABID], now=at(8, 1), inp=GOOD)
     with unit_of_work(db) as s:

@@ -13,13 +13,11 @@ from sqlmodel import col
 from policies.schema import DistributionMode
 from states.enums import CapaianLevel, Rating
 from states.lifecycle import TriggerInput
-from tests.integration.org import KABID, KABID2, STAF1
-from tests.integration.scenario import ROOT, SYSTEM, monitored_cycle, plan
-from tests.integration.test_mid_year import EFFECTIVE, SK, at
+from tests.integration.org import KABID, KABID2
+from tests.integration.scenario import ROOT, SYSTEM
+from tests.integration.test_mid_year import agreed_in_the_new_unit, at, moved_in_july
 from workflows import audit
-from workflows.actors import Actor
 from workflows.cases import cycles, followups, policy_store, skps
-from workflows.cases.mutasi import MutasiIn, mutasi_pegawai
 from workflows.store.tables import AuditEvent, Cycle, FollowUpCase
 from workflows.store.uow import reading, unit_of_work
 
@@ -31,7 +29,7 @@ def sessions(db: Engine) -> Session:
 
 
 def test_two_skps_in_one_year_open_one_case_on_the_combined_predikat(db: Engine, now: datetime) -> None:
-    cast = monitored_cycle(db, now)
+    cast, closed, new = moved_in_july(db, now)
     with unit_of_work(db) as s:  # the curve only warns here: this test is about the year, not the unit's shape
         preset = policy_store.cycle_policy(s, s.get_one(Cycle, cast.cycle_id))
         soft = preset.model_copy(
@@ -42,17 +40,7 @@ def test_two_skps_in_one_year_open_one_case_on_the_combined_predikat(db: Engine,
         )
         pinned = policy_store.store(s, soft, instansi_id=cast.instansi_id, created_by="test", now=now).id
         s.execute(update(Cycle).where(col(Cycle.id) == cast.cycle_id).values(policy_version_id=pinned))
-    with unit_of_work(db) as s:
-        moved = mutasi_pegawai(s, STAF1, MutasiIn("DINKES-YANKES", EFFECTIVE, sk_number=SK), actor=ROOT, now=at(7, 15))
-    closed, new = moved.closed_skp_id, moved.new_skp_id
-    assert closed is not None and new is not None
-    staff = Actor.pegawai(cast.actors[STAF1].pegawai_id or 0, STAF1)
-    with unit_of_work(db) as s:
-        boss_rhk = skps.get(s, cast.skps[KABID2], staff).rhk[0]["id"]
-        skps.save_plan(s, new, plan(boss_rhk), actor=staff, now=at(7, 20))
-        skps.fire(s, new, "cascade", actor=cast.actors[KABID2], now=at(7, 20))
-        skps.fire(s, new, "agree", actor=cast.actors[KABID2], now=at(7, 21))
-        skps.fire(s, new, "monitor", actor=ROOT, now=at(7, 22))
+    agreed_in_the_new_unit(db, cast, new)
 
     # the old penilai rates the closed SKP SANGAT_BAIK in August; it is followed up in September, its year waits
     with unit_of_work(db) as s:

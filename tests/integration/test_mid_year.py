@@ -50,6 +50,17 @@ def moved_in_july(db: Engine, now: datetime) -> tuple[Cast, int, int]:
     return cast, moved.closed_skp_id, moved.new_skp_id
 
 
+def agreed_in_the_new_unit(db: Engine, cast: Cast, new: int) -> None:
+    """STAF1's new SKP planned under KABID2's RHK, cascaded and agreed by KABID2, and monitored, in July."""
+    staff = Actor.pegawai(cast.actors[STAF1].pegawai_id or 0, STAF1)
+    with unit_of_work(db) as s:
+        boss_rhk = skps.get(s, cast.skps[KABID2], staff).rhk[0]["id"]
+        skps.save_plan(s, new, plan(boss_rhk), actor=staff, now=at(7, 20))
+        skps.fire(s, new, "cascade", actor=cast.actors[KABID2], now=at(7, 20))
+        skps.fire(s, new, "agree", actor=cast.actors[KABID2], now=at(7, 21))
+        skps.fire(s, new, "monitor", actor=ROOT, now=at(7, 22))
+
+
 def steps_of(db: Engine, skp_id: int) -> list[tuple[int, str, datetime]]:
     with reading(db) as s:
         rows = s.execute(
@@ -102,13 +113,7 @@ def test_a_mutasi_in_july_gives_the_new_skp_its_own_agreement_deadline(db: Engin
 
 def test_the_periods_and_the_annual_predikat_cover_the_months_each_skp_ran(db: Engine, now: datetime) -> None:
     cast, closed, new = moved_in_july(db, now)
-    staff = Actor.pegawai(cast.actors[STAF1].pegawai_id or 0, STAF1)
-    with unit_of_work(db) as s:
-        boss_rhk = skps.get(s, cast.skps[KABID2], staff).rhk[0]["id"]
-        skps.save_plan(s, new, plan(boss_rhk), actor=staff, now=at(7, 20))
-        skps.fire(s, new, "cascade", actor=cast.actors[KABID2], now=at(7, 20))
-        skps.fire(s, new, "agree", actor=cast.actors[KABID2], now=at(7, 21))
-        skps.fire(s, new, "monitor", actor=ROOT, now=at(7, 22))
+    agreed_in_the_new_unit(db, cast, new)
 
     # a period that ended before the new SKP began is not expected of it; one after the old SKP closed is not either
     for period_no in (6, 7, 8):
