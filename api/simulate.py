@@ -305,7 +305,7 @@ def markdown(report: Mapping[str, Any], ledger: Ledger, chart: str) -> str:
 def everyday_cases(report: Mapping[str, Any]) -> list[str]:
     """The regulation's everyday cases the simulation ran, each counted and checked against the database."""
     st, mid, pk, ac = report["status_periods"], report["mid_year_skps"], report["pppk_contracts"], report["acting"]
-    i3, qp = report["input_360"], report["quality_planted"]
+    i3, qp, dk = report["input_360"], report["quality_planted"], report["dialog_kinerja"]
     lines = [
         "## Everyday cases, checked against the database",
         "",
@@ -349,6 +349,12 @@ def everyday_cases(report: Mapping[str, Any]) -> list[str]:
         f"The qualitative approach in {report['qualitative']['units']} unit: {report['qualitative']['skps']} SKPs "
         f"planned with a qualitative indikator (an ekspektasi, no target); {report['qualitative']['rated']} of its "
         "periodic realisasi rated by the pejabat penilai against it.",
+        "",
+        f"Dialog kinerja (umpan balik due every {dk['every_weeks']} weeks): {dk['steps']} nudge steps taken, "
+        + ", ".join(f"{n} {action}" for action, n in dk["notified"].items())
+        + f" sent, about {dk['skps_nudged']} SKPs whose umpan balik had lapsed; {dk['answered']} umpan balik given "
+        f"after a nudge. Sent though umpan balik had been given: {dk['nudged_despite_feedback']}; lapsed at the last "
+        f"sweep without its nudge: {dk['lapsed_without_nudge']}.",
         "",
         f"Quality problems planted: {qp['orphan_rhk_planted']} heads' SKPs with an RHK Utama no bawahan intervenes; "
         f"the quality report names {qp['orphan_rhk_found']} of them (orphan_atasan_rhk).",

@@ -82,6 +82,11 @@ def test_the_year_shows_what_real_people_do(simulated: tuple[Path, dict[str, Any
     assert 0 < asked["submitted"] < asked["named"] and asked["audited_submitted"] == asked["submitted"]
     qualitative = report["qualitative"]  # one team plans a qualitative indikator; the penilai rates it per period
     assert qualitative["units"] == 1 and qualitative["skps"] >= 3 and qualitative["rated"] >= qualitative["skps"]
+    dialog = report["dialog_kinerja"]  # umpan balik due every eight weeks: lapses are nudged, many are answered
+    assert dialog["every_weeks"] == 8 and dialog["notified"]["reminder"] > dialog["notified"]["escalate"] > 0
+    assert dialog["steps"] >= sum(dialog["notified"].values()) and 0 < dialog["skps_nudged"] <= 150
+    assert 0 < dialog["answered"] <= dialog["notified"]["reminder"] + dialog["notified"]["escalate"]
+    assert dialog["nudged_despite_feedback"] == dialog["lapsed_without_nudge"] == 0
     planted = report["quality_planted"]
     assert planted["orphan_rhk_found"] == planted["orphan_rhk_planted"] == 2
     months = report["states_over_time"]
@@ -117,6 +122,8 @@ def test_the_check_fails_when_the_database_says_otherwise(simulated: tuple[Path,
         conn.execute(text(unopened))
         rated = "(SELECT MIN(id) FROM realisasi WHERE rating IS NOT NULL AND value IS NULL)"  # a qualitative one
         conn.execute(text(f"UPDATE realisasi SET rating = NULL WHERE id = {rated}"))
+        lost_nudge = "(SELECT MAX(id) FROM deadlinestep WHERE deadline_key = 'feedback')"
+        conn.execute(text(f"DELETE FROM deadlinestep WHERE id = {lost_nudge}"))
         conn.execute(
             text(
                 "UPDATE evaluation SET predikat = NULL "
@@ -135,6 +142,7 @@ def test_the_check_fails_when_the_database_says_otherwise(simulated: tuple[Path,
     assert any(p.startswith("input_360") for p in found), found
     assert any(p.startswith("quality_planted") for p in found), found
     assert any(p.startswith("qualitative") for p in found), found
+    assert any(p.startswith("dialog_kinerja") for p in found), found
 
 
 @pytest.mark.slow  # about a minute on two cores

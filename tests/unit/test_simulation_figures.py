@@ -4,16 +4,19 @@
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Select, make_url
 
-from workflows.simulation import figures
+from workflows.simulation import everyday, figures
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURES = ROOT / "workflows" / "simulation" / "figures.py"
+EVERYDAY = ROOT / "workflows" / "simulation" / "everyday.py"
+MODULES = [(FIGURES, figures), (EVERYDAY, everyday)]
 STRING_SQL_CALLS = {"text", "literal_column", "exec_driver_sql"}
 SQL_IN_A_STRING = re.compile(r"\b(SELECT\b.*\bFROM|INSERT\s+INTO|UPDATE\b.*\bSET|DELETE\s+FROM)\b", re.DOTALL)
 
@@ -33,8 +36,9 @@ def string_sql(source: str) -> list[str]:
     return found
 
 
-def test_figures_hold_no_string_sql() -> None:
-    assert string_sql(FIGURES.read_text()) == []
+@pytest.mark.parametrize("path", [FIGURES, EVERYDAY], ids=["figures", "everyday"])
+def test_figures_hold_no_string_sql(path: Path) -> None:
+    assert string_sql(path.read_text()) == []
 
 
 @pytest.mark.parametrize(
@@ -61,14 +65,20 @@ def test_the_scan_lets_statements_and_prose_through() -> None:
 
 
 def statements() -> list[tuple[str, Select[tuple[object, ...]]]]:
-    return [(name, value) for name, value in vars(figures).items() if isinstance(value, Select)]
+    """The named statements each module defines (not those it imports from the other)."""
+    return [
+        (name, value)
+        for path, module in MODULES
+        for name, value in vars(module).items()
+        if isinstance(value, Select) and f"\n{name} = " in path.read_text()
+    ]
 
 
 def test_every_statement_says_what_it_counts() -> None:
     """Each named statement is followed by its one-line docstring (read from the module's source)."""
-    tree = ast.parse(FIGURES.read_text())
     documented = set()
-    for node, after in zip(tree.body, tree.body[1:], strict=False):
+    pairs = [pair for path, _ in MODULES for pair in itertools.pairwise(ast.parse(path.read_text()).body)]
+    for node, after in pairs:
         targets = (
             node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
         )

@@ -22,7 +22,7 @@ from itertools import count
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Engine, and_, event, func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -57,12 +57,28 @@ from workflows.cases.org.imports import import_org
 from workflows.cases.skps import PlanIn
 from workflows.flows import runs
 from workflows.simulation.demo import generate_kabupaten
-from workflows.store.tables import Cycle, FollowUpCase, Input360, Pegawai, PolicyVersion, Rhk, Skp, Unit
+from workflows.store.tables import (
+    Cycle,
+    DeadlineStep,
+    Feedback,
+    FollowUpCase,
+    Input360,
+    Pegawai,
+    PolicyVersion,
+    Rhk,
+    Skp,
+    Unit,
+)
 from workflows.store.uow import reading, unit_of_work
 
 ZONE = ZoneInfo("Asia/Jakarta")  # the demo kabupaten's zone (workflows.simulation.demo.TIMEZONE)
 HR = Actor.admin("hr-simulasi")
 PRESET = "permenpanrb-6-2022"
+FEEDBACK_EVERY_WEEKS = 8
+"""The kabupaten makes dialog kinerja routine (seed 000): umpan balik on every SKP in force at least every eight
+weeks, so the deadline sweep nudges the penilai where it lapses (`feedback.every_weeks`, off in the preset)."""
+ANSWERS = {"reminder": 0.5, "escalate": 0.7}
+"""How likely a nudged penilai gives umpan balik within days: after the reminder, and once their own atasan is told."""
 SCHEDULER = Actor.scheduler("simulate")
 HI, OK, LO = Rating.DI_ATAS_EKSPEKTASI, Rating.SESUAI_EKSPEKTASI, Rating.DI_BAWAH_EKSPEKTASI
 BELOW_BAIK = (Predikat.BUTUH_PERBAIKAN, Predikat.KURANG, Predikat.SANGAT_KURANG)
@@ -109,6 +125,9 @@ class Ledger:
     input_360: Counter[str] = field(default_factory=Counter)  # in one unit: SKPs, pemberi named, inputs submitted
     input_360_unit: str = ""
     qualitative: Counter[str] = field(default_factory=Counter)  # in one unit: SKPs planned so, indikator rated
+    dialog: Counter[str] = field(default_factory=Counter)  # dialog kinerja: nudge steps taken, umpan balik after one
+    dialog_notified: Counter[str] = field(default_factory=Counter)  # the nudges queued, by ladder action
+    nudged: set[int] = field(default_factory=set)  # SKPs a nudge was sent about
     qualitative_unit: str = ""
     orphans_planted: set[int] = field(default_factory=set)  # SKPs planned with an RHK Utama no bawahan intervenes
     delivered: int = 0
@@ -233,6 +252,8 @@ class Simulation:
         self.orphan_heads: set[int] = set()  # heads planning a second RHK Utama no bawahan intervenes
         self.qualitative_unit: int | None = None  # the unit whose staff plan a qualitative indikator
         self.qualitative: set[int] = set()  # SKPs planned with it
+        self.awaiting: set[int] = set()  # SKPs nudged since their last umpan balik
+        self.nudges_seen = 0  # the newest dialog kinerja step read (a deadline step id)
         self.statements = 0  # statements sent to the database while `run` runs, to report them per use-case call
 
     # --- the clock ---------------------------------------------------------------------------------------------
@@ -320,11 +341,20 @@ class Simulation:
         assert org.instansi is not None  # the demo kabupaten always names itself
         with unit_of_work(self.engine) as s:
             instansi_id = import_org(s, org, actor=HR, now=now).instansi_id
+            routine = policy_store.PolicyIn(
+                name="kab-contoh-dialog-kinerja",
+                version="1",
+                description="Dialog kinerja rutin: umpan balik paling lambat tiap delapan minggu.",
+                base=PRESET,
+                overrides={"feedback": {"every_weeks": FEEDBACK_EVERY_WEEKS}},
+                instansi=org.instansi.code,
+            )
+            policy_store.create_version(s, routine, actor=HR, now=now)
             # quarterly periods: each pegawai reports realisasi and is rated four times a year
             body = CycleIn(
                 year=self.year,
                 name=f"SKP {self.year}",
-                policy=PRESET,
+                policy=routine.name,
                 period=PeriodKind.QUARTERLY,
                 instansi=org.instansi.code,
             )
@@ -679,7 +709,7 @@ class Simulation:
                     {"core_value": CoreValue.BERORIENTASI_PELAYANAN.value, "text": "Pertahankan", "period_no": n}
                 )
                 feedback.add_feedback(s, skp_id, body, actor=self.penilai(pid), now=when)
-                after.append(lambda: self.ledger.actions.update(["feedback"]))
+                after.append(lambda: self._fed(skp_id))
 
             def record() -> None:
                 self.ledger.actions.update(["evaluate"])
@@ -691,6 +721,66 @@ class Simulation:
             after.append(record)
 
         return run
+
+    # --- dialog kinerja ------------------------------------------------------------------------------------------
+
+    def _answer_nudges(self, as_of: datetime) -> None:
+        """The nudges this sweep sent (`feedback.every_weeks`): many a penilai answers with umpan balik within days,
+        more of them once their own atasan has been told (`ANSWERS`); the rest let the next window lapse too."""
+        about = func.coalesce(col(Feedback.skp_id), col(DeadlineStep.entity_id))
+        with reading(self.engine) as s:
+            rows = s.execute(
+                select(col(DeadlineStep.id), about, col(DeadlineStep.action))
+                .outerjoin(
+                    Feedback,
+                    and_(col(DeadlineStep.entity_type) == "feedback", col(Feedback.id) == col(DeadlineStep.entity_id)),
+                )
+                .where(
+                    col(DeadlineStep.id) > self.nudges_seen,
+                    col(DeadlineStep.deadline_key) == DeadlineKey.FEEDBACK.value,
+                    col(DeadlineStep.notified),
+                )
+                .order_by(col(DeadlineStep.id))
+            ).all()
+        for step_id, skp_id, action in rows:
+            self.nudges_seen = step_id
+            self.ledger.nudged.add(skp_id)
+            self.awaiting.add(skp_id)
+            if self.rng.random() < ANSWERS.get(action, 0.0):
+                when = as_of + timedelta(hours=self.rng.uniform(2, 96))
+                self.at(when, "feedback", self._feedback(skp_id, when), skp_id)
+
+    def _feedback(self, skp_id: int, when: datetime) -> Action:
+        def run(s: Session, after: list[Callable[[], None]]) -> None:
+            pid = self.owner[skp_id]
+            if self.skp_of[pid] != skp_id or self.people[pid].penilai_id is None:
+                return  # closed by a mutasi or a status since the nudge, or nobody rates them
+            period = next(
+                (
+                    p.n
+                    for p in policy_periods.periods(self.policy, self.year)
+                    if p.start <= when.astimezone(ZONE).date() <= p.end
+                ),
+                None,
+            )
+            body = feedback.FeedbackIn.model_validate(
+                {
+                    "core_value": CoreValue.KOLABORATIF.value,
+                    "text": "Lanjutkan; lengkapi bukti dukung",
+                    "period_no": period,
+                }
+            )
+            feedback.add_feedback(s, skp_id, body, actor=self.penilai(pid), now=when)
+            after.append(lambda: self._fed(skp_id))
+
+        return run
+
+    def _fed(self, skp_id: int) -> None:
+        """Umpan balik was given on the SKP: it answers a nudge if one was sent since the last."""
+        self.ledger.actions.update(["feedback"])
+        if skp_id in self.awaiting:
+            self.awaiting.discard(skp_id)
+            self.ledger.dialog["answered"] += 1
 
     # --- adjustments and a mutasi ---------------------------------------------------------------------------------
 
@@ -1331,11 +1421,15 @@ class Simulation:
             self.schedule_coaching(as_of)
         report = self.timed("enforce-deadlines", self.context(as_of))
         for c in report["cycles"]:
-            for key in c["by_key"].values():
+            for name, key in c["by_key"].items():
                 self.ledger.deadline_steps += key["steps"]
                 self.ledger.notified.update(key["notified"])
                 self.ledger.auto_actions.update(key["auto_actions"])
                 self.ledger.contract_cases.update(key.get("opened") or {})
+                if name == DeadlineKey.FEEDBACK.value:
+                    self.ledger.dialog["steps"] += key["steps"]
+                    self.ledger.dialog_notified.update(key["notified"])
+        self._answer_nudges(as_of)
         ended = (report.get("acting") or {}).get("ended", 0)
         if ended and self.acting_penilai:  # the Plt's SK is over: its unit's staff are rated by their head again
             self.ledger.acting["reassigned"] += report["acting"]["reassigned"]
