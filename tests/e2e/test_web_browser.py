@@ -326,6 +326,45 @@ def test_hr_registers_a_plh_on_the_acting_page_and_ends_it_early(
     assert client.get(f"/skps/{staf1}", headers=plh).status_code == 404
 
 
+def test_hr_cancels_a_scheduled_plt_sk_before_its_first_day(
+    server: str, page: Page, client: TestClient, clock: Clock, root: dict[str, str], db: Any, cycle_id: int
+) -> None:
+    staf1 = client.get("/skps", params={"nip": STAF1}, headers=root).json()["items"][0]["id"]
+    log_in_by_keyboard(page, server, "root", ROOT_PASSWORD)
+    page.get_by_role("link", name="Plt/Plh").first.click()
+    page.get_by_label("Kode unit yang dipimpin sementara").fill("DINKES-P2P")
+    page.get_by_label("NIP pejabat Plt/Plh").fill(KABID2)
+    page.get_by_label("Jenis").select_option("PLT")
+    page.get_by_label("Mulai").fill("2026-03-02")  # signed in January for March: scheduled, nothing moves yet
+    page.get_by_label("Sampai dengan").fill("2026-05-29")
+    page.get_by_label("Nomor SK").fill("SK Bupati 821/12")
+    page.locator("#acting-form").get_by_role("button", name="Catat SK Plt/Plh").click()
+    expect(page.locator("#done")).to_contain_text("dijadwalkan")
+    expect(page.locator("#done")).to_contain_text("SKP yang pekerjaannya dialihkan: 0")
+    cancel = page.locator("#acting-list form[id^=cancel-]")
+    expect(cancel).to_have_count(1)
+    check_page(page, "hr-acting-scheduled")
+
+    cancel.get_by_label("Alasan pembatalan").fill("SK direvisi: pejabat lain ditunjuk")
+    cancel.get_by_role("button", name="Batalkan SK SK Bupati 821/12").click()  # not confirmed: the browser holds it
+    expect(page.locator("#done")).not_to_contain_text("dibatalkan")
+    listed = client.get("/units/DINKES-P2P/acting", headers=root).json()["items"]
+    assert [a["state"] for a in listed] == ["scheduled"]
+
+    cancel.get_by_label("Ya, batalkan SK ini sebelum berlaku").check()
+    cancel.get_by_role("button", name="Batalkan SK SK Bupati 821/12").click()
+    expect(page.locator("#done")).to_contain_text("SK Plt/Plh dibatalkan")
+    expect(page.locator("#acting-none")).to_be_visible()  # a cancelled SK leaves the list of SKs in force
+    check_page(page, "hr-acting-cancelled")
+    listed = client.get("/units/DINKES-P2P/acting", headers=root).json()["items"]
+    assert [a["state"] for a in listed] == ["cancelled"]
+    run = {"as_of": "2026-03-03T09:00:00+07:00", "cycle_id": cycle_id}  # past the day it would have begun
+    assert client.post("/workflows/enforce-deadlines/run", json=run, headers=root).status_code == 200
+    assert client.get("/units/DINKES-P2P/acting", headers=root).json()["items"][0]["state"] == "cancelled"
+    plt = bearer(f"pegawai:{KABID2}", clock)
+    assert client.get(f"/skps/{staf1}", headers=plt).status_code == 404  # the Plt never rates Bidang P2P's staff
+
+
 def test_the_plan_form_takes_a_qualitative_indikator(
     server: str, page: Page, client: TestClient, clock: Clock, root: dict[str, str], db: Any, cycle_id: int
 ) -> None:
