@@ -53,14 +53,15 @@ _LOAD = (
 
 # A transition also reads the SKP's plan (its guards and the view need it), in the same round trip: one row per
 # indicator, or per RHK without one, or a single row with no RHK. Of the cycle and the unit only what the standing,
-# the guards and the audit event read (a later use case in the same session loads the rest when it reads it).
+# the guards, the audit event, the notice (the cycle's name) and the view (its year) read: a column left out costs
+# a round trip of its own when one of them reads it (a later use case in the same session loads the rest).
 _LOAD_WITH_PLAN = (
     _LOAD.add_columns(Rhk, Indikator)
     .outerjoin(Rhk, col(Rhk.skp_id) == col(Skp.id))
     .outerjoin(Indikator, col(Indikator.rhk_id) == col(Rhk.id))
     .order_by(col(Rhk.position), col(Indikator.position))
     .options(
-        load_only(Cycle.instansi_id, Cycle.state, Cycle.policy_version_id),  # type: ignore[arg-type]
+        load_only(Cycle.instansi_id, Cycle.state, Cycle.policy_version_id, Cycle.name, Cycle.year),  # type: ignore[arg-type]
         load_only(Unit.head_id, Unit.timezone, Unit.path),  # type: ignore[arg-type]
     )
 )
