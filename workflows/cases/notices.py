@@ -16,6 +16,8 @@ from typing import Final
 import jinja2
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import instance_state
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import col
 
 from policies.schema import Recipient
@@ -132,12 +134,11 @@ def notify(
     }.get(handoff.to)
     if person_id is None:
         return False
-    connection = session.connection()  # plain rows in and out: the ORM adds nothing to a read of four columns
-    people = {p.id: p for p in connection.execute(_PEOPLE, {"ids": [person_id, skp.pegawai_id]})}
+    people = _people(session, [person_id, skp.pegawai_id])
     person, owner = people[person_id], people[skp.pegawai_id]
     cycle = session.get_one(Cycle, skp.cycle_id)
     lead = handoff.lead.format(when=f"{when:%d-%m-%Y %H:%M} UTC" if when else "-")
-    connection.execute(
+    session.connection().execute(
         _INSERT,
         {
             "dedupe_key": f"notice:{entity_type}:{entity_id}:{seq}",
@@ -158,6 +159,32 @@ def notify(
         },
     )
     return True
+
+
+@dataclass(frozen=True)
+class _Person:
+    id: int
+    name: str
+    nip: str
+    email: str | None
+
+
+_ADDRESSED = frozenset({"name", "nip", "email"})
+
+
+def _people(session: Session, ids: list[int]) -> dict[int, _Person]:
+    """The people a notice names: from the session where the use case's loader read them with their address (an
+    SKP's loader reads its pegawai and pejabat penilai so), else in one plain read of four columns."""
+    found: dict[int, _Person] = {}
+    for pid in ids:
+        held = session.identity_map.get(identity_key(Pegawai, pid))
+        if isinstance(held, Pegawai) and not (_ADDRESSED & instance_state(held).unloaded):
+            found[pid] = _Person(pid, held.name, held.nip, held.email)
+    missing = [pid for pid in ids if pid not in found]
+    if missing:
+        for p in session.connection().execute(_PEOPLE, {"ids": missing}):
+            found[p.id] = _Person(p.id, p.name, p.nip, p.email)
+    return found
 
 
 # one statement each, built once: a notice is written on nearly every move, and building a statement per call (its

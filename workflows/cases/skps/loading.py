@@ -32,8 +32,9 @@ _PENILAI = aliased(Pegawai)
 # What a use case on one SKP reads about it, in one round trip: the SKP, its cycle, unit, pegawai and pejabat penilai
 # (the standing, the guards and the view), which policy version is pinned (its content hash; the document is parsed
 # once per process), and the hash of the newest event on the SKP's chain (what the next event links to). Of the
-# pegawai only what the view shows, of the policy version only its hash: the driver builds a description of every
-# column of every row it returns, which costs more than the rest of the row.
+# pegawai and the penilai only what the view shows and the address a notice goes to (`notices` takes them from the
+# session), of the policy version only its hash: the driver builds a description of every column of every row it
+# returns, which costs more than the rest of the row.
 _LOAD = (
     select(Skp, Cycle, Unit, Pegawai, _PENILAI, PolicyVersion, col(AuditEvent.hash))
     .join(Cycle, col(Cycle.id) == col(Skp.cycle_id))
@@ -44,8 +45,8 @@ _LOAD = (
     .outerjoin(AuditEvent, audit.at_head("skp", Skp))
     .where(col(Skp.id) == bindparam("skp_id"))
     .options(
-        load_only(Pegawai.nip, Pegawai.name),  # type: ignore[arg-type]
-        load_only(_PENILAI.nip, _PENILAI.name),  # type: ignore[arg-type]
+        load_only(Pegawai.nip, Pegawai.name, Pegawai.email),  # type: ignore[arg-type]
+        load_only(_PENILAI.nip, _PENILAI.name, _PENILAI.email),  # type: ignore[arg-type]
         load_only(PolicyVersion.content_hash),  # type: ignore[arg-type]
     )
 )
