@@ -23,7 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, and_, event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 from sqlmodel import col
 
 from policies import periods as policy_periods
@@ -155,7 +155,8 @@ class Person:
 
 
 WITHOUT_PEOPLE = frozenset({"submit_realisasi", "evaluate"})
-"""Actions whose use cases look up no pegawai by id (they build no SKP view): `_warm` loads none for their SKPs."""
+"""Actions whose use cases look up no pegawai by id (they build no SKP view): `_warm` loads only the names and
+addresses their notices need for their SKPs."""
 
 Action = Callable[[Session, list[Callable[[], None]]], None]
 """Performs one simulated action in the session it is given; appends what to record once its transaction commits."""
@@ -1395,6 +1396,14 @@ class Simulation:
         people = {p for r in rows if r.id in viewed for p in (r.pegawai_id, r.penilai_id) if p is not None}
         if people:
             held += s.scalars(select(Pegawai).where(col(Pegawai.id).in_(people))).all()
+        # the others' notices name them too: their names and addresses alone (`notices` takes them from the session)
+        named = {p for r in rows if r.id not in viewed for p in (r.pegawai_id, r.penilai_id) if p is not None} - people
+        if named:
+            held += s.scalars(
+                select(Pegawai)
+                .where(col(Pegawai.id).in_(named))
+                .options(load_only(Pegawai.name, Pegawai.nip, Pegawai.email))  # type: ignore[arg-type]
+            ).all()
         s.info["held"] = held
         version = {r.id: r.version for r in rows if r.id is not None}
         for skp_id, head in audit.heads(s, "skp", list(version)).items():  # what their next events link to
