@@ -83,15 +83,19 @@ def csv_chunks(header: Sequence[str], rows: Iterable[Row], *, bom: bool, chunk: 
         yield buffer.getvalue()
 
 
-def write_xlsx(out: IO[bytes], title: str, header: Sequence[str], rows: Iterable[Row]) -> int:
+def write_xlsx(
+    out: IO[bytes], title: str, header: Sequence[str], rows: Iterable[Row], *, max_rows: int | None = XLSX_MAX_ROWS
+) -> int:
+    """Rows as a one-sheet XLSX workbook written to `out`; the number of data rows. With `max_rows`, InvalidInput
+    once the sheet would hold that many rows, header included (an export then asks for CSV)."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title)
     sheet.freeze_panes = "A2"
     sheet.append(list(header))
     written = 0
     for row in rows:
-        if written + 1 >= XLSX_MAX_ROWS:
-            raise InvalidInput([f"format: more rows than fit in an XLSX sheet ({XLSX_MAX_ROWS - 1}); export as CSV"])
+        if max_rows is not None and written + 1 >= max_rows:
+            raise InvalidInput([f"format: more rows than fit in an XLSX sheet ({max_rows - 1}); export as CSV"])
         sheet.append([_xlsx_cell(sheet, v) for v in row])
         written += 1
     book.save(out)
@@ -113,13 +117,4 @@ def table_csv(header: Sequence[str], rows: Iterable[Row], *, bom: bool = False, 
 
 def write_table_xlsx(out: IO[bytes], sheet_name: str, header: Sequence[str], rows: Iterable[Row]) -> int:
     """Rows as a one-sheet XLSX workbook (text cells typed as text) written to `out`; the number of data rows."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(sheet_name)
-    sheet.freeze_panes = "A2"
-    sheet.append(list(header))
-    written = 0
-    for row in rows:
-        sheet.append([_xlsx_cell(sheet, v) for v in row])
-        written += 1
-    book.save(out)
-    return written
+    return write_xlsx(out, sheet_name, header, rows, max_rows=None)
