@@ -21,7 +21,7 @@ from workflows.actors import Actor
 from workflows.audit.verify import verify
 from workflows.cases import cycles, policy_store, reassign
 from workflows.cases.org.imports import OrgImport, import_org
-from workflows.flows import deadline_sweep
+from workflows.flows import sweep
 from workflows.queries import dashboard
 from workflows.store.tables import AuditEvent, Cycle, Keberatan, Outbox, Pegawai, Skp
 from workflows.store.uow import reading, unit_of_work
@@ -187,7 +187,7 @@ def one(kind: str, n: int) -> dict[str, Any]:
             )
         after_old, after_new = inbox(db, w, OLD), inbox(db, w, NEW)
         late = AT + timedelta(days=40)  # past the SKP agreement's due date and its ladder's first steps
-        deadline_sweep.enforce_deadlines(lambda: Session(db, expire_on_commit=False), as_of=late, cycle_id=w["this"])
+        sweep.enforce_deadlines(lambda: Session(db, expire_on_commit=False), as_of=late, cycle_id=w["this"])
         with reading(db) as s:
             to = {
                 who: s.scalar(select(func.count()).where(col(Outbox.recipient) == f"{who}@bench.invalid")) or 0

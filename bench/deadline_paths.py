@@ -22,13 +22,14 @@ from policies.schema import DeadlineKey, LadderAction
 from states.roles import Role
 from workflows import audit, engine
 from workflows.actors import Actor
-from workflows.flows import deadline_sweep, runs
+from workflows.flows import runs
+from workflows.flows.sweep import messages
+from workflows.flows.sweep.context import SWEEP, load_context
 from workflows.store.db import make_engine
 from workflows.store.tables import AuditEvent, DeadlineStep, Outbox, Pegawai, Skp, Unit, UtcDateTime
 
 KEY = DeadlineKey.SKP_AGREEMENT
 PENDING = ("drafted", "cascaded")
-SWEEP = deadline_sweep.SWEEP
 
 
 def sweep(url: str, cycle_id: int, as_of: datetime, chunk: int) -> dict[str, Any]:
@@ -139,7 +140,7 @@ def hand_sql(db: Engine, cycle_id: int, as_of: datetime) -> None:
     (PostgreSQL's sha256, a registered function on SQLite)."""
     pg = db.dialect.name == "postgresql"
     with Session(db) as s, s.begin():
-        ctx, units = deadline_sweep._context(s, cycle_id, as_of)
+        ctx, units = load_context(s, cycle_id, as_of)
         hr = ctx.hr[0]
         ladder = ctx.policy.deadlines.rule(KEY).ladder
         if not pg:
@@ -169,7 +170,7 @@ def hand_sql(db: Engine, cycle_id: int, as_of: datetime) -> None:
             )
             common = {"cycle": cycle_id, "instansi": ctx.instansi_id, "key": KEY.value, "tz": tz, "as_of": as_of}
             s.execute(steps_sql, {**common, **params, "due": due})
-            deadline = deadline_sweep.local_time(due - timedelta(minutes=1), calendar.zone(ctx.policy.calendar, tz))
+            deadline = messages.local_time(due - timedelta(minutes=1), calendar.zone(ctx.policy.calendar, tz))
             s.execute(
                 text(OUTBOX_SQL).bindparams(bindparam("as_of", type_=UtcDateTime())),
                 {
@@ -183,7 +184,7 @@ def hand_sql(db: Engine, cycle_id: int, as_of: datetime) -> None:
                     "lead_escalate": f"Persetujuan (penetapan) SKP untuk {ctx.cycle_name} terlambat 3 hari dari batas "
                     f"waktu {deadline}. Mohon ditindaklanjuti.",
                     "lead_auto": f"Persetujuan (penetapan) SKP untuk {ctx.cycle_name}, batas waktu {deadline}. "
-                    f"{deadline_sweep.AUTO_NOTE[ladder[-1].auto_action]}"
+                    f"{messages.AUTO_NOTE[ladder[-1].auto_action]}"
                     if ladder[-1].auto_action
                     else "",
                     "hr_ref": hr.ref,
@@ -215,7 +216,7 @@ def naive(db: Engine, cycle_id: int, as_of: datetime, ids: list[int]) -> None:
     its messages as ORM objects, record the automatic action through the engine (version bump, chain head lookup,
     audit append), commit."""
     with Session(db) as s:
-        ctx, _ = deadline_sweep._context(s, cycle_id, as_of)
+        ctx, _ = load_context(s, cycle_id, as_of)
     ladder = ctx.policy.deadlines.rule(KEY).ladder
     for skp_id in ids:
         with Session(db, expire_on_commit=False) as s, s.begin():
@@ -268,9 +269,9 @@ def naive(db: Engine, cycle_id: int, as_of: datetime, ids: list[int]) -> None:
                         Outbox(
                             dedupe_key=f"deadline:{KEY.value}:skp:{skp_id}:{i}:{ref}",
                             recipient=email or ref,
-                            subject=f"[SKP] {deadline_sweep.LABEL[step.action]}: Persetujuan (penetapan) SKP — {owner.name}",  # noqa: E501
+                            subject=f"[SKP] {messages.LABEL[step.action]}: Persetujuan (penetapan) SKP — {owner.name}",
                             body=f"Yth. {name},\n\n…\n\nPegawai: {owner.name} (NIP {owner.nip})\nStatus: {skp.state}",
-                            status="pending" if email else deadline_sweep.NO_ADDRESS,
+                            status="pending" if email else messages.NO_ADDRESS,
                             created_at=as_of,
                             instansi_id=ctx.instansi_id,
                             unit_id=skp.unit_id,
@@ -288,7 +289,7 @@ def naive(db: Engine, cycle_id: int, as_of: datetime, ids: list[int]) -> None:
                         actor=SWEEP,
                         role=Role.SYSTEM.value,
                         now=as_of,
-                        note=deadline_sweep.AUTO_NOTE[step.auto_action],
+                        note=messages.AUTO_NOTE[step.auto_action],
                         payload={"deadline": KEY.value},
                     )
 

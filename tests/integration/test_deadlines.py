@@ -27,7 +27,7 @@ from workflows.cases import policy_store
 from workflows.cases.mutasi import MutasiIn, mutasi_pegawai
 from workflows.cases.org.imports import OrgImport, import_org
 from workflows.cases.skps import save_plan
-from workflows.flows.deadline_sweep import DeadlineReport, enforce_deadlines
+from workflows.flows.sweep import DeadlineReport, enforce_deadlines
 from workflows.store.tables import (
     AppUser,
     AuditEvent,

@@ -14,7 +14,7 @@ from tests.integration.org import KABID, KABID2, KADIS, SEKDA, STAF1, STAF2
 from tests.integration.scenario import Cast, monitored_cycle
 from workflows.cases import policy_store
 from workflows.cases.feedback import FeedbackIn, add_feedback
-from workflows.flows.deadline_sweep import DeadlineReport, enforce_deadlines
+from workflows.flows.sweep import DeadlineReport, enforce_deadlines
 from workflows.store.tables import Cycle, DeadlineStep, Outbox
 from workflows.store.uow import reading, unit_of_work
 

@@ -24,7 +24,7 @@ from workflows import audit
 from workflows.cases import cycles, input_360, policy_store, skps
 from workflows.cases.input_360 import NameIn, SubmitIn
 from workflows.cases.org.imports import import_org
-from workflows.flows.deadline_sweep import enforce_deadlines
+from workflows.flows.sweep import enforce_deadlines
 from workflows.store.tables import AuditEvent, Cycle, Input360, Outbox
 from workflows.store.uow import reading, unit_of_work
 

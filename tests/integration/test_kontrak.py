@@ -23,7 +23,7 @@ from workflows.actors import Actor
 from workflows.cases import cycles, followups, policy_store
 from workflows.cases.kontrak import KontrakIn, contracts_of, set_kontrak
 from workflows.cases.org.imports import import_org
-from workflows.flows.deadline_sweep import enforce_deadlines
+from workflows.flows.sweep import enforce_deadlines
 from workflows.store.tables import AuditEvent, Cycle, DeadlineStep, FollowUpCase, Kontrak, Outbox, Pegawai, Skp
 from workflows.store.uow import reading, unit_of_work
 

@@ -19,7 +19,7 @@ from workflows.actors import Actor
 from workflows.cases import cycles, evaluations, skps
 from workflows.cases.annual import annual_predikat
 from workflows.cases.mutasi import MutasiIn, mutasi_pegawai
-from workflows.flows.deadline_sweep import enforce_deadlines
+from workflows.flows.sweep import enforce_deadlines
 from workflows.queries import careers
 from workflows.queries.explain import explain
 from workflows.queries.monitoring import monitoring

@@ -21,7 +21,7 @@ from tests.integration.scenario import ROOT, open_cycle
 from workflows import audit
 from workflows.cases import cycles, skps
 from workflows.cases.status import set_status, withdraw_absent
-from workflows.flows.deadline_sweep import enforce_deadlines
+from workflows.flows.sweep import enforce_deadlines
 from workflows.store.tables import AuditEvent, DeadlineStep, Outbox, Pegawai, Skp
 from workflows.store.uow import reading, unit_of_work
 

@@ -33,7 +33,7 @@ from workflows import audit
 from workflows.cases import cycles as cycle
 from workflows.cases import policy_store
 from workflows.cases.org.imports import import_org
-from workflows.flows import deadline_sweep
+from workflows.flows import sweep
 from workflows.flows.notify import AppriseSender, backoff, deliver
 from workflows.store.db import upgrade
 from workflows.store.tables import AuditEvent, DeadlineStep, Outbox, Pegawai, Skp
@@ -262,7 +262,7 @@ def _written(db: Engine) -> list[tuple[Any, ...]]:
         mail = s.execute(select(col(Outbox.dedupe_key), col(Outbox.recipient), col(Outbox.subject), col(Outbox.body)))
         events = s.execute(
             select(col(AuditEvent.entity_id), col(AuditEvent.seq), col(AuditEvent.trigger), col(AuditEvent.hash)).where(
-                col(AuditEvent.actor) == deadline_sweep.SWEEP.ref
+                col(AuditEvent.actor) == sweep.SWEEP.ref
             )
         )
         versions = s.execute(select(col(Skp.id), col(Skp.version)))
@@ -291,7 +291,7 @@ def _sweep(db: Engine, cycle_id: int, as_of: datetime, chunk: int, *, die_before
         return session
 
     with contextlib.suppress(_Killed):
-        deadline_sweep.enforce_deadlines(sessions, as_of=as_of, cycle_id=cycle_id, chunk=chunk)
+        sweep.enforce_deadlines(sessions, as_of=as_of, cycle_id=cycle_id, chunk=chunk)
     return commits[0]
 
 

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from workflows import audit
+from workflows.cases.audit_trail import EventOut
+from workflows.store.tables import AuditEventFields
 
 NOW = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 CHAIN_PLACE = {"entity_id", "seq", "prev_hash"}
@@ -31,6 +33,12 @@ def test_the_draft_and_its_chain_place_are_the_hashed_fields() -> None:
     row = draft().row(7, 1, audit.GENESIS)
     assert list(row) == [*audit.HASHED, "hash"]
     assert row["hash"] == audit.event_hash(row)
+
+
+def test_the_stored_and_the_answered_event_are_the_hashed_fields_in_hash_order() -> None:
+    """One shape: the table's columns, `GET /audit`'s `EventOut` and the hash spell the same fields."""
+    assert tuple(AuditEventFields.model_fields) == audit.HASHED
+    assert tuple(EventOut.model_fields) == (*audit.HASHED, "id", "hash")
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workflows.flows.deadline_sweep import _BODY, _SUBJECT, Filled
+from workflows.flows.sweep.messages import BODY, SUBJECT, Filled
 
 value = st.one_of(st.none(), st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=40))
 
@@ -16,7 +16,7 @@ def test_filling_gives_what_rendering_gives(
     name: str | None, pegawai: str | None, nip: str | None, state: str | None, lead: str
 ) -> None:
     row = {"name": name, "pegawai": pegawai, "nip": nip, "state": state}
-    body = Filled(_BODY, {"lead": lead}, ["name", "pegawai", "nip", "state"])
-    assert body(row) == _BODY.render(lead=lead, **row)
-    subject = Filled(_SUBJECT, {"label": "Pengingat", "what": "Persetujuan SKP"}, ["pegawai"])
-    assert subject(row) == _SUBJECT.render(label="Pengingat", what="Persetujuan SKP", pegawai=pegawai)
+    body = Filled(BODY, {"lead": lead}, ["name", "pegawai", "nip", "state"])
+    assert body(row) == BODY.render(lead=lead, **row)
+    subject = Filled(SUBJECT, {"label": "Pengingat", "what": "Persetujuan SKP"}, ["pegawai"])
+    assert subject(row) == SUBJECT.render(label="Pengingat", what="Persetujuan SKP", pegawai=pegawai)

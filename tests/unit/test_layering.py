@@ -4,8 +4,12 @@ The rooms of `workflows/`, lowest first: `store` (tables, migrations, sessions, 
 chains and their seals), `engine` (the only writer of a lifecycle state), `cases` (the use cases), `queries` (read
 models), `flows` (the time-driven workflows and their scheduling), `simulation` (a simulated year and the demo). A
 room imports only from itself and the rooms below it; `workflows.actors` (who calls) belongs to every room.
-`api/` calls the use cases, the read models, the flows and the simulation; of the store it sees only the edges a
-request or a command opens (the unit of work, the settings, the database engine, the evidence files).
+`api/` calls the use cases, the read models, the simulation, and of the flows the workflows by name (`runs`) and their
+scheduling (`schedules`, `scheduler`), never the sweep or the outbox delivery behind them; of the store it sees only
+the edges a request or a command opens (the unit of work, the settings, the database engine, the evidence files).
+Inside `flows/`, lowest first: the work (the deadline sweep, the outbox delivery) and the schedule plan, the workflows
+by name, the Prefect flows that run them, the scheduler that deploys those. A package with a face (`flows/sweep/`,
+`queries/exports/`) is entered through it: what lies behind the face is the package's own to rearrange.
 """
 
 from __future__ import annotations
@@ -21,7 +25,23 @@ LAYERS = ["states", "policies", "workflows", "api"]
 FRAMEWORKS = {"sqlmodel", "sqlalchemy", "fastapi", "prefect", "alembic", "starlette", "typer", "uvicorn"}
 ROOMS = ["store", "audit", "engine", "cases", "queries", "flows", "simulation"]
 SHARED = {"workflows.actors"}
-API_SEES = ("workflows.cases", "workflows.queries", "workflows.flows", "workflows.simulation")
+API_SEES = (
+    "workflows.cases",
+    "workflows.queries",
+    "workflows.simulation",
+    "workflows.flows.runs",  # a workflow run now (`POST /workflows/{name}/run`, the web's buttons)
+    "workflows.flows.schedules",  # what the policies schedule (`skpflow schedule`)
+    "workflows.flows.scheduler",  # serving those schedules (`skpflow worker`, `skpflow serve`)
+)
+FLOW_LEVELS = [
+    {"workflows.flows.sweep", "workflows.flows.notify", "workflows.flows.schedules"},
+    {"workflows.flows.runs"},
+    {"workflows.flows"},  # the Prefect flows, each deployment's entrypoint
+    {"workflows.flows.scheduler"},
+]
+"""The modules of `flows/`, lowest first; a module imports only its own level and the levels below it."""
+FACES = ("workflows.flows.sweep", "workflows.queries.exports")
+"""Packages whose `__init__` is their face: outside the package, `workflows/` and `api/` import only the face."""
 API_EDGES = {
     "workflows.store.uow": None,  # the transaction a request or a command opens
     "workflows.store.settings": None,
@@ -153,6 +173,42 @@ def cycles(paths: list[Path]) -> list[list[str]]:
     return found
 
 
+def flow_level(module: str) -> int | None:
+    """The level in FLOW_LEVELS of the longest name `module` is or lies under (None: not a module of flows/)."""
+    found = [
+        (len(name), i)
+        for i, names in enumerate(FLOW_LEVELS)
+        for name in names
+        if module == name or module.startswith(name + ".")
+    ]
+    return max(found)[1] if found else None
+
+
+def flow_violations(paths: list[Path]) -> list[str]:
+    found = []
+    for path in paths:
+        level = flow_level(module_of(path))
+        if level is None:
+            continue
+        for module, _, line in imports_of(path):
+            target = flow_level(module)
+            if target is not None and target > level:
+                found.append(f"{path.relative_to(ROOT)}:{line} imports {module}, a level above it in flows/")
+    return found
+
+
+def face_violations(paths: list[Path]) -> list[str]:
+    found = []
+    for path in paths:
+        here = module_of(path)
+        for module, _, line in imports_of(path):
+            for face in FACES:
+                inside = here == face or here.startswith(face + ".")
+                if module.startswith(face + ".") and not inside:
+                    found.append(f"{path.relative_to(ROOT)}:{line} imports {module}, behind the face {face}")
+    return found
+
+
 def test_every_module_of_workflows_lives_in_a_room() -> None:
     homeless = [
         module_of(p)
@@ -168,6 +224,14 @@ def test_rooms_import_only_themselves_and_the_rooms_below() -> None:
 
 def test_api_calls_use_cases_and_queries_not_the_store() -> None:
     assert api_violations(sources("api")) == []
+
+
+def test_flows_import_only_their_level_and_below() -> None:
+    assert flow_violations(sources("workflows")) == []
+
+
+def test_packages_with_a_face_are_entered_through_it() -> None:
+    assert face_violations(sources("workflows") + sources("api")) == []
 
 
 def test_no_module_imports_itself_round_about() -> None:
@@ -196,3 +260,29 @@ def test_the_room_checks_catch_a_skipped_layer(tmp_path: Path, monkeypatch: pyte
         "api/route.py:4 imports workflows.store.tables []",
     ]
     assert cycles(sources("workflows")) == [["workflows.cases.a", "workflows.queries.b", "workflows.cases.a"]]
+
+
+def test_the_flow_and_face_checks_catch_a_reach_past_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(f"{__name__}.ROOT", tmp_path)
+    for name in ["workflows/flows/sweep", "workflows/queries/exports", "api"]:
+        (tmp_path / name).mkdir(parents=True)
+        (tmp_path / name / "__init__.py").write_text("")
+    for name in ["flows/runs", "flows/notify", "flows/sweep/ladder", "queries/exports/tpp"]:
+        (tmp_path / f"workflows/{name}.py").write_text("")
+    (tmp_path / "workflows/flows/sweep/steps.py").write_text(
+        "from workflows.flows.sweep import ladder\nfrom workflows.flows import runs\n"
+        "from workflows.flows import notify\n"
+    )
+    (tmp_path / "workflows/flows/runs.py").write_text("from workflows.flows import sweep\n")
+    route = tmp_path / "api/route.py"
+    route.write_text(
+        "from workflows.flows import runs\nfrom workflows.flows import notify\n"
+        "from workflows.queries import exports\nfrom workflows.queries.exports.tpp import tpp_rows\n"
+    )
+    assert flow_violations(sources("workflows")) == [
+        "workflows/flows/sweep/steps.py:2 imports workflows.flows.runs, a level above it in flows/"
+    ]
+    assert face_violations([*sources("workflows"), route]) == [
+        "api/route.py:4 imports workflows.queries.exports.tpp, behind the face workflows.queries.exports"
+    ]
+    assert api_violations([route]) == ["api/route.py:2 imports workflows.flows.notify []"]

@@ -25,7 +25,7 @@ from workflows.actors import Actor
 from workflows.audit import seal
 from workflows.cases import acting, cycles, evaluations, followups, policy_store, status
 from workflows.cases.skps import ANNUAL
-from workflows.flows import deadline_sweep, notify
+from workflows.flows import notify, sweep
 from workflows.queries.distribution import unit_distribution
 from workflows.store.settings import get_settings, seal_key
 from workflows.store.tables import MAX_ID, Cycle, Skp
@@ -229,9 +229,7 @@ def enforce_deadlines(ctx: RunContext) -> dict[str, Any]:
             withdrawn = status.withdraw_absent(s, now=ctx.as_of, instansi_ids={c.instansi_id for c in swept})
     out = []
     for c in swept:
-        report = deadline_sweep.enforce_deadlines(
-            ctx.sessions, as_of=ctx.as_of, cycle_id=c.id, chunk=ctx.chunk, zone=ctx.zone
-        )
+        report = sweep.enforce_deadlines(ctx.sessions, as_of=ctx.as_of, cycle_id=c.id, chunk=ctx.chunk, zone=ctx.zone)
         out.append({"cycle_id": c.id, "by_key": _plain_map(report.by_key), "units": [asdict(u) for u in report.units]})
     return {"cycles": out, "acting": applied, "withdrawn_skp_ids": withdrawn}
 
