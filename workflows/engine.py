@@ -1,4 +1,8 @@
-"""The engine: the only code that writes a lifecycle state, one audit event per change, in the same transaction."""
+"""The engine: the only code that writes a lifecycle state, one audit event per change, in the same transaction.
+
+One module on purpose (over 400 lines): the single write (`fire`, `record`) and the batch (`fire_many`,
+`record_many`) must agree on every rule they share — the versioned UPDATE and its bump (`bump`), the stand-in the
+lifecycle fires on (`Wrapped`), the chain an event links to — and a reader checks that agreement on one page."""
 
 from __future__ import annotations
 

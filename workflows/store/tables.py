@@ -3,6 +3,9 @@
 Lifecycle states are stored as their string values; `workflows.engine` wraps a row so the lifecycle sees enums.
 Every lifecycle table is versioned (optimistic locking through SQLAlchemy's `version_id_col`), and its
 version equals the sequence number of its newest audit event.
+
+One module on purpose (over 400 lines): the schema is read, reviewed and migrated as a whole (Alembic's autogenerate
+compares it with the database in one pass), and its foreign keys cross every room of the domain.
 """
 
 from __future__ import annotations
