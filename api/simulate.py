@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from policies.schema import Policy
 from states.enums import Predikat
 from workflows.cases import policy_store
-from workflows.simulation.figures import differences, from_database, from_ledger
+from workflows.simulation.figures import differences, from_database, from_ledger, why_open
 from workflows.simulation.simulator import Ledger, Simulation
 from workflows.store.db import make_engine, upgrade
 from workflows.store.uow import reading
@@ -94,6 +94,9 @@ def simulate(pegawai: int, year: int, seed: int, out: Path, database_url: str | 
         "cycle_id": ledger.cycle_id,
         "cycle_state": ledger.cycle_state,
         "cycle_not_closed": ledger.cycle_not_closed,
+        "open_because": why_open(engine, ledger.cycle_id, report["units_violating"])
+        if ledger.cycle_not_closed
+        else None,
         "mutasi": ledger.mutasi,
         "refused": dict(ledger.refused),
         "refusals": ledger.refusals,
@@ -186,13 +189,25 @@ def _table(head: list[str], rows: list[list[Any]]) -> list[str]:
     ]
 
 
+def _open_because(counts: Mapping[str, int]) -> str:
+    return (
+        f"{counts['assessed_in_units_breaking_the_curve']} assessed in units whose predikat break the curve, which "
+        f"holds their follow-up back; {counts['assessed_elsewhere']} assessed elsewhere; {counts['not_assessed']} "
+        "never assessed"
+    )
+
+
 def markdown(report: Mapping[str, Any], ledger: Ledger, chart: str) -> str:
     states = sorted({s for counts in report["states_over_time"].values() for s in counts} | set(report["final_states"]))
     lines = [
         f"# Simulated SKP year {report['year']}: {report['pegawai']} pegawai (seed {report['seed']})",
         "",
         f"Cycle {report['cycle_id']} ends the simulation in **{report['cycle_state']}**"
-        + (f" ({report['cycle_not_closed']})" if report["cycle_not_closed"] else "")
+        + (
+            f" ({report['cycle_not_closed']}: {_open_because(report['open_because'])})"
+            if report["cycle_not_closed"]
+            else ""
+        )
         + f". Simulated in {report['seconds']['simulation']} s; with the report and its checks "
         f"{report['seconds']['total']} s.",
         "",

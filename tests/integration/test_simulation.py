@@ -89,6 +89,13 @@ def test_the_year_shows_what_real_people_do(simulated: tuple[Path, dict[str, Any
     assert dialog["nudged_despite_feedback"] == dialog["lapsed_without_nudge"] == 0
     planted = report["quality_planted"]
     assert planted["orphan_rhk_found"] == planted["orphan_rhk_planted"] == 2
+    # the year ends with the cycle open: the units that broke the curve keep their SKPs from follow-up, a few were
+    # never rated; the report says which, and they are every SKP not followed up
+    open_because, final = report["open_because"], report["final_states"]
+    assert report["cycle_state"] == "following_up" and open_because["assessed_in_units_breaking_the_curve"] > 0
+    assert sum(open_because.values()) == sum(
+        n for state, n in final.items() if state not in ("followed_up", "withdrawn")
+    )
     months = report["states_over_time"]
     assert months["2026-01"].get("drafted", 0) > 0 and months["2026-06"].get("monitored", 0) > 0
     assert months["2027-02"].get("followed_up", 0) > 0

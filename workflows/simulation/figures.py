@@ -25,6 +25,7 @@ from policies.kontrak import opens_at
 from policies.periods import periods
 from policies.schema import AutoAction, DeadlineKey, Policy
 from states.enums import CapaianLevel, Predikat
+from states.skp import SkpState
 from workflows import audit
 from workflows.queries.exports import tpp_rows
 from workflows.simulation import everyday
@@ -485,6 +486,30 @@ def _tpp_export(engine: Engine, cycle_id: int, policy: Policy, year: int) -> dic
         rows = tpp_rows(lambda: reading(engine), instansi_id=instansi_id, cycle_id=cycle_id, period_no=p.n)
         tpp[str(p.n)] = {"rows": sum(1 for _ in rows), "rated": rated.get(p.n, 0)}
     return tpp
+
+
+OPEN_SKPS = (
+    select(col(Unit.code), col(Skp.state), func.count())
+    .join(Unit, col(Unit.id) == col(Skp.unit_id))
+    .where(col(Skp.cycle_id) == CYCLE, col(Skp.state).not_in((SkpState.followed_up.value, SkpState.withdrawn.value)))
+    .group_by(col(Unit.code), col(Skp.state))
+)
+"""Per unit and state, the cycle's SKPs that keep it open: neither followed up nor withdrawn."""
+
+
+def why_open(engine: Engine, cycle_id: int, units_violating: list[str]) -> dict[str, int]:
+    """Why the cycle could not close at the horizon: SKPs assessed in units whose predikat break the curve (the
+    policy holds their follow-up back until the pejabat penilai bring them within it), SKPs assessed elsewhere
+    (waiting on a keberatan or its window), and SKPs never assessed."""
+    out = {"assessed_in_units_breaking_the_curve": 0, "assessed_elsewhere": 0, "not_assessed": 0}
+    breaking = set(units_violating)
+    with reading(engine) as s:
+        for code, state, n in s.execute(OPEN_SKPS, {"c": cycle_id}):
+            if state == "assessed":
+                out["assessed_in_units_breaking_the_curve" if code in breaking else "assessed_elsewhere"] += n
+            else:
+                out["not_assessed"] += n
+    return out
 
 
 def differences(report: Mapping[str, Any], database: Mapping[str, Any]) -> list[str]:
