@@ -8,6 +8,7 @@ Retry-After.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -28,6 +29,7 @@ from states.errors import (
     TransitionNotAllowed,
 )
 from states.lifecycle import Lifecycle
+from states.messages import Problem, Said, label, text
 
 
 class RuleMessage(BaseModel):
@@ -59,6 +61,14 @@ class ErrorBody(BaseModel):
     allowed_triggers: list[str] | None = Field(default=None, description="What the caller may fire now (409).")
     rules: list[RuleProblem] | None = Field(
         default=None, description="For an unmet guard (422): each problem with the rule that refused it."
+    )
+    messages: list[RuleMessage] | None = Field(
+        default=None,
+        description="For invalid input (422): each of `problems`, in the same order, in Bahasa Indonesia and "
+        "English (`en` is the problem as `problems` says it).",
+    )
+    message: RuleMessage | None = Field(
+        default=None, description="For a refusal by role (403) or an unknown record (404): `detail` in both languages."
     )
 
 
@@ -95,11 +105,49 @@ def document_errors(schema: dict[str, Any]) -> None:
         components.pop(unused, None)
 
 
+def validation_problem(error: Mapping[str, Any]) -> str:
+    """A pydantic error as `problems` names it: `<location>: <pydantic's English message>`."""
+    return f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
+
+
+def validation_said(error: Mapping[str, Any]) -> Said:
+    """A pydantic error in both languages: in Indonesian by its `type` and `ctx` (the catalogue's
+    `validation.<type>`, or `validation.other`), the field by its label (`field_<name>`, else the page word
+    `<name>`); in English the problem as `problems` says it."""
+    ctx = {k: v for k, v in (error.get("ctx") or {}).items() if isinstance(v, int | float | str)}
+    found = text("id", "validation." + str(error.get("type")), **ctx) or text("id", "validation.other")
+    where = _located(error.get("loc") or ())
+    said = f"{where}: {found}" if where else str(found)
+    return {"id": said, "en": validation_problem(error)}
+
+
+def _located(loc: Sequence[object]) -> str:
+    """A pydantic location in Indonesian: each field by its label, an item's index counted from 1
+    (`rhk.0.indikator.1.target` is `Rencana hasil kerja (RHK) 1 › Indikator kinerja 2 › Target`)."""
+    parts: list[str] = []
+    for p in loc:
+        if isinstance(p, int) and parts:
+            parts[-1] += f" {p + 1}"
+        elif p not in ("body", "query", "path"):
+            name = str(p)
+            parts.append(text("id", "field_" + name) or text("id", name) or name)
+    return " › ".join(parts)
+
+
 def known_trigger(lifecycle: Lifecycle[Any, Any], trigger: str) -> None:
     """An unknown trigger is bad input (422), not a refusal by state (409)."""
     known = sorted({r.trigger for r in lifecycle.rows})
     if trigger not in known:
-        raise InvalidInput([f"trigger: '{trigger}' is not a {lifecycle.name} trigger ({', '.join(known)})"])
+        raise InvalidInput(
+            [
+                Problem.say(
+                    "input.trigger.unknown",
+                    trigger=trigger,
+                    lifecycle=label("entity", lifecycle.name),
+                    known=", ".join(known),
+                )
+            ]
+        )
 
 
 def _body(status: int, detail: str, **extra: Any) -> JSONResponse:
@@ -112,7 +160,7 @@ def to_response(exc: SkpflowError) -> JSONResponse:
     if isinstance(exc, StaleVersion):
         return _body(409, str(exc), state=exc.state, version=exc.actual, allowed_triggers=exc.allowed)
     if isinstance(exc, NotPermitted):
-        return _body(403, str(exc))
+        return _body(403, str(exc), message=RuleMessage(**exc.said()))
     if isinstance(exc, GuardFailed):
         rules = [
             RuleProblem(
@@ -126,9 +174,9 @@ def to_response(exc: SkpflowError) -> JSONResponse:
         ]
         return _body(422, str(exc), problems=exc.problems, rules=rules)
     if isinstance(exc, InvalidInput):
-        return _body(422, str(exc), problems=exc.problems)
+        return _body(422, str(exc), problems=exc.problems, messages=[RuleMessage(**m) for m in exc.messages()])
     if isinstance(exc, NotFound):
-        return _body(404, str(exc))
+        return _body(404, str(exc), message=RuleMessage(**exc.said()))
     if isinstance(exc, TooManyAttempts):
         response = _body(429, str(exc))
         response.headers["Retry-After"] = str(exc.retry_after)
@@ -151,8 +199,11 @@ def install(app: FastAPI) -> None:
 
     async def validation(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        return _body(422, "invalid request", problems=problems)
+        errors = exc.errors()
+        problems = [validation_problem(e) for e in errors]
+        return _body(
+            422, "invalid request", problems=problems, messages=[RuleMessage(**validation_said(e)) for e in errors]
+        )
 
     async def database(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DBAPIError)

@@ -59,7 +59,7 @@ def add_feedback(session: Session, skp_id: int, body: FeedbackIn, *, actor: Acto
     skp, cycle, who = skps.load(session, skp_id, actor)
     # an admin standing in for a penilai outside the organisation has no pegawai record to sign feedback with
     if Role.PENILAI not in who.roles or who.on_behalf is not None or actor.pegawai_id is None:
-        raise NotPermitted("skp", "feedback", sorted(r.value for r in who.roles))
+        raise NotPermitted("skp", "feedback", sorted(r.value for r in who.roles), held=True)
     state = SkpState(skp.state)
     if state not in OPEN_FOR_FEEDBACK:
         raise TransitionNotAllowed("skp", "feedback", skp.state, SKP.allowed_triggers(state, who.roles))
@@ -114,7 +114,7 @@ def page_feedback(
     """A page of the SKP's feedback after the id `after`, in the order it was given, and how many there are."""
     _, _, who = skps.load(session, skp_id, actor)
     if not who.roles & READERS:
-        raise NotPermitted("skp", "read feedback", sorted(r.value for r in who.roles))
+        raise NotPermitted("skp", "read feedback", sorted(r.value for r in who.roles), held=True)
     of_skp = col(Feedback.skp_id) == skp_id
     total = session.scalar(select(func.count()).select_from(Feedback).where(of_skp)) or 0
     rows = session.scalars(

@@ -155,7 +155,7 @@ def name_pemberi(session: Session, skp_id: int, body: NameIn, *, actor: Actor, n
     concurrent namings take turns) and, per request, on its own."""
     skp, cycle, who = skps.load(session, skp_id, actor)
     if Role.PENILAI not in who.roles:
-        raise NotPermitted("input_360", "name", sorted(r.value for r in who.roles))
+        raise NotPermitted("input_360", "name", sorted(r.value for r in who.roles), held=True)
     policy = policy_store.cycle_policy(session, cycle)
     _check_open(session, skp, cycle, policy, period_no=body.period_no, roles=who.roles)
     live = _live(session, skp_id, body.period_no)
@@ -363,7 +363,7 @@ def get_request(session: Session, input_id: int, *, actor: Actor, now: datetime)
     """The request as its pemberi answers it (the penilai reads it on the board instead)."""
     row, skp, cycle, roles = _load_request(session, input_id, actor)
     if Role.PEMBERI not in roles:
-        raise NotPermitted("input_360", "read", sorted(r.value for r in roles))
+        raise NotPermitted("input_360", "read", sorted(r.value for r in roles), held=True)
     policy = policy_store.cycle_policy(session, cycle)
     return _detail(session, row, skp, policy, actor=actor, now=now)
 
@@ -487,7 +487,7 @@ def board(session: Session, skp_id: int, period_no: int, *, actor: Actor, now: d
     (who said what only where the policy allows it), and what the rating still waits for."""
     skp, cycle, who = skps.load(session, skp_id, actor)
     if not who.roles & READERS:
-        raise NotPermitted("input_360", "read", sorted(r.value for r in who.roles))
+        raise NotPermitted("input_360", "read", sorted(r.value for r in who.roles), held=True)
     policy = policy_store.cycle_policy(session, cycle)
     if period_no != ANNUAL and periods.find(policy, cycle.year, period_no) is None:
         raise InvalidInput([f"period_no: {period_no} is not a period of {cycle.year}"])

@@ -77,7 +77,7 @@ def file(session: Session, skp_id: int, reason: str, *, actor: Actor, now: datet
     """The pegawai objects to the SKP's result while its filing window is open; one pending objection at most."""
     skp, cycle, who = _locked(session, skp_id, actor)
     if Role.PEGAWAI not in who.roles:
-        raise NotPermitted("keberatan", "file", sorted(r.value for r in who.roles))
+        raise NotPermitted("keberatan", "file", sorted(r.value for r in who.roles), held=True)
     if not reason.strip():
         raise InvalidInput(["reason: required"])
     policy = policy_store.cycle_policy(session, cycle)

@@ -115,7 +115,7 @@ def save_realisasi(
     loaded = load(session, skp_id, period_no, actor)
     ev, who = loaded.ev, loaded.who
     if Role.PEGAWAI not in who.roles:
-        raise NotPermitted("evaluation", "realisasi", sorted(r.value for r in who.roles))
+        raise NotPermitted("evaluation", "realisasi", sorted(r.value for r in who.roles), held=True)
     state = EvaluationState(ev.state)
     if state is not EvaluationState.open:
         raise TransitionNotAllowed("evaluation", "realisasi", ev.state, EVALUATION.allowed_triggers(state, who.roles))

@@ -93,7 +93,7 @@ def save_plan(
     skp, cycle, who = load(session, skp_id, actor)
     hr_drafts = Role.ADMIN in who.roles and not who.roles & {Role.PEGAWAI, Role.PENILAI} and hr_may_draft(session, skp)
     if not (who.roles & {Role.PEGAWAI, Role.PENILAI} or hr_drafts):
-        raise NotPermitted("skp", "plan", sorted(r.value for r in who.roles))
+        raise NotPermitted("skp", "plan", sorted(r.value for r in who.roles), held=True)
     if SkpState(skp.state) not in EDITABLE_STATES:
         raise _not_editable(skp, who)
     if expected_version is not None and expected_version != skp.version:
