@@ -8,7 +8,7 @@ Retry-After.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -29,7 +29,7 @@ from states.errors import (
     TransitionNotAllowed,
 )
 from states.lifecycle import Lifecycle
-from states.messages import Problem, Said, label, text
+from states.messages import Problem, Said, label, located, text
 
 
 class RuleMessage(BaseModel):
@@ -116,22 +116,9 @@ def validation_said(error: Mapping[str, Any]) -> Said:
     `<name>`); in English the problem as `problems` says it."""
     ctx = {k: v for k, v in (error.get("ctx") or {}).items() if isinstance(v, int | float | str)}
     found = text("id", "validation." + str(error.get("type")), **ctx) or text("id", "validation.other")
-    where = _located(error.get("loc") or ())
+    where = located(error.get("loc") or ())["id"]
     said = f"{where}: {found}" if where else str(found)
     return {"id": said, "en": validation_problem(error)}
-
-
-def _located(loc: Sequence[object]) -> str:
-    """A pydantic location in Indonesian: each field by its label, an item's index counted from 1
-    (`rhk.0.indikator.1.target` is `Rencana hasil kerja (RHK) 1 › Indikator kinerja 2 › Target`)."""
-    parts: list[str] = []
-    for p in loc:
-        if isinstance(p, int) and parts:
-            parts[-1] += f" {p + 1}"
-        elif p not in ("body", "query", "path"):
-            name = str(p)
-            parts.append(text("id", "field_" + name) or text("id", name) or name)
-    return " › ".join(parts)
 
 
 def known_trigger(lifecycle: Lifecycle[Any, Any], trigger: str) -> None:

@@ -14,7 +14,7 @@ The catalogue sits in `states/`, the lowest layer, because every layer speaks th
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Final
@@ -84,6 +84,23 @@ def label(kind: str, code: str) -> Said:
     as `role_admin_of_the_instansi`), the code itself where it has none; the English is the code, as the API says."""
     key = f"{kind}_" + re.sub(r"[^a-z0-9]+", "_", code.lower()).strip("_")
     return {"id": text(DEFAULT, key) or code, "en": code}
+
+
+def located(where: str | Sequence[str | int], /) -> Said:
+    """Where in a request a problem is, in each language: `rhk[0].indikator[1].text` (or pydantic's location,
+    `("body", "rhk", 0, "text")`) in Indonesian each field by its label (`field_<name>`, else the page word `<name>`)
+    and each item counted from 1, `RHK 1 › Indikator 2 › Teks`; in English as the code named it."""
+    if isinstance(where, str):
+        english, parts = where, [int(p) if p.isdigit() else p for p in re.findall(r"[^.\[\]]+", where)]
+    else:
+        english, parts = ".".join(str(p) for p in where), list(where)
+    shown: list[str] = []
+    for p in parts:
+        if isinstance(p, int) and shown:
+            shown[-1] += f" {p + 1}"
+        elif p not in ("body", "query", "path"):
+            shown.append(text(DEFAULT, f"field_{p}") or text(DEFAULT, str(p)) or str(p))
+    return {"id": " › ".join(shown), "en": english}
 
 
 def both(key: str, /, **params: object) -> Said | None:
