@@ -29,7 +29,7 @@ from states.errors import (
     TransitionNotAllowed,
 )
 from states.lifecycle import Lifecycle
-from states.messages import Problem, Said, label, located, text
+from states.messages import Problem, label, located, text
 
 
 class RuleMessage(BaseModel):
@@ -105,20 +105,19 @@ def document_errors(schema: dict[str, Any]) -> None:
         components.pop(unused, None)
 
 
-def validation_problem(error: Mapping[str, Any]) -> str:
-    """A pydantic error as `problems` names it: `<location>: <pydantic's English message>`."""
-    return f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
-
-
-def validation_said(error: Mapping[str, Any]) -> Said:
-    """A pydantic error in both languages: in Indonesian by its `type` and `ctx` (the catalogue's
-    `validation.<type>`, or `validation.other`), the field by its label (`field_<name>`, else the page word
-    `<name>`); in English the problem as `problems` says it."""
-    ctx = {k: v for k, v in (error.get("ctx") or {}).items() if isinstance(v, int | float | str)}
+def validation_problem(error: Mapping[str, Any]) -> Problem:
+    """A pydantic error as `problems` names it, `<location>: <pydantic's English message>`, carrying its sentence
+    in Indonesian: by the error's `type` and `ctx` (the catalogue's `validation.<type>`, else `validation.other`),
+    the location by its fields' labels (`states.messages.located`)."""
+    ctx = {k: _number(v) for k, v in (error.get("ctx") or {}).items() if isinstance(v, int | float | str)}
     found = text("id", "validation." + str(error.get("type")), **ctx) or text("id", "validation.other")
-    where = located(error.get("loc") or ())["id"]
-    said = f"{where}: {found}" if where else str(found)
-    return {"id": said, "en": validation_problem(error)}
+    message = {"id": found or "", "en": str(error["msg"])}
+    return Problem.say("input.validation", where=located(error.get("loc") or ()), message=message)
+
+
+def _number(value: object) -> object:
+    """A bound as pydantic's own message writes it: `0`, not `0.0`."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def known_trigger(lifecycle: Lifecycle[Any, Any], trigger: str) -> None:
@@ -186,11 +185,9 @@ def install(app: FastAPI) -> None:
 
     async def validation(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        errors = exc.errors()
-        problems = [validation_problem(e) for e in errors]
-        return _body(
-            422, "invalid request", problems=problems, messages=[RuleMessage(**validation_said(e)) for e in errors]
-        )
+        problems = [validation_problem(e) for e in exc.errors()]
+        messages = [RuleMessage(**p.said()) for p in problems]
+        return _body(422, "invalid request", problems=problems, messages=messages)
 
     async def database(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DBAPIError)

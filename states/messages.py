@@ -137,8 +137,9 @@ class Problem(str):
         return made
 
     def said(self) -> Said:
-        """The problem in each language; the English one in both where the catalogue lacks the message."""
-        return both(self.key, **self.values) or dict.fromkeys(LANGUAGES, str(self))
+        """The problem in each language, the English as it is (`problems`); the English in both where the catalogue
+        lacks the Indonesian."""
+        return {"id": text(DEFAULT, self.key, **self.values) or str(self), "en": str(self)}
 
     @classmethod
     def say(cls, message: str, /, **params: object) -> Problem:

@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from api import security
-from api.errors import to_response, validation_problem, validation_said
+from api.errors import to_response, validation_problem
 from api.web import documents, session
 from api.web.i18n import Translate, translator
 from states.enums import Approach, Aspek, CascadeKind, CoreValue, JenisRhk, Predikat, Rating
@@ -115,10 +115,9 @@ class Refusal:
 
 def invalid(exc: ValidationError) -> Refusal:
     """A form value the use case's input model refuses, named as the API names it, said in the page's language."""
-    errors = exc.errors()
-    problems = [validation_problem(e) for e in errors]
-    messages = [validation_said(e) for e in errors]
-    return Refusal(422, "invalid input", problems, messages=messages, said=both("page_refusal.invalid"))
+    problems = [validation_problem(e) for e in exc.errors()]
+    messages = [p.said() for p in problems]
+    return Refusal(422, "invalid input", list(problems), messages=messages, said=both("page_refusal.invalid"))
 
 
 def refusal(exc: SkpflowError) -> Refusal:
