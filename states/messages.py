@@ -79,9 +79,10 @@ def _filled(lang: str, value: object) -> str:
 
 
 def label(kind: str, code: str) -> Said:
-    """A code a message names (an entity, a trigger, a role, a field) as each language shows it: the Indonesian from the
-    catalogue's `<kind>_<code>` label (`role_admin`, `entity_skp`; a free-text role such as "admin of the instansi"
-    as `role_admin_of_the_instansi`), the code itself where it has none; the English is the code, as the API says."""
+    """A code a message names (an entity, a trigger, a role, a field) as each language shows it: the Indonesian
+    from the catalogue's `<kind>_<code>` label (`role_admin`, `entity_skp`; a free-text role such as "admin of the
+    instansi" as `role_admin_of_the_instansi`), the code itself where it has none; the English is the code, as the
+    API says it."""
     key = f"{kind}_" + re.sub(r"[^a-z0-9]+", "_", code.lower()).strip("_")
     return {"id": text(DEFAULT, key) or code, "en": code}
 
