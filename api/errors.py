@@ -68,7 +68,7 @@ class ErrorBody(BaseModel):
         "English (`en` is the problem as `problems` says it).",
     )
     message: RuleMessage | None = Field(
-        default=None, description="For a refusal by role (403) or an unknown record (404): `detail` in both languages."
+        default=None, description="For a refusal by role (403): `detail` in Bahasa Indonesia and English."
     )
 
 
@@ -162,7 +162,7 @@ def to_response(exc: SkpflowError) -> JSONResponse:
     if isinstance(exc, InvalidInput):
         return _body(422, str(exc), problems=exc.problems, messages=[RuleMessage(**m) for m in exc.messages()])
     if isinstance(exc, NotFound):
-        return _body(404, str(exc), message=RuleMessage(**exc.said()))
+        return _body(404, str(exc))  # its body stays exactly as it was (a 404 leaks nothing); pages say it
     if isinstance(exc, TooManyAttempts):
         response = _body(429, str(exc))
         response.headers["Retry-After"] = str(exc.retry_after)
