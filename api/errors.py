@@ -8,6 +8,7 @@ Retry-After.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -28,6 +29,7 @@ from states.errors import (
     TransitionNotAllowed,
 )
 from states.lifecycle import Lifecycle
+from states.messages import Problem, label, located, text
 
 
 class RuleMessage(BaseModel):
@@ -59,6 +61,14 @@ class ErrorBody(BaseModel):
     allowed_triggers: list[str] | None = Field(default=None, description="What the caller may fire now (409).")
     rules: list[RuleProblem] | None = Field(
         default=None, description="For an unmet guard (422): each problem with the rule that refused it."
+    )
+    messages: list[RuleMessage] | None = Field(
+        default=None,
+        description="For invalid input (422): each of `problems`, in the same order, in Bahasa Indonesia and "
+        "English (`en` is the problem as `problems` says it).",
+    )
+    message: RuleMessage | None = Field(
+        default=None, description="For a refusal by role (403): `detail` in Bahasa Indonesia and English."
     )
 
 
@@ -95,11 +105,35 @@ def document_errors(schema: dict[str, Any]) -> None:
         components.pop(unused, None)
 
 
+def validation_problem(error: Mapping[str, Any]) -> Problem:
+    """A pydantic error as `problems` names it, `<location>: <pydantic's English message>`, carrying its sentence
+    in Indonesian: by the error's `type` and `ctx` (the catalogue's `validation.<type>`, else `validation.other`),
+    the location by its fields' labels (`states.messages.located`)."""
+    ctx = {k: _number(v) for k, v in (error.get("ctx") or {}).items() if isinstance(v, int | float | str)}
+    found = text("id", "validation." + str(error.get("type")), **ctx) or text("id", "validation.other")
+    message = {"id": found or "", "en": str(error["msg"])}
+    return Problem.say("input.validation", where=located(error.get("loc") or ()), message=message)
+
+
+def _number(value: object) -> object:
+    """A bound as pydantic's own message writes it: `0`, not `0.0`."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def known_trigger(lifecycle: Lifecycle[Any, Any], trigger: str) -> None:
     """An unknown trigger is bad input (422), not a refusal by state (409)."""
     known = sorted({r.trigger for r in lifecycle.rows})
     if trigger not in known:
-        raise InvalidInput([f"trigger: '{trigger}' is not a {lifecycle.name} trigger ({', '.join(known)})"])
+        raise InvalidInput(
+            [
+                Problem.say(
+                    "input.trigger.unknown",
+                    trigger=trigger,
+                    lifecycle=label("entity", lifecycle.name),
+                    known=", ".join(known),
+                )
+            ]
+        )
 
 
 def _body(status: int, detail: str, **extra: Any) -> JSONResponse:
@@ -112,7 +146,7 @@ def to_response(exc: SkpflowError) -> JSONResponse:
     if isinstance(exc, StaleVersion):
         return _body(409, str(exc), state=exc.state, version=exc.actual, allowed_triggers=exc.allowed)
     if isinstance(exc, NotPermitted):
-        return _body(403, str(exc))
+        return _body(403, str(exc), message=RuleMessage(**exc.said()))
     if isinstance(exc, GuardFailed):
         rules = [
             RuleProblem(
@@ -126,9 +160,9 @@ def to_response(exc: SkpflowError) -> JSONResponse:
         ]
         return _body(422, str(exc), problems=exc.problems, rules=rules)
     if isinstance(exc, InvalidInput):
-        return _body(422, str(exc), problems=exc.problems)
+        return _body(422, str(exc), problems=exc.problems, messages=[RuleMessage(**m) for m in exc.messages()])
     if isinstance(exc, NotFound):
-        return _body(404, str(exc))
+        return _body(404, str(exc))  # its body stays exactly as it was (a 404 leaks nothing); pages say it
     if isinstance(exc, TooManyAttempts):
         response = _body(429, str(exc))
         response.headers["Retry-After"] = str(exc.retry_after)
@@ -151,8 +185,9 @@ def install(app: FastAPI) -> None:
 
     async def validation(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        return _body(422, "invalid request", problems=problems)
+        problems = [validation_problem(e) for e in exc.errors()]
+        messages = [RuleMessage(**p.said()) for p in problems]
+        return _body(422, "invalid request", problems=problems, messages=messages)
 
     async def database(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DBAPIError)

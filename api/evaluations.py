@@ -11,6 +11,7 @@ from api.deps import CurrentActor, Db, IfMatch, Now, RowId, with_etag
 from api.errors import responses
 from states.enums import Rating
 from states.errors import InvalidInput
+from states.messages import Problem, located
 from workflows.cases import evaluations
 from workflows.cases.evaluations import EvaluationView, RealisasiIn
 from workflows.store.tables import MAX_ID
@@ -131,10 +132,10 @@ def evaluate(
 
 def _ratings(items: list[IndikatorRatingIn]) -> dict[int, Rating]:
     seen: dict[int, Rating] = {}
-    problems = []
+    problems: list[Problem] = []
     for k, item in enumerate(items):
         if item.indikator_id in seen:
-            problems.append(f"indikator[{k}].indikator_id: {item.indikator_id} is listed twice")
+            problems.append(Problem.say("input.rating.twice", at=located(f"indikator[{k}]"), id=item.indikator_id))
         seen[item.indikator_id] = item.rating
     if problems:
         raise InvalidInput(problems)

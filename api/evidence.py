@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import Config, CurrentActor, Db, RowId
 from api.errors import responses
 from states.errors import InvalidInput
+from states.messages import Problem
 from workflows.actors import Actor
 from workflows.cases import evaluations
 from workflows.store.evidence import EvidenceMeta, EvidenceStore
@@ -32,7 +33,7 @@ async def upload(
     store = EvidenceStore.from_settings(settings)
     data = await file.read(settings.evidence_max_bytes + 1)
     if len(data) > settings.evidence_max_bytes:
-        raise InvalidInput([f"file: larger than {settings.evidence_max_bytes} bytes"])
+        raise InvalidInput([Problem.say("input.evidence.larger", limit=settings.evidence_max_bytes)])
     del actor  # any logged-in user may upload; what it proves is decided where a realisasi names it
     return await run_in_threadpool(
         store.store, data, file.filename or "bukti", file.content_type or "application/octet-stream"

@@ -15,6 +15,7 @@ from api.deps import Db, RowId
 from api.errors import responses
 from api.limits import HeavyActor
 from states.errors import InvalidInput, NotPermitted
+from states.messages import Problem
 from workflows.actors import Actor
 from workflows.cases.cycles import readable
 from workflows.cases.org.files import XLSX_TYPE
@@ -68,7 +69,7 @@ def predikat(
     period: Annotated[int | None, Query(ge=1, le=12, description="The period number, for kind=tpp.")] = None,
 ) -> StreamingResponse:
     if kind == "tpp" and period is None:
-        raise InvalidInput(["period: required for kind=tpp (the period number, e.g. 3 for March when monthly)"])
+        raise InvalidInput([Problem.say("input.export.period")])
     with reading(db) as s:
         view = readable(s, cycle_id, actor)
     if not _reader_of(actor, view.instansi_id):

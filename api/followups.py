@@ -15,6 +15,7 @@ from states.enums import FollowUpKind
 from states.errors import InvalidInput
 from states.follow_up import CASE_ROWS, CONTRACT_ROWS, SANCTION_ROWS
 from states.lifecycle import TriggerInput
+from states.messages import Problem
 from workflows.cases import followups
 from workflows.cases.followups import CasePage, CaseView
 from workflows.store.tables import MAX_ID
@@ -74,7 +75,7 @@ def fire(
     body: CaseTransitionIn | None = None,
 ) -> CaseView:
     if trigger not in TRIGGERS:
-        raise InvalidInput([f"trigger: '{trigger}' is not a follow-up trigger ({', '.join(TRIGGERS)})"])
+        raise InvalidInput([Problem.say("input.trigger.not_followup", trigger=trigger, known=", ".join(TRIGGERS))])
     given = body or CaseTransitionIn()
     with unit_of_work(db) as s:
         return followups.fire_case(

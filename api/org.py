@@ -11,8 +11,9 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Config, CurrentActor, Db, Now
-from api.errors import responses
+from api.errors import responses, validation_problem
 from states.errors import InvalidInput
+from states.messages import Problem
 from workflows.actors import Actor
 from workflows.cases.org.files import CSV_TYPE, XLSX_TYPE, import_org_file
 from workflows.cases.org.imports import ImportResult, InstansiIn, OrgImport, first_instansi, import_org
@@ -62,15 +63,10 @@ def parse(content_type: str, body: bytes) -> OrgImport | None:
         try:
             return OrgImport.model_validate_json(body or b"{}")
         except ValidationError as exc:
-            raise InvalidInput([_problem(e) for e in exc.errors()]) from exc
+            raise InvalidInput([validation_problem(e) for e in exc.errors()]) from exc
     if kind in FILE_TYPES:
         return None
-    raise InvalidInput([f"content type '{kind}' is not accepted; send application/json, {CSV_TYPE} or {XLSX_TYPE}"])
-
-
-def _problem(error: Any) -> str:
-    loc = ".".join(str(p) for p in error["loc"])
-    return f"{loc}: {error['msg']}"
+    raise InvalidInput([Problem.say("input.org.content_type", kind=kind, csv=CSV_TYPE, xlsx=XLSX_TYPE)])
 
 
 @router.post(

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import Config, CurrentActor, Db, Now
 from api.errors import responses
 from states.errors import InvalidInput, NotPermitted
+from states.messages import Problem
 from workflows.flows import runs
 from workflows.flows.runs import RunContext, RunIn
 
@@ -26,10 +27,10 @@ async def run(
     if not (actor.super_admin or actor.admin_of):
         raise NotPermitted("workflow", name, ["admin"])
     if name not in runs.RUNS:
-        raise InvalidInput([f"name: unknown workflow '{name}' ({', '.join(sorted(runs.RUNS))})"])
+        raise InvalidInput([Problem.say("input.run.unknown", name=name, known=", ".join(sorted(runs.RUNS)))])
     given = body or RunIn()
     if given.as_of is not None and given.as_of.tzinfo is None:
-        raise InvalidInput(["as_of: a date and time with its zone is required"])
+        raise InvalidInput([Problem.say("input.datetime.zone", field="as_of")])
     ctx = RunContext(
         db,
         actor,

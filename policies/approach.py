@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from policies.schema import Policy, QualitativeUse
 from states.enums import Approach, JenisRhk, Rating
+from states.messages import Problem, located
 
 MIXED = "CAMPURAN"
 """The pendekatan of an SKP whose indikator use both approaches."""
@@ -28,23 +29,23 @@ def qualitative_use(policy: Policy, jabatan_type: str | None, unit_codes: Iterab
 
 def indikator_problems(
     use: QualitativeUse, approach: Approach, target: float | None, ekspektasi: str | None, at: str
-) -> list[str]:
+) -> list[Problem]:
     """What is wrong with one planned indikator under the SKP's `use`: a qualitative one has an ekspektasi and no
     numeric target; a quantitative one has a target (checked when the SKP is agreed) and no ekspektasi."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     described = bool(ekspektasi and ekspektasi.strip())
     if approach is Approach.KUALITATIF:
         if use is QualitativeUse.OFF:
-            problems.append(f"{at}.approach: the policy allows no qualitative indikator for this SKP")
+            problems.append(Problem.say("input.approach.not_allowed", at=located(at)))
         if target is not None:
-            problems.append(f"{at}.target: a qualitative indikator has no numeric target (its ekspektasi says it)")
+            problems.append(Problem.say("input.approach.no_target", at=located(at)))
         if not described:
-            problems.append(f"{at}.ekspektasi: a qualitative indikator needs its ekspektasi (the expected result)")
+            problems.append(Problem.say("input.approach.needs_ekspektasi", at=located(at)))
     else:
         if use is QualitativeUse.REQUIRED:
-            problems.append(f"{at}.approach: the policy requires qualitative indikator for this SKP (KUALITATIF)")
+            problems.append(Problem.say("input.approach.required", at=located(at)))
         if described:
-            problems.append(f"{at}.ekspektasi: only a qualitative indikator has an ekspektasi; this one has a target")
+            problems.append(Problem.say("input.approach.no_ekspektasi", at=located(at)))
     return problems
 
 

@@ -10,6 +10,7 @@ from typing import Literal
 
 from policies.schema import Constraint, DistributionMode, Policy, Rounding
 from states.enums import CapaianLevel, Predikat
+from states.messages import Problem
 
 MinSource = Literal["none", "min_share", "at_least_one", "majority"]
 
@@ -33,7 +34,7 @@ class Violation:
     level: CapaianLevel
     predikat: tuple[Predikat, ...]
     found: int
-    message: str
+    message: Problem  # the English sentence, carrying its catalogue message
     blocking: bool
 
     def __str__(self) -> str:
@@ -103,21 +104,25 @@ def check(policy: Policy, level: CapaianLevel, counts: Mapping[Predikat, int]) -
     return found
 
 
-def _messages(c: Constraint, limit: Limit, x: int) -> list[str]:
-    names = " or ".join(p.value for p in c.predikat)
-    n = limit.n
-    out: list[str] = []
+def _messages(c: Constraint, limit: Limit, x: int) -> list[Problem]:
+    names = {"id": " atau ".join(p.value for p in c.predikat), "en": " or ".join(p.value for p in c.predikat)}
+    n, least = limit.n, limit.min
+    out: list[Problem] = []
     if c.none_allowed and x > 0:
-        out.append(f"no {names} allowed, found {x}")
+        out.append(Problem.say("distribution.none_allowed", names=names, x=x))
     if x < limit.min:
         if limit.min_from == "min_share" and c.min_share is not None:
-            out.append(f"at least {_pct(c.min_share)} {names} (min {limit.min} of {n}), found {x}")
+            out.append(
+                Problem.say("distribution.min_share", share=_pct(c.min_share), names=names, least=least, n=n, x=x)
+            )
         elif limit.min_from == "majority":
-            out.append(f"more than half {names} (sebagian besar; min {limit.min} of {n}), found {x}")
+            out.append(Problem.say("distribution.majority", names=names, least=least, n=n, x=x))
         else:
-            out.append(f"at least one {names}, found {x}")
+            out.append(Problem.say("distribution.at_least_one", names=names, x=x))
     if c.max_share is not None and x > limit.max:
-        out.append(f"at most {_pct(c.max_share)} {names} (max {limit.max} of {n}), found {x}")
+        out.append(
+            Problem.say("distribution.max_share", share=_pct(c.max_share), names=names, most=limit.max, n=n, x=x)
+        )
     return out
 
 

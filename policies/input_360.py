@@ -50,21 +50,19 @@ def relation(policy: Policy, pegawai: Colleague, other: Colleague) -> Relation |
 
 def naming_problem(
     policy: Policy, pegawai: Colleague, other: Colleague, *, penilai_id: int | None, atasan_penilai_id: int | None
-) -> str | None:
+) -> Problem | None:
     """Why `other` may not be named a pemberi pertimbangan for the pegawai's perilaku, or None when they may."""
     who = f"{other.name} ({other.nip})"
     if other.id == pegawai.id:
-        return f"{who} is the pegawai rated"
+        return Problem.say("input.360.self", who=who)
     if not other.active:
-        return f"{who} is not an active pegawai"
+        return Problem.say("input.360.inactive", who=who)
     if other.id == penilai_id:
-        return f"{who} is the pejabat penilai, who rates the perilaku"
+        return Problem.say("input.360.penilai", who=who)
     if other.id == atasan_penilai_id:
-        return f"{who} is the atasan pejabat penilai, who decides a keberatan on the result"
+        return Problem.say("input.360.atasan_penilai", who=who)
     if relation(policy, pegawai, other) is None:
-        return (
-            f"{who} is neither a rekan kerja setingkat of {pegawai.name} (same unit, same level) nor a bawahan langsung"
-        )
+        return Problem.say("input.360.unrelated", who=who, pegawai=pegawai.name)
     return None
 
 

@@ -6,30 +6,31 @@ from collections.abc import Iterable, Sequence
 
 from policies.schema import Limits
 from states.lifecycle import TriggerInput
+from states.messages import Problem, located
 
 
-def too_many(where: str, count: int, limit: int, setting: str) -> list[str]:
+def too_many(where: str, count: int, limit: int, setting: str) -> list[Problem]:
     """A problem when a list holds more items than the policy allows."""
     if count <= limit:
         return []
-    return [f"{where}: {count} items, more than the policy allows ({setting}: {limit})"]
+    return [Problem.say("input.limits.too_many", where=located(where), count=count, setting=setting, limit=limit)]
 
 
-def too_long(fields: Iterable[tuple[str, str | None]], limit: int, setting: str) -> list[str]:
+def too_long(fields: Iterable[tuple[str, str | None]], limit: int, setting: str) -> list[Problem]:
     """A problem per (where, text) longer than `limit` characters."""
     return [
-        f"{where}: {len(text)} characters, more than the policy allows ({setting}: {limit})"
+        Problem.say("input.limits.too_long", where=located(where), count=len(text), setting=setting, limit=limit)
         for where, text in fields
         if text is not None and len(text) > limit
     ]
 
 
-def notes(limits: Limits, fields: Iterable[tuple[str, str | None]]) -> list[str]:
+def notes(limits: Limits, fields: Iterable[tuple[str, str | None]]) -> list[Problem]:
     """Free texts (notes, reasons, feedback, realisasi) over `limits.note_chars`."""
     return too_long(fields, limits.note_chars, "limits.note_chars")
 
 
-def trigger_input(limits: Limits, inp: TriggerInput) -> list[str]:
+def trigger_input(limits: Limits, inp: TriggerInput) -> list[Problem]:
     """The note and reason a trigger carries, over `limits.note_chars`."""
     return notes(limits, (("note", inp.note), ("reason", inp.reason)))
 
@@ -39,7 +40,7 @@ def plan(
     rhk: Sequence[tuple[str, Sequence[str]]],
     ekspektasi_khusus: Iterable[tuple[str, str]] = (),
     lampiran: Iterable[tuple[str, Sequence[str]]] = (),
-) -> list[str]:
+) -> list[Problem]:
     """An SKP plan against the bounds: `rhk` is each RHK's text with its indicators' texts, `ekspektasi_khusus`
     (core value, text) and `lampiran` (section, entries)."""
     problems = too_many("rhk", len(rhk), limits.rhk_per_skp, "limits.rhk_per_skp")

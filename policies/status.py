@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from policies.schema import Policy
 from states.enums import PegawaiStatus
+from states.messages import Problem, located
 
 ONE_DAY = timedelta(days=1)
 
@@ -117,18 +118,20 @@ def absent_from(
 
 def problems(
     inp: StatusIn, recorded: Iterable[StatusSpan], where: Callable[[str], str] = lambda field: field
-) -> list[str]:
+) -> list[Problem]:
     """What is wrong with a status period beside the periods recorded for the pegawai; `where` names a field (the
     import names its columns status_from, status_until, status_sk_number)."""
-    found = []
+    found: list[Problem] = []
     if not inp.sk_number.strip():
-        found.append(f"{where('sk_number')}: required (the SK that sets the status)")
+        found.append(Problem.say("input.status.sk_number", field=located(where("sk_number"))))
     if inp.until is not None and inp.until < inp.starts:
-        found.append(f"{where('until')}: {inp.until.isoformat()} is before from {inp.starts.isoformat()}")
+        until, starts = inp.until.isoformat(), inp.starts.isoformat()
+        found.append(
+            Problem.say("input.status.until_before", field=located(where("until")), until=until, starts=starts)
+        )
     else:
         found += [
-            f"{where('from')}: the period overlaps the recorded {other.label()}; end that one first, or give the "
-            "same 'from' to replace it"
+            Problem.say("input.status.overlaps", field=located(where("from")), other=other.label())
             for other in overlapping(recorded, inp.span())
         ]
     return found

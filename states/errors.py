@@ -14,7 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from states.messages import Problem, refusal
+from states.messages import LANGUAGES, Problem, Said, both, label, refusal, said
+
+
+def _joined(items: Sequence[Said], last: Said) -> Said:
+    """Several labels in one phrase: `a, b` in English as the API always joined them, `a, b atau c` in Indonesian."""
+    out = {"en": ", ".join(i["en"] for i in items)}
+    ids = [i["id"] for i in items]
+    out["id"] = ids[0] if len(ids) == 1 else ", ".join(ids[:-1]) + f" {last['id']} " + ids[-1]
+    return out
 
 
 class SkpflowError(Exception):
@@ -42,12 +50,26 @@ class StaleVersion(SkpflowError):
 
 
 class NotPermitted(SkpflowError):
-    """The actor has no role that may fire this trigger."""
+    """The actor has no role that may fire this trigger. `roles` names who may (`["admin"]`), or with `held` the
+    roles the actor holds, none of which may."""
 
-    def __init__(self, lifecycle: str, trigger: str, roles: Sequence[str]) -> None:
-        self.lifecycle, self.trigger, self.roles = lifecycle, trigger, list(roles)
-        who = ", ".join(roles) or "no role"
-        super().__init__(f"{lifecycle}: '{trigger}' may not be fired by {who}")
+    def __init__(self, lifecycle: str, trigger: str, roles: Sequence[str], *, held: bool = False) -> None:
+        self.lifecycle, self.trigger, self.roles, self.held = lifecycle, trigger, list(roles), held
+        super().__init__(self.said()["en"])
+
+    def said(self) -> Said:
+        """The refusal in each language, built from its parts; the English is the API's `detail`."""
+        entity, action = label("entity", self.lifecycle), label("trigger", self.trigger)
+        if not self.roles:
+            found = both("not_permitted.no_role", entity=entity, action=action)
+        else:
+            key = "not_permitted.held" if self.held else "not_permitted.only"
+            joiner = {"id": "dan" if self.held else "atau", "en": ""}
+            found = both(
+                key, entity=entity, action=action, roles=_joined([label("role", r) for r in self.roles], joiner)
+            )
+        english = f"{self.lifecycle}: '{self.trigger}' may not be fired by {', '.join(self.roles) or 'no role'}"
+        return found or dict.fromkeys(LANGUAGES, english)  # a catalogue without the sentence: the API's English
 
 
 class GuardFailed(SkpflowError):
@@ -82,11 +104,15 @@ class GuardFailed(SkpflowError):
 
 
 class InvalidInput(SkpflowError):
-    """The input is malformed; each problem names the field."""
+    """The input is malformed; each problem names the field, and is a `Problem` carrying its catalogue message."""
 
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = list(problems)
         super().__init__("; ".join(problems))
+
+    def messages(self) -> list[Said]:
+        """Each problem as `{"id": …, "en": …}`; the English is the problem as `problems` carries it."""
+        return [said(p) for p in self.problems]
 
 
 class NotFound(SkpflowError):
@@ -96,6 +122,13 @@ class NotFound(SkpflowError):
         # `key` is what the caller asked by (an id in their URL, a code), never an id they did not send
         self.entity, self.key = entity, key
         super().__init__(f"{entity} not found" if key is None else f"{entity} {key} not found")
+
+    def said(self) -> Said:
+        """The refusal in each language: the entity by its label, the key as the caller sent it."""
+        entity = label("entity", self.entity)
+        if self.key is None:
+            return both("not_found.entity", entity=entity) or dict.fromkeys(LANGUAGES, str(self))
+        return both("not_found.keyed", entity=entity, key=self.key) or dict.fromkeys(LANGUAGES, str(self))
 
 
 class TooManyAttempts(SkpflowError):

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from states.enums import Rating
 from states.lifecycle import Lifecycle, Row, TriggerInput
-from states.messages import Problem
+from states.messages import LANGUAGES, Problem
 from states.roles import Role
 
 
@@ -45,17 +45,18 @@ def _note_given(_: EvaluationFacts, inp: TriggerInput) -> Iterator[str]:
 
 
 def _ratings_given(f: EvaluationFacts, inp: TriggerInput) -> Iterator[str]:
-    unrated = "".join(f"; indikator '{text}' has no rating" for text in f.unrated)
+    each = [Problem.say("evaluation.ratings_given.unrated", indikator=text) for text in f.unrated]
+    unrated = {lang: "".join(p.said()[lang] for p in each) for lang in LANGUAGES}
     if f.unit_head_rating is None and f.derived_binding:
         if f.derived_rating is None:
-            yield f"rating_hasil_kerja follows the indikator ratings, which do not give one yet{unrated}"
+            yield Problem.say("evaluation.ratings_given.not_derived", unrated=unrated)
         elif inp.rating_hasil_kerja not in (None, f.derived_rating):
             yield Problem.say(
                 "evaluation.ratings_given.derived", derived=f.derived_rating.value, given=inp.rating_hasil_kerja
             )
     elif inp.rating_hasil_kerja is None and f.unit_head_rating is None and not (f.derive and f.derived_rating):
-        if f.derive:  # names each unrated indikator in English; the rule's own sentence says it in Indonesian
-            yield f"rating_hasil_kerja is required (the indikator ratings give none{unrated})"
+        if f.derive:
+            yield Problem.say("evaluation.ratings_given.none_derived", unrated=unrated)
         else:
             yield Problem.say("evaluation.ratings_given.hasil_kerja")
     if inp.rating_perilaku is None:

@@ -149,11 +149,11 @@ class Lifecycle(Generic[S, F]):
         candidates = [r for r in self.rows_from(source) if r.trigger == trigger]
         if not any(r.roles & held for r in self.rows if r.trigger == trigger):
             # never theirs to fire, in any state: a matter of permission (403), whatever the state is now
-            raise NotPermitted(self.name, trigger, sorted(r.value for r in held))
+            raise NotPermitted(self.name, trigger, sorted(r.value for r in held), held=True)
         if not candidates:
             raise TransitionNotAllowed(self.name, trigger, source.value, self.allowed_triggers(source, held))
         if not any(r.roles & held for r in candidates):
-            raise NotPermitted(self.name, trigger, sorted(r.value for r in held))
+            raise NotPermitted(self.name, trigger, sorted(r.value for r in held), held=True)
         call: _Call[F] = _Call(facts, inp or TriggerInput(), held)
         try:
             moved = self._machine.events[trigger].trigger(subject, call=call)

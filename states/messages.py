@@ -13,7 +13,8 @@ The catalogue sits in `states/`, the lowest layer, because every layer speaks th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Final
@@ -60,11 +61,47 @@ def text(lang: str, key: str, /, **params: object) -> str | None:
         return None
     if not params:
         return found
-    values = {k: str(v.get(lang, "") if isinstance(v, Mapping) else v) for k, v in params.items()}
+    values = {k: _filled(lang, v) for k, v in params.items()}
     try:
         return found.format_map(values)
     except (KeyError, IndexError, ValueError):
         return None
+
+
+def _filled(lang: str, value: object) -> str:
+    """A value as a text in `lang` shows it: a `Said` in that language, a `Problem` (a sentence inside a sentence,
+    e.g. the password rule a field broke) by its own message, anything else as it is."""
+    if isinstance(value, Mapping):
+        return str(value.get(lang, ""))
+    if isinstance(value, Problem):
+        return text(lang, value.key, **value.values) or str(value)
+    return str(value)
+
+
+def label(kind: str, code: str) -> Said:
+    """A code a message names (an entity, a trigger, a role, a field) as each language shows it: the Indonesian
+    from the catalogue's `<kind>_<code>` label (`role_admin`, `entity_skp`; a free-text role such as "admin of the
+    instansi" as `role_admin_of_the_instansi`), the code itself where it has none; the English is the code, as the
+    API says it."""
+    key = f"{kind}_" + re.sub(r"[^a-z0-9]+", "_", code.lower()).strip("_")
+    return {"id": text(DEFAULT, key) or code, "en": code}
+
+
+def located(where: str | Sequence[str | int], /) -> Said:
+    """Where in a request a problem is, in each language: `rhk[0].indikator[1].text` (or pydantic's location,
+    `("body", "rhk", 0, "text")`) in Indonesian each field by its label (`field_<name>`, else the page word `<name>`)
+    and each item counted from 1, `RHK 1 › Indikator 2 › Teks`; in English as the code named it."""
+    if isinstance(where, str):
+        english, parts = where, [int(p) if p.isdigit() else p for p in re.findall(r"[^.\[\]]+", where)]
+    else:
+        english, parts = ".".join(str(p) for p in where), list(where)
+    shown: list[str] = []
+    for p in parts:
+        if isinstance(p, int) and shown:
+            shown[-1] += f" {p + 1}"
+        elif p not in ("body", "query", "path"):
+            shown.append(text(DEFAULT, f"field_{p}") or text(DEFAULT, str(p)) or str(p))
+    return {"id": " › ".join(shown), "en": english}
 
 
 def both(key: str, /, **params: object) -> Said | None:
@@ -86,16 +123,24 @@ class Problem(str):
     catalogue message that says it in each language and the values it names (the refusal's inputs).
 
     `Problem.say("skp.plan_complete.no_indicator", rhk="…")` takes its English text from the catalogue, so the
-    sentence is written once, in `messages.po`."""
+    sentence is written once, in `messages.po`. A value may be a `Said` or another `Problem`, filled in each
+    language; `params` holds every value as the English names it (the refusal's inputs), `values` as given."""
 
     key: str
     params: dict[str, str]
+    values: dict[str, object]
 
     def __new__(cls, english: str, key: str, params: Mapping[str, object] | None = None) -> Problem:
         made = super().__new__(cls, english)
         made.key = key
-        made.params = {k: str(v) for k, v in (params or {}).items()}
+        made.values = dict(params or {})
+        made.params = {k: _filled("en", v) for k, v in made.values.items()}
         return made
+
+    def said(self) -> Said:
+        """The problem in each language, the English as it is (`problems`); the English in both where the catalogue
+        lacks the Indonesian."""
+        return {"id": text(DEFAULT, self.key, **self.values) or str(self), "en": str(self)}
 
     @classmethod
     def say(cls, message: str, /, **params: object) -> Problem:
@@ -108,7 +153,7 @@ class Problem(str):
         return cls(english, key, params)
 
     def __reduce__(self) -> tuple[object, ...]:  # a pickled problem (a flow's result) keeps its id and values
-        return (Problem, (str(self), self.key, self.params))
+        return (Problem, (str(self), self.key, self.values))
 
     def __deepcopy__(self, _: object) -> Problem:
         return self  # immutable, like the str it is
@@ -118,10 +163,16 @@ def refusal(rule: str, problem: str) -> Said:
     """A refused rule's sentence in both languages: the problem's own message (a `Problem`) when the catalogue
     has it, else the rule's sentence `refusal.<rule>` in Indonesian beside the problem as the code said it in
     English; with neither, the English problem in both (a refusal never shows nothing)."""
-    if isinstance(problem, Problem) and (said := both(problem.key, **problem.params)):
+    if isinstance(problem, Problem) and (said := both(problem.key, **problem.values)):
         return said
     english = str(problem)
     return {"id": text("id", REFUSAL + rule) or english, "en": english}
+
+
+def said(problem: str) -> Said:
+    """A problem in each language: a `Problem` by its message, a plain string (not yet in the catalogue) as the
+    English it is, in both."""
+    return problem.said() if isinstance(problem, Problem) else dict.fromkeys(LANGUAGES, str(problem))
 
 
 def write_template(path: Path) -> int:

@@ -119,7 +119,7 @@ def _objection_settled(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
 
 def _distribution_holds(f: SkpFacts, _: TriggerInput) -> Iterator[str]:
     for v in f.distribution_violations:
-        yield f"the unit's distribution does not hold: {v}"
+        yield Problem.say("skp.distribution_holds.violation", violation=v)
 
 
 def _input_360_in(f: SkpFacts, _: TriggerInput) -> Iterator[str]:

@@ -13,6 +13,7 @@ from api.web import session
 from api.web.pages import Posted, Viewer, engine_of, error_page, refusal, render
 from states.enums import ActingKind
 from states.errors import InvalidInput, NotPermitted, SkpflowError
+from states.messages import Problem, label
 from workflows.actors import Actor
 from workflows.cases import acting
 from workflows.store.uow import reading, unit_of_work
@@ -81,7 +82,7 @@ async def cancel(request: Request, acting_id: int, actor: Viewer, form: Posted) 
 
 def _cancel(request: Request, acting_id: int, typed: dict[str, str], actor: Actor) -> acting.ActingChange:
     if typed["confirm"] != "yes":
-        raise InvalidInput(["confirm: tick the box to confirm the SK is cancelled"])
+        raise InvalidInput([Problem.say("input.acting.confirm_cancel")])
     with unit_of_work(engine_of(request)) as s:
         return acting.cancel(s, typed["unit"], acting_id, typed["reason"], actor=actor, now=session.now_of(request))
 
@@ -90,21 +91,21 @@ def _day(value: str, field: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise InvalidInput([f"{field}: a date, e.g. 2026-03-01"]) from exc
+        raise InvalidInput([Problem.say("input.date", field=label("field", field), example="2026-03-01")]) from exc
 
 
 def _register(request: Request, typed: dict[str, str], actor: Actor) -> acting.ActingChange:
-    problems = []
+    problems: list[Problem] = []
     if typed["kind"] not in {k.value for k in ActingKind}:
-        problems.append("kind: PLT or PLH")
+        problems.append(Problem.say("input.acting.kind"))
     if not typed["unit"]:
-        problems.append("unit: the code of the unit the SK is for")
+        problems.append(Problem.say("input.acting.unit"))
     days = []
     for field in ("start", "until"):
         try:
             days.append(_day(typed[field], "from" if field == "start" else field))
         except InvalidInput as exc:
-            problems += exc.problems
+            problems += [p for p in exc.problems if isinstance(p, Problem)]  # each is one: _day says it
     if problems:
         raise InvalidInput(problems)
     inp = acting.ActingIn(typed["nip"], ActingKind(typed["kind"]), days[0], days[1], typed["sk_number"], typed["note"])

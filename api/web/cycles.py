@@ -15,6 +15,7 @@ from api.web import session
 from api.web.pages import Posted, Refusal, Viewer, engine_of, refusal, render
 from states.enums import CapaianLevel
 from states.errors import GuardFailed, InvalidInput, NotPermitted, SkpflowError
+from states.messages import Problem
 from workflows.actors import Actor
 from workflows.cases import cycles, skps
 from workflows.cases.org.lookup import unit_id_of
@@ -82,7 +83,7 @@ async def cycle_fire(request: Request, cycle_id: int, trigger: str, actor: Viewe
 
 def _period(text: str) -> int | None:
     if text and not (text.isdigit() and 1 <= int(text) <= 12):
-        raise InvalidInput([f"period: '{text}' is not a period number (1-12)"])
+        raise InvalidInput([Problem.say("input.period.not_a_number", value=text)])
     return int(text) if text else None
 
 
@@ -92,10 +93,10 @@ async def capaian(request: Request, cycle_id: int, actor: Viewer, form: Posted) 
     try:
         level = str(form.get("level", ""))
         if level not in CapaianLevel.__members__:
-            raise InvalidInput([f"level: '{level}' is not a capaian level"])
+            raise InvalidInput([Problem.say("input.capaian.level", level=level)])
         period = _period(str(form.get("period", "")).strip())
         if period is None:
-            raise InvalidInput(["period: give the period number (1-12)"])
+            raise InvalidInput([Problem.say("input.period.required")])
         with unit_of_work(engine_of(request)) as s:
             unit_id = unit_id_of(s, cycle_id, str(form.get("unit", "")).strip())
             skps.set_capaian(

@@ -20,6 +20,7 @@ from policies.schema import ZONE_ALIASES
 from states import LIFECYCLES
 from states.errors import InvalidInput, NotFound, NotPermitted, SkpflowError
 from states.lifecycle import TriggerInput
+from states.messages import Problem, label
 from workflows.actors import Actor
 from workflows.cases import audit_trail, cycles, followups
 from workflows.cases.kontrak import KontrakIn, KontrakView, PegawaiKontrak, contracts_of, set_kontrak
@@ -120,7 +121,7 @@ async def import_file(request: Request, actor: Viewer, form: Posted) -> Response
         upload = form.get("file")
         data = await upload.read() if isinstance(upload, UploadFile) else b""
         if not data:
-            raise InvalidInput(["file: choose a CSV or XLSX file"])
+            raise InvalidInput([Problem.say("input.file.choose")])
         result = await run_in_threadpool(_import, request, data, actor)
     except SkpflowError as exc:
         return render(request, "import.html", {"actor": actor, "refused": refusal(exc)}, status=refusal(exc).status)
@@ -166,7 +167,9 @@ def _mutasi(request: Request, typed: dict[str, str], actor: Actor) -> PegawaiMov
     try:
         effective = date.fromisoformat(typed["effective"])
     except ValueError as exc:
-        raise InvalidInput(["effective: a date, e.g. 2026-07-01"]) from exc
+        raise InvalidInput(
+            [Problem.say("input.date", field=label("field", "effective"), example="2026-07-01")]
+        ) from exc
     inp = MutasiIn(
         unit=typed["unit"],
         effective=effective,
@@ -306,7 +309,9 @@ async def fire_case(request: Request, case_id: int, trigger: str, actor: Viewer,
                     tzinfo=ZoneInfo(ZONE_ALIASES.get(str(form.get("zone")), "Asia/Jakarta"))
                 )
             except ValueError:
-                raise InvalidInput([f"when: '{raw}' is not a date and time"]) from None
+                raise InvalidInput(
+                    [Problem.say("input.datetime.unreadable", field=label("field", "when"), value=raw)]
+                ) from None
         inp = TriggerInput(note=str(form.get("note", "")).strip() or None, when=when)
         with unit_of_work(engine_of(request)) as s:
             followups.fire_case(
@@ -359,12 +364,13 @@ async def record_kontrak(request: Request, actor: Viewer, form: Posted) -> Respo
 
 
 def _kontrak(request: Request, typed: dict[str, str], actor: Actor) -> tuple[KontrakView, PegawaiKontrak]:
-    problems, days = [], {}
+    problems: list[Problem] = []
+    days = {}
     for name in ("kontrak_mulai", "kontrak_selesai"):
         try:
             days[name] = date.fromisoformat(typed[name])
         except ValueError:
-            problems.append(f"{name}: a date, e.g. 2026-01-01")
+            problems.append(Problem.say("input.date", field=label("field", name), example="2026-01-01"))
     if problems:
         raise InvalidInput(problems)
     inp = KontrakIn(days["kontrak_mulai"], days["kontrak_selesai"], typed["sk_number"] or None, typed["note"] or None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from states.messages import DEFAULT, LANGUAGES, catalogue
+from states.messages import DEFAULT, LANGUAGES, Problem, catalogue
 
 __all__ = ["CATALOGUE", "DEFAULT", "EN", "ID", "LANGUAGES", "Translate", "translator"]
 
@@ -17,14 +17,19 @@ CATALOGUE: Final[Mapping[str, Mapping[str, str]]] = {"id": ID, "en": EN}
 
 
 def translator(lang: str) -> Translate:
-    return Translate(CATALOGUE.get(lang, ID))
+    return Translate(CATALOGUE.get(lang, ID), lang if lang in CATALOGUE else DEFAULT)
 
 
 class Translate:
     """`t("key")`; an unknown key shows itself, so a missing entry is visible on the page and in tests."""
 
-    def __init__(self, messages: Mapping[str, str]) -> None:
-        self.messages = messages
+    def __init__(self, messages: Mapping[str, str], lang: str = DEFAULT) -> None:
+        self.messages, self.lang = messages, lang
+
+    def problem(self, said: str) -> str:
+        """A domain sentence (a `Problem`, e.g. a distribution violation) in the page's language; a plain string as
+        it is."""
+        return said.said()[self.lang] if isinstance(said, Problem) else said
 
     def __call__(self, key: str) -> str:
         return self.messages.get(key, key)

@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from api import security
-from api.errors import to_response
+from api.errors import to_response, validation_problem
 from api.web import documents, session
 from api.web.i18n import Translate, translator
 from states.enums import Approach, Aspek, CascadeKind, CoreValue, JenisRhk, Predikat, Rating
@@ -38,7 +38,7 @@ from states.errors import (
     TransitionNotAllowed,
 )
 from states.lifecycle import TriggerInput
-from states.messages import both
+from states.messages import Problem, both
 from states.roles import Role
 from states.skp import EDITABLE_STATES, SkpState
 from workflows.actors import Actor
@@ -101,32 +101,39 @@ class Refusal:
     said: dict[str, str] | None = None  # the detail in id and en, where the catalogue says it (state, version)
 
     def in_language(self, lang: str) -> Refusal:
-        """The refusal as a page in `lang` shows it: each problem in the page's language from the catalogue (the
-        English problem where it has none). A guard's detail only repeats its problems in English, so it goes."""
+        """The refusal as a page in `lang` shows it: the detail and each problem in the page's language from the
+        catalogue (the English problem where it has none). A detail that only repeats its problems in English (an
+        unmet guard's, invalid input's) goes."""
+        shown = self
+        if self.messages:
+            problems = [m.get(lang) or p for m, p in zip(self.messages, self.problems, strict=True)]
+            shown = replace(shown, detail="", problems=problems)
         if self.said:
-            return replace(self, detail=self.said.get(lang) or self.detail)
-        if not self.messages:
-            return self
-        problems = [m.get(lang) or p for m, p in zip(self.messages, self.problems, strict=True)]
-        return replace(self, detail="", problems=problems)
+            shown = replace(shown, detail=self.said.get(lang) or self.detail)
+        return shown
 
 
 def invalid(exc: ValidationError) -> Refusal:
-    """A form value the use case's input model refuses, named as the API names it."""
-    problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-    return Refusal(422, "invalid input", problems)
+    """A form value the use case's input model refuses, named as the API names it, said in the page's language."""
+    problems = [validation_problem(e) for e in exc.errors()]
+    messages = [p.said() for p in problems]
+    return Refusal(422, "invalid input", list(problems), messages=messages, said=both("page_refusal.invalid"))
 
 
 def refusal(exc: SkpflowError) -> Refusal:
     problems = list(getattr(exc, "problems", []) or [])
     if isinstance(exc, GuardFailed):
         return Refusal(422, str(exc), problems, rules=exc.rules, messages=exc.messages())
+    if isinstance(exc, InvalidInput):
+        return Refusal(422, str(exc), problems, messages=exc.messages())
     return Refusal(to_response(exc).status_code, str(exc), problems, said=_said(exc))
 
 
 def _said(exc: SkpflowError) -> dict[str, str] | None:
-    """A refusal by state or by version in both languages, the trigger and state by their names in Indonesian (the
-    English keeps the codes, as the API says it)."""
+    """A refusal by state, by version, by role or of an unknown record in both languages, the trigger and state by
+    their names in Indonesian (the English keeps the codes, as the API says it)."""
+    if isinstance(exc, NotPermitted | NotFound):
+        return exc.said()
     if isinstance(exc, TransitionNotAllowed):
         t = translator("id")
         trigger = {"id": t.label("trigger", exc.trigger), "en": exc.trigger}
@@ -544,7 +551,7 @@ def skp_page(request: Request, skp_id: int, actor: HeavyViewer) -> Response:
 def plan_from_form(form: FormData) -> PlanIn:
     """The plan form's fields (`rhk-<i>-…`, `rhk-<i>-ind-<j>-…`) as the use case's PlanIn; blank rows are left out."""
     rhk: list[RhkIn] = []
-    problems: list[str] = []
+    problems: list[Problem] = []
     i = 0
     while f"rhk-{i}-text" in form:
         text = str(form.get(f"rhk-{i}-text", "")).strip()
@@ -560,7 +567,7 @@ def plan_from_form(form: FormData) -> PlanIn:
                 try:
                     target = float(raw_target) if raw_target else None
                 except ValueError:
-                    problems.append(f"{ind_text}: target '{raw_target}' is not a number")
+                    problems.append(Problem.say("input.plan.target", indikator=ind_text, value=raw_target))
                     target = None
                 indicators.append(
                     IndikatorIn.model_validate(
@@ -637,7 +644,7 @@ async def save_plan(request: Request, skp_id: int, actor: Viewer, form: Posted) 
 async def fire(request: Request, skp_id: int, trigger: str, actor: Viewer, form: Posted) -> Response:
     try:
         if trigger not in SKP_PAGE_TRIGGERS:
-            raise InvalidInput([f"trigger: '{trigger}' is not an SKP trigger"])
+            raise InvalidInput([Problem.say("input.trigger.not_skp", trigger=trigger)])
         inp = TriggerInput(
             note=str(form.get("note", "")).strip() or None,
             reason=str(form.get("reason", "")).strip() or None,
@@ -685,7 +692,7 @@ def rating_or_none(value: object) -> Rating | None:
     if not text:
         return None
     if text not in Rating.__members__:
-        raise InvalidInput([f"rating: '{text}' is not a rating"])
+        raise InvalidInput([Problem.say("input.rating", value=text)])
     return Rating(text)
 
 

@@ -29,6 +29,7 @@ from api.web.pages import (
 )
 from states.enums import CoreValue, Predikat, Rating
 from states.errors import InvalidInput, NotFound, SkpflowError
+from states.messages import Problem, label
 from workflows.actors import Actor
 from workflows.cases import evaluations, feedback, objections, policy_store, skps
 from workflows.cases.evaluations import EvidenceIn, IndikatorRealisasiIn, RealisasiIn
@@ -113,7 +114,9 @@ async def save_realisasi(request: Request, skp_id: int, n: int, actor: Viewer, f
             try:
                 value = float(raw) if raw else None
             except ValueError:
-                raise InvalidInput([f"realisasi: '{raw}' is not a number"]) from None
+                raise InvalidInput(
+                    [Problem.say("input.not_a_number", field=label("field", "realisasi"), value=raw)]
+                ) from None
             evidence = await _evidence(request, files)
             items.append(IndikatorRealisasiIn(indikator_id=indikator, value=value, text=text, evidence=evidence))
         body = RealisasiIn(realisasi=items, submit=form.get("submit") == "1")
@@ -157,7 +160,7 @@ async def period_action(request: Request, skp_id: int, n: int, action: str, acto
                     expected_version=version,
                 )
             else:
-                raise InvalidInput([f"action: '{action}' is not a period action (return, evaluate)"])
+                raise InvalidInput([Problem.say("input.period.action", action=action)])
     except SkpflowError as exc:
         return _period_page(request, actor, skp_id, n, refused=refusal(exc))
     return RedirectResponse(f"/ui/skp/{skp_id}/periods/{n}?done=period_{action}", status_code=303)
@@ -184,7 +187,7 @@ async def add_feedback(request: Request, skp_id: int, actor: Viewer, form: Poste
     try:
         core_value = about.removeprefix("cv:") if about.startswith("cv:") else None
         if core_value is not None and core_value not in CoreValue.__members__:
-            raise InvalidInput([f"about: '{core_value}' is not a core value"])
+            raise InvalidInput([Problem.say("input.feedback.core_value", value=core_value)])
         body = FeedbackIn(
             rhk_id=int_or_none(about.removeprefix("rhk:")) if about.startswith("rhk:") else None,
             core_value=CoreValue(core_value) if core_value else None,
@@ -228,7 +231,7 @@ async def objection(request: Request, skp_id: int, action: str, actor: Viewer, f
                     expected_version=version,
                 )
             else:
-                raise InvalidInput([f"action: '{action}' is not an objection action (file, review, withdraw, decide)"])
+                raise InvalidInput([Problem.say("input.keberatan.action", action=action)])
     except SkpflowError as exc:
         return skp_response(request, actor, skp_id, refused=refusal(exc))
     return RedirectResponse(f"/ui/skp/{skp_id}?done=objection_done#keberatan-h", status_code=303)

@@ -23,6 +23,7 @@ from api.web.pages import (
     render,
 )
 from states.errors import InvalidInput, NotFound, NotPermitted, SkpflowError
+from states.messages import Problem
 from workflows.actors import Actor
 from workflows.cases import cycles, policy_store
 from workflows.cases.cycles import CycleIn
@@ -113,7 +114,7 @@ async def create_version(request: Request, policy_id: int, actor: Viewer, form: 
                 instansi=str(form.get("instansi", "")).strip() or None,
             )
             if not body.overrides:
-                raise InvalidInput(["overrides: nothing differs from the base version"])
+                raise InvalidInput([Problem.say("input.policy.no_overrides")])
             made = policy_store.create_version(s, body, actor=actor, now=session.now_of(request))
     except ValidationError as exc:
         refused = invalid(exc)
@@ -170,7 +171,7 @@ def migration_dry_run(request: Request, cycle_id: int, actor: Viewer) -> Respons
     to = int_or_none(request.query_params.get("to"))
     try:
         if to is None:
-            raise InvalidInput(["to: choose the policy version to move to"])
+            raise InvalidInput([Problem.say("input.policy.choose_target")])
         with reading(engine_of(request)) as s:  # the dry run writes nothing
             view = cycles.readable(s, cycle_id, actor)
             report = cycles.migrate_policy(s, cycle_id, to, actor=actor, now=session.now_of(request), dry_run=True)
@@ -185,7 +186,7 @@ async def migrate(request: Request, cycle_id: int, actor: Viewer, form: Posted) 
     try:
         to = int_or_none(form.get("to"))
         if to is None:
-            raise InvalidInput(["to: choose the policy version to move to"])
+            raise InvalidInput([Problem.say("input.policy.choose_target")])
         with unit_of_work(engine_of(request)) as s:
             cycles.migrate_policy(s, cycle_id, to, actor=actor, now=session.now_of(request), dry_run=False)
     except SkpflowError as exc:

@@ -14,6 +14,7 @@ from api.web.pages import Posted, Viewer, engine_of, error_page, refusal, render
 from policies.status import StatusIn
 from states.enums import PegawaiStatus, Predikat
 from states.errors import InvalidInput, NotFound, NotPermitted, SkpflowError
+from states.messages import Problem, label
 from workflows.actors import Actor
 from workflows.cases.status import StatusPeriodOut, StatusSet, periods_of, record_study_progress, set_status
 from workflows.store.uow import reading, unit_of_work
@@ -69,14 +70,14 @@ def _day(value: str, field: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise InvalidInput([f"{field}: a date, e.g. 2026-07-01"]) from exc
+        raise InvalidInput([Problem.say("input.date", field=label("field", field), example="2026-07-01")]) from exc
 
 
 def _set(request: Request, typed: dict[str, str], actor: Actor) -> StatusSet:
     try:
         status = PegawaiStatus(typed["status"])
     except ValueError as exc:
-        raise InvalidInput([f"status: one of {', '.join(PegawaiStatus)}"]) from exc
+        raise InvalidInput([Problem.say("input.status.one_of", choices=", ".join(PegawaiStatus))]) from exc
     inp = StatusIn(
         status,
         _day(typed["starts"], "from"),
@@ -103,7 +104,7 @@ def _progress(request: Request, typed: dict[str, str], actor: Actor) -> object:
     try:
         year, predikat = int(typed["year"]), Predikat(typed["predikat"])
     except ValueError as exc:
-        raise InvalidInput(["year, predikat: a year (e.g. 2026) and a predikat"]) from exc
+        raise InvalidInput([Problem.say("input.study_progress.year_predikat")]) from exc
     with unit_of_work(engine_of(request)) as s:
         return record_study_progress(
             s, typed["nip"], year, predikat, typed["report"], actor=actor, now=session.now_of(request)

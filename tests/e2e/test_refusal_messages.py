@@ -146,3 +146,88 @@ def test_the_indonesian_page_shows_the_indonesian_refusal(
     assert stale.status_code == 409, stale.text[:600]
     assert f"sekarang versi {version}, bukan {version - 1}" in stale.text and "is at version" not in stale.text
     assert client.get(f"/skps/{ids[STAF1]}", headers=root).json()["state"] == "cascaded"
+
+
+def test_an_indonesian_page_says_a_bad_form_and_a_forbidden_action_in_indonesian(
+    client: TestClient, clock: Clock, root: dict[str, str], db: Engine, cycle_id: int
+) -> None:
+    """Issue 20: a form value the input model refuses (pydantic), one the use case refuses (InvalidInput) and an
+    action the role may not take (NotPermitted) each show their Indonesian sentence, and not the English one."""
+    ids = agree_chain_above_staff(client, clock, root)
+    assert client.put(f"/skps/{ids[STAF1]}/plan", json=_plan(client, ids, root), headers=_me(clock)).status_code == 200
+    give_passwords(db)
+    web_login(client, KABID)
+
+    def refused_box(path: str, data: dict[str, str], lang: str, status: int) -> str:
+        page = client.get(f"/ui/skp/{ids[STAF1]}?lang={lang}")
+        answer = client.post(path, data={"csrf": csrf_of(page.text), **data})
+        assert answer.status_code == status, answer.text[:600]
+        start = answer.text.index('id="refused"')
+        return answer.text[start : answer.text.index("</div>", start)]
+
+    feedback = f"/ui/skp/{ids[STAF1]}/feedback"
+    rhk = client.get(f"/skps/{ids[STAF1]}", headers=root).json()["rhk"][0]["id"]
+    empty = refused_box(feedback, {"about": f"rhk:{rhk}", "text": ""}, "id", 422)  # pydantic: min_length=1
+    assert "Isian tidak valid." in empty and "Teks: minimal 1 karakter" in empty
+    assert "String should have" not in empty and "invalid input" not in empty
+    assert "text: String should have at least 1 character" in refused_box(
+        feedback, {"about": f"rhk:{rhk}", "text": ""}, "en", 422
+    )
+
+    unknown = refused_box(feedback, {"about": "cv:NOPE", "text": "Bagus"}, "id", 422)  # the page's own check
+    assert "Tentang: &#39;NOPE&#39; bukan nilai dasar BerAKHLAK" in unknown
+    assert "is not a core value" not in unknown
+    assert "about: &#39;NOPE&#39; is not a core value" in refused_box(
+        feedback, {"about": "cv:NOPE", "text": "Bagus"}, "en", 422
+    )
+
+    web_login(client, STAF1)  # the pegawai agrees nothing: a refusal by role (403)
+    version = str(client.get(f"/skps/{ids[STAF1]}", headers=root).json()["version"])
+    forbidden = refused_box(f"/ui/skp/{ids[STAF1]}/fire/agree", {"version": version}, "id", 403)
+    assert "SKP: tindakan &#34;Setujui&#34; tidak dapat Anda lakukan sebagai Pegawai" in forbidden
+    assert "may not be fired" not in forbidden
+    english = refused_box(f"/ui/skp/{ids[STAF1]}/fire/agree", {"version": version}, "en", 403)
+    assert "skp: &#39;agree&#39; may not be fired by pegawai" in english
+    assert client.get(f"/skps/{ids[STAF1]}", headers=root).json()["state"] == "drafted"  # nothing changed
+
+
+def test_the_api_keeps_its_problems_and_adds_each_sentence_in_both_languages(
+    client: TestClient, clock: Clock, root: dict[str, str], cycle_id: int
+) -> None:
+    """`detail` and `problems` exactly as before; `messages` (invalid input) and `message` (403) beside them."""
+    ids = skp_ids(client, root)
+    unknown = client.post(f"/skps/{ids[STAF1]}/transitions/nope", headers=root)
+    assert unknown.status_code == 422, unknown.text
+    body = unknown.json()
+    english = body["problems"][0]
+    assert english.startswith("trigger: 'nope' is not a skp trigger (") and body["detail"] == english
+    assert body["messages"] == [
+        {
+            "id": english.replace("trigger: 'nope' is not a skp trigger", "Tindakan: 'nope' bukan tindakan SKP"),
+            "en": english,
+        }
+    ]
+    assert "rules" not in body
+
+    forbidden = client.post(f"/skps/{ids[STAF1]}/transitions/agree", headers=_me(clock))
+    assert forbidden.status_code == 403, forbidden.text
+    assert forbidden.json() == {
+        "detail": "skp: 'agree' may not be fired by pegawai",
+        "problems": [],
+        "message": {
+            "id": 'SKP: tindakan "Setujui" tidak dapat Anda lakukan sebagai Pegawai',
+            "en": "skp: 'agree' may not be fired by pegawai",
+        },
+    }
+
+    missing = client.get("/skps/999999", headers=root)  # a 404's body stays as it was; a page says it in Indonesian
+    assert missing.status_code == 404
+    assert missing.json() == {"detail": "skp 999999 not found", "problems": []}
+
+    # a body the request model refuses: pydantic's problems as before, each said by its error type
+    bad = client.put(f"/skps/{ids[STAF1]}/plan", json={"rhk": [{"jenis": "UTAMA"}]}, headers=_me(clock))
+    assert bad.status_code == 422, bad.text
+    said = bad.json()
+    assert said["detail"] == "invalid request" and "body.rhk.0.text: Field required" in said["problems"]
+    assert [m["en"] for m in said["messages"]] == said["problems"]
+    assert {"id": "RHK 1 › Teks: wajib diisi", "en": "body.rhk.0.text: Field required"} in (said["messages"])

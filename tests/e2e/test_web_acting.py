@@ -25,9 +25,15 @@ def test_hr_registers_an_acting_sk_from_its_page(client: TestClient, root: dict[
         "until": "2026-04-30",
         "sk_number": "SK Bupati 800/77",
     }
-    bad = client.post("/ui/acting", data=form)
+    bad = client.post("/ui/acting?lang=en", data=form)  # the English page says it as the API does
     assert bad.status_code == 422 and "no pegawai &#39;199999999999999999&#39;" in bad.text
     assert 'value="SK Bupati 800/77"' in bad.text
+    client.get("/ui/acting?lang=id")
+    said = client.post("/ui/acting", data=form)  # the Indonesian page in Indonesian (issue 20)
+    assert (
+        said.status_code == 422 and "NIP: tidak ada pegawai &#39;199999999999999999&#39; di instansi ini" in said.text
+    )
+    assert "no pegawai" not in said.text
     assert client.get("/units/DINKES-P2P/acting", headers=root).json()["total"] == 0
     done = client.post("/ui/acting", data=form | {"nip": KABID2})
     assert done.status_code == 200, done.text[done.text.find("refused") :][:1200]

@@ -58,8 +58,11 @@ def test_hr_lists_the_cycles_and_moves_one_on(
     assert "cycle: &#39;start_monitoring&#39; is not allowed from state &#39;monitoring&#39;" in english.text
     client.get("/ui/cycles?lang=id")
 
-    bad = client.post(f"/ui/cycles/{cycle_id}/open-period", data={"csrf": token, "period": "13"})
+    bad = client.post(f"/ui/cycles/{cycle_id}/open-period?lang=en", data={"csrf": token, "period": "13"})
     assert bad.status_code == 422 and "period: &#39;13&#39; is not a period number (1-12)" in bad.text
+    client.get("/ui/cycles?lang=id")
+    said = client.post(f"/ui/cycles/{cycle_id}/open-period", data={"csrf": token, "period": "13"})
+    assert "Periode: &#39;13&#39; bukan nomor periode (1-12)" in said.text and "is not a period" not in said.text
     unknown = client.post(
         f"/ui/cycles/{cycle_id}/capaian", data={"csrf": token, "unit": "NOPE", "period": "1", "level": "BAIK"}
     )

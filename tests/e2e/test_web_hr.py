@@ -126,8 +126,13 @@ def test_a_follow_up_case_is_scheduled_from_its_page(
     web_login(client, KABID)
     page = client.get(f"/ui/followups/{case_id}")
     assert 'id="case-schedule"' in page.text
-    bad = client.post(f"/ui/followups/{case_id}/fire/schedule", data={"csrf": csrf_of(page.text), "when": "besok"})
+    bad = client.post(
+        f"/ui/followups/{case_id}/fire/schedule?lang=en", data={"csrf": csrf_of(page.text), "when": "besok"}
+    )
     assert bad.status_code == 422 and "is not a date and time" in bad.text
+    client.get(f"/ui/followups/{case_id}?lang=id")
+    said = client.post(f"/ui/followups/{case_id}/fire/schedule", data={"csrf": csrf_of(page.text), "when": "besok"})
+    assert "Waktu: &#39;besok&#39; bukan tanggal dan jam" in said.text and "is not a date" not in said.text
     when = {"csrf": csrf_of(page.text), "when": "2027-02-15T09:00", "zone": "WITA", "note": "Ruang rapat bidang"}
     scheduled = client.post(f"/ui/followups/{case_id}/fire/schedule", data=when)
     assert scheduled.status_code == 200

@@ -121,7 +121,14 @@ def test_plan_propose_agree_and_the_documents(
         data=_plan_form(csrf_of(page.text), str(version), boss_rhk, propose=True, target="banyak"),
     )
     assert bad.status_code == 422
-    assert "Tindakan ditolak; tidak ada yang berubah." in bad.text and "is not a number" in bad.text
+    assert "Tindakan ditolak; tidak ada yang berubah." in bad.text and "bukan angka" in bad.text  # issue 20
+    assert "is not a number" not in bad.text
+    english = client.post(
+        f"/ui/skp/{ids[STAF1]}/plan?lang=en",
+        data=_plan_form(csrf_of(page.text), str(version), boss_rhk, propose=True, target="banyak"),
+    )
+    assert english.status_code == 422 and "is not a number" in english.text
+    client.get(f"/ui/skp/{ids[STAF1]}?lang=id")
 
     saved = client.post(
         f"/ui/skp/{ids[STAF1]}/plan", data=_plan_form(csrf_of(page.text), str(version), boss_rhk, propose=True)

@@ -34,11 +34,19 @@ def test_realisasi_with_evidence_then_the_periodic_rating_and_feedback(
     form = {"csrf": csrf_of(page.text), f"value-{indikator}": "96", f"text-{indikator}": "Tercapai", "submit": "1"}
     files = {f"files-{indikator}": ("laporan.pdf", PDF, "application/pdf")}
     bad = client.post(
-        f"/ui/skp/{ids[STAF1]}/periods/1/evidence",
+        f"/ui/skp/{ids[STAF1]}/periods/1/evidence?lang=en",
         data=form,
         files={f"files-{indikator}": ("laporan.pdf", b"not a pdf", "application/pdf")},
     )
     assert bad.status_code == 422 and "the content is not application/pdf" in bad.text
+    client.get(f"/ui/skp/{ids[STAF1]}/periods/1?lang=id")
+    said = client.post(
+        f"/ui/skp/{ids[STAF1]}/periods/1/evidence",
+        data=form,
+        files={f"files-{indikator}": ("laporan.pdf", b"not a pdf", "application/pdf")},
+    )
+    assert said.status_code == 422 and "Berkas: isinya bukan application/pdf" in said.text
+    assert "the content is not" not in said.text
     assert client.get(f"/skps/{ids[STAF1]}/periods/1", headers=admin).json()["state"] == "open"
     sent = client.post(f"/ui/skp/{ids[STAF1]}/periods/1/evidence", data=form, files=files)
     assert sent.status_code == 200, sent.text
@@ -86,8 +94,11 @@ def test_keberatan_filed_in_its_window_and_decided(
     page = client.get(f"/ui/skp/{ids[STAF2]}")
     assert "Batas pengajuan keberatan" in page.text
     token = csrf_of(page.text)
-    empty = client.post(f"/ui/skp/{ids[STAF2]}/objection/file", data={"csrf": token, "reason": " "})
+    empty = client.post(f"/ui/skp/{ids[STAF2]}/objection/file?lang=en", data={"csrf": token, "reason": " "})
     assert empty.status_code == 422 and "reason: required" in empty.text
+    client.get(f"/ui/skp/{ids[STAF2]}?lang=id")
+    said = client.post(f"/ui/skp/{ids[STAF2]}/objection/file", data={"csrf": token, "reason": " "})
+    assert said.status_code == 422 and "Alasan: wajib diisi" in said.text and "reason: required" not in said.text
     filed = client.post(
         f"/ui/skp/{ids[STAF2]}/objection/file", data={"csrf": token, "reason": "Target tidak realistis"}
     )

@@ -48,8 +48,11 @@ def test_a_new_version_from_the_form_then_a_cycle_on_it_and_a_move_after_the_dry
     assert "deadlines.skp_agreement" in refused.text and "periods.kind" in refused.text
     assert 'value="45"' in refused.text  # the form keeps what was typed
     assert client.get("/policies", headers=root).json()["total"] == before
-    unchanged = client.post(f"/ui/policies/{preset['id']}/new", data={**meta, **values})
+    unchanged = client.post(f"/ui/policies/{preset['id']}/new?lang=en", data={**meta, **values})
     assert unchanged.status_code == 422 and "nothing differs" in unchanged.text
+    client.get(f"/ui/policies/{preset['id']}/new?lang=id")
+    said = client.post(f"/ui/policies/{preset['id']}/new", data={**meta, **values})
+    assert "Perubahan: tidak ada yang berbeda dari versi dasar" in said.text and "nothing differs" not in said.text
 
     changed = {**values, "f/distribution/mode": "soft", "f/periods/kind": "QUARTERLY"}
     made = client.post(f"/ui/policies/{preset['id']}/new", data={**meta, **changed})

@@ -16,9 +16,12 @@ def test_an_overlapping_status_is_refused_on_the_page(client: TestClient, cycle_
     assert page.status_code == 200 and '<label for="starts">Mulai (TMT)</label>' in page.text
     form = {"csrf": csrf_of(page.text), "nip": STAF1, "status": "CLTN", "starts": "2026-04-01", "sk_number": "SK 1"}
     assert client.post("/ui/status", data=form).status_code == 200
-    overlap = client.post("/ui/status", data=form | {"starts": "2026-06-01", "sk_number": "SK 2"})
+    overlap = client.post("/ui/status?lang=en", data=form | {"starts": "2026-06-01", "sk_number": "SK 2"})
     assert overlap.status_code == 422 and "overlaps the recorded CLTN" in overlap.text
     assert 'value="SK 2"' in overlap.text  # what was typed stays in the form
+    client.get("/ui/status?lang=id")
+    said = client.post("/ui/status", data=form | {"starts": "2026-06-01", "sk_number": "SK 2"})
+    assert "bertumpang tindih dengan CLTN" in said.text and "overlaps the recorded" not in said.text
     listed = client.get(f"/ui/status?nip={STAF1}")
     assert "Cuti di luar tanggungan negara" in listed.text and "Akhiri" in listed.text
 

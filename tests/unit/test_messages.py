@@ -27,7 +27,7 @@ from states.roles import Role
 from states.skp import SKP, SkpFacts, SkpState
 
 ROOT = Path(__file__).resolve().parents[2]
-SCANNED = ("states", "policies", "workflows")
+SCANNED = ("states", "policies", "workflows", "api")
 DYNAMIC_RULES = {"quality.": [r.value for r in QualityRule]}
 """Rule ids built from a prefix at run time (`f"quality.{rule}"`), by the values they take."""
 
@@ -37,7 +37,7 @@ def placeholders(message: str) -> set[str]:
 
 
 def calls(name: str) -> Iterator[tuple[Path, ast.Call]]:
-    """Every call of `name` (`GuardFailed(…)`, `Problem.say(…)`, …) in states/, policies/ and workflows/."""
+    """Every call of `name` (`GuardFailed(…)`, `Problem.say(…)`, …) in states/, policies/, workflows/ and api/."""
     for folder in SCANNED:
         for path in sorted((ROOT / folder).rglob("*.py")):
             for node in ast.walk(ast.parse(path.read_text(), str(path))):

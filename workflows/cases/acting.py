@@ -24,6 +24,7 @@ from policies import acting as rules
 from policies.acting import Phase
 from states.enums import ActingKind, JenisRhk
 from states.errors import InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
+from states.messages import Problem, label
 from states.roles import Role
 from workflows import engine
 from workflows.actors import Actor
@@ -110,7 +111,7 @@ def _unit(session: Session, code: str, actor: Actor, *, writing: bool) -> Unit:
             raise NotPermitted("acting", "register" if writing else "read", ["admin"])
         raise NotFound("unit", code)
     if len(found) > 1:
-        raise InvalidInput([f"unit: '{code}' names a unit in more than one instansi; ask an admin of one of them"])
+        raise InvalidInput([Problem.say("input.acting.ambiguous_unit", unit=code)])
     return found[0]
 
 
@@ -121,20 +122,22 @@ def register(session: Session, code: str, inp: ActingIn, *, actor: Actor, now: d
     an SK that would make two pegawai each other's penilai."""
     unit = _unit(session, code, actor, writing=True)
     assert unit.id is not None
-    problems: list[str] = []
+    problems: list[Problem] = []
     if not inp.sk_number.strip():
-        problems.append("sk_number: required (the number of the Plt/Plh decree)")
+        problems.append(Problem.say("input.acting.sk_number"))
     if inp.until < inp.start:
-        problems.append(f"until: {inp.until.isoformat()} is before from ({inp.start.isoformat()})")
+        problems.append(
+            Problem.say("input.acting.until_before", until=inp.until.isoformat(), start=inp.start.isoformat())
+        )
     official = session.scalar(
         select(Pegawai).where(col(Pegawai.nip) == inp.nip, col(Pegawai.instansi_id) == unit.instansi_id)
     )
     if official is None:
-        problems.append(f"nip: no pegawai '{inp.nip}' in this instansi")
+        problems.append(Problem.say("input.nip.unknown", field=label("field", "nip"), nip=inp.nip))
     elif not official.active:
-        problems.append(f"nip: {inp.nip} is not an active pegawai")
+        problems.append(Problem.say("input.acting.inactive", nip=inp.nip))
     elif official.id == unit.head_id:
-        problems.append(f"nip: {official.name} ({inp.nip}) is the head of {code} already")
+        problems.append(Problem.say("input.acting.head_already", name=official.name, nip=inp.nip, unit=code))
     if inp.until >= inp.start:
         problems += _overlapping(session, unit, (inp.start, inp.until), skip=None)
     if official is not None and not problems:
@@ -190,9 +193,9 @@ def amend(
         raise NotFound("acting", acting_id)
     if row.state in (Phase.ended.value, Phase.cancelled.value):
         raise TransitionNotAllowed("acting", "amend", row.state, [])
-    problems = []
+    problems: list[Problem] = []
     if until < row.start:
-        problems.append(f"until: {until.isoformat()} is before from ({row.start.isoformat()})")
+        problems.append(Problem.say("input.acting.until_before", until=until.isoformat(), start=row.start.isoformat()))
     else:
         problems += _overlapping(session, unit, (row.start, until), skip=row.id)
     if problems:
@@ -239,7 +242,7 @@ def cancel(session: Session, code: str, acting_id: int, reason: str, *, actor: A
             ),
         )
     if not reason.strip():
-        raise InvalidInput(["reason: required (why the SK is withdrawn, e.g. 'SK dibatalkan, kepala tidak jadi cuti')"])
+        raise InvalidInput([Problem.say("input.acting.cancel_reason")])
     official = session.get_one(Pegawai, row.pegawai_id)  # read before the change: it is written with its event
     row.state = Phase.cancelled.value
     said = reason.strip()[:1000]
@@ -395,7 +398,7 @@ def _ensure_duties(session: Session, *, actor: Actor, now: datetime, instansi_id
     return len(wanted)
 
 
-def _overlapping(session: Session, unit: Unit, days: tuple[date, date], *, skip: int | None) -> list[str]:
+def _overlapping(session: Session, unit: Unit, days: tuple[date, date], *, skip: int | None) -> list[Problem]:
     """A problem for each SK of the unit whose days overlap `days` (one official acts for a unit at a time)."""
     rows = session.scalars(
         select(ActingAssignment).where(
@@ -406,14 +409,20 @@ def _overlapping(session: Session, unit: Unit, days: tuple[date, date], *, skip:
         )
     ).all()
     return [
-        f"from/until: overlaps SK {r.sk_number} ({r.kind}, {r.start.isoformat()} – {r.until.isoformat()}) "
-        f"of {unit.code}"
+        Problem.say(
+            "input.acting.overlaps",
+            sk=r.sk_number,
+            kind=r.kind,
+            start=r.start.isoformat(),
+            until=r.until.isoformat(),
+            unit=unit.code,
+        )
         for r in rows
         if r.id != skip and rules.overlaps((r.start, r.until), days)
     ]
 
 
-def _cycle_problems(session: Session, unit: Unit, official: Pegawai) -> list[str]:
+def _cycle_problems(session: Session, unit: Unit, official: Pegawai) -> list[Problem]:
     """Whether, with this SK running, the official's chain of penilai comes back to them (they would rate one of
     their own raters): the resolution of every atasan, as `resolve_atasan` would store it, followed upwards."""
     assert official.id is not None
@@ -434,7 +443,7 @@ def _cycle_problems(session: Session, unit: Unit, official: Pegawai) -> list[str
     current = atasan.get(official.id)
     while current is not None and current not in seen:
         if current == official.id:
-            return [f"nip: {official.name} would rate their own pejabat penilai (a cycle of atasan) as acting head"]
+            return [Problem.say("input.acting.cycle", name=official.name)]
         seen.add(current)
         current = atasan.get(current)
     return []

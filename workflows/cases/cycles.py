@@ -18,6 +18,7 @@ from states.cycle import CYCLE, CycleFacts, CycleState
 from states.enums import PeriodKind, Rating
 from states.errors import InvalidInput, NotFound, NotPermitted
 from states.lifecycle import TriggerInput
+from states.messages import Problem, label
 from states.roles import Role
 from states.skp import SkpState
 from workflows import audit, engine
@@ -88,11 +89,11 @@ def create(
     if not actor.is_admin_of(instansi_id):
         raise NotPermitted("cycle", "create", ["admin"])
     if not 2000 <= year <= 2100:
-        raise InvalidInput([f"year: {year} is out of range"])
+        raise InvalidInput([Problem.say("input.cycle.year", year=year)])
     if session.scalar(select(col(Cycle.id)).where(col(Cycle.instansi_id) == instansi_id, col(Cycle.name) == name)):
-        raise InvalidInput([f"name: a cycle named '{name}' exists already"])
+        raise InvalidInput([Problem.say("input.cycle.name_taken", name=name)])
     if policy_version_id is not None and session.get(PolicyVersion, policy_version_id) is None:
-        raise InvalidInput([f"policy: unknown policy version {policy_version_id}"])
+        raise InvalidInput([Problem.say("input.policy.unknown_version", version=policy_version_id)])
     cycle = Cycle(instansi_id=instansi_id, year=year, name=name, policy_version_id=policy_version_id, created_at=now)
     engine.record(
         session,
@@ -197,7 +198,7 @@ def open_cycle(
         if cycle.state == CycleState.planning.value:
             fire(session, cycle_id, "open", actor=actor, now=now, force=force)
         elif cycle.state != CycleState.drafting.value:
-            raise InvalidInput([f"cycle is in {cycle.state}; SKPs are drafted when it opens"])
+            raise InvalidInput([Problem.say("input.cycle.not_open", state=label("cycle_state", cycle.state))])
         instansi_id, year = cycle.instansi_id, cycle.year
         excluded = [x.value for x in policy_store.cycle_policy(session, cycle).status.excluded]
     # a pegawai with an excluding status period in the year is drafted around it, after the set-based chunks
@@ -310,7 +311,7 @@ def migrate_policy(
         raise NotPermitted("cycle", "migrate_policy", ["admin"])
     target = session.get(PolicyVersion, to_version_id)
     if target is None:
-        raise InvalidInput([f"policy: unknown policy version {to_version_id}"])
+        raise InvalidInput([Problem.say("input.policy.unknown_version", version=to_version_id)])
     new = policy_store.policy_of(session, to_version_id)
     old = policy_store.cycle_policy(session, cycle) if cycle.policy_version_id else None
     changes = diff(old, new) if old else []
@@ -412,9 +413,9 @@ def _policy_version(session: Session, ref: int | str, actor: Actor, now: datetim
         try:
             policy_store.get_version(session, ref, actor)
         except NotFound as exc:
-            raise InvalidInput([f"policy: unknown policy version {ref}"]) from exc
+            raise InvalidInput([Problem.say("input.policy.unknown_version", version=ref)]) from exc
         return session.get_one(PolicyVersion, ref)
     found = policy_store.find_version(session, actor, ref, now=now)
     if found is None:
-        raise InvalidInput([f"policy: no policy named '{ref}'"])
+        raise InvalidInput([Problem.say("input.policy.unknown_name", name=ref)])
     return found

@@ -13,6 +13,7 @@ from sqlmodel import col
 from policies import limits, periods
 from states.enums import CoreValue
 from states.errors import InvalidInput, NotPermitted, TransitionNotAllowed
+from states.messages import Problem, label
 from states.roles import Role
 from states.skp import SKP, SkpState
 from workflows import engine
@@ -59,22 +60,22 @@ def add_feedback(session: Session, skp_id: int, body: FeedbackIn, *, actor: Acto
     skp, cycle, who = skps.load(session, skp_id, actor)
     # an admin standing in for a penilai outside the organisation has no pegawai record to sign feedback with
     if Role.PENILAI not in who.roles or who.on_behalf is not None or actor.pegawai_id is None:
-        raise NotPermitted("skp", "feedback", sorted(r.value for r in who.roles))
+        raise NotPermitted("skp", "feedback", sorted(r.value for r in who.roles), held=True)
     state = SkpState(skp.state)
     if state not in OPEN_FOR_FEEDBACK:
         raise TransitionNotAllowed("skp", "feedback", skp.state, SKP.allowed_triggers(state, who.roles))
-    problems: list[str] = []
+    problems: list[Problem] = []
     if (body.rhk_id is None) == (body.core_value is None):
-        problems.append("rhk_id, core_value: give exactly one")
+        problems.append(Problem.say("input.feedback.one_subject"))
     if body.rhk_id is not None and body.rhk_id not in set(
         session.scalars(select(col(Rhk.id)).where(col(Rhk.skp_id) == skp.id))
     ):
-        problems.append(f"rhk_id: {body.rhk_id} is not an RHK of this SKP")
+        problems.append(Problem.say("input.feedback.rhk", rhk=body.rhk_id))
     policy = policy_store.cycle_policy(session, cycle)
     if body.period_no is not None and periods.find(policy, cycle.year, body.period_no) is None:
-        problems.append(f"period_no: {body.period_no} is not a period of {cycle.year}")
+        problems.append(Problem.say("input.period_no.not_of_year", period=body.period_no, year=cycle.year))
     if not body.text.strip():
-        problems.append("text: required")
+        problems.append(Problem.say("input.required", field=label("field", "text")))
     problems += limits.notes(policy.limits, [("text", body.text)])
     if problems:
         raise InvalidInput(problems)
@@ -114,7 +115,7 @@ def page_feedback(
     """A page of the SKP's feedback after the id `after`, in the order it was given, and how many there are."""
     _, _, who = skps.load(session, skp_id, actor)
     if not who.roles & READERS:
-        raise NotPermitted("skp", "read feedback", sorted(r.value for r in who.roles))
+        raise NotPermitted("skp", "read feedback", sorted(r.value for r in who.roles), held=True)
     of_skp = col(Feedback.skp_id) == skp_id
     total = session.scalar(select(func.count()).select_from(Feedback).where(of_skp)) or 0
     rows = session.scalars(

@@ -30,6 +30,7 @@ from states.follow_up import (
     SanctionState,
 )
 from states.lifecycle import Lifecycle, TriggerInput
+from states.messages import Problem, label
 from states.roles import Role
 from states.skp import SKP, SkpFacts, SkpState
 from workflows import audit, engine
@@ -408,7 +409,7 @@ def fire_case(
     case, skp, cycle, who = _load(session, case_id, actor)
     given = inp or TriggerInput()
     if given.when is not None and given.when.tzinfo is None:
-        raise InvalidInput(["when: a date and time with its zone is required"])
+        raise InvalidInput([Problem.say("input.datetime.zone", field=label("field", "when"))])
     if problems := limits.trigger_input(policy_store.cycle_policy(session, cycle).limits, given):
         raise InvalidInput(problems)
     lifecycle = lifecycle_of(case.kind)
@@ -530,13 +531,13 @@ def list_cases(
 ) -> CasePage:
     """The cycle's follow-up cases, oldest first, for admins of its instansi (and the scheduler)."""
     cycles.get(session, cycle_id, actor)
-    problems = []
+    problems: list[Problem] = []
     if state is not None and state not in CASE_STATES:
-        problems.append(f"state: '{state}' is not a state of a follow-up case ({', '.join(sorted(CASE_STATES))})")
+        problems.append(Problem.say("input.followup.state", state=state, known=", ".join(sorted(CASE_STATES))))
     if offset < 0:
-        problems.append("offset: must be ≥ 0")
+        problems.append(Problem.say("input.page.offset"))
     if not 1 <= limit <= 500:
-        problems.append("limit: must be 1–500")
+        problems.append(Problem.say("input.page.limit"))
     if problems:
         raise InvalidInput(problems)
     where = [col(Skp.cycle_id) == cycle_id]

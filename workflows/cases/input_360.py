@@ -22,6 +22,7 @@ from states.errors import InvalidInput, NotFound, NotPermitted, TransitionNotAll
 from states.evaluation import EVALUATION, EvaluationState
 from states.input_360 import INPUT_360, Input360Facts, Input360Mode, Input360State, Relation
 from states.lifecycle import TriggerInput
+from states.messages import Problem, located
 from states.roles import Role
 from states.skp import SKP, SkpState
 from workflows import engine
@@ -155,15 +156,17 @@ def name_pemberi(session: Session, skp_id: int, body: NameIn, *, actor: Actor, n
     concurrent namings take turns) and, per request, on its own."""
     skp, cycle, who = skps.load(session, skp_id, actor)
     if Role.PENILAI not in who.roles:
-        raise NotPermitted("input_360", "name", sorted(r.value for r in who.roles))
+        raise NotPermitted("input_360", "name", sorted(r.value for r in who.roles), held=True)
     policy = policy_store.cycle_policy(session, cycle)
     _check_open(session, skp, cycle, policy, period_no=body.period_no, roles=who.roles)
     live = _live(session, skp_id, body.period_no)
-    problems: list[str] = []
+    problems: list[Problem] = []
     seen: dict[str, int] = {}
     for i, nip in enumerate(body.nips):
         if nip in seen:
-            problems.append(f"nips[{i}]: {nip} is listed twice (also nips[{seen[nip]}])")
+            problems.append(
+                Problem.say("input.360.twice", at=located(f"nips[{i}]"), nip=nip, also=located(f"nips[{seen[nip]}]"))
+            )
         seen.setdefault(nip, i)
     found = {
         p.nip: p
@@ -177,17 +180,17 @@ def name_pemberi(session: Session, skp_id: int, body: NameIn, *, actor: Actor, n
     for nip, i in seen.items():
         p = found.get(nip)
         if p is None:
-            problems.append(f"nips[{i}]: no pegawai with NIP {nip} in this instansi")
+            problems.append(Problem.say("input.360.unknown", at=located(f"nips[{i}]"), nip=nip))
             continue
         if p.id in named_now:
-            problems.append(f"nips[{i}]: {p.name} ({nip}) is already named for this period")
+            problems.append(Problem.say("input.360.named", at=located(f"nips[{i}]"), name=p.name, nip=nip))
             continue
         other = input_360_rows.colleague(p)
         why = rules.naming_problem(
             policy, pegawai, other, penilai_id=skp.penilai_id, atasan_penilai_id=skp.atasan_penilai_id
         )
         if why is not None:
-            problems.append(f"nips[{i}]: {why}")
+            problems.append(Problem.say("input.field_problem", field=located(f"nips[{i}]"), problem=why))
             continue
         relation = rules.relation(policy, pegawai, other)
         assert relation is not None  # naming_problem has checked
@@ -240,9 +243,9 @@ def _check_open(
 ) -> None:
     """360 input may be asked while the policy allows it and the perilaku it is for is still to be rated."""
     if policy.perilaku.input_360 is Input360Mode.OFF:
-        raise InvalidInput(["perilaku.input_360 is off in this cycle's policy: no 360 input is asked for"])
+        raise InvalidInput([Problem.say("input.360.off")])
     if period_no != ANNUAL and periods.find(policy, cycle.year, period_no) is None:
-        raise InvalidInput([f"period_no: {period_no} is not a period of {cycle.year}"])
+        raise InvalidInput([Problem.say("input.period_no.not_of_year", period=period_no, year=cycle.year)])
     state = SkpState(skp.state)
     if state not in OPEN_FOR_ANNUAL:
         raise TransitionNotAllowed("skp", "name_pemberi", skp.state, SKP.allowed_triggers(state, roles))
@@ -363,7 +366,7 @@ def get_request(session: Session, input_id: int, *, actor: Actor, now: datetime)
     """The request as its pemberi answers it (the penilai reads it on the board instead)."""
     row, skp, cycle, roles = _load_request(session, input_id, actor)
     if Role.PEMBERI not in roles:
-        raise NotPermitted("input_360", "read", sorted(r.value for r in roles))
+        raise NotPermitted("input_360", "read", sorted(r.value for r in roles), held=True)
     policy = policy_store.cycle_policy(session, cycle)
     return _detail(session, row, skp, policy, actor=actor, now=now)
 
@@ -487,10 +490,10 @@ def board(session: Session, skp_id: int, period_no: int, *, actor: Actor, now: d
     (who said what only where the policy allows it), and what the rating still waits for."""
     skp, cycle, who = skps.load(session, skp_id, actor)
     if not who.roles & READERS:
-        raise NotPermitted("input_360", "read", sorted(r.value for r in who.roles))
+        raise NotPermitted("input_360", "read", sorted(r.value for r in who.roles), held=True)
     policy = policy_store.cycle_policy(session, cycle)
     if period_no != ANNUAL and periods.find(policy, cycle.year, period_no) is None:
-        raise InvalidInput([f"period_no: {period_no} is not a period of {cycle.year}"])
+        raise InvalidInput([Problem.say("input.period_no.not_of_year", period=period_no, year=cycle.year)])
     return _board(session, skp, cycle, who, policy, period_no=period_no, actor=actor, now=now)
 
 

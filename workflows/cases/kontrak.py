@@ -21,6 +21,7 @@ from states.enums import JenisPegawai, Predikat
 from states.errors import InvalidInput, NotFound, NotPermitted
 from states.evaluation import EvaluationState
 from states.follow_up import CONTRACT
+from states.messages import Problem, label
 from states.roles import Role
 from workflows import audit, engine
 from workflows.actors import Actor
@@ -78,12 +79,9 @@ def set_kontrak(session: Session, nip: str, inp: KontrakIn, *, actor: Actor, now
     if same is not None and same.case_id is not None and same.selesai != inp.selesai:
         case = session.get_one(FollowUpCase, same.case_id)
         if case.state != CONTRACT.initial.value:
-            problems.append(
-                f"kontrak_selesai: the extension of the contract from {same.mulai.isoformat()} was decided "
-                f"({case.state}); record the next contract instead"
-            )
+            problems.append(Problem.say("input.kontrak.decided", mulai=same.mulai.isoformat(), state=case.state))
     if inp.sk_number is not None and len(inp.sk_number) > 120:
-        problems.append("sk_number: at most 120 characters")
+        problems.append(Problem.say("input.kontrak.sk_number_long"))
     if problems:
         raise InvalidInput(problems)
     note = " — ".join(x.strip() for x in (inp.sk_number or "", inp.note or "") if x and x.strip()) or None
@@ -123,22 +121,34 @@ def set_kontrak(session: Session, nip: str, inp: KontrakIn, *, actor: Actor, now
 
 def contract_problems(
     jenis: str, mulai: date, selesai: date, recorded: Sequence[tuple[date, date]], *, field: str = "kontrak"
-) -> list[str]:
+) -> list[Problem]:
     """What is wrong with recording this contract beside the pegawai's recorded ones (as (mulai, selesai)); the
     one starting the same day is the one being corrected."""
-    problems = []
+    problems: list[Problem] = []
     if jenis != JenisPegawai.PPPK.value:
-        problems.append(f"jenis: the pegawai is a {jenis}; a contract (perjanjian kerja) is recorded for a PPPK only")
+        problems.append(Problem.say("input.kontrak.not_pppk", jenis=jenis))
+    ends, starts = label("field", f"{field}_selesai"), label("field", f"{field}_mulai")
     if selesai < mulai:
         problems.append(
-            f"{field}_selesai: {selesai.isoformat()} is before {field}_mulai {mulai.isoformat()}; "
-            "the contract ends on or after the day it starts"
+            Problem.say(
+                "input.kontrak.ends_before",
+                ends=ends,
+                starts=starts,
+                selesai=selesai.isoformat(),
+                mulai=mulai.isoformat(),
+            )
         )
     for a, b in recorded:
         if a != mulai and a <= selesai and mulai <= b:
             problems.append(
-                f"{field}_mulai: {mulai.isoformat()} – {selesai.isoformat()} overlaps the contract "
-                f"{a.isoformat()} – {b.isoformat()}"
+                Problem.say(
+                    "input.kontrak.overlaps",
+                    starts=starts,
+                    mulai=mulai.isoformat(),
+                    selesai=selesai.isoformat(),
+                    a=a.isoformat(),
+                    b=b.isoformat(),
+                )
             )
     return problems
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from states.errors import InvalidInput, TooManyAttempts
+from states.messages import Problem, label
 from workflows.actors import Actor
 from workflows.cases.users import (
     Account,
@@ -177,12 +178,14 @@ def change_password(
         account = account_of(s, ref)
     weak = policy.problems(new, known=account.known if account else ())
     if account is not None and new == current:
-        weak.insert(0, "the new password must differ from the current one")
+        weak.insert(0, Problem.say("input.password.same"))
     if weak:
-        raise InvalidInput([f"new_password: {p}" for p in weak])
+        raise InvalidInput(
+            [Problem.say("input.field_problem", field=label("field", "new_password"), problem=p) for p in weak]
+        )
     checked = _checked(engine, account, current, client=client[:64], now=now, limits=limits, success=None)
     if checked is None or account is None:
-        raise InvalidInput(["current_password: wrong password"])
+        raise InvalidInput([Problem.say("input.password.wrong")])
     with unit_of_work(engine) as s:
         version = set_password(s, account.ref, hash_password(new), must_change=False)
         _event(s, "password_changed", account, client[:64], now)

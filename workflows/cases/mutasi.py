@@ -12,6 +12,7 @@ from sqlmodel import col
 from policies import acting as acting_rules
 from policies import calendar
 from states.errors import InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
+from states.messages import Problem, label
 from states.roles import Role
 from states.skp import SKP, SkpState
 from workflows import engine
@@ -52,22 +53,22 @@ def mutasi(
     skp, cycle, _ = skps.load(session, skp_id, actor)  # NotFound for an actor with no standing on it
     if not actor.is_admin_of(cycle.instansi_id):
         raise NotPermitted("skp", "mutasi", ["admin"])
-    problems = []
+    problems: list[Problem] = []
     if not reason.strip():
-        problems.append("reason: required (the mutasi decree, e.g. 'SK Bupati 821/123')")
+        problems.append(Problem.say("input.mutasi.reason"))
     target = session.scalar(
         select(Unit).where(col(Unit.instansi_id) == cycle.instansi_id, col(Unit.code) == to_unit_code)
     )
     pegawai = session.get_one(Pegawai, skp.pegawai_id)
     if target is None:
-        problems.append(f"to_unit: no unit '{to_unit_code}' in this instansi")
+        problems.append(Problem.say("input.unit.unknown", field=label("field", "to_unit"), unit=to_unit_code))
     elif target.id == pegawai.unit_id:
-        problems.append(f"to_unit: the pegawai is in {to_unit_code} already")
+        problems.append(Problem.say("input.unit.already", field=label("field", "to_unit"), unit=to_unit_code))
     headed = session.scalars(select(col(Unit.code)).where(col(Unit.head_id) == pegawai.id)).all()
     if headed:
-        problems.append(f"pegawai heads {', '.join(headed)}: give the unit another head before the mutasi")
+        problems.append(Problem.say("input.mutasi.heads", units=", ".join(headed)))
     if skp.closing_reason is not None:
-        problems.append(f"the SKP is closing for a mutasi already ({skp.closing_reason})")
+        problems.append(Problem.say("input.mutasi.closing", reason=skp.closing_reason))
     if problems:
         raise InvalidInput(problems)
     if skp.state not in MOVABLE:
@@ -181,28 +182,28 @@ def draft_skp(
 
 def _checked(session: Session, pegawai: Pegawai, inp: MutasiIn) -> tuple[Unit, Pegawai | None, Skp | None]:
     """The mutasi's unit, atasan (if named) and the pegawai's running SKP; InvalidInput naming every problem."""
-    problems = []
+    problems: list[Problem] = []
     target = session.scalar(
         select(Unit).where(col(Unit.instansi_id) == pegawai.instansi_id, col(Unit.code) == inp.unit.strip())
     )
     if target is None:
-        problems.append(f"unit: no unit '{inp.unit}' in this instansi")
+        problems.append(Problem.say("input.unit.unknown", field=label("field", "unit"), unit=inp.unit))
     elif target.id == pegawai.unit_id:
-        problems.append(f"unit: the pegawai is in {inp.unit} already")
+        problems.append(Problem.say("input.unit.already", field=label("field", "unit"), unit=inp.unit))
     atasan: Pegawai | None = None
     if inp.atasan_nip:
         atasan = session.scalar(
             select(Pegawai).where(col(Pegawai.nip) == inp.atasan_nip, col(Pegawai.instansi_id) == pegawai.instansi_id)
         )
         if atasan is None:
-            problems.append(f"atasan_nip: no pegawai '{inp.atasan_nip}' in this instansi")
+            problems.append(Problem.say("input.nip.unknown", field=label("field", "atasan_nip"), nip=inp.atasan_nip))
         elif atasan.id == pegawai.id:
-            problems.append("atasan_nip: a pegawai cannot be their own atasan")
+            problems.append(Problem.say("input.mutasi.own_atasan"))
     headed = session.scalars(select(col(Unit.code)).where(col(Unit.head_id) == pegawai.id)).all()
     if headed:
-        problems.append(f"pegawai heads {', '.join(headed)}: give the unit another head before the mutasi")
+        problems.append(Problem.say("input.mutasi.heads", units=", ".join(headed)))
     if inp.jabatan is not None and not inp.jabatan.strip():
-        problems.append("jabatan: leave it out to keep the current jabatan, or name the new one")
+        problems.append(Problem.say("input.mutasi.jabatan"))
     running = session.scalar(
         select(Skp)
         .join(Cycle, col(Cycle.id) == col(Skp.cycle_id))
@@ -216,8 +217,12 @@ def _checked(session: Session, pegawai: Pegawai, inp: MutasiIn) -> tuple[Unit, P
     )
     if running is not None and (running.periode_awal > inp.effective or inp.effective > running.periode_akhir):
         problems.append(
-            f"effective: {inp.effective.isoformat()} is outside the running SKP's period "
-            f"({running.periode_awal.isoformat()} – {running.periode_akhir.isoformat()})"
+            Problem.say(
+                "input.mutasi.outside",
+                effective=inp.effective.isoformat(),
+                awal=running.periode_awal.isoformat(),
+                akhir=running.periode_akhir.isoformat(),
+            )
         )
     if problems or target is None:
         raise InvalidInput(problems)

@@ -20,7 +20,7 @@ from states.enums import CapaianLevel, Rating
 from states.errors import GuardFailed, InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
 from states.keberatan import KEBERATAN, KeberatanFacts, KeberatanState
 from states.lifecycle import TriggerInput
-from states.messages import Problem
+from states.messages import Problem, label
 from states.roles import Role
 from states.skp import SKP, SkpState
 from workflows import engine
@@ -77,9 +77,9 @@ def file(session: Session, skp_id: int, reason: str, *, actor: Actor, now: datet
     """The pegawai objects to the SKP's result while its filing window is open; one pending objection at most."""
     skp, cycle, who = _locked(session, skp_id, actor)
     if Role.PEGAWAI not in who.roles:
-        raise NotPermitted("keberatan", "file", sorted(r.value for r in who.roles))
+        raise NotPermitted("keberatan", "file", sorted(r.value for r in who.roles), held=True)
     if not reason.strip():
-        raise InvalidInput(["reason: required"])
+        raise InvalidInput([Problem.say("input.required", field=label("field", "reason"))])
     policy = policy_store.cycle_policy(session, cycle)
     if too_long := limits.notes(policy.limits, [("reason", reason)]):
         raise InvalidInput(too_long)

@@ -21,6 +21,7 @@ from policies.loader import (
 )
 from policies.schema import Policy
 from states.errors import InvalidInput, NotFound
+from states.messages import Problem
 from workflows.actors import Actor
 from workflows.cases.org.lookup import instansi_for_request, instansi_of
 from workflows.store.tables import Cycle, PolicyVersion
@@ -38,12 +39,7 @@ def store(
     )
     if found is not None:
         if found.content_hash != digest:
-            raise InvalidInput(
-                [
-                    f"policy {policy.name} {policy.version} exists with other content; "
-                    "policy versions are immutable, give the new one a new version"
-                ]
-            )
+            raise InvalidInput([Problem.say("input.policy.exists_other", name=policy.name, version=policy.version)])
         return found
     row = PolicyVersion(
         instansi_id=instansi_id,
@@ -80,7 +76,7 @@ def policy_of(session: Session, policy_version_id: int) -> Policy:
 
 def cycle_policy(session: Session, cycle: Cycle) -> Policy:
     if cycle.policy_version_id is None:
-        raise InvalidInput([f"cycle {cycle.id} has no pinned policy"])
+        raise InvalidInput([Problem.say("input.policy.unpinned", cycle=cycle.id)])
     return policy_of(session, cycle.policy_version_id)
 
 
@@ -199,8 +195,9 @@ def create_version(session: Session, body: PolicyIn, *, actor: Actor, now: datet
     instansi_id = instansi_for_request(session, actor, body.instansi, "policy")
     found = find_version(session, actor, body.base, version=body.base_version, now=now)
     if found is None or found.id is None:
-        version = f" version {body.base_version}" if body.base_version else ""
-        raise InvalidInput([f"base: no policy '{body.base}'{version} is visible"])
+        if body.base_version:
+            raise InvalidInput([Problem.say("input.policy.no_base_version", base=body.base, version=body.base_version)])
+        raise InvalidInput([Problem.say("input.policy.no_base", base=body.base)])
     base = policy_of(session, found.id)
     overlay = {"name": body.name, "version": body.version, "base": body.base, "overrides": body.overrides}
     if body.description:
@@ -215,7 +212,7 @@ def create_version(session: Session, body: PolicyIn, *, actor: Actor, now: datet
         )
     )
     if existing is not None:
-        raise InvalidInput([f"version: {policy.name} {policy.version} exists; policy versions are immutable"])
+        raise InvalidInput([Problem.say("input.policy.exists", name=policy.name, version=policy.version)])
     return _view(session, store(session, policy, instansi_id=instansi_id, created_by=actor.ref, now=now))
 
 

@@ -279,7 +279,7 @@ def distribution_violations(session: Session, cycle_id: int, policy: Policy, see
                     rule=QualityRule.DISTRIBUTION_VIOLATION.value,
                     severity=policy.quality.severity[QualityRule.DISTRIBUTION_VIOLATION].value,
                     unit=units[unit_id].unit_code,
-                    message=f"distribusi predikat melanggar kurva: {v.message} / "
+                    message=f"distribusi predikat melanggar kurva: {v.message.said()['id']} / "
                     f"the predikat distribution breaks the curve: {v.message}",
                 )
             )

@@ -23,6 +23,7 @@ from states.cycle import CycleState
 from states.enums import PegawaiStatus, Predikat
 from states.errors import InvalidInput, NotFound, NotPermitted
 from states.lifecycle import TriggerInput
+from states.messages import Problem
 from states.roles import Role
 from states.skp import SKP, SkpFacts, SkpState
 from workflows import audit, engine
@@ -411,11 +412,11 @@ def import_problems(
     session: Session,
     rows: Mapping[str, tuple[Callable[[str], str], StatusIn]],
     known: Mapping[str, int],
-) -> list[str]:
+) -> list[Problem]:
     """The problems of the import's status columns: `rows` maps a NIP to (how its row names a column, its status);
     `known` maps the NIPs already stored to their pegawai id. One statement for the periods recorded."""
     recorded = spans_by_pegawai(session, [known[nip] for nip in rows if nip in known])
-    problems: list[str] = []
+    problems: list[Problem] = []
     for nip, (where, inp) in rows.items():
         problems += rules.problems(inp, recorded.get(known[nip], []) if nip in known else [], where)
     return problems
@@ -477,22 +478,19 @@ def record_study_progress(
     under the policy of the instansi's cycle of that year when it reads `tugas_belajar.predikat_source:
     STUDY_PROGRESS`. Audited as `study_progress` on the instansi's chain; a second record for the year replaces it."""
     pegawai = _pegawai(session, nip, actor, "study_progress")
-    problems = []
+    problems: list[Problem] = []
     if not report.strip():
-        problems.append("report: required (the study-progress report the predikat comes from)")
+        problems.append(Problem.say("input.study_progress.report"))
     cycle = session.scalar(select(Cycle).where(col(Cycle.instansi_id) == pegawai.instansi_id, col(Cycle.year) == year))
     if cycle is None:
-        problems.append(f"year: the instansi has no cycle for {year}")
+        problems.append(Problem.say("input.study_progress.no_cycle", year=year))
     elif policy_store.cycle_policy(session, cycle).tugas_belajar.predikat_source != TugasBelajarSource.STUDY_PROGRESS:
-        problems.append(
-            f"year: the policy of {cycle.name} takes no predikat for tugas belajar "
-            "(tugas_belajar.predikat_source: EXCLUDED)"
-        )
+        problems.append(Problem.say("input.study_progress.excluded", cycle=cycle.name))
     spans = spans_by_pegawai(session, [pegawai.id or 0]).get(pegawai.id or 0, [])
     if not any(
         s.status == PegawaiStatus.TUGAS_BELAJAR and s.overlaps(date(year, 1, 1), date(year, 12, 31)) for s in spans
     ):
-        problems.append(f"year: {nip} has no TUGAS_BELAJAR status period in {year}")
+        problems.append(Problem.say("input.study_progress.no_status", nip=nip, year=year))
     if problems:
         raise InvalidInput(problems)
     row = session.scalar(

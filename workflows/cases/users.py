@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from states.errors import InvalidInput, NotFound, NotPermitted
+from states.messages import Problem, label
 from states.roles import Role
 from workflows import engine
 from workflows.actors import Actor
@@ -36,7 +37,9 @@ def ensure_first_admin(
         return False
     problems = policy.problems(password, known=[username])
     if problems:
-        raise InvalidInput([f"SKPFLOW_ADMIN_PASSWORD: {p}" for p in problems])
+        raise InvalidInput(
+            [Problem.say("input.field_problem", field="SKPFLOW_ADMIN_PASSWORD", problem=p) for p in problems]
+        )
     session.add(AppUser(username=username, password_hash=hash_password(password), role="admin", created_at=now))
     return True
 
@@ -241,10 +244,12 @@ def create_user(
     initial one: it must meet the policy, and the user must change it at first login."""
     instansi = session.get_one(Instansi, instansi_for_request(session, actor, body.instansi, "user"))
     if session.scalar(select(col(AppUser.id)).where(col(AppUser.username) == body.username)) is not None:
-        raise InvalidInput([f"username: '{body.username}' is taken"])
+        raise InvalidInput([Problem.say("input.username_taken", username=body.username)])
     weak = policy.problems(body.password, known=[body.username, body.email or ""])
     if weak:
-        raise InvalidInput([f"password: {p}" for p in weak])
+        raise InvalidInput(
+            [Problem.say("input.field_problem", field=label("field", "password"), problem=p) for p in weak]
+        )
     user = AppUser(
         username=body.username,
         password_hash=hash_password(body.password),

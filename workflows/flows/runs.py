@@ -19,6 +19,7 @@ from sqlmodel import col
 from policies import calendar, periods
 from policies.schema import ZONE_ALIASES
 from states.errors import GuardFailed, InvalidInput, NotFound, NotPermitted
+from states.messages import Problem
 from states.skp import SKP, SkpFacts, SkpState
 from workflows import engine
 from workflows.actors import Actor
@@ -98,7 +99,7 @@ def _plain(value: Any) -> Any:
 
 def open_cycle(ctx: RunContext) -> dict[str, Any]:
     if ctx.cycle_id is None:
-        raise InvalidInput(["cycle_id: required to open a cycle"])
+        raise InvalidInput([Problem.say("input.run.cycle_id")])
     opened = cycles.open_cycle(
         ctx.sessions, ctx.cycle_id, actor=ctx.actor, now=ctx.as_of, chunk=ctx.chunk, force=ctx.force
     )
@@ -242,7 +243,7 @@ def deliver_notifications(ctx: RunContext) -> dict[str, Any]:
     if sender is None:
         settings = get_settings()
         if settings.notify_url is None:
-            raise InvalidInput(["SKPFLOW_NOTIFY_URL is not set: this service has no way to send notifications"])
+            raise InvalidInput([Problem.say("input.run.notify_url")])
         sender = notify.AppriseSender.from_settings(settings)
     return asdict(notify.deliver(ctx.sessions, now=ctx.as_of, sender=sender))
 

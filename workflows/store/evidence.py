@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from states.errors import InvalidInput, NotFound
+from states.messages import Problem
 from workflows.store.settings import Settings, get_settings
 
 PDF = "application/pdf"
@@ -70,26 +71,28 @@ class EvidenceStore:
 
     def path_of(self, sha256: str) -> Path:
         if not SHA256.match(sha256):
-            raise InvalidInput([f"sha256: '{sha256}' is not a lowercase hex sha256"])
+            raise InvalidInput([Problem.say("input.evidence.sha256", sha256=sha256)])
         return self.root / sha256[:2] / sha256
 
     def store(self, data: bytes, filename: str, content_type: str) -> EvidenceMeta:
         """Check and store one file; refuse it with InvalidInput naming each problem."""
         kind = normalise_content_type(content_type)
         name = clean_filename(filename)
-        problems: list[str] = []
+        problems: list[Problem] = []
         if not name:
-            problems.append("filename: required")
+            problems.append(Problem.say("input.evidence.filename"))
         elif len(name) > 255:
-            problems.append("filename: at most 255 characters")
+            problems.append(Problem.say("input.evidence.filename_long"))
         if kind not in SIGNATURES:
-            problems.append(f"content_type: '{content_type}' is not allowed; allowed: {', '.join(SIGNATURES)}")
+            problems.append(
+                Problem.say("input.evidence.content_type", type=content_type, allowed=", ".join(SIGNATURES))
+            )
         if not data:
-            problems.append("file: empty")
+            problems.append(Problem.say("input.file.empty"))
         elif len(data) > self.max_bytes:
-            problems.append(f"file: {len(data)} bytes is more than the limit of {self.max_bytes}")
+            problems.append(Problem.say("input.evidence.too_big", size=len(data), limit=self.max_bytes))
         elif kind in SIGNATURES and not _looks_like(kind, data):
-            problems.append(f"file: the content is not {kind}")
+            problems.append(Problem.say("input.evidence.not_kind", kind=kind))
         if problems:
             raise InvalidInput(problems)
         digest = hashlib.sha256(data).hexdigest()

@@ -9,6 +9,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
 
+from states.messages import Problem
+
 _hasher = PasswordHasher()
 _DUMMY = _hasher.hash("skpflow: no such user")
 _LONGEST = 200  # zxcvbn's cost grows with the length; nobody types more
@@ -35,12 +37,12 @@ class PasswordPolicy:
     min_length: int = 10
     min_score: int = 3
 
-    def problems(self, password: str, *, known: Iterable[str] = ()) -> list[str]:
+    def problems(self, password: str, *, known: Iterable[str] = ()) -> list[Problem]:
         """Why `password` is refused (empty when it is accepted); never repeats the password."""
         if len(password) < self.min_length:
-            return [f"too short: at least {self.min_length} characters"]
+            return [Problem.say("input.password.too_short", n=self.min_length)]
         if len(password) > _LONGEST:
-            return [f"too long: at most {_LONGEST} characters"]
+            return [Problem.say("input.password.too_long", n=_LONGEST)]
         if self.min_score <= 0:
             return []
         words = [w for w in known if w]
@@ -49,10 +51,9 @@ class PasswordPolicy:
             return []
         feedback = estimate["feedback"]
         hint = " ".join(filter(None, [feedback.get("warning"), *feedback.get("suggestions", [])]))
-        return [
-            f"too easy to guess (strength {estimate['score']} of 4, at least {self.min_score} needed)"
-            + (f": {hint}" if hint else "")
-        ]
+        # zxcvbn's hint is English only: the Indonesian sentence leaves it out
+        said_hint = {"id": "", "en": f": {hint}" if hint else ""}
+        return [Problem.say("input.password.guessable", score=estimate["score"], least=self.min_score, hint=said_hint)]
 
 
 DEMO = PasswordPolicy(min_length=1, min_score=0)

@@ -15,6 +15,7 @@ from policies import periods
 from policies.schema import Policy
 from states.errors import InvalidInput
 from states.evaluation import EVALUATION, EvaluationFacts, EvaluationState
+from states.messages import Problem
 from states.roles import Role
 from workflows import audit, engine
 from workflows.actors import Actor
@@ -141,7 +142,11 @@ def period_of(policy: Policy, year: int, period_no: int) -> periods.Period:
     if found is None:
         count = len(periods.periods(policy, year))
         raise InvalidInput(
-            [f"period_no: {period_no} is not a period of {year} ({policy.periods.kind.value}: 1–{count})"]
+            [
+                Problem.say(
+                    "input.period_no.out_of", period=period_no, year=year, kind=policy.periods.kind.value, count=count
+                )
+            ]
         )
     return found
 

@@ -18,6 +18,7 @@ from states.enums import Rating
 from states.errors import InvalidInput
 from states.evaluation import EVALUATION, EvaluationFacts
 from states.lifecycle import TriggerInput
+from states.messages import Problem
 from workflows import engine
 from workflows.actors import Actor
 from workflows.cases import input_360_rows, notices, policy_store
@@ -103,9 +104,9 @@ def _fire(
     for indikator_id in given or {}:
         item = loaded.plan.items.get(indikator_id)
         if item is None:
-            problems.append(f"indikator_ratings: {indikator_id} is not an indicator of this SKP")
+            problems.append(Problem.say("input.rating.not_indikator", id=indikator_id))
         elif not item.recorded:
-            problems.append(f"indikator_ratings: indicator '{item.indikator_text}' has no realisasi for the period")
+            problems.append(Problem.say("input.rating.no_realisasi", indikator=item.indikator_text))
     if problems:
         raise InvalidInput(problems)
     f = facts(session, loaded, policy, now=now, given=given)

@@ -15,6 +15,7 @@ from policies.schema import Limits
 from states.enums import Approach
 from states.errors import InvalidInput, NotPermitted, StaleVersion, TransitionNotAllowed
 from states.evaluation import EVALUATION, EvaluationState
+from states.messages import Problem, located
 from states.roles import Role
 from workflows import engine
 from workflows.actors import Actor
@@ -115,7 +116,7 @@ def save_realisasi(
     loaded = load(session, skp_id, period_no, actor)
     ev, who = loaded.ev, loaded.who
     if Role.PEGAWAI not in who.roles:
-        raise NotPermitted("evaluation", "realisasi", sorted(r.value for r in who.roles))
+        raise NotPermitted("evaluation", "realisasi", sorted(r.value for r in who.roles), held=True)
     state = EvaluationState(ev.state)
     if state is not EvaluationState.open:
         raise TransitionNotAllowed("evaluation", "realisasi", ev.state, EVALUATION.allowed_triggers(state, who.roles))
@@ -155,7 +156,7 @@ def save_realisasi(
     return view(loaded, policy)
 
 
-def _realisasi_problems(body: RealisasiIn, indicators: Mapping[int, RealisasiView], bounds: Limits) -> list[str]:
+def _realisasi_problems(body: RealisasiIn, indicators: Mapping[int, RealisasiView], bounds: Limits) -> list[Problem]:
     problems = limits.notes(bounds, ((f"realisasi[{i}].text", item.text) for i, item in enumerate(body.realisasi)))
     for i, item in enumerate(body.realisasi):
         problems += limits.too_many(
@@ -165,33 +166,32 @@ def _realisasi_problems(body: RealisasiIn, indicators: Mapping[int, RealisasiVie
             "limits.evidence_per_indikator",
         )
     if not body.realisasi and not body.submit:
-        problems.append("realisasi: nothing to record (give realisasi, or submit)")
+        problems.append(Problem.say("input.realisasi.nothing"))
     limit = get_settings().evidence_max_bytes
     seen: dict[int, int] = {}
     for i, item in enumerate(body.realisasi):
         at = f"realisasi[{i}]"
         if item.indikator_id not in indicators:
-            problems.append(f"{at}.indikator_id: {item.indikator_id} is not an indicator of this SKP")
+            problems.append(Problem.say("input.realisasi.not_indikator", at=located(at), id=item.indikator_id))
         elif item.indikator_id in seen:
-            problems.append(
-                f"{at}.indikator_id: {item.indikator_id} is listed twice (also realisasi[{seen[item.indikator_id]}])"
-            )
+            also = located(f"realisasi[{seen[item.indikator_id]}]")
+            problems.append(Problem.say("input.realisasi.twice", at=located(at), id=item.indikator_id, also=also))
         seen.setdefault(item.indikator_id, i)
         qualitative = item.indikator_id in indicators and indicators[item.indikator_id].approach == KUALITATIF
         if qualitative and item.value is not None:
-            problems.append(f"{at}.value: a qualitative indikator is realised in words (text), not as a value")
+            problems.append(Problem.say("input.realisasi.qualitative_value", at=located(at)))
         elif qualitative and not item.text.strip():
-            problems.append(f"{at}.text: a qualitative indikator's realisasi is described in text")
+            problems.append(Problem.say("input.realisasi.qualitative_text", at=located(at)))
         elif item.value is None and not item.text.strip():
-            problems.append(f"{at}: a value or a text is required")
+            problems.append(Problem.say("input.realisasi.empty", at=located(at)))
         for j, e in enumerate(item.evidence):
             where = f"{at}.evidence[{j}]"
             if evidence.normalise_content_type(e.content_type) not in evidence.ALLOWED_CONTENT_TYPES:
-                problems.append(f"{where}.content_type: '{e.content_type}' is not allowed")
+                problems.append(Problem.say("input.evidence.type", at=located(where), type=e.content_type))
             if e.size > limit:
-                problems.append(f"{where}.size: {e.size} bytes is more than the limit of {limit}")
+                problems.append(Problem.say("input.evidence.size", at=located(where), size=e.size, limit=limit))
             if e.uri.startswith(evidence.URI_PREFIX) and e.uri != evidence.uri_for(e.sha256):
-                problems.append(f"{where}.uri: a stored file's uri is 'evidence:' followed by its sha256")
+                problems.append(Problem.say("input.evidence.uri", at=located(where)))
     return problems
 
 

@@ -123,7 +123,7 @@ def evidence_file(session: Session, evidence_id: int, *, actor: Actor) -> Eviden
     except NotFound:
         raise NotFound("evidence", evidence_id) from None
     if not who.roles & EVIDENCE_READERS:
-        raise NotPermitted("evidence", "open", sorted(r.value for r in who.roles))
+        raise NotPermitted("evidence", "open", sorted(r.value for r in who.roles), held=True)
     if not found.uri.startswith(evidence.URI_PREFIX):
         raise NotFound("evidence file", evidence_id)  # a link: the period's view shows where it is
     assert found.id is not None

@@ -8,6 +8,7 @@ from sqlmodel import col
 
 from policies import acting as acting_rules
 from states.errors import InvalidInput, NotFound, NotPermitted
+from states.messages import Problem
 from workflows.actors import Actor
 from workflows.store.tables import ActingAssignment, Cycle, Instansi, Pegawai, Unit
 
@@ -100,27 +101,28 @@ def instansi_for_request(
             raise NotFound("instansi", code)
         if not actor.super_admin:
             raise NotPermitted(what, action, ["admin of the instansi"])
-        raise InvalidInput([f"instansi: unknown instansi '{code}'; {_choices(session, actor, mine)}"])
+        raise InvalidInput([Problem.say("input.instansi.unknown", code=code, choices=_choices(session, actor, mine))])
     if len(mine) == 1:
         return next(iter(mine))
     if actor.super_admin:
         only = [i for i in session.scalars(select(col(Instansi.id)).limit(2)) if i is not None]
         if len(only) == 1:
             return only[0]
-    raise InvalidInput([f"instansi: required; {_choices(session, actor, mine)}"])
+    raise InvalidInput([Problem.say("input.instansi.required", choices=_choices(session, actor, mine))])
 
 
-def _choices(session: Session, actor: Actor, mine: frozenset[int]) -> str:
+def _choices(session: Session, actor: Actor, mine: frozenset[int]) -> Problem:
     """What the caller may send as `instansi`, in words that are true of the database as it is."""
     query = select(col(Instansi.code)).order_by(col(Instansi.code))
     if not actor.super_admin:
         query = query.where(col(Instansi.id).in_(mine))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     if total == 0:
-        return "no instansi exists yet: import the organisation first (POST /org/import creates the instansi)"
+        return Problem.say("input.instansi.none_yet")
     codes = session.scalars(query.limit(CHOICES_SHOWN)).all()
-    more = f" and {total - len(codes)} more" if total > len(codes) else ""
-    return f"send the code of one of the {total} instansi the caller may choose: {', '.join(codes)}{more}"
+    if total > len(codes):
+        return Problem.say("input.instansi.choose_more", total=total, codes=", ".join(codes), more=total - len(codes))
+    return Problem.say("input.instansi.choose", total=total, codes=", ".join(codes))
 
 
 def running_acting(session: Session, instansi_id: int) -> dict[int, int]:

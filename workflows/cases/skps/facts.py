@@ -282,7 +282,7 @@ def _distribution_violations(session: Session, skp: Skp, policy: Policy, level: 
             return ()
         known = {curve_unit: found}
     broken = curve_violations(session, skp.cycle_id, policy, [skp.unit_id], levels=known)
-    return tuple(str(v) for v in broken[skp.unit_id])
+    return tuple(v.message for v in broken[skp.unit_id])  # each a Problem: said in each language
 
 
 def follow_up_facts(

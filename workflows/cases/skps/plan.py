@@ -13,6 +13,7 @@ from policies import approach, limits
 from policies.schema import AutoAction, Policy, QualitativeUse
 from states.enums import Approach, Aspek, CascadeKind, CoreValue, JenisRhk
 from states.errors import InvalidInput, NotPermitted, StaleVersion, TransitionNotAllowed
+from states.messages import Problem, located
 from states.roles import Role
 from states.skp import EDITABLE_STATES, SKP, SkpState
 from workflows import engine
@@ -93,7 +94,7 @@ def save_plan(
     skp, cycle, who = load(session, skp_id, actor)
     hr_drafts = Role.ADMIN in who.roles and not who.roles & {Role.PEGAWAI, Role.PENILAI} and hr_may_draft(session, skp)
     if not (who.roles & {Role.PEGAWAI, Role.PENILAI} or hr_drafts):
-        raise NotPermitted("skp", "plan", sorted(r.value for r in who.roles))
+        raise NotPermitted("skp", "plan", sorted(r.value for r in who.roles), held=True)
     if SkpState(skp.state) not in EDITABLE_STATES:
         raise _not_editable(skp, who)
     if expected_version is not None and expected_version != skp.version:
@@ -119,27 +120,25 @@ def save_plan(
     if problems:
         raise InvalidInput(problems)
     if plan.perilaku is not None and Role.PENILAI not in who.roles and plan.perilaku != skp.ekspektasi_khusus:
-        problems.append("perilaku: ekspektasi khusus is set by the pejabat penilai")
+        problems.append(Problem.say("input.plan.ekspektasi_khusus"))
     if plan.lampiran is not None:
-        problems += [f"lampiran.{k}: unknown section" for k in plan.lampiran if k not in LAMPIRAN_KEYS]
+        problems += [Problem.say("input.plan.lampiran", section=k) for k in plan.lampiran if k not in LAMPIRAN_KEYS]
     current_rhk, current_indicators = plan_rows(session, skp.id or 0)
     existing = {r.id: r for r in current_rhk}
     boss = atasan_skp(session, skp)
     boss_rhk = set(session.scalars(RHK_IDS, {"skp_id": boss.id})) if boss else set()
     for i, r in enumerate(plan.rhk):
         if r.id is not None and r.id not in existing:
-            problems.append(f"rhk[{i}].id: {r.id} is not an RHK of this SKP")
+            problems.append(Problem.say("input.plan.rhk_id", id=r.id, at=located(f"rhk[{i}]")))
         if r.intervensi_rhk_id is not None and r.intervensi_rhk_id not in boss_rhk:
-            problems.append(f"rhk[{i}].intervensi_rhk_id: {r.intervensi_rhk_id} is not an RHK of the atasan's SKP")
+            problems.append(Problem.say("input.plan.intervensi", id=r.intervensi_rhk_id, at=located(f"rhk[{i}]")))
         if r.intervensi_rhk_id is not None and r.cascade is None:
-            problems.append(f"rhk[{i}].cascade: DIRECT or INDIRECT is required with intervensi_rhk_id")
+            problems.append(Problem.say("input.plan.cascade", at=located(f"rhk[{i}]")))
     problems += _approach_problems(session, skp, plan, policy)
     kept = {r.id for r in plan.rhk if r.id is not None}
     dropped = [rid for rid in existing if rid not in kept]
     problems += [
-        f"rhk: RHK {rid} records an acting duty (Plt/Plh SK) and stays in the plan"
-        for rid in dropped
-        if existing[rid].acting_id is not None
+        Problem.say("input.plan.acting_rhk", rhk=rid) for rid in dropped if existing[rid].acting_id is not None
     ]
     indicators, dropped_indicators = _indicator_changes(session, plan, current_indicators, problems)
     if dropped:
@@ -148,7 +147,7 @@ def save_plan(
             .where(col(Rhk.intervensi_rhk_id).in_(dropped))
             .group_by(col(Rhk.intervensi_rhk_id))
         ).all()
-        problems += [f"rhk: RHK {rid} is intervened by {n} subordinate RHK and cannot be removed" for rid, n in used]
+        problems += [Problem.say("input.plan.intervened", rhk=rid, n=n) for rid, n in used]
     if problems:
         raise InvalidInput(problems)
 
@@ -234,7 +233,7 @@ def hr_may_draft(session: Session, skp: Skp) -> bool:
 
 
 def _indicator_changes(
-    session: Session, plan: PlanIn, current: list[Indikator], problems: list[str]
+    session: Session, plan: PlanIn, current: list[Indikator], problems: list[Problem]
 ) -> tuple[dict[int | None, Indikator], list[int | None]]:
     """The SKP's current indicators by id and those the plan drops; adds a problem per refused change."""
     indicators = {i.id: i for i in current}
@@ -244,9 +243,12 @@ def _indicator_changes(
             if ind.id is None:
                 continue
             if ind.id not in indicators or indicators[ind.id].rhk_id != r.id:
-                problems.append(f"rhk[{i}].indikator[{j}].id: {ind.id} is not an indicator of this RHK")
+                at = located(f"rhk[{i}].indikator[{j}]")
+                problems.append(Problem.say("input.plan.indikator_id", id=ind.id, at=at))
             elif ind.id in seen:
-                problems.append(f"rhk[{i}].indikator[{j}].id: {ind.id} is listed twice")
+                problems.append(
+                    Problem.say("input.plan.indikator_twice", id=ind.id, at=located(f"rhk[{i}].indikator[{j}]"))
+                )
             seen.add(ind.id)
     dropped = [iid for iid in indicators if iid not in seen]
     if dropped:
@@ -254,14 +256,11 @@ def _indicator_changes(
         measured = session.scalars(
             select(col(Realisasi.indikator_id)).where(col(Realisasi.indikator_id).in_(dropped)).distinct()
         ).all()
-        problems += [
-            f"rhk: indicator '{indicators[iid].text}' (id {iid}) has realisasi recorded and cannot be removed"
-            for iid in measured
-        ]
+        problems += [Problem.say("input.plan.measured", indikator=indicators[iid].text, id=iid) for iid in measured]
     return indicators, dropped
 
 
-def _approach_problems(session: Session, skp: Skp, plan: PlanIn, policy: Policy) -> list[str]:
+def _approach_problems(session: Session, skp: Skp, plan: PlanIn, policy: Policy) -> list[Problem]:
     """Each indikator against its approach and what the policy allows this SKP (by jabatan type and unit)."""
     use = qualitative_use(session, skp, policy)
     return [

@@ -16,6 +16,7 @@ from policies.schema import Policy
 from states.enums import CapaianLevel
 from states.errors import InvalidInput, NotFound, NotPermitted
 from states.lifecycle import TriggerInput
+from states.messages import Problem
 from states.roles import Role
 from states.skp import SKP, SkpFacts
 from workflows import engine
@@ -100,7 +101,7 @@ def set_capaian(
     if not (is_pimpinan or actor.is_admin_of(cycle.instansi_id)):
         raise NotPermitted("capaian", "set", ["pimpinan of the parent unit", "admin"])
     if period_no < 0:
-        raise InvalidInput([f"period: {period_no} is not a period"])
+        raise InvalidInput([Problem.say("input.period.unknown", period=period_no)])
     row = session.scalar(
         select(Capaian).where(
             col(Capaian.cycle_id) == cycle_id, col(Capaian.unit_id) == unit_id, col(Capaian.period_no) == period_no
