@@ -309,7 +309,7 @@ def test_hr_registers_a_plh_on_the_acting_page_and_ends_it_early(
     page.get_by_label("Nomor SK").fill("SK Kadis 800/31")
     check_page(page, "hr-acting")
     page.locator("#acting-form").get_by_role("button", name="Catat SK Plt/Plh").click()
-    expect(page.locator("#refused")).to_contain_text("is before from")
+    expect(page.locator("#refused")).to_contain_text("sebelum tanggal mulai")
     assert client.get(f"/skps/{staf1}", headers=plh).status_code == 404  # nothing changed
     expect(page.get_by_label("Nomor SK")).to_have_value("SK Kadis 800/31")  # what was typed stays
     page.get_by_label("Sampai dengan").fill("2026-01-31")
@@ -386,7 +386,7 @@ def test_the_plan_form_takes_a_qualitative_indikator(
     page.goto(f"{server}/ui/skp/{ids[STAF1]}")
     fill("")
     page.get_by_role("button", name="Simpan", exact=True).click()  # without the ekspektasi: refused
-    expect(page.locator("#refused")).to_contain_text("a qualitative indikator needs its ekspektasi")
+    expect(page.locator("#refused")).to_contain_text("indikator kualitatif wajib memiliki ekspektasi")
     assert client.get(f"/skps/{ids[STAF1]}", headers=root).json()["rhk"] == []
 
     fill("Penerima memahami anjuran gizi dan menyatakan puas")

@@ -33,7 +33,7 @@ def test_hr_records_a_contract_and_decides_its_extension(
     form.get_by_label("Tanggal mulai kontrak").fill("2025-01-01")
     form.get_by_label("Tanggal selesai kontrak").fill("2026-12-31")
     page.locator("#kontrak-save").click()
-    expect(page.locator("#refused")).to_contain_text("for a PPPK only")  # a PNS: nothing recorded
+    expect(page.locator("#refused")).to_contain_text("hanya dicatat untuk PPPK")  # a PNS: nothing recorded
     assert client.get(f"/pegawai/{STAF1}/kontrak", headers=root).json()["items"] == []
 
     form.get_by_label("NIP pegawai (PPPK)").fill(STAF2)

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from states.errors import InvalidInput
+from states.messages import Problem
 from workflows.audit.event import canonical_time
 from workflows.store.tables import AuditEvent, AuditSeal
 from workflows.store.uow import reading, unit_of_work
@@ -121,7 +122,7 @@ def seal(engine: Engine, *, now: datetime, by: str, key: bytes | None) -> AuditS
         _take_turn(s)
         last = s.scalars(select(AuditSeal).order_by(col(AuditSeal.id).desc()).limit(1)).first()
         if key is None and s.scalar(select(func.count()).select_from(AuditSeal).where(col(AuditSeal.keyed))):
-            raise InvalidInput(["the trail is sealed with a key: set SKPFLOW_AUDIT_SEAL_KEY to seal it further"])
+            raise InvalidInput([Problem.say("input.audit.seal_key")])
         if last is not None and last.watermark >= watermark:  # a concurrent seal got as far: ours adds nothing
             return last
         row = AuditSeal(

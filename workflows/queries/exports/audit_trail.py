@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, select
 from sqlmodel import col
 
 from states.errors import InvalidInput, NotFound
+from states.messages import Problem
 from workflows.audit import HASHED, canonical_time
 from workflows.queries.exports.tabular import CHUNK, Row, Sessions, csv_chunks, keyset
 from workflows.store.tables import AuditEvent, Instansi
@@ -41,7 +42,7 @@ def audit_rows(sessions: Sessions, *, chunk: int = CHUNK, **where: Unpack[AuditW
         clauses.append(col(AuditEvent.entity_id) == entity_id)
     for name, bound in (("since", since), ("until", until)):
         if bound is not None and bound.tzinfo is None:
-            raise InvalidInput([f"{name}: a time with its zone (an instant), e.g. 2026-01-01T00:00:00+07:00"])
+            raise InvalidInput([Problem.say("input.audit.instant", name=name)])
     if since is not None:
         clauses.append(col(AuditEvent.at) >= since)
     if until is not None:

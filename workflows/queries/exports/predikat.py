@@ -10,6 +10,7 @@ from sqlmodel import col
 
 from policies import approach
 from states.errors import InvalidInput, NotFound
+from states.messages import Problem
 from workflows.cases.annual import annual_predikat
 from workflows.cases.skps import ANNUAL
 from workflows.queries.exports.tabular import (
@@ -108,7 +109,7 @@ def write_predikat_xlsx(
     with sessions() as s:
         total = s.scalar(select(func.count()).select_from(Skp).where(col(Skp.cycle_id) == cycle_id)) or 0
     if total >= XLSX_MAX_ROWS:
-        raise InvalidInput([f"format: {total} rows do not fit in an XLSX sheet; export as CSV"])
+        raise InvalidInput([Problem.say("input.export.xlsx_total", total=total)])
     return write_xlsx(out, "predikat", PREDIKAT_COLUMNS, rows)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from states.errors import InvalidInput
+from states.messages import Problem
 
 Sessions = Callable[[], AbstractContextManager[Session]]
 """Opens one read-only session per chunk, e.g. `lambda: reading(engine)`: no transaction spans a slow download."""
@@ -95,7 +96,7 @@ def write_xlsx(
     written = 0
     for row in rows:
         if max_rows is not None and written + 1 >= max_rows:
-            raise InvalidInput([f"format: more rows than fit in an XLSX sheet ({max_rows - 1}); export as CSV"])
+            raise InvalidInput([Problem.say("input.export.xlsx_rows", limit=max_rows - 1)])
         sheet.append([_xlsx_cell(sheet, v) for v in row])
         written += 1
     book.save(out)
