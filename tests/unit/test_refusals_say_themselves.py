@@ -21,9 +21,11 @@ from states.roles import Role
 ROOT = Path(__file__).resolve().parents[2]
 SCANNED = ("states", "policies", "workflows", "api")
 NOT_YET_SAID = {
-    "workflows/cases/org/files.py": "the organisation import's file, sheet and cell problems (with their row labels) "
+    "workflows/cases/org/files/cells.py": "the organisation import's sheet and cell problems (with their row labels) "
     "are still English sentences; the import page shows them in English",
-    "workflows/cases/org/imports.py": "the organisation import's row problems (unknown parent, duplicate NIP, …), "
+    "workflows/cases/org/files/reading.py": "the organisation import's file problems (type, encoding, size) are still "
+    "English sentences; the import page shows them in English",
+    "workflows/cases/org/imports/upsert.py": "the organisation import's row problems (unknown parent, duplicate NIP), "
     "named by RowLabels in English",
     "workflows/cases/policy_store.py": "a policy overlay's problems come from policies/loader.PolicyError (pydantic's "
     "and the schema validators' English): `overrides.<problem>`",

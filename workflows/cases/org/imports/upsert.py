@@ -1,212 +1,44 @@
-"""The organisation: the import payload (units, pegawai) and its idempotent upsert."""
+"""The idempotent upsert of an organisation import: every row checked first (all problems named by their row), then
+units, pegawai, contracts and statuses written in one transaction, audited, sessions of changed people ended."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import Protocol, Self
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from policies import acting as acting_rules
-from policies.schema import ZONE_ALIASES
 from policies.status import StatusIn
-from states.enums import JabatanType, JenisPegawai, Jenjang, PegawaiStatus
 from states.errors import InvalidInput, NotPermitted
 from states.roles import Role
 from workflows import engine
 from workflows.actors import Actor
-from workflows.cases import kontrak, reassign
-from workflows.cases.org.lookup import instansi_for_request, running_acting
+from workflows.cases import kontrak
+from workflows.cases.org.imports.payload import (
+    DEFAULT_POLICY,
+    ImportedInstansi,
+    ImportResult,
+    InstansiIn,
+    JsonPaths,
+    OrgImport,
+    PegawaiIn,
+    RowLabels,
+)
+from workflows.cases.org.imports.tree import (
+    _atasan_cycles,
+    _cycle_in,
+    _parent_codes,
+    _reassign,
+    _repath,
+    _topological,
+    resolve_atasan,
+)
+from workflows.cases.org.lookup import instansi_for_request
 from workflows.store.db import insert_many
 from workflows.store.passwords import PasswordPolicy, hash_password
-from workflows.store.settings import Settings
 from workflows.store.tables import Instansi, Kontrak, Pegawai, Unit
-
-DEFAULT_POLICY = PasswordPolicy()
-NIP_PATTERN = re.compile(r"[0-9]{18}")  # ASCII digits only; used with fullmatch ($ admits a final newline)
-
-
-class InstansiIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    code: str = Field(min_length=1, max_length=32, description="Kode instansi, unique.")
-    name: str = Field(min_length=1, max_length=200, description="Nama instansi.")
-
-
-def first_instansi(settings: Settings) -> InstansiIn:
-    """The instansi a fresh install's first import creates when it names none."""
-    return InstansiIn(code=settings.instansi_code, name=settings.instansi_name)
-
-
-def _known_zone(value: str | None) -> str | None:
-    """An IANA zone name; WIB, WITA and WIT are accepted and stored as Asia/Jakarta, Asia/Makassar, Asia/Jayapura."""
-    if value is not None:
-        value = ZONE_ALIASES.get(value.strip().upper(), value)
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(
-                f"unknown time zone '{value}' (use WIB, WITA, WIT or an IANA name such as Asia/Jakarta)"
-            ) from exc
-    return value
-
-
-class UnitIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    code: str = Field(min_length=1, max_length=64, description="Kode unit organisasi, unique in the instansi.")
-    name: str = Field(min_length=1, max_length=300, description="Nama unit.")
-    parent_code: str | None = Field(default=None, description="Code of the parent unit; null for the root.")
-    head_nip: str | None = Field(default=None, description="NIP of the unit's head (pimpinan unit).")
-    timezone: str | None = Field(
-        default=None, description="IANA time zone (Asia/Jakarta, Asia/Makassar, Asia/Jayapura); inherits."
-    )
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone_exists(cls, value: str | None) -> str | None:
-        return _known_zone(value)
-
-
-class PegawaiIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    nip: str = Field(description="NIP: 18 digits.", examples=["198501012010011001"])
-    name: str = Field(min_length=1, max_length=200)
-    jenis: JenisPegawai
-    jabatan_type: JabatanType
-    jabatan_name: str = Field(min_length=1, max_length=300)
-    jenjang: Jenjang | None = Field(default=None, description="Jenjang, for jabatan fungsional.")
-    unit_code: str = Field(description="Code of the unit the pegawai belongs to.")
-    atasan_nip: str | None = Field(
-        default=None,
-        description="Override of the direct atasan (pejabat penilai); by default the head of the unit, "
-        "or of the parent unit for the head itself.",
-    )
-    is_plt: bool = Field(
-        default=False,
-        description="Acting head (Plt/Plh) of unit_code rather than titular, as e-Kinerja's is_plt_plh flag: kept as "
-        "imported, with no effect on who rates whom; an acting SK (POST /units/{code}/acting) is what gives an "
-        "official the head's work.",
-    )
-    password: str | None = Field(
-        default=None,
-        max_length=200,
-        description="Initial password for logging in with the NIP; it must meet the password policy and is changed "
-        "at first login.",
-    )
-    email: str | None = Field(
-        default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$", description="E-mail for notifications."
-    )
-    kontrak_mulai: date | None = Field(
-        default=None, description="A PPPK's current contract (perjanjian kerja): its first day; with kontrak_selesai."
-    )
-    kontrak_selesai: date | None = Field(
-        default=None, description="A PPPK's current contract: its last day; with kontrak_mulai."
-    )
-    status: PegawaiStatus | None = Field(
-        default=None,
-        description="A status period to record (as `PUT /pegawai/{nip}/status`): the status, with status_from and "
-        "status_sk_number; omitted: the pegawai's status periods stay as they are.",
-    )
-    status_from: date | None = Field(default=None, description="First day of the status period.")
-    status_until: date | None = Field(default=None, description="Last day of the status period; empty: open-ended.")
-    status_sk_number: str | None = Field(default=None, max_length=120, description="The SK setting the status.")
-
-    @model_validator(mode="after")
-    def _status_columns_together(self) -> Self:
-        if self.status is None:
-            given = [n for n in ("status_from", "status_until", "status_sk_number") if getattr(self, n) is not None]
-            if given:
-                raise ValueError(f"{', '.join(given)} without status: name the status too")
-        elif self.status_from is None or not (self.status_sk_number or "").strip():
-            raise ValueError("status needs status_from and status_sk_number (the SK)")
-        return self
-
-    def status_in(self) -> StatusIn | None:
-        """The row's status period, if it gives one."""
-        if self.status is None or self.status_from is None:
-            return None
-        return StatusIn(self.status, self.status_from, self.status_until, self.status_sk_number or "")
-
-    @field_validator("nip", "atasan_nip")
-    @classmethod
-    def _nip_is_18_digits(cls, value: str | None) -> str | None:
-        if value is not None and not NIP_PATTERN.fullmatch(value):
-            raise ValueError("NIP must be exactly 18 digits")
-        return value
-
-
-class OrgImport(BaseModel):
-    """The body of `POST /org/import`."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    instansi: InstansiIn | None = None
-    units: list[UnitIn] = Field(default_factory=list)
-    pegawai: list[PegawaiIn] = Field(default_factory=list)
-
-
-class RowLabels(Protocol):
-    """How import problems name a row: by default a JSON path; `workflows.cases.org.files` names spreadsheet rows."""
-
-    def at(self, record: str, index: int | None, field: str | None) -> str:
-        """Where a problem is: a record kind ('units', 'pegawai'), optionally one row of it and a field."""
-        ...
-
-    def ref(self, record: str, index: int) -> str:
-        """Another row a problem refers to (the row a duplicate repeats)."""
-        ...
-
-
-class JsonPaths:
-    """`units[3].parent_code`: rows named by their place in the JSON payload."""
-
-    def at(self, record: str, index: int | None, field: str | None) -> str:
-        return record + ("" if index is None else f"[{index}]") + ("" if field is None else f".{field}")
-
-    def ref(self, record: str, index: int) -> str:
-        return f"{record}[{index}]"
-
-
-@dataclass(frozen=True)
-class ImportedInstansi:
-    """The instansi an import went into; `created` when this import created it."""
-
-    code: str
-    name: str
-    created: bool
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    instansi_id: int
-    units_created: int
-    units_updated: int
-    pegawai_created: int
-    pegawai_updated: int
-    instansi: ImportedInstansi
-
-
-def _cycle_in(edges: Mapping[str, str | None]) -> list[str]:
-    """Keys on a cycle of the child → parent mapping (each reported once)."""
-    state: dict[str, int] = {}  # 1 = on the current walk, 2 = done
-    on_cycle: list[str] = []
-    for start in edges:
-        walk: list[str] = []
-        node: str | None = start
-        while node is not None and state.get(node, 0) == 0:
-            state[node] = 1
-            walk.append(node)
-            node = edges.get(node)
-        if node is not None and state.get(node) == 1:
-            on_cycle.append(node)
-        for n in walk:
-            state[n] = 2
-    return on_cycle
 
 
 def import_org(
@@ -425,30 +257,6 @@ def _create(session: Session, instansi: InstansiIn, actor: Actor, now: datetime,
     return row
 
 
-def _parent_codes(units: Mapping[str, Unit]) -> dict[str, str | None]:
-    """Each stored unit's parent code, computed in one pass."""
-    by_id = _by_id(units)
-    return {code: (by_id[u.parent_id].code if u.parent_id in by_id else None) for code, u in units.items()}
-
-
-def _by_id(units: Mapping[str, Unit]) -> dict[int | None, Unit]:
-    return {u.id: u for u in units.values()}
-
-
-def _topological(parent_code: Mapping[str, str | None], incoming: Mapping[str, UnitIn]) -> Iterator[str]:
-    """Incoming unit codes, each after its parent (the tree is validated acyclic)."""
-    done: set[str] = set()
-    for code in incoming:
-        chain: list[str] = []
-        node: str | None = code
-        while node is not None and node not in done and node in incoming:
-            chain.append(node)
-            node = parent_code.get(node)
-        for c in reversed(chain):
-            done.add(c)
-            yield c
-
-
 def _validate(
     session: Session,
     payload: OrgImport,
@@ -550,102 +358,3 @@ def _contracts(
             field, _, text = problem.partition(": ")
             problems.append(f"{labels.at('pegawai', i, field)}: {text}")
     return problems
-
-
-def _atasan_cycles(session: Session, payload: OrgImport, instansi: Instansi, units: Mapping[str, Unit]) -> list[str]:
-    """Resolve every pegawai's atasan as the import would; the NIPs on cycles of that graph."""
-    rows = session.execute(
-        select(
-            col(Pegawai.nip),
-            col(Pegawai.unit_id),
-            col(Pegawai.atasan_id),
-            col(Pegawai.atasan_override),
-            col(Pegawai.id),
-        ).where(col(Pegawai.instansi_id) == instansi.id)
-    ).all()
-    nip_of = {pid: nip for nip, _, _, _, pid in rows}
-    by_id = _by_id(units)
-    unit_of = {nip: (by_id[uid].code if uid in by_id else None) for nip, uid, _, _, _ in rows}
-    override = {nip: nip_of.get(aid) for nip, _, aid, ovr, _ in rows if ovr and aid}
-    for p in payload.pegawai:
-        unit_of[p.nip] = p.unit_code
-        override.pop(p.nip, None)
-        if p.atasan_nip:
-            override[p.nip] = p.atasan_nip
-    head = {code: nip_of.get(u.head_id) if u.head_id else None for code, u in units.items()}
-    parent = _parent_codes(units)
-    for u in payload.units:
-        head[u.code], parent[u.code] = u.head_nip, u.parent_code
-    atasan = {nip: override.get(nip) or _default_atasan(nip, unit, head, parent) for nip, unit in unit_of.items()}
-    return _cycle_in(atasan)
-
-
-def _default_atasan(
-    nip: str, unit: str | None, head: Mapping[str, str | None], parent: Mapping[str, str | None]
-) -> str | None:
-    """The head of the pegawai's unit, or of the nearest unit above it with a head who is someone else."""
-    while unit is not None:
-        h = head.get(unit)
-        if h is not None and h != nip:
-            return h
-        unit = parent.get(unit)
-    return None
-
-
-def _reassign(
-    session: Session, changed: Mapping[int, tuple[int | None, int | None]], actor: Actor, now: datetime
-) -> None:
-    """The import changed these pegawai's atasan: the open steps the old penilai had for them move to the new one
-    (a pegawai new to the organisation, or without an atasan until now, had no penilai with open steps)."""
-    known = {pid: pair for pid, pair in changed.items() if pair[0] is not None}
-    reassign.reassign_open_work(session, known, actor=actor, now=now, reason="import organisasi: atasan berubah")
-
-
-def resolve_atasan(
-    session: Session, instansi_id: int, overrides: Mapping[int, int] | None = None
-) -> dict[int, tuple[int | None, int | None]]:
-    """Store every pegawai's resolved atasan (pejabat penilai) of the instansi, set-based: an override, else the
-    head of their unit or the nearest one above (the official of a running acting SK standing for the head); the
-    changes, by pegawai id: (old atasan, new atasan)."""
-    overrides = overrides or {}
-    units = session.execute(
-        select(col(Unit.id), col(Unit.parent_id), col(Unit.head_id)).where(col(Unit.instansi_id) == instansi_id)
-    ).all()
-    parent = {uid: parent_id for uid, parent_id, _ in units}
-    head = {uid: head_id for uid, _, head_id in units}
-    rows = session.execute(
-        select(col(Pegawai.id), col(Pegawai.unit_id), col(Pegawai.atasan_id), col(Pegawai.atasan_override)).where(
-            col(Pegawai.instansi_id) == instansi_id
-        )
-    ).all()
-    acting = running_acting(session, instansi_id)
-    updates = []
-    changed: dict[int, tuple[int | None, int | None]] = {}
-    for pid, unit_id, atasan_id, is_override in rows:
-        if is_override:
-            resolved = overrides.get(pid, atasan_id)
-        else:
-            resolved = acting_rules.penilai_of(pid, unit_id, parent, head, acting)
-        if resolved != atasan_id:
-            updates.append({"id": pid, "atasan_id": resolved})
-            changed[pid] = (atasan_id, resolved)
-    for start in range(0, len(updates), 5000):
-        session.execute(update(Pegawai), updates[start : start + 5000])
-    return changed
-
-
-def _repath(units: Mapping[str, Unit]) -> None:
-    """Recompute every unit's materialised path from its parents (a moved unit moves its whole subtree)."""
-    by_id = _by_id(units)
-    paths: dict[int | None, str] = {}
-
-    def path_of(unit: Unit) -> str:
-        if unit.id not in paths:
-            parent = by_id.get(unit.parent_id) if unit.parent_id else None
-            paths[unit.id] = f"{path_of(parent) if parent else '/'}{unit.id}/"
-        return paths[unit.id]
-
-    for unit in units.values():
-        new = path_of(unit)
-        if unit.path != new:
-            unit.path = new

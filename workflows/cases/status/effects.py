@@ -1,13 +1,9 @@
-"""Status periods (issue 16): HR records a pegawai's status by SK; a status starting mid-year closes the running SKP
-for the months served (as a mutasi does), one ending drafts a new SKP from the next day; tugas belajar's predikat.
-An SKP not yet agreed when an excluding status begins is withdrawn (`withdraw`, by the system on HR's record or in the
-daily sweep on the status's first day): the pegawai is away, so no agreement deadline ladder chases them."""
+"""What a status does to the SKPs: one starting closes the running SKP for the months served, or withdraws one not yet
+agreed; one ending drafts a new SKP from the next day; the daily sweep withdraws those whose status begins today."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -17,20 +13,17 @@ from sqlmodel import col
 
 from policies import calendar
 from policies import status as rules
-from policies.schema import Policy, TugasBelajarSource
-from policies.status import StatusIn
+from policies.schema import Policy
 from states.cycle import CycleState
-from states.enums import PegawaiStatus, Predikat
-from states.errors import InvalidInput, NotFound, NotPermitted
 from states.lifecycle import TriggerInput
-from states.messages import Problem
 from states.roles import Role
 from states.skp import SKP, SkpFacts, SkpState
 from workflows import audit, engine
 from workflows.actors import Actor
 from workflows.cases import policy_store, reassign
 from workflows.cases.mutasi import close_skp, draft_skp
-from workflows.store.tables import Cycle, Instansi, Pegawai, Skp, StatusPeriod, StudyProgress, Unit
+from workflows.cases.status.spans import _span, spans_by_pegawai
+from workflows.store.tables import Cycle, Pegawai, Skp, StatusPeriod, Unit
 
 SWEEP = Actor.scheduler("withdraw-absent")
 
@@ -39,111 +32,6 @@ RUNNING = (CycleState.drafting.value, CycleState.monitoring.value)
 CLOSE_TRIGGER = "close_for_status"
 UNAGREED = (SkpState.drafted.value, SkpState.cascaded.value)
 """An SKP in these states has no agreed plan: when the status that ends it begins, it is withdrawn, not assessed."""
-
-
-@dataclass(frozen=True)
-class StatusPeriodOut:
-    status: str
-    starts: date
-    until: date | None
-    sk_number: str
-    note: str | None
-
-
-@dataclass(frozen=True)
-class StatusSet:
-    nip: str
-    period: StatusPeriodOut
-    replaced: bool  # a period with the same start was recorded before
-    closed_skp_ids: list[int]  # running SKPs closed for the months served
-    new_skp_ids: list[int]  # SKPs drafted from the day the pegawai serves again
-    withdrawn_skp_ids: list[int] = field(default_factory=list)  # never agreed, and the status has begun
-
-
-def _out(row: StatusPeriod) -> StatusPeriodOut:
-    return StatusPeriodOut(row.status, row.starts, row.until, row.sk_number, row.note)
-
-
-def _span(row: StatusPeriod) -> rules.StatusSpan:
-    return rules.StatusSpan(PegawaiStatus(row.status), row.starts, row.until)
-
-
-def _pegawai(session: Session, nip: str, actor: Actor, action: str) -> Pegawai:
-    pegawai = session.scalar(select(Pegawai).where(col(Pegawai.nip) == nip))
-    visible = pegawai is not None and (
-        actor.is_admin_of(pegawai.instansi_id)
-        or pegawai.instansi_id in actor.oversees()
-        or actor.pegawai_id is not None
-    )
-    if pegawai is None or not visible:
-        raise NotFound("pegawai", nip)
-    if not actor.is_admin_of(pegawai.instansi_id):
-        raise NotPermitted("pegawai", action, ["admin"])
-    return pegawai
-
-
-def set_status(session: Session, nip: str, inp: StatusIn, *, actor: Actor, now: datetime) -> StatusSet:
-    """HR records (or replaces, same `starts`) a status period, in one transaction: the period is stored, audited as
-    `set_status` on the instansi's chain, and the pegawai's SKPs in running cycles follow (`follow_statuses`)."""
-    pegawai = _pegawai(session, nip, actor, "set_status")
-    assert pegawai.id is not None
-    rows = list(session.scalars(select(StatusPeriod).where(col(StatusPeriod.pegawai_id) == pegawai.id)))
-    problems = rules.problems(inp, [_span(r) for r in rows])
-    if problems:
-        raise InvalidInput(problems)
-    row, before = _store(session, pegawai.id, inp, rows, actor=actor, now=now)
-    withdrawn: list[int] = []
-    closed, drafted = follow_statuses(session, pegawai, actor=actor, now=now, withdrawn=withdrawn)
-    engine.record(
-        session,
-        session.get_one(Instansi, pegawai.instansi_id),
-        "set_status",
-        actor=actor,
-        role=Role.ADMIN.value,
-        now=now,
-        note=(
-            f"status {pegawai.name} ({pegawai.nip}): {rules.words(inp.status)} {inp.span().dates()}; "
-            f"SK {inp.sk_number.strip()}"
-        )[:4000],
-        payload={
-            "nip": pegawai.nip,
-            "status": inp.status.value,
-            "from": inp.starts.isoformat(),
-            "until": inp.until.isoformat() if inp.until else None,
-            "sk_number": inp.sk_number.strip(),
-            "note": inp.note,
-            "replaced": before,
-            "closed_skp_ids": closed,
-            "new_skp_ids": drafted,
-            "withdrawn_skp_ids": withdrawn,
-        },
-    )
-    return StatusSet(pegawai.nip, _out(row), before is not None, closed, drafted, withdrawn)
-
-
-def _store(
-    session: Session, pegawai_id: int, inp: StatusIn, rows: Sequence[StatusPeriod], *, actor: Actor, now: datetime
-) -> tuple[StatusPeriod, dict[str, str | None] | None]:
-    """The period written (inserted, or the one with the same start replaced) and what it replaced."""
-    row = next((r for r in rows if r.starts == inp.starts), None)
-    before = None
-    if row is None:
-        row = StatusPeriod(
-            pegawai_id=pegawai_id,
-            status=inp.status.value,
-            starts=inp.starts,
-            sk_number="",
-            recorded_at=now,
-            recorded_by=actor.ref,
-        )
-    else:
-        before = {"status": row.status, "until": row.until.isoformat() if row.until else None, "sk": row.sk_number}
-    row.status, row.until, row.sk_number = inp.status.value, inp.until, inp.sk_number.strip()
-    row.note = inp.note.strip() if inp.note and inp.note.strip() else None
-    row.recorded_at, row.recorded_by = now, actor.ref
-    session.add(row)
-    session.flush()
-    return row, before
 
 
 def follow_statuses(
@@ -312,29 +200,6 @@ def _close(
     )
 
 
-def periods_of(session: Session, nip: str, *, actor: Actor) -> list[StatusPeriodOut]:
-    """The pegawai's status periods, oldest first, for HR and the auditors of the instansi."""
-    pegawai = session.scalar(select(Pegawai).where(col(Pegawai.nip) == nip))
-    if pegawai is None or not (actor.super_admin or pegawai.instansi_id in actor.oversees()):
-        raise NotFound("pegawai", nip)
-    rows = session.scalars(
-        select(StatusPeriod).where(col(StatusPeriod.pegawai_id) == pegawai.id).order_by(col(StatusPeriod.starts))
-    )
-    return [_out(r) for r in rows]
-
-
-def spans_by_pegawai(session: Session, pegawai_ids: Iterable[int]) -> dict[int, list[rules.StatusSpan]]:
-    """The status periods of many pegawai, in one statement per 500 ids."""
-    ids = list(pegawai_ids)
-    out: dict[int, list[rules.StatusSpan]] = defaultdict(list)
-    for start in range(0, len(ids), 500):
-        for row in session.scalars(
-            select(StatusPeriod).where(col(StatusPeriod.pegawai_id).in_(ids[start : start + 500]))
-        ):
-            out[row.pegawai_id].append(_span(row))
-    return out
-
-
 def draft_around(
     session: Session, cycle: Cycle, policy: Policy, pegawai_ids: Sequence[int], *, genesis: audit.EventDraft
 ) -> int:
@@ -403,118 +268,3 @@ def draft_around(
     ]
     audit.insert_events(session, events)
     return len(created)
-
-
-# --- imported statuses ------------------------------------------------------------------------------------------
-
-
-def import_problems(
-    session: Session,
-    rows: Mapping[str, tuple[Callable[[str], str], StatusIn]],
-    known: Mapping[str, int],
-) -> list[Problem]:
-    """The problems of the import's status columns: `rows` maps a NIP to (how its row names a column, its status);
-    `known` maps the NIPs already stored to their pegawai id. One statement for the periods recorded."""
-    recorded = spans_by_pegawai(session, [known[nip] for nip in rows if nip in known])
-    problems: list[Problem] = []
-    for nip, (where, inp) in rows.items():
-        problems += rules.problems(inp, recorded.get(known[nip], []) if nip in known else [], where)
-    return problems
-
-
-def import_statuses(
-    session: Session, rows: Mapping[str, StatusIn], ids: Mapping[str, int], *, actor: Actor, now: datetime
-) -> int:
-    """Store the import's status columns (validated by `import_problems`) and let the SKPs follow; a row equal to
-    the period recorded changes nothing. Audited by the import's own event (its payload holds every row) and, for the
-    SKPs, on their chains. Returns the periods written."""
-    recorded: dict[int, list[StatusPeriod]] = defaultdict(list)
-    wanted = [ids[nip] for nip in rows]
-    for start in range(0, len(wanted), 500):
-        for row in session.scalars(
-            select(StatusPeriod).where(col(StatusPeriod.pegawai_id).in_(wanted[start : start + 500]))
-        ):
-            recorded[row.pegawai_id].append(row)
-    written = 0
-    for nip, inp in rows.items():
-        same = next((r for r in recorded[ids[nip]] if r.starts == inp.starts), None)
-        if same is not None and (same.status, same.until, same.sk_number, same.note) == (
-            inp.status.value,
-            inp.until,
-            inp.sk_number.strip(),
-            inp.note,
-        ):
-            continue
-        _store(session, ids[nip], inp, recorded[ids[nip]], actor=actor, now=now)
-        follow_statuses(session, session.get_one(Pegawai, ids[nip]), actor=actor, now=now)
-        written += 1
-    return written
-
-
-# --- tugas belajar ----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StudyProgressOut:
-    nip: str
-    year: int
-    predikat: str
-    report: str
-    note: str | None
-
-
-def record_study_progress(
-    session: Session,
-    nip: str,
-    year: int,
-    predikat: Predikat,
-    report: str,
-    *,
-    note: str | None = None,
-    actor: Actor,
-    now: datetime,
-) -> StudyProgressOut:
-    """HR records the predikat of a year of tugas belajar from the study-progress report (laporan kemajuan studi),
-    under the policy of the instansi's cycle of that year when it reads `tugas_belajar.predikat_source:
-    STUDY_PROGRESS`. Audited as `study_progress` on the instansi's chain; a second record for the year replaces it."""
-    pegawai = _pegawai(session, nip, actor, "study_progress")
-    problems: list[Problem] = []
-    if not report.strip():
-        problems.append(Problem.say("input.study_progress.report"))
-    cycle = session.scalar(select(Cycle).where(col(Cycle.instansi_id) == pegawai.instansi_id, col(Cycle.year) == year))
-    if cycle is None:
-        problems.append(Problem.say("input.study_progress.no_cycle", year=year))
-    elif policy_store.cycle_policy(session, cycle).tugas_belajar.predikat_source != TugasBelajarSource.STUDY_PROGRESS:
-        problems.append(Problem.say("input.study_progress.excluded", cycle=cycle.name))
-    spans = spans_by_pegawai(session, [pegawai.id or 0]).get(pegawai.id or 0, [])
-    if not any(
-        s.status == PegawaiStatus.TUGAS_BELAJAR and s.overlaps(date(year, 1, 1), date(year, 12, 31)) for s in spans
-    ):
-        problems.append(Problem.say("input.study_progress.no_status", nip=nip, year=year))
-    if problems:
-        raise InvalidInput(problems)
-    row = session.scalar(
-        select(StudyProgress).where(col(StudyProgress.pegawai_id) == pegawai.id, col(StudyProgress.year) == year)
-    )
-    if row is None:
-        row = StudyProgress(
-            pegawai_id=pegawai.id or 0, year=year, predikat="", report="", recorded_at=now, recorded_by=actor.ref
-        )
-    row.predikat, row.report, row.note = predikat.value, report.strip(), (note or "").strip() or None
-    row.recorded_at, row.recorded_by = now, actor.ref
-    session.add(row)
-    session.flush()
-    engine.record(
-        session,
-        session.get_one(Instansi, pegawai.instansi_id),
-        "study_progress",
-        actor=actor,
-        role=Role.ADMIN.value,
-        now=now,
-        note=(
-            f"tugas belajar {pegawai.name} ({pegawai.nip}) {year}: {predikat.value.replace('_', ' ').lower()} "
-            f"({row.report})"
-        )[:4000],
-        payload={"nip": pegawai.nip, "year": year, "predikat": predikat.value, "report": row.report, "note": row.note},
-    )
-    return StudyProgressOut(pegawai.nip, year, row.predikat, row.report, row.note)

@@ -1,103 +1,34 @@
-"""Plt/Plh with an SK: HR registers an acting official for a unit; while the SK runs, the official rates those the
-unit's head would rate.
-
-An SK begins and ends by the unit's local date: at registration when it starts that day, else in the daily sweep
-(`apply_due`, run before the deadline ladder). Beginning or ending re-resolves the instansi's atasan (set-based,
-`resolve_atasan`) and moves every open step to the new penilai (`reassign_open_work`, audited `reassigned` with both
-names). While it runs, and where the cycle's policy says so, the acting duty is an RHK Tambahan of the official's own
-SKP. Each SK has its own audit chain (entity `acting`): register, begin, amend, end; or register, cancel for one HR
-withdraws before its first day (it never begins, so nothing it would have moved moves)."""
+"""HR registers, amends and cancels an acting SK, checked against the SKs already there and the running cycle; the
+lists of a unit's and an instansi's SKs."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from policies import acting as rules
 from policies.acting import Phase
-from states.enums import ActingKind, JenisRhk
 from states.errors import InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
 from states.messages import Problem, label
-from states.roles import Role
 from workflows import engine
 from workflows.actors import Actor
-from workflows.cases import policy_store, reassign
-from workflows.cases.org.imports import resolve_atasan
+from workflows.cases.acting.apply import _apply
+from workflows.cases.acting.views import (
+    ACTIVE,
+    ActingChange,
+    ActingIn,
+    ActingPage,
+    ActingView,
+    _describe,
+    _role,
+    _view,
+    local_day,
+)
 from workflows.cases.org.lookup import running_acting
-from workflows.store.tables import ActingAssignment, Cycle, Pegawai, Rhk, Skp, Unit
-
-ACTIVE = (Phase.scheduled.value, Phase.running.value)
-TRIGGER = {Phase.running: "begin", Phase.ended: "end"}
-VERB = {Phase.running: "mulai", Phase.ended: "berakhir"}
-
-
-@dataclass(frozen=True)
-class ActingIn:
-    """HR's record of an acting SK: who (NIP), PLT or PLH, from and until (both days included), the SK's number."""
-
-    nip: str
-    kind: ActingKind
-    start: date
-    until: date
-    sk_number: str
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class ActingView:
-    id: int
-    unit: str
-    unit_name: str
-    nip: str
-    name: str
-    kind: ActingKind
-    start: date
-    until: date
-    sk_number: str
-    note: str | None
-    state: Phase
-    version: int
-
-
-@dataclass(frozen=True)
-class ActingChange:
-    """An acting SK after a change, with what the change moved: SKPs reassigned and acting duties added."""
-
-    acting: ActingView
-    reassigned: int
-    duties: int
-
-
-@dataclass(frozen=True)
-class ActingPage:
-    items: list[ActingView]
-    total: int
-    next: int | None = None
-
-
-@dataclass(frozen=True)
-class Applied:
-    """What a sweep applied: SKs begun and ended, SKPs whose open steps were reassigned, RHK Tambahan added."""
-
-    begun: int = 0
-    ended: int = 0
-    reassigned: int = 0
-    duties: int = 0
-
-
-def _role(actor: Actor) -> str:
-    return Role.SYSTEM.value if actor.system else Role.ADMIN.value
-
-
-def local_day(unit: Unit, now: datetime) -> date:
-    return now.astimezone(ZoneInfo(unit.timezone)).date()
+from workflows.store.tables import ActingAssignment, Pegawai, Unit
 
 
 def _unit(session: Session, code: str, actor: Actor, *, writing: bool) -> Unit:
@@ -287,117 +218,6 @@ def list_instansi(session: Session, *, actor: Actor, limit: int = 200) -> list[A
     return [_view(a, u, p) for a, u, p in session.execute(query).all()]
 
 
-def apply_due(session: Session, *, now: datetime, actor: Actor, instansi_ids: Iterable[int] | None = None) -> Applied:
-    """The daily sweep's part: every SK whose day has come begins, every SK past its `until` ends (each unit's local
-    date), set-based per instansi; then every running SK's duty is in its official's open SKPs where policy says so.
-    Idempotent: a second run the same day finds nothing to do."""
-    query = (
-        select(ActingAssignment, col(Unit.timezone))
-        .join(Unit, col(Unit.id) == col(ActingAssignment.unit_id))
-        .where(col(ActingAssignment.state).in_(ACTIVE))
-        .order_by(col(ActingAssignment.id))
-    )
-    if instansi_ids is not None:
-        query = query.where(col(ActingAssignment.instansi_id).in_(list(instansi_ids)))
-    due = []
-    for row, tz in session.execute(query).all():
-        now_phase = rules.phase(row.start, row.until, now.astimezone(ZoneInfo(tz)).date())
-        if now_phase.value != row.state:
-            due.append((row, now_phase))
-    done = _apply(session, due, actor=actor, now=now)
-    extra = _ensure_duties(session, actor=actor, now=now, instansi_ids=instansi_ids)
-    return Applied(done.begun, done.ended, done.reassigned, done.duties + extra)
-
-
-def _apply(session: Session, due: Sequence[tuple[ActingAssignment, Phase]], *, actor: Actor, now: datetime) -> Applied:
-    """Move each SK to its phase (audited on its chain), then per instansi re-resolve every atasan once and move the
-    open steps of those whose penilai changed, with the SKs as the reason."""
-    moved = [(row, to) for row, to in due if row.state != to.value]
-    if not moved:
-        return Applied()
-    units = {u.id: u for u in session.scalars(select(Unit).where(col(Unit.id).in_({r.unit_id for r, _ in moved})))}
-    reasons: dict[int, list[str]] = defaultdict(list)
-    begun = ended = 0
-    for row, to in moved:
-        unit = units[row.unit_id]
-        official = session.get_one(Pegawai, row.pegawai_id)  # read before the change: it is written with its event
-        row.state = to.value
-        begun, ended = begun + (to is Phase.running), ended + (to is Phase.ended)
-        engine.record(
-            session, row, TRIGGER[to], actor=actor, role=_role(actor), now=now, note=_describe(row, unit, official)
-        )
-        reasons[row.instansi_id].append(f"SK {row.kind.capitalize()} {row.sk_number} ({unit.name}) {VERB[to]}")
-    session.flush()
-    steps = 0
-    for instansi_id, said in reasons.items():
-        changes = resolve_atasan(session, instansi_id)
-        session.flush()
-        moved_steps = reassign.reassign_open_work(session, changes, actor=actor, now=now, reason="; ".join(said))
-        steps += len({step.skp_id for step in moved_steps})
-    ids = {row.instansi_id for row, to in moved if to is Phase.running}
-    duties = _ensure_duties(session, actor=actor, now=now, instansi_ids=ids) if ids else 0
-    return Applied(begun, ended, steps, duties)
-
-
-def _ensure_duties(session: Session, *, actor: Actor, now: datetime, instansi_ids: Iterable[int] | None) -> int:
-    """Each running SK whose policy counts the duty as an RHK Tambahan has one in every open SKP of its official that
-    overlaps the SK (one statement finds those that lack it); audited on the SKP's chain as `acting_duty`."""
-    has_duty = exists().where(col(Rhk.skp_id) == col(Skp.id), col(Rhk.acting_id) == col(ActingAssignment.id))
-    query = (
-        select(ActingAssignment, Skp, Cycle, col(Unit.name))
-        .join(Skp, col(Skp.pegawai_id) == col(ActingAssignment.pegawai_id))
-        .join(Cycle, col(Cycle.id) == col(Skp.cycle_id))
-        .join(Unit, col(Unit.id) == col(ActingAssignment.unit_id))
-        .where(
-            col(ActingAssignment.state) == Phase.running.value,
-            col(Skp.state).in_(reassign.OPEN),
-            col(Skp.closing_reason).is_(None),
-            col(Cycle.state) != "closed",
-            col(Skp.periode_awal) <= col(ActingAssignment.until),
-            col(Skp.periode_akhir) >= col(ActingAssignment.start),
-            ~has_duty,
-        )
-        .order_by(col(Skp.id), col(ActingAssignment.id))
-    )
-    if instansi_ids is not None:
-        query = query.where(col(ActingAssignment.instansi_id).in_(list(instansi_ids)))
-    found = session.execute(query).all()
-    if not found:
-        return 0
-    wanted = [
-        (a, skp, name)
-        for a, skp, cycle, name in found
-        if rules.rhk_tambahan(policy_store.cycle_policy(session, cycle).acting, ActingKind(a.kind))
-    ]
-    last = dict(
-        session.execute(
-            select(col(Rhk.skp_id), func.max(col(Rhk.position)))
-            .where(col(Rhk.skp_id).in_({skp.id for _, skp, _ in wanted}))
-            .group_by(col(Rhk.skp_id))
-        )
-        .tuples()
-        .all()
-    )
-    for a, skp, unit_name in wanted:
-        assert skp.id is not None
-        text = rules.duty_text(ActingKind(a.kind), unit_name, a.sk_number, a.start, a.until)
-        position = last.get(skp.id, -1) + 1
-        last[skp.id] = position
-        engine.record(
-            session,
-            skp,
-            "acting_duty",
-            actor=actor,
-            role=_role(actor),
-            now=now,
-            note=text,
-            payload={"acting_id": a.id, "kind": a.kind, "sk_number": a.sk_number, "jenis": JenisRhk.TAMBAHAN.value},
-        )
-        session.add(Rhk(skp_id=skp.id, position=position, jenis=JenisRhk.TAMBAHAN.value, text=text, acting_id=a.id))
-    session.flush()
-    return len(wanted)
-
-
 def _overlapping(session: Session, unit: Unit, days: tuple[date, date], *, skip: int | None) -> list[Problem]:
     """A problem for each SK of the unit whose days overlap `days` (one official acts for a unit at a time)."""
     rows = session.scalars(
@@ -447,28 +267,3 @@ def _cycle_problems(session: Session, unit: Unit, official: Pegawai) -> list[Pro
         seen.add(current)
         current = atasan.get(current)
     return []
-
-
-def _describe(row: ActingAssignment, unit: Unit, official: Pegawai) -> str:
-    return (
-        f"{row.kind.capitalize()} {unit.name} ({unit.code}): {official.name} ({official.nip}), "
-        f"{row.start.isoformat()} s.d. {row.until.isoformat()}; {row.sk_number}"
-    )[:4000]
-
-
-def _view(row: ActingAssignment, unit: Unit, official: Pegawai) -> ActingView:
-    assert row.id is not None
-    return ActingView(
-        row.id,
-        unit.code,
-        unit.name,
-        official.nip,
-        official.name,
-        ActingKind(row.kind),
-        row.start,
-        row.until,
-        row.sk_number,
-        row.note,
-        Phase(row.state),
-        row.version,
-    )
