@@ -2,7 +2,9 @@
 audit event on the SKP's own hash chain) under C concurrent wrk clients on PostgreSQL, against a bare FastAPI
 endpoint doing one single-row UPDATE on the same database behind the same uvicorn settings. Every request
 fires `cascade` on an SKP of its own, so none conflicts; 1 client and C clients are both measured, which shows
-whether transitions on different SKPs proceed in parallel."""
+whether transitions on different SKPs proceed in parallel. Each N of `--workers` (the full run: 1 and 2, the production
+setting `skpflow serve --workers N`) runs both apps in N uvicorn worker processes on fresh SKPs; the figures at N = 1
+are the headline ones."""
 
 from __future__ import annotations
 
@@ -58,7 +60,7 @@ def wrk(
     return result
 
 
-def load(kind: str, ids: list[int], token: str, args: Any) -> dict[str, Any]:
+def load(kind: str, ids: list[int], token: str, args: Any, workers: int = 1) -> dict[str, Any]:
     """Warm up, then 1 client, then C clients, each on fresh ids."""
     path = "/skps/{id}/transitions/cascade" if kind == "skpflow" else "/rows/{id}"
     version = "1" if kind == "skpflow" else ""
@@ -70,7 +72,7 @@ def load(kind: str, ids: list[int], token: str, args: Any) -> dict[str, Any]:
     )
     for name, connections, seconds, start, end in phases:
         span = ids[int(start * len(ids)) : int(end * len(ids))]  # fresh ids per phase, split between wrk's threads
-        say(f"B2 {kind}: {name}, {connections} connection(s), {seconds} s")
+        say(f"B2 {kind} ({workers} worker(s)): {name}, {connections} connection(s), {seconds} s")
         out[name] = wrk(path, span[0], span[-1], token, version, connections=connections, seconds=seconds)
     return out
 
@@ -78,8 +80,8 @@ def load(kind: str, ids: list[int], token: str, args: Any) -> dict[str, Any]:
 def main() -> None:
     args = arguments(
         __doc__ or "",
-        quick={"skps": 4000, "bare_rows": 50_000, "seconds": 2, "clients": 32, "profile": False},
-        full={"skps": 60_000, "bare_rows": 1_000_000, "seconds": 20, "clients": 32, "profile": True},
+        quick={"skps": 4000, "bare_rows": 50_000, "seconds": 2, "clients": 32, "profile": False, "workers": [1]},
+        full={"skps": 90_000, "bare_rows": 1_000_000, "seconds": 20, "clients": 32, "profile": True, "workers": [1, 2]},
     )
     figures: dict[str, Any] = {"clients": args.clients, "seconds": args.seconds, "threads": THREADS}
     with scratch("postgresql") as (db, url):
@@ -91,11 +93,17 @@ def main() -> None:
         reserved = ids[len(ids) * 3 // 4 :] if args.profile else []  # fresh SKPs for the profiled run
         ids = ids[: len(ids) - len(reserved)]
         server.prepare_bare(db, args.bare_rows)
-        with server.running("skpflow", url, PORT):
-            token = server.login(PORT)
-            figures["skpflow"] = load("skpflow", ids, token, args)
-        with server.running("bare", url, PORT):
-            figures["bare"] = load("bare", list(range(1, args.bare_rows + 1)), server.KEY, args)
+        share, rows = len(ids) // len(args.workers), list(range(1, args.bare_rows + 1))
+        for i, n in enumerate(args.workers):  # fresh SKPs for each N
+            mine = ids[i * share : (i + 1) * share]
+            with server.running("skpflow", url, PORT, workers=n):
+                token = server.login(PORT)
+                at_n: dict[str, Any] = {"skpflow": load("skpflow", mine, token, args, n)}
+            with server.running("bare", url, PORT, workers=n):
+                at_n["bare"] = load("bare", rows, server.KEY, args, n)
+            at_n |= ratios(at_n["skpflow"], at_n["bare"])
+            figures.setdefault("by_workers", {})[str(n)] = at_n
+        figures |= figures["by_workers"][str(args.workers[0])]
         with reading(db) as s:
             figures["cascaded"] = s.scalar(select(func.count()).where(col(Skp.state) == "cascaded"))
             figures["cascade_events"] = s.scalar(select(func.count()).where(col(AuditEvent.trigger) == "cascade"))
@@ -103,13 +111,19 @@ def main() -> None:
         figures["audit_verified"] = {"ok": checked.ok, "events": checked.checked}
         if args.profile:
             figures["profile"] = profile_run(url, reserved, args)
-    sk, bare = figures["skpflow"]["clients"], figures["bare"]["clients"]
-    figures["throughput_ratio"] = sk["rps"] / bare["rps"]
-    figures["p99_ratio"] = sk["p99_us"] / bare["p99_us"]
-    figures["skpflow_parallel_speedup"] = sk["rps"] / figures["skpflow"]["one_client"]["rps"]
-    figures["bare_parallel_speedup"] = bare["rps"] / figures["bare"]["one_client"]["rps"]
+    figures["workers"] = args.workers
     write("b2", figures)
     say("B2 done")
+
+
+def ratios(skpflow: dict[str, Any], bare: dict[str, Any]) -> dict[str, float]:
+    sk, b = skpflow["clients"], bare["clients"]
+    return {
+        "throughput_ratio": sk["rps"] / b["rps"],
+        "p99_ratio": sk["p99_us"] / b["p99_us"],
+        "skpflow_parallel_speedup": sk["rps"] / skpflow["one_client"]["rps"],
+        "bare_parallel_speedup": b["rps"] / bare["one_client"]["rps"],
+    }
 
 
 def profile_run(url: str, ids: list[int], args: Any) -> dict[str, Any]:

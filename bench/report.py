@@ -155,6 +155,22 @@ class Report:
             f"({_n(data['audit_verified']['events'])} events checked).",
             "",
         ]
+        more = {n: at for n, at in (data.get("by_workers") or {}).items() if n != "1"}
+        if more:
+            lines += [
+                "The production setting, `skpflow serve --workers N` (both apps in N uvicorn worker processes, each "
+                "with its own pool, on fresh SKPs):",
+                "",
+                "| workers | skpflow req/s | skpflow p99 | bare req/s | bare p99 | throughput | p99 |",
+                "|---|---|---|---|---|---|---|",
+            ]
+            for n, at in sorted((data.get("by_workers") or {}).items()):
+                s_, b_ = at["skpflow"]["clients"], at["bare"]["clients"]
+                lines.append(
+                    f"| {n} | {s_['rps']:.0f} | {s_['p99_us'] / 1000:.0f} ms | {b_['rps']:.0f} | "
+                    f"{b_['p99_us'] / 1000:.0f} ms | {100 * at['throughput_ratio']:.0f} % | {at['p99_ratio']:.1f}× |"
+                )
+            lines.append("")
         if data.get("profile"):
             p = data["profile"]
             lines += [

@@ -63,26 +63,41 @@ def prepare_bare(engine: Engine, rows: int) -> None:
         conn.execute(text(f"INSERT INTO {BARE_TABLE} (id, n) SELECT g, 0 FROM generate_series(1, {rows}) g"))
 
 
-def serve(kind: str, url: str, port: int) -> None:
-    """Either app on the engine and thread pool `skpflow serve` uses (the settings' defaults)."""
+def serve(kind: str, url: str, port: int, workers: int = 1) -> None:
+    """Either app on the engine and thread pool `skpflow serve` uses (the settings' defaults); with `workers` > 1 in
+    that many uvicorn worker processes behind one socket, each with its own engine, as `skpflow serve --workers N`
+    runs (`api.app:create_app` as the factory)."""
     settings = Settings(database_url=url, secret_key=SecretStr(KEY))
     engine = serving_engine(settings)
-    if kind == "bare":
-        app = bare_app(engine, settings)
-    else:
+    if kind != "bare":
         from workflows.cases.users import ensure_first_admin
         from workflows.store.uow import unit_of_work
 
         with unit_of_work(engine) as s:
             ensure_first_admin(s, ADMIN, PASSWORD, now=datetime.now(UTC))
-        app = create_app(engine=engine, settings=settings)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=2)
+    options: dict[str, Any] = {"host": "127.0.0.1", "port": port, "log_level": "warning", "access_log": False}
+    if workers > 1:
+        engine.dispose()
+        os.environ.update({"SKPFLOW_DATABASE_URL": url, "SKPFLOW_SECRET_KEY": KEY})
+        factory = "bench.server:bare_factory" if kind == "bare" else "api.app:create_app"
+        uvicorn.run(factory, factory=True, workers=workers, **options)
+        return
+    app = bare_app(engine, settings) if kind == "bare" else create_app(engine=engine, settings=settings)
+    uvicorn.run(app, timeout_graceful_shutdown=2, **options)
+
+
+def bare_factory() -> FastAPI:
+    """The bare app in a worker process, from the environment `serve` set."""
+    settings = Settings()
+    return bare_app(serving_engine(settings), settings)
 
 
 @contextlib.contextmanager
-def running(kind: str, url: str, port: int) -> Iterator[subprocess.Popen[bytes]]:
+def running(kind: str, url: str, port: int, workers: int = 1) -> Iterator[subprocess.Popen[bytes]]:
     """The server in its own process, up when this yields, stopped (SIGTERM, then waited for) afterwards."""
-    process = subprocess.Popen([PYTHON, "-m", "bench.server", kind, url, str(port)], cwd=ROOT, env=os.environ.copy())
+    process = subprocess.Popen(
+        [PYTHON, "-m", "bench.server", kind, url, str(port), str(workers)], cwd=ROOT, env=os.environ.copy()
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -112,4 +127,4 @@ def login(port: int) -> str:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1], sys.argv[2], int(sys.argv[3]))
+    serve(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 1)
