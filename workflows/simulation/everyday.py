@@ -13,6 +13,7 @@ all eight cases, each reader beside the statements it reads (about fifty lines a
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -203,25 +204,6 @@ FEEDBACK_NOTIFIED = (
     .group_by(col(Outbox.action))
 )
 """Per ladder action, how many dialog kinerja notifications were queued (any cycle)."""
-AGREED_FIRST = (
-    select(col(AuditEvent.entity_id), func.min(col(AuditEvent.at)))
-    .join(Skp, col(Skp.id) == col(AuditEvent.entity_id))
-    .where(col(AuditEvent.entity_type) == "skp", col(AuditEvent.trigger) == "agree", col(Skp.cycle_id) == CYCLE)
-    .group_by(col(AuditEvent.entity_id))
-)
-"""When each of the cycle's SKPs was first agreed: the anchor of its windows until umpan balik is given."""
-STATES_UNTIL = (
-    select(col(AuditEvent.entity_id), col(AuditEvent.to_state))
-    .join(Skp, col(Skp.id) == col(AuditEvent.entity_id))
-    .where(
-        col(AuditEvent.entity_type) == "skp",
-        col(Skp.cycle_id) == CYCLE,
-        col(AuditEvent.to_state).is_not(None),
-        col(AuditEvent.at) <= bindparam("until"),
-    )
-    .order_by(col(AuditEvent.entity_id), col(AuditEvent.seq))
-)
-"""The states the cycle's SKPs went to up to the instant `until`, chain by chain in order: the SKP, the state."""
 
 
 STATUS_KINDS = ("out_all_year", "starting", "ending")
@@ -229,7 +211,13 @@ IN_FORCE = frozenset({"agreed", "monitored", "adjusted"})
 """The SKP states in which umpan balik is expected, so its lapse is nudged: from the agreed plan to the rating."""
 
 
-def read(s: Session, cycle_id: int, policy: Policy, year: int) -> dict[str, Any]:
+History = Mapping[int, Sequence[tuple[datetime, str | None]]]
+"""Each of the cycle's SKPs' audit chain as `figures.from_database` reads it once: (when, the state it went to)."""
+
+
+def read(
+    s: Session, cycle_id: int, policy: Policy, year: int, *, history: History, agreed: Mapping[int, datetime]
+) -> dict[str, Any]:
     """The regulation's everyday cases as the database holds them (`figures.from_database`)."""
     return {
         "input_360": _inputs_360(s, cycle_id),
@@ -239,7 +227,7 @@ def read(s: Session, cycle_id: int, policy: Policy, year: int) -> dict[str, Any]
         "status_periods": _status_periods(s, cycle_id, year),
         "mid_year_skps": _mid_year(s, cycle_id, policy, year),
         "quality_planted": _planted(s, cycle_id, policy),
-        "dialog_kinerja": _dialog(s, cycle_id, policy, year),
+        "dialog_kinerja": _dialog(s, cycle_id, policy, year, history=history, agreed=agreed),
     }
 
 
@@ -399,7 +387,9 @@ def _mid_year(s: Session, cycle_id: int, policy: Policy, year: int) -> dict[str,
     }
 
 
-def _dialog(s: Session, cycle_id: int, policy: Policy, year: int) -> dict[str, Any]:
+def _dialog(
+    s: Session, cycle_id: int, policy: Policy, year: int, *, history: History, agreed: Mapping[int, datetime]
+) -> dict[str, Any]:
     """Dialog kinerja (`feedback.every_weeks`): the nudges the sweep took and sent, the SKPs they were about and the
     umpan balik given after one; then the rule checked both ways. A sent nudge is wrong when its SKP had had umpan
     balik since the nudge's anchor; an SKP in force at the last sweep whose window had lapsed is wrong when the
@@ -424,7 +414,6 @@ def _dialog(s: Session, cycle_id: int, policy: Policy, year: int) -> dict[str, A
     for fid, skp_id, at in s.execute(FEEDBACK_GIVEN, c):
         given[skp_id].append((fid, at))
         skp_of[fid] = skp_id
-    agreed: dict[int, datetime] = dict(s.execute(AGREED_FIRST, c).tuples().all())
     steps = s.execute(FEEDBACK_STEPS, c).all()
     sent: dict[tuple[str, int], list[datetime]] = defaultdict(list)  # anchor → when its sent nudges were taken
     last_step: dict[tuple[str, int], int] = {}
@@ -458,9 +447,9 @@ def _dialog(s: Session, cycle_id: int, policy: Policy, year: int) -> dict[str, A
             previous = ("feedback", fid)
     last_sweep = local_instant(date(year + 1, 4, 1), 9)
     today = last_sweep.astimezone(ZONE).date()
-    state: dict[int, str] = {}
-    for skp_id, to_state in s.execute(STATES_UNTIL, {**c, "until": last_sweep}):
-        state[skp_id] = to_state
+    state = {
+        skp_id: next((to for at, to in reversed(chain) if at <= last_sweep), None) for skp_id, chain in history.items()
+    }
     for skp_id, first_agreed in agreed.items():
         if state.get(skp_id) not in IN_FORCE:
             continue

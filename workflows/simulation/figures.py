@@ -411,7 +411,9 @@ def from_database(engine: Engine, cycle_id: int, policy: Policy, year: int) -> d
         sent = q(SENT).scalar_one()
         action_counts = {(e, t): n for e, t, n in q(ACTION_COUNTS)}
         events = q(EVENTS).scalar_one()
-        everyday_cases = everyday.read(s, cycle_id, policy, year)
+        everyday_cases = everyday.read(
+            s, cycle_id, policy, year, history=history, agreed=done[DeadlineKey.SKP_AGREEMENT]
+        )
     states_over_time: dict[str, dict[str, int]] = {}
     horizon = datetime.combine(date(year + 1, 4, 1), datetime.min.time(), ZONE).astimezone(UTC) + timedelta(hours=9)
     for label, instant in [*_month_ends(year), ("final", horizon)]:
