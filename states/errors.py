@@ -17,12 +17,14 @@ from collections.abc import Sequence
 from states.messages import LANGUAGES, Problem, Said, both, label, refusal, said
 
 
-def _joined(items: Sequence[Said], last: Said) -> Said:
-    """Several labels in one phrase: `a, b` in English as the API always joined them, `a, b atau c` in Indonesian."""
-    out = {"en": ", ".join(i["en"] for i in items)}
+def _joined(items: Sequence[Said], conjunction: str) -> Said:
+    """Several labels in one phrase: `a, b` in English as the API always joined them, `a, b atau c` in Indonesian
+    (`conjunction`: "atau", "dan")."""
     ids = [i["id"] for i in items]
-    out["id"] = ids[0] if len(ids) == 1 else ", ".join(ids[:-1]) + f" {last['id']} " + ids[-1]
-    return out
+    return {
+        "id": ids[0] if len(ids) == 1 else ", ".join(ids[:-1]) + f" {conjunction} " + ids[-1],
+        "en": ", ".join(i["en"] for i in items),
+    }
 
 
 class SkpflowError(Exception):
@@ -64,10 +66,8 @@ class NotPermitted(SkpflowError):
             found = both("not_permitted.no_role", entity=entity, action=action)
         else:
             key = "not_permitted.held" if self.held else "not_permitted.only"
-            joiner = {"id": "dan" if self.held else "atau", "en": ""}
-            found = both(
-                key, entity=entity, action=action, roles=_joined([label("role", r) for r in self.roles], joiner)
-            )
+            roles = _joined([label("role", r) for r in self.roles], "dan" if self.held else "atau")
+            found = both(key, entity=entity, action=action, roles=roles)
         english = f"{self.lifecycle}: '{self.trigger}' may not be fired by {', '.join(self.roles) or 'no role'}"
         return found or dict.fromkeys(LANGUAGES, english)  # a catalogue without the sentence: the API's English
 
